@@ -1,0 +1,200 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createEvent, type EventBus } from '@citywatch/core/events/bus';
+import type { DomainEventType, EventOfType } from '@citywatch/core/events/events';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { uuidv7 } from 'uuidv7';
+import type { AppContext } from './app-context.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { actorFromRequest, installAuth } from './http/auth.js';
+import { installMetrics } from './http/metrics.js';
+import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
+import { describeIssues, RequestValidationError, zodValidatorCompiler } from './http/validation.js';
+import { identityRoutes } from './identity/routes.js';
+import { IdentityService } from './identity/service.js';
+import { liveGateway } from './live/live.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  db: Db;
+  bus: EventBus;
+  now?: () => Date;
+  /** Extra routes (tests); registered like any module, so they must declare permissions too. */
+  extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  const { config, db, bus } = options;
+  const now = options.now ?? (() => new Date());
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    bodyLimit: config.bodyLimitBytes,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is answered 415 rather than validated as a string.
+  app.removeContentTypeParser('text/plain');
+
+  const publishFailures: AppContext['publishFailures'] = { count: 0 };
+  const ctx: AppContext = {
+    config,
+    db,
+    bus,
+    identity: new IdentityService(db.kysely, now),
+    now,
+    publishFailures,
+    routes: [],
+    publish<T extends DomainEventType>(type: T, orgId: string | null, payload: EventOfType<T>['payload']) {
+      const event = createEvent(type, orgId, payload, { id: uuidv7(), at: now() });
+      bus.publish(event).catch((error: unknown) => {
+        publishFailures.count++;
+        publishFailures.last = event;
+        app.log.error({ err: error, type }, 'event publish failed');
+      });
+    },
+  };
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'citywatch API', version: '0.1.0', description: '社会治安防控平台 API' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  installErrorHandling(app, config, await installWebApp(app, config));
+  installAuth(app, ctx);
+  installMetrics(app);
+
+  app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  app.get(
+    '/api/health',
+    { config: { permission: 'public' }, schema: { tags: ['system'] } },
+    async (_request, reply) => {
+      try {
+        await db.kysely.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
+        return { status: 'ok', database: db.kind };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable', database: db.kind });
+      }
+    },
+  );
+
+  identityRoutes(app, ctx);
+  await app.register(liveGateway, {
+    bus,
+    allowedOrigins: config.allowedOrigins,
+    authenticate: async (request) => {
+      const actor = await actorFromRequest(ctx, request);
+      if (!actor) return null;
+      // An org-less event is city-wide; otherwise it must fall in the viewer's subtree.
+      const visible = await ctx.identity.listOrgs(actor);
+      const scope = new Set(visible.map((o) => o.id));
+      return { userId: actor.userId, orgScope: (orgId) => orgId === null || scope.has(orgId) };
+    },
+  });
+  options.extraRoutes?.(app, ctx);
+
+  return { app, ctx };
+}
+
+type WebFileServer = (url: string, reply: FastifyReply) => unknown;
+
+function installErrorHandling(app: FastifyInstance, config: Config, serveWebFile: WebFileServer | null) {
+  app.setErrorHandler((error: FastifyError | ProblemError | RequestValidationError, request, reply) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    if (error instanceof ProblemError) {
+      return sendProblem(request, reply, error.code, {
+        detail: error.detail,
+        errors: error.errors,
+        status: error.statusOverride,
+      });
+    }
+    if (error instanceof RequestValidationError) {
+      const part = (error as { validationContext?: string }).validationContext;
+      const prefix = part === 'body' || part === undefined ? '' : part === 'querystring' ? 'query' : part;
+      return sendProblem(request, reply, 'validation', {
+        errors: describeIssues(error.issues, lang, prefix),
+      });
+    }
+    const code = (error as FastifyError).code;
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && error instanceof SyntaxError)) {
+      return sendProblem(request, reply, 'malformed_json');
+    }
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendProblem(request, reply, 'payload_too_large', {
+        detail: {
+          zh: `请求体不能超过 ${config.bodyLimitBytes} 字节`,
+          en: `At most ${config.bodyLimitBytes} bytes`,
+        },
+      });
+    }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
+      return sendProblem(request, reply, 'unsupported_media_type', {
+        detail: { zh: '请使用 application/json', en: 'Use application/json' },
+      });
+    }
+    if (status >= 400 && status < 500) {
+      return sendProblem(request, reply, 'validation', {
+        status,
+        detail: { zh: error.message, en: error.message },
+      });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, 'internal');
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0];
+    if (
+      url.startsWith('/api/') ||
+      url === '/api' ||
+      (request.method !== 'GET' && request.method !== 'HEAD')
+    ) {
+      return sendProblem(request, reply, 'not_found', {
+        detail: { zh: `没有 ${request.method} ${url}`, en: `No ${request.method} ${url}` },
+      });
+    }
+    if (!serveWebFile) return reply.code(404).type('text/plain; charset=utf-8').send('web app not built');
+    return serveWebFile(request.url, reply);
+  });
+}
+
+/** Serves the built web app: files under dist, and index.html for every other GET (client routing). */
+async function installWebApp(app: FastifyInstance, config: Config): Promise<WebFileServer | null> {
+  if (!existsSync(path.join(config.webDist, 'index.html'))) return null;
+  await app.register(fastifyStatic, { root: config.webDist, serve: false });
+  return (url, reply) => {
+    let clean: string;
+    try {
+      clean = decodeURIComponent(url.split('?')[0]);
+    } catch {
+      clean = '';
+    }
+    const relative = path.normalize(clean).replace(/^([/\\])+/, '');
+    const file = path.join(config.webDist, relative);
+    if (relative && !relative.startsWith('..') && file.startsWith(config.webDist) && isFile(file)) {
+      const immutable = relative.startsWith('assets/');
+      return reply
+        .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+        .sendFile(relative);
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  };
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where the embedded database and imported cities live. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  natsUrl: string | undefined;
+  adminPassword: string | undefined;
+  /** Built web app served at `/`. */
+  webDist: string;
+  /** Origins allowed to open /api/live (besides the server's own). */
+  allowedOrigins: string[];
+  /** Cookies marked Secure (behind TLS). */
+  secureCookies: boolean;
+  /** Load the bundled city and run the live demo on start. */
+  demo: boolean;
+  logLevel: string;
+  bodyLimitBytes: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const host = env.HOST ?? '0.0.0.0';
+  const dataDir = path.resolve(env.CITYWATCH_DATA_DIR ?? path.join(REPO_ROOT, 'data'));
+  const allowed = (env.CITYWATCH_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const selfOrigins = [
+    `http://127.0.0.1:${port}`,
+    `http://localhost:${port}`,
+    'http://localhost:5173',
+    'http://127.0.0.1:5173',
+  ];
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    adminPassword: env.CITYWATCH_ADMIN_PASSWORD || undefined,
+    webDist: path.resolve(env.CITYWATCH_WEB_DIST ?? path.join(REPO_ROOT, 'packages/web/dist')),
+    allowedOrigins: [...new Set([...selfOrigins, ...allowed])],
+    secureCookies: env.CITYWATCH_SECURE_COOKIES === '1',
+    demo: (env.CITYWATCH_DEMO ?? 'on') !== 'off',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
+  };
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { recordAudit } from '../identity/audit.js';
+import { isPermission, rolesGrant } from '../identity/permissions.js';
+import type { Actor } from '../identity/service.js';
+import { ProblemError } from './problem.js';
+
+export const SESSION_COOKIE = 'cw_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+/** The actor behind the request's session cookie, if any (used by /api/live too). */
+export async function actorFromRequest(ctx: AppContext, request: FastifyRequest): Promise<Actor | null> {
+  const token = request.cookies?.[SESSION_COOKIE];
+  if (!token || token.length > 200) return null;
+  return ctx.identity.authenticate(token);
+}
+
+/**
+ * Deny by default: every route must declare a permission or the app refuses to start; each
+ * request is authenticated and its roles checked before its body is even validated.
+ */
+export function installAuth(app: FastifyInstance, ctx: AppContext) {
+  app.decorateRequest('actor', null);
+
+  app.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    if (!isPermission(permission)) {
+      throw new Error(`route ${route.method} ${route.url} declares no permission (config.permission)`);
+    }
+    for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url, permission });
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config?.permission;
+    if (permission === undefined) return; // 404: no route matched
+    if (permission === 'public') {
+      // Public routes still know who is calling when a session exists (e.g. for the audit trail).
+      return;
+    }
+    const actor = await actorFromRequest(ctx, request);
+    if (!actor) throw new ProblemError('unauthenticated');
+    request.actor = actor;
+    if (!rolesGrant(actor.roles, permission)) {
+      await recordAudit(
+        ctx.db.kysely,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'permission_denied',
+          resource: `${request.method} ${request.routeOptions.url}`,
+          detail: { permission, roles: actor.roles },
+        },
+        ctx.now(),
+      );
+      throw new ProblemError('forbidden');
+    }
+  });
+
+  // Every successful write by a signed-in user leaves a row (login/logout have their own rows).
+  app.addHook('onResponse', async (request, reply) => {
+    if (
+      !request.actor ||
+      request.method === 'GET' ||
+      request.method === 'HEAD' ||
+      request.method === 'OPTIONS'
+    )
+      return;
+    if (reply.statusCode >= 400 || request.routeOptions.url === '/api/auth/logout') return;
+    try {
+      await recordAudit(
+        ctx.db.kysely,
+        {
+          userId: request.actor.userId,
+          username: request.actor.username,
+          action: 'write',
+          resource: `${request.method} ${request.routeOptions.url}`,
+          detail: { params: request.params ?? {}, status: reply.statusCode },
+        },
+        ctx.now(),
+      );
+    } catch (error) {
+      request.log.error({ err: error }, 'audit write failed');
+    }
+  });
+}
+
+/**
+ * Personal data may only be read with a stated purpose (header `X-Purpose`, URL-encoded), and the
+ * read is written to the audit chain before the data leaves the server.
+ */
+export async function auditPersonalRead(
+  ctx: AppContext,
+  request: FastifyRequest,
+  resource: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  const raw = request.headers['x-purpose'];
+  const purpose = typeof raw === 'string' ? safeDecode(raw).trim() : '';
+  if (purpose.length < 2) {
+    throw new ProblemError('purpose_required', undefined, [
+      { field: 'X-Purpose', rule: 'required', message: '' },
+    ]);
+  }
+  const actor = request.actor;
+  await recordAudit(
+    ctx.db.kysely,
+    {
+      userId: actor?.userId ?? null,
+      username: actor?.username ?? null,
+      action: 'personal_data_read',
+      resource,
+      purpose: purpose.slice(0, 500),
+      detail,
+    },
+    ctx.now(),
+  );
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

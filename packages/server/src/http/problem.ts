@@ -1,0 +1,135 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export type Lang = 'zh-CN' | 'en';
+
+/** The user's language from Accept-Language: English only when English is preferred; Chinese first. */
+export function pickLanguage(acceptLanguage: string | undefined): Lang {
+  if (!acceptLanguage) return 'zh-CN';
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.tag)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('zh')) return 'zh-CN';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'zh-CN';
+}
+
+/** Every kind of problem the API answers with, and its title in each language. */
+export const PROBLEMS = {
+  validation: { status: 400, zh: '请求参数不合法', en: 'The request is invalid' },
+  malformed_json: { status: 400, zh: '请求体不是合法的 JSON', en: 'The request body is not valid JSON' },
+  unsupported_media_type: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  payload_too_large: { status: 413, zh: '请求体过大', en: 'The request body is too large' },
+  unauthenticated: { status: 401, zh: '未登录或会话已失效', en: 'Not signed in or session expired' },
+  bad_credentials: { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },
+  account_locked: { status: 423, zh: '账号已被临时锁定', en: 'The account is temporarily locked' },
+  forbidden: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  origin_not_allowed: { status: 403, zh: '来源不被允许', en: 'Origin not allowed' },
+  not_found: { status: 404, zh: '资源不存在', en: 'Not found' },
+  method_not_allowed: { status: 405, zh: '不支持的请求方法', en: 'Method not allowed' },
+  conflict: { status: 409, zh: '与现有数据冲突', en: 'Conflicts with existing data' },
+  purpose_required: {
+    status: 428,
+    zh: '查看个人信息须说明用途',
+    en: 'A purpose is required to read personal data',
+  },
+  rate_limited: { status: 429, zh: '请求过于频繁', en: 'Too many requests' },
+  internal: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
+  unavailable: { status: 503, zh: '服务暂不可用', en: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `password` or `roles.0`. */
+  field: string;
+  /** The rule it broke, e.g. `too_small`, `required`, `invalid_format`, `unrecognized_key`. */
+  rule: string;
+  /** The rule explained in the user's language. */
+  message: string;
+}
+
+/** A thing that went wrong which the user should be told about, as RFC 9457 problem details. */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: { zh: string; en: string },
+    readonly errors?: FieldError[],
+    readonly statusOverride?: number,
+  ) {
+    super(detail?.en ?? PROBLEMS[code].en);
+    this.name = 'ProblemError';
+  }
+  get status(): number {
+    return this.statusOverride ?? PROBLEMS[this.code].status;
+  }
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export function problemBody(
+  code: ProblemCode,
+  lang: Lang,
+  options: {
+    detail?: { zh: string; en: string };
+    errors?: FieldError[];
+    instance?: string;
+    status?: number;
+  } = {},
+): ProblemBody {
+  const p = PROBLEMS[code];
+  const body: ProblemBody = {
+    type: `/problems/${code.replaceAll('_', '-')}`,
+    title: lang === 'en' ? p.en : p.zh,
+    status: options.status ?? p.status,
+  };
+  if (options.detail) body.detail = lang === 'en' ? options.detail.en : options.detail.zh;
+  if (options.instance) body.instance = options.instance;
+  if (options.errors?.length) body.errors = options.errors;
+  return body;
+}
+
+/** Messages for rules that services name without text (zod's own rules are described in validation.ts). */
+const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
+  required: { zh: '必填', en: 'Required' },
+  unique: { zh: '该值已被使用', en: 'This value is already in use' },
+  org_in_scope: { zh: '机构不存在或不在您的管辖范围内', en: 'No such org within your jurisdiction' },
+  not_self: { zh: '不能对自己执行此操作', en: 'Not allowed on your own account' },
+  below_parent: {
+    zh: '下级机构的层级必须低于上级机构',
+    en: 'A child org must be of a lower level than its parent',
+  },
+};
+
+export function localiseFieldErrors(errors: FieldError[] | undefined, lang: Lang): FieldError[] | undefined {
+  return errors?.map((e) => {
+    if (e.message) return e;
+    const m = RULE_MESSAGES[e.rule];
+    return { ...e, message: m ? (lang === 'en' ? m.en : m.zh) : e.rule };
+  });
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ProblemCode,
+  options: { detail?: { zh: string; en: string }; errors?: FieldError[]; status?: number } = {},
+) {
+  const lang = pickLanguage(request.headers['accept-language']);
+  const errors = localiseFieldErrors(options.errors, lang);
+  const body = problemBody(code, lang, { ...options, errors, instance: request.url.split('?')[0] });
+  return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
+}

@@ -1,0 +1,61 @@
+import type { Role } from '@citywatch/core/identity/schemas';
+
+/**
+ * Every route declares one of these in `config.permission`; a route without one refuses to
+ * register (deny by default). `public` is for the few routes a stranger may call.
+ */
+export const PERMISSIONS = {
+  public: [],
+  'session.self': [
+    'admin',
+    'commander',
+    'dispatcher',
+    'patrol_officer',
+    'industry_inspector',
+    'community_officer',
+    'mediator',
+    'auditor',
+  ],
+  'live.subscribe': [
+    'admin',
+    'commander',
+    'dispatcher',
+    'patrol_officer',
+    'industry_inspector',
+    'community_officer',
+    'mediator',
+    'auditor',
+  ],
+  'users.read': ['admin', 'auditor'],
+  'users.write': ['admin'],
+  'orgs.read': [
+    'admin',
+    'commander',
+    'dispatcher',
+    'patrol_officer',
+    'industry_inspector',
+    'community_officer',
+    'mediator',
+    'auditor',
+  ],
+  'orgs.write': ['admin'],
+  'audit.read': ['auditor', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && Object.hasOwn(PERMISSIONS, value);
+}
+
+export function rolesGrant(roles: readonly string[], permission: Permission): boolean {
+  if (permission === 'public') return true;
+  const allowed: readonly string[] = PERMISSIONS[permission];
+  return roles.some((r) => allowed.includes(r));
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: Permission;
+  }
+}

@@ -1,0 +1,373 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type {
+  CreateOrgRequest,
+  CreateUserRequest,
+  Org,
+  OrgKind,
+  Role,
+  UpdateUserRequest,
+  User,
+} from '@citywatch/core/identity/schemas';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../db/schema.js';
+import { ProblemError } from '../http/problem.js';
+import { appendAudit, recordAudit } from './audit.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import * as store from './store.js';
+
+export const SESSION_IDLE_MS = 30 * 60_000;
+export const SESSION_ABSOLUTE_MS = 12 * 3600_000;
+export const LOCKOUT_THRESHOLD = 5;
+export const LOCKOUT_MS = 10 * 60_000;
+// Refresh last_seen_at at most this often, so reads do not each cost a write.
+const TOUCH_EVERY_MS = 30_000;
+
+/** The signed-in user as every request sees it. */
+export interface Actor {
+  userId: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  orgId: string;
+  orgName: string;
+  /** Materialised org path: the actor sees rows whose org path starts with it. */
+  orgPath: string;
+  sessionTokenHash: string;
+  sessionExpiresAt: Date;
+}
+
+const ORG_LEVEL: Record<OrgKind, number> = { city_bureau: 0, branch_bureau: 1, police_station: 2, team: 3 };
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function presentUser(r: store.UserRow): User {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    orgId: r.org_id,
+    orgName: r.org_name,
+    roles: r.roles as Role[],
+    active: r.active,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+function presentOrg(r: store.OrgRow): Org {
+  return { id: r.id, parentId: r.parent_id, kind: r.kind as OrgKind, name: r.name, code: r.code };
+}
+
+const zhEn = (zh: string, en: string) => ({ zh, en });
+
+export class IdentityService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date,
+  ) {}
+
+  // ---- sessions
+
+  async login(
+    username: string,
+    password: string,
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<{ token: string; user: User; expiresAt: Date }> {
+    const now = this.now();
+    const record = await store.findLoginRecord(this.db, username);
+    if (!record) {
+      await verifyPassword(await dummyPasswordHash(), password);
+      await recordAudit(
+        this.db,
+        {
+          userId: null,
+          username,
+          action: 'login_failed',
+          resource: 'session',
+          detail: { reason: 'unknown_user', ip: client.ip },
+        },
+        now,
+      );
+      throw new ProblemError('bad_credentials');
+    }
+    if (record.locked_until && new Date(record.locked_until) > now) {
+      await recordAudit(
+        this.db,
+        {
+          userId: record.id,
+          username,
+          action: 'login_failed',
+          resource: 'session',
+          detail: { reason: 'locked', ip: client.ip },
+        },
+        now,
+      );
+      const minutes = Math.ceil((new Date(record.locked_until).getTime() - now.getTime()) / 60_000);
+      throw new ProblemError(
+        'account_locked',
+        zhEn(
+          `连续登录失败次数过多，请 ${minutes} 分钟后再试`,
+          `Too many failed logins; try again in ${minutes} min`,
+        ),
+      );
+    }
+    const passwordOk = await verifyPassword(record.password_hash, password);
+    if (!passwordOk || !record.active) {
+      const failed = record.failed_logins + 1;
+      const lock = failed >= LOCKOUT_THRESHOLD ? new Date(now.getTime() + LOCKOUT_MS) : null;
+      await this.db.transaction().execute(async (trx) => {
+        await store.recordFailedLogin(trx, record.id, lock ? 0 : failed, lock);
+        await appendAudit(
+          trx,
+          {
+            userId: record.id,
+            username,
+            action: 'login_failed',
+            resource: 'session',
+            detail: {
+              reason: record.active ? 'bad_password' : 'inactive',
+              ip: client.ip,
+              locked: lock !== null,
+            },
+          },
+          now,
+        );
+      });
+      throw new ProblemError('bad_credentials');
+    }
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + SESSION_ABSOLUTE_MS);
+    await this.db.transaction().execute(async (trx) => {
+      await store.clearFailedLogins(trx, record.id);
+      await store.insertSession(trx, {
+        tokenHash: hashToken(token),
+        userId: record.id,
+        now,
+        expiresAt,
+        ...client,
+      });
+      await appendAudit(
+        trx,
+        { userId: record.id, username, action: 'login', resource: 'session', detail: { ip: client.ip } },
+        now,
+      );
+    });
+    const user = await store.findUserPublic(this.db, record.id);
+    if (!user) throw new Error('user vanished during login');
+    return { token, user: presentUser(user), expiresAt };
+  }
+
+  /** The actor behind a cookie token, or null when the session is unknown, ended, idle or expired. */
+  async authenticate(token: string): Promise<Actor | null> {
+    const now = this.now();
+    const tokenHash = hashToken(token);
+    const s = await store.findLiveSession(this.db, tokenHash);
+    if (!s?.active) return null;
+    const lastSeen = new Date(s.last_seen_at).getTime();
+    const expiresAt = new Date(s.expires_at);
+    if (expiresAt.getTime() <= now.getTime() || now.getTime() - lastSeen > SESSION_IDLE_MS) {
+      await store.endSession(this.db, tokenHash, now);
+      return null;
+    }
+    if (now.getTime() - lastSeen > TOUCH_EVERY_MS) await store.touchSession(this.db, tokenHash, now);
+    const u = await store.findUserPublic(this.db, s.user_id);
+    if (!u) return null;
+    return {
+      userId: u.id,
+      username: u.username,
+      displayName: u.display_name,
+      roles: u.roles as Role[],
+      orgId: u.org_id,
+      orgName: u.org_name,
+      orgPath: u.org_path,
+      sessionTokenHash: tokenHash,
+      sessionExpiresAt: expiresAt,
+    };
+  }
+
+  async logout(actor: Actor): Promise<void> {
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await store.endSession(trx, actor.sessionTokenHash, now);
+      await appendAudit(
+        trx,
+        { userId: actor.userId, username: actor.username, action: 'logout', resource: 'session' },
+        now,
+      );
+    });
+  }
+
+  async me(actor: Actor): Promise<User> {
+    const u = await store.findUserPublic(this.db, actor.userId);
+    if (!u) throw new ProblemError('unauthenticated');
+    return presentUser(u);
+  }
+
+  // ---- users
+
+  async listUsers(actor: Actor): Promise<User[]> {
+    return (await store.listUsersInSubtree(this.db, actor.orgPath)).map(presentUser);
+  }
+
+  private async orgInScope(actor: Actor, orgId: string, field: string): Promise<store.OrgRow> {
+    const org = await store.findOrg(this.db, orgId);
+    if (!org?.path.startsWith(actor.orgPath)) {
+      throw new ProblemError('validation', undefined, [
+        {
+          field,
+          rule: 'org_in_scope',
+          message: '',
+        },
+      ]);
+    }
+    return org;
+  }
+
+  private async userInScope(actor: Actor, userId: string): Promise<store.UserRow> {
+    const u = await store.findUserPublic(this.db, userId);
+    // Outside the actor's subtree is indistinguishable from missing.
+    if (!u?.org_path.startsWith(actor.orgPath)) throw new ProblemError('not_found');
+    return u;
+  }
+
+  async createUser(actor: Actor, req: CreateUserRequest): Promise<User> {
+    await this.orgInScope(actor, req.orgId, 'orgId');
+    if (await store.findLoginRecord(this.db, req.username)) {
+      throw new ProblemError(
+        'conflict',
+        zhEn(`用户名 ${req.username} 已存在`, `Username ${req.username} is taken`),
+        [{ field: 'username', rule: 'unique', message: '' }],
+      );
+    }
+    const id = uuidv7();
+    const passwordHash = await hashPassword(req.password);
+    await this.db.transaction().execute(async (trx) => {
+      await store.insertUser(trx, {
+        id,
+        username: req.username,
+        displayName: req.displayName,
+        passwordHash,
+        orgId: req.orgId,
+        roles: [...new Set(req.roles)],
+      });
+    });
+    const u = await store.findUserPublic(this.db, id);
+    if (!u) throw new Error('user not stored');
+    return presentUser(u);
+  }
+
+  async updateUser(actor: Actor, userId: string, req: UpdateUserRequest): Promise<User> {
+    await this.userInScope(actor, userId);
+    if (req.orgId) await this.orgInScope(actor, req.orgId, 'orgId');
+    if (userId === actor.userId && req.active === false) {
+      throw new ProblemError(
+        'conflict',
+        zhEn('不能停用自己的账号', 'You cannot deactivate your own account'),
+        [{ field: 'active', rule: 'not_self', message: '' }],
+      );
+    }
+    const set: Parameters<typeof store.updateUserColumns>[2] = {};
+    if (req.displayName !== undefined) set.display_name = req.displayName;
+    if (req.password !== undefined) set.password_hash = await hashPassword(req.password);
+    if (req.orgId !== undefined) set.org_id = req.orgId;
+    if (req.roles !== undefined) set.roles = [...new Set(req.roles)];
+    if (req.active !== undefined) set.active = req.active;
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await store.updateUserColumns(trx, userId, set, now);
+      // A new password or deactivation ends every session the old credentials opened.
+      if (req.password !== undefined || req.active === false) await store.endSessionsOfUser(trx, userId, now);
+    });
+    return presentUser((await store.findUserPublic(this.db, userId))!);
+  }
+
+  async endSessions(actor: Actor, userId: string): Promise<number> {
+    const target = await this.userInScope(actor, userId);
+    const now = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const n = await store.endSessionsOfUser(trx, userId, now);
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'sessions_ended',
+          resource: `user:${userId}`,
+          detail: { target: target.username, ended: n },
+        },
+        now,
+      );
+      return n;
+    });
+  }
+
+  // ---- orgs
+
+  async listOrgs(actor: Actor): Promise<Org[]> {
+    return (await store.listOrgsInSubtree(this.db, actor.orgPath)).map(presentOrg);
+  }
+
+  async createOrg(actor: Actor, req: CreateOrgRequest): Promise<Org> {
+    const parent = await this.orgInScope(actor, req.parentId, 'parentId');
+    if (ORG_LEVEL[req.kind] <= ORG_LEVEL[parent.kind as OrgKind]) {
+      throw new ProblemError('validation', undefined, [{ field: 'kind', rule: 'below_parent', message: '' }]);
+    }
+    if (await store.findOrgByCode(this.db, req.code)) {
+      throw new ProblemError(
+        'conflict',
+        zhEn(`机构代码 ${req.code} 已存在`, `Org code ${req.code} is taken`),
+        [{ field: 'code', rule: 'unique', message: '' }],
+      );
+    }
+    const id = uuidv7();
+    await store.insertOrg(this.db, {
+      id,
+      parentId: parent.id,
+      kind: req.kind,
+      name: req.name,
+      code: req.code,
+      path: `${parent.path}${id}/`,
+    });
+    return presentOrg((await store.findOrg(this.db, id))!);
+  }
+
+  async createRootOrg(
+    o: { kind: OrgKind; name: string; code: string },
+    parentId: string | null = null,
+  ): Promise<Org> {
+    const parent = parentId ? await store.findOrg(this.db, parentId) : undefined;
+    const id = uuidv7();
+    await store.insertOrg(this.db, {
+      id,
+      parentId,
+      kind: o.kind,
+      name: o.name,
+      code: o.code,
+      path: `${parent?.path ?? '/'}${id}/`,
+    });
+    return presentOrg((await store.findOrg(this.db, id))!);
+  }
+
+  async createInitialUser(u: {
+    username: string;
+    displayName: string;
+    password: string;
+    orgId: string;
+    roles: Role[];
+  }): Promise<void> {
+    await store.insertUser(this.db, {
+      id: uuidv7(),
+      username: u.username,
+      displayName: u.displayName,
+      passwordHash: await hashPassword(u.password),
+      orgId: u.orgId,
+      roles: u.roles,
+    });
+  }
+
+  async userCount(): Promise<number> {
+    return Number((await store.countUsers(this.db)).n);
+  }
+}

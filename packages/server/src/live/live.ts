@@ -1,0 +1,251 @@
+/**
+ * The live gateway: `GET /api/live` upgrades to a WebSocket that forwards domain events from the bus
+ * to one console, only those its viewer may see (orgScope). Checked before the upgrade, as HTTP
+ * problem+json: the Origin header against the allow-list (403; browsers always send one, so a
+ * cross-site page cannot ride the session cookie) and the session (401).
+ *
+ * Protocol (JSON text frames):
+ *   server → client  {"kind":"hello"}                         once, after the upgrade
+ *                    {"kind":"event","event":DomainEvent}     each event in the viewer's scope
+ *                    {"kind":"subscribed","types":[..]|null}  acknowledges a subscribe
+ *                    {"kind":"error","detail":"..."}          a client message was not understood
+ *   client → server  {"kind":"subscribe","types":[..]}        only these event types (null = all)
+ * Keepalive: a ping every 30 s; a socket that missed the previous pong is terminated.
+ * Backpressure: a socket with more than ~1 MB unsent is closed with 1013 (try again later).
+ * Close 1008 when the viewer's sessions are ended, 1012 (reconnect) when the viewer's user changed,
+ * since the scope was computed at upgrade time.
+ */
+import type { EventBus, Unsubscribe } from '@citywatch/core/events/bus';
+import type { DomainEvent } from '@citywatch/core/events/events';
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { sendProblem } from '../http/problem.js';
+
+export interface LiveViewer {
+  userId: string;
+  /** Whether the viewer may see events of this org (null = city-wide events). */
+  orgScope: (orgId: string | null) => boolean;
+}
+
+export interface LiveOptions {
+  bus: EventBus;
+  /** Resolves the viewer from the request (session cookie); null when not signed in. */
+  authenticate: (req: FastifyRequest) => Promise<LiveViewer | null>;
+  /** Exact origins (`https://host[:port]`) whose pages may open the socket. */
+  allowedOrigins: string[];
+  /** Keepalive ping interval; default 30 000 ms. */
+  pingIntervalMs?: number;
+  /** Unsent bytes after which a socket is dropped with 1013; default 1 MiB. */
+  maxBufferedBytes?: number;
+}
+
+/** Route config read by the app's "every route declares a permission" check. */
+export const liveRouteConfig = { permission: 'live.subscribe' } as const;
+
+export const LIVE_PATH = '/api/live';
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const CLOSE_SERVICE_RESTART = 1012;
+
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+const MAX_SUBSCRIBE_TYPES = 200;
+const EVENT_TYPE_RE = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
+
+type ServerFrame =
+  | { kind: 'hello' }
+  | { kind: 'event'; event: DomainEvent }
+  | { kind: 'subscribed'; types: string[] | null }
+  | { kind: 'error'; detail: string };
+
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** Parses a client frame; returns the new type filter (null = all) or an error message. */
+function parseClientMessage(
+  data: RawData,
+  isBinary: boolean,
+): { types: string[] | null } | { error: string } {
+  if (isBinary) return { error: 'binary frames are not supported' };
+  const buf = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(new Uint8Array(data));
+  const text = buf.toString('utf8');
+  if (text.length > MAX_CLIENT_MESSAGE_BYTES) return { error: 'message too large' };
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { error: 'message is not JSON' };
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    return { error: 'message must be an object' };
+  const { kind, types } = msg as { kind?: unknown; types?: unknown };
+  if (kind !== 'subscribe') return { error: `unknown message kind: ${JSON.stringify(kind) ?? 'undefined'}` };
+  if (types === null || types === undefined) return { types: null };
+  if (
+    !Array.isArray(types) ||
+    types.length > MAX_SUBSCRIBE_TYPES ||
+    !types.every((t): t is string => typeof t === 'string' && t.length <= 100 && EVENT_TYPE_RE.test(t))
+  ) {
+    return { error: `types must be an array of at most ${MAX_SUBSCRIBE_TYPES} event type names, or null` };
+  }
+  return { types: [...new Set(types)] };
+}
+
+export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts) => {
+  const { bus, authenticate } = opts;
+  const allowed = new Set(opts.allowedOrigins.map(normalizeOrigin));
+  const pingIntervalMs = opts.pingIntervalMs ?? 30_000;
+  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const viewers = new WeakMap<FastifyRequest, LiveViewer>();
+  /** One serialisation per event, shared by every socket (the bus hands out the same object). */
+  const frames = new WeakMap<DomainEvent, string>();
+
+  if (!fastify.hasDecorator('websocketServer')) {
+    await fastify.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+  }
+
+  const frameOf = (event: DomainEvent): string => {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame = JSON.stringify({ kind: 'event', event } satisfies ServerFrame);
+      frames.set(event, frame);
+    }
+    return frame;
+  };
+
+  fastify.get(
+    LIVE_PATH,
+    {
+      websocket: true,
+      config: liveRouteConfig,
+      onRequest: async (req, reply) => {
+        const origin = req.headers.origin;
+        // A browser always sends Origin on a WebSocket handshake; without one the client is not a
+        // browser page and still has to present a valid session below.
+        if (origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
+          return sendProblem(req, reply, 'origin_not_allowed', {
+            detail: {
+              zh: `来源 ${origin} 不能打开实时推送`,
+              en: `Origin ${origin} may not open the live feed`,
+            },
+          });
+        }
+        const viewer = await authenticate(req);
+        if (!viewer) return sendProblem(req, reply, 'unauthenticated');
+        viewers.set(req, viewer);
+      },
+      // A refused upgrade (an answer sent by any hook, ours or the app's) must not leave the raw
+      // socket open: @fastify/websocket only closes it when its own onRequest hook ran first, which
+      // is not the case when an app-level hook registered before it refused the request.
+      onResponse: async (req) => {
+        if (req.headers.upgrade?.toLowerCase() !== 'websocket') return;
+        const socket = req.raw.socket;
+        if (socket.destroyed) return;
+        socket.end();
+        setTimeout(() => socket.destroy(), 1_000).unref();
+      },
+      preHandler: async (req, reply) => {
+        if (!req.ws) {
+          reply.header('upgrade', 'websocket');
+          return sendProblem(req, reply, 'validation', {
+            status: 426,
+            detail: { zh: `${LIVE_PATH} 仅支持 WebSocket 连接`, en: `${LIVE_PATH} is a WebSocket endpoint` },
+          });
+        }
+      },
+    },
+    (socket: WebSocket, req: FastifyRequest) => {
+      const viewer = viewers.get(req);
+      if (!viewer) {
+        socket.close(CLOSE_POLICY_VIOLATION, 'not authenticated');
+        return;
+      }
+      let types: Set<string> | null = null;
+      let alive = true;
+      let done = false;
+      let unsubscribe: Unsubscribe | null = null;
+
+      const cleanup = () => {
+        if (done) return;
+        done = true;
+        clearInterval(pinger);
+        unsubscribe?.();
+        unsubscribe = null;
+      };
+      const closeWith = (code: number, reason: string) => {
+        cleanup();
+        socket.close(code, reason);
+        // A client that stopped reading never completes the closing handshake.
+        setTimeout(() => socket.terminate(), 5_000).unref();
+      };
+      const send = (frame: string) => {
+        if (done || socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > maxBuffered) {
+          req.log.warn(
+            { userId: viewer.userId, buffered: socket.bufferedAmount },
+            'live client too slow; dropping',
+          );
+          closeWith(CLOSE_TRY_AGAIN_LATER, 'client too slow');
+          return;
+        }
+        socket.send(frame);
+      };
+      const sendFrame = (frame: ServerFrame) => send(JSON.stringify(frame));
+
+      const pinger = setInterval(() => {
+        if (!alive) {
+          cleanup();
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, pingIntervalMs);
+      pinger.unref();
+
+      socket.on('pong', () => {
+        alive = true;
+      });
+      socket.on('close', cleanup);
+      socket.on('error', cleanup);
+      socket.on('message', (data, isBinary) => {
+        if (done) return;
+        const parsed = parseClientMessage(data, isBinary);
+        if ('error' in parsed) {
+          sendFrame({ kind: 'error', detail: parsed.error });
+          return;
+        }
+        types = parsed.types ? new Set(parsed.types) : null;
+        sendFrame({ kind: 'subscribed', types: parsed.types });
+      });
+
+      sendFrame({ kind: 'hello' });
+      unsubscribe = bus.subscribe((event) => {
+        if (done) return;
+        if (event.type === 'identity.sessions_ended' && event.payload.userId === viewer.userId) {
+          closeWith(CLOSE_POLICY_VIOLATION, 'session ended');
+          return;
+        }
+        if (types && !types.has(event.type)) return;
+        let inScope = false;
+        try {
+          inScope = viewer.orgScope(event.orgId);
+        } catch (err) {
+          req.log.error({ err, eventId: event.id }, 'live orgScope failed');
+        }
+        if (inScope) send(frameOf(event));
+        if (event.type === 'identity.user_changed' && event.payload.userId === viewer.userId) {
+          // Roles or org may have changed: make the console reconnect so its scope is recomputed.
+          closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
+        }
+      });
+    },
+  );
+};
+
+export default liveGateway;

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { IdentityService } from './identity/service.js';
+
+/**
+ * First start: an org tree modelled on the bundled city (Shenzhen Longgang) and one `admin`.
+ * The admin password comes from CITYWATCH_ADMIN_PASSWORD or is generated and printed once.
+ */
+export async function seedIfEmpty(
+  identity: IdentityService,
+  adminPassword: string | undefined,
+  print: (line: string) => void,
+): Promise<boolean> {
+  if ((await identity.userCount()) > 0) return false;
+  const city = await identity.createRootOrg({ kind: 'city_bureau', name: '深圳市公安局', code: '440300' });
+  const branch = await identity.createRootOrg(
+    { kind: 'branch_bureau', name: '龙岗分局', code: '440307' },
+    city.id,
+  );
+  for (const [name, code] of [
+    ['龙城派出所', '440307-01'],
+    ['龙岗派出所', '440307-02'],
+    ['布吉派出所', '440307-03'],
+    ['坂田派出所', '440307-04'],
+  ] as const) {
+    const station = await identity.createRootOrg({ kind: 'police_station', name, code }, branch.id);
+    await identity.createRootOrg(
+      { kind: 'team', name: `${name.replace('派出所', '')}巡逻中队`, code: `${code}-T1` },
+      station.id,
+    );
+  }
+  const password = adminPassword ?? randomBytes(12).toString('base64url');
+  await identity.createInitialUser({
+    username: 'admin',
+    displayName: '系统管理员',
+    password,
+    orgId: city.id,
+    roles: ['admin'],
+  });
+  if (!adminPassword) {
+    print('================================================================');
+    print(` citywatch: created user "admin" with password: ${password}`);
+    print(' (shown once; set CITYWATCH_ADMIN_PASSWORD to choose it)');
+    print('================================================================');
+  }
+  return true;
+}

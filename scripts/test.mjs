@@ -1,0 +1,94 @@
+// `npm test`: every test. Vitest runs core, server on PGlite, server on PostgreSQL and the browser
+// tests (vitest.config.ts); then each benchmark runs as a short smoke whose one JSON line is checked.
+// Ends with the plain line `N passed, N failed, N skipped`. Extra results from earlier CI steps
+// (lint, type-check) come in through CITYWATCH_EXTRA_RESULTS="lint:pass,typecheck:fail".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureWebBuilt } from './web-build.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = path.join(root, '.tmp');
+mkdirSync(tmp, { recursive: true });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+for (const item of (process.env.CITYWATCH_EXTRA_RESULTS ?? '').split(',').filter(Boolean)) {
+  const [name, result] = item.split(':');
+  if (result === 'pass') passed++;
+  else {
+    failed++;
+    console.log(`FAILED step: ${name}`);
+  }
+}
+
+try {
+  ensureWebBuilt();
+} catch (error) {
+  console.log(`FAILED: ${error.message}`);
+  failed++;
+}
+
+const extraArgs = process.argv.slice(2);
+const report = path.join(tmp, 'vitest-report.json');
+const vitest = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
+  { cwd: root, stdio: 'inherit' },
+);
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  // A suite that failed to load (syntax error, failed beforeAll) counts as a failure too.
+  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+} else {
+  console.log(`FAILED: vitest produced no report (exit ${vitest.status})`);
+  failed++;
+}
+
+// Benchmarks as smokes: each must exit 0 and print one JSON line holding its required keys.
+const smokes = [
+  {
+    name: 'bench:routing smoke (monaco)',
+    args: [
+      'tsx',
+      'bench/routing.ts',
+      '--osm',
+      path.resolve(root, '../shared/data/roads/monaco/monaco.osm.pbf'),
+      '--smoke',
+    ],
+    keys: ['city', 'nodes', 'edges', 'ours', 'pgrouting', 'ratio_p50', 'mismatches'],
+    check: (j) => j.mismatches === 0,
+  },
+];
+if (extraArgs.length === 0) {
+  for (const smoke of smokes) {
+    if (!existsSync(path.join(root, smoke.args[1]))) continue;
+    const r = spawnSync('npx', smoke.args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 600_000,
+    });
+    const lines = (r.stdout ?? '').trim().split('\n').filter(Boolean);
+    let ok = r.status === 0 && lines.length === 1;
+    try {
+      const j = JSON.parse(lines[0]);
+      ok = ok && smoke.keys.every((k) => k in j) && smoke.check(j);
+      console.log(`${smoke.name}: ${lines[0]}`);
+    } catch {
+      ok = false;
+    }
+    if (ok) passed++;
+    else {
+      failed++;
+      console.log(`FAILED ${smoke.name}: exit ${r.status}, stdout: ${(r.stdout ?? '').slice(0, 500)}`);
+    }
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);
