@@ -5,6 +5,7 @@ import type { DomainEventType, EventOfType } from '@citywatch/core/events/events
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { uuidv7 } from 'uuidv7';
@@ -67,6 +68,8 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     },
     transform: jsonSchemaTransform,
   });
+  // At the root, before the auth hook, so sockets refused by it are closed by the websocket plugin.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   installErrorHandling(app, config, await installWebApp(app, config));
   installAuth(app, ctx);
   installMetrics(app);
@@ -92,7 +95,8 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     bus,
     allowedOrigins: config.allowedOrigins,
     authenticate: async (request) => {
-      const actor = await actorFromRequest(ctx, request);
+      // The auth hook has already resolved the session for this route.
+      const actor = request.actor ?? (await actorFromRequest(ctx, request));
       if (!actor) return null;
       // An org-less event is city-wide; otherwise it must fall in the viewer's subtree.
       const visible = await ctx.identity.listOrgs(actor);

@@ -128,10 +128,11 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
         // A browser always sends Origin on a WebSocket handshake; without one the client is not a
         // browser page and still has to present a valid session below.
         if (origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
+          const shown = origin.slice(0, 200);
           return sendProblem(req, reply, 'origin_not_allowed', {
             detail: {
-              zh: `来源 ${origin} 不能打开实时推送`,
-              en: `Origin ${origin} may not open the live feed`,
+              zh: `来源 ${shown} 不能打开实时推送`,
+              en: `Origin ${shown} may not open the live feed`,
             },
           });
         }
