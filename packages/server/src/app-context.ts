@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Permission } from './identity/permissions.js';
 import type { IdentityService } from './identity/service.js';
+import type { PlacesService } from './modules/places/service.js';
 
 /** What every module's routes are handed: the database, the bus, services and the clock. */
 export interface AppContext {
@@ -11,6 +12,7 @@ export interface AppContext {
   db: Db;
   bus: EventBus;
   identity: IdentityService;
+  places: PlacesService;
   now: () => Date;
   /** Publishes a domain event stamped with a fresh id and the current time. */
   publish<T extends DomainEventType>(type: T, orgId: string | null, payload: EventOfType<T>['payload']): void;

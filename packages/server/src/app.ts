@@ -19,6 +19,9 @@ import { describeIssues, RequestValidationError, zodValidatorCompiler } from './
 import { identityRoutes } from './identity/routes.js';
 import { IdentityService } from './identity/service.js';
 import { liveGateway } from './live/live.js';
+import { placesRoutes } from './modules/places/routes.js';
+import { PlacesService } from './modules/places/service.js';
+import { DbCityRegistry } from './modules/roads/registry.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -47,6 +50,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     db,
     bus,
     identity: new IdentityService(db.kysely, now),
+    places: new PlacesService(db.kysely, new DbCityRegistry(db.kysely)),
     now,
     publishFailures,
     routes: [],
@@ -91,6 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   );
 
   identityRoutes(app, ctx);
+  placesRoutes(app, ctx);
   await app.register(liveGateway, {
     bus,
     allowedOrigins: config.allowedOrigins,

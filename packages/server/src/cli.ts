@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { verifyAuditChain } from './identity/audit.js';
+import { CityImportError, importCity } from './modules/roads/city-import.js';
 
 /** `citywatch …`: operator commands. Each exits non-zero with a message when it fails. */
 const program = new Command('citywatch').description('citywatch 社会治安防控平台 — operator commands');
@@ -36,6 +38,44 @@ program
   .description('start the platform (same as npm start without building the web app)')
   .action(async () => {
     await import('./main.js');
+  });
+
+program
+  .command('import-osm')
+  .description('import an OpenStreetMap file (.osm, .osm.gz, .osm.pbf) as a city, replacing it atomically')
+  .argument('<file>', 'OSM file')
+  .requiredOption('--city <name>', 'city name: lower-case letters, digits, - or _')
+  .option('--default', 'make it the default city')
+  .action(async (file: string, options: { city: string; default?: boolean }) => {
+    try {
+      const report = await withDatabase((db) =>
+        importCity(
+          db.kysely,
+          { file: path.resolve(file), name: options.city, makeDefault: options.default },
+          new Date(),
+        ),
+      );
+      console.log(`imported ${report.city} from ${report.file} in ${report.elapsedMs} ms`);
+      console.log(
+        `  read:  ${report.read.nodes} nodes, ${report.read.ways} ways, ${report.read.relations} relations`,
+      );
+      console.log(
+        `  roads: ${report.graph.waysKept} drivable ways → ${report.graph.nodes} nodes, ${report.graph.edges} directed edges`,
+      );
+      const skipped = Object.entries(report.graph.waysSkipped).filter(([, n]) => n > 0);
+      if (skipped.length) console.log(`  skipped ways: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      const k = report.kept;
+      console.log(
+        `  kept:  ${k.addresses} addresses, ${k.places} named places, ${k.streets} named streets, ${k.buildings} buildings, ${k.jurisdictions} station areas, ${k.restrictions} turn restrictions`,
+      );
+    } catch (error) {
+      if (error instanceof CityImportError) {
+        console.error(`citywatch import-osm: ${error.message}; nothing was changed`);
+        process.exitCode = 1;
+        return;
+      }
+      throw error;
+    }
   });
 
 const audit = program.command('audit').description('the tamper-evident audit log');

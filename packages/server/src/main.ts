@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { createBus } from './bus/index.js';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
+import { ensureBundledCity } from './demo.js';
 import { seedIfEmpty } from './seed.js';
 
 /** Starts the platform: database, migrations, first-run seed, bus, HTTP. */
@@ -12,7 +13,9 @@ export async function start() {
   const bus = await createBus(process.env);
   const { app, ctx } = await buildApp({ config, db, bus });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
-  await seedIfEmpty(ctx.identity, config.adminPassword, (line) => process.stdout.write(`${line}\n`));
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await seedIfEmpty(ctx.identity, config.adminPassword, print);
+  if (config.demo) await ensureBundledCity(ctx, print);
   await app.listen({ port: config.port, host: config.host });
   process.stdout.write(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})\n`);
 

@@ -16,13 +16,15 @@ export async function seedIfEmpty(
     { kind: 'branch_bureau', name: '龙岗分局', code: '440307' },
     city.id,
   );
-  for (const [name, code] of [
-    ['龙城派出所', '440307-01'],
-    ['龙岗派出所', '440307-02'],
-    ['布吉派出所', '440307-03'],
-    ['坂田派出所', '440307-04'],
+  // Station positions are demo positions spread over the bundled Longgang extract (the real
+  // stations mostly lie outside its small box); a bureau enters its own on the org page.
+  for (const [name, code, lon, lat] of [
+    ['龙城派出所', '440307-01', 114.1955, 22.6955],
+    ['龙岗派出所', '440307-02', 114.2225, 22.6955],
+    ['布吉派出所', '440307-03', 114.2005, 22.6805],
+    ['坂田派出所', '440307-04', 114.2245, 22.6805],
   ] as const) {
-    const station = await identity.createRootOrg({ kind: 'police_station', name, code }, branch.id);
+    const station = await identity.createRootOrg({ kind: 'police_station', name, code, lon, lat }, branch.id);
     await identity.createRootOrg(
       { kind: 'team', name: `${name.replace('派出所', '')}巡逻中队`, code: `${code}-T1` },
       station.id,

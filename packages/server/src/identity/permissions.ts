@@ -40,6 +40,17 @@ export const PERMISSIONS = {
   ],
   'orgs.write': ['admin'],
   'audit.read': ['auditor', 'admin'],
+  'places.read': [
+    'admin',
+    'commander',
+    'dispatcher',
+    'patrol_officer',
+    'industry_inspector',
+    'community_officer',
+    'mediator',
+    'auditor',
+  ],
+  'places.write': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -334,7 +334,7 @@ export class IdentityService {
   }
 
   async createRootOrg(
-    o: { kind: OrgKind; name: string; code: string },
+    o: { kind: OrgKind; name: string; code: string; lon?: number; lat?: number },
     parentId: string | null = null,
   ): Promise<Org> {
     const parent = parentId ? await store.findOrg(this.db, parentId) : undefined;
@@ -346,6 +346,8 @@ export class IdentityService {
       name: o.name,
       code: o.code,
       path: `${parent?.path ?? '/'}${id}/`,
+      lon: o.lon ?? null,
+      lat: o.lat ?? null,
     });
     return presentOrg((await store.findOrg(this.db, id))!);
   }

@@ -133,11 +133,29 @@ export function findOrgByCode(q: Q, code: string) {
 
 export function insertOrg(
   q: Q,
-  o: { id: string; parentId: string | null; kind: string; name: string; code: string; path: string },
+  o: {
+    id: string;
+    parentId: string | null;
+    kind: string;
+    name: string;
+    code: string;
+    path: string;
+    lon?: number | null;
+    lat?: number | null;
+  },
 ) {
   return q
     .insertInto('orgs')
-    .values({ id: o.id, parent_id: o.parentId, kind: o.kind, name: o.name, code: o.code, path: o.path })
+    .values({
+      id: o.id,
+      parent_id: o.parentId,
+      kind: o.kind,
+      name: o.name,
+      code: o.code,
+      path: o.path,
+      lon: o.lon ?? null,
+      lat: o.lat ?? null,
+    })
     .execute();
 }
 

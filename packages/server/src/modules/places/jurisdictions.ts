@@ -1,0 +1,113 @@
+import { kinks } from '@turf/turf';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { z } from 'zod';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import { generateJurisdictions } from '../roads/city-import.js';
+import type { DbCityRegistry } from '../roads/registry.js';
+import type { areaGeometrySchema, jurisdictionImportSchema, jurisdictionPatchSchema } from './schemas.js';
+
+type Area = z.infer<typeof areaGeometrySchema>;
+
+/** Rejects outlines that cross themselves: point-in-polygon answers on them are meaningless. */
+function assertSimple(area: Area, field: string) {
+  if (kinks(area as Parameters<typeof kinks>[0]).features.length > 0) {
+    throw new ProblemError('validation', undefined, [{ field, rule: 'self_intersecting', message: '' }]);
+  }
+}
+
+/** Replaces a city's jurisdictions with imported GeoJSON areas, in one transaction. */
+export async function replaceJurisdictions(
+  db: Kysely<Database>,
+  cityId: string,
+  collection: z.infer<typeof jurisdictionImportSchema>,
+  now: Date,
+): Promise<number> {
+  collection.features.forEach((f, i) => {
+    assertSimple(f.geometry, `features.${i}.geometry`);
+  });
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('jurisdictions').where('city_id', '=', cityId).execute();
+    for (const f of collection.features) {
+      await trx
+        .insertInto('jurisdictions')
+        .values({
+          id: uuidv7(),
+          city_id: cityId,
+          name: f.properties.name,
+          org_id: null,
+          source: 'geojson',
+          station_lon: null,
+          station_lat: null,
+          geometry: JSON.stringify(f.geometry),
+          updated_at: now,
+        })
+        .execute();
+    }
+  });
+  return collection.features.length;
+}
+
+/** Edits one jurisdiction; returns its city's name, or null when there is no such jurisdiction. */
+export async function updateJurisdiction(
+  db: Kysely<Database>,
+  id: string,
+  patch: z.infer<typeof jurisdictionPatchSchema>,
+  now: Date,
+): Promise<string | null> {
+  if (patch.geometry) assertSimple(patch.geometry, 'geometry');
+  const row = await db
+    .selectFrom('jurisdictions')
+    .innerJoin('cities', 'cities.id', 'jurisdictions.city_id')
+    .select(['cities.name'])
+    .where('jurisdictions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return null;
+  await db
+    .updateTable('jurisdictions')
+    .set({
+      ...(patch.name ? { name: patch.name } : {}),
+      ...(patch.geometry ? { geometry: JSON.stringify(patch.geometry) } : {}),
+      ...(patch.orgId !== undefined ? { org_id: patch.orgId } : {}),
+      source: 'edited',
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  return row.name;
+}
+
+/**
+ * For a city with no jurisdictions on file: network-Voronoi areas around the police stations of
+ * the org tree that have a location, each linked to its station's org. Returns how many were made.
+ */
+export async function generateFromOrgStations(
+  db: Kysely<Database>,
+  registry: DbCityRegistry,
+  cityName: string,
+  now: Date,
+): Promise<number> {
+  const city = await registry.get(cityName);
+  if (!city) return 0;
+  const stations = await db
+    .selectFrom('orgs')
+    .select(['id', 'name', 'lon', 'lat'])
+    .where('kind', '=', 'police_station')
+    .where('lon', 'is not', null)
+    .where('lat', 'is not', null)
+    .execute();
+  const rows = generateJurisdictions(
+    city.id,
+    city.graph,
+    city.snapper,
+    stations.map((s) => ({ name: s.name, lon: s.lon!, lat: s.lat!, orgId: s.id })),
+    now,
+  );
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('jurisdictions').where('city_id', '=', city.id).execute();
+    for (const r of rows) await trx.insertInto('jurisdictions').values(r).execute();
+  });
+  registry.invalidate(cityName);
+  return rows.length;
+}

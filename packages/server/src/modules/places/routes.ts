@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { z as zod } from 'zod';
+import type { AppContext } from '../../app-context.js';
+import { ProblemError } from '../../http/problem.js';
+import { replaceJurisdictions, updateJurisdiction } from './jurisdictions.js';
+import {
+  cityNameSchema,
+  isochroneQuerySchema,
+  jurisdictionImportSchema,
+  jurisdictionPatchSchema,
+  pointQuerySchema,
+  reverseResultSchema,
+  searchHitSchema,
+  searchQuerySchema,
+} from './schemas.js';
+
+type Infer<T extends zod.ZodType> = zod.infer<T>;
+
+const cityQuery = zod.strictObject({ city: cityNameSchema });
+const idParams = zod.strictObject({ id: zod.string().uuid() });
+
+export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
+  const places = ctx.places;
+
+  app.get(
+    '/api/cities',
+    { config: { permission: 'places.read' }, schema: { tags: ['places'] } },
+    async () => ({
+      items: await places.cities.list(),
+    }),
+  );
+
+  app.get(
+    '/api/places/search',
+    {
+      config: { permission: 'places.read' },
+      schema: {
+        tags: ['places'],
+        querystring: searchQuerySchema,
+        response: { 200: zod.object({ items: zod.array(searchHitSchema) }) },
+      },
+    },
+    async (request) => ({ items: await places.search(request.query as Infer<typeof searchQuerySchema>) }),
+  );
+
+  app.get(
+    '/api/places/reverse',
+    {
+      config: { permission: 'places.read' },
+      schema: { tags: ['places'], querystring: pointQuerySchema, response: { 200: reverseResultSchema } },
+    },
+    async (request) => places.reverse(request.query as Infer<typeof pointQuerySchema>),
+  );
+
+  app.get(
+    '/api/places/isochrone',
+    {
+      config: { permission: 'places.read' },
+      schema: { tags: ['places'], querystring: isochroneQuerySchema },
+    },
+    async (request) => places.isochrones(request.query as Infer<typeof isochroneQuerySchema>),
+  );
+
+  app.get(
+    '/api/jurisdictions',
+    { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: cityQuery } },
+    async (request) => {
+      const city = await places.city((request.query as Infer<typeof cityQuery>).city);
+      return {
+        type: 'FeatureCollection',
+        features: city.jurisdictions.map((j) => ({
+          type: 'Feature',
+          id: j.id,
+          properties: { id: j.id, name: j.name },
+          geometry: j.geometry,
+        })),
+      };
+    },
+  );
+
+  app.put(
+    '/api/jurisdictions',
+    {
+      config: { permission: 'places.write' },
+      schema: { tags: ['places'], querystring: cityQuery, body: jurisdictionImportSchema },
+    },
+    async (request) => {
+      const city = await places.city((request.query as Infer<typeof cityQuery>).city);
+      const body = request.body as Infer<typeof jurisdictionImportSchema>;
+      const n = await replaceJurisdictions(ctx.db.kysely, city.id, body, ctx.now());
+      places.cities.invalidate(city.name);
+      return { replaced: n };
+    },
+  );
+
+  app.patch(
+    '/api/jurisdictions/:id',
+    {
+      config: { permission: 'places.write' },
+      schema: { tags: ['places'], params: idParams, body: jurisdictionPatchSchema },
+    },
+    async (request) => {
+      const { id } = request.params as Infer<typeof idParams>;
+      const cityName = await updateJurisdiction(
+        ctx.db.kysely,
+        id,
+        request.body as Infer<typeof jurisdictionPatchSchema>,
+        ctx.now(),
+      );
+      if (!cityName) throw new ProblemError('not_found');
+      places.cities.invalidate(cityName);
+      return { ok: true };
+    },
+  );
+}

@@ -1,0 +1,172 @@
+import { isochrone } from '@citywatch/core/roads/isochrone';
+import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
+import gcoord from 'gcoord';
+import { latLngToCell } from 'h3-js';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import type { CityRuntime, DbCityRegistry } from '../roads/registry.js';
+import type { ReverseResult, SearchHit } from './schemas.js';
+
+export type Crs = 'wgs84' | 'gcj02' | 'bd09';
+const DATUM = { wgs84: gcoord.WGS84, gcj02: gcoord.GCJ02, bd09: gcoord.BD09 } as const;
+
+/** Client datum → stored WGS-84. */
+export function toWgs84(lon: number, lat: number, crs: Crs): [number, number] {
+  if (crs === 'wgs84') return [lon, lat];
+  const [x, y] = gcoord.transform([lon, lat], DATUM[crs], gcoord.WGS84);
+  return [x, y];
+}
+/** Stored WGS-84 → client datum. */
+export function fromWgs84(lon: number, lat: number, crs: Crs): [number, number] {
+  if (crs === 'wgs84') return [lon, lat];
+  const [x, y] = gcoord.transform([lon, lat], gcoord.WGS84, DATUM[crs]);
+  return [x, y];
+}
+
+// Beyond this from the city's bounds a point is "outside the city".
+const OUTSIDE_MARGIN_DEG = 0.05;
+
+export class PlacesService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly cities: DbCityRegistry,
+  ) {}
+
+  async city(name: string | undefined): Promise<CityRuntime> {
+    const city = await this.cities.get(name);
+    if (!city) {
+      throw name
+        ? new ProblemError('not_found', { zh: `城市不存在：${name}`, en: `No such city: ${name}` })
+        : new ProblemError('not_found', { zh: '尚未导入任何城市', en: 'No city has been imported yet' });
+    }
+    return city;
+  }
+
+  private assertInside(city: CityRuntime, lon: number, lat: number) {
+    const b = city.bounds;
+    const m = OUTSIDE_MARGIN_DEG;
+    if (lon < b.minLon - m || lon > b.maxLon + m || lat < b.minLat - m || lat > b.maxLat + m) {
+      throw new ProblemError(
+        'validation',
+        { zh: `坐标不在${city.name}范围内`, en: `The point lies outside ${city.name}` },
+        [
+          { field: 'lon', rule: 'outside_city', message: '' },
+          { field: 'lat', rule: 'outside_city', message: '' },
+        ],
+      );
+    }
+  }
+
+  async search(q: {
+    q: string;
+    city?: string;
+    kind?: SearchHit['kind'];
+    limit: number;
+    crs: Crs;
+  }): Promise<SearchHit[]> {
+    const city = await this.city(q.city);
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const score = sql<number>`greatest(similarity(search_text, ${q.q}), word_similarity(${q.q}, search_text))`;
+    let query = this.db
+      .selectFrom('gazetteer')
+      .select(['id', 'kind', 'label', 'category', 'lon', 'lat', score.as('score')])
+      .where('city_id', '=', city.id)
+      .where((eb) =>
+        eb.or([
+          sql<boolean>`search_text % ${q.q}`,
+          sql<boolean>`${q.q} <% search_text`,
+          eb('search_text', 'ilike', like),
+        ]),
+      );
+    if (q.kind) query = query.where('kind', '=', q.kind);
+    const rows = await query
+      .orderBy(sql`(label ilike ${like})`, 'desc')
+      .orderBy(score, 'desc')
+      .orderBy(sql`length(label)`)
+      .limit(q.limit)
+      .execute();
+    return rows.map((r) => {
+      const [lon, lat] = fromWgs84(r.lon, r.lat, q.crs);
+      return {
+        id: r.id,
+        kind: r.kind,
+        label: r.label,
+        category: r.category,
+        lon,
+        lat,
+        score: Number(r.score),
+      };
+    });
+  }
+
+  async reverse(q: { lon: number; lat: number; city?: string; crs: Crs }): Promise<ReverseResult> {
+    const city = await this.city(q.city);
+    const [lon, lat] = toWgs84(q.lon, q.lat, q.crs);
+    this.assertInside(city, lon, lat);
+    const snap = city.snapper.snap(lon, lat, 1000);
+    const d = 0.01; // ~1 km box, then exact distance
+    const near = await this.db
+      .selectFrom('gazetteer')
+      .select(['id', 'label', 'lon', 'lat'])
+      .where('city_id', '=', city.id)
+      .where('kind', '=', 'address')
+      .where('lon', '>=', lon - d)
+      .where('lon', '<=', lon + d)
+      .where('lat', '>=', lat - d)
+      .where('lat', '<=', lat + d)
+      .execute();
+    let address: ReverseResult['address'] = null;
+    for (const a of near) {
+      const dist = haversineMetres(lon, lat, a.lon, a.lat);
+      if (!address || dist < address.distanceM)
+        address = { id: a.id, label: a.label, lon: a.lon, lat: a.lat, distanceM: dist };
+    }
+    const out = (x: number, y: number) => fromWgs84(x, y, q.crs);
+    let road: ReverseResult['road'] = null;
+    if (snap) {
+      const way = city.graph.ways[city.graph.edgeWay[snap.edge]];
+      const [rx, ry] = out(snap.lon, snap.lat);
+      road = {
+        name: way.name,
+        highway: way.highway,
+        lon: rx,
+        lat: ry,
+        distanceM: snap.distanceM,
+        edge: snap.edge,
+      };
+    }
+    if (address) {
+      const [ax, ay] = out(address.lon, address.lat);
+      address = { ...address, lon: ax, lat: ay };
+    }
+    return { road, address, jurisdiction: city.jurisdictionAt(lon, lat), h3: latLngToCell(lat, lon, 9) };
+  }
+
+  async isochrones(q: { lon: number; lat: number; city?: string; crs: Crs; minutes: number[] }) {
+    const city = await this.city(q.city);
+    const [lon, lat] = toWgs84(q.lon, q.lat, q.crs);
+    this.assertInside(city, lon, lat);
+    const origin = city.snapper.snap(lon, lat, 1000);
+    if (!origin) {
+      throw new ProblemError(
+        'validation',
+        { zh: '附近 1 公里内没有可通行道路', en: 'No drivable road within 1 km' },
+        [{ field: 'lon', rule: 'no_road_nearby', message: '' }],
+      );
+    }
+    const features = [...q.minutes]
+      .sort((a, b) => b - a)
+      .map((minutes) => {
+        const iso = isochrone(city.dijkstra, city.snapper, origin, minutes * 60);
+        const geometry =
+          iso.area && q.crs !== 'wgs84' ? gcoord.transform(iso.area, gcoord.WGS84, DATUM[q.crs]) : iso.area;
+        return {
+          type: 'Feature' as const,
+          properties: { minutes, reachedNodes: iso.reachedNodes },
+          geometry,
+        };
+      });
+    return { type: 'FeatureCollection' as const, features };
+  }
+}

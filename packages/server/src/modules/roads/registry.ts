@@ -1,0 +1,106 @@
+import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
+import { EdgeSnapper } from '@citywatch/core/roads/snap';
+import { booleanPointInPolygon } from '@turf/turf';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { CityRegistry, GeoJsonArea, LoadedCity } from './city-registry.js';
+import { decodeGraph } from './graph-codec.js';
+
+/** A loaded city plus the per-city engines built once and reused by every request. */
+export interface CityRuntime extends LoadedCity {
+  snapper: EdgeSnapper;
+  /** One Dijkstra engine per city: requests run one at a time on Node's single thread. */
+  dijkstra: DijkstraEngine;
+  jurisdictionAt(lon: number, lat: number): { id: string; name: string } | null;
+}
+
+export class DbCityRegistry implements CityRegistry {
+  private readonly cache = new Map<string, Promise<CityRuntime | undefined>>();
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get(name?: string): Promise<CityRuntime | undefined> {
+    const key = name ?? (await this.defaultName());
+    if (!key) return undefined;
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = this.load(key);
+      this.cache.set(key, entry);
+      entry.catch(() => this.cache.delete(key));
+    }
+    return entry;
+  }
+
+  async list() {
+    const rows = await this.db
+      .selectFrom('cities')
+      .select(['id', 'name', 'imported_at', 'is_default', 'bounds', 'stats'])
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      importedAt: new Date(r.imported_at).toISOString(),
+      isDefault: r.is_default,
+      bounds: r.bounds,
+      stats: r.stats,
+    }));
+  }
+
+  invalidate(name: string): void {
+    this.cache.delete(name);
+  }
+
+  private async defaultName(): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('cities')
+      .select('name')
+      .orderBy('is_default', 'desc')
+      .orderBy('imported_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.name;
+  }
+
+  private async load(name: string): Promise<CityRuntime | undefined> {
+    const row = await this.db
+      .selectFrom('cities')
+      .select(['id', 'name', 'bounds', 'graph', 'ways'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const graph = decodeGraph(row.graph, row.ways);
+    const [buildings, jurisdictions] = await Promise.all([
+      this.db
+        .selectFrom('buildings')
+        .select(['osm_id', 'kind', 'name', 'ring'])
+        .where('city_id', '=', row.id)
+        .execute(),
+      this.db
+        .selectFrom('jurisdictions')
+        .select(['id', 'name', 'geometry'])
+        .where('city_id', '=', row.id)
+        .orderBy('name')
+        .execute(),
+    ]);
+    const areas = jurisdictions.map((j) => ({ id: j.id, name: j.name, geometry: j.geometry as GeoJsonArea }));
+    return {
+      id: row.id,
+      name: row.name,
+      bounds: row.bounds,
+      graph,
+      buildings: buildings.map((b) => ({
+        osmId: Number(b.osm_id),
+        kind: b.kind,
+        name: b.name,
+        ring: b.ring,
+      })),
+      jurisdictions: areas,
+      snapper: new EdgeSnapper(graph),
+      dijkstra: new DijkstraEngine(graph),
+      jurisdictionAt: (lon, lat) => {
+        const hit = areas.find((a) => booleanPointInPolygon([lon, lat], a.geometry));
+        return hit ? { id: hit.id, name: hit.name } : null;
+      },
+    };
+  }
+}
