@@ -19,6 +19,7 @@ import { describeIssues, RequestValidationError, zodValidatorCompiler } from './
 import { identityRoutes } from './identity/routes.js';
 import { IdentityService } from './identity/service.js';
 import { liveGateway } from './live/live.js';
+import { dispatchRoutes } from './modules/dispatch/routes.js';
 import { placesRoutes } from './modules/places/routes.js';
 import { PlacesService } from './modules/places/service.js';
 import { DbCityRegistry } from './modules/roads/registry.js';
@@ -96,6 +97,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
 
   identityRoutes(app, ctx);
   placesRoutes(app, ctx);
+  dispatchRoutes(app, ctx);
   await app.register(liveGateway, {
     bus,
     allowedOrigins: config.allowedOrigins,

@@ -18,6 +18,57 @@ export type UserChangedEvent = EventBase<'identity.user_changed', { userId: stri
 export type OrgChangedEvent = EventBase<'identity.org_changed', { orgId: string; name: string }>;
 export type SessionsEndedEvent = EventBase<'identity.sessions_ended', { userId: string }>;
 
-export type DomainEvent = UserChangedEvent | OrgChangedEvent | SessionsEndedEvent;
+/** A plate read or document check matched an active hotlist entry (the only reads ever kept). */
+export type HotlistHitEvent = EventBase<
+  'perimeter.hotlist_hit',
+  {
+    hitId: string;
+    entryId: string;
+    checkpointId: string;
+    direction: 'in' | 'out';
+    category: 'stolen_vehicle' | 'vehicle_in_crime' | 'wanted_person' | 'missing_person';
+    kind: 'plate' | 'resident_id';
+    /** The plate as read; a resident ID masked (the full number needs a purpose-audited read). */
+    value: string;
+    readAt: string;
+    confidence: number;
+  }
+>;
+/** The hotlist changed (created, approved, renewed, revoked): every API node reloads its matcher. */
+export type HotlistChangedEvent = EventBase<'perimeter.hotlist_changed', { entryId: string; status: string }>;
+
+export type IncidentChangedEvent = EventBase<
+  'dispatch.incident_changed',
+  {
+    incidentId: string;
+    number: string;
+    status: string;
+    priority: string;
+    category: string;
+    lon: number;
+    lat: number;
+  }
+>;
+export type UnitChangedEvent = EventBase<
+  'dispatch.unit_changed',
+  {
+    unitId: string;
+    callSign: string;
+    status: string;
+    incidentId: string | null;
+    lon: number | null;
+    lat: number | null;
+    heading: number | null;
+  }
+>;
+
+export type DomainEvent =
+  | IncidentChangedEvent
+  | UnitChangedEvent
+  | UserChangedEvent
+  | OrgChangedEvent
+  | SessionsEndedEvent
+  | HotlistHitEvent
+  | HotlistChangedEvent;
 export type DomainEventType = DomainEvent['type'];
 export type EventOfType<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

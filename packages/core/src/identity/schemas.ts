@@ -98,6 +98,8 @@ export const AUDIT_ACTIONS = [
   'write',
   'personal_data_read',
   'sessions_ended',
+  'hotlist_change',
+  'hotlist_hit',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;

@@ -11,6 +11,17 @@ export interface Database {
   gazetteer: GazetteerTable;
   buildings: BuildingsTable;
   jurisdictions: JurisdictionsTable;
+  posts: PostsTable;
+  incident_counters: { day: string; seq: number };
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
+  units: UnitsTable;
+  unit_positions: UnitPositionsTable;
+  diversions: DiversionsTable;
+  checkpoints: CheckpointsTable;
+  hotlist_entries: HotlistEntriesTable;
+  hotlist_hits: HotlistHitsTable;
+  checkpoint_volumes: CheckpointVolumesTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -138,4 +149,147 @@ export interface JurisdictionsTable {
     { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] }
   >;
   updated_at: Timestamp;
+}
+
+export interface IncidentsTable {
+  id: string;
+  number: string;
+  city_id: string | null;
+  org_id: string | null;
+  jurisdiction_id: string | null;
+  category: string;
+  subcategory: string | null;
+  priority: string;
+  status: string;
+  police: boolean;
+  caller_phone: string | null;
+  narrative: string;
+  lon: number;
+  lat: number;
+  h3: string;
+  address_label: string | null;
+  received_at: Timestamp;
+  dispatched_at: Timestamp | null;
+  arrived_at: Timestamp | null;
+  cleared_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  merged_into: string | null;
+  created_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface IncidentEventsTable {
+  id: string;
+  incident_id: string;
+  at: Timestamp;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  user_id: string | null;
+  unit_id: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface UnitsTable {
+  id: string;
+  call_sign: string;
+  kind: string;
+  capabilities: string[];
+  home_org_id: string | null;
+  status: string;
+  current_incident_id: string | null;
+  last_lon: number | null;
+  last_lat: number | null;
+  last_at: Timestamp | null;
+  last_heading: number | null;
+  last_speed: number | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface UnitPositionsTable {
+  unit_id: string;
+  at: Timestamp;
+  lon: number;
+  lat: number;
+  heading: number | null;
+  speed: number | null;
+}
+
+export interface DiversionsTable {
+  id: string;
+  incident_id: string;
+  target: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  outcome: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CheckpointsTable {
+  id: string;
+  name: string;
+  city_id: string | null;
+  org_id: string | null;
+  kind: 'station' | 'post' | 'camera';
+  lon: number | null;
+  lat: number | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface HotlistEntriesTable {
+  id: string;
+  kind: 'plate' | 'resident_id';
+  value: string;
+  category: 'stolen_vehicle' | 'vehicle_in_crime' | 'wanted_person' | 'missing_person';
+  legal_basis: string;
+  warrant_ref: string | null;
+  org_id: string | null;
+  created_by: string;
+  approved_by: string | null;
+  status: 'pending' | 'active' | 'revoked';
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  approved_at: Timestamp | null;
+  renewals: Generated<number>;
+  revoked_by: string | null;
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+}
+
+export interface HotlistHitsTable {
+  id: string;
+  entry_id: string;
+  checkpoint_id: string;
+  direction: 'in' | 'out';
+  read_at: Timestamp;
+  plate_or_id: string;
+  confidence: number;
+  created_at: Timestamp;
+  acknowledged_by: string | null;
+  acknowledged_at: Timestamp | null;
+}
+
+export interface CheckpointVolumesTable {
+  checkpoint_id: string;
+  direction: 'in' | 'out';
+  hour: Timestamp;
+  reads: number;
+  hits: number;
+  invalid: number;
+}
+
+/** Coverage posts: police stations, street police posts, safety stations (migration 005). */
+export interface PostsTable {
+  id: string;
+  city_id: string;
+  kind: 'police_station' | 'street_post' | 'safety_station';
+  name: string;
+  lon: number;
+  lat: number;
+  h3: string;
+  org_id: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }

@@ -51,6 +51,25 @@ export const PERMISSIONS = {
     'auditor',
   ],
   'places.write': ['admin'],
+  'coverage.read': [
+    'admin',
+    'commander',
+    'dispatcher',
+    'patrol_officer',
+    'industry_inspector',
+    'community_officer',
+    'mediator',
+    'auditor',
+  ],
+  'coverage.write': ['admin', 'commander'],
+  'dispatch.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
+  'dispatch.write': ['admin', 'commander', 'dispatcher'],
+  'dispatch.caller': ['commander', 'dispatcher'],
+  'units.write': ['admin', 'commander'],
+  'units.report': ['admin', 'commander', 'dispatcher', 'patrol_officer'],
+  'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
+  'hotlist.write': ['commander', 'admin'],
+  'plates.ingest': ['admin', 'commander'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,189 @@
+import { DISPATCH_CATEGORIES } from '@citywatch/core/dispatch/categories';
+import {
+  avlBatchSchema,
+  createIncidentSchema,
+  createUnitSchema,
+  dispatchUnitSchema,
+  incidentEventSchema,
+  incidentSchema,
+  recommendationSchema,
+  transitionSchema,
+  unitSchema,
+  unitStatusChangeSchema,
+} from '@citywatch/core/dispatch/schemas';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app-context.js';
+import { auditPersonalRead } from '../../http/auth.js';
+import { DispatchService } from './service.js';
+
+type Infer<T extends z.ZodType> = z.infer<T>;
+const idParams = z.strictObject({ id: z.string().uuid() });
+const figuresQuery = z.strictObject({
+  from: z.string().datetime({ offset: true }).optional(),
+  to: z.string().datetime({ offset: true }).optional(),
+});
+
+export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): DispatchService {
+  const dispatch = new DispatchService(ctx);
+  const tags = ['dispatch'];
+
+  app.get(
+    '/api/dispatch/categories',
+    { config: { permission: 'dispatch.read' }, schema: { tags } },
+    async () => ({ items: DISPATCH_CATEGORIES }),
+  );
+
+  app.post(
+    '/api/dispatch/incidents',
+    { config: { permission: 'dispatch.write' }, schema: { tags, body: createIncidentSchema } },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await dispatch.createIncident(request.actor!, request.body as Infer<typeof createIncidentSchema>),
+        ),
+  );
+
+  app.get(
+    '/api/dispatch/incidents',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, response: { 200: z.object({ items: z.array(incidentSchema) }) } },
+    },
+    async () => ({ items: await dispatch.openIncidents() }),
+  );
+
+  app.get(
+    '/api/dispatch/incidents/:id',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, params: idParams, response: { 200: incidentSchema } },
+    },
+    async (request) => dispatch.incident((request.params as Infer<typeof idParams>).id),
+  );
+
+  app.get(
+    '/api/dispatch/incidents/:id/timeline',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: {
+        tags,
+        params: idParams,
+        response: { 200: z.object({ items: z.array(incidentEventSchema) }) },
+      },
+    },
+    async (request) => ({ items: await dispatch.timeline((request.params as Infer<typeof idParams>).id) }),
+  );
+
+  app.get(
+    '/api/dispatch/incidents/:id/caller',
+    { config: { permission: 'dispatch.caller' }, schema: { tags, params: idParams } },
+    async (request) => {
+      const { id } = request.params as Infer<typeof idParams>;
+      const phone = await dispatch.callerPhone(id);
+      await auditPersonalRead(ctx, request, `incident:${id}:caller_phone`);
+      return { callerPhone: phone };
+    },
+  );
+
+  app.get(
+    '/api/dispatch/incidents/:id/recommendations',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: {
+        tags,
+        params: idParams,
+        response: { 200: z.object({ items: z.array(recommendationSchema) }) },
+      },
+    },
+    async (request) => ({ items: await dispatch.recommend((request.params as Infer<typeof idParams>).id) }),
+  );
+
+  app.post(
+    '/api/dispatch/incidents/:id/dispatch',
+    {
+      config: { permission: 'dispatch.write' },
+      schema: { tags, params: idParams, body: dispatchUnitSchema, response: { 200: incidentSchema } },
+    },
+    async (request) =>
+      dispatch.dispatch(
+        request.actor!,
+        (request.params as Infer<typeof idParams>).id,
+        (request.body as Infer<typeof dispatchUnitSchema>).unitId,
+      ),
+  );
+
+  app.post(
+    '/api/dispatch/incidents/:id/transition',
+    {
+      config: { permission: 'dispatch.write' },
+      schema: { tags, params: idParams, body: transitionSchema, response: { 200: incidentSchema } },
+    },
+    async (request) => {
+      const body = request.body as Infer<typeof transitionSchema>;
+      return dispatch.transition(
+        request.actor!,
+        (request.params as Infer<typeof idParams>).id,
+        body.to,
+        body.note,
+        body.mergeInto,
+      );
+    },
+  );
+
+  app.get(
+    '/api/dispatch/units',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, response: { 200: z.object({ items: z.array(unitSchema) }) } },
+    },
+    async () => ({ items: await dispatch.units() }),
+  );
+
+  app.post(
+    '/api/dispatch/units',
+    {
+      config: { permission: 'units.write' },
+      schema: { tags, body: createUnitSchema, response: { 201: unitSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await dispatch.createUnit(request.body as Infer<typeof createUnitSchema>)),
+  );
+
+  app.post(
+    '/api/dispatch/units/:id/status',
+    {
+      config: { permission: 'units.report' },
+      schema: { tags, params: idParams, body: unitStatusChangeSchema, response: { 200: unitSchema } },
+    },
+    async (request) =>
+      dispatch.setUnitStatus(
+        request.actor!,
+        (request.params as Infer<typeof idParams>).id,
+        (request.body as Infer<typeof unitStatusChangeSchema>).status,
+      ),
+  );
+
+  app.post(
+    '/api/dispatch/avl',
+    { config: { permission: 'units.report' }, schema: { tags, body: avlBatchSchema } },
+    async (request) => {
+      const city = await ctx.places.city(undefined);
+      return dispatch.ingestPositions((request.body as Infer<typeof avlBatchSchema>).positions, city);
+    },
+  );
+
+  app.get(
+    '/api/dispatch/figures',
+    { config: { permission: 'dispatch.read' }, schema: { tags, querystring: figuresQuery } },
+    async (request) => {
+      const q = request.query as Infer<typeof figuresQuery>;
+      const to = q.to ? new Date(q.to) : ctx.now();
+      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
+      return dispatch.figures(from, to);
+    },
+  );
+
+  return dispatch;
+}
