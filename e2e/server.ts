@@ -77,7 +77,7 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Starts the real server (embedded database in a fresh temp dir, no demo city) and waits until it is healthy. */
-export async function startServer(opts: { timeoutMs?: number } = {}): Promise<TestServer> {
+export async function startServer(opts: { timeoutMs?: number; demo?: boolean } = {}): Promise<TestServer> {
   ensureWebBuilt();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'citywatch-e2e-'));
@@ -99,7 +99,8 @@ export async function startServer(opts: { timeoutMs?: number } = {}): Promise<Te
       HOST: '127.0.0.1',
       CITYWATCH_DATA_DIR: dataDir,
       CITYWATCH_ADMIN_PASSWORD: adminPassword,
-      CITYWATCH_DEMO: 'off',
+      // The map test needs the bundled city; the others start faster without it.
+      CITYWATCH_DEMO: opts.demo ? 'on' : 'off',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });

@@ -23,6 +23,7 @@ import { dispatchRoutes } from './modules/dispatch/routes.js';
 import { placesRoutes } from './modules/places/routes.js';
 import { PlacesService } from './modules/places/service.js';
 import { DbCityRegistry } from './modules/roads/registry.js';
+import { tilesRoutes } from './modules/tiles/routes.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -97,6 +98,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
 
   identityRoutes(app, ctx);
   placesRoutes(app, ctx);
+  tilesRoutes(app, { cities: ctx.places.cities });
   dispatchRoutes(app, ctx);
   await app.register(liveGateway, {
     bus,

@@ -10,6 +10,7 @@ import { AuditPage } from './pages/audit/AuditPage';
 import { LoginPage } from './pages/login/LoginPage';
 import { OrgsPage } from './pages/orgs/OrgsPage';
 import { NotFoundPage, PlaceholderPage } from './pages/placeholder/PlaceholderPage';
+import { MapPage } from './pages/places/MapPage';
 import { AppFrame } from './pages/shell/AppFrame';
 import { UsersPage } from './pages/users/UsersPage';
 import { theme } from './theme';
@@ -71,7 +72,7 @@ const router = createBrowserRouter([
           { path: 'perimeter', element: <PlaceholderPage module="perimeter" /> },
           { path: 'patrol', element: <PlaceholderPage module="patrol" /> },
           { path: 'oversight', element: <PlaceholderPage module="oversight" /> },
-          { path: 'places', element: <PlaceholderPage module="places" /> },
+          { path: 'places', element: <MapPage /> },
           { path: 'metrics', element: <PlaceholderPage module="metrics" /> },
           {
             path: 'admin/users',

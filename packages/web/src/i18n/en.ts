@@ -1,6 +1,8 @@
+import { placesMessages } from '../pages/places/i18n';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
+  places: placesMessages.en,
   app: {
     name: 'citywatch Public Security Prevention and Control Platform',
     shortName: 'citywatch',
@@ -156,6 +158,8 @@ export const en: Messages = {
       write: 'Change',
       personal_data_read: 'Personal data read',
       sessions_ended: 'Sessions ended',
+      hotlist_change: 'Hotlist change',
+      hotlist_hit: 'Hotlist hit',
     },
   },
 };

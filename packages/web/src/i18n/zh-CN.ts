@@ -1,5 +1,7 @@
+import { placesMessages } from '../pages/places/i18n';
 /** Simplified Chinese: the primary language. Every key here must exist in en.ts (checked by its type). */
 export const zhCN = {
+  places: placesMessages['zh-CN'],
   app: {
     name: 'citywatch 社会治安防控平台',
     shortName: 'citywatch',
@@ -155,6 +157,8 @@ export const zhCN = {
       write: '数据变更',
       personal_data_read: '查阅个人信息',
       sessions_ended: '强制下线',
+      hotlist_change: '布控名单变更',
+      hotlist_hit: '布控比中',
     },
   },
 } as const;

@@ -1,5 +1,6 @@
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import { sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
@@ -16,7 +17,8 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
   let t: TestApp;
   let cookie: string;
   const units: { id: string; callSign: string }[] = [];
-  const post = (url: string, payload: unknown) => t.as(cookie, { method: 'POST', url, payload });
+  const post = (url: string, payload: InjectOptions['payload']) =>
+    t.as(cookie, { method: 'POST', url, payload });
   const get = (url: string) => t.as(cookie, { method: 'GET', url });
 
   beforeAll(async () => {

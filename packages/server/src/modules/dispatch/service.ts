@@ -142,8 +142,10 @@ export class DispatchService {
         rejected.push({ index, reason: 'in_the_future' });
         continue;
       }
-      if (!city.snapper.snap(p.lon, p.lat, 1000))
-        return rejected.push({ index, reason: 'off_the_road_network' });
+      if (!city.snapper.snap(p.lon, p.lat, 1000)) {
+        rejected.push({ index, reason: 'off_the_road_network' });
+        continue;
+      }
       history.push(p);
       const newest = fresh.get(p.unitId);
       const last = unit.last_at ? new Date(unit.last_at).getTime() : Number.NEGATIVE_INFINITY;

@@ -303,7 +303,8 @@ export function generateJurisdictions(
     graph,
     snapped.map((x) => ({ seeds: sourceSeeds(graph, snapper, x.at) })),
   );
-  const areas = voronoiAreas(graph, voronoi, snapped.length, GRID_RESOLUTION);
+  // Six rings of growth (~1.8 km at res 9) close the gaps between roads without spilling far.
+  const areas = voronoiAreas(graph, voronoi, snapped.length, GRID_RESOLUTION, 6);
   return snapped.flatMap((x, i) =>
     areas[i].length
       ? [

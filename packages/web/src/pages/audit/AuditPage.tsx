@@ -31,6 +31,8 @@ const ACTION_COLORS: Record<AuditAction, string> = {
   write: 'blue',
   personal_data_read: 'purple',
   sessions_ended: 'volcano',
+  hotlist_change: 'gold',
+  hotlist_hit: 'magenta',
 };
 
 type FilterForm = { action?: AuditAction; username?: string };
