@@ -101,6 +101,8 @@ export async function startServer(opts: { timeoutMs?: number; demo?: boolean } =
       CITYWATCH_ADMIN_PASSWORD: adminPassword,
       // The map test needs the bundled city; the others start faster without it.
       CITYWATCH_DEMO: opts.demo ? 'on' : 'off',
+      // No simulated units or calls: the browser tests drive the console themselves.
+      CITYWATCH_SIMULATE: 'off',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });

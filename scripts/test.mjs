@@ -63,6 +63,13 @@ const smokes = [
     keys: ['city', 'nodes', 'edges', 'ours', 'pgrouting', 'ratio_p50', 'mismatches'],
     check: (j) => j.mismatches === 0,
   },
+  {
+    name: 'bench:coverage smoke',
+    args: ['tsx', 'bench/coverage.ts', '--smoke'],
+    keys: ['city', 'nodes', 'edges', 'posts', 'p50_ms', 'p99_ms', 'max_ms', 'target_ms'],
+    // The smoke checks the output, not the figure: CI machines are shared and noisy.
+    check: (j) => j.posts === 100 && Number.isFinite(j.p99_ms),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Permission } from './identity/permissions.js';
 import type { IdentityService } from './identity/service.js';
+import type { DispatchService } from './modules/dispatch/service.js';
 import type { PlacesService } from './modules/places/service.js';
 
 /** What every module's routes are handed: the database, the bus, services and the clock. */
@@ -13,6 +14,8 @@ export interface AppContext {
   bus: EventBus;
   identity: IdentityService;
   places: PlacesService;
+  /** Set once the dispatch module is installed (it needs the context itself). */
+  dispatch: DispatchService;
   now: () => Date;
   /** Publishes a domain event stamped with a fresh id and the current time. */
   publish<T extends DomainEventType>(type: T, orgId: string | null, payload: EventOfType<T>['payload']): void;

@@ -19,7 +19,9 @@ import { describeIssues, RequestValidationError, zodValidatorCompiler } from './
 import { identityRoutes } from './identity/routes.js';
 import { IdentityService } from './identity/service.js';
 import { liveGateway } from './live/live.js';
+import { coverageRoutes } from './modules/coverage/routes.js';
 import { dispatchRoutes } from './modules/dispatch/routes.js';
+import { DispatchService } from './modules/dispatch/service.js';
 import { placesRoutes } from './modules/places/routes.js';
 import { PlacesService } from './modules/places/service.js';
 import { DbCityRegistry } from './modules/roads/registry.js';
@@ -64,7 +66,8 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
         app.log.error({ err: error, type }, 'event publish failed');
       });
     },
-  };
+  } as Omit<AppContext, 'dispatch'> as AppContext;
+  ctx.dispatch = new DispatchService(ctx);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -100,6 +103,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   placesRoutes(app, ctx);
   tilesRoutes(app, { cities: ctx.places.cities });
   dispatchRoutes(app, ctx);
+  coverageRoutes(app, ctx);
   await app.register(liveGateway, {
     bus,
     allowedOrigins: config.allowedOrigins,

@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { verifyAuditChain } from './identity/audit.js';
+import { registerPerimeterCommands } from './modules/perimeter/cli.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
+import { start } from './platform.js';
 
 /** `citywatch …`: operator commands. Each exits non-zero with a message when it fails. */
 const program = new Command('citywatch').description('citywatch 社会治安防控平台 — operator commands');
@@ -37,7 +39,24 @@ program
   .command('serve')
   .description('start the platform (same as npm start without building the web app)')
   .action(async () => {
-    await import('./main.js');
+    await start();
+  });
+
+program
+  .command('simulate')
+  .description('run the platform with the city-day simulator: units patrol and answer calls along real roads')
+  .option('--city <name>', 'city to simulate (default: the default city)')
+  .option('--speed <n>', 'simulated seconds per real second', '60')
+  .action(async (options: { city?: string; speed: string }) => {
+    const speed = Number(options.speed);
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 3600) {
+      console.error(
+        'citywatch simulate: --speed must be a number of simulated seconds per second, 0 < speed ≤ 3600',
+      );
+      process.exitCode = 2;
+      return;
+    }
+    await start({ simulate: { city: options.city, speed } });
   });
 
 program
@@ -93,6 +112,8 @@ audit
       process.exitCode = 1;
     }
   });
+
+registerPerimeterCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`citywatch: ${(error as Error).message}`);

@@ -19,6 +19,10 @@ export interface Config {
   secureCookies: boolean;
   /** Load the bundled city and run the live demo on start. */
   demo: boolean;
+  /** Run the city-day simulator with the demo (CITYWATCH_SIMULATE, default on). */
+  simulate: boolean;
+  /** Simulated seconds per real second (CITYWATCH_SIMULATE_SPEED, default 10). */
+  simulateSpeed: number;
   logLevel: string;
   bodyLimitBytes: number;
 }
@@ -50,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: [...new Set([...selfOrigins, ...allowed])],
     secureCookies: env.CITYWATCH_SECURE_COOKIES === '1',
     demo: (env.CITYWATCH_DEMO ?? 'on') !== 'off',
+    simulate: (env.CITYWATCH_SIMULATE ?? 'on') !== 'off',
+    simulateSpeed: Math.min(600, Math.max(1, Number(env.CITYWATCH_SIMULATE_SPEED ?? 10) || 10)),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
   };

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { REPO_ROOT } from './config.js';
+import { CitySimulator } from './modules/dispatch/simulator.js';
 import { generateFromOrgStations } from './modules/places/jurisdictions.js';
 import { importCity } from './modules/roads/city-import.js';
 
@@ -34,4 +37,80 @@ export async function ensureBundledCity(ctx: AppContext, log: (line: string) => 
   // The seeded org tree's stations replace any police point OSM maps, so areas link to orgs.
   const n = await generateFromOrgStations(ctx.db.kysely, ctx.places.cities, BUNDLED_CITY.name, ctx.now());
   if (n > 0) log(`drew ${n} police-station areas by network Voronoi`);
+}
+
+/** The demo's units: patrol cars and a traffic and a special-police unit of the seeded branch. */
+const DEMO_UNITS = [
+  ['龙岗巡01', 'patrol_car'],
+  ['龙岗巡02', 'patrol_car'],
+  ['龙岗巡03', 'patrol_car'],
+  ['龙岗巡04', 'patrol_car'],
+  ['龙岗巡05', 'patrol_car'],
+  ['龙岗巡06', 'motorcycle'],
+  ['龙岗交01', 'traffic'],
+  ['龙岗特01', 'special_police'],
+] as const;
+
+/**
+ * Starts the city-day simulator (a simulated dispatcher user, the demo units if there are none,
+ * calls at the city's real addresses and buildings). Returns it so the caller can stop it.
+ */
+export async function startSimulator(
+  app: FastifyInstance,
+  ctx: AppContext,
+  options: { city?: string; speed: number },
+  log: (line: string) => void,
+): Promise<CitySimulator | undefined> {
+  const city = await ctx.places.cities.get(options.city);
+  if (!city) {
+    log(`simulator: no city ${options.city ?? '(default)'}; import one first`);
+    return undefined;
+  }
+  const dispatch = ctx.dispatch;
+  if ((await dispatch.units()).length === 0) {
+    for (const [callSign, kind] of DEMO_UNITS) await dispatch.createUnit({ callSign, kind });
+  }
+  const password = randomBytes(18).toString('base64url');
+  const existing = await ctx.db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', 'simulator')
+    .executeTakeFirst();
+  const root = (await ctx.identity.listOrgsUnscoped())[0];
+  if (existing) await ctx.identity.setPasswordUnscoped(existing.id, password);
+  else
+    await ctx.identity.createInitialUser({
+      username: 'simulator',
+      displayName: '模拟调度员',
+      password,
+      orgId: root.id,
+      roles: ['dispatcher', 'patrol_officer'],
+    });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username: 'simulator', password },
+  });
+  const cookie = login.cookies.find((c) => c.name === 'cw_session');
+  if (!cookie) throw new Error(`simulator could not sign in: ${login.body}`);
+  const spots = await ctx.db.kysely
+    .selectFrom('gazetteer')
+    .select(['lon', 'lat'])
+    .where('city_id', '=', city.id)
+    .where('kind', 'in', ['address', 'place'])
+    .execute();
+  const buildings = city.buildings.map((b) => b.ring[0]).filter(Boolean);
+  const simulator = new CitySimulator(app, city, `cw_session=${cookie.value}`, {
+    speed: options.speed,
+    callEverySeconds: 300,
+    tickMs: 1000,
+    seed: 20261123,
+    now: ctx.now,
+    callSpots: [...spots.map((s) => [s.lon, s.lat] as const), ...buildings.map((p) => [p[0], p[1]] as const)],
+    log,
+  });
+  await simulator.addUnits((await dispatch.units()).map((u) => ({ id: u.id, callSign: u.callSign })));
+  simulator.start();
+  log(`simulator: ${city.name} at ${options.speed}× with ${(await dispatch.units()).length} units`);
+  return simulator;
 }

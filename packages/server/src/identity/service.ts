@@ -369,6 +369,21 @@ export class IdentityService {
     });
   }
 
+  /** Every org, root first (for start-up tasks that act outside any user's scope). */
+  async listOrgsUnscoped(): Promise<Org[]> {
+    return (await store.listOrgsInSubtree(this.db, '/')).map(presentOrg);
+  }
+
+  /** Sets a password without an acting user (start-up tasks: the simulator's own account). */
+  async setPasswordUnscoped(userId: string, password: string): Promise<void> {
+    await store.updateUserColumns(
+      this.db,
+      userId,
+      { password_hash: await hashPassword(password) },
+      this.now(),
+    );
+  }
+
   async userCount(): Promise<number> {
     return Number((await store.countUsers(this.db)).n);
   }

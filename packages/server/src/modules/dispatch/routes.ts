@@ -15,7 +15,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { auditPersonalRead } from '../../http/auth.js';
-import { DispatchService } from './service.js';
 
 type Infer<T extends z.ZodType> = z.infer<T>;
 const idParams = z.strictObject({ id: z.string().uuid() });
@@ -24,8 +23,8 @@ const figuresQuery = z.strictObject({
   to: z.string().datetime({ offset: true }).optional(),
 });
 
-export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): DispatchService {
-  const dispatch = new DispatchService(ctx);
+export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const dispatch = ctx.dispatch;
   const tags = ['dispatch'];
 
   app.get(
@@ -184,6 +183,4 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): DispatchS
       return dispatch.figures(from, to);
     },
   );
-
-  return dispatch;
 }

@@ -241,7 +241,6 @@ describe('GET /api/tiles/:z/:x/:y.pbf', () => {
 
   beforeAll(async () => {
     city = await loadCity('shenzhen-longgang', 'shenzhen-longgang/shenzhen_longgang.osm');
-    const { minLon, minLat, maxLon, maxLat } = city.bounds;
     const point = pointOnStreet(city.graph, '龙岗大道');
     streetTile = tileAt(point.lon, point.lat, 14);
     // The app's own registry serves the route: the bundled city with its seeded station areas.

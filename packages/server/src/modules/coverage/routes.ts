@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app-context.js';
+import { cityNameSchema } from '../places/schemas.js';
+import { CoverageService, type CoverageServiceOptions } from './service.js';
+
+const lon = z.number().min(-180).max(180);
+const lat = z.number().min(-90).max(90);
+const postKind = z.enum(['police_station', 'street_post', 'safety_station']);
+
+/** "60,180,300" → [60, 180, 300]: whole seconds, 1 s to 30 min, at most 6 bands. */
+const secondsList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x.trim()))))
+    .pipe(z.array(z.number().int().min(1).max(1800)).min(1).max(6));
+
+const cityQuery = z.strictObject({ city: cityNameSchema });
+const idParams = z.strictObject({ id: z.string().uuid() });
+
+const coverageQuery = z.strictObject({
+  city: cityNameSchema,
+  thresholds: secondsList('60,180,300'),
+  byCell: z.enum(['true', 'false']).default('false'),
+});
+const layerQuery = z.strictObject({ city: cityNameSchema, seconds: secondsList('60,180,300') });
+
+const postCreate = z.strictObject({
+  kind: postKind,
+  name: z.string().trim().min(1).max(100),
+  lon,
+  lat,
+  orgId: z.string().uuid().nullable().optional(),
+});
+const postPatch = z
+  .strictObject({
+    kind: postKind.optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    lon: lon.optional(),
+    lat: lat.optional(),
+    orgId: z.string().uuid().nullable().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
+
+const adviseBody = z.strictObject({
+  city: cityNameSchema,
+  k: z.number().int().min(1).max(20),
+  demand: z.enum(['incidents', 'addresses']),
+  thresholdSeconds: z.number().int().min(30).max(900).default(180),
+});
+
+const postSchema = z.object({
+  id: z.string(),
+  kind: postKind,
+  name: z.string(),
+  lon: z.number(),
+  lat: z.number(),
+  h3: z.string(),
+  orgId: z.string().nullable(),
+  source: z.enum(['post', 'org']),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+
+/**
+ * Coverage routes: posts (CRUD), coverage figures, the banded road layer and the placement
+ * advisor. The service is built here from the context, so app-context.ts need not change.
+ */
+export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: CoverageServiceOptions = {}) {
+  const coverage = new CoverageService(ctx.db.kysely, ctx.places, ctx.now, options);
+
+  app.get(
+    '/api/coverage/posts',
+    {
+      config: { permission: 'coverage.read' },
+      schema: {
+        tags: ['coverage'],
+        querystring: cityQuery,
+        response: { 200: z.object({ items: z.array(postSchema) }) },
+      },
+    },
+    async (request) => {
+      const city = await coverage.city((request.query as z.infer<typeof cityQuery>).city);
+      return { items: await coverage.listPosts(city) };
+    },
+  );
+
+  app.post(
+    '/api/coverage/posts',
+    {
+      config: { permission: 'coverage.write' },
+      schema: { tags: ['coverage'], querystring: cityQuery, body: postCreate, response: { 201: postSchema } },
+    },
+    async (request, reply) => {
+      const city = await coverage.city((request.query as z.infer<typeof cityQuery>).city);
+      const post = await coverage.createPost(city, request.body as z.infer<typeof postCreate>);
+      return reply.code(201).send(post);
+    },
+  );
+
+  app.patch(
+    '/api/coverage/posts/:id',
+    {
+      config: { permission: 'coverage.write' },
+      schema: { tags: ['coverage'], params: idParams, body: postPatch, response: { 200: postSchema } },
+    },
+    async (request) =>
+      coverage.updatePost(
+        (request.params as z.infer<typeof idParams>).id,
+        request.body as z.infer<typeof postPatch>,
+      ),
+  );
+
+  app.delete(
+    '/api/coverage/posts/:id',
+    { config: { permission: 'coverage.write' }, schema: { tags: ['coverage'], params: idParams } },
+    async (request, reply) => {
+      await coverage.deletePost((request.params as z.infer<typeof idParams>).id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/coverage',
+    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: coverageQuery } },
+    async (request) => {
+      const q = request.query as z.infer<typeof coverageQuery>;
+      const city = await coverage.city(q.city);
+      return coverage.coverage(city, q.thresholds, { byCell: q.byCell === 'true' });
+    },
+  );
+
+  app.get(
+    '/api/coverage/layer',
+    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: layerQuery } },
+    async (request) => {
+      const q = request.query as z.infer<typeof layerQuery>;
+      return coverage.layer(await coverage.city(q.city), q.seconds);
+    },
+  );
+
+  app.post(
+    '/api/coverage/advise',
+    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], body: adviseBody } },
+    async (request) => {
+      const body = request.body as z.infer<typeof adviseBody>;
+      const city = await coverage.city(body.city);
+      return coverage.advise(city, body);
+    },
+  );
+}

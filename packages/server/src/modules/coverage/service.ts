@@ -1,0 +1,427 @@
+/**
+ * Coverage (1-3-5 minute response circles) and the post placement advisor for one city.
+ *
+ * Which posts count: every row of `posts` for the city, plus every police-station org with a
+ * location inside the city's bounds (the seeded stations), shown read-only with `source: 'org'`.
+ * A posts row with `org_id` set stands in for that org's station (e.g. to correct its position),
+ * so a station is never counted twice. Stations are always included rather than only "while the
+ * city has no posts": otherwise placing the first street post would silently drop every station
+ * and make coverage fall.
+ *
+ * Coverage engines, snapped addresses and candidate sites are built once per loaded city (the
+ * city registry hands out a new runtime when a city is re-imported, so they follow it).
+ */
+import { CoverageEngine, type EdgePosition, type WeightedPosition } from '@citywatch/core/coverage/coverage';
+import { intersectionCandidates, placePosts } from '@citywatch/core/coverage/placement';
+import type { RoadGraph } from '@citywatch/core/roads/graph';
+import { latLngToCell } from 'h3-js';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import { type FieldError, ProblemError } from '../../http/problem.js';
+import type { CityRuntime } from '../roads/registry.js';
+import * as store from './store.js';
+
+export type PostKind = store.PostKind;
+
+export interface Post {
+  id: string;
+  kind: PostKind;
+  name: string;
+  lon: number;
+  lat: number;
+  h3: string;
+  orgId: string | null;
+  /** 'post': a row of the posts table (editable); 'org': a police-station org (edit it as an org). */
+  source: 'post' | 'org';
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** A demand location (incident, address, place) with an optional weight (default 1). */
+export interface DemandPoint {
+  lon: number;
+  lat: number;
+  weight?: number;
+}
+
+/**
+ * Where the advisor's 'incidents' demand comes from. The default reads the `incidents` table;
+ * pass another (e.g. a replayed calls file) to the service to plan against other history.
+ */
+export type IncidentDemandSource = (city: CityRuntime) => Promise<DemandPoint[]>;
+
+export type DemandKind = 'incidents' | 'addresses';
+
+export interface CoverageServiceOptions {
+  incidentDemand?: IncidentDemandSource;
+}
+
+// Posts and demand farther than this from any road are left out (and counted as off-network).
+const SNAP_LIMIT_M = 1000;
+// Beyond this from the city's bounds a point is outside the city (as in the places module).
+const OUTSIDE_MARGIN_DEG = 0.05;
+const MAX_INCIDENTS = 100_000;
+const MAX_DEMAND_POINTS = 5_000;
+
+interface CityCoverageState {
+  coverage: CoverageEngine;
+  addresses?: Promise<{ points: WeightedPosition[]; offNetwork: number }>;
+  candidates?: Uint32Array;
+}
+
+export interface CityLookup {
+  city(name: string | undefined): Promise<CityRuntime>;
+}
+
+export class CoverageService {
+  private readonly perCity = new WeakMap<CityRuntime, CityCoverageState>();
+  private readonly incidentDemand: IncidentDemandSource;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cities: CityLookup,
+    private readonly now: () => Date,
+    options: CoverageServiceOptions = {},
+  ) {
+    this.incidentDemand =
+      options.incidentDemand ?? (async (city) => store.incidentLocations(this.db, city.id, MAX_INCIDENTS));
+  }
+
+  city(name: string | undefined): Promise<CityRuntime> {
+    return this.cities.city(name);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Posts
+
+  async listPosts(city: CityRuntime): Promise<Post[]> {
+    const rows = await store.listPosts(this.db, city.id);
+    const standIns = new Set(rows.flatMap((r) => (r.org_id ? [r.org_id] : [])));
+    const stations = await store.stationOrgsWithin(this.db, widen(city.bounds, OUTSIDE_MARGIN_DEG));
+    const fromOrgs: Post[] = stations
+      .filter((s) => !standIns.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        kind: 'police_station',
+        name: s.name,
+        lon: s.lon,
+        lat: s.lat,
+        h3: latLngToCell(s.lat, s.lon, 9),
+        orgId: s.id,
+        source: 'org',
+        createdAt: null,
+        updatedAt: null,
+      }));
+    return [...fromOrgs, ...rows.map(presentPost)];
+  }
+
+  async createPost(
+    city: CityRuntime,
+    input: { kind: PostKind; name: string; lon: number; lat: number; orgId?: string | null },
+  ): Promise<Post> {
+    this.assertInside(city, input.lon, input.lat);
+    if (input.orgId) await this.assertOrg(input.orgId);
+    const row = await store.insertPost(
+      this.db,
+      {
+        id: uuidv7(),
+        city_id: city.id,
+        kind: input.kind,
+        name: input.name,
+        lon: input.lon,
+        lat: input.lat,
+        h3: latLngToCell(input.lat, input.lon, 9),
+        org_id: input.orgId ?? null,
+      },
+      this.now(),
+    );
+    return presentPost(row);
+  }
+
+  async updatePost(
+    id: string,
+    patch: { kind?: PostKind; name?: string; lon?: number; lat?: number; orgId?: string | null },
+  ): Promise<Post> {
+    const existing = await store.findPost(this.db, id);
+    if (!existing) throw this.notAnEditablePost(id);
+    const lon = patch.lon ?? existing.lon;
+    const lat = patch.lat ?? existing.lat;
+    if (patch.lon !== undefined || patch.lat !== undefined) {
+      const city = await this.cityById(existing.city_id);
+      if (city) this.assertInside(city, lon, lat);
+    }
+    if (patch.orgId) await this.assertOrg(patch.orgId);
+    const set: Parameters<typeof store.updatePost>[2] = {};
+    if (patch.kind !== undefined) set.kind = patch.kind;
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.lon !== undefined || patch.lat !== undefined) {
+      set.lon = lon;
+      set.lat = lat;
+      set.h3 = latLngToCell(lat, lon, 9);
+    }
+    if (patch.orgId !== undefined) set.org_id = patch.orgId;
+    const row = await store.updatePost(this.db, id, set, this.now());
+    if (!row) throw this.notAnEditablePost(id);
+    return presentPost(row);
+  }
+
+  async deletePost(id: string): Promise<void> {
+    if (!(await store.deletePost(this.db, id))) throw this.notAnEditablePost(id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Coverage
+
+  /** Shares of addresses and of road length within each threshold from the city's posts. */
+  async coverage(city: CityRuntime, thresholds: readonly number[], options: { byCell?: boolean } = {}) {
+    const state = this.stateOf(city);
+    const [posts, addresses] = await Promise.all([this.listPosts(city), this.addressesOf(city, state)]);
+    const started = performance.now();
+    const snapped = this.snapPosts(city, posts);
+    const demand = options.byCell ? addresses.points : addresses.points.map(({ edge, t }) => ({ edge, t }));
+    const result = state.coverage.compute(snapped.positions, demand, thresholds);
+    const computeMs = performance.now() - started;
+    return {
+      city: city.name,
+      posts: snapped.positions.length,
+      postsOffNetwork: snapped.offNetwork,
+      addresses: addresses.points.length,
+      addressesOffNetwork: addresses.offNetwork,
+      totalRoadLengthM: round(result.totalRoadLengthM, 1),
+      thresholds: result.thresholds.map((t) => ({
+        seconds: t.seconds,
+        addressShare: round(t.addressShare, 6),
+        roadLengthShare: round(t.roadLengthShare, 6),
+        roadLengthM: round(t.roadLengthM, 1),
+      })),
+      ...(options.byCell
+        ? {
+            cells: result.cells.map((c) => ({
+              h3: c.cell,
+              addresses: c.weight,
+              shares: c.reached.map((r) => round(r / c.weight, 6)),
+            })),
+          }
+        : {}),
+      computeMs: round(computeMs, 3),
+    };
+  }
+
+  /** The reached road as lines, each with the band (seconds) it is first reached within. */
+  async layer(city: CityRuntime, thresholds: readonly number[]) {
+    const state = this.stateOf(city);
+    const posts = await this.listPosts(city);
+    const sorted = [...thresholds].sort((a, b) => a - b);
+    const snapped = this.snapPosts(city, posts);
+    state.coverage.search(snapped.positions, sorted[sorted.length - 1]);
+    const pieces = state.coverage.pieces(sorted);
+    const g = city.graph;
+    return {
+      type: 'FeatureCollection' as const,
+      features: pieces.map((p) => ({
+        type: 'Feature' as const,
+        properties: { band: p.bandSeconds },
+        geometry: {
+          type: 'LineString' as const,
+          coordinates: [pointAt(g, p.edge, p.from), pointAt(g, p.edge, p.to)],
+        },
+      })),
+    };
+  }
+
+  /**
+   * Greedy maximal covering: where K new posts would cover the most demand within the threshold,
+   * on top of the existing posts. Demand 'incidents' uses the incident history; a city without any
+   * falls back to addresses and named places, and the answer says which demand was used.
+   */
+  async advise(city: CityRuntime, request: { k: number; demand: DemandKind; thresholdSeconds: number }) {
+    const state = this.stateOf(city);
+    let used: 'incidents' | 'addresses_and_places' = 'addresses_and_places';
+    let raw: DemandPoint[] = [];
+    if (request.demand === 'incidents') {
+      raw = await this.incidentDemand(city);
+      if (raw.length > 0) used = 'incidents';
+    }
+    if (used === 'addresses_and_places')
+      raw = await store.gazetteerPoints(this.db, city.id, ['address', 'place']);
+    return this.adviseFor(city, state, raw, request, { requested: request.demand, used });
+  }
+
+  /** The advisor on any demand points (the extension point for other demand sources). */
+  async adviseOn(
+    city: CityRuntime,
+    demand: readonly DemandPoint[],
+    request: { k: number; thresholdSeconds: number },
+  ) {
+    return this.adviseFor(city, this.stateOf(city), demand, request, { requested: 'given', used: 'given' });
+  }
+
+  private async adviseFor(
+    city: CityRuntime,
+    state: CityCoverageState,
+    raw: readonly DemandPoint[],
+    request: { k: number; thresholdSeconds: number },
+    source: { requested: DemandKind | 'given'; used: 'incidents' | 'addresses_and_places' | 'given' },
+  ) {
+    const posts = await this.listPosts(city);
+    const started = performance.now();
+    const demand: WeightedPosition[] = [];
+    let offNetwork = 0;
+    for (const p of raw) {
+      const hit = city.snapper.snap(p.lon, p.lat, SNAP_LIMIT_M);
+      if (hit) demand.push({ edge: hit.edge, t: hit.t, weight: p.weight ?? 1 });
+      else offNetwork++;
+    }
+    state.candidates ??= intersectionCandidates(city.graph);
+    const existing = this.snapPosts(city, posts).positions;
+    const result = placePosts(
+      city.dijkstra,
+      demand,
+      {
+        k: request.k,
+        radiusSeconds: request.thresholdSeconds,
+        candidates: state.candidates,
+        existingPosts: existing,
+        maxDemandPoints: MAX_DEMAND_POINTS,
+      },
+      state.coverage,
+    );
+    return {
+      city: city.name,
+      thresholdSeconds: request.thresholdSeconds,
+      demand: {
+        ...source,
+        points: demand.length,
+        offNetwork,
+        aggregatedPoints: result.demandPoints,
+      },
+      existingPosts: existing.length,
+      baselineShare: round(result.baselineShare, 6),
+      picks: result.picks.map((p) => ({
+        lon: p.lon,
+        lat: p.lat,
+        h3: latLngToCell(p.lat, p.lon, 9),
+        gain: round(p.gain, 3),
+        gainShare: round(result.totalWeight > 0 ? p.gain / result.totalWeight : 0, 6),
+        cumulativeShare: round(p.cumulativeShare, 6),
+      })),
+      computeMs: round(performance.now() - started, 3),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  private stateOf(city: CityRuntime): CityCoverageState {
+    let state = this.perCity.get(city);
+    if (!state) {
+      state = { coverage: new CoverageEngine(city.dijkstra) };
+      this.perCity.set(city, state);
+    }
+    return state;
+  }
+
+  private addressesOf(city: CityRuntime, state: CityCoverageState) {
+    state.addresses ??= (async () => {
+      const rows = await store.gazetteerPoints(this.db, city.id, ['address']);
+      const points: WeightedPosition[] = [];
+      let offNetwork = 0;
+      for (const r of rows) {
+        const hit = city.snapper.snap(r.lon, r.lat, SNAP_LIMIT_M);
+        if (hit) points.push({ edge: hit.edge, t: hit.t, cell: r.h3 });
+        else offNetwork++;
+      }
+      return { points, offNetwork };
+    })();
+    state.addresses.catch(() => {
+      state.addresses = undefined;
+    });
+    return state.addresses;
+  }
+
+  private snapPosts(
+    city: CityRuntime,
+    posts: readonly Post[],
+  ): { positions: EdgePosition[]; offNetwork: number } {
+    const positions: EdgePosition[] = [];
+    let offNetwork = 0;
+    for (const p of posts) {
+      const hit = city.snapper.snap(p.lon, p.lat, SNAP_LIMIT_M);
+      if (hit) positions.push({ edge: hit.edge, t: hit.t });
+      else offNetwork++;
+    }
+    return { positions, offNetwork };
+  }
+
+  private async cityById(id: string): Promise<CityRuntime | undefined> {
+    const row = await this.db.selectFrom('cities').select('name').where('id', '=', id).executeTakeFirst();
+    return row ? this.cities.city(row.name) : undefined;
+  }
+
+  private assertInside(city: CityRuntime, lon: number, lat: number): void {
+    const b = widen(city.bounds, OUTSIDE_MARGIN_DEG);
+    if (lon >= b.minLon && lon <= b.maxLon && lat >= b.minLat && lat <= b.maxLat) return;
+    const errors: FieldError[] = [
+      { field: 'lon', rule: 'outside_city', message: '' },
+      { field: 'lat', rule: 'outside_city', message: '' },
+    ];
+    throw new ProblemError(
+      'validation',
+      { zh: `坐标不在${city.name}范围内`, en: `The point lies outside ${city.name}` },
+      errors,
+    );
+  }
+
+  private async assertOrg(orgId: string): Promise<void> {
+    if (await store.orgExists(this.db, orgId)) return;
+    throw new ProblemError('validation', { zh: '所属单位不存在', en: 'No such org' }, [
+      { field: 'orgId', rule: 'not_found', message: '' },
+    ]);
+  }
+
+  private notAnEditablePost(id: string): ProblemError {
+    return new ProblemError('not_found', {
+      zh: `点位不存在或为派出所（请在组织机构中修改）：${id}`,
+      en: `No such post, or it is a police-station org (edit it as an org): ${id}`,
+    });
+  }
+}
+
+function presentPost(r: store.PostRow): Post {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    lon: r.lon,
+    lat: r.lat,
+    h3: r.h3,
+    orgId: r.org_id,
+    source: 'post',
+    createdAt: new Date(r.created_at).toISOString(),
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+function widen(b: store.Bounds, margin: number): store.Bounds {
+  return {
+    minLon: b.minLon - margin,
+    minLat: b.minLat - margin,
+    maxLon: b.maxLon + margin,
+    maxLat: b.maxLat + margin,
+  };
+}
+
+function pointAt(g: RoadGraph, edge: number, f: number): [number, number] {
+  const a = g.edgeTail[edge];
+  const b = g.edgeHead[edge];
+  return [
+    round(g.nodeLon[a] + f * (g.nodeLon[b] - g.nodeLon[a]), 7),
+    round(g.nodeLat[a] + f * (g.nodeLat[b] - g.nodeLat[a]), 7),
+  ];
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,42 @@
+import { buildApp } from './app.js';
+import { createBus } from './bus/index.js';
+import { loadConfig } from './config.js';
+import { migrate, openDatabase } from './db/database.js';
+import { ensureBundledCity, startSimulator } from './demo.js';
+import { seedIfEmpty } from './seed.js';
+
+export interface StartOptions {
+  /** Run the city-day simulator on this city (default: the default city) at this speed. */
+  simulate?: { city?: string; speed: number };
+}
+
+/** Starts the platform: database, migrations, first-run seed, bus, HTTP, and the demo if on. */
+export async function start(options: StartOptions = {}) {
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+  const applied = await migrate(db);
+  const bus = await createBus(process.env);
+  const { app, ctx } = await buildApp({ config, db, bus });
+  if (applied.length) app.log.info({ applied }, 'migrations applied');
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await seedIfEmpty(ctx.identity, config.adminPassword, print);
+  if (config.demo) await ensureBundledCity(ctx, print);
+  const simulate =
+    options.simulate ?? (config.demo && config.simulate ? { speed: config.simulateSpeed } : undefined);
+  const simulator = simulate ? await startSimulator(app, ctx, simulate, print) : undefined;
+  await app.listen({ port: config.port, host: config.host });
+  process.stdout.write(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})\n`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    simulator?.stop();
+    await app.close();
+    await bus.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
