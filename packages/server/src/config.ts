@@ -23,6 +23,9 @@ export interface Config {
   simulate: boolean;
   /** Simulated seconds per real second (CITYWATCH_SIMULATE_SPEED, default 10). */
   simulateSpeed: number;
+  /** mqtt://… of the bureau's broker; unset: an embedded broker on mqttPort. */
+  mqttUrl: string | undefined;
+  mqttPort: number;
   logLevel: string;
   bodyLimitBytes: number;
 }
@@ -56,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: (env.CITYWATCH_DEMO ?? 'on') !== 'off',
     simulate: (env.CITYWATCH_SIMULATE ?? 'on') !== 'off',
     simulateSpeed: Math.min(600, Math.max(1, Number(env.CITYWATCH_SIMULATE_SPEED ?? 10) || 10)),
+    mqttUrl: env.MQTT_URL || undefined,
+    mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
   };

@@ -3,6 +3,8 @@ import { createBus } from './bus/index.js';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
+import { startEmbeddedBroker } from './ingest/mqtt.js';
+import { AVL_TOPIC, startAvlMqttIngest } from './modules/dispatch/avl-mqtt.js';
 import { seedIfEmpty } from './seed.js';
 
 export interface StartOptions {
@@ -25,6 +27,11 @@ export async function start(options: StartOptions = {}) {
     options.simulate ?? (config.demo && config.simulate ? { speed: config.simulateSpeed } : undefined);
   const simulator = simulate ? await startSimulator(app, ctx, simulate, print) : undefined;
   await app.listen({ port: config.port, host: config.host });
+  const broker = config.mqttUrl ? undefined : await startBrokerOrFallback(config.mqttPort, print);
+  const avl = await startAvlMqttIngest(ctx, config.mqttUrl ?? broker!.url, (obj, msg) =>
+    app.log.warn(obj, msg),
+  );
+  print(`AVL over MQTT: ${config.mqttUrl ?? broker!.url} topic ${AVL_TOPIC}`);
   process.stdout.write(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})\n`);
 
   let stopping = false;
@@ -32,6 +39,8 @@ export async function start(options: StartOptions = {}) {
     if (stopping) return;
     stopping = true;
     simulator?.stop();
+    await avl.subscription.close();
+    await broker?.close();
     await app.close();
     await bus.close();
     await db.close();
@@ -39,4 +48,16 @@ export async function start(options: StartOptions = {}) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The embedded broker on its usual port, or on a free one when that is taken (say, by Mosquitto). */
+async function startBrokerOrFallback(port: number, print: (line: string) => void) {
+  try {
+    return await startEmbeddedBroker(port);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    const broker = await startEmbeddedBroker(0);
+    print(`MQTT port ${port} is taken; the embedded broker listens on ${broker.url}`);
+    return broker;
+  }
 }
