@@ -25,6 +25,14 @@ export interface Config {
   simulateSpeed: number;
   /** mqtt://… of the bureau's broker; unset: an embedded broker on mqttPort. */
   mqttUrl: string | undefined;
+  /** The 12345 hotline's webhook for diverted calls, and the token it sends back outcomes with. */
+  hotlineUrl: string | undefined;
+  hotlineToken: string | undefined;
+  /** Public base URL of this server (for callbacks). */
+  publicUrl: string;
+  /** Days a caller's number is kept; AVL history days. */
+  retentionCallerDays: number;
+  retentionAvlDays: number;
   mqttPort: number;
   logLevel: string;
   bodyLimitBytes: number;
@@ -60,6 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simulate: (env.CITYWATCH_SIMULATE ?? 'on') !== 'off',
     simulateSpeed: Math.min(600, Math.max(1, Number(env.CITYWATCH_SIMULATE_SPEED ?? 10) || 10)),
     mqttUrl: env.MQTT_URL || undefined,
+    hotlineUrl: env.CITYWATCH_12345_URL || undefined,
+    hotlineToken: env.CITYWATCH_12345_TOKEN || undefined,
+    publicUrl: (env.CITYWATCH_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
+    retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),

@@ -5,6 +5,7 @@ import { migrate, openDatabase } from './db/database.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
 import { startEmbeddedBroker } from './ingest/mqtt.js';
 import { AVL_TOPIC, startAvlMqttIngest } from './modules/dispatch/avl-mqtt.js';
+import { purgeExpiredPersonalData } from './modules/retention/purge.js';
 import { seedIfEmpty } from './seed.js';
 
 export interface StartOptions {
@@ -32,6 +33,15 @@ export async function start(options: StartOptions = {}) {
     app.log.warn(obj, msg),
   );
   print(`AVL over MQTT: ${config.mqttUrl ?? broker!.url} topic ${AVL_TOPIC}`);
+  ctx.dispatch.hotline.start();
+  const policy = { callerDays: config.retentionCallerDays, avlDays: config.retentionAvlDays };
+  const purge = () =>
+    purgeExpiredPersonalData(db.kysely, policy, ctx.now()).catch((error: unknown) =>
+      app.log.error({ err: error }, 'retention purge failed'),
+    );
+  await purge();
+  const purgeTimer = setInterval(purge, 3600_000);
+  purgeTimer.unref();
   process.stdout.write(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})\n`);
 
   let stopping = false;
@@ -39,6 +49,8 @@ export async function start(options: StartOptions = {}) {
     if (stopping) return;
     stopping = true;
     simulator?.stop();
+    clearInterval(purgeTimer);
+    ctx.dispatch.hotline.stop();
     await avl.subscription.close();
     await broker?.close();
     await app.close();

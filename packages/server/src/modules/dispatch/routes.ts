@@ -15,9 +15,16 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { auditPersonalRead } from '../../http/auth.js';
+import { ProblemError } from '../../http/problem.js';
+import { tokenMatches } from './hotline.js';
 
 type Infer<T extends z.ZodType> = z.infer<T>;
 const idParams = z.strictObject({ id: z.string().uuid() });
+const diversionOutcomeSchema = z.strictObject({
+  status: z.enum(['accepted', 'resolved', 'rejected']),
+  outcome: z.string().max(1000).optional(),
+});
+const zhEn = (zh: string, en: string) => ({ zh, en });
 const figuresQuery = z.strictObject({
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
@@ -170,6 +177,32 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request) => {
       const city = await ctx.places.city(undefined);
       return dispatch.ingestPositions((request.body as Infer<typeof avlBatchSchema>).positions, city);
+    },
+  );
+
+  app.get(
+    '/api/dispatch/diversions',
+    { config: { permission: 'dispatch.read' }, schema: { tags } },
+    async () => ({
+      items: await dispatch.diversions(),
+    }),
+  );
+
+  // Called by the 12345 hotline, not by a person: public, but only with the shared token.
+  app.post(
+    '/api/dispatch/diversions/:id/outcome',
+    { config: { permission: 'public' }, schema: { tags, params: idParams, body: diversionOutcomeSchema } },
+    async (request, reply) => {
+      if (!tokenMatches(ctx.config.hotlineToken, request.headers['x-hotline-token'])) {
+        throw new ProblemError('unauthenticated', zhEn('12345 回调令牌无效', 'Invalid hotline token'));
+      }
+      const body = request.body as Infer<typeof diversionOutcomeSchema>;
+      await dispatch.recordDiversionOutcome(
+        (request.params as Infer<typeof idParams>).id,
+        body.status,
+        body.outcome,
+      );
+      return reply.code(204).send();
     },
   );
 

@@ -25,6 +25,7 @@ import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
 import { toWgs84 } from '../places/service.js';
 import type { CityRuntime } from '../roads/registry.js';
+import { HotlineForwarder } from './hotline.js';
 import { UnitTracker } from './tracker.js';
 
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
@@ -36,9 +37,66 @@ type IncidentRow = Awaited<ReturnType<DispatchService['incidentRow']>>;
 export class DispatchService {
   private readonly trackers = new Map<string, Promise<UnitTracker>>();
   private readonly db: Kysely<Database>;
+  /** Forwards diverted calls to the 12345 hotline (started by the platform, stepped by tests). */
+  readonly hotline: HotlineForwarder;
 
   constructor(private readonly ctx: AppContext) {
     this.db = ctx.db.kysely;
+    this.hotline = new HotlineForwarder(
+      this.db,
+      {
+        url: ctx.config.hotlineUrl,
+        token: ctx.config.hotlineToken,
+        callbackBase: `${ctx.config.publicUrl}/api/dispatch/diversions`,
+      },
+      ctx.now,
+    );
+  }
+
+  async diversions() {
+    const rows = await this.db
+      .selectFrom('diversions')
+      .innerJoin('incidents', 'incidents.id', 'diversions.incident_id')
+      .select([
+        'diversions.id',
+        'diversions.status',
+        'diversions.attempts',
+        'diversions.last_error',
+        'diversions.outcome',
+        'diversions.created_at',
+        'diversions.updated_at',
+        'incidents.number',
+        'incidents.id as incident_id',
+      ])
+      .orderBy('diversions.created_at', 'desc')
+      .limit(200)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      incidentId: r.incident_id,
+      incidentNumber: r.number,
+      status: r.status,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      outcome: r.outcome,
+      createdAt: new Date(r.created_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
+    }));
+  }
+
+  /** The hotline reports what became of a diverted call. */
+  async recordDiversionOutcome(
+    id: string,
+    status: 'accepted' | 'resolved' | 'rejected',
+    outcome: string | undefined,
+  ) {
+    const r = await this.db
+      .updateTable('diversions')
+      .set({ status, outcome: outcome ?? null, updated_at: this.ctx.now() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0)
+      throw new ProblemError('not_found', zhEn('转办记录不存在', 'No such diversion'));
   }
 
   // ---- units and positions
