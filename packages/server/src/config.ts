@@ -28,6 +28,8 @@ export interface Config {
   /** The 12345 hotline's webhook for diverted calls, and the token it sends back outcomes with. */
   hotlineUrl: string | undefined;
   hotlineToken: string | undefined;
+  /** The bureau's domain, used in exchanged identifiers (EIDO, CAP). */
+  agencyDomain: string;
   /** Public base URL of this server (for callbacks). */
   publicUrl: string;
   /** Days a caller's number is kept; AVL history days. */
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttUrl: env.MQTT_URL || undefined,
     hotlineUrl: env.CITYWATCH_12345_URL || undefined,
     hotlineToken: env.CITYWATCH_12345_TOKEN || undefined,
+    agencyDomain: env.CITYWATCH_AGENCY_DOMAIN ?? 'citywatch.local',
     publicUrl: (env.CITYWATCH_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),

@@ -62,6 +62,14 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     expect(incident.status).toBe('received');
     expect(triage.police).toBe(true);
     const detail = (await get(`/api/dispatch/incidents/${incident.id}`)).json();
+    const eido = (await get(`/api/dispatch/incidents/${incident.id}/eido`)).json();
+    expect(eido.incidentTrackingIdentifier).toBe(
+      `urn:emergency:uid:incidentid:${incident.number}:citywatch.local`,
+    );
+    expect(eido.locationComponent[0].locationByValue).toContain(
+      `<gml:pos>${SCENE.lat} ${SCENE.lon}</gml:pos>`,
+    );
+    expect(JSON.stringify(eido)).not.toContain('13800138000');
     expect(detail.jurisdiction.name).toMatch(/派出所$/);
     expect(JSON.stringify(detail)).not.toContain('13800138000');
   });
@@ -173,6 +181,11 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     expect(timeline.every((e) => e.username === 'admin')).toBe(true);
     const figures = (await get('/api/dispatch/figures')).json();
     expect(figures.byPriority.P1.dispatchToArrival.medianSeconds).toBe(180);
+    expect(
+      figures.byStation.map((g: { key: string }) => g.key).every((k: string) => k.endsWith('派出所')),
+    ).toBe(true);
+    expect(figures.byHour.map((g: { key: string }) => g.key)).toContain('16'); // 08:00 UTC is 16:00 in Shanghai
+    expect(figures.validityRate).toBeGreaterThan(0);
   });
 
   it('diverts a non-police call to 12345 as a tracked hand-off', async () => {

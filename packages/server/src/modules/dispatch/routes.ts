@@ -1,4 +1,5 @@
 import { DISPATCH_CATEGORIES } from '@citywatch/core/dispatch/categories';
+import { toEido } from '@citywatch/core/dispatch/eido';
 import {
   avlBatchSchema,
   createIncidentSchema,
@@ -80,6 +81,16 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => ({ items: await dispatch.timeline((request.params as Infer<typeof idParams>).id) }),
+  );
+
+  app.get(
+    '/api/dispatch/incidents/:id/eido',
+    { config: { permission: 'dispatch.read' }, schema: { tags, params: idParams } },
+    async (request) =>
+      toEido(await dispatch.incident((request.params as Infer<typeof idParams>).id), {
+        agencyDomain: ctx.config.agencyDomain,
+        issuedAt: ctx.now().toISOString(),
+      }),
   );
 
   app.get(

@@ -707,6 +707,28 @@ export class DispatchService {
         },
       ]),
     );
+    const orgNames = new Map(
+      (await this.db.selectFrom('orgs').select(['id', 'name']).execute()).map((o) => [o.id, o.name] as const),
+    );
+    const groupBy = (key: (r: (typeof rows)[number]) => string) => {
+      const groups = new Map<string, typeof rows>();
+      for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+      return [...groups].map(([k, rs]) => ({
+        key: k,
+        calls: rs.length,
+        callToArrival: summarise(
+          rs.map((r) => secs(r.received_at, r.arrived_at)).filter((x): x is number => x !== null),
+        ),
+      }));
+    };
+    const hourOf = (d: Date) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Shanghai',
+        hour: '2-digit',
+        hourCycle: 'h23',
+      }).format(new Date(d));
+    const byStation = groupBy((r) => (r.org_id ? (orgNames.get(r.org_id) ?? r.org_id) : '未划分辖区'));
+    const byHour = groupBy((r) => hourOf(r.received_at)).sort((a, b) => a.key.localeCompare(b.key));
     const p1Arrivals = pick(
       (r) => secs(r.received_at, r.arrived_at),
       (r) => r.priority === 'P1',
@@ -717,6 +739,8 @@ export class DispatchService {
       policeIncidents: police,
       validityRate: validityRate(police, rows.length),
       byPriority,
+      byStation,
+      byHour,
       p1WithinMinutes: {
         '1': shareWithin(p1Arrivals, 60),
         '3': shareWithin(p1Arrivals, 180),
