@@ -118,7 +118,7 @@ describe('web shell against the real server', () => {
     expect((await page.getByTestId('header-org').textContent())?.length).toBeGreaterThan(0);
     await menu.getByText('指挥调度').click();
     await page.waitForURL('**/dispatch');
-    await page.getByText('建设中', { exact: true }).waitFor();
+    await page.getByTestId('dispatch-console').waitFor();
     await shot('03-app-frame');
   });
 

@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router-dom';
 import { hasAnyRole, SessionProvider, useSession } from './auth/session';
 import { AuditPage } from './pages/audit/AuditPage';
+import { DispatchConsole } from './pages/dispatch/DispatchConsole';
 import { LoginPage } from './pages/login/LoginPage';
 import { OrgsPage } from './pages/orgs/OrgsPage';
 import { NotFoundPage, PlaceholderPage } from './pages/placeholder/PlaceholderPage';
@@ -67,7 +68,7 @@ const router = createBrowserRouter([
         ),
         children: [
           { index: true, element: <Navigate to="/dispatch" replace /> },
-          { path: 'dispatch', element: <PlaceholderPage module="dispatch" /> },
+          { path: 'dispatch', element: <DispatchConsole /> },
           { path: 'coverage', element: <PlaceholderPage module="coverage" /> },
           { path: 'perimeter', element: <PlaceholderPage module="perimeter" /> },
           { path: 'patrol', element: <PlaceholderPage module="patrol" /> },

@@ -18,6 +18,19 @@ export const INCIDENT_STATUSES = [
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const incidentStatusSchema = z.enum(INCIDENT_STATUSES);
 
+/** How dispatch rooms say each status (for messages; the web has its own translations). */
+export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, { zh: string; en: string }> = {
+  received: { zh: '待派警', en: 'received' },
+  dispatched: { zh: '已派警', en: 'dispatched' },
+  en_route: { zh: '在途', en: 'en route' },
+  on_scene: { zh: '到场', en: 'on scene' },
+  cleared: { zh: '已处置', en: 'cleared' },
+  closed: { zh: '已结案', en: 'closed' },
+  cancelled: { zh: '已取消', en: 'cancelled' },
+  merged: { zh: '已合并', en: 'merged' },
+  diverted: { zh: '已转12345', en: 'diverted to 12345' },
+};
+
 const INCIDENT_TRANSITIONS: Record<IncidentStatus, readonly IncidentStatus[]> = {
   received: ['dispatched', 'cancelled', 'merged', 'diverted'],
   dispatched: ['en_route', 'on_scene', 'cancelled'],
@@ -47,6 +60,14 @@ export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = [
 export const UNIT_STATUSES = ['available', 'dispatched', 'en_route', 'on_scene', 'out_of_service'] as const;
 export type UnitStatus = (typeof UNIT_STATUSES)[number];
 export const unitStatusSchema = z.enum(UNIT_STATUSES);
+
+export const UNIT_STATUS_LABELS: Record<UnitStatus, { zh: string; en: string }> = {
+  available: { zh: '空闲', en: 'available' },
+  dispatched: { zh: '已派出', en: 'dispatched' },
+  en_route: { zh: '在途', en: 'en route' },
+  on_scene: { zh: '到场处置', en: 'on scene' },
+  out_of_service: { zh: '不在岗', en: 'out of service' },
+};
 
 const UNIT_TRANSITIONS: Record<UnitStatus, readonly UnitStatus[]> = {
   available: ['dispatched', 'out_of_service'],

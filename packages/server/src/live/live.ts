@@ -232,7 +232,13 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           closeWith(CLOSE_POLICY_VIOLATION, 'session ended');
           return;
         }
-        if (types && !types.has(event.type)) return;
+        // Before the type filter: a console that narrowed its types must still learn its scope changed.
+        const ownUserChanged =
+          event.type === 'identity.user_changed' && event.payload.userId === viewer.userId;
+        if (types && !types.has(event.type)) {
+          if (ownUserChanged) closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
+          return;
+        }
         let inScope = false;
         try {
           inScope = viewer.orgScope(event.orgId);
@@ -240,7 +246,7 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           req.log.error({ err, eventId: event.id }, 'live orgScope failed');
         }
         if (inScope) send(frameOf(event));
-        if (event.type === 'identity.user_changed' && event.payload.userId === viewer.userId) {
+        if (ownUserChanged) {
           // Roles or org may have changed: make the console reconnect so its scope is recomputed.
           closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
         }

@@ -1,8 +1,10 @@
+import { dispatchMessages } from '../pages/dispatch/i18n';
 import { placesMessages } from '../pages/places/i18n';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   places: placesMessages.en,
+  dispatch: dispatchMessages.en,
   app: {
     name: 'citywatch Public Security Prevention and Control Platform',
     shortName: 'citywatch',

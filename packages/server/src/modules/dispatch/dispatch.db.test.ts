@@ -235,6 +235,33 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     expect(row).toEqual({ purpose: '回拨核实警情', resource: `incident:${incident.id}:caller_phone` });
   });
 
+  it("shows a station's dispatcher only its own jurisdiction's queue", async () => {
+    const { incident } = await newIncident();
+    const own = (await get(`/api/dispatch/incidents/${incident.id}`)).json().jurisdiction.name as string;
+    const orgs = (await get('/api/orgs')).json().items as { id: string; name: string; kind: string }[];
+    const other = orgs.find((o) => o.kind === 'police_station' && o.name !== own)!;
+    await post('/api/users', {
+      username: 'otherdesk',
+      displayName: '其他所接警员',
+      password: 'a-long-password',
+      orgId: other.id,
+      roles: ['dispatcher'],
+    });
+    const d = await t.login('otherdesk', 'a-long-password');
+    const queue = (await t.as(d, { method: 'GET', url: '/api/dispatch/incidents' })).json().items as {
+      id: string;
+      jurisdiction: { name: string } | null;
+    }[];
+    expect(queue.some((i) => i.id === incident.id)).toBe(false);
+    expect(queue.every((i) => i.jurisdiction === null || i.jurisdiction.name === other.name)).toBe(true);
+    expect((await t.as(d, { method: 'GET', url: `/api/dispatch/incidents/${incident.id}` })).statusCode).toBe(
+      404,
+    );
+    expect(
+      (await get('/api/dispatch/incidents')).json().items.some((i: { id: string }) => i.id === incident.id),
+    ).toBe(true);
+  });
+
   it('answers bad input with the field and the rule, writing nothing', async () => {
     const before = (
       await t.ctx.db.kysely

@@ -58,7 +58,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'dispatch.read' },
       schema: { tags, response: { 200: z.object({ items: z.array(incidentSchema) }) } },
     },
-    async () => ({ items: await dispatch.openIncidents() }),
+    async (request) => ({ items: await dispatch.openIncidents(request.actor!) }),
   );
 
   app.get(
@@ -67,7 +67,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'dispatch.read' },
       schema: { tags, params: idParams, response: { 200: incidentSchema } },
     },
-    async (request) => dispatch.incident((request.params as Infer<typeof idParams>).id),
+    async (request) => dispatch.incident((request.params as Infer<typeof idParams>).id, request.actor!),
   );
 
   app.get(

@@ -5,11 +5,13 @@ import {
   canTransitionUnit,
   DUPLICATE_RADIUS_M,
   DUPLICATE_WINDOW_MS,
+  INCIDENT_STATUS_LABELS,
   type IncidentStatus,
   incidentNumber,
   localDay,
   OPEN_INCIDENT_STATUSES,
   type Priority,
+  UNIT_STATUS_LABELS,
   type UnitKind,
   type UnitStatus,
 } from '@citywatch/core/dispatch/incident';
@@ -368,10 +370,12 @@ export class DispatchService {
     return out;
   }
 
-  private incidentRow(id: string) {
+  /** Incidents with their jurisdiction and owning org's path (for scoping), one query. */
+  private incidentQuery() {
     return this.db
       .selectFrom('incidents')
       .leftJoin('jurisdictions', 'jurisdictions.id', 'incidents.jurisdiction_id')
+      .leftJoin('orgs as owner', 'owner.id', 'incidents.org_id')
       .select([
         'incidents.id',
         'incidents.number',
@@ -393,33 +397,49 @@ export class DispatchService {
         'incidents.merged_into',
         'jurisdictions.id as jurisdiction_id',
         'jurisdictions.name as jurisdiction_name',
+        'owner.path as owner_path',
         sql<boolean>`incidents.caller_phone is not null`.as('has_caller'),
-      ])
-      .where('incidents.id', '=', id)
-      .executeTakeFirst();
+      ]);
   }
 
-  async incident(id: string): Promise<Incident> {
-    const r = await this.incidentRow(id);
-    if (!r) throw new ProblemError('not_found', zhEn('警情不存在', 'No such incident'));
+  private incidentRow(id: string) {
+    return this.incidentQuery().where('incidents.id', '=', id).executeTakeFirst();
+  }
+
+  private async unitsOf(incidentIds: string[]) {
+    if (incidentIds.length === 0)
+      return new Map<string, { id: string; call_sign: string; status: string }[]>();
     const units = await this.db
       .selectFrom('units')
-      .select(['id', 'call_sign', 'status'])
-      .where('current_incident_id', '=', id)
+      .select(['id', 'call_sign', 'status', 'current_incident_id'])
+      .where('current_incident_id', 'in', incidentIds)
+      .orderBy('call_sign')
       .execute();
-    return presentIncident(r, units);
+    const byIncident = new Map<string, { id: string; call_sign: string; status: string }[]>();
+    for (const u of units)
+      byIncident.set(u.current_incident_id!, [...(byIncident.get(u.current_incident_id!) ?? []), u]);
+    return byIncident;
   }
 
-  async openIncidents(): Promise<Incident[]> {
-    const rows = await this.db
-      .selectFrom('incidents')
-      .select('id')
-      .where('status', 'in', [...OPEN_INCIDENT_STATUSES])
-      .orderBy('priority')
-      .orderBy('received_at')
+  /** One incident; with an actor, only if it belongs to the actor's org subtree (else 404). */
+  async incident(id: string, actor?: Actor): Promise<Incident> {
+    const r = await this.incidentRow(id);
+    if (!r || (actor && !inScope(actor, r.owner_path)))
+      throw new ProblemError('not_found', zhEn('警情不存在', 'No such incident'));
+    return presentIncident(r, (await this.unitsOf([id])).get(id) ?? []);
+  }
+
+  /** The pending queue of the actor's org subtree (incidents outside any jurisdiction are city-wide). */
+  async openIncidents(actor: Actor): Promise<Incident[]> {
+    const rows = await this.incidentQuery()
+      .where('incidents.status', 'in', [...OPEN_INCIDENT_STATUSES])
+      .where((eb) => eb.or([eb('owner.path', 'is', null), eb('owner.path', 'like', `${actor.orgPath}%`)]))
+      .orderBy('incidents.priority')
+      .orderBy('incidents.received_at')
       .limit(500)
       .execute();
-    return Promise.all(rows.map((r) => this.incident(r.id)));
+    const units = await this.unitsOf(rows.map((r) => r.id));
+    return rows.map((r) => presentIncident(r, units.get(r.id) ?? []));
   }
 
   async timeline(id: string) {
@@ -506,7 +526,7 @@ export class DispatchService {
         throw new ProblemError(
           'conflict',
           zhEn(
-            `警情状态为「${incident.status}」，不能派警`,
+            `警情状态为「${INCIDENT_STATUS_LABELS[incident.status as IncidentStatus].zh}」，不能派警`,
             `Cannot dispatch to an incident that is ${incident.status}`,
           ),
           [{ field: 'incidentId', rule: 'incident_not_open', message: '' }],
@@ -554,6 +574,10 @@ export class DispatchService {
     mergeInto?: string,
   ): Promise<Incident> {
     const now = this.ctx.now();
+    // Units follow the incident; remember which, to announce their new status afterwards.
+    const affectedUnits = (
+      await this.db.selectFrom('units').select('id').where('current_incident_id', '=', incidentId).execute()
+    ).map((u) => u.id);
     await this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('incidents')
@@ -566,7 +590,10 @@ export class DispatchService {
       if (!canTransitionIncident(from, to)) {
         throw new ProblemError(
           'conflict',
-          zhEn(`不能从「${from}」变更为「${to}」`, `Cannot go from ${from} to ${to}`),
+          zhEn(
+            `不能从「${INCIDENT_STATUS_LABELS[from].zh}」变更为「${INCIDENT_STATUS_LABELS[to].zh}」`,
+            `Cannot go from ${INCIDENT_STATUS_LABELS[from].en} to ${INCIDENT_STATUS_LABELS[to].en}`,
+          ),
           [{ field: 'to', rule: 'invalid_transition', message: '' }],
         );
       }
@@ -635,6 +662,7 @@ export class DispatchService {
     });
     const incident = await this.incident(incidentId);
     this.announce(incident, (await this.incidentRow(incidentId))?.org_id ?? null);
+    for (const unitId of affectedUnits) await this.announceUnit(unitId);
     return incident;
   }
 
@@ -645,7 +673,10 @@ export class DispatchService {
     if (!canTransitionUnit(unit.status as UnitStatus, status)) {
       throw new ProblemError(
         'conflict',
-        zhEn(`不能从「${unit.status}」变更为「${status}」`, `Cannot go from ${unit.status} to ${status}`),
+        zhEn(
+          `不能从「${UNIT_STATUS_LABELS[unit.status as UnitStatus].zh}」变更为「${UNIT_STATUS_LABELS[status].zh}」`,
+          `Cannot go from ${UNIT_STATUS_LABELS[unit.status as UnitStatus].en} to ${UNIT_STATUS_LABELS[status].en}`,
+        ),
         [{ field: 'status', rule: 'invalid_transition', message: '' }],
       );
     }
@@ -802,6 +833,10 @@ export class DispatchService {
       heading: u.heading,
     });
   }
+}
+
+function inScope(actor: Actor, ownerPath: string | null): boolean {
+  return ownerPath === null || ownerPath.startsWith(actor.orgPath);
 }
 
 function iso(d: Date | null): string | null {

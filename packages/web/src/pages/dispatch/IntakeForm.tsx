@@ -1,0 +1,346 @@
+import { AimOutlined, EnvironmentOutlined, SearchOutlined } from '@ant-design/icons';
+import { PRIORITIES, type Priority } from '@citywatch/core/dispatch/incident';
+import {
+  App,
+  AutoComplete,
+  Button,
+  Card,
+  Cascader,
+  Form,
+  Input,
+  type InputRef,
+  Radio,
+  Space,
+  Typography,
+} from 'antd';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { placesApi, type SearchHit } from '../places/api';
+import { type CreatedIncident, dispatchApi, errorText, type IncidentCategory, PRIORITY_COLORS } from './api';
+import { useDispatchT } from './useDispatchT';
+
+/** Where the call is: from the address search or a click on the map (WGS-84). */
+export type CallLocation = { lon: number; lat: number; label: string | null; source: 'search' | 'map' };
+
+type Values = {
+  category?: string[];
+  priority: Priority;
+  callerPhone?: string;
+  narrative?: string;
+};
+
+const SEARCH_DEBOUNCE_MS = 200;
+const PHONE_RE = /^\+?[0-9 -]{3,20}$/;
+const DIGIT_CODES: Record<string, Priority> = {
+  Digit1: 'P1',
+  Digit2: 'P2',
+  Digit3: 'P3',
+  Digit4: 'P4',
+  Numpad1: 'P1',
+  Numpad2: 'P2',
+  Numpad3: 'P3',
+  Numpad4: 'P4',
+};
+
+function isTextEntry(target: EventTarget): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  return target instanceof HTMLInputElement && !['radio', 'checkbox', 'button'].includes(target.type);
+}
+
+/**
+ * The 110 intake form, built for speed from the keyboard: the address box has the focus, Enter takes
+ * the first hit, the category cascader searches as one types, keys 1–4 set the priority (Alt+1–4
+ * while typing), and Ctrl+Enter registers the call.
+ */
+export function IntakeForm({
+  city,
+  categories,
+  location,
+  onLocation,
+  onCreated,
+}: {
+  city: string | undefined;
+  categories: readonly IncidentCategory[];
+  location: CallLocation | null;
+  onLocation: (location: CallLocation | null) => void;
+  onCreated: (created: CreatedIncident) => void;
+}) {
+  const { t, language } = useDispatchT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<Values>();
+  const [text, setText] = useState('');
+  const [hits, setHits] = useState<SearchHit[]>([]);
+  const [searched, setSearched] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [locationError, setLocationError] = useState(false);
+  const addressRef = useRef<InputRef>(null);
+  const pending = useRef<AbortController | null>(null);
+  // Enter pressed before the hits arrived: take the first one as soon as they do.
+  const enterPending = useRef(false);
+  const pickRef = useRef<(hit: SearchHit) => void>(() => {});
+  const latest = useRef({ hits, location, searchedFor: '' });
+  latest.current.hits = hits;
+  latest.current.location = location;
+
+  // A point picked on the map shows its address (or coordinates) in the box.
+  useEffect(() => {
+    if (location?.source === 'map') {
+      setText(location.label ?? `${location.lon.toFixed(5)}, ${location.lat.toFixed(5)}`);
+      setHits([]);
+    }
+    if (location) setLocationError(false);
+  }, [location]);
+
+  useEffect(() => {
+    const q = text.trim();
+    if (!q || (location && q === location.label)) {
+      setHits([]);
+      setSearched(false);
+      return;
+    }
+    const timer = setTimeout(() => {
+      pending.current?.abort();
+      const controller = new AbortController();
+      pending.current = controller;
+      placesApi
+        .search(q, city, controller.signal)
+        .then((res) => {
+          latest.current.searchedFor = q;
+          if (enterPending.current) {
+            enterPending.current = false;
+            if (res.items[0]) {
+              pickRef.current(res.items[0]);
+              return;
+            }
+          }
+          setHits(res.items);
+          setSearched(true);
+        })
+        .catch(() => {
+          if (controller.signal.aborted) return;
+          setHits([]);
+          setSearched(true);
+        });
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, city, location]);
+
+  useEffect(() => () => pending.current?.abort(), []);
+
+  const options = useMemo(
+    () =>
+      categories.map((c) => ({
+        value: c.code,
+        label: language === 'en' ? c.en : c.zh,
+        children: c.sub.map((s) => ({ value: s.code, label: language === 'en' ? s.en : s.zh })),
+      })),
+    [categories, language],
+  );
+
+  /** Enter in the address box: antd takes the highlighted hit when the list is open; else the first. */
+  const onAddressEnter = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
+    e.preventDefault(); // never submit the form from the address box
+    const typed = text.trim();
+    setTimeout(() => {
+      const { hits: now, location: at, searchedFor } = latest.current;
+      if (at || !typed) return;
+      if (now[0] && searchedFor === typed) pick(now[0]);
+      else enterPending.current = true;
+    }, 0);
+  };
+
+  const pick = (hit: SearchHit) => {
+    setText(hit.label);
+    setHits([]);
+    onLocation({ lon: hit.lon, lat: hit.lat, label: hit.label, source: 'search' });
+  };
+  pickRef.current = pick;
+
+  const submit = async (values: Values) => {
+    if (!location) {
+      setLocationError(true);
+      addressRef.current?.focus();
+      return;
+    }
+    const [category, subcategory] = values.category ?? [];
+    if (!category || !values.narrative) return;
+    setSubmitting(true);
+    try {
+      const phone = values.callerPhone?.trim();
+      const created = await dispatchApi.create({
+        category,
+        subcategory,
+        priority: values.priority,
+        lon: location.lon,
+        lat: location.lat,
+        crs: 'wgs84',
+        addressLabel: location.label ?? undefined,
+        callerPhone: phone ? phone : undefined,
+        narrative: values.narrative.trim(),
+        city,
+      });
+      void message.success(t('intake.created', { number: created.incident.number }));
+      form.resetFields();
+      setText('');
+      onLocation(null);
+      onCreated(created);
+      addressRef.current?.focus();
+    } catch (err) {
+      void message.error(t('intake.failed', { error: errorText(err) }));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.submit();
+      return;
+    }
+    const priority = DIGIT_CODES[e.code];
+    if (priority && !e.ctrlKey && !e.metaKey && (e.altKey || !isTextEntry(e.target))) {
+      e.preventDefault();
+      form.setFieldValue('priority', priority);
+    }
+  };
+
+  const required = (field: string) => ({ required: true, message: t('intake.required', { field }) });
+
+  return (
+    <Card
+      size="small"
+      title={t('intake.title')}
+      extra={
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('intake.submitHint')}
+        </Typography.Text>
+      }
+      data-testid="intake"
+    >
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: keyboard shortcuts of the whole form */}
+      <div onKeyDown={onKeyDown}>
+        <Form<Values>
+          form={form}
+          layout="vertical"
+          size="middle"
+          initialValues={{ priority: 'P3' }}
+          onFinish={(v) => void submit(v)}
+          requiredMark={false}
+          style={{ display: 'flex', flexDirection: 'column', gap: 0 }}
+          className="cw-intake-form"
+        >
+          <Form.Item
+            label={t('intake.address')}
+            validateStatus={locationError ? 'error' : undefined}
+            help={
+              locationError ? (
+                t('intake.locationRequired')
+              ) : location ? (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="intake-location">
+                  {location.source === 'map' ? <AimOutlined /> : <EnvironmentOutlined />}{' '}
+                  {location.lon.toFixed(5)}, {location.lat.toFixed(5)}
+                </Typography.Text>
+              ) : undefined
+            }
+            style={{ marginBottom: 10 }}
+          >
+            <AutoComplete
+              value={text}
+              options={hits.map((h) => ({ value: h.id, label: h.label }))}
+              onChange={(value: string) => {
+                enterPending.current = false;
+                setText(value);
+                if (location && value !== location.label) onLocation(null);
+              }}
+              onSelect={(id: string) => {
+                const hit = hits.find((h) => h.id === id);
+                if (hit) pick(hit);
+              }}
+              notFoundContent={searched ? t('intake.addressEmpty') : null}
+              defaultActiveFirstOption
+              data-testid="intake-address"
+            >
+              <Input
+                ref={addressRef}
+                autoFocus
+                onKeyDown={onAddressEnter}
+                allowClear
+                prefix={<SearchOutlined />}
+                placeholder={t('intake.addressPlaceholder')}
+              />
+            </AutoComplete>
+          </Form.Item>
+          <Form.Item
+            name="category"
+            label={t('intake.category')}
+            rules={[required(t('intake.category'))]}
+            style={{ marginBottom: 10 }}
+          >
+            <Cascader
+              options={options}
+              placeholder={t('intake.categoryPlaceholder')}
+              showSearch={{ matchInputWidth: false }}
+              expandTrigger="hover"
+              data-testid="intake-category"
+            />
+          </Form.Item>
+          <Form.Item
+            name="priority"
+            label={t('intake.priority')}
+            tooltip={t('intake.priorityHint')}
+            style={{ marginBottom: 10 }}
+          >
+            <Radio.Group optionType="button" buttonStyle="solid" data-testid="intake-priority">
+              {PRIORITIES.map((p) => (
+                <Radio.Button key={p} value={p}>
+                  <span style={{ color: PRIORITY_COLORS[p], fontWeight: 600 }} className="cw-priority-dot">
+                    ●
+                  </span>{' '}
+                  {p}
+                </Radio.Button>
+              ))}
+            </Radio.Group>
+          </Form.Item>
+          <Form.Item
+            name="callerPhone"
+            label={t('intake.phone')}
+            rules={[{ pattern: PHONE_RE, message: t('intake.phoneInvalid') }]}
+            style={{ marginBottom: 10 }}
+          >
+            <Input placeholder={t('intake.phonePlaceholder')} inputMode="tel" data-testid="intake-phone" />
+          </Form.Item>
+          <Form.Item
+            name="narrative"
+            label={t('intake.narrative')}
+            rules={[required(t('intake.narrative'))]}
+            style={{ marginBottom: 12 }}
+          >
+            <Input.TextArea
+              autoSize={{ minRows: 2, maxRows: 4 }}
+              maxLength={2000}
+              placeholder={t('intake.narrativePlaceholder')}
+              data-testid="intake-narrative"
+            />
+          </Form.Item>
+          <Space>
+            <Button type="primary" htmlType="submit" loading={submitting} data-testid="intake-submit">
+              {t('intake.submit')}
+            </Button>
+            <Button
+              onClick={() => {
+                form.resetFields();
+                setText('');
+                onLocation(null);
+                addressRef.current?.focus();
+              }}
+            >
+              {t('intake.reset')}
+            </Button>
+          </Space>
+        </Form>
+      </div>
+    </Card>
+  );
+}
