@@ -108,6 +108,42 @@ export async function generateFromOrgStations(
     await trx.deleteFrom('jurisdictions').where('city_id', '=', city.id).execute();
     for (const r of rows) await trx.insertInto('jurisdictions').values(r).execute();
   });
+  await assignGazetteerJurisdictions(db, registry, cityName);
+  return rows.length;
+}
+
+/**
+ * Files every gazetteer entry (addresses, places, streets) of a city under the jurisdiction its
+ * point falls in, after the areas changed. Drops the cached city first so the new areas are used.
+ */
+export async function assignGazetteerJurisdictions(
+  db: Kysely<Database>,
+  registry: DbCityRegistry,
+  cityName: string,
+): Promise<number> {
   registry.invalidate(cityName);
+  const city = await registry.get(cityName);
+  if (!city) return 0;
+  const rows = await db
+    .selectFrom('gazetteer')
+    .select(['id', 'lon', 'lat'])
+    .where('city_id', '=', city.id)
+    .execute();
+  const byArea = new Map<string | null, string[]>();
+  for (const r of rows) {
+    const area = city.jurisdictionAt(r.lon, r.lat)?.id ?? null;
+    byArea.set(area, [...(byArea.get(area) ?? []), r.id]);
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const [area, ids] of byArea) {
+      for (let i = 0; i < ids.length; i += 1000) {
+        await trx
+          .updateTable('gazetteer')
+          .set({ jurisdiction_id: area })
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute();
+      }
+    }
+  });
   return rows.length;
 }

@@ -79,6 +79,17 @@ describe(`places on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () => 
     }
   });
 
+  it('files every gazetteer entry under the jurisdiction it lies in', async () => {
+    const rows = await t.ctx.db.kysely
+      .selectFrom('gazetteer')
+      .select(['lon', 'lat', 'jurisdiction_id'])
+      .execute();
+    const filed = rows.filter((r) => r.jurisdiction_id !== null);
+    expect(filed.length / rows.length).toBeGreaterThan(0.9);
+    const city = await t.ctx.places.city(undefined);
+    for (const r of filed.slice(0, 20)) expect(city.jurisdictionAt(r.lon, r.lat)?.id).toBe(r.jurisdiction_id);
+  });
+
   it('returns 1/3/5-minute isochrones that nest', async () => {
     const r = await get('/api/places/isochrone?lon=114.2075&lat=22.6915&minutes=1,3,5');
     const features = r.json().features as { properties: { minutes: number; reachedNodes: number } }[];

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z as zod } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { ProblemError } from '../../http/problem.js';
-import { replaceJurisdictions, updateJurisdiction } from './jurisdictions.js';
+import { assignGazetteerJurisdictions, replaceJurisdictions, updateJurisdiction } from './jurisdictions.js';
 import {
   cityNameSchema,
   isochroneQuerySchema,
@@ -88,7 +88,7 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       const city = await places.city((request.query as Infer<typeof cityQuery>).city);
       const body = request.body as Infer<typeof jurisdictionImportSchema>;
       const n = await replaceJurisdictions(ctx.db.kysely, city.id, body, ctx.now());
-      places.cities.invalidate(city.name);
+      await assignGazetteerJurisdictions(ctx.db.kysely, places.cities, city.name);
       return { replaced: n };
     },
   );
@@ -108,7 +108,7 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
         ctx.now(),
       );
       if (!cityName) throw new ProblemError('not_found');
-      places.cities.invalidate(cityName);
+      await assignGazetteerJurisdictions(ctx.db.kysely, places.cities, cityName);
       return { ok: true };
     },
   );
