@@ -63,6 +63,11 @@ async function openPostgres(databaseUrl: string): Promise<Db> {
         oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format as 'text'),
     },
   });
+  // An idle client whose connection drops (server restart, a dropped test database) emits 'error'
+  // on the pool; unhandled, that would crash the process. The pool replaces the client itself.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL idle client error: ${error.message}`);
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
