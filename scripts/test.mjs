@@ -70,6 +70,13 @@ const smokes = [
     // The smoke checks the output, not the figure: CI machines are shared and noisy.
     check: (j) => j.posts === 100 && Number.isFinite(j.p99_ms),
   },
+  {
+    name: 'bench:plates smoke',
+    args: ['tsx', 'bench/plates.ts', '--smoke'],
+    keys: ['inprocess_reads_per_s', 'http_reads_per_s', 'hit_to_console_p99_ms', 'stored_nonhits'],
+    // The safeguard is checked, not the speed: no plate that hit nothing may be stored.
+    check: (j) => j.stored_nonhits === 0 && j.hits_alerted > 0,
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {

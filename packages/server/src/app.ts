@@ -22,6 +22,8 @@ import { liveGateway } from './live/live.js';
 import { coverageRoutes } from './modules/coverage/routes.js';
 import { dispatchRoutes } from './modules/dispatch/routes.js';
 import { DispatchService } from './modules/dispatch/service.js';
+import { ringsRoutes } from './modules/perimeter/rings/routes.js';
+import { perimeterRoutes } from './modules/perimeter/routes.js';
 import { placesRoutes } from './modules/places/routes.js';
 import { PlacesService } from './modules/places/service.js';
 import { DbCityRegistry } from './modules/roads/registry.js';
@@ -32,6 +34,8 @@ export interface BuildAppOptions {
   db: Db;
   bus: EventBus;
   now?: () => Date;
+  /** Broker the device inputs (plate reads) come from; none in tests. */
+  mqttUrl?: string;
   /** Extra routes (tests); registered like any module, so they must declare permissions too. */
   extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
 }
@@ -104,6 +108,8 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   tilesRoutes(app, { cities: ctx.places.cities });
   dispatchRoutes(app, ctx);
   coverageRoutes(app, ctx);
+  const perimeter = perimeterRoutes(app, ctx, { platesMqttUrl: options.mqttUrl });
+  ringsRoutes(app, ctx, { onCheckpointsChanged: () => perimeter.plates.reloadCheckpoints() });
   await app.register(liveGateway, {
     bus,
     allowedOrigins: config.allowedOrigins,

@@ -19,20 +19,20 @@ export async function start(options: StartOptions = {}) {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
   const applied = await migrate(db);
   const bus = await createBus(process.env);
-  const { app, ctx } = await buildApp({ config, db, bus });
-  if (applied.length) app.log.info({ applied }, 'migrations applied');
   const print = (line: string) => process.stdout.write(`${line}\n`);
+  // The embedded broker (or the bureau's) comes first: device ingest subscribes while the app starts.
+  const broker = config.mqttUrl ? undefined : await startBrokerOrFallback(config.mqttPort, print);
+  const mqttUrl = config.mqttUrl ?? broker!.url;
+  const { app, ctx } = await buildApp({ config, db, bus, mqttUrl });
+  if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
   if (config.demo) await ensureBundledCity(ctx, print);
   const simulate =
     options.simulate ?? (config.demo && config.simulate ? { speed: config.simulateSpeed } : undefined);
   const simulator = simulate ? await startSimulator(app, ctx, simulate, print) : undefined;
   await app.listen({ port: config.port, host: config.host });
-  const broker = config.mqttUrl ? undefined : await startBrokerOrFallback(config.mqttPort, print);
-  const avl = await startAvlMqttIngest(ctx, config.mqttUrl ?? broker!.url, (obj, msg) =>
-    app.log.warn(obj, msg),
-  );
-  print(`AVL over MQTT: ${config.mqttUrl ?? broker!.url} topic ${AVL_TOPIC}`);
+  const avl = await startAvlMqttIngest(ctx, mqttUrl, (obj, msg) => app.log.warn(obj, msg));
+  print(`MQTT ${mqttUrl}: AVL on ${AVL_TOPIC}, plate reads on citywatch/plates/+`);
   ctx.dispatch.hotline.start();
   const policy = { callerDays: config.retentionCallerDays, avlDays: config.retentionAvlDays };
   const purge = () =>

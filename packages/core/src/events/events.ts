@@ -62,7 +62,20 @@ export type UnitChangedEvent = EventBase<
   }
 >;
 
+/** A closure plan was activated, changed (a unit arrived) or ended: consoles refresh the plan. */
+export type ClosurePlanChangedEvent = EventBase<
+  'perimeter.plan_changed',
+  {
+    planId: string;
+    ringId: string | null;
+    status: 'active' | 'ended' | 'expired';
+    arrived: number;
+    assigned: number;
+  }
+>;
+
 export type DomainEvent =
+  | ClosurePlanChangedEvent
   | IncidentChangedEvent
   | UnitChangedEvent
   | UserChangedEvent

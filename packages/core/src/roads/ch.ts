@@ -24,6 +24,7 @@
  */
 import type { Seed } from './dijkstra';
 import type { RoadGraph } from './graph';
+import { stronglyConnectedComponents } from './osm-to-graph';
 
 /*
  * Endpoints are `Seed`s (the same type the plain Dijkstra takes): a point part-way along an edge is
@@ -874,75 +875,10 @@ export class OneToManyTable {
 /**
  * Nodes of the largest strongly connected component (every node reaches every other), as a 0/1
  * mask. Benchmarks and tests draw their random points from it so that every pair has a route.
- * Iterative Tarjan: city graphs are deep enough to overflow a recursive one.
  */
 export function largestStronglyConnectedComponent(graph: RoadGraph): Uint8Array {
-  const n = graph.nodeCount;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  let stackSize = 0;
-  const callNode = new Int32Array(n);
-  const callEdge = new Uint32Array(n);
-  let nextIndex = 0;
-  const component = new Int32Array(n).fill(-1);
-  let componentCount = 0;
-  const componentSize: number[] = [];
-
-  for (let root = 0; root < n; root++) {
-    if (index[root] >= 0) continue;
-    let depth = 0;
-    callNode[0] = root;
-    callEdge[0] = graph.firstOut[root];
-    index[root] = low[root] = nextIndex++;
-    stack[stackSize++] = root;
-    onStack[root] = 1;
-    while (depth >= 0) {
-      const v = callNode[depth];
-      if (callEdge[depth] < graph.firstOut[v + 1]) {
-        const w = graph.edgeHead[callEdge[depth]++];
-        if (index[w] < 0) {
-          index[w] = low[w] = nextIndex++;
-          stack[stackSize++] = w;
-          onStack[w] = 1;
-          depth++;
-          callNode[depth] = w;
-          callEdge[depth] = graph.firstOut[w];
-        } else if (onStack[w] && index[w] < low[v]) {
-          low[v] = index[w];
-        }
-        continue;
-      }
-      if (low[v] === index[v]) {
-        let size = 0;
-        let w: number;
-        do {
-          w = stack[--stackSize];
-          onStack[w] = 0;
-          component[w] = componentCount;
-          size++;
-        } while (w !== v);
-        componentSize.push(size);
-        componentCount++;
-      }
-      depth--;
-      if (depth >= 0) {
-        const parent = callNode[depth];
-        if (low[v] < low[parent]) low[parent] = low[v];
-      }
-    }
-  }
-
-  let largest = -1;
-  let largestSize = 0;
-  for (let c = 0; c < componentCount; c++) {
-    if (componentSize[c] > largestSize) {
-      largestSize = componentSize[c];
-      largest = c;
-    }
-  }
-  const mask = new Uint8Array(n);
-  for (let v = 0; v < n; v++) if (component[v] === largest) mask[v] = 1;
+  const { componentOf, largest } = stronglyConnectedComponents(graph);
+  const mask = new Uint8Array(graph.nodeCount);
+  for (let v = 0; v < graph.nodeCount; v++) if (componentOf[v] === largest) mask[v] = 1;
   return mask;
 }

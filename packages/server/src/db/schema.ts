@@ -15,13 +15,16 @@ export interface Database {
   incident_counters: { day: string; seq: number };
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
-  units: UnitsTable;
+  units: UnitsTable & UnitPlanColumns;
   unit_positions: UnitPositionsTable;
   diversions: DiversionsTable;
-  checkpoints: CheckpointsTable;
+  checkpoints: CheckpointsTable & CheckpointPlacementColumns;
   hotlist_entries: HotlistEntriesTable;
   hotlist_hits: HotlistHitsTable;
   checkpoint_volumes: CheckpointVolumesTable;
+  rings: RingsTable;
+  closure_plans: ClosurePlansTable;
+  closure_assignments: ClosureAssignmentsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -292,4 +295,57 @@ export interface PostsTable {
   org_id: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
+}
+
+/** A column the database fills with its default when an insert leaves it out. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+/** Perimeter rings (migration 006). `geometry` is a GeoJSON Polygon/MultiPolygon. */
+export interface RingsTable {
+  id: string;
+  city_id: string;
+  name: string;
+  level: 'city' | 'core' | 'district';
+  geometry: ColumnType<unknown, string, string>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/**
+ * Columns migration 006 adds to `checkpoints`: the ring and the road segment (OSM node ids of its
+ * ends) a checkpoint holds. Kept apart from CheckpointsTable so inserts that predate them compile.
+ */
+export interface CheckpointPlacementColumns {
+  ring_id: Defaulted<string | null>;
+  edge_from_osm: Defaulted<number | null>;
+  edge_to_osm: Defaulted<number | null>;
+  directions: Defaulted<'inbound' | 'outbound' | 'both'>;
+  equipment: Defaulted<string[]>;
+  staffing: Defaulted<number>;
+}
+
+/** Migration 006: the closure plan a busy unit is holding a checkpoint for. */
+export interface UnitPlanColumns {
+  current_plan_id: Defaulted<string | null>;
+}
+
+export interface ClosurePlansTable {
+  id: string;
+  ring_id: string | null;
+  status: 'active' | 'ended' | 'expired';
+  reason: string;
+  activated_by: string;
+  activated_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+}
+
+export interface ClosureAssignmentsTable {
+  plan_id: string;
+  checkpoint_id: string;
+  unit_id: string | null;
+  eta_seconds: number | null;
+  status: 'assigned' | 'arrived' | 'unassigned';
+  arrived_at: Timestamp | null;
 }

@@ -1,4 +1,6 @@
-import type { Role } from '@citywatch/core/identity/schemas';
+import { ROLES, type Role } from '@citywatch/core/identity/schemas';
+
+const EVERY_ROLE = ROLES;
 
 /**
  * Every route declares one of these in `config.permission`; a route without one refuses to
@@ -6,61 +8,16 @@ import type { Role } from '@citywatch/core/identity/schemas';
  */
 export const PERMISSIONS = {
   public: [],
-  'session.self': [
-    'admin',
-    'commander',
-    'dispatcher',
-    'patrol_officer',
-    'industry_inspector',
-    'community_officer',
-    'mediator',
-    'auditor',
-  ],
-  'live.subscribe': [
-    'admin',
-    'commander',
-    'dispatcher',
-    'patrol_officer',
-    'industry_inspector',
-    'community_officer',
-    'mediator',
-    'auditor',
-  ],
+  'session.self': EVERY_ROLE,
+  'live.subscribe': EVERY_ROLE,
   'users.read': ['admin', 'auditor'],
   'users.write': ['admin'],
-  'orgs.read': [
-    'admin',
-    'commander',
-    'dispatcher',
-    'patrol_officer',
-    'industry_inspector',
-    'community_officer',
-    'mediator',
-    'auditor',
-  ],
+  'orgs.read': EVERY_ROLE,
   'orgs.write': ['admin'],
   'audit.read': ['auditor', 'admin'],
-  'places.read': [
-    'admin',
-    'commander',
-    'dispatcher',
-    'patrol_officer',
-    'industry_inspector',
-    'community_officer',
-    'mediator',
-    'auditor',
-  ],
+  'places.read': EVERY_ROLE,
   'places.write': ['admin'],
-  'coverage.read': [
-    'admin',
-    'commander',
-    'dispatcher',
-    'patrol_officer',
-    'industry_inspector',
-    'community_officer',
-    'mediator',
-    'auditor',
-  ],
+  'coverage.read': EVERY_ROLE,
   'coverage.write': ['admin', 'commander'],
   'dispatch.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
   'dispatch.write': ['admin', 'commander', 'dispatcher'],
@@ -70,6 +27,9 @@ export const PERMISSIONS = {
   'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
   'hotlist.write': ['commander', 'admin'],
   'plates.ingest': ['admin', 'commander'],
+  'perimeter.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
+  'perimeter.write': ['admin', 'commander'],
+  'perimeter.command': ['commander', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

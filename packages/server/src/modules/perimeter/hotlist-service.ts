@@ -1,0 +1,394 @@
+import {
+  CATEGORY_KINDS,
+  HOTLIST_MAX_VALIDITY_MS,
+  type HotlistCategory,
+  type HotlistKind,
+  HotlistMatcher,
+} from '@citywatch/core/perimeter/hotlist';
+import { normalisePlate } from '@citywatch/core/perimeter/plates';
+import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
+import type { Kysely, Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { AppContext } from '../../app-context.js';
+import type { Database } from '../../db/schema.js';
+import type { FieldError } from '../../http/problem.js';
+import { ProblemError } from '../../http/problem.js';
+import { appendAudit } from '../../identity/audit.js';
+import type { Actor } from '../../identity/service.js';
+import * as store from './hotlist-store.js';
+
+export interface CreateHotlistEntryInput {
+  kind: HotlistKind;
+  value: string;
+  category: HotlistCategory;
+  legalBasis: string;
+  warrantRef?: string | null;
+  /** Requested expiry: after now, at most 30 days ahead (and capped again at approval). */
+  expiresAt: string;
+}
+
+export interface HotlistEntryView {
+  id: string;
+  kind: HotlistKind;
+  /** Plates in full; resident IDs masked unless the caller stated a purpose (audited). */
+  value: string;
+  category: HotlistCategory;
+  legalBasis: string;
+  warrantRef: string | null;
+  status: 'pending' | 'active' | 'revoked';
+  /** True for an active entry past its expiry: it no longer matches. */
+  expired: boolean;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  renewals: number;
+  revokedBy: string | null;
+  revokedAt: string | null;
+  revokeReason: string | null;
+}
+
+const zhEn = (zh: string, en: string) => ({ zh, en });
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const fieldError = (field: string, rule: string, message = ''): FieldError => ({ field, rule, message });
+
+/**
+ * The hotlist: entries with a fixed category, a legal basis, a creator and a different approver,
+ * and an expiry of at most 30 days. Every change is audited ('hotlist_change') in the same
+ * transaction, then applied to the in-memory matcher before the call returns, so the next read
+ * sees it; other API nodes re-read that entry on the `perimeter.hotlist_changed` event (entryId
+ * `*` = reload everything, e.g. after a bulk import). Expiry needs no reload: it is checked at match
+ * time.
+ *
+ * Renewal: one call by a user who is neither the creator nor the entry's current approver; the
+ * renewer becomes the approver of the new period (so every 30-day period is confirmed by someone
+ * other than who confirmed the previous one, and never by the creator).
+ */
+export class HotlistService {
+  readonly matcher = new HotlistMatcher();
+  private reloading: Promise<void> | null = null;
+  private reloadAgain: Promise<void> | null = null;
+
+  constructor(private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish'>) {}
+
+  private get db(): Kysely<Database> {
+    return this.ctx.db.kysely;
+  }
+
+  /**
+   * Reloads the matcher from the database. Calls made while a reload runs share one follow-up
+   * reload that starts after it, so a caller always gets a load that began after its own commit.
+   */
+  reload(): Promise<void> {
+    if (!this.reloading) {
+      this.reloading = this.loadOnce().finally(() => {
+        this.reloading = null;
+      });
+      return this.reloading;
+    }
+    if (!this.reloadAgain) {
+      this.reloadAgain = this.reloading
+        .catch(() => {})
+        .then(() => {
+          this.reloadAgain = null;
+          return this.reload();
+        });
+    }
+    return this.reloadAgain;
+  }
+
+  private async loadOnce(): Promise<void> {
+    this.matcher.replaceAll(await store.loadActiveEntries(this.db, this.ctx.now()));
+  }
+
+  async create(actor: Actor, input: CreateHotlistEntryInput): Promise<HotlistEntryView> {
+    const now = this.ctx.now();
+    const errors: FieldError[] = [];
+    const value = normaliseValue(input.kind, input.value, now, errors);
+    if (!CATEGORY_KINDS[input.category].includes(input.kind))
+      errors.push(fieldError('kind', 'category_kind'));
+    const legalBasis = input.legalBasis.trim();
+    if (legalBasis.length < 2) errors.push(fieldError('legalBasis', 'required'));
+    const warrantRef = input.warrantRef?.trim() || null;
+    if (input.category === 'wanted_person' && (warrantRef === null || warrantRef.length < 2)) {
+      errors.push(fieldError('warrantRef', 'required'));
+    }
+    const expiresAt = new Date(input.expiresAt);
+    checkExpiry(expiresAt, now, errors);
+    if (errors.length > 0) throw new ProblemError('validation', undefined, localise(errors));
+
+    const row = await this.db.transaction().execute(async (trx) => {
+      const inserted = await store.insertEntry(trx, {
+        id: uuidv7(),
+        kind: input.kind,
+        value: value as string,
+        category: input.category,
+        legal_basis: legalBasis,
+        warrant_ref: warrantRef,
+        org_id: actor.orgId,
+        created_by: actor.userId,
+        status: 'pending',
+        expires_at: expiresAt,
+        created_at: now,
+      });
+      await this.audit(trx, actor, inserted, 'create', now);
+      return inserted;
+    });
+    await this.changed(row);
+    return present(row, now, true);
+  }
+
+  async approve(actor: Actor, id: string): Promise<HotlistEntryView> {
+    const now = this.ctx.now();
+    const row = await this.db.transaction().execute(async (trx) => {
+      const entry = await this.lockEntry(trx, id);
+      if (entry.status !== 'pending') {
+        throw new ProblemError(
+          'conflict',
+          zhEn('只能审批待审批的条目', 'Only a pending entry can be approved'),
+        );
+      }
+      if (entry.created_by === actor.userId) {
+        throw new ProblemError(
+          'conflict',
+          zhEn(
+            '布控条目须由创建人以外的人审批',
+            'An entry must be approved by someone other than its creator',
+          ),
+          localise([fieldError('approvedBy', 'four_eyes')]),
+        );
+      }
+      if (new Date(entry.expires_at).getTime() <= now.getTime()) {
+        throw new ProblemError(
+          'conflict',
+          zhEn('条目已过期，请重新创建', 'The entry has expired; create it again'),
+          localise([fieldError('expiresAt', 'expired')]),
+        );
+      }
+      const updated = await store.updateEntry(trx, id, {
+        status: 'active',
+        approved_by: actor.userId,
+        approved_at: now,
+      });
+      await this.audit(trx, actor, updated, 'approve', now);
+      return updated;
+    });
+    await this.changed(row);
+    return present(row, now, true);
+  }
+
+  async renew(actor: Actor, id: string, expiresAtIso: string): Promise<HotlistEntryView> {
+    const now = this.ctx.now();
+    const expiresAt = new Date(expiresAtIso);
+    const errors: FieldError[] = [];
+    checkExpiry(expiresAt, now, errors);
+    if (errors.length > 0) throw new ProblemError('validation', undefined, localise(errors));
+    const row = await this.db.transaction().execute(async (trx) => {
+      const entry = await this.lockEntry(trx, id);
+      if (entry.status !== 'active') {
+        throw new ProblemError(
+          'conflict',
+          zhEn('只能续期已生效的条目', 'Only an approved entry can be renewed'),
+        );
+      }
+      if (entry.created_by === actor.userId || entry.approved_by === actor.userId) {
+        throw new ProblemError(
+          'conflict',
+          zhEn(
+            '续期须由创建人和上次审批人以外的人办理',
+            'A renewal must be made by someone other than the creator and the last approver',
+          ),
+          localise([fieldError('approvedBy', 'four_eyes')]),
+        );
+      }
+      const updated = await store.updateEntry(trx, id, {
+        approved_by: actor.userId,
+        approved_at: now,
+        expires_at: expiresAt,
+        renewals: entry.renewals + 1,
+      });
+      await this.audit(trx, actor, updated, 'renew', now);
+      return updated;
+    });
+    await this.changed(row);
+    return present(row, now, true);
+  }
+
+  async revoke(actor: Actor, id: string, reason: string): Promise<HotlistEntryView> {
+    const now = this.ctx.now();
+    const trimmed = reason.trim();
+    if (trimmed.length < 2)
+      throw new ProblemError('validation', undefined, localise([fieldError('reason', 'required')]));
+    const row = await this.db.transaction().execute(async (trx) => {
+      const entry = await this.lockEntry(trx, id);
+      if (entry.status === 'revoked') {
+        throw new ProblemError('conflict', zhEn('条目已撤销', 'The entry is already revoked'));
+      }
+      const updated = await store.updateEntry(trx, id, {
+        status: 'revoked',
+        revoked_by: actor.userId,
+        revoked_at: now,
+        revoke_reason: trimmed,
+      });
+      await this.audit(trx, actor, updated, 'revoke', now);
+      return updated;
+    });
+    await this.changed(row);
+    return present(row, now, true);
+  }
+
+  async list(
+    filter: { status?: 'pending' | 'active' | 'revoked'; kind?: HotlistKind; limit: number; offset: number },
+    revealPersonal: boolean,
+  ): Promise<HotlistEntryView[]> {
+    const now = this.ctx.now();
+    const rows = await store.listEntries(this.db, filter);
+    return rows.map((r) => present(r, now, revealPersonal));
+  }
+
+  async get(id: string, revealPersonal: boolean): Promise<HotlistEntryView> {
+    const row = await store.findEntry(this.db, id);
+    if (!row) throw new ProblemError('not_found');
+    return present(row, this.ctx.now(), revealPersonal);
+  }
+
+  private async lockEntry(trx: Transaction<Database>, id: string): Promise<store.HotlistEntryRow> {
+    const entry = await store.findEntryForUpdate(trx, id);
+    if (!entry) throw new ProblemError('not_found');
+    return entry;
+  }
+
+  private async changed(row: store.HotlistEntryRow): Promise<void> {
+    this.apply(row);
+    this.ctx.publish('perimeter.hotlist_changed', row.org_id, { entryId: row.id, status: row.status });
+  }
+
+  /** Puts one entry's current state into the matcher: active ones in, everything else out. */
+  private apply(row: store.HotlistEntryRow): void {
+    if (row.status === 'active' && row.approved_at !== null) this.matcher.upsert(store.toActiveEntry(row));
+    else this.matcher.remove(row.id);
+  }
+
+  /** Handles a `perimeter.hotlist_changed` event (possibly from another node). */
+  async refresh(entryId: string): Promise<void> {
+    if (entryId === '*' || !UUID_RE.test(entryId)) return this.reload();
+    const row = await store.findEntry(this.db, entryId);
+    if (row) this.apply(row);
+    else this.matcher.remove(entryId);
+  }
+
+  private audit(
+    trx: Transaction<Database>,
+    actor: Actor,
+    row: store.HotlistEntryRow,
+    change: 'create' | 'approve' | 'renew' | 'revoke',
+    now: Date,
+  ): Promise<void> {
+    return appendAudit(
+      trx,
+      {
+        userId: actor.userId,
+        username: actor.username,
+        action: 'hotlist_change',
+        resource: `hotlist:${row.id}`,
+        detail: {
+          change,
+          kind: row.kind,
+          // The audit log outlives entries; a person's ID is kept masked there too.
+          value: row.kind === 'resident_id' ? maskResidentId(row.value) : row.value,
+          category: row.category,
+          legalBasis: row.legal_basis,
+          warrantRef: row.warrant_ref,
+          status: row.status,
+          expiresAt: new Date(row.expires_at).toISOString(),
+          ...(row.revoke_reason ? { revokeReason: row.revoke_reason } : {}),
+        },
+      },
+      now,
+    );
+  }
+}
+
+function normaliseValue(kind: HotlistKind, raw: string, now: Date, errors: FieldError[]): string | null {
+  if (kind === 'plate') {
+    const r = normalisePlate(raw);
+    if (r.ok) return r.plate;
+    errors.push(fieldError('value', `plate_${r.reason}`, PLATE_MESSAGES[r.reason]));
+    return null;
+  }
+  const r = validateResidentId(raw, now.toISOString().slice(0, 10));
+  if (r.ok) return r.id;
+  errors.push(fieldError('value', `resident_id_${r.reason}`, RESIDENT_ID_MESSAGES[r.reason]));
+  return null;
+}
+
+function checkExpiry(expiresAt: Date, now: Date, errors: FieldError[]): void {
+  const t = expiresAt.getTime();
+  if (Number.isNaN(t)) errors.push(fieldError('expiresAt', 'invalid_format'));
+  else if (t <= now.getTime()) errors.push(fieldError('expiresAt', 'in_past'));
+  else if (t > now.getTime() + HOTLIST_MAX_VALIDITY_MS) errors.push(fieldError('expiresAt', 'max_30_days'));
+}
+
+// Bilingual on purpose: the service does not know the request's language; the routes pick one.
+const PLATE_MESSAGES: Record<string, string> = {
+  empty: '号牌为空 | The plate is empty',
+  too_long: '号牌过长 | The plate is too long',
+  bad_character:
+    '号牌含不允许的字符（I、O 不用于号牌） | The plate contains characters not used on plates (I, O)',
+  bad_province: '省份简称不正确 | Unknown province abbreviation',
+  bad_authority: '发牌机关代号须为字母（不含 I、O） | The authority code must be a letter (not I or O)',
+  bad_serial: '号牌序号不符合 GA 36 | The serial does not follow GA 36',
+  bad_length: '号牌长度不符合 GA 36 | The plate length does not follow GA 36',
+};
+const RESIDENT_ID_MESSAGES: Record<string, string> = {
+  bad_length: '身份号码须为 18 位 | A resident ID has 18 characters',
+  bad_character: '身份号码只能含数字和末位 X | Digits only, X allowed last',
+  bad_region: '行政区划代码不正确 | Unknown division code',
+  bad_birth_date: '出生日期不正确 | Invalid birth date',
+  bad_check_digit: '校验码不正确 | Wrong check digit',
+};
+const RULE_MESSAGES: Record<string, string> = {
+  category_kind: '该类别不能布控此类对象 | This category cannot list this kind of value',
+  required: '必填 | Required',
+  invalid_format: '时间格式不正确 | Not a valid time',
+  in_past: '到期时间须晚于当前时间 | The expiry must be in the future',
+  max_30_days: '有效期最长 30 天 | At most 30 days',
+  four_eyes: '须由另一人审批 | Needs a second person',
+  expired: '已过期 | Expired',
+};
+
+function localise(errors: FieldError[]): FieldError[] {
+  return errors.map((e) => (e.message ? e : { ...e, message: RULE_MESSAGES[e.rule] ?? e.rule }));
+}
+
+/** Picks one language out of a "中文 | English" message. */
+export function pickMessage(message: string, lang: 'zh-CN' | 'en'): string {
+  const i = message.indexOf(' | ');
+  if (i < 0) return message;
+  return lang === 'en' ? message.slice(i + 3) : message.slice(0, i);
+}
+
+function present(r: store.HotlistEntryRow, now: Date, revealPersonal: boolean): HotlistEntryView {
+  const expiresAt = new Date(r.expires_at);
+  const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+  return {
+    id: r.id,
+    kind: r.kind,
+    value: r.kind === 'resident_id' && !revealPersonal ? maskResidentId(r.value) : r.value,
+    category: r.category,
+    legalBasis: r.legal_basis,
+    warrantRef: r.warrant_ref,
+    status: r.status,
+    expired: r.status === 'active' && expiresAt.getTime() <= now.getTime(),
+    expiresAt: expiresAt.toISOString(),
+    createdBy: r.created_by,
+    createdAt: new Date(r.created_at).toISOString(),
+    approvedBy: r.approved_by,
+    approvedAt: iso(r.approved_at),
+    renewals: Number(r.renewals),
+    revokedBy: r.revoked_by,
+    revokedAt: iso(r.revoked_at),
+    revokeReason: r.revoke_reason,
+  };
+}

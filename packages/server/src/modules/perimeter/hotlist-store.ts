@@ -1,0 +1,183 @@
+import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type {
+  CheckpointsTable,
+  CheckpointVolumesTable,
+  Database,
+  HotlistEntriesTable,
+  HotlistHitsTable,
+} from '../../db/schema.js';
+
+export type HotlistEntryRow = Selectable<HotlistEntriesTable>;
+export type CheckpointRow = Selectable<CheckpointsTable>;
+type Queryable = Kysely<Database> | Transaction<Database>;
+
+export function findEntry(db: Queryable, id: string): Promise<HotlistEntryRow | undefined> {
+  return db.selectFrom('hotlist_entries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findEntryForUpdate(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<HotlistEntryRow | undefined> {
+  return trx.selectFrom('hotlist_entries').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function insertEntry(
+  trx: Transaction<Database>,
+  row: Omit<
+    HotlistEntryRow,
+    'renewals' | 'approved_by' | 'approved_at' | 'revoked_by' | 'revoked_at' | 'revoke_reason'
+  >,
+): Promise<HotlistEntryRow> {
+  return trx.insertInto('hotlist_entries').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateEntry(
+  trx: Transaction<Database>,
+  id: string,
+  changes: Partial<Omit<HotlistEntryRow, 'id' | 'created_by' | 'created_at'>>,
+): Promise<HotlistEntryRow> {
+  return trx
+    .updateTable('hotlist_entries')
+    .set(changes)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function listEntries(
+  db: Queryable,
+  filter: {
+    status?: HotlistEntryRow['status'];
+    kind?: HotlistEntryRow['kind'];
+    limit: number;
+    offset: number;
+  },
+): Promise<HotlistEntryRow[]> {
+  let q = db.selectFrom('hotlist_entries').selectAll();
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  return q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
+}
+
+/** Every approved, unexpired entry, in the shape the in-memory matcher holds. */
+export async function loadActiveEntries(db: Queryable, now: Date): Promise<ActiveHotlistEntry[]> {
+  const rows = await db
+    .selectFrom('hotlist_entries')
+    .select(['id', 'kind', 'value', 'category', 'approved_at', 'expires_at'])
+    .where('status', '=', 'active')
+    .where('expires_at', '>', now)
+    .execute();
+  return rows.map(toActiveEntry);
+}
+
+export function toActiveEntry(
+  r: Pick<HotlistEntryRow, 'id' | 'kind' | 'value' | 'category' | 'approved_at' | 'expires_at'>,
+): ActiveHotlistEntry {
+  return {
+    id: r.id,
+    kind: r.kind,
+    value: r.value,
+    category: r.category,
+    activeFromMs: new Date(r.approved_at ?? r.expires_at).getTime(),
+    expiresAtMs: new Date(r.expires_at).getTime(),
+  };
+}
+
+export function listCheckpoints(db: Queryable): Promise<CheckpointRow[]> {
+  return db.selectFrom('checkpoints').selectAll().orderBy('id').execute();
+}
+
+export async function insertHits(
+  trx: Transaction<Database>,
+  rows: Selectable<HotlistHitsTable>[],
+): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('hotlist_hits').values(rows).execute();
+}
+
+export function listHits(
+  db: Queryable,
+  filter: { checkpointId?: string; since?: Date; limit: number },
+): Promise<Selectable<HotlistHitsTable>[]> {
+  let q = db.selectFrom('hotlist_hits').selectAll();
+  if (filter.checkpointId) q = q.where('checkpoint_id', '=', filter.checkpointId);
+  if (filter.since) q = q.where('read_at', '>=', filter.since);
+  return q.orderBy('read_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+export type VolumeIncrement = Pick<
+  Selectable<CheckpointVolumesTable>,
+  'checkpoint_id' | 'direction' | 'reads' | 'hits' | 'invalid'
+> & { hour: Date };
+
+/** Adds counts to the hourly rows (creating them), in one statement. */
+export async function addVolumes(db: Queryable, increments: VolumeIncrement[]): Promise<void> {
+  if (increments.length === 0) return;
+  await db
+    .insertInto('checkpoint_volumes')
+    .values(increments)
+    .onConflict((oc) =>
+      oc.columns(['checkpoint_id', 'direction', 'hour']).doUpdateSet({
+        reads: sql<number>`checkpoint_volumes.reads + excluded.reads`,
+        hits: sql<number>`checkpoint_volumes.hits + excluded.hits`,
+        invalid: sql<number>`checkpoint_volumes.invalid + excluded.invalid`,
+      }),
+    )
+    .execute();
+}
+
+export function listVolumes(
+  db: Queryable,
+  filter: { checkpointId?: string; from: Date; to: Date },
+): Promise<Selectable<CheckpointVolumesTable>[]> {
+  let q = db
+    .selectFrom('checkpoint_volumes')
+    .selectAll()
+    .where('hour', '>=', filter.from)
+    .where('hour', '<', filter.to);
+  if (filter.checkpointId) q = q.where('checkpoint_id', '=', filter.checkpointId);
+  return q.orderBy('hour').orderBy('checkpoint_id').orderBy('direction').limit(10_000).execute();
+}
+
+/**
+ * Proof of hit/no-hit: counts, over every text-like column of every table in the schema, the rows
+ * containing any of the given strings. Used by tests and the benchmark with plates that hit nothing;
+ * the answer must be 0. The values are read out column by column and searched here (a substring
+ * index over the needles), since `like any` with thousands of patterns is far too slow in SQL.
+ */
+export async function countRowsContaining(db: Kysely<Database>, needles: string[]): Promise<number> {
+  const wanted = new Set(needles.filter((n) => n.length > 0));
+  if (wanted.size === 0) return 0;
+  const lengths = [...new Set([...wanted].map((n) => n.length))];
+  const firstChars = new Set([...wanted].map((n) => n[0]));
+  const contains = (text: string): boolean => {
+    for (let i = 0; i < text.length; i++) {
+      if (!firstChars.has(text[i])) continue;
+      for (const len of lengths) if (wanted.has(text.substr(i, len))) return true;
+    }
+    return false;
+  };
+  const columns = await sql<{ table_name: string; column_name: string }>`
+    select c.table_name, c.column_name
+    from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+    where c.table_schema = current_schema()
+      and t.table_type = 'BASE TABLE'
+      and (c.data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY')
+           or c.udt_name in ('text', 'varchar', 'bpchar', 'json', 'jsonb', '_text', '_varchar'))
+    order by c.table_name, c.column_name`.execute(db);
+  let total = 0;
+  for (const { table_name, column_name } of columns.rows) {
+    const result = await sql<{ v: string }>`
+      select ${sql.ref(column_name)}::text as v from ${sql.table(table_name)}
+      where ${sql.ref(column_name)} is not null`.execute(db);
+    for (const row of result.rows) if (contains(row.v)) total++;
+  }
+  return total;
+}

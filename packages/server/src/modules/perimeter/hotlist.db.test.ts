@@ -1,0 +1,469 @@
+import type { DomainEvent } from '@citywatch/core/events/events';
+import { residentIdCheckCharacter } from '@citywatch/core/perimeter/resident-id';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../app-context.js';
+import { ensureBundledCity } from '../../demo.js';
+import { verifyAuditChain } from '../../identity/audit.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { countRowsContaining } from './hotlist-store.js';
+import { perimeterRoutes } from './routes.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Registers the perimeter module unless the app already does (once the lead wires it into app.ts). */
+function withPerimeter(app: FastifyInstance, ctx: AppContext) {
+  if (!app.hasRoute({ method: 'POST', url: '/api/perimeter/reads' })) perimeterRoutes(app, ctx);
+}
+
+describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let cityBureauId: string;
+  const events: DomainEvent[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(withPerimeter);
+    t.ctx.bus.subscribe((e) => {
+      events.push(e);
+    });
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      kind: string;
+    }[];
+    cityBureauId = orgs.find((o) => o.kind === 'city_bureau')!.id;
+    for (const [username, roles] of [
+      ['commander.li', ['commander']],
+      ['commander.wang', ['commander']],
+      ['dispatcher.zhao', ['dispatcher']],
+    ] as const) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: { username, displayName: username, password: 'a-long-password', orgId: cityBureauId, roles },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    // Checkpoints stand on real roads of the bundled city.
+    await ensureBundledCity(t.ctx, () => {});
+    for (const [id, lon, lat] of [
+      ['CP-G15-N', 114.2005, 22.6805],
+      ['CP-S30-E', 114.2225, 22.6955],
+    ] as const) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/perimeter/checkpoints',
+        payload: { id, name: `${id} 公安检查站`, kind: 'station', orgId: cityBureauId, lon, lat },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+  });
+  afterAll(() => t.close());
+
+  // Sessions idle out after 30 minutes and the tests move the clock by hours: sign in afresh.
+  const as = async (username: string) =>
+    t.login(username, username === 'admin' ? ADMIN_PASSWORD : 'a-long-password');
+  const nowIso = (offsetMs = 0) => new Date(t.ctx.now().getTime() + offsetMs).toISOString();
+
+  async function createEntry(cookie: string, payload: Record<string, unknown>) {
+    return t.as(cookie, {
+      method: 'POST',
+      url: '/api/perimeter/hotlist',
+      payload: {
+        legalBasis: '公安机关办理刑事案件程序规定 第二百六十五条',
+        expiresAt: nowIso(7 * DAY),
+        ...payload,
+      },
+    });
+  }
+  async function approve(cookie: string, id: string) {
+    return t.as(cookie, { method: 'POST', url: `/api/perimeter/hotlist/${id}/approve` });
+  }
+  async function postReads(cookie: string, reads: unknown[]) {
+    return t.as(cookie, { method: 'POST', url: '/api/perimeter/reads', payload: { reads } });
+  }
+  async function volumes(cookie: string) {
+    const r = await t.as(cookie, {
+      method: 'GET',
+      url: `/api/perimeter/volumes?from=${encodeURIComponent(nowIso(-2 * DAY))}&to=${encodeURIComponent(nowIso(DAY))}`,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const items = r.json().items as { checkpointId: string; reads: number; hits: number; invalid: number }[];
+    const sum = (key: 'reads' | 'hits' | 'invalid') => items.reduce((s, v) => s + v[key], 0);
+    return { reads: sum('reads'), hits: sum('hits'), invalid: sum('invalid'), items };
+  }
+  const read = (plate: string, extra: Record<string, unknown> = {}) => ({
+    plate,
+    at: nowIso(-1000),
+    checkpointId: 'CP-G15-N',
+    direction: 'in',
+    confidence: 0.97,
+    ...extra,
+  });
+
+  it('creates, refuses self-approval, approves by another commander, then a read hits', async () => {
+    const li = await as('commander.li');
+    const created = await createEntry(li, {
+      kind: 'plate',
+      value: '粤b·d1234 5',
+      category: 'stolen_vehicle',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const entry = created.json();
+    expect(entry).toMatchObject({ value: '粤BD12345', status: 'pending', category: 'stolen_vehicle' });
+
+    // Pending entries do not match.
+    expect((await postReads(li, [read('粤BD12345')])).json()).toMatchObject({ accepted: 1, hits: 0 });
+
+    const self = await approve(li, entry.id);
+    expect(self.statusCode).toBe(409);
+    expect(self.json().errors).toEqual([expect.objectContaining({ field: 'approvedBy', rule: 'four_eyes' })]);
+
+    const wang = await as('commander.wang');
+    const approved = await approve(wang, entry.id);
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'active', approvedBy: expect.any(String) });
+
+    events.length = 0;
+    const r = await postReads(li, [read('粤B D12345'), read('粤B54321')]);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toEqual({ accepted: 2, hits: 1, invalid: 0, rejected: [] });
+
+    const hits = await t.testDb.db.kysely.selectFrom('hotlist_hits').selectAll().execute();
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({
+      entry_id: entry.id,
+      checkpoint_id: 'CP-G15-N',
+      plate_or_id: '粤BD12345',
+    });
+    const audit = await t.testDb.db.kysely
+      .selectFrom('audit_log')
+      .select(['action', 'resource', 'detail'])
+      .where('action', 'in', ['hotlist_hit', 'hotlist_change'])
+      .orderBy('seq')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['hotlist_change', 'hotlist_change', 'hotlist_hit']);
+    expect(audit[2].resource).toBe(`hotlist_hit:${hits[0].id}`);
+    const hitEvent = events.find((e) => e.type === 'perimeter.hotlist_hit');
+    expect(hitEvent).toMatchObject({
+      orgId: cityBureauId,
+      payload: { hitId: hits[0].id, entryId: entry.id, checkpointId: 'CP-G15-N', value: '粤BD12345' },
+    });
+    expect((await verifyAuditChain(t.testDb.db.kysely)).ok).toBe(true);
+  });
+
+  it('validates entries: plate format, category, warrant, legal basis, 30-day expiry, roles', async () => {
+    const li = await as('commander.li');
+    const bad = await createEntry(li, { kind: 'plate', value: '粤I12345', category: 'stolen_vehicle' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([
+      expect.objectContaining({ field: 'value', rule: 'plate_bad_authority' }),
+    ]);
+
+    const id17 = '44030719900515123';
+    const personId = id17 + residentIdCheckCharacter(id17);
+    const noWarrant = await createEntry(li, {
+      kind: 'resident_id',
+      value: personId,
+      category: 'wanted_person',
+    });
+    expect(noWarrant.statusCode).toBe(400);
+    expect(noWarrant.json().errors).toEqual([
+      expect.objectContaining({ field: 'warrantRef', rule: 'required' }),
+    ]);
+
+    const tooLong = await createEntry(li, {
+      kind: 'plate',
+      value: '粤B12345',
+      category: 'stolen_vehicle',
+      expiresAt: nowIso(30 * DAY + 60_000),
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().errors).toEqual([
+      expect.objectContaining({ field: 'expiresAt', rule: 'max_30_days' }),
+    ]);
+
+    const wrongKind = await createEntry(li, {
+      kind: 'resident_id',
+      value: personId,
+      category: 'stolen_vehicle',
+    });
+    expect(wrongKind.statusCode).toBe(400);
+
+    const notACategory = await createEntry(li, { kind: 'plate', value: '粤B12345', category: 'protester' });
+    expect(notACategory.statusCode).toBe(400);
+
+    const blankBasis = await createEntry(li, {
+      kind: 'plate',
+      value: '粤B12345',
+      category: 'stolen_vehicle',
+      legalBasis: '  ',
+    });
+    expect(blankBasis.statusCode).toBe(400);
+
+    const dispatcher = await as('dispatcher.zhao');
+    const denied = await createEntry(dispatcher, {
+      kind: 'plate',
+      value: '粤B12345',
+      category: 'stolen_vehicle',
+    });
+    expect(denied.statusCode).toBe(403);
+    expect((await postReads(dispatcher, [read('粤B12345')])).statusCode).toBe(403);
+  });
+
+  it('the database itself refuses self-approval and over-long expiry', async () => {
+    const db = t.testDb.db.kysely;
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'commander.li')
+      .executeTakeFirstOrThrow();
+    const now = t.ctx.now();
+    const base = {
+      kind: 'plate' as const,
+      value: '粤B99999',
+      category: 'stolen_vehicle' as const,
+      legal_basis: '测试依据',
+      warrant_ref: null,
+      org_id: null,
+      created_by: user.id,
+      created_at: now,
+    };
+    await expect(
+      db
+        .insertInto('hotlist_entries')
+        .values({
+          ...base,
+          id: '01900000-0000-7000-8000-000000000001',
+          status: 'active',
+          approved_by: user.id,
+          approved_at: now,
+          expires_at: new Date(now.getTime() + DAY),
+        })
+        .execute(),
+    ).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('hotlist_entries')
+        .values({
+          ...base,
+          id: '01900000-0000-7000-8000-000000000002',
+          status: 'pending',
+          expires_at: new Date(now.getTime() + 31 * DAY),
+        })
+        .execute(),
+    ).rejects.toThrow();
+  });
+
+  it('stops matching the moment an entry expires, and after revocation; renewal needs a third person', async () => {
+    const li = await as('commander.li');
+    const wang = await as('commander.wang');
+    const created = await createEntry(li, {
+      kind: 'plate',
+      value: '京AF0236',
+      category: 'vehicle_in_crime',
+      expiresAt: nowIso(2 * HOUR),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    expect((await approve(wang, id)).statusCode).toBe(200);
+    expect((await postReads(li, [read('京AF0236')])).json().hits).toBe(1);
+
+    t.advance(2 * HOUR + 1000);
+    const liAgain = await as('commander.li');
+    // No reload happened in between: expiry is checked at match time.
+    expect((await postReads(liAgain, [read('京AF0236')])).json()).toMatchObject({ accepted: 1, hits: 0 });
+
+    const list = await t.as(liAgain, { method: 'GET', url: '/api/perimeter/hotlist?status=active' });
+    expect(list.json().items.find((e: { id: string }) => e.id === id)).toMatchObject({ expired: true });
+
+    // Renewal: not by the creator, not by the last approver.
+    const wangAgain = await as('commander.wang');
+    const renewBody = { expiresAt: nowIso(10 * DAY) };
+    for (const cookie of [liAgain, wangAgain]) {
+      const refused = await t.as(cookie, {
+        method: 'POST',
+        url: `/api/perimeter/hotlist/${id}/renew`,
+        payload: renewBody,
+      });
+      expect(refused.statusCode).toBe(409);
+    }
+    const admin = await as('admin');
+    const renewed = await t.as(admin, {
+      method: 'POST',
+      url: `/api/perimeter/hotlist/${id}/renew`,
+      payload: renewBody,
+    });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    expect(renewed.json()).toMatchObject({ renewals: 1, expired: false });
+    expect((await postReads(liAgain, [read('京AF0236')])).json().hits).toBe(1);
+
+    const revoked = await t.as(liAgain, {
+      method: 'POST',
+      url: `/api/perimeter/hotlist/${id}/revoke`,
+      payload: { reason: '车辆已追回' },
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect((await postReads(liAgain, [read('京AF0236')])).json().hits).toBe(0);
+  });
+
+  it('follows changes made by another API node (hotlist_changed event)', async () => {
+    const li = await as('commander.li');
+    const wang = await as('commander.wang');
+    const created = await createEntry(li, { kind: 'plate', value: '浙A12345', category: 'stolen_vehicle' });
+    const id = created.json().id as string;
+    expect((await approve(wang, id)).statusCode).toBe(200);
+    expect((await postReads(li, [read('浙A12345')])).json().hits).toBe(1);
+    // Another node revoked it: the row changed behind this node's back, then the event arrived.
+    await t.testDb.db.kysely
+      .updateTable('hotlist_entries')
+      .set({ status: 'revoked', revoked_at: t.ctx.now(), revoke_reason: '另一节点撤销' })
+      .where('id', '=', id)
+      .execute();
+    t.ctx.publish('perimeter.hotlist_changed', null, { entryId: id, status: 'revoked' });
+    for (let i = 0; i < 50; i++) {
+      if ((await postReads(li, [read('浙A12345')])).json().hits === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await postReads(li, [read('浙A12345')])).json().hits).toBe(0);
+  });
+
+  it('writes nothing of a batch whose hits cannot be written', async () => {
+    const li = await as('commander.li');
+    const wang = await as('commander.wang');
+    const created = await createEntry(li, { kind: 'plate', value: '闽D12345', category: 'stolen_vehicle' });
+    expect((await approve(wang, created.json().id)).statusCode).toBe(200);
+    const db = t.testDb.db;
+    const before = await volumes(li);
+    const hitRows = async () =>
+      Number(
+        (
+          await db.kysely
+            .selectFrom('hotlist_hits')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const hitsBefore = await hitRows();
+    await db.execScript(`
+      create function perimeter_test_refuse() returns trigger language plpgsql as $$
+      begin raise exception 'disk full (test)'; end; $$;
+      create trigger perimeter_test_refuse before insert on hotlist_hits
+        for each row execute function perimeter_test_refuse();`);
+    try {
+      const r = await postReads(li, [read('闽D12345'), read('闽D54321'), read('粤I00000')]);
+      expect(r.statusCode).toBe(500);
+    } finally {
+      await db.execScript(
+        `drop trigger perimeter_test_refuse on hotlist_hits; drop function perimeter_test_refuse();`,
+      );
+    }
+    const after = await volumes(li);
+    expect([after.reads, after.hits, after.invalid]).toEqual([before.reads, before.hits, before.invalid]);
+    expect(await hitRows()).toBe(hitsBefore);
+    // The same batch again, once the database is well: counted once.
+    expect(
+      (await postReads(li, [read('闽D12345'), read('闽D54321'), read('粤I00000')])).json(),
+    ).toMatchObject({
+      accepted: 2,
+      hits: 1,
+      invalid: 1,
+    });
+    expect((await volumes(li)).reads).toBe(before.reads + 2);
+  });
+
+  it('masks resident IDs unless a purpose is stated, and matches document checks', async () => {
+    const li = await as('commander.li');
+    const wang = await as('commander.wang');
+    const id17 = '11010519850704003';
+    const personId = id17 + residentIdCheckCharacter(id17);
+    const created = await createEntry(li, {
+      kind: 'resident_id',
+      value: personId.toLowerCase(),
+      category: 'wanted_person',
+      warrantRef: '深公(龙)捕字〔2026〕118号',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await approve(wang, created.json().id)).statusCode).toBe(200);
+
+    const masked = await t.as(li, { method: 'GET', url: '/api/perimeter/hotlist?kind=resident_id' });
+    expect(masked.json().items[0].value).toBe(`110105********${personId.slice(14)}`);
+    const full = await t.as(li, {
+      method: 'GET',
+      url: '/api/perimeter/hotlist?kind=resident_id',
+      headers: { 'x-purpose': encodeURIComponent('核查在逃人员') },
+    });
+    expect(full.json().items[0].value).toBe(personId);
+    const personalRead = await t.testDb.db.kysely
+      .selectFrom('audit_log')
+      .select('purpose')
+      .where('action', '=', 'personal_data_read')
+      .execute();
+    expect(personalRead.map((r) => r.purpose)).toContain('核查在逃人员');
+
+    events.length = 0;
+    const check = await postReads(li, [
+      { residentId: personId, at: nowIso(-1000), checkpointId: 'CP-S30-E', direction: 'out' },
+    ]);
+    expect(check.json()).toMatchObject({ accepted: 1, hits: 1 });
+    const hitEvent = events.find((e) => e.type === 'perimeter.hotlist_hit');
+    expect(hitEvent?.payload).toMatchObject({
+      kind: 'resident_id',
+      value: `110105********${personId.slice(14)}`,
+    });
+  });
+
+  it('counts non-hits and invalid plates, rejects bad reads per read, and stores no non-hit anywhere', async () => {
+    const li = await as('commander.li');
+    const before = await volumes(li);
+    const nonHits = ['琼A7Q3K9', '藏B12345F', '新ADP1234', '川Z5R7T2', '宁A1234学'];
+    const reads = [
+      ...nonHits.map((p) => read(p)),
+      read('粤I00000'), // invalid: I is not used
+      read('ABC'), // invalid
+      read('粤B12345', { checkpointId: 'CP-NOWHERE' }),
+      read('粤B12345', { at: nowIso(6 * 60_000) }),
+      read('粤B12345', { at: nowIso(-25 * HOUR) }),
+      read('粤B12345', { direction: 'sideways' }),
+      read('粤B12345', { confidence: 1.5 }),
+      read('粤B12345', { at: 'yesterday-ish' }),
+      'not an object',
+      read('粤B12345', { direction: 'out', checkpointId: 'CP-S30-E' }),
+    ];
+    const r = await postReads(li, reads);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toEqual({
+      accepted: 6,
+      hits: 0,
+      invalid: 2,
+      rejected: [
+        { index: 7, reason: 'unknown_checkpoint' },
+        { index: 8, reason: 'clock_skew_future' },
+        { index: 9, reason: 'clock_skew_past' },
+        { index: 10, reason: 'malformed' },
+        { index: 11, reason: 'malformed' },
+        { index: 12, reason: 'malformed' },
+        { index: 13, reason: 'malformed' },
+      ],
+    });
+    const after = await volumes(li);
+    expect(after.reads - before.reads).toBe(6);
+    expect(after.invalid - before.invalid).toBe(2);
+    expect(after.hits - before.hits).toBe(0);
+
+    // An over-long batch is refused as a whole: nothing counted.
+    const tooMany = await postReads(
+      li,
+      Array.from({ length: 10_001 }, () => read('粤B12345')),
+    );
+    expect(tooMany.statusCode).toBe(400);
+    expect((await volumes(li)).reads).toBe(after.reads);
+
+    // Hit/no-hit: none of the non-hit plates is anywhere in the database; the scan does find hits.
+    expect(await countRowsContaining(t.testDb.db.kysely, nonHits)).toBe(0);
+    expect(await countRowsContaining(t.testDb.db.kysely, ['粤BD12345'])).toBeGreaterThan(0);
+    // Nor in an event.
+    expect(JSON.stringify(events)).not.toMatch(/琼A7Q3K9|藏B12345F|新AD8P123/);
+  });
+});

@@ -1,0 +1,323 @@
+import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
+import { normalisePlate } from '@citywatch/core/perimeter/plates';
+import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { AppContext } from '../../app-context.js';
+import type { Database } from '../../db/schema.js';
+import { appendAudit } from '../../identity/audit.js';
+import type { HotlistService } from './hotlist-service.js';
+import * as store from './hotlist-store.js';
+
+/** At most this many reads per batch (HTTP body or MQTT message). */
+export const MAX_READS_PER_BATCH = 10_000;
+/** Reads stamped further ahead than this are refused: the camera's clock is wrong. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** Reads older than this are refused: too late to act on, and volumes for that hour are closed. */
+export const MAX_READ_AGE_MS = 24 * 3_600_000;
+const HOUR_MS = 3_600_000;
+const YIELD_EVERY_READS = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export type Direction = 'in' | 'out';
+
+export type RejectReason =
+  | 'malformed'
+  | 'unknown_checkpoint'
+  | 'clock_skew_future'
+  | 'clock_skew_past'
+  | 'too_many_reads';
+
+export interface IngestResult {
+  /** Valid reads matched against the hotlist and counted into the hourly volumes. */
+  accepted: number;
+  hits: number;
+  /** Reads whose plate (or resident ID) is not a valid GA 36 plate (GB 11643 number): counted, dropped. */
+  invalid: number;
+  rejected: { index: number; reason: RejectReason }[];
+}
+
+/** Who sent the batch, for the audit row of a hit. */
+export interface IngestSource {
+  userId: string | null;
+  username: string;
+}
+
+interface VolumeCounts {
+  checkpointId: string;
+  direction: Direction;
+  hourMs: number;
+  reads: number;
+  hits: number;
+  invalid: number;
+}
+
+interface PendingHit {
+  entry: ActiveHotlistEntry;
+  checkpointId: string;
+  orgId: string | null;
+  direction: Direction;
+  readAtMs: number;
+  value: string;
+  confidence: number;
+}
+
+/**
+ * Plate reads and document checks, hit/no-hit. Each read is normalised, checked and matched in
+ * memory. A non-hit only adds 1 to an in-memory counter keyed by checkpoint, direction and hour; the
+ * plate itself is dropped at once: never stored, logged, published or queued. A hit is written
+ * (hotlist_hits + audit 'hotlist_hit' in one transaction), then published for the consoles.
+ * Counters reach checkpoint_volumes on flush() (every few seconds and on shutdown); a crash loses at
+ * most one flush interval of counts, never a hit.
+ */
+export class PlateIngestService {
+  private volumes = new Map<string, VolumeCounts>();
+  private checkpoints = new Map<string, { orgId: string | null }>();
+  private checkpointsLoadedAtMs = Number.NEGATIVE_INFINITY;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish'>,
+    private readonly hotlist: HotlistService,
+    /** How long an unknown checkpoint id is trusted to stay unknown before the registry is re-read. */
+    private readonly checkpointRefreshMs = 10_000,
+  ) {}
+
+  private get db(): Kysely<Database> {
+    return this.ctx.db.kysely;
+  }
+
+  async reloadCheckpoints(): Promise<void> {
+    const rows = await store.listCheckpoints(this.db);
+    this.checkpoints = new Map(rows.map((r) => [r.id, { orgId: r.org_id }]));
+    this.checkpointsLoadedAtMs = Date.now();
+  }
+
+  /**
+   * Processes one batch. Per-read problems never fail the batch: they are listed in `rejected` or
+   * counted as `invalid`. Either the whole batch takes effect (hit rows, audit rows, counts) or,
+   * if writing its hits fails, none of it does.
+   */
+  async ingest(reads: readonly unknown[], source: IngestSource): Promise<IngestResult> {
+    const now = this.ctx.now();
+    const nowMs = now.getTime();
+    const result: IngestResult = { accepted: 0, hits: 0, invalid: 0, rejected: [] };
+    if (reads.length > MAX_READS_PER_BATCH) {
+      for (let i = MAX_READS_PER_BATCH; i < reads.length; i++)
+        result.rejected.push({ index: i, reason: 'too_many_reads' });
+    }
+    const count = Math.min(reads.length, MAX_READS_PER_BATCH);
+    if (
+      Date.now() - this.checkpointsLoadedAtMs > this.checkpointRefreshMs &&
+      this.hasUnknownCheckpoint(reads, count)
+    ) {
+      await this.reloadCheckpoints();
+    }
+
+    // This batch's counts, merged into the shared counters only once its hits are safely written.
+    const batchVolumes = new Map<string, VolumeCounts>();
+    const hits: PendingHit[] = [];
+    for (let i = 0; i < count; i++) {
+      // Large batches give way now and then, so a small batch carrying a hit (and its alert) is not
+      // held up behind them.
+      if (i > 0 && i % YIELD_EVERY_READS === 0) await yieldToEventLoop();
+      const read = reads[i];
+      if (typeof read !== 'object' || read === null) {
+        result.rejected.push({ index: i, reason: 'malformed' });
+        continue;
+      }
+      const { plate, residentId, at, checkpointId, direction, confidence } = read as Record<string, unknown>;
+      const isPlate = typeof plate === 'string';
+      if (
+        isPlate === (typeof residentId === 'string') ||
+        typeof at !== 'string' ||
+        typeof checkpointId !== 'string' ||
+        (direction !== 'in' && direction !== 'out') ||
+        (confidence !== undefined &&
+          (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)))
+      ) {
+        result.rejected.push({ index: i, reason: 'malformed' });
+        continue;
+      }
+      const readAtMs = at.length <= 40 ? Date.parse(at) : Number.NaN;
+      if (Number.isNaN(readAtMs)) {
+        result.rejected.push({ index: i, reason: 'malformed' });
+        continue;
+      }
+      const checkpoint = this.checkpoints.get(checkpointId);
+      if (checkpoint === undefined) {
+        result.rejected.push({ index: i, reason: 'unknown_checkpoint' });
+        continue;
+      }
+      if (readAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
+        result.rejected.push({ index: i, reason: 'clock_skew_future' });
+        continue;
+      }
+      if (readAtMs < nowMs - MAX_READ_AGE_MS) {
+        result.rejected.push({ index: i, reason: 'clock_skew_past' });
+        continue;
+      }
+      const counts = countsFor(batchVolumes, checkpointId, direction, readAtMs);
+      let value: string;
+      let matched: readonly ActiveHotlistEntry[];
+      if (isPlate) {
+        const normalised = normalisePlate(plate as string);
+        if (!normalised.ok) {
+          counts.invalid++;
+          result.invalid++;
+          continue;
+        }
+        value = normalised.plate;
+        matched = this.hotlist.matcher.match(value, readAtMs, nowMs);
+      } else {
+        const checked = validateResidentId(residentId as string);
+        if (!checked.ok) {
+          counts.invalid++;
+          result.invalid++;
+          continue;
+        }
+        value = checked.id;
+        matched = this.hotlist.matcher.matchResidentId(value, readAtMs, nowMs);
+      }
+      counts.reads++;
+      result.accepted++;
+      if (matched.length === 0) continue; // no-hit: the value goes out of scope here, unrecorded
+      counts.hits++;
+      result.hits++;
+      for (const entry of matched) {
+        hits.push({
+          entry,
+          checkpointId,
+          orgId: checkpoint.orgId,
+          direction,
+          readAtMs,
+          value,
+          confidence: typeof confidence === 'number' ? confidence : 1,
+        });
+      }
+    }
+
+    const hitIds = hits.length > 0 ? await this.writeHits(hits, source, now) : [];
+    for (const counts of batchVolumes.values()) mergeInto(this.volumes, counts);
+    for (let k = 0; k < hits.length; k++) {
+      const h = hits[k];
+      this.ctx.publish('perimeter.hotlist_hit', h.orgId, {
+        hitId: hitIds[k],
+        entryId: h.entry.id,
+        checkpointId: h.checkpointId,
+        direction: h.direction,
+        category: h.entry.category,
+        kind: h.entry.kind,
+        value: h.entry.kind === 'resident_id' ? maskResidentId(h.value) : h.value,
+        readAt: new Date(h.readAtMs).toISOString(),
+        confidence: h.confidence,
+      });
+    }
+    return result;
+  }
+
+  private hasUnknownCheckpoint(reads: readonly unknown[], count: number): boolean {
+    for (let i = 0; i < count; i++) {
+      const read = reads[i];
+      if (typeof read !== 'object' || read === null) continue;
+      const id = (read as { checkpointId?: unknown }).checkpointId;
+      if (typeof id === 'string' && !this.checkpoints.has(id)) return true;
+    }
+    return false;
+  }
+
+  private async writeHits(hits: PendingHit[], source: IngestSource, now: Date): Promise<string[]> {
+    const ids = hits.map(() => uuidv7());
+    await this.db.transaction().execute(async (trx) => {
+      await store.insertHits(
+        trx,
+        hits.map((h, k) => ({
+          id: ids[k],
+          entry_id: h.entry.id,
+          checkpoint_id: h.checkpointId,
+          direction: h.direction,
+          read_at: new Date(h.readAtMs),
+          plate_or_id: h.value,
+          confidence: h.confidence,
+          created_at: now,
+          acknowledged_by: null,
+          acknowledged_at: null,
+        })),
+      );
+      for (let k = 0; k < hits.length; k++) {
+        const h = hits[k];
+        await appendAudit(
+          trx,
+          {
+            userId: source.userId,
+            username: source.username,
+            action: 'hotlist_hit',
+            resource: `hotlist_hit:${ids[k]}`,
+            detail: {
+              entryId: h.entry.id,
+              category: h.entry.category,
+              kind: h.entry.kind,
+              value: h.entry.kind === 'resident_id' ? maskResidentId(h.value) : h.value,
+              checkpointId: h.checkpointId,
+              direction: h.direction,
+              readAt: new Date(h.readAtMs).toISOString(),
+            },
+          },
+          now,
+        );
+      }
+    });
+    return ids;
+  }
+
+  /** Writes the counters accumulated so far to checkpoint_volumes; on failure they are kept for the next try. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    if (this.volumes.size === 0) return Promise.resolve();
+    const taken = this.volumes;
+    this.volumes = new Map();
+    this.flushing = store
+      .addVolumes(
+        this.db,
+        [...taken.values()].map((c) => ({
+          checkpoint_id: c.checkpointId,
+          direction: c.direction,
+          hour: new Date(c.hourMs),
+          reads: c.reads,
+          hits: c.hits,
+          invalid: c.invalid,
+        })),
+      )
+      .catch((error: unknown) => {
+        for (const counts of taken.values()) mergeInto(this.volumes, counts);
+        throw error;
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+
+  /** Counts not yet flushed (for tests and metrics). */
+  pendingVolumeRows(): number {
+    return this.volumes.size;
+  }
+}
+
+function countsFor(map: Map<string, VolumeCounts>, checkpointId: string, direction: Direction, atMs: number) {
+  const hourMs = atMs - (((atMs % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  const key = `${checkpointId}\u0000${direction}\u0000${hourMs}`;
+  let counts = map.get(key);
+  if (counts === undefined) {
+    counts = { checkpointId, direction, hourMs, reads: 0, hits: 0, invalid: 0 };
+    map.set(key, counts);
+  }
+  return counts;
+}
+
+function mergeInto(target: Map<string, VolumeCounts>, counts: VolumeCounts): void {
+  const into = countsFor(target, counts.checkpointId, counts.direction, counts.hourMs);
+  into.reads += counts.reads;
+  into.hits += counts.hits;
+  into.invalid += counts.invalid;
+}

@@ -1,0 +1,266 @@
+/**
+ * HTTP API of perimeter rings: rings CRUD and closure analysis, checkpoints placed on road
+ * segments, closure plans and the interception advisor. Each route declares its schema and its
+ * permission; the handler calls the service.
+ */
+import { RING_LEVELS } from '@citywatch/core/perimeter/ring';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import { RingsService } from './service.js';
+
+export interface RingsRoutesOptions {
+  /** Called after a checkpoint is created or changed (wire the plate ingest's reload here). */
+  onCheckpointsChanged?: () => Promise<void>;
+  /** How often expired closure plans are ended and their units freed (default 30 s; 0 = never). */
+  expirySweepMs?: number;
+}
+
+const tags = ['perimeter'];
+const ringIdParams = z.strictObject({ id: z.string().uuid() });
+const checkpointId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+const checkpointIdParams = z.strictObject({ id: checkpointId });
+const cityQuery = z.strictObject({ city: z.string().min(1).max(200).optional() });
+
+const ringBody = z.strictObject({
+  city: z.string().min(1).max(200).optional(),
+  name: z.string().trim().min(1).max(200),
+  level: z.enum(RING_LEVELS),
+  // Checked by core/perimeter/ring.ts (structure, self-intersection) and against the road graph.
+  geometry: z.unknown(),
+});
+const ringPatch = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  level: z.enum(RING_LEVELS).optional(),
+  geometry: z.unknown().optional(),
+});
+const analysisQuery = z.strictObject({
+  corridorBandM: z.coerce.number().positive().max(20_000).optional(),
+  cost: z.enum(['unit', 'class']).optional(),
+});
+
+const checkpointFields = {
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(['station', 'post', 'camera']),
+  orgId: z.string().uuid().nullish(),
+  ringId: z.string().uuid().nullish(),
+  lon: z.number().min(-180).max(180),
+  lat: z.number().min(-90).max(90),
+  directions: z.enum(['inbound', 'outbound', 'both']).optional(),
+  equipment: z.array(z.string().trim().min(1).max(60)).max(30).optional(),
+  staffing: z.number().int().min(0).max(500).optional(),
+};
+const checkpointBody = z.strictObject({
+  id: checkpointId,
+  city: z.string().min(1).max(200).optional(),
+  ...checkpointFields,
+});
+const checkpointPut = z.strictObject({ city: z.string().min(1).max(200).optional(), ...checkpointFields });
+const checkpointPatch = z.strictObject({
+  name: checkpointFields.name.optional(),
+  kind: checkpointFields.kind.optional(),
+  orgId: checkpointFields.orgId,
+  ringId: checkpointFields.ringId,
+  lon: checkpointFields.lon.optional(),
+  lat: checkpointFields.lat.optional(),
+  directions: checkpointFields.directions,
+  equipment: checkpointFields.equipment,
+  staffing: checkpointFields.staffing,
+});
+const checkpointQuery = z.strictObject({
+  ringId: z.string().uuid().optional(),
+  city: z.string().min(1).max(200).optional(),
+});
+
+const activateBody = z.strictObject({
+  reason: z.string().trim().min(4).max(1000),
+  durationMinutes: z.number().int().min(1).max(720).default(120),
+});
+const planIdParams = z.strictObject({ id: z.string().uuid() });
+const planQuery = z.strictObject({
+  ringId: z.string().uuid().optional(),
+  active: z.enum(['true', 'false']).optional(),
+});
+// The scene is either a point or an incident (its location); minutes = head start of the vehicle.
+const interceptQuery = z
+  .strictObject({
+    lon: z.coerce.number().min(-180).max(180).optional(),
+    lat: z.coerce.number().min(-90).max(90).optional(),
+    incidentId: z.string().uuid().optional(),
+    minutes: z.coerce.number().positive().max(120).default(5),
+    city: z.string().min(1).max(200).optional(),
+    ringId: z.string().uuid().optional(),
+  })
+  .refine((q) => q.incidentId !== undefined || (q.lon !== undefined && q.lat !== undefined), {
+    message: 'give lon and lat, or incidentId',
+    path: ['lon'],
+  });
+
+type Infer<T extends z.ZodType> = z.infer<T>;
+
+/** Registers the rings, checkpoints, closure-plan and interception routes; returns the service. */
+export function ringsRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  options: RingsRoutesOptions = {},
+): RingsService {
+  const rings = new RingsService(ctx, options.onCheckpointsChanged);
+
+  // Plans expire on their own: lazily on every plan read, and by this sweep so that units are
+  // freed even when nobody is looking at the perimeter pages.
+  const sweepMs = options.expirySweepMs ?? 30_000;
+  if (sweepMs > 0) {
+    const timer = setInterval(() => {
+      rings
+        .expireDuePlans()
+        .catch((error: unknown) => app.log.error({ err: error }, 'closure plan expiry failed'));
+    }, sweepMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  // ---- rings
+
+  app.post(
+    '/api/perimeter/rings',
+    { config: { permission: 'perimeter.write' }, schema: { tags, body: ringBody } },
+    async (request, reply) =>
+      reply.code(201).send(await rings.createRing(request.body as Infer<typeof ringBody>)),
+  );
+  app.get(
+    '/api/perimeter/rings',
+    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: cityQuery } },
+    async (request) => ({ items: await rings.rings((request.query as Infer<typeof cityQuery>).city) }),
+  );
+  app.get(
+    '/api/perimeter/rings/:id',
+    { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
+    async (request) => rings.ring((request.params as Infer<typeof ringIdParams>).id),
+  );
+  app.patch(
+    '/api/perimeter/rings/:id',
+    { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams, body: ringPatch } },
+    async (request) =>
+      rings.updateRing(
+        (request.params as Infer<typeof ringIdParams>).id,
+        request.body as Infer<typeof ringPatch>,
+      ),
+  );
+  app.delete(
+    '/api/perimeter/rings/:id',
+    { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams } },
+    async (request, reply) => {
+      await rings.deleteRing((request.params as Infer<typeof ringIdParams>).id);
+      return reply.code(204).send();
+    },
+  );
+  app.get(
+    '/api/perimeter/rings/:id/analysis',
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, params: ringIdParams, querystring: analysisQuery },
+    },
+    async (request) =>
+      rings.analysis(
+        (request.params as Infer<typeof ringIdParams>).id,
+        request.query as Infer<typeof analysisQuery>,
+      ),
+  );
+  app.get(
+    '/api/perimeter/rings/:id/checkpoints',
+    { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
+    async (request) => ({
+      items: await rings.checkpoints({ ringId: (request.params as Infer<typeof ringIdParams>).id }),
+    }),
+  );
+  app.post(
+    '/api/perimeter/checkpoints',
+    { config: { permission: 'perimeter.write' }, schema: { tags, body: checkpointBody } },
+    async (request, reply) =>
+      reply.code(201).send(await rings.createCheckpoint(request.body as Infer<typeof checkpointBody>)),
+  );
+  app.get(
+    '/api/perimeter/checkpoints',
+    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: checkpointQuery } },
+    async (request) => ({ items: await rings.checkpoints(request.query as Infer<typeof checkpointQuery>) }),
+  );
+  // Create by id (idempotent from the caller's side: the id is the bureau's own checkpoint code).
+  app.put(
+    '/api/perimeter/checkpoints/:id',
+    {
+      config: { permission: 'perimeter.write' },
+      schema: { tags, params: checkpointIdParams, body: checkpointPut },
+    },
+    async (request, reply) => {
+      const { id } = request.params as Infer<typeof checkpointIdParams>;
+      return reply
+        .code(201)
+        .send(await rings.createCheckpoint({ id, ...(request.body as Infer<typeof checkpointPut>) }));
+    },
+  );
+  app.get(
+    '/api/perimeter/checkpoints/:id',
+    { config: { permission: 'perimeter.read' }, schema: { tags, params: checkpointIdParams } },
+    async (request) => rings.checkpoint((request.params as Infer<typeof checkpointIdParams>).id),
+  );
+  app.patch(
+    '/api/perimeter/checkpoints/:id',
+    {
+      config: { permission: 'perimeter.write' },
+      schema: { tags, params: checkpointIdParams, body: checkpointPatch },
+    },
+    async (request) =>
+      rings.updateCheckpoint(
+        (request.params as Infer<typeof checkpointIdParams>).id,
+        request.body as Infer<typeof checkpointPatch>,
+      ),
+  );
+
+  // ---- closure plans
+
+  app.post(
+    '/api/perimeter/rings/:id/activate',
+    {
+      config: { permission: 'perimeter.command' },
+      schema: { tags, params: ringIdParams, body: activateBody },
+    },
+    async (request) =>
+      rings.activate(
+        request.actor!,
+        (request.params as Infer<typeof ringIdParams>).id,
+        request.body as Infer<typeof activateBody>,
+      ),
+  );
+  app.get(
+    '/api/perimeter/plans',
+    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: planQuery } },
+    async (request) => {
+      const q = request.query as Infer<typeof planQuery>;
+      return { items: await rings.plans({ ringId: q.ringId, active: q.active === 'true' }) };
+    },
+  );
+  app.get(
+    '/api/perimeter/plans/:id',
+    { config: { permission: 'perimeter.read' }, schema: { tags, params: planIdParams } },
+    async (request) => rings.plan((request.params as Infer<typeof planIdParams>).id),
+  );
+  app.post(
+    '/api/perimeter/plans/:id/end',
+    { config: { permission: 'perimeter.command' }, schema: { tags, params: planIdParams } },
+    async (request) => rings.endPlan(request.actor!, (request.params as Infer<typeof planIdParams>).id),
+  );
+
+  // ---- interception advisor
+
+  app.get(
+    '/api/perimeter/intercept',
+    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: interceptQuery } },
+    async (request) => {
+      const { incidentId, lon, lat, ...rest } = request.query as Infer<typeof interceptQuery>;
+      const scene = incidentId ? await ctx.dispatch.incident(incidentId) : { lon: lon!, lat: lat! };
+      return rings.intercept({ ...rest, lon: scene.lon, lat: scene.lat });
+    },
+  );
+
+  return rings;
+}
