@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router-dom';
 import { hasAnyRole, SessionProvider, useSession } from './auth/session';
 import { AuditPage } from './pages/audit/AuditPage';
+import { CoveragePage } from './pages/coverage/CoveragePage';
 import { DispatchConsole } from './pages/dispatch/DispatchConsole';
 import { LoginPage } from './pages/login/LoginPage';
 import { OrgsPage } from './pages/orgs/OrgsPage';
@@ -69,7 +70,7 @@ const router = createBrowserRouter([
         children: [
           { index: true, element: <Navigate to="/dispatch" replace /> },
           { path: 'dispatch', element: <DispatchConsole /> },
-          { path: 'coverage', element: <PlaceholderPage module="coverage" /> },
+          { path: 'coverage', element: <CoveragePage /> },
           { path: 'perimeter', element: <PlaceholderPage module="perimeter" /> },
           { path: 'patrol', element: <PlaceholderPage module="patrol" /> },
           { path: 'oversight', element: <PlaceholderPage module="oversight" /> },

@@ -1,3 +1,4 @@
+import { coverageMessages } from '../pages/coverage/i18n';
 import { dispatchMessages } from '../pages/dispatch/i18n';
 import { placesMessages } from '../pages/places/i18n';
 import type { Messages } from './zh-CN';
@@ -5,6 +6,7 @@ import type { Messages } from './zh-CN';
 export const en: Messages = {
   places: placesMessages.en,
   dispatch: dispatchMessages.en,
+  coverage: coverageMessages.en,
   app: {
     name: 'citywatch Public Security Prevention and Control Platform',
     shortName: 'citywatch',

@@ -1,4 +1,5 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { subscribeMqtt } from '../../ingest/mqtt.js';
 import type { IngestResult } from './plates-service.js';
 
 /** The part of a pino / Fastify logger used here. Plates never go into a log line. */
@@ -60,42 +61,18 @@ export async function startPlateMqttIngest(options: PlateMqttIngestOptions): Pro
     rejected: 0,
     failed: 0,
   };
-  const timeoutMs = options.connectTimeoutMs ?? 5_000;
-  const client = mqtt.connect(options.url, {
-    connectTimeout: timeoutMs,
-    reconnectPeriod: 1_000,
-    username: options.username,
-    password: options.password,
-    clean: true,
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      client.removeListener('connect', ok);
-      client.end(true);
-      reject(new Error(`MQTT broker ${options.url} is unreachable: ${error.message}`, { cause: error }));
-    };
-    const ok = () => {
-      clearTimeout(timer);
-      client.removeListener('error', fail);
-      resolve();
-    };
-    client.once('connect', ok);
-    client.once('error', fail);
-  });
-  await client.subscribeAsync(options.topic, { qos: 1 });
-
-  let queue: Promise<void> = Promise.resolve();
-  client.on('message', (topic, payload) => {
-    stats.messages++;
-    const reads = parsePayload(payload, topic);
-    if (reads === null) {
-      stats.malformed++;
-      return;
-    }
-    queue = queue.then(async () => {
+  const subscription = await subscribeMqtt({
+    url: options.url,
+    topic: options.topic,
+    connectTimeoutMs: options.connectTimeoutMs,
+    onError: (error) => options.log?.warn({ err: error }, 'MQTT plate ingest error'),
+    onMessage: async (topic, payload) => {
+      stats.messages++;
+      const reads = parsePayload(payload, topic);
+      if (reads === null) {
+        stats.malformed++;
+        return;
+      }
       try {
         const result = await options.onBatch(reads, topic);
         stats.reads += result.accepted;
@@ -106,22 +83,11 @@ export async function startPlateMqttIngest(options: PlateMqttIngestOptions): Pro
         stats.failed++;
         options.log?.error({ err: error, topic, reads: reads.length }, 'plate batch from MQTT failed');
       }
-    });
-  });
-  client.on('error', (error) => options.log?.warn({ err: error }, 'MQTT plate ingest error'));
-
-  return {
-    client,
-    stats,
-    idle: () => queue,
-    close: async () => {
-      await client.endAsync();
-      await queue;
     },
-  };
+  });
+  return { client: subscription.client, stats, idle: subscription.idle, close: subscription.close };
 }
 
-/** The reads in a message, with checkpointId filled from the topic's last level; null if malformed. */
 export function parsePayload(payload: Buffer, topic: string): unknown[] | null {
   if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) return null;
   let message: unknown;
