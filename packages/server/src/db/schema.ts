@@ -272,6 +272,7 @@ export interface HotlistHitsTable {
   created_at: Timestamp;
   acknowledged_by: string | null;
   acknowledged_at: Timestamp | null;
+  action_taken: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CheckpointVolumesTable {

@@ -1,5 +1,5 @@
 import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type {
   CheckpointsTable,
   CheckpointVolumesTable,
@@ -96,7 +96,7 @@ export function listCheckpoints(db: Queryable): Promise<CheckpointRow[]> {
 
 export async function insertHits(
   trx: Transaction<Database>,
-  rows: Selectable<HotlistHitsTable>[],
+  rows: Insertable<HotlistHitsTable>[],
 ): Promise<void> {
   if (rows.length > 0) await trx.insertInto('hotlist_hits').values(rows).execute();
 }

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@citywatch/core/events/events';
 import { residentIdCheckCharacter } from '@citywatch/core/perimeter/resident-id';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../app-context.js';
@@ -465,5 +466,47 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(await countRowsContaining(t.testDb.db.kysely, ['粤BD12345'])).toBeGreaterThan(0);
     // Nor in an event.
     expect(JSON.stringify(events)).not.toMatch(/琼A7Q3K9|藏B12345F|新AD8P123/);
+  });
+
+  it('reports volumes, hits and actions taken per checkpoint as JSON and .xlsx', async () => {
+    const li = await as('commander.li');
+    const wang = await as('commander.wang');
+    const day = new Date(t.ctx.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const report = async () =>
+      (await t.as(li, { method: 'GET', url: `/api/perimeter/reports?period=day&date=${day}` })).json();
+    const before = await report();
+    const entry = await createEntry(li, { kind: 'plate', value: '粤B7R5K2', category: 'vehicle_in_crime' });
+    expect((await approve(wang, entry.json().id)).statusCode).toBe(200);
+    await postReads(li, [read('粤B7R5K2'), read('粤A11111'), read('粤A22222'), read('not a plate')]);
+    const hits = (await t.as(li, { method: 'GET', url: '/api/perimeter/hits?checkpointId=CP-G15-N' })).json()
+      .items as { id: string; value: string }[];
+    const hit = hits.find((h) => h.value === '粤B7R5K2')!;
+    const acted = await t.as(li, {
+      method: 'POST',
+      url: `/api/perimeter/hits/${hit.id}/action`,
+      payload: { action: '拦停核查，移交刑警' },
+    });
+    expect(acted.statusCode).toBe(204);
+    const after = await report();
+    expect(after.title).toBe('卡口日报告');
+    expect(after.totals.reads - before.totals.reads).toBe(3);
+    expect(after.totals.hits - before.totals.hits).toBe(1);
+    expect(after.totals.invalid - before.totals.invalid).toBe(1);
+    expect(after.totals.actionsTaken - before.totals.actionsTaken).toBe(1);
+    const row = after.checkpoints.find((c: { checkpointId: string }) => c.checkpointId === 'CP-G15-N');
+    expect(row.name).toBe('CP-G15-N 公安检查站');
+
+    const xlsx = await t.as(li, {
+      method: 'GET',
+      url: `/api/perimeter/reports?period=week&date=${day}&format=xlsx`,
+    });
+    expect(xlsx.headers['content-type']).toMatch(/spreadsheetml/);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet('卡口汇总')!;
+    expect(String(sheet.getCell('A1').value)).toMatch(/^卡口周通报/);
+    expect(sheet.getRow(2).values).toContain('比中');
+    const bad = await t.as(li, { method: 'GET', url: '/api/perimeter/reports?period=day&date=2026-02-30' });
+    expect(bad.json().errors[0]).toMatchObject({ field: 'query.date', rule: 'invalid_date' });
   });
 });

@@ -9,6 +9,7 @@ import { HotlistService, pickMessage } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
 import { type PlateMqttIngest, startPlateMqttIngest } from './plates-mqtt.js';
 import { MAX_READS_PER_BATCH, PlateIngestService } from './plates-service.js';
+import { checkpointReport, checkpointReportXlsx } from './reports.js';
 
 export interface PerimeterOptions {
   /** How often the in-memory hourly volume counters are written to checkpoint_volumes. */
@@ -46,6 +47,13 @@ const hitsQuery = z.strictObject({
   checkpointId: z.string().max(64).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const hitIdParams = z.strictObject({ id: z.string().uuid() });
+const hitActionBody = z.strictObject({ action: z.string().trim().min(2).max(200) });
+const reportQuery = z.strictObject({
+  period: z.enum(['day', 'week', 'month']),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  format: z.enum(['json', 'xlsx']).default('json'),
 });
 const volumesQuery = z.strictObject({
   checkpointId: z.string().max(64).optional(),
@@ -203,6 +211,49 @@ export function perimeterRoutes(
           acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at).toISOString(),
         })),
       };
+    },
+  );
+
+  app.post(
+    '/api/perimeter/hits/:id/action',
+    {
+      config: { permission: 'hotlist.write' },
+      schema: { tags: ['perimeter'], params: hitIdParams, body: hitActionBody },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof hitIdParams>;
+      const { action } = request.body as z.infer<typeof hitActionBody>;
+      const r = await ctx.db.kysely
+        .updateTable('hotlist_hits')
+        .set({ action_taken: action, acknowledged_by: request.actor!.userId, acknowledged_at: ctx.now() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw new ProblemError('not_found');
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/perimeter/reports',
+    { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: reportQuery } },
+    async (request, reply) => {
+      const q = request.query as z.infer<typeof reportQuery>;
+      await plates.flush();
+      let report: Awaited<ReturnType<typeof checkpointReport>>;
+      try {
+        report = await checkpointReport(ctx.db.kysely, q.period, q.date);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw new ProblemError('validation', undefined, [
+          { field: 'query.date', rule: 'invalid_date', message: error.message },
+        ]);
+      }
+      if (q.format === 'json') return report;
+      const file = encodeURIComponent(`${report.title}-${report.label}.xlsx`);
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
+        .send(await checkpointReportXlsx(report));
     },
   );
 
