@@ -71,6 +71,7 @@ export function installAuth(app: FastifyInstance, ctx: AppContext) {
     )
       return;
     if (reply.statusCode >= 400 || request.routeOptions.url === '/api/auth/logout') return;
+    if (request.routeOptions.config?.auditWrites === false) return;
     try {
       await recordAudit(
         ctx.db.kysely,

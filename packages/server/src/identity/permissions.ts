@@ -47,5 +47,11 @@ export function rolesGrant(roles: readonly string[], permission: Permission): bo
 declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: Permission;
+    /**
+     * false on device telemetry routes (AVL, plate reads): thousands of batches an hour would bury
+     * the people's writes in the audit chain. What matters in them (hits) is audited where it
+     * happens, and volumes are counted.
+     */
+    auditWrites?: boolean;
   }
 }

@@ -184,7 +184,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post(
     '/api/dispatch/avl',
-    { config: { permission: 'units.report' }, schema: { tags, body: avlBatchSchema } },
+    { config: { permission: 'units.report', auditWrites: false }, schema: { tags, body: avlBatchSchema } },
     async (request) => {
       const city = await ctx.places.city(undefined);
       return dispatch.ingestPositions((request.body as Infer<typeof avlBatchSchema>).positions, city);

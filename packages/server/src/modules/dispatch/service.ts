@@ -212,44 +212,42 @@ export class DispatchService {
       if (at <= last || (newest && Date.parse(newest.at) >= at)) outOfOrder++;
       else fresh.set(p.unitId, p);
     }
+    // One statement each for the history and the live positions, whatever the batch size: at a
+    // thousand units reporting every second, a statement per fix is what saturates the database.
+    const column = <T>(rows: typeof history, f: (p: (typeof history)[number]) => T) => rows.map(f);
     let inserted = 0;
     if (history.length) {
-      const r = await this.db
-        .insertInto('unit_positions')
-        .values(
-          history.map((p) => ({
-            unit_id: p.unitId,
-            at: p.at,
-            lon: p.lon,
-            lat: p.lat,
-            heading: p.heading ?? null,
-            speed: p.speed ?? null,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['unit_id', 'at']).doNothing())
-        .executeTakeFirst();
-      inserted = Number(r.numInsertedOrUpdatedRows ?? 0);
+      const r = await sql`
+        insert into unit_positions (unit_id, at, lon, lat, heading, speed)
+        select * from unnest(
+          ${column(history, (p) => p.unitId)}::uuid[], ${column(history, (p) => p.at)}::timestamptz[],
+          ${column(history, (p) => p.lon)}::float8[], ${column(history, (p) => p.lat)}::float8[],
+          ${column(history, (p) => p.heading ?? null)}::float8[], ${column(history, (p) => p.speed ?? null)}::float8[])
+        on conflict (unit_id, at) do nothing`.execute(this.db);
+      inserted = Number(r.numAffectedRows ?? 0);
     }
+    const latest = [...fresh.values()];
+    const moved = latest.length
+      ? // Conditional on last_at so a slower concurrent batch cannot move a unit back in time.
+        (
+          await sql<{ id: string }>`
+          update units as u set last_lon = v.lon, last_lat = v.lat, last_at = v.at, last_heading = v.heading, last_speed = v.speed
+          from unnest(
+            ${column(latest, (p) => p.unitId)}::uuid[], ${column(latest, (p) => p.lon)}::float8[],
+            ${column(latest, (p) => p.lat)}::float8[], ${column(latest, (p) => p.at)}::timestamptz[],
+            ${column(latest, (p) => p.heading ?? null)}::float8[], ${column(latest, (p) => p.speed ?? null)}::float8[]
+          ) as v(id, lon, lat, at, heading, speed)
+          where u.id = v.id and (u.last_at is null or u.last_at < v.at)
+          returning u.id`.execute(this.db)
+        ).rows.map((r) => r.id)
+      : [];
     const tracker = await this.tracker(city);
-    for (const p of fresh.values()) {
-      const u = known.get(p.unitId)!;
-      // Conditional on last_at so a slower concurrent batch cannot move a unit back in time.
-      const r = await this.db
-        .updateTable('units')
-        .set({
-          last_lon: p.lon,
-          last_lat: p.lat,
-          last_at: p.at,
-          last_heading: p.heading ?? null,
-          last_speed: p.speed ?? null,
-        })
-        .where('id', '=', p.unitId)
-        .where((eb) => eb.or([eb('last_at', 'is', null), eb('last_at', '<', new Date(p.at))]))
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) continue;
-      tracker.setPosition(p.unitId, p.lon, p.lat);
+    for (const id of moved) {
+      const p = fresh.get(id)!;
+      const u = known.get(id)!;
+      tracker.setPosition(id, p.lon, p.lat);
       this.ctx.publish('dispatch.unit_changed', null, {
-        unitId: p.unitId,
+        unitId: id,
         callSign: u.call_sign,
         status: u.status,
         incidentId: u.current_incident_id,
@@ -348,9 +346,9 @@ export class DispatchService {
   private async duplicatesOf(incident: Incident): Promise<Incident[]> {
     const at = new Date(incident.receivedAt).getTime();
     const d = 0.005; // ~500 m box, then exact distance
-    const rows = await this.db
+    const near = await this.db
       .selectFrom('incidents')
-      .select('id')
+      .select(['id', 'lon', 'lat'])
       .where('id', '!=', incident.id)
       .where('category', '=', incident.category)
       .where('status', 'in', [...OPEN_INCIDENT_STATUSES, 'cleared'])
@@ -361,13 +359,20 @@ export class DispatchService {
       .where('lat', '>=', incident.lat - d)
       .where('lat', '<=', incident.lat + d)
       .execute();
-    const out: Incident[] = [];
-    for (const r of rows) {
-      const other = await this.incident(r.id);
-      if (haversineMetres(incident.lon, incident.lat, other.lon, other.lat) <= DUPLICATE_RADIUS_M)
-        out.push(other);
-    }
-    return out;
+    // The ten nearest within 300 m, loaded in one query.
+    const ids = near
+      .map((r) => ({ id: r.id, m: haversineMetres(incident.lon, incident.lat, r.lon, r.lat) }))
+      .filter((r) => r.m <= DUPLICATE_RADIUS_M)
+      .sort((a, b) => a.m - b.m)
+      .slice(0, 10)
+      .map((r) => r.id);
+    if (ids.length === 0) return [];
+    const rows = await this.incidentQuery().where('incidents.id', 'in', ids).execute();
+    const units = await this.unitsOf(ids);
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return rows
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+      .map((r) => presentIncident(r, units.get(r.id) ?? []));
   }
 
   /** Incidents with their jurisdiction and owning org's path (for scoping), one query. */
@@ -484,27 +489,49 @@ export class DispatchService {
   }
 
   async recommend(incidentId: string, limit = 10): Promise<Recommendation[]> {
-    const incident = await this.incident(incidentId);
+    const incident = await this.db
+      .selectFrom('incidents')
+      .select(['lon', 'lat', 'category'])
+      .where('id', '=', incidentId)
+      .executeTakeFirst();
+    if (!incident) throw new ProblemError('not_found', zhEn('警情不存在', 'No such incident'));
     const city = await this.ctx.places.city(undefined);
     const needs = findCategory(incident.category)?.needs ?? [];
-    const tracker = await this.tracker(city);
-    const times = tracker.timesTo(incident.lon, incident.lat);
+    const times = (await this.tracker(city)).timesTo(incident.lon, incident.lat);
     if (!times) return [];
-    const units = await this.db.selectFrom('units').selectAll().where('status', '=', 'available').execute();
+    // Rank by road time first (in memory), then read only the front of the list from the
+    // database, a few times the limit at a time, until enough are free and able.
+    const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((a, b) => a[1] - b[1]);
     const now = this.ctx.now().getTime();
-    return units
-      .filter((u) => unitCanServe(u.capabilities, needs))
-      .map((u) => ({
-        unitId: u.id,
-        callSign: u.call_sign,
-        kind: u.kind,
-        etaSeconds: times.get(u.id) ?? Number.POSITIVE_INFINITY,
-        stale: !u.last_at || now - new Date(u.last_at).getTime() > STALE_AVL_MS,
-        lastAt: u.last_at ? new Date(u.last_at).toISOString() : null,
-      }))
-      .filter((r) => Number.isFinite(r.etaSeconds))
-      .sort((a, b) => a.etaSeconds - b.etaSeconds)
-      .slice(0, limit);
+    const picked: Recommendation[] = [];
+    for (let i = 0; i < ranked.length && picked.length < limit; i += limit * 4) {
+      const slice = ranked.slice(i, i + limit * 4);
+      const rows = await this.db
+        .selectFrom('units')
+        .select(['id', 'call_sign', 'kind', 'capabilities', 'last_at'])
+        .where(
+          'id',
+          'in',
+          slice.map(([id]) => id),
+        )
+        .where('status', '=', 'available')
+        .execute();
+      const byId = new Map(rows.map((u) => [u.id, u]));
+      for (const [id, eta] of slice) {
+        const u = byId.get(id);
+        if (!u || !unitCanServe(u.capabilities, needs)) continue;
+        picked.push({
+          unitId: u.id,
+          callSign: u.call_sign,
+          kind: u.kind,
+          etaSeconds: eta,
+          stale: !u.last_at || now - new Date(u.last_at).getTime() > STALE_AVL_MS,
+          lastAt: u.last_at ? new Date(u.last_at).toISOString() : null,
+        });
+        if (picked.length === limit) break;
+      }
+    }
+    return picked;
   }
 
   /**

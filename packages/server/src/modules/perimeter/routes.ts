@@ -178,7 +178,7 @@ export function perimeterRoutes(
     '/api/perimeter/reads',
     {
       bodyLimit: READS_BODY_LIMIT,
-      config: { permission: 'plates.ingest' },
+      config: { permission: 'plates.ingest', auditWrites: false },
       schema: { tags: ['perimeter'], body: readsBody },
     },
     async (request) => {
