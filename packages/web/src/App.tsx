@@ -11,6 +11,7 @@ import { CoveragePage } from './pages/coverage/CoveragePage';
 import { DispatchConsole } from './pages/dispatch/DispatchConsole';
 import { LoginPage } from './pages/login/LoginPage';
 import { OrgsPage } from './pages/orgs/OrgsPage';
+import { PerimeterPage } from './pages/perimeter/PerimeterPage';
 import { NotFoundPage, PlaceholderPage } from './pages/placeholder/PlaceholderPage';
 import { MapPage } from './pages/places/MapPage';
 import { AppFrame } from './pages/shell/AppFrame';
@@ -71,7 +72,7 @@ const router = createBrowserRouter([
           { index: true, element: <Navigate to="/dispatch" replace /> },
           { path: 'dispatch', element: <DispatchConsole /> },
           { path: 'coverage', element: <CoveragePage /> },
-          { path: 'perimeter', element: <PlaceholderPage module="perimeter" /> },
+          { path: 'perimeter', element: <PerimeterPage /> },
           { path: 'patrol', element: <PlaceholderPage module="patrol" /> },
           { path: 'oversight', element: <PlaceholderPage module="oversight" /> },
           { path: 'places', element: <MapPage /> },

@@ -1,11 +1,13 @@
 import { coverageMessages } from '../pages/coverage/i18n';
 import { dispatchMessages } from '../pages/dispatch/i18n';
+import { perimeterMessages } from '../pages/perimeter/i18n';
 import { placesMessages } from '../pages/places/i18n';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   places: placesMessages.en,
   dispatch: dispatchMessages.en,
+  perimeter: perimeterMessages.en,
   coverage: coverageMessages.en,
   app: {
     name: 'citywatch Public Security Prevention and Control Platform',

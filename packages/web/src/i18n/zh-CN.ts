@@ -1,10 +1,12 @@
 import { coverageMessages } from '../pages/coverage/i18n';
 import { dispatchMessages } from '../pages/dispatch/i18n';
+import { perimeterMessages } from '../pages/perimeter/i18n';
 import { placesMessages } from '../pages/places/i18n';
 /** Simplified Chinese: the primary language. Every key here must exist in en.ts (checked by its type). */
 export const zhCN = {
   places: placesMessages['zh-CN'],
   dispatch: dispatchMessages['zh-CN'],
+  perimeter: perimeterMessages['zh-CN'],
   coverage: coverageMessages['zh-CN'],
   app: {
     name: 'citywatch 社会治安防控平台',

@@ -1,0 +1,292 @@
+import { PlusOutlined } from '@ant-design/icons';
+import {
+  Alert,
+  Button,
+  Card,
+  Empty,
+  Form,
+  Input,
+  Modal,
+  Progress,
+  Segmented,
+  Select,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { applyServerErrors } from '../../api/formErrors';
+import { closureColor, perimeterApi, RING_LEVELS, type Ring, type RingAnalysis, type RingLevel } from './api';
+import { usePerimeterT } from './usePerimeterT';
+
+export type AnalysisState =
+  | { status: 'loading' }
+  | { status: 'ready'; analysis: RingAnalysis }
+  | { status: 'error'; error: string };
+
+const LEVEL_COLORS: Record<RingLevel, string> = { city: 'red', core: 'volcano', district: 'blue' };
+
+/** The closure rate as a percentage bar: 100 % meets the standard (达标). */
+export function ClosureRate({
+  analysis,
+  size = 'default',
+}: {
+  analysis: RingAnalysis;
+  size?: 'small' | 'default';
+}) {
+  const { t } = usePerimeterT();
+  const percent = Math.round(analysis.closureRate * 1000) / 10;
+  const meets = analysis.closureRate >= 1;
+  return (
+    <div data-testid="closure-rate" data-rate={analysis.closureRate}>
+      <Space size={6} style={{ fontSize: 12 }} wrap>
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('rings.closureRate')}
+        </Typography.Text>
+        <Typography.Text
+          strong
+          style={{ color: closureColor(analysis.closureRate) }}
+          data-testid="closure-percent"
+        >
+          {percent}%
+        </Typography.Text>
+        <Tag color={meets ? 'success' : 'error'} style={{ marginInlineEnd: 0 }}>
+          {meets ? t('rings.standard') : t('rings.belowStandard')}
+        </Tag>
+      </Space>
+      <Progress
+        percent={percent}
+        showInfo={false}
+        size={size === 'small' ? 'small' : 'default'}
+        strokeColor={closureColor(analysis.closureRate)}
+        status={meets ? 'success' : 'normal'}
+      />
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {t('rings.crossings', { covered: analysis.covered, total: analysis.crossings })}
+      </Typography.Text>
+    </div>
+  );
+}
+
+export function RingList({
+  rings,
+  analyses,
+  selectedId,
+  onSelect,
+  canWrite,
+  onCreate,
+}: {
+  rings: readonly Ring[];
+  analyses: ReadonlyMap<string, AnalysisState>;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+  canWrite: boolean;
+  onCreate: () => void;
+}) {
+  const { t } = usePerimeterT();
+  return (
+    <Card
+      size="small"
+      title={t('rings.title')}
+      extra={
+        canWrite ? (
+          <Button
+            size="small"
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={onCreate}
+            data-testid="ring-create"
+          >
+            {t('rings.create')}
+          </Button>
+        ) : null
+      }
+      styles={{ body: { padding: 8, overflow: 'auto', maxHeight: 330 } }}
+      data-testid="ring-list"
+    >
+      {rings.length === 0 ? (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('rings.empty')} />
+      ) : (
+        rings.map((ring) => {
+          const state = analyses.get(ring.id);
+          const selected = ring.id === selectedId;
+          return (
+            <button
+              type="button"
+              key={ring.id}
+              onClick={() => onSelect(ring.id)}
+              data-testid={`ring-${ring.id}`}
+              data-ring-name={ring.name}
+              aria-pressed={selected}
+              style={{
+                display: 'block',
+                width: '100%',
+                textAlign: 'start',
+                padding: '8px 10px',
+                marginBottom: 6,
+                borderRadius: 6,
+                cursor: 'pointer',
+                font: 'inherit',
+                background: selected ? '#e6f4ff' : '#fff',
+                border: `1px solid ${selected ? '#1677ff' : '#f0f0f0'}`,
+              }}
+            >
+              <Space size={6} style={{ marginBottom: 4 }}>
+                <Tag color={LEVEL_COLORS[ring.level]} style={{ marginInlineEnd: 0 }}>
+                  {t(`level.${ring.level}`)}
+                </Tag>
+                <Typography.Text strong>{ring.name}</Typography.Text>
+              </Space>
+              {state?.status === 'ready' ? (
+                <ClosureRate analysis={state.analysis} size="small" />
+              ) : state?.status === 'error' ? (
+                <Typography.Text type="danger" style={{ fontSize: 12 }}>
+                  {state.error}
+                </Typography.Text>
+              ) : (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('rings.analysing')}
+                </Typography.Text>
+              )}
+            </button>
+          );
+        })
+      )}
+    </Card>
+  );
+}
+
+type RingForm = { name: string; level: RingLevel; geometry?: string };
+
+/**
+ * 新建圈层: a name, a level, and the area either pasted as GeoJSON or drawn on the map (the page
+ * collects the clicked vertices while this modal is hidden, and opens it again when done).
+ */
+export function CreateRingModal({
+  open,
+  city,
+  drawn,
+  onStartDrawing,
+  onCancel,
+  onCreated,
+}: {
+  open: boolean;
+  city: string | undefined;
+  drawn: readonly [number, number][];
+  onStartDrawing: () => void;
+  onCancel: () => void;
+  onCreated: (ring: Ring) => void;
+}) {
+  const { t } = usePerimeterT();
+  const [form] = Form.useForm<RingForm>();
+  const [source, setSource] = useState<'paste' | 'draw'>('paste');
+  const [error, setError] = useState<string[]>([]);
+  const [saving, setSaving] = useState(false);
+
+  // Coming back from drawing: the drawn polygon is the area.
+  useEffect(() => {
+    if (open && drawn.length > 0) setSource('draw');
+  }, [open, drawn.length]);
+
+  const submit = async () => {
+    // A field left wrong: the form shows it next to the field, nothing more to do.
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
+    setError([]);
+    let geometry: unknown;
+    if (source === 'paste') {
+      try {
+        geometry = JSON.parse(values.geometry ?? '');
+      } catch {
+        form.setFields([{ name: 'geometry', errors: [t('createRing.geojsonInvalid')] }]);
+        return;
+      }
+    } else {
+      if (drawn.length < 3) {
+        setError([t('createRing.geometryRequired')]);
+        return;
+      }
+      geometry = { type: 'Polygon', coordinates: [[...drawn, drawn[0]]] };
+    }
+    setSaving(true);
+    try {
+      const ring = await perimeterApi.createRing({ name: values.name, level: values.level, geometry, city });
+      form.resetFields();
+      setSource('paste');
+      onCreated(ring);
+    } catch (err) {
+      setError(applyServerErrors(form, err, ['name', 'level', 'geometry']));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={open}
+      title={t('createRing.title')}
+      onCancel={onCancel}
+      onOk={() => void submit()}
+      okButtonProps={{ loading: saving }}
+      width={560}
+    >
+      <Form form={form} layout="vertical" initialValues={{ level: 'district' }} requiredMark>
+        <Form.Item
+          name="name"
+          label={t('createRing.name')}
+          rules={[
+            {
+              required: true,
+              whitespace: true,
+              message: t('createRing.required', { field: t('createRing.name') }),
+            },
+          ]}
+        >
+          <Input maxLength={200} data-testid="ring-name" />
+        </Form.Item>
+        <Form.Item name="level" label={t('createRing.level')} rules={[{ required: true }]}>
+          <Select options={RING_LEVELS.map((l) => ({ value: l, label: t(`levelLong.${l}`) }))} />
+        </Form.Item>
+        <Form.Item label={t('createRing.source')}>
+          <Segmented
+            value={source}
+            onChange={(v) => setSource(v as 'paste' | 'draw')}
+            options={[
+              { value: 'paste', label: t('createRing.paste') },
+              { value: 'draw', label: t('createRing.draw') },
+            ]}
+          />
+        </Form.Item>
+        {source === 'paste' ? (
+          <Form.Item
+            name="geometry"
+            label={t('createRing.geojson')}
+            rules={[{ required: true, message: t('createRing.geometryRequired') }]}
+          >
+            <Input.TextArea
+              rows={6}
+              placeholder={t('createRing.geojsonPlaceholder')}
+              style={{ fontFamily: 'monospace', fontSize: 12 }}
+              data-testid="ring-geojson"
+            />
+          </Form.Item>
+        ) : (
+          <Space orientation="vertical" style={{ width: '100%' }}>
+            <Typography.Text type="secondary">{t('createRing.drawHint')}</Typography.Text>
+            <Space>
+              <Button onClick={onStartDrawing}>
+                {drawn.length > 0 ? t('createRing.redraw') : t('createRing.startDrawing')}
+              </Button>
+              {drawn.length > 0 ? (
+                <Tag color="magenta">{t('createRing.drawn', { count: drawn.length })}</Tag>
+              ) : null}
+            </Space>
+          </Space>
+        )}
+        {error.length > 0 ? (
+          <Alert type="error" showIcon style={{ marginTop: 12 }} title={error.join('；')} />
+        ) : null}
+      </Form>
+    </Modal>
+  );
+}
