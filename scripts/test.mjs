@@ -77,6 +77,26 @@ const smokes = [
     // The safeguard is checked, not the speed: no plate that hit nothing may be stored.
     check: (j) => j.stored_nonhits === 0 && j.hits_alerted > 0,
   },
+  {
+    name: 'bench:dispatch smoke (PGlite and PostgreSQL)',
+    args: ['tsx', 'bench/dispatch.ts', '--smoke'],
+    keys: [
+      'console_p50_ms',
+      'console_p99_ms',
+      'recommend_p99_ms',
+      'avl_per_s',
+      'errors',
+      'pglite',
+      'postgres',
+    ],
+    // Output and completeness are checked; the figures are for the full run, not a shared CI box.
+    check: (j) =>
+      j.seconds === 5 &&
+      j.units === 1000 &&
+      j.pglite.incidents > 0 &&
+      j.postgres.incidents > 0 &&
+      Number.isFinite(j.console_p99_ms),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
