@@ -163,6 +163,16 @@ describe('web shell against the real server', () => {
     await page.locator('#user_password').fill('short');
     await formItem('user_orgId').locator('.ant-select').click();
     await openDropdown().getByText('平湖派出所', { exact: true }).click();
+    // The tree dropdown closes with an animation; on a busy machine it can still cover the next field.
+    await page
+      .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)')
+      .waitFor({ state: 'detached' })
+      .catch(() => page.keyboard.press('Escape'));
+    await expect
+      .poll(() => page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').count(), {
+        timeout: 10_000,
+      })
+      .toBe(0);
     await formItem('user_roles').locator('.ant-select').click();
     await openDropdown().getByText('接处警员', { exact: true }).click();
     await openDropdown().getByText('巡逻民警', { exact: true }).click();

@@ -31,6 +31,8 @@ import {
   type Ring,
 } from './api';
 import { CheckpointList, CheckpointModal } from './CheckpointPanel';
+import { HitsPanel } from './HitsPanel';
+import { HotlistPanel } from './HotlistPanel';
 import { InterceptPanel } from './InterceptPanel';
 import {
   assignmentState,
@@ -43,6 +45,7 @@ import {
   type UnitPosition,
 } from './mapLayers';
 import { PlanPanel } from './PlanPanel';
+import { ReportsPanel } from './ReportsPanel';
 import { type AnalysisState, ClosureRate, CreateRingModal, RingList } from './RingPanel';
 import { usePerimeterT } from './usePerimeterT';
 
@@ -63,11 +66,38 @@ type Mode = 'idle' | 'drawRing' | 'addCheckpoint' | 'pickScene';
 type RefreshPart = 'plan' | 'units';
 
 /**
+ * 圈层查控 in four tabs: rings and closure (the map view below), the plate hotlist (布控名单), hits
+ * (比中预警, mounted at once so new hits pop a notification on any tab) and checkpoint reports.
+ */
+export function PerimeterPage() {
+  const { t } = usePerimeterT();
+  const [section, setSection] = useState('map');
+  return (
+    <Tabs
+      activeKey={section}
+      onChange={setSection}
+      style={{ marginTop: -8 }}
+      tabBarStyle={{ marginBottom: 8 }}
+      items={[
+        { key: 'map', label: t('tabs.map'), children: <PerimeterMapView /> },
+        { key: 'hotlist', label: t('tabs.hotlist'), children: <HotlistPanel /> },
+        { key: 'hits', label: t('tabs.hits'), forceRender: true, children: <HitsPanel /> },
+        {
+          key: 'reports',
+          label: t('tabs.reports'),
+          children: <ReportsPanel active={section === 'reports'} />,
+        },
+      ]}
+    />
+  );
+}
+
+/**
  * 圈层查控: the rings with their closure rate, a ring's checkpoints, crossings and minimum cut on
  * the map, the closure plan ("10 minutes, city closed") with units on their way to the checkpoints
  * live, and the interception advisor for a fleeing vehicle.
  */
-export function PerimeterPage() {
+function PerimeterMapView() {
   const { t } = usePerimeterT();
   const { message } = App.useApp();
   const user = useCurrentUser();
@@ -346,7 +376,7 @@ export function PerimeterPage() {
     [schedule],
   );
 
-  const frame = { height: 'calc(100vh - 96px)', minHeight: 600 };
+  const frame = { height: 'calc(100vh - 152px)', minHeight: 560 };
 
   if (loadError) {
     return (

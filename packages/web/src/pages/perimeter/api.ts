@@ -167,6 +167,90 @@ export type InterceptResult = {
   unreachable: string[];
 };
 
+// ---- hotlist (布控名单), hits (比中预警), checkpoint reports (卡口报表)
+
+export const HOTLIST_CATEGORIES = [
+  'stolen_vehicle',
+  'vehicle_in_crime',
+  'wanted_person',
+  'missing_person',
+] as const;
+export type HotlistCategory = (typeof HOTLIST_CATEGORIES)[number];
+export type HotlistKind = 'plate' | 'resident_id';
+export type HotlistStatus = 'pending' | 'active' | 'revoked';
+/** Which kinds of value a category may list (as core/perimeter/hotlist.ts CATEGORY_KINDS). */
+export const CATEGORY_KINDS: Record<HotlistCategory, readonly HotlistKind[]> = {
+  stolen_vehicle: ['plate'],
+  vehicle_in_crime: ['plate'],
+  wanted_person: ['resident_id'],
+  missing_person: ['resident_id', 'plate'],
+};
+
+export type HotlistEntry = {
+  id: string;
+  kind: HotlistKind;
+  /** Plates in full; resident IDs masked. */
+  value: string;
+  category: HotlistCategory;
+  legalBasis: string;
+  warrantRef: string | null;
+  status: HotlistStatus;
+  expired: boolean;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  renewals: number;
+  revokedBy: string | null;
+  revokedAt: string | null;
+  revokeReason: string | null;
+};
+
+export type NewHotlistEntry = {
+  kind: HotlistKind;
+  value: string;
+  category: HotlistCategory;
+  legalBasis: string;
+  warrantRef?: string | null;
+  expiresAt: string;
+};
+
+export type HotlistHit = {
+  id: string;
+  entryId: string;
+  checkpointId: string;
+  direction: 'in' | 'out';
+  readAt: string;
+  value: string;
+  confidence: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+};
+
+export type ReportPeriod = 'day' | 'week' | 'month';
+export type CheckpointReportRow = {
+  checkpointId: string;
+  name: string;
+  ring: string | null;
+  readsIn: number;
+  readsOut: number;
+  invalid: number;
+  hits: number;
+  actionsTaken: number;
+};
+export type CheckpointReport = {
+  period: ReportPeriod;
+  title: string;
+  label: string;
+  from: string;
+  to: string;
+  checkpoints: CheckpointReportRow[];
+  rings: { ring: string; readsIn: number; readsOut: number; hits: number; actionsTaken: number }[];
+  hourly: { hour: number; reads: number; hits: number }[];
+  totals: { reads: number; hits: number; invalid: number; actionsTaken: number };
+};
+
 export type NewRing = { name: string; level: RingLevel; geometry: unknown; city?: string };
 export type NewCheckpoint = {
   name: string;
@@ -206,6 +290,28 @@ export const perimeterApi = {
     query: { lon?: number; lat?: number; incidentId?: string; minutes: number; ringId?: string },
     signal?: AbortSignal,
   ) => api<InterceptResult>(`${base}/intercept`, { query, signal }),
+  hotlist: (query: { status?: HotlistStatus } = {}, signal?: AbortSignal) =>
+    api<{ items: HotlistEntry[] }>(`${base}/hotlist`, { query: { ...query, limit: 500 }, signal }).then(
+      (r) => r.items,
+    ),
+  createHotlist: (body: NewHotlistEntry) => api<HotlistEntry>(`${base}/hotlist`, { method: 'POST', body }),
+  approveHotlist: (entryId: string) =>
+    api<HotlistEntry>(`${base}/hotlist/${id(entryId)}/approve`, { method: 'POST' }),
+  renewHotlist: (entryId: string, expiresAt: string) =>
+    api<HotlistEntry>(`${base}/hotlist/${id(entryId)}/renew`, { method: 'POST', body: { expiresAt } }),
+  revokeHotlist: (entryId: string, reason: string) =>
+    api<HotlistEntry>(`${base}/hotlist/${id(entryId)}/revoke`, { method: 'POST', body: { reason } }),
+  allCheckpoints: (signal?: AbortSignal) =>
+    api<{ items: Checkpoint[] }>(`${base}/checkpoints`, { signal }).then((r) => r.items),
+  hits: (query: { checkpointId?: string; since?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    api<{ items: HotlistHit[] }>(`${base}/hits`, { query, signal }).then((r) => r.items),
+  hitAction: (hitId: string, action: string) =>
+    api<void>(`${base}/hits/${id(hitId)}/action`, { method: 'POST', body: { action } }),
+  report: (period: ReportPeriod, date: string, signal?: AbortSignal) =>
+    api<CheckpointReport>(`${base}/reports`, { query: { period, date, format: 'json' }, signal }),
+  /** Same-origin URL of the report as .xlsx (the session cookie goes along with a plain download). */
+  reportXlsxUrl: (period: ReportPeriod, date: string) =>
+    `${base}/reports?${new URLSearchParams({ period, date, format: 'xlsx' }).toString()}`,
 };
 
 /** The colour of a closure rate: 100 % meets the standard. */

@@ -1,0 +1,498 @@
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import type { DomainEvent, DomainEventType } from '@citywatch/core/events/events';
+import {
+  Alert,
+  App,
+  Button,
+  DatePicker,
+  Form,
+  Input,
+  Modal,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+} from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useCallback, useEffect, useState } from 'react';
+import { hasAnyRole, useCurrentUser } from '../../auth/session';
+import { formatDateTime } from '../../format';
+import { errorText } from '../dispatch/api';
+import { useLiveEvents } from '../dispatch/useLiveEvents';
+import {
+  CATEGORY_KINDS,
+  HOTLIST_CATEGORIES,
+  type HotlistCategory,
+  type HotlistEntry,
+  type HotlistKind,
+  perimeterApi,
+} from './api';
+import { usePerimeterT } from './usePerimeterT';
+
+const LIVE_TYPES: readonly DomainEventType[] = ['perimeter.hotlist_changed'];
+const MAX_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export const CATEGORY_COLORS: Record<HotlistCategory, string> = {
+  stolen_vehicle: 'orange',
+  vehicle_in_crime: 'red',
+  wanted_person: 'magenta',
+  missing_person: 'blue',
+};
+const STATUS_COLORS = { pending: 'gold', active: 'green', revoked: 'default', expired: 'default' } as const;
+
+type CreateForm = {
+  category: HotlistCategory;
+  kind: HotlistKind;
+  value: string;
+  legalBasis: string;
+  warrantRef?: string;
+  expiresOn: Dayjs;
+};
+
+/** Days after today a hotlist expiry may be picked: 1 … 30 (the server caps it at 30 × 24 h from now). */
+function outsideValidity(d: Dayjs): boolean {
+  const today = dayjs().startOf('day');
+  return d.isBefore(today, 'day') || d.isAfter(today.add(MAX_DAYS, 'day'), 'day');
+}
+
+/** The chosen day's end, but never later than 30 days from now (nor in the past). */
+export function expiryIso(day: Dayjs): string {
+  const cap = Date.now() + MAX_DAYS * DAY_MS - 60_000;
+  return new Date(Math.min(day.endOf('day').valueOf(), cap)).toISOString();
+}
+
+/**
+ * 布控名单: entries with category, legal basis, creator and a different approver, and an expiry of
+ * at most 30 days. Commanders create, approve (never their own: the server answers four_eyes),
+ * renew and revoke.
+ */
+export function HotlistPanel() {
+  const { t } = usePerimeterT();
+  const { message } = App.useApp();
+  const user = useCurrentUser();
+  const canWrite = hasAnyRole(user, ['commander', 'admin']);
+  const [items, setItems] = useState<HotlistEntry[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<{ mode: 'renew' | 'revoke'; entry: HotlistEntry } | null>(null);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      setItems(await perimeterApi.hotlist());
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const onEvent = useCallback((_e: DomainEvent) => void load(), [load]);
+  useLiveEvents(LIVE_TYPES, onEvent, () => void load());
+
+  const upsert = (entry: HotlistEntry) =>
+    setItems((list) =>
+      list.some((e) => e.id === entry.id)
+        ? list.map((e) => (e.id === entry.id ? entry : e))
+        : [entry, ...list],
+    );
+
+  const approve = async (entry: HotlistEntry) => {
+    setBusy(entry.id);
+    setError(null);
+    try {
+      upsert(await perimeterApi.approveHotlist(entry.id));
+      message.success(t('hotlist.approved'));
+    } catch (err) {
+      // The four-eyes refusal (409, field approvedBy/four_eyes) comes with the server's message.
+      setError(errorText(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const who = (userId: string | null) =>
+    userId === null ? '—' : userId === user.id ? t('hotlist.me') : userId.slice(0, 8);
+
+  return (
+    <div data-testid="hotlist-panel">
+      <Space style={{ marginBottom: 8 }} wrap>
+        {canWrite ? (
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={() => setCreating(true)}
+            data-testid="hotlist-create"
+          >
+            {t('hotlist.create')}
+          </Button>
+        ) : null}
+        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
+          {t('hotlist.refresh')}
+        </Button>
+        <Typography.Text type="secondary">{t('hotlist.fourEyesHint')}</Typography.Text>
+      </Space>
+      {error ? (
+        <Alert
+          type="error"
+          showIcon
+          closable={{ onClose: () => setError(null) }}
+          title={error}
+          style={{ marginBottom: 8 }}
+          data-testid="hotlist-error"
+        />
+      ) : null}
+      <Table<HotlistEntry>
+        size="small"
+        rowKey="id"
+        loading={loading && items.length === 0}
+        dataSource={items}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: t('hotlist.empty') }}
+        data-testid="hotlist-table"
+        onRow={(r) => ({ 'data-testid': `hotlist-row-${r.value}` }) as React.HTMLAttributes<HTMLElement>}
+        columns={[
+          {
+            title: t('hotlist.value'),
+            dataIndex: 'value',
+            render: (v: string, r) => (
+              <Space size={4}>
+                <Typography.Text strong style={{ fontFamily: 'monospace' }}>
+                  {v}
+                </Typography.Text>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t(`hotlist.kinds.${r.kind}`)}
+                </Typography.Text>
+              </Space>
+            ),
+          },
+          {
+            title: t('hotlist.category'),
+            dataIndex: 'category',
+            render: (c: HotlistCategory) => (
+              <Tag color={CATEGORY_COLORS[c]}>{t(`hotlist.categories.${c}`)}</Tag>
+            ),
+          },
+          {
+            title: t('hotlist.legalBasis'),
+            dataIndex: 'legalBasis',
+            render: (v: string, r) => (
+              <div style={{ maxWidth: 260 }}>
+                <div>{v}</div>
+                {r.warrantRef ? (
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {t('hotlist.warrantRef')}：{r.warrantRef}
+                  </Typography.Text>
+                ) : null}
+              </div>
+            ),
+          },
+          { title: t('hotlist.creator'), dataIndex: 'createdBy', render: (v: string) => who(v) },
+          { title: t('hotlist.approver'), dataIndex: 'approvedBy', render: (v: string | null) => who(v) },
+          {
+            title: t('hotlist.status'),
+            key: 'status',
+            render: (_: unknown, r) => {
+              const s = r.expired ? 'expired' : r.status;
+              return (
+                <Tooltip title={r.revokeReason ?? undefined}>
+                  <Tag color={STATUS_COLORS[s]} data-testid="hotlist-status">
+                    {t(`hotlist.statuses.${s}`)}
+                  </Tag>
+                </Tooltip>
+              );
+            },
+          },
+          {
+            title: t('hotlist.expiresAt'),
+            dataIndex: 'expiresAt',
+            render: (v: string, r) => {
+              const left = new Date(v).getTime() - Date.now();
+              return (
+                <div>
+                  <div>{formatDateTime(v)}</div>
+                  {r.status !== 'revoked' && left > 0 ? (
+                    <Typography.Text
+                      type={left < 3 * DAY_MS ? 'warning' : 'secondary'}
+                      style={{ fontSize: 12 }}
+                    >
+                      {left < DAY_MS
+                        ? t('hotlist.hoursLeft')
+                        : t('hotlist.daysLeft', { count: Math.floor(left / DAY_MS) })}
+                    </Typography.Text>
+                  ) : null}
+                </div>
+              );
+            },
+          },
+          ...(canWrite
+            ? [
+                {
+                  title: t('hotlist.actions'),
+                  key: 'actions',
+                  render: (_: unknown, r: HotlistEntry) => (
+                    <Space size={4}>
+                      {r.status === 'pending' ? (
+                        <Button
+                          size="small"
+                          type="primary"
+                          loading={busy === r.id}
+                          onClick={() => void approve(r)}
+                          data-testid="hotlist-approve"
+                        >
+                          {t('hotlist.approve')}
+                        </Button>
+                      ) : null}
+                      {r.status === 'active' ? (
+                        <Button
+                          size="small"
+                          onClick={() => setDialog({ mode: 'renew', entry: r })}
+                          data-testid="hotlist-renew"
+                        >
+                          {t('hotlist.renew')}
+                        </Button>
+                      ) : null}
+                      {r.status !== 'revoked' ? (
+                        <Button
+                          size="small"
+                          danger
+                          onClick={() => setDialog({ mode: 'revoke', entry: r })}
+                          data-testid="hotlist-revoke"
+                        >
+                          {t('hotlist.revoke')}
+                        </Button>
+                      ) : null}
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <CreateModal
+        open={creating}
+        onCancel={() => setCreating(false)}
+        onCreated={(entry) => {
+          setCreating(false);
+          upsert(entry);
+          message.success(t('hotlist.created'));
+        }}
+      />
+      <ChangeModal
+        dialog={dialog}
+        onCancel={() => setDialog(null)}
+        onDone={(entry, mode) => {
+          setDialog(null);
+          upsert(entry);
+          message.success(t(mode === 'renew' ? 'hotlist.renewed' : 'hotlist.revoked'));
+        }}
+      />
+    </div>
+  );
+}
+
+function CreateModal({
+  open,
+  onCancel,
+  onCreated,
+}: {
+  open: boolean;
+  onCancel: () => void;
+  onCreated: (entry: HotlistEntry) => void;
+}) {
+  const { t } = usePerimeterT();
+  const [form] = Form.useForm<CreateForm>();
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const category = Form.useWatch('category', form) ?? 'vehicle_in_crime';
+  const kinds = CATEGORY_KINDS[category];
+
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    setSaving(true);
+    setError(null);
+    try {
+      const entry = await perimeterApi.createHotlist({
+        kind: v.kind,
+        value: v.value.trim(),
+        category: v.category,
+        legalBasis: v.legalBasis.trim(),
+        warrantRef: v.warrantRef?.trim() || null,
+        expiresAt: expiryIso(v.expiresOn),
+      });
+      form.resetFields();
+      onCreated(entry);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const required = (field: string) => ({
+    required: true,
+    whitespace: true,
+    message: t('hotlist.required', { field }),
+  });
+
+  return (
+    <Modal
+      open={open}
+      title={t('hotlist.create')}
+      onCancel={onCancel}
+      onOk={() => void submit()}
+      confirmLoading={saving}
+      forceRender
+    >
+      <Form<CreateForm>
+        form={form}
+        layout="vertical"
+        initialValues={{
+          category: 'vehicle_in_crime',
+          kind: 'plate',
+          expiresOn: dayjs().add(MAX_DAYS, 'day'),
+        }}
+        onValuesChange={(changed: Partial<CreateForm>) => {
+          if (changed.category) form.setFieldValue('kind', CATEGORY_KINDS[changed.category][0]);
+        }}
+      >
+        <Form.Item name="category" label={t('hotlist.category')} rules={[{ required: true }]}>
+          <Select
+            data-testid="hotlist-category"
+            options={HOTLIST_CATEGORIES.map((c) => ({ value: c, label: t(`hotlist.categories.${c}`) }))}
+          />
+        </Form.Item>
+        <Form.Item name="kind" label={t('hotlist.kind')} rules={[{ required: true }]}>
+          <Select options={kinds.map((k) => ({ value: k, label: t(`hotlist.kinds.${k}`) }))} />
+        </Form.Item>
+        <Form.Item name="value" label={t('hotlist.value')} rules={[required(t('hotlist.value'))]}>
+          <Input maxLength={64} data-testid="hotlist-value" />
+        </Form.Item>
+        <Form.Item
+          name="legalBasis"
+          label={t('hotlist.legalBasis')}
+          rules={[required(t('hotlist.legalBasis'))]}
+        >
+          <Input.TextArea
+            rows={2}
+            maxLength={500}
+            placeholder={t('hotlist.legalBasisPlaceholder')}
+            data-testid="hotlist-legal-basis"
+          />
+        </Form.Item>
+        {category === 'wanted_person' ? (
+          <Form.Item
+            name="warrantRef"
+            label={t('hotlist.warrantRef')}
+            rules={[required(t('hotlist.warrantRef'))]}
+          >
+            <Input
+              maxLength={100}
+              placeholder={t('hotlist.warrantRefPlaceholder')}
+              data-testid="hotlist-warrant"
+            />
+          </Form.Item>
+        ) : null}
+        <Form.Item
+          name="expiresOn"
+          label={t('hotlist.expiresAt')}
+          extra={t('hotlist.expiryHint')}
+          rules={[{ required: true, message: t('hotlist.required', { field: t('hotlist.expiresAt') }) }]}
+        >
+          <DatePicker disabledDate={outsideValidity} allowClear={false} data-testid="hotlist-expiry" />
+        </Form.Item>
+      </Form>
+      {error ? <Alert type="error" showIcon title={error} data-testid="hotlist-create-error" /> : null}
+    </Modal>
+  );
+}
+
+function ChangeModal({
+  dialog,
+  onCancel,
+  onDone,
+}: {
+  dialog: { mode: 'renew' | 'revoke'; entry: HotlistEntry } | null;
+  onCancel: () => void;
+  onDone: (entry: HotlistEntry, mode: 'renew' | 'revoke') => void;
+}) {
+  const { t } = usePerimeterT();
+  const [form] = Form.useForm<{ expiresOn?: Dayjs; reason?: string }>();
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const mode = dialog?.mode ?? 'renew';
+
+  useEffect(() => {
+    if (!dialog) return;
+    setError(null);
+    form.resetFields();
+  }, [dialog, form]);
+
+  const submit = async () => {
+    if (!dialog) return;
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    setSaving(true);
+    setError(null);
+    try {
+      const entry =
+        mode === 'renew'
+          ? await perimeterApi.renewHotlist(
+              dialog.entry.id,
+              expiryIso(v.expiresOn ?? dayjs().add(MAX_DAYS, 'day')),
+            )
+          : await perimeterApi.revokeHotlist(dialog.entry.id, (v.reason ?? '').trim());
+      onDone(entry, mode);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={dialog !== null}
+      title={t(mode === 'renew' ? 'hotlist.renewTitle' : 'hotlist.revokeTitle', {
+        value: dialog?.entry.value ?? '',
+      })}
+      onCancel={onCancel}
+      onOk={() => void submit()}
+      okButtonProps={{ danger: mode === 'revoke' }}
+      confirmLoading={saving}
+      forceRender
+    >
+      <Form form={form} layout="vertical" initialValues={{ expiresOn: dayjs().add(MAX_DAYS, 'day') }}>
+        {mode === 'renew' ? (
+          <Form.Item name="expiresOn" label={t('hotlist.expiresAt')} extra={t('hotlist.expiryHint')}>
+            <DatePicker disabledDate={outsideValidity} allowClear={false} />
+          </Form.Item>
+        ) : (
+          <Form.Item
+            name="reason"
+            label={t('hotlist.revokeReason')}
+            rules={[
+              {
+                required: true,
+                whitespace: true,
+                min: 2,
+                message: t('hotlist.required', { field: t('hotlist.revokeReason') }),
+              },
+            ]}
+          >
+            <Input.TextArea rows={2} maxLength={500} data-testid="hotlist-revoke-reason" />
+          </Form.Item>
+        )}
+      </Form>
+      {error ? <Alert type="error" showIcon title={error} /> : null}
+    </Modal>
+  );
+}
