@@ -1,22 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GL_DRIVER_NOTE, launchChromium } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-/** Chromium's notes about its software GL (e.g. "GPU stall due to ReadPixels"), not the app's. */
-const GL_DRIVER_NOTE = /GL Driver Message|WebGL.*(performance|ReadPixels)/i;
 const PASSWORD = 'a-long-dispatcher-password';
 
 // Real roads of the bundled Shenzhen Longgang extract (OpenStreetMap).
@@ -174,7 +163,7 @@ describe('dispatch console: two dispatchers against the real server', () => {
     });
     expect(avl).toMatchObject({ accepted: 3, rejected: [] });
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     consoles.push(await openConsole('A', 'disp_a'));
     consoles.push(await openConsole('B', 'disp_b'));
   }, 180_000);

@@ -1,24 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GL_DRIVER_NOTE, launchChromium } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
 // No GL flag is needed: with --disable-gpu, Chromium still gives WebGL through SwiftShader.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-
-/** Chromium's notes about its software GL (e.g. "GPU stall due to ReadPixels"), not the app's. */
-const GL_DRIVER_NOTE = /GL Driver Message|WebGL.*(performance|ReadPixels)/i;
 
 let server: TestServer;
 let browser: Browser;
@@ -96,7 +84,7 @@ describe('city map against the real server', () => {
     mkdirSync(SHOTS, { recursive: true });
     // The demo imports the bundled Shenzhen Longgang extract on first start.
     server = await startServer({ demo: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({
       viewport: { width: 1440, height: 900 },
       locale: 'zh-CN',

@@ -1,21 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GL_DRIVER_NOTE, launchChromium } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-const GL_DRIVER_NOTE = /GL Driver Message|WebGL.*(performance|ReadPixels)/i;
 const PASSWORD = 'a-long-commander-password';
 const PLATE = '粤B7R5K2';
 const CHECKPOINT = 'CP-TEST-01';
@@ -113,7 +103,7 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
       lon: 114.2005,
       lat: 22.6805,
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 180_000);
 
   afterEach(async (ctx) => {

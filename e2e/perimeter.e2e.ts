@@ -1,22 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GL_DRIVER_NOTE, launchChromium } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
-/** Chromium's notes about its software GL (e.g. "GPU stall due to ReadPixels"), not the app's. */
-const GL_DRIVER_NOTE = /GL Driver Message|WebGL.*(performance|ReadPixels)/i;
 const PASSWORD = 'a-long-commander-password';
 const RING_FIXTURE = path.join(
   REPO_ROOT,
@@ -234,7 +223,7 @@ describe('perimeter control: a commander activates a closure plan', () => {
       checkpointIds.push(id);
     }
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 180_000);
 
   afterEach(async (ctx) => {
