@@ -487,6 +487,8 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       payload: { action: '拦停核查，移交刑警' },
     });
     expect(acted.statusCode).toBe(204);
+    const listed = (await t.as(li, { method: 'GET', url: '/api/perimeter/hits?checkpointId=CP-G15-N' })).json().items;
+    expect(listed.find((h: { id: string }) => h.id === hit.id).actionTaken).toBe('拦停核查，移交刑警');
     const after = await report();
     expect(after.title).toBe('卡口日报告');
     expect(after.totals.reads - before.totals.reads).toBe(3);

@@ -209,6 +209,7 @@ export function perimeterRoutes(
           confidence: r.confidence,
           acknowledgedBy: r.acknowledged_by,
           acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at).toISOString(),
+          actionTaken: r.action_taken,
         })),
       };
     },
