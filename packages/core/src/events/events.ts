@@ -32,6 +32,8 @@ export type HotlistHitEvent = EventBase<
     value: string;
     readAt: string;
     confidence: number;
+    /** The available units nearest the checkpoint by road time, to send at once. */
+    nearestUnits: { unitId: string; callSign: string; etaSeconds: number }[];
   }
 >;
 /** The hotlist changed (created, approved, renewed, revoked): every API node reloads its matcher. */

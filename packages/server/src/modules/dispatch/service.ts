@@ -495,13 +495,29 @@ export class DispatchService {
       .where('id', '=', incidentId)
       .executeTakeFirst();
     if (!incident) throw new ProblemError('not_found', zhEn('警情不存在', 'No such incident'));
+    return this.nearestAvailableUnits(
+      incident.lon,
+      incident.lat,
+      limit,
+      findCategory(incident.category)?.needs ?? [],
+    );
+  }
+
+  /**
+   * Available units able to serve `needs`, nearest first by road time from their live positions.
+   * Ranked in memory first (the CH bucket table), then only the front of the list is read from
+   * the database, a few times the limit at a time, until enough are free and able.
+   */
+  async nearestAvailableUnits(
+    lon: number,
+    lat: number,
+    limit: number,
+    needs: readonly string[] = [],
+  ): Promise<Recommendation[]> {
     const city = await this.ctx.places.city(undefined);
-    const needs = findCategory(incident.category)?.needs ?? [];
-    const times = (await this.tracker(city)).timesTo(incident.lon, incident.lat);
+    const times = (await this.tracker(city)).timesTo(lon, lat);
     if (!times) return [];
-    // Rank by road time first (in memory), then read only the front of the list from the
-    // database, a few times the limit at a time, until enough are free and able.
-    const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((a, b) => a[1] - b[1]);
+    const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((x, y) => x[1] - y[1]);
     const now = this.ctx.now().getTime();
     const picked: Recommendation[] = [];
     for (let i = 0; i < ranked.length && picked.length < limit; i += limit * 4) {

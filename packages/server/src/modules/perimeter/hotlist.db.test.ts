@@ -477,7 +477,19 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     const before = await report();
     const entry = await createEntry(li, { kind: 'plate', value: '粤B7R5K2', category: 'vehicle_in_crime' });
     expect((await approve(wang, entry.json().id)).statusCode).toBe(200);
+    // A patrol car near the checkpoint: the hit alert names it as the unit to send.
+    const unit = await t.ctx.dispatch.createUnit({ callSign: '检查站巡01', kind: 'patrol_car' });
+    await t.ctx.dispatch.ingestPositions(
+      [{ unitId: unit.id, at: nowIso(), lon: 114.2007, lat: 22.6806 }],
+      await t.ctx.places.city(undefined),
+    );
     await postReads(li, [read('粤B7R5K2'), read('粤A11111'), read('粤A22222'), read('not a plate')]);
+    const alert = events.findLast(
+      (e) => e.type === 'perimeter.hotlist_hit' && e.payload.value === '粤B7R5K2',
+    );
+    expect(alert?.type === 'perimeter.hotlist_hit' && alert.payload.nearestUnits[0]?.callSign).toBe(
+      '检查站巡01',
+    );
     const hits = (await t.as(li, { method: 'GET', url: '/api/perimeter/hits?checkpointId=CP-G15-N' })).json()
       .items as { id: string; value: string }[];
     const hit = hits.find((h) => h.value === '粤B7R5K2')!;
@@ -487,7 +499,9 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       payload: { action: '拦停核查，移交刑警' },
     });
     expect(acted.statusCode).toBe(204);
-    const listed = (await t.as(li, { method: 'GET', url: '/api/perimeter/hits?checkpointId=CP-G15-N' })).json().items;
+    const listed = (
+      await t.as(li, { method: 'GET', url: '/api/perimeter/hits?checkpointId=CP-G15-N' })
+    ).json().items;
     expect(listed.find((h: { id: string }) => h.id === hit.id).actionTaken).toBe('拦停核查，移交刑警');
     const after = await report();
     expect(after.title).toBe('卡口日报告');

@@ -72,12 +72,12 @@ interface PendingHit {
  */
 export class PlateIngestService {
   private volumes = new Map<string, VolumeCounts>();
-  private checkpoints = new Map<string, { orgId: string | null }>();
+  private checkpoints = new Map<string, { orgId: string | null; lon: number | null; lat: number | null }>();
   private checkpointsLoadedAtMs = Number.NEGATIVE_INFINITY;
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish'>,
+    private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish' | 'dispatch'>,
     private readonly hotlist: HotlistService,
     /** How long an unknown checkpoint id is trusted to stay unknown before the registry is re-read. */
     private readonly checkpointRefreshMs = 10_000,
@@ -89,7 +89,7 @@ export class PlateIngestService {
 
   async reloadCheckpoints(): Promise<void> {
     const rows = await store.listCheckpoints(this.db);
-    this.checkpoints = new Map(rows.map((r) => [r.id, { orgId: r.org_id }]));
+    this.checkpoints = new Map(rows.map((r) => [r.id, { orgId: r.org_id, lon: r.lon, lat: r.lat }]));
     this.checkpointsLoadedAtMs = Date.now();
   }
 
@@ -201,6 +201,7 @@ export class PlateIngestService {
     for (const counts of batchVolumes.values()) mergeInto(this.volumes, counts);
     for (let k = 0; k < hits.length; k++) {
       const h = hits[k];
+      const nearestUnits = await this.nearestUnitsTo(h.checkpointId);
       this.ctx.publish('perimeter.hotlist_hit', h.orgId, {
         hitId: hitIds[k],
         entryId: h.entry.id,
@@ -211,9 +212,26 @@ export class PlateIngestService {
         value: h.entry.kind === 'resident_id' ? maskResidentId(h.value) : h.value,
         readAt: new Date(h.readAtMs).toISOString(),
         confidence: h.confidence,
+        nearestUnits,
       });
     }
     return result;
+  }
+
+  /** The three available units nearest a checkpoint by road (none when it has no position or no city is loaded). */
+  private async nearestUnitsTo(checkpointId: string) {
+    const cp = this.checkpoints.get(checkpointId);
+    if (cp?.lon == null || cp.lat == null) return [];
+    try {
+      const units = await this.ctx.dispatch.nearestAvailableUnits(cp.lon, cp.lat, 3);
+      return units.map((u) => ({
+        unitId: u.unitId,
+        callSign: u.callSign,
+        etaSeconds: Math.round(u.etaSeconds),
+      }));
+    } catch {
+      return [];
+    }
   }
 
   private hasUnknownCheckpoint(reads: readonly unknown[], count: number): boolean {
