@@ -90,6 +90,20 @@ describe(`places on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () => 
     for (const r of filed.slice(0, 20)) expect(city.jurisdictionAt(r.lon, r.lat)?.id).toBe(r.jurisdiction_id);
   });
 
+  it('gives every road node an H3 cell on the statistics grid', async () => {
+    const grid = (await get('/api/places/grid?resolution=9')).json();
+    const city = await t.ctx.places.city(undefined);
+    const sum = (k: 'roadNodes' | 'addresses' | 'places') =>
+      grid.cells.reduce((a: number, c: Record<string, number>) => a + c[k], 0);
+    expect(sum('roadNodes')).toBe(city.graph.nodeCount);
+    expect(sum('addresses')).toBe(3);
+    expect(grid.cells.every((c: { h3: string }) => /^89/.test(c.h3))).toBe(true);
+    expect((await get('/api/places/grid?resolution=20')).json().errors[0]).toMatchObject({
+      field: 'query.resolution',
+      rule: 'too_big',
+    });
+  });
+
   it('returns 1/3/5-minute isochrones that nest', async () => {
     const r = await get('/api/places/isochrone?lon=114.2075&lat=22.6915&minutes=1,3,5');
     const features = r.json().features as { properties: { minutes: number; reachedNodes: number } }[];

@@ -18,6 +18,10 @@ type Infer<T extends zod.ZodType> = zod.infer<T>;
 
 const cityQuery = zod.strictObject({ city: cityNameSchema });
 const idParams = zod.strictObject({ id: zod.string().uuid() });
+const gridQuerySchema = zod.strictObject({
+  city: cityNameSchema,
+  resolution: zod.coerce.number().int().min(5).max(11).default(9),
+});
 
 export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
   const places = ctx.places;
@@ -50,6 +54,12 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['places'], querystring: pointQuerySchema, response: { 200: reverseResultSchema } },
     },
     async (request) => places.reverse(request.query as Infer<typeof pointQuerySchema>),
+  );
+
+  app.get(
+    '/api/places/grid',
+    { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: gridQuerySchema } },
+    async (request) => places.grid(request.query as Infer<typeof gridQuerySchema>),
   );
 
   app.get(

@@ -143,6 +143,48 @@ export class PlacesService {
     return { road, address, jurisdiction: city.jurisdictionAt(lon, lat), h3: latLngToCell(lat, lon, 9) };
   }
 
+  /**
+   * The statistics grid: per H3 cell (res 9 by default) the road nodes, addresses and places in it
+   * and the road length whose start lies in it. Road nodes get their cell here, from the graph, so
+   * any resolution can be asked for without storing one per node.
+   */
+  async grid(q: { city?: string; resolution: number }) {
+    const city = await this.city(q.city);
+    const g = city.graph;
+    const cells = new Map<
+      string,
+      { roadNodes: number; roadLengthM: number; addresses: number; places: number }
+    >();
+    const cell = (id: string) => {
+      const c = cells.get(id) ?? { roadNodes: 0, roadLengthM: 0, addresses: 0, places: 0 };
+      cells.set(id, c);
+      return c;
+    };
+    const nodeCell: string[] = new Array(g.nodeCount);
+    for (let v = 0; v < g.nodeCount; v++) {
+      nodeCell[v] = latLngToCell(g.nodeLat[v], g.nodeLon[v], q.resolution);
+      cell(nodeCell[v]).roadNodes++;
+    }
+    for (let e = 0; e < g.edgeCount; e++) cell(nodeCell[g.edgeTail[e]]).roadLengthM += g.edgeLength[e];
+    const rows = await this.db
+      .selectFrom('gazetteer')
+      .select(['kind', 'lon', 'lat'])
+      .where('city_id', '=', city.id)
+      .where('kind', 'in', ['address', 'place'])
+      .execute();
+    for (const r of rows) {
+      const c = cell(latLngToCell(r.lat, r.lon, q.resolution));
+      if (r.kind === 'address') c.addresses++;
+      else c.places++;
+    }
+    return {
+      resolution: q.resolution,
+      cells: [...cells]
+        .map(([h3, c]) => ({ h3, ...c, roadLengthM: Math.round(c.roadLengthM) }))
+        .sort((a, b) => b.roadNodes - a.roadNodes),
+    };
+  }
+
   async isochrones(q: { lon: number; lat: number; city?: string; crs: Crs; minutes: number[] }) {
     const city = await this.city(q.city);
     const [lon, lat] = toWgs84(q.lon, q.lat, q.crs);
