@@ -264,7 +264,7 @@ const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8
 const stream = `CITYWATCH_TEST_${runId}`;
 const subjectPrefix = `citywatch-test-${runId}.events`;
 
-describe.skipIf(process.env.CITYWATCH_TEST_NATS === 'skip')('NATS JetStream', () => {
+describe('NATS JetStream', () => {
   let admin: NatsConnection | null = null;
   beforeAll(async () => {
     try {
