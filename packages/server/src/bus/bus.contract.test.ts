@@ -2,7 +2,7 @@
  * One contract, two buses: every EventBus implementation must pass the same suite. The NATS run needs
  * a JetStream-enabled server (NATS_TEST_URL, else NATS_URL, else nats://127.0.0.1:4222); CI starts one.
  * When it is unreachable the NATS tests fail with a message saying so. Each run uses its own stream
- * and subject prefix and deletes the stream afterwards. CITYWATCH_TEST_NATS=skip skips them visibly.
+ * and subject prefix and deletes the stream afterwards.
  */
 import type { EventBus, SubscribeFilter } from '@citywatch/core/events/bus';
 import { createEvent, parseDomainEvent } from '@citywatch/core/events/bus';
@@ -273,7 +273,7 @@ describe('NATS JetStream', () => {
       throw new Error(
         `NATS is not reachable at ${natsUrl} (${err instanceof Error ? err.message : String(err)}). ` +
           'These tests need a JetStream-enabled NATS server (CI starts one: nats-server -js). ' +
-          'Set NATS_TEST_URL, or CITYWATCH_TEST_NATS=skip to skip them.',
+          'Set NATS_TEST_URL to point at a NATS server with JetStream (.ci/run starts one).',
       );
     }
   });
