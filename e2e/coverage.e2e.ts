@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GL_DRIVER_NOTE, launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
@@ -12,7 +12,7 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 /** The part of the page's MapLibre map the test reads; the page exposes it as `__citywatchMap`. */
 interface PageMap {
@@ -99,14 +99,7 @@ describe('coverage page (1-3-5 minute circles) against the real server', () => {
     });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      const text = msg.text();
-      // The session probe before signing in answers 401, which Chromium logs as a failed load.
-      const expected = GL_DRIVER_NOTE.test(text) || text.startsWith('Failed to load resource');
-      if ((msg.type() === 'error' || msg.type() === 'warning') && !expected)
-        problems.push(`${msg.type()}: ${text}`);
-    });
+    problems = collectPageErrors(page);
   }, 180_000);
 
   afterEach(async (ctx) => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GL_DRIVER_NOTE, launchChromium } from './browser';
+import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
 const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
@@ -54,25 +54,12 @@ async function openConsole(name: string, username: string): Promise<Console> {
   });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  const errors: string[] = [];
   let sockets = 0;
   page.on('websocket', (ws) => {
     if (ws.url().endsWith('/api/live')) sockets++;
   });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    const text = msg.text();
-    // The 409 the race provokes and the session probe's 401 show up as failed resource loads.
-    const expected = GL_DRIVER_NOTE.test(text) || text.startsWith('Failed to load resource');
-    if ((msg.type() === 'error' || msg.type() === 'warning') && !expected)
-      errors.push(`${msg.type()}: ${text}`);
-  });
-  await page.goto(`${server.baseUrl}/dispatch`);
-  await page.waitForURL('**/login');
-  await page.locator('input[autocomplete="username"]').fill(username);
-  await page.locator('input[autocomplete="current-password"]').fill(PASSWORD);
-  await page.locator('input[autocomplete="current-password"]').press('Enter');
-  await page.waitForURL('**/dispatch');
+  const errors = collectPageErrors(page);
+  await signInThroughPage(page, `${server.baseUrl}/dispatch`, username, PASSWORD);
   await page.getByTestId('dispatch-console').waitFor();
   await page.locator('[data-testid="live-status"][data-live="open"]').waitFor();
   await mapSettled(page);

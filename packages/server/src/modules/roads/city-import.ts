@@ -5,9 +5,9 @@ import type { OsmExtract } from '@citywatch/core/roads/osm';
 import { type OsmGraphStats, osmToGraph } from '@citywatch/core/roads/osm-to-graph';
 import { EdgeSnapper, sourceSeeds } from '@citywatch/core/roads/snap';
 import { latLngToCell } from 'h3-js';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { Database } from '../../db/schema.js';
+import type { Database, GazetteerTable } from '../../db/schema.js';
 import { encodeGraph } from './graph-codec.js';
 import { OsmReadError, readOsmFile } from './osm-reader.js';
 
@@ -40,30 +40,8 @@ export interface CityImportReport {
   elapsedMs: number;
 }
 
-interface GazetteerRow {
-  id: string;
-  city_id: string;
-  kind: 'address' | 'place' | 'street';
-  osm_type: string | null;
-  osm_id: number | null;
-  label: string;
-  search_text: string;
-  category: string | null;
-  name: string | null;
-  province: string | null;
-  city: string | null;
-  district: string | null;
-  street: string | null;
-  housenumber: string | null;
-  postcode: string | null;
-  lon: number;
-  lat: number;
-  h3: string;
-  building_osm_id: number | null;
-  road_edge: number | null;
-  address_id: string | null;
-  jurisdiction_id: string | null;
-}
+/** A gazetteer row as inserted (the table type is the one definition). */
+type GazetteerRow = Insertable<GazetteerTable> & { kind: GazetteerTable['kind'] };
 
 /**
  * Reads an OSM file and replaces the named city in one transaction: a failed import (corrupt file,
