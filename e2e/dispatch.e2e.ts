@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
@@ -392,9 +392,21 @@ describe('dispatch console: two dispatchers against the real server', () => {
     await buttonB.waitFor();
 
     const answers: number[] = [];
+    // Both requests are held in the browsers until both are sent, then released together: on a
+    // busy machine the first answer's live update could otherwise remove B's button before B clicks.
+    const held: Route[] = [];
+    const holdUntilBoth = async (route: Route) => {
+      held.push(route);
+      if (held.length === 2) await Promise.all(held.map((r) => r.continue()));
+    };
+    const dispatchUrl = '**/api/dispatch/incidents/*/dispatch';
+    await A().route(dispatchUrl, holdUntilBoth);
+    await B().route(dispatchUrl, holdUntilBoth);
     const watch = (page: Page) =>
       page.waitForResponse((r) => r.url().endsWith('/dispatch') && r.request().method() === 'POST');
     const [ra, rb] = await Promise.all([watch(A()), watch(B()), buttonA.click(), buttonB.click()]);
+    await A().unroute(dispatchUrl);
+    await B().unroute(dispatchUrl);
     answers.push(ra.status(), rb.status());
     expect(answers.sort()).toEqual([200, 409]);
 
