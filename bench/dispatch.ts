@@ -40,7 +40,8 @@ import pg from 'pg';
 import { buildApp } from '../packages/server/src/app';
 import { createInProcessBus } from '../packages/server/src/bus/index';
 import { loadConfig } from '../packages/server/src/config';
-import { type Db, migrate, openDatabase } from '../packages/server/src/db/database';
+import { type Db, openDatabase } from '../packages/server/src/db/database';
+import { migrate } from '../packages/server/src/db/migrate';
 import { ensureBundledCity } from '../packages/server/src/demo';
 import type { UnitTracker } from '../packages/server/src/modules/dispatch/tracker';
 import { seedIfEmpty } from '../packages/server/src/seed';
@@ -185,6 +186,7 @@ async function runBackend(kind: Backend, options: RunOptions): Promise<BackendFi
     const importStarted = performance.now();
     await ensureBundledCity(ctx, (line) => log(`${kind}: ${line}`));
     log(`${kind}: city ready in ${Math.round(performance.now() - importStarted)} ms`);
+    await built.start({});
     await app.listen({ port, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${port}`;
 

@@ -22,16 +22,14 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { type ActiveHotlistEntry, HotlistMatcher } from '@citywatch/core/perimeter/hotlist';
 import { normalisePlate, PROVINCE_ABBREVIATIONS } from '@citywatch/core/perimeter/plates';
-import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from 'uuidv7';
 import WebSocket from 'ws';
 import { buildApp } from '../packages/server/src/app';
-import type { AppContext } from '../packages/server/src/app-context';
 import { createInProcessBus } from '../packages/server/src/bus/index';
 import { loadConfig } from '../packages/server/src/config';
-import { migrate, openDatabase } from '../packages/server/src/db/database';
+import { openDatabase } from '../packages/server/src/db/database';
+import { migrate } from '../packages/server/src/db/migrate';
 import { countRowsContaining } from '../packages/server/src/modules/perimeter/hotlist-store';
-import { perimeterRoutes } from '../packages/server/src/modules/perimeter/routes';
 import { seedIfEmpty } from '../packages/server/src/seed';
 
 const args = process.argv.slice(2);
@@ -181,14 +179,7 @@ async function main() {
   await migrate(db);
   const config = { ...loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv) };
   const bus = createInProcessBus();
-  const { app, ctx } = await buildApp({
-    config,
-    db,
-    bus,
-    extraRoutes: (a: FastifyInstance, c: AppContext) => {
-      if (!a.hasRoute({ method: 'POST', url: '/api/perimeter/reads' })) perimeterRoutes(a, c);
-    },
-  });
+  const { app, ctx, start } = await buildApp({ config, db, bus });
   await seedIfEmpty(ctx.identity, ADMIN_PASSWORD, () => {});
   const k = db.kysely;
   const admin = await k
@@ -257,6 +248,7 @@ async function main() {
 
   log('hotlist and checkpoints written');
   await app.ready();
+  await start({});
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

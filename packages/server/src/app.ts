@@ -1,46 +1,64 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createEvent, type EventBus } from '@citywatch/core/events/bus';
-import type { DomainEventType, EventOfType } from '@citywatch/core/events/events';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { uuidv7 } from 'uuidv7';
-import type { AppContext } from './app-context.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
-import { actorFromRequest, installAuth } from './http/auth.js';
+import { installAuth } from './http/auth.js';
 import { installMetrics } from './http/metrics.js';
 import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
 import { describeIssues, RequestValidationError, zodValidatorCompiler } from './http/validation.js';
-import { identityRoutes } from './identity/routes.js';
-import { IdentityService } from './identity/service.js';
-import { liveGateway } from './live/live.js';
-import { coverageRoutes } from './modules/coverage/routes.js';
-import { dispatchRoutes } from './modules/dispatch/routes.js';
-import { DispatchService } from './modules/dispatch/service.js';
-import { ringsRoutes } from './modules/perimeter/rings/routes.js';
-import { perimeterRoutes } from './modules/perimeter/routes.js';
-import { placesRoutes } from './modules/places/routes.js';
-import { PlacesService } from './modules/places/service.js';
-import { DbCityRegistry } from './modules/roads/registry.js';
-import { tilesRoutes } from './modules/tiles/routes.js';
+import { type Permission, permissionTable } from './identity/permissions.js';
+import { MODULES } from './modules/index.js';
+import type {
+  CoreDeps,
+  Module,
+  ModuleServices,
+  Publish,
+  PublishFailures,
+  Runtime,
+  Stop,
+  ZodApp,
+} from './modules/module.js';
 
 export interface BuildAppOptions {
   config: Config;
   db: Db;
   bus: EventBus;
   now?: () => Date;
-  /** Broker the device inputs (plate reads) come from; none in tests. */
-  mqttUrl?: string;
-  /** Extra routes (tests); registered like any module, so they must declare permissions too. */
-  extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
+  /** Extra routes (tests); registered like any module's, so they must declare permissions too. */
+  extraRoutes?: (app: ZodApp, ctx: AppHandle['ctx']) => void;
 }
 
-export async function buildApp(options: BuildAppOptions): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+export interface AppHandle {
+  app: FastifyInstance;
+  /** The core deps and every module's service: for the process (demo, CLI), tests and benchmarks. */
+  ctx: CoreDeps & ModuleServices & { routes: RegisteredRoute[] };
+  /**
+   * Starts every module's timers, subscriptions and ingest, in MODULES order; `app.close()` stops
+   * them in reverse order before the database goes.
+   */
+  start(runtime?: Runtime): Promise<void>;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  permission: Permission;
+}
+
+/**
+ * Assembles the platform from MODULES: each module's service is created with exactly the deps it
+ * declares (core plus the services it `needs`), then its routes are registered. Nothing starts
+ * until `start()`.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   const { config, db, bus } = options;
   const now = options.now ?? (() => new Date());
   const app = Fastify({
@@ -52,26 +70,32 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   // JSON only: a text/plain body is answered 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain');
 
-  const publishFailures: AppContext['publishFailures'] = { count: 0 };
-  const ctx: AppContext = {
-    config,
-    db,
-    bus,
-    identity: new IdentityService(db.kysely, now),
-    places: new PlacesService(db.kysely, new DbCityRegistry(db.kysely)),
-    now,
-    publishFailures,
-    routes: [],
-    publish<T extends DomainEventType>(type: T, orgId: string | null, payload: EventOfType<T>['payload']) {
-      const event = createEvent(type, orgId, payload, { id: uuidv7(), at: now() });
-      bus.publish(event).catch((error: unknown) => {
-        publishFailures.count++;
-        publishFailures.last = event;
-        app.log.error({ err: error, type }, 'event publish failed');
-      });
-    },
-  } as Omit<AppContext, 'dispatch'> as AppContext;
-  ctx.dispatch = new DispatchService(ctx);
+  const publishFailures: PublishFailures = { count: 0 };
+  const publish: Publish = (type, orgId, payload) => {
+    const event = createEvent(type, orgId, payload, { id: uuidv7(), at: now() });
+    bus.publish(event).catch((error: unknown) => {
+      publishFailures.count++;
+      publishFailures.last = event;
+      app.log.error({ err: error, type }, 'event publish failed');
+    });
+  };
+  const modules: readonly Module[] = MODULES;
+  const permissions = permissionTable(modules);
+  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions };
+  const services: Record<string, unknown> = {};
+  const depsOf = (module: Module) => {
+    const deps: CoreDeps & Record<string, unknown> = { ...core, log: app.log.child({ module: module.name }) };
+    for (const needed of module.needs) {
+      if (!(needed in services)) {
+        throw new Error(`module ${module.name} needs ${needed}, which is not listed before it in MODULES`);
+      }
+      deps[needed] = services[needed];
+    }
+    return deps;
+  };
+  for (const module of modules) services[module.name] = await module.create(depsOf(module));
+  const routes: RegisteredRoute[] = [];
+  const ctx = { ...core, ...(services as unknown as ModuleServices), routes };
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -84,8 +108,8 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   // At the root, before the auth hook, so sockets refused by it are closed by the websocket plugin.
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   installErrorHandling(app, config, await installWebApp(app, config));
-  installAuth(app, ctx);
-  installMetrics(app);
+  installAuth(app, { db, now, identity: ctx.identity, permissions, routes });
+  installMetrics(app, publishFailures);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
@@ -103,29 +127,36 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     },
   );
 
-  identityRoutes(app, ctx);
-  placesRoutes(app, ctx);
-  tilesRoutes(app, { cities: ctx.places.cities });
-  dispatchRoutes(app, ctx);
-  coverageRoutes(app, ctx);
-  const perimeter = perimeterRoutes(app, ctx, { platesMqttUrl: options.mqttUrl });
-  ringsRoutes(app, ctx, { onCheckpointsChanged: () => perimeter.plates.reloadCheckpoints() });
-  await app.register(liveGateway, {
-    bus,
-    allowedOrigins: config.allowedOrigins,
-    authenticate: async (request) => {
-      // The auth hook has already resolved the session for this route.
-      const actor = request.actor ?? (await actorFromRequest(ctx, request));
-      if (!actor) return null;
-      // An org-less event is city-wide; otherwise it must fall in the viewer's subtree.
-      const visible = await ctx.identity.listOrgs(actor);
-      const scope = new Set(visible.map((o) => o.id));
-      return { userId: actor.userId, orgScope: (orgId) => orgId === null || scope.has(orgId) };
-    },
-  });
-  options.extraRoutes?.(app, ctx);
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  for (const module of modules) await module.routes(typed, depsOf(module), services[module.name]);
+  options.extraRoutes?.(typed, ctx);
 
-  return { app, ctx };
+  const stops: { name: string; stop: Stop }[] = [];
+  let started = false;
+  app.addHook('onClose', async () => {
+    // Reverse order: a module stops before the modules it uses.
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        app.log.error({ err: error, module: name }, 'module failed to stop');
+      }
+    }
+    stops.length = 0;
+  });
+
+  return {
+    app,
+    ctx,
+    async start(runtime = {}) {
+      if (started) throw new Error('modules already started');
+      started = true;
+      for (const module of modules) {
+        const stop = await module.start(depsOf(module), services[module.name], runtime);
+        if (stop) stops.push({ name: module.name, stop });
+      }
+    },
+  };
 }
 
 type WebFileServer = (url: string, reply: FastifyReply) => unknown;

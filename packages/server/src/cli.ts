@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from './config.js';
-import { migrate, openDatabase } from './db/database.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
 import { verifyAuditChain } from './identity/audit.js';
 import { registerPerimeterCommands } from './modules/perimeter/cli.js';
-import { assignGazetteerJurisdictions } from './modules/places/jurisdictions.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
-import { DbCityRegistry } from './modules/roads/registry.js';
 import { start } from './platform.js';
 
 /** `citywatch …`: operator commands. Each exits non-zero with a message when it fails. */

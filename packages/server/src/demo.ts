@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from './app-context.js';
+import type { AppHandle } from './app.js';
 import { REPO_ROOT } from './config.js';
 import { CitySimulator } from './modules/dispatch/simulator.js';
 import { generateFromOrgStations } from './modules/places/jurisdictions.js';
@@ -18,7 +18,7 @@ export const BUNDLED_CITY = {
  * First start with the demo on: import the bundled city and draw station areas around the seeded
  * stations, so a new user sees a real city at once. Does nothing once any city exists.
  */
-export async function ensureBundledCity(ctx: AppContext, log: (line: string) => void): Promise<void> {
+export async function ensureBundledCity(ctx: AppHandle['ctx'], log: (line: string) => void): Promise<void> {
   if ((await ctx.places.cities.list()).length > 0) return;
   if (!existsSync(BUNDLED_CITY.file)) {
     log(
@@ -57,7 +57,7 @@ const DEMO_UNITS = [
  */
 export async function startSimulator(
   app: FastifyInstance,
-  ctx: AppContext,
+  ctx: AppHandle['ctx'],
   options: { city?: string; speed: number },
   log: (line: string) => void,
 ): Promise<CitySimulator | undefined> {

@@ -1,11 +1,10 @@
 import { buildApp } from './app.js';
 import { createBus } from './bus/index.js';
 import { loadConfig } from './config.js';
-import { migrate, openDatabase } from './db/database.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
 import { startEmbeddedBroker } from './ingest/mqtt.js';
-import { AVL_TOPIC, startAvlMqttIngest } from './modules/dispatch/avl-mqtt.js';
-import { purgeExpiredPersonalData } from './modules/retention/purge.js';
 import { seedIfEmpty } from './seed.js';
 
 export interface StartOptions {
@@ -13,53 +12,59 @@ export interface StartOptions {
   simulate?: { city?: string; speed: number };
 }
 
-/** Starts the platform: database, migrations, first-run seed, bus, HTTP, and the demo if on. */
+/** After this long a stop that has not finished exits anyway (the process must be gone in 10 s). */
+const STOP_DEADLINE_MS = 8_000;
+
+/** Starts the platform: database, migrations, first-run seed, bus, HTTP, modules, and the demo if on. */
 export async function start(options: StartOptions = {}) {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
   const applied = await migrate(db);
   const bus = await createBus(process.env);
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  // The embedded broker (or the bureau's) comes first: device ingest subscribes while the app starts.
+  // The embedded broker (or the bureau's) comes first: device ingest subscribes while modules start.
   const broker = config.mqttUrl ? undefined : await startBrokerOrFallback(config.mqttPort, print);
   const mqttUrl = config.mqttUrl ?? broker!.url;
-  const { app, ctx } = await buildApp({ config, db, bus, mqttUrl });
+  const { app, ctx, start: startModules } = await buildApp({ config, db, bus });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
   if (config.demo) await ensureBundledCity(ctx, print);
+  await startModules({ mqttUrl });
   const simulate =
     options.simulate ?? (config.demo && config.simulate ? { speed: config.simulateSpeed } : undefined);
   const simulator = simulate ? await startSimulator(app, ctx, simulate, print) : undefined;
   await app.listen({ port: config.port, host: config.host });
-  const avl = await startAvlMqttIngest(ctx, mqttUrl, (obj, msg) => app.log.warn(obj, msg));
-  print(`MQTT ${mqttUrl}: AVL on ${AVL_TOPIC}, plate reads on citywatch/plates/+`);
-  ctx.dispatch.hotline.start();
-  const policy = { callerDays: config.retentionCallerDays, avlDays: config.retentionAvlDays };
-  const purge = () =>
-    purgeExpiredPersonalData(db.kysely, policy, ctx.now()).catch((error: unknown) =>
-      app.log.error({ err: error }, 'retention purge failed'),
-    );
-  await purge();
-  const purgeTimer = setInterval(purge, 3600_000);
-  purgeTimer.unref();
-  process.stdout.write(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})\n`);
+  print(`MQTT ${mqttUrl}: AVL on citywatch/avl/+, plate reads on citywatch/plates/+`);
+  print(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})`);
 
   let stopping = false;
-  const stop = async () => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    simulator?.stop();
-    clearInterval(purgeTimer);
-    ctx.dispatch.hotline.stop();
-    await avl.subscription.close();
-    await broker?.close();
-    await app.close();
-    await bus.close();
-    await db.close();
-    process.exit(0);
+    app.log.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      process.stderr.write(`citywatch: stop took over ${STOP_DEADLINE_MS} ms; exiting\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    try {
+      // The simulator drives the API in process: it stops before the app stops answering.
+      await simulator?.stop();
+      // Stops accepting, closes live sockets, waits for requests in flight, then stops the modules
+      // in reverse order (timers, subscriptions, MQTT ingest, volume flush).
+      await app.close();
+      await broker?.close();
+      await bus.close();
+      await db.close();
+      clearTimeout(deadline);
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`citywatch: stop failed: ${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    }
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 /** The embedded broker on its usual port, or on a free one when that is taken (say, by Mosquitto). */

@@ -87,6 +87,8 @@ export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;
 export const sessionInfoSchema = z.object({
   user: userSchema,
   expiresAt: z.string(),
+  /** The permissions the server grants this user: the web shows what they may do from these. */
+  permissions: z.array(z.string()),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../test/db.js';
-import { migrate } from './database.js';
+import { migrate } from './migrate.js';
 
 describe(`database (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestDb;

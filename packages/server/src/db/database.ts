@@ -1,7 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -85,42 +82,6 @@ async function openPostgres(databaseUrl: string): Promise<Db> {
     },
     close: () => kysely.destroy(),
   };
-}
-
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-/**
- * Applies the numbered plain-SQL migrations not yet applied, each in its own transaction, the
- * same files on PGlite and PostgreSQL. Two nodes starting together serialise on a transaction-level
- * advisory lock; the loser's insert into schema_migrations conflicts and it moves on.
- */
-export async function migrate(db: Db): Promise<string[]> {
-  await db.execScript(`
-    create extension if not exists pg_trgm;
-    create table if not exists schema_migrations (
-      version text primary key,
-      applied_at timestamptz not null default now()
-    );`);
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
-  const done = new Set(
-    (await db.kysely.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version),
-  );
-  const applied: string[] = [];
-  for (const file of files) {
-    const version = file.replace(/\.sql$/, '');
-    if (done.has(version)) continue;
-    const body = await readFile(path.join(MIGRATIONS_DIR, file), 'utf8');
-    try {
-      await db.execScript(
-        `begin;\nselect pg_advisory_xact_lock(741852);\ninsert into schema_migrations (version) values ('${version}');\n${body}\n;commit;`,
-      );
-      applied.push(version);
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') continue; // another node applied it
-      throw new Error(`migration ${version} failed: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  return applied;
 }
 
 export async function ping(db: Db): Promise<boolean> {

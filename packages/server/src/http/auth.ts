@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app-context.js';
 import { recordAudit } from '../identity/audit.js';
-import { isPermission, rolesGrant } from '../identity/permissions.js';
-import type { Actor } from '../identity/service.js';
+import type { Permission, PermissionTable } from '../identity/permissions.js';
+import type { Actor, IdentityService } from '../identity/service.js';
+import type { CoreDeps } from '../modules/module.js';
 import { ProblemError } from './problem.js';
 
 export const SESSION_COOKIE = 'cw_session';
@@ -14,22 +14,38 @@ declare module 'fastify' {
 }
 
 /** The actor behind the request's session cookie, if any (used by /api/live too). */
-export async function actorFromRequest(ctx: AppContext, request: FastifyRequest): Promise<Actor | null> {
+export async function actorFromRequest(
+  identity: Pick<IdentityService, 'authenticate'>,
+  request: FastifyRequest,
+): Promise<Actor | null> {
   const token = request.cookies?.[SESSION_COOKIE];
   if (!token || token.length > 200) return null;
-  return ctx.identity.authenticate(token);
+  return identity.authenticate(token);
+}
+
+/** The signed-in person behind a request (every non-public route has one once the auth hook ran). */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new ProblemError('unauthenticated');
+  return request.actor;
+}
+
+export interface AuthDeps extends Pick<CoreDeps, 'db' | 'now'> {
+  identity: Pick<IdentityService, 'authenticate'>;
+  permissions: PermissionTable;
+  /** Filled as routes register, with their declared permission (tests walk it). */
+  routes: { method: string; url: string; permission: Permission }[];
 }
 
 /**
  * Deny by default: every route must declare a permission or the app refuses to start; each
  * request is authenticated and its roles checked before its body is even validated.
  */
-export function installAuth(app: FastifyInstance, ctx: AppContext) {
+export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
   app.decorateRequest('actor', null);
 
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
-    if (!isPermission(permission)) {
+    if (!ctx.permissions.has(permission)) {
       throw new Error(`route ${route.method} ${route.url} declares no permission (config.permission)`);
     }
     for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url, permission });
@@ -42,10 +58,10 @@ export function installAuth(app: FastifyInstance, ctx: AppContext) {
       // Public routes still know who is calling when a session exists (e.g. for the audit trail).
       return;
     }
-    const actor = await actorFromRequest(ctx, request);
+    const actor = await actorFromRequest(ctx.identity, request);
     if (!actor) throw new ProblemError('unauthenticated');
     request.actor = actor;
-    if (!rolesGrant(actor.roles, permission)) {
+    if (!ctx.permissions.grants(actor.roles, permission)) {
       await recordAudit(
         ctx.db.kysely,
         {
@@ -95,7 +111,7 @@ export function installAuth(app: FastifyInstance, ctx: AppContext) {
  * read is written to the audit chain before the data leaves the server.
  */
 export async function auditPersonalRead(
-  ctx: AppContext,
+  ctx: Pick<CoreDeps, 'db' | 'now'>,
   request: FastifyRequest,
   resource: string,
   detail: Record<string, unknown> = {},

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PublishFailures } from '../modules/module.js';
 
 /** Prometheus metrics on /metrics: process defaults plus request durations by route and status. */
-export function installMetrics(app: FastifyInstance): Registry {
+export function installMetrics(app: FastifyInstance, publishFailures: PublishFailures): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -11,6 +12,14 @@ export function installMetrics(app: FastifyInstance): Registry {
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'citywatch_event_publish_failures',
+    help: 'Domain events that failed to reach the bus since the process started',
+    registers: [registry],
+    collect() {
+      this.set(publishFailures.count);
+    },
   });
   app.addHook('onResponse', async (request, reply) => {
     duration.observe(

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config.js';
-import { type Db, migrate, openDatabase } from '../db/database.js';
+import { type Db, openDatabase } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
 import { createTestDb, type TestDb } from '../test/db.js';
 import { recordAudit } from './audit.js';
 

@@ -9,18 +9,20 @@ import {
   updateUserRequestSchema,
   userSchema,
 } from '@citywatch/core/identity/schemas';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
-import { SESSION_COOKIE } from '../http/auth.js';
+import { actorOf, SESSION_COOKIE } from '../http/auth.js';
+import type { CoreDeps, ZodApp } from '../modules/module.js';
 import { presentAuditRow, verifyAuditChain } from './audit.js';
+import type { IdentityService } from './service.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
-export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
-  const { identity } = ctx;
-
+export function identityRoutes(
+  app: ZodApp,
+  ctx: Pick<CoreDeps, 'config' | 'db' | 'publish' | 'permissions'>,
+  identity: IdentityService,
+) {
   app.post(
     '/api/auth/login',
     {
@@ -28,7 +30,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['identity'], body: loginRequestSchema, response: { 200: sessionInfoSchema } },
     },
     async (request, reply) => {
-      const { username, password } = request.body as z.infer<typeof loginRequestSchema>;
+      const { username, password } = request.body;
       const { token, user, expiresAt } = await identity.login(username, password, {
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
@@ -40,7 +42,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
         secure: ctx.config.secureCookies,
         expires: expiresAt,
       });
-      return { user, expiresAt: expiresAt.toISOString() };
+      return { user, expiresAt: expiresAt.toISOString(), permissions: ctx.permissions.grantedTo(user.roles) };
     },
   );
 
@@ -48,7 +50,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
     '/api/auth/logout',
     { config: { permission: 'session.self' }, schema: { tags: ['identity'] } },
     async (request, reply) => {
-      await identity.logout(request.actor!);
+      await identity.logout(actorOf(request));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },
@@ -61,8 +63,9 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['identity'], response: { 200: sessionInfoSchema } },
     },
     async (request) => ({
-      user: await identity.me(request.actor!),
-      expiresAt: request.actor!.sessionExpiresAt.toISOString(),
+      user: await identity.me(actorOf(request)),
+      expiresAt: actorOf(request).sessionExpiresAt.toISOString(),
+      permissions: ctx.permissions.grantedTo(actorOf(request).roles),
     }),
   );
 
@@ -72,7 +75,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       config: { permission: 'users.read' },
       schema: { tags: ['identity'], response: { 200: list(userSchema) } },
     },
-    async (request) => ({ items: await identity.listUsers(request.actor!) }),
+    async (request) => ({ items: await identity.listUsers(actorOf(request)) }),
   );
 
   app.post(
@@ -82,10 +85,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['identity'], body: createUserRequestSchema, response: { 201: userSchema } },
     },
     async (request, reply) => {
-      const user = await identity.createUser(
-        request.actor!,
-        request.body as z.infer<typeof createUserRequestSchema>,
-      );
+      const user = await identity.createUser(actorOf(request), request.body);
       ctx.publish('identity.user_changed', user.orgId, { userId: user.id, username: user.username });
       return reply.code(201).send(user);
     },
@@ -103,12 +103,8 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof idParams>;
-      const user = await identity.updateUser(
-        request.actor!,
-        id,
-        request.body as z.infer<typeof updateUserRequestSchema>,
-      );
+      const { id } = request.params;
+      const user = await identity.updateUser(actorOf(request), id, request.body);
       ctx.publish('identity.user_changed', user.orgId, { userId: user.id, username: user.username });
       return user;
     },
@@ -118,9 +114,9 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
     '/api/users/:id/end-sessions',
     { config: { permission: 'users.write' }, schema: { tags: ['identity'], params: idParams } },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof idParams>;
-      await identity.endSessions(request.actor!, id);
-      ctx.publish('identity.sessions_ended', request.actor!.orgId, { userId: id });
+      const { id } = request.params;
+      await identity.endSessions(actorOf(request), id);
+      ctx.publish('identity.sessions_ended', actorOf(request).orgId, { userId: id });
       return reply.code(204).send();
     },
   );
@@ -131,7 +127,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       config: { permission: 'orgs.read' },
       schema: { tags: ['identity'], response: { 200: list(orgSchema) } },
     },
-    async (request) => ({ items: await identity.listOrgs(request.actor!) }),
+    async (request) => ({ items: await identity.listOrgs(actorOf(request)) }),
   );
 
   app.post(
@@ -141,10 +137,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['identity'], body: createOrgRequestSchema, response: { 201: orgSchema } },
     },
     async (request, reply) => {
-      const org = await identity.createOrg(
-        request.actor!,
-        request.body as z.infer<typeof createOrgRequestSchema>,
-      );
+      const org = await identity.createOrg(actorOf(request), request.body);
       ctx.publish('identity.org_changed', org.id, { orgId: org.id, name: org.name });
       return reply.code(201).send(org);
     },
@@ -157,7 +150,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['audit'], querystring: auditQuerySchema, response: { 200: list(auditEntrySchema) } },
     },
     async (request) => {
-      const q = request.query as z.infer<typeof auditQuerySchema>;
+      const q = request.query;
       let query = ctx.db.kysely.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit);
       if (q.action) query = query.where('action', '=', q.action);
       if (q.username) query = query.where('username', '=', q.username);

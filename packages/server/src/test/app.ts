@@ -1,8 +1,8 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../app.js';
-import type { AppContext } from '../app-context.js';
+import { type AppHandle, buildApp } from '../app.js';
 import { createInProcessBus } from '../bus/index.js';
 import { loadConfig } from '../config.js';
+import type { ZodApp } from '../modules/module.js';
 import { seedIfEmpty } from '../seed.js';
 import { createTestDb, type TestDb } from './db.js';
 
@@ -10,7 +10,7 @@ export const ADMIN_PASSWORD = 'correct-horse-battery';
 
 export interface TestApp {
   app: FastifyInstance;
-  ctx: AppContext;
+  ctx: AppHandle['ctx'];
   testDb: TestDb;
   /** Moves the app's clock. */
   advance(ms: number): void;
@@ -22,7 +22,7 @@ export interface TestApp {
 
 /** A seeded app on a fresh test database (PGlite or PostgreSQL per the test project), clock controllable. */
 export async function createTestApp(
-  extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void,
+  extraRoutes?: (app: ZodApp, ctx: AppHandle['ctx']) => void,
 ): Promise<TestApp> {
   const testDb = await createTestDb();
   let clock = Date.parse('2026-11-23T08:00:00Z');
@@ -31,7 +31,7 @@ export async function createTestApp(
     webDist: '/nonexistent',
   };
   const bus = createInProcessBus();
-  const { app, ctx } = await buildApp({
+  const { app, ctx, start } = await buildApp({
     config,
     db: testDb.db,
     bus,
@@ -40,6 +40,8 @@ export async function createTestApp(
   });
   await seedIfEmpty(ctx.identity, ADMIN_PASSWORD, () => {});
   await app.ready();
+  // Modules start as in the platform (timers, subscriptions), without MQTT; app.close() stops them.
+  await start({});
   return {
     app,
     ctx,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, migrate, openDatabase } from '../db/database.js';
+import { type Db, openDatabase } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
 
 /** The PostgreSQL server integration tests run against; CI starts it if it is down. */
 export const TEST_PG_ADMIN_URL =

@@ -1,9 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../app-context.js';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
-import { coverageRoutes } from './routes.js';
 import { CoverageService } from './service.js';
 
 interface ThresholdFigures {
@@ -11,11 +8,6 @@ interface ThresholdFigures {
   addressShare: number;
   roadLengthShare: number;
   roadLengthM: number;
-}
-
-/** Registers the coverage routes unless app.ts already does (it will once wired in). */
-function withCoverage(app: FastifyInstance, ctx: AppContext): void {
-  if (!ctx.routes.some((r) => r.url === '/api/coverage')) coverageRoutes(app, ctx);
 }
 
 /** Coverage on the bundled real city (Shenzhen Longgang) with its four seeded police stations. */
@@ -40,7 +32,7 @@ describe(`coverage on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
   }
 
   beforeAll(async () => {
-    t = await createTestApp(withCoverage);
+    t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
     admin = await t.login('admin', ADMIN_PASSWORD);
   });

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../app-context.js';
+import type { ZodApp } from '../module.js';
 import { cityNameSchema } from '../places/schemas.js';
-import { CoverageService, type CoverageServiceOptions } from './service.js';
+import type { CoverageService } from './service.js';
 
 const lon = z.number().min(-180).max(180);
 const lat = z.number().min(-90).max(90);
@@ -63,13 +62,8 @@ const postSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 
-/**
- * Coverage routes: posts (CRUD), coverage figures, the banded road layer and the placement
- * advisor. The service is built here from the context, so app-context.ts need not change.
- */
-export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: CoverageServiceOptions = {}) {
-  const coverage = new CoverageService(ctx.db.kysely, ctx.places, ctx.now, options);
-
+/** Coverage routes: posts (CRUD), coverage figures, the banded road layer and the placement advisor. */
+export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
   app.get(
     '/api/coverage/posts',
     {
@@ -81,7 +75,7 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
       },
     },
     async (request) => {
-      const city = await coverage.city((request.query as z.infer<typeof cityQuery>).city);
+      const city = await coverage.city(request.query.city);
       return { items: await coverage.listPosts(city) };
     },
   );
@@ -93,8 +87,8 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
       schema: { tags: ['coverage'], querystring: cityQuery, body: postCreate, response: { 201: postSchema } },
     },
     async (request, reply) => {
-      const city = await coverage.city((request.query as z.infer<typeof cityQuery>).city);
-      const post = await coverage.createPost(city, request.body as z.infer<typeof postCreate>);
+      const city = await coverage.city(request.query.city);
+      const post = await coverage.createPost(city, request.body);
       return reply.code(201).send(post);
     },
   );
@@ -105,18 +99,14 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
       config: { permission: 'coverage.write' },
       schema: { tags: ['coverage'], params: idParams, body: postPatch, response: { 200: postSchema } },
     },
-    async (request) =>
-      coverage.updatePost(
-        (request.params as z.infer<typeof idParams>).id,
-        request.body as z.infer<typeof postPatch>,
-      ),
+    async (request) => coverage.updatePost(request.params.id, request.body),
   );
 
   app.delete(
     '/api/coverage/posts/:id',
     { config: { permission: 'coverage.write' }, schema: { tags: ['coverage'], params: idParams } },
     async (request, reply) => {
-      await coverage.deletePost((request.params as z.infer<typeof idParams>).id);
+      await coverage.deletePost(request.params.id);
       return reply.code(204).send();
     },
   );
@@ -125,7 +115,7 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
     '/api/coverage',
     { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: coverageQuery } },
     async (request) => {
-      const q = request.query as z.infer<typeof coverageQuery>;
+      const q = request.query;
       const city = await coverage.city(q.city);
       return coverage.coverage(city, q.thresholds, { byCell: q.byCell === 'true' });
     },
@@ -135,7 +125,7 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
     '/api/coverage/layer',
     { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: layerQuery } },
     async (request) => {
-      const q = request.query as z.infer<typeof layerQuery>;
+      const q = request.query;
       return coverage.layer(await coverage.city(q.city), q.seconds);
     },
   );
@@ -144,7 +134,7 @@ export function coverageRoutes(app: FastifyInstance, ctx: AppContext, options: C
     '/api/coverage/advise',
     { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], body: adviseBody } },
     async (request) => {
-      const body = request.body as z.infer<typeof adviseBody>;
+      const body = request.body;
       const city = await coverage.city(body.city);
       return coverage.advise(city, body);
     },

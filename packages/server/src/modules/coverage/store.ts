@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, PostsTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { PostsTable } from './tables.js';
 
 export type PostKind = PostsTable['kind'];
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { AppContext } from '../../app-context.js';
 import { type MqttSubscription, subscribeMqtt } from '../../ingest/mqtt.js';
+import type { PlacesService } from '../places/service.js';
+import type { DispatchService } from './service.js';
 
 /** One fix as a device publishes it on `citywatch/avl/<unitId>`. */
 const fixSchema = z.strictObject({
@@ -29,7 +30,7 @@ export const AVL_TOPIC = 'citywatch/avl/+';
  * goes through the same ingest as the HTTP batch endpoint.
  */
 export async function startAvlMqttIngest(
-  ctx: AppContext,
+  ctx: { places: Pick<PlacesService, 'city'>; dispatch: Pick<DispatchService, 'ingestPositions'> },
   url: string,
   log: (obj: object, msg: string) => void,
   topic = AVL_TOPIC,

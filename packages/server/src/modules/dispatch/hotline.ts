@@ -34,9 +34,9 @@ export class HotlineForwarder {
     ) => Promise<{ ok: boolean; status: number }> = postJson,
   ) {}
 
-  start(everyMs = 5_000) {
+  start(everyMs = 5_000, onError: (error: unknown) => void = () => {}) {
     this.timer = setInterval(() => {
-      if (!this.running) void this.forwardDue();
+      if (!this.running) this.forwardDue().catch(onError);
     }, everyMs);
     this.timer.unref();
   }

@@ -12,14 +12,13 @@ import {
   unitSchema,
   unitStatusChangeSchema,
 } from '@citywatch/core/dispatch/schemas';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../app-context.js';
-import { auditPersonalRead } from '../../http/auth.js';
+import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
+import type { Deps, ZodApp } from '../module.js';
 import { tokenMatches } from './hotline.js';
+import type { DispatchService } from './service.js';
 
-type Infer<T extends z.ZodType> = z.infer<T>;
 const idParams = z.strictObject({ id: z.string().uuid() });
 const diversionOutcomeSchema = z.strictObject({
   status: z.enum(['accepted', 'resolved', 'rejected']),
@@ -31,8 +30,7 @@ const figuresQuery = z.strictObject({
   to: z.string().datetime({ offset: true }).optional(),
 });
 
-export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const dispatch = ctx.dispatch;
+export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: DispatchService): void {
   const tags = ['dispatch'];
 
   app.get(
@@ -45,11 +43,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/dispatch/incidents',
     { config: { permission: 'dispatch.write' }, schema: { tags, body: createIncidentSchema } },
     async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await dispatch.createIncident(request.actor!, request.body as Infer<typeof createIncidentSchema>),
-        ),
+      reply.code(201).send(await dispatch.createIncident(actorOf(request), request.body)),
   );
 
   app.get(
@@ -58,7 +52,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'dispatch.read' },
       schema: { tags, response: { 200: z.object({ items: z.array(incidentSchema) }) } },
     },
-    async (request) => ({ items: await dispatch.openIncidents(request.actor!) }),
+    async (request) => ({ items: await dispatch.openIncidents(actorOf(request)) }),
   );
 
   app.get(
@@ -67,7 +61,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'dispatch.read' },
       schema: { tags, params: idParams, response: { 200: incidentSchema } },
     },
-    async (request) => dispatch.incident((request.params as Infer<typeof idParams>).id, request.actor!),
+    async (request) => dispatch.incident(request.params.id, actorOf(request)),
   );
 
   app.get(
@@ -80,14 +74,14 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
         response: { 200: z.object({ items: z.array(incidentEventSchema) }) },
       },
     },
-    async (request) => ({ items: await dispatch.timeline((request.params as Infer<typeof idParams>).id) }),
+    async (request) => ({ items: await dispatch.timeline(request.params.id) }),
   );
 
   app.get(
     '/api/dispatch/incidents/:id/eido',
     { config: { permission: 'dispatch.read' }, schema: { tags, params: idParams } },
     async (request) =>
-      toEido(await dispatch.incident((request.params as Infer<typeof idParams>).id), {
+      toEido(await dispatch.incident(request.params.id), {
         agencyDomain: ctx.config.agencyDomain,
         issuedAt: ctx.now().toISOString(),
       }),
@@ -97,7 +91,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/dispatch/incidents/:id/caller',
     { config: { permission: 'dispatch.caller' }, schema: { tags, params: idParams } },
     async (request) => {
-      const { id } = request.params as Infer<typeof idParams>;
+      const { id } = request.params;
       const phone = await dispatch.callerPhone(id);
       await auditPersonalRead(ctx, request, `incident:${id}:caller_phone`);
       return { callerPhone: phone };
@@ -114,7 +108,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
         response: { 200: z.object({ items: z.array(recommendationSchema) }) },
       },
     },
-    async (request) => ({ items: await dispatch.recommend((request.params as Infer<typeof idParams>).id) }),
+    async (request) => ({ items: await dispatch.recommend(request.params.id) }),
   );
 
   app.post(
@@ -123,12 +117,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'dispatch.write' },
       schema: { tags, params: idParams, body: dispatchUnitSchema, response: { 200: incidentSchema } },
     },
-    async (request) =>
-      dispatch.dispatch(
-        request.actor!,
-        (request.params as Infer<typeof idParams>).id,
-        (request.body as Infer<typeof dispatchUnitSchema>).unitId,
-      ),
+    async (request) => dispatch.dispatch(actorOf(request), request.params.id, request.body.unitId),
   );
 
   app.post(
@@ -138,14 +127,8 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: { tags, params: idParams, body: transitionSchema, response: { 200: incidentSchema } },
     },
     async (request) => {
-      const body = request.body as Infer<typeof transitionSchema>;
-      return dispatch.transition(
-        request.actor!,
-        (request.params as Infer<typeof idParams>).id,
-        body.to,
-        body.note,
-        body.mergeInto,
-      );
+      const body = request.body;
+      return dispatch.transition(actorOf(request), request.params.id, body.to, body.note, body.mergeInto);
     },
   );
 
@@ -164,8 +147,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'units.write' },
       schema: { tags, body: createUnitSchema, response: { 201: unitSchema } },
     },
-    async (request, reply) =>
-      reply.code(201).send(await dispatch.createUnit(request.body as Infer<typeof createUnitSchema>)),
+    async (request, reply) => reply.code(201).send(await dispatch.createUnit(request.body)),
   );
 
   app.post(
@@ -174,12 +156,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { permission: 'units.report' },
       schema: { tags, params: idParams, body: unitStatusChangeSchema, response: { 200: unitSchema } },
     },
-    async (request) =>
-      dispatch.setUnitStatus(
-        request.actor!,
-        (request.params as Infer<typeof idParams>).id,
-        (request.body as Infer<typeof unitStatusChangeSchema>).status,
-      ),
+    async (request) => dispatch.setUnitStatus(actorOf(request), request.params.id, request.body.status),
   );
 
   app.post(
@@ -187,7 +164,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
     { config: { permission: 'units.report', auditWrites: false }, schema: { tags, body: avlBatchSchema } },
     async (request) => {
       const city = await ctx.places.city(undefined);
-      return dispatch.ingestPositions((request.body as Infer<typeof avlBatchSchema>).positions, city);
+      return dispatch.ingestPositions(request.body.positions, city);
     },
   );
 
@@ -207,12 +184,8 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!tokenMatches(ctx.config.hotlineToken, request.headers['x-hotline-token'])) {
         throw new ProblemError('unauthenticated', zhEn('12345 回调令牌无效', 'Invalid hotline token'));
       }
-      const body = request.body as Infer<typeof diversionOutcomeSchema>;
-      await dispatch.recordDiversionOutcome(
-        (request.params as Infer<typeof idParams>).id,
-        body.status,
-        body.outcome,
-      );
+      const body = request.body;
+      await dispatch.recordDiversionOutcome(request.params.id, body.status, body.outcome);
       return reply.code(204).send();
     },
   );
@@ -221,7 +194,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/dispatch/figures',
     { config: { permission: 'dispatch.read' }, schema: { tags, querystring: figuresQuery } },
     async (request) => {
-      const q = request.query as Infer<typeof figuresQuery>;
+      const q = request.query;
       const to = q.to ? new Date(q.to) : ctx.now();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
       return dispatch.figures(from, to);

@@ -21,10 +21,10 @@ import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import { latLngToCell } from 'h3-js';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { AppContext } from '../../app-context.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
+import type { Deps } from '../module.js';
 import { toWgs84 } from '../places/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { HotlineForwarder } from './hotline.js';
@@ -42,7 +42,7 @@ export class DispatchService {
   /** Forwards diverted calls to the 12345 hotline (started by the platform, stepped by tests). */
   readonly hotline: HotlineForwarder;
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(private readonly ctx: Deps<'places'>) {
     this.db = ctx.db.kysely;
     this.hotline = new HotlineForwarder(
       this.db,

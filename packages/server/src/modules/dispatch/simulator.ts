@@ -52,6 +52,7 @@ export class CitySimulator {
   private random: () => number;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private inflight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -88,7 +89,7 @@ export class CitySimulator {
     this.timer = setInterval(() => {
       if (this.busy) return; // a slow tick is skipped, not queued
       this.busy = true;
-      this.tick(this.options.speed * (this.options.tickMs / 1000))
+      this.inflight = this.tick(this.options.speed * (this.options.tickMs / 1000))
         .catch((error: unknown) => this.options.log?.(`simulator: ${(error as Error).message}`))
         .finally(() => {
           this.busy = false;
@@ -97,8 +98,10 @@ export class CitySimulator {
     this.timer.unref();
   }
 
-  stop() {
+  /** Stops ticking and waits for the tick under way, so nothing calls the API after this. */
+  async stop() {
     clearInterval(this.timer);
+    await this.inflight;
   }
 
   /** Advances the city by `seconds` of simulated time. */

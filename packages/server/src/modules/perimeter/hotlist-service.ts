@@ -9,12 +9,12 @@ import { normalisePlate } from '@citywatch/core/perimeter/plates';
 import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { AppContext } from '../../app-context.js';
 import type { Database } from '../../db/schema.js';
 import type { FieldError } from '../../http/problem.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
+import type { CoreDeps } from '../module.js';
 import * as store from './hotlist-store.js';
 
 export interface CreateHotlistEntryInput {
@@ -70,7 +70,7 @@ export class HotlistService {
   private reloading: Promise<void> | null = null;
   private reloadAgain: Promise<void> | null = null;
 
-  constructor(private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish'>) {}
+  constructor(private readonly ctx: Pick<CoreDeps, 'db' | 'now' | 'publish'>) {}
 
   private get db(): Kysely<Database> {
     return this.ctx.db.kysely;

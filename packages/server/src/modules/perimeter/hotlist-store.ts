@@ -1,12 +1,12 @@
 import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import type {
   CheckpointsTable,
   CheckpointVolumesTable,
-  Database,
   HotlistEntriesTable,
   HotlistHitsTable,
-} from '../../db/schema.js';
+} from './tables.js';
 
 export type HotlistEntryRow = Selectable<HotlistEntriesTable>;
 export type CheckpointRow = Selectable<CheckpointsTable>;

@@ -1,22 +1,14 @@
 import type { DomainEvent } from '@citywatch/core/events/events';
 import { residentIdCheckCharacter } from '@citywatch/core/perimeter/resident-id';
 import ExcelJS from 'exceljs';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../app-context.js';
 import { ensureBundledCity } from '../../demo.js';
 import { verifyAuditChain } from '../../identity/audit.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { countRowsContaining } from './hotlist-store.js';
-import { perimeterRoutes } from './routes.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** Registers the perimeter module unless the app already does (once the lead wires it into app.ts). */
-function withPerimeter(app: FastifyInstance, ctx: AppContext) {
-  if (!app.hasRoute({ method: 'POST', url: '/api/perimeter/reads' })) perimeterRoutes(app, ctx);
-}
 
 describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestApp;
@@ -24,7 +16,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp(withPerimeter);
+    t = await createTestApp();
     t.ctx.bus.subscribe((e) => {
       events.push(e);
     });

@@ -3,9 +3,9 @@ import { normalisePlate } from '@citywatch/core/perimeter/plates';
 import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { AppContext } from '../../app-context.js';
 import type { Database } from '../../db/schema.js';
 import { appendAudit } from '../../identity/audit.js';
+import type { Deps } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
 
@@ -77,7 +77,7 @@ export class PlateIngestService {
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'db' | 'now' | 'publish' | 'dispatch'>,
+    private readonly ctx: Pick<Deps<'dispatch'>, 'db' | 'now' | 'publish' | 'dispatch'>,
     private readonly hotlist: HotlistService,
     /** How long an unknown checkpoint id is trusted to stay unknown before the registry is re-read. */
     private readonly checkpointRefreshMs = 10_000,

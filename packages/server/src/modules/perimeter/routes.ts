@@ -1,26 +1,19 @@
 import { HOTLIST_CATEGORIES, HOTLIST_KINDS } from '@citywatch/core/perimeter/hotlist';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../app-context.js';
-import { auditPersonalRead } from '../../http/auth.js';
+import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
-import type { Actor } from '../../identity/service.js';
-import { HotlistService, pickMessage } from './hotlist-service.js';
+import type { CoreDeps, ZodApp } from '../module.js';
+import { type HotlistService, pickMessage } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
-import { type PlateMqttIngest, startPlateMqttIngest } from './plates-mqtt.js';
-import { MAX_READS_PER_BATCH, PlateIngestService } from './plates-service.js';
+import { MAX_READS_PER_BATCH, type PlateIngestService } from './plates-service.js';
 import { checkpointReport, checkpointReportXlsx } from './reports.js';
-
-export interface PerimeterOptions {
-  /** How often the in-memory hourly volume counters are written to checkpoint_volumes. */
-  volumeFlushMs?: number;
-  /** mqtt://… broker to take plate reads from (topic citywatch/plates/+); none when unset. */
-  platesMqttUrl?: string;
-}
+import type { RingsService } from './rings/service.js';
 
 export interface PerimeterServices {
   hotlist: HotlistService;
   plates: PlateIngestService;
+  rings: RingsService;
 }
 
 const idParams = z.strictObject({ id: z.string().uuid() });
@@ -65,63 +58,18 @@ const volumesQuery = z.strictObject({
 const READS_BODY_LIMIT = 4 * 1024 * 1024;
 
 /**
- * Perimeter control, hit/no-hit: the hotlist API, plate-read ingest (HTTP, optionally MQTT) and
- * the minimal checkpoint registry. Returns its services (benchmarks, MQTT wiring).
+ * Perimeter control, hit/no-hit: the hotlist API, plate-read ingest over HTTP and the hits,
+ * volumes and reports. Checkpoints themselves (placement on a road segment, ring, staffing) live
+ * in rings/routes.ts.
  */
-export function perimeterRoutes(
-  app: FastifyInstance,
-  ctx: AppContext,
-  options: PerimeterOptions = {},
-): PerimeterServices {
-  const hotlist = new HotlistService(ctx);
-  const plates = new PlateIngestService(ctx, hotlist);
-  const flushMs = options.volumeFlushMs ?? 5_000;
-  let flushTimer: NodeJS.Timeout | null = null;
-  let unsubscribe: (() => void) | null = null;
-  let mqtt: PlateMqttIngest | null = null;
-
-  app.addHook('onReady', async () => {
-    await Promise.all([hotlist.reload(), plates.reloadCheckpoints()]);
-    // Another API node changed the hotlist (our own changes are applied before answering; applying
-    // them again is harmless).
-    unsubscribe = ctx.bus.subscribe(
-      (event) => {
-        hotlist
-          .refresh(event.payload.entryId)
-          .catch((error: unknown) => app.log.error({ err: error }, 'hotlist refresh failed'));
-      },
-      { types: ['perimeter.hotlist_changed'] },
-    );
-    flushTimer = setInterval(() => {
-      plates.flush().catch((error: unknown) => app.log.error({ err: error }, 'volume flush failed'));
-    }, flushMs);
-    flushTimer.unref();
-    if (options.platesMqttUrl) {
-      mqtt = await startPlateMqttIngest({
-        url: options.platesMqttUrl,
-        topic: 'citywatch/plates/+',
-        onBatch: (reads, topic) => plates.ingest(reads, { userId: null, username: `mqtt:${topic}` }),
-        log: app.log,
-      });
-    }
-  });
-  app.addHook('onClose', async () => {
-    if (flushTimer) clearInterval(flushTimer);
-    unsubscribe?.();
-    await mqtt?.close();
-    await plates.flush();
-  });
-
-  const actorOf = (request: FastifyRequest): Actor => {
-    if (!request.actor) throw new ProblemError('unauthenticated');
-    return request.actor;
-  };
+export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, services: PerimeterServices) {
+  const { hotlist, plates } = services;
 
   app.post(
     '/api/perimeter/hotlist',
     { config: { permission: 'hotlist.write' }, schema: { tags: ['perimeter'], body: createBody } },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof createBody>;
+      const body = request.body;
       const entry = await inLanguage(request, () => hotlist.create(actorOf(request), body));
       return reply.code(201).send(entry);
     },
@@ -131,7 +79,7 @@ export function perimeterRoutes(
     '/api/perimeter/hotlist/:id/approve',
     { config: { permission: 'hotlist.write' }, schema: { tags: ['perimeter'], params: idParams } },
     async (request) => {
-      const { id } = request.params as z.infer<typeof idParams>;
+      const { id } = request.params;
       return inLanguage(request, () => hotlist.approve(actorOf(request), id));
     },
   );
@@ -143,8 +91,8 @@ export function perimeterRoutes(
       schema: { tags: ['perimeter'], params: idParams, body: renewBody },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof idParams>;
-      const { expiresAt } = request.body as z.infer<typeof renewBody>;
+      const { id } = request.params;
+      const { expiresAt } = request.body;
       return inLanguage(request, () => hotlist.renew(actorOf(request), id, expiresAt));
     },
   );
@@ -156,8 +104,8 @@ export function perimeterRoutes(
       schema: { tags: ['perimeter'], params: idParams, body: revokeBody },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof idParams>;
-      const { reason } = request.body as z.infer<typeof revokeBody>;
+      const { id } = request.params;
+      const { reason } = request.body;
       return inLanguage(request, () => hotlist.revoke(actorOf(request), id, reason));
     },
   );
@@ -166,7 +114,7 @@ export function perimeterRoutes(
     '/api/perimeter/hotlist',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: listQuery } },
     async (request) => {
-      const query = request.query as z.infer<typeof listQuery>;
+      const query = request.query;
       // Resident IDs come masked; the full numbers only with a stated, audited purpose.
       const reveal = request.headers['x-purpose'] !== undefined;
       if (reveal) await auditPersonalRead(ctx, request, 'GET /api/perimeter/hotlist', { ...query });
@@ -183,7 +131,7 @@ export function perimeterRoutes(
     },
     async (request) => {
       const actor = actorOf(request);
-      const { reads } = request.body as z.infer<typeof readsBody>;
+      const { reads } = request.body;
       return plates.ingest(reads, { userId: actor.userId, username: actor.username });
     },
   );
@@ -192,7 +140,7 @@ export function perimeterRoutes(
     '/api/perimeter/hits',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: hitsQuery } },
     async (request) => {
-      const q = request.query as z.infer<typeof hitsQuery>;
+      const q = request.query;
       const rows = await store.listHits(ctx.db.kysely, {
         checkpointId: q.checkpointId,
         since: q.since ? new Date(q.since) : undefined,
@@ -222,11 +170,11 @@ export function perimeterRoutes(
       schema: { tags: ['perimeter'], params: hitIdParams, body: hitActionBody },
     },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof hitIdParams>;
-      const { action } = request.body as z.infer<typeof hitActionBody>;
+      const { id } = request.params;
+      const { action } = request.body;
       const r = await ctx.db.kysely
         .updateTable('hotlist_hits')
-        .set({ action_taken: action, acknowledged_by: request.actor!.userId, acknowledged_at: ctx.now() })
+        .set({ action_taken: action, acknowledged_by: actorOf(request).userId, acknowledged_at: ctx.now() })
         .where('id', '=', id)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw new ProblemError('not_found');
@@ -238,7 +186,7 @@ export function perimeterRoutes(
     '/api/perimeter/reports',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: reportQuery } },
     async (request, reply) => {
-      const q = request.query as z.infer<typeof reportQuery>;
+      const q = request.query;
       await plates.flush();
       let report: Awaited<ReturnType<typeof checkpointReport>>;
       try {
@@ -262,7 +210,7 @@ export function perimeterRoutes(
     '/api/perimeter/volumes',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: volumesQuery } },
     async (request) => {
-      const q = request.query as z.infer<typeof volumesQuery>;
+      const q = request.query;
       await plates.flush();
       const rows = await store.listVolumes(ctx.db.kysely, {
         checkpointId: q.checkpointId,
@@ -281,10 +229,6 @@ export function perimeterRoutes(
       };
     },
   );
-
-  // Checkpoints themselves (placement on a road segment, ring, staffing) live in rings/routes.ts.
-
-  return { hotlist, plates };
 }
 
 /** Runs a service call and turns its bilingual field messages into the request's language. */

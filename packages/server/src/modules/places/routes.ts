@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { z as zod } from 'zod';
-import type { AppContext } from '../../app-context.js';
 import { ProblemError } from '../../http/problem.js';
+import type { CoreDeps, ZodApp } from '../module.js';
 import { assignGazetteerJurisdictions, replaceJurisdictions, updateJurisdiction } from './jurisdictions.js';
 import {
   cityNameSchema,
@@ -13,8 +12,7 @@ import {
   searchHitSchema,
   searchQuerySchema,
 } from './schemas.js';
-
-type Infer<T extends zod.ZodType> = zod.infer<T>;
+import type { PlacesService } from './service.js';
 
 const cityQuery = zod.strictObject({ city: cityNameSchema });
 const idParams = zod.strictObject({ id: zod.string().uuid() });
@@ -23,9 +21,7 @@ const gridQuerySchema = zod.strictObject({
   resolution: zod.coerce.number().int().min(5).max(11).default(9),
 });
 
-export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
-  const places = ctx.places;
-
+export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, places: PlacesService) {
   app.get(
     '/api/cities',
     { config: { permission: 'places.read' }, schema: { tags: ['places'] } },
@@ -44,7 +40,7 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
         response: { 200: zod.object({ items: zod.array(searchHitSchema) }) },
       },
     },
-    async (request) => ({ items: await places.search(request.query as Infer<typeof searchQuerySchema>) }),
+    async (request) => ({ items: await places.search(request.query) }),
   );
 
   app.get(
@@ -53,13 +49,13 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       config: { permission: 'places.read' },
       schema: { tags: ['places'], querystring: pointQuerySchema, response: { 200: reverseResultSchema } },
     },
-    async (request) => places.reverse(request.query as Infer<typeof pointQuerySchema>),
+    async (request) => places.reverse(request.query),
   );
 
   app.get(
     '/api/places/grid',
     { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: gridQuerySchema } },
-    async (request) => places.grid(request.query as Infer<typeof gridQuerySchema>),
+    async (request) => places.grid(request.query),
   );
 
   app.get(
@@ -68,14 +64,14 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       config: { permission: 'places.read' },
       schema: { tags: ['places'], querystring: isochroneQuerySchema },
     },
-    async (request) => places.isochrones(request.query as Infer<typeof isochroneQuerySchema>),
+    async (request) => places.isochrones(request.query),
   );
 
   app.get(
     '/api/jurisdictions',
     { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: cityQuery } },
     async (request) => {
-      const city = await places.city((request.query as Infer<typeof cityQuery>).city);
+      const city = await places.city(request.query.city);
       return {
         type: 'FeatureCollection',
         features: city.jurisdictions.map((j) => ({
@@ -95,8 +91,8 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['places'], querystring: cityQuery, body: jurisdictionImportSchema },
     },
     async (request) => {
-      const city = await places.city((request.query as Infer<typeof cityQuery>).city);
-      const body = request.body as Infer<typeof jurisdictionImportSchema>;
+      const city = await places.city(request.query.city);
+      const body = request.body;
       const n = await replaceJurisdictions(ctx.db.kysely, city.id, body, ctx.now());
       await assignGazetteerJurisdictions(ctx.db.kysely, places.cities, city.name);
       return { replaced: n };
@@ -110,13 +106,8 @@ export function placesRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: { tags: ['places'], params: idParams, body: jurisdictionPatchSchema },
     },
     async (request) => {
-      const { id } = request.params as Infer<typeof idParams>;
-      const cityName = await updateJurisdiction(
-        ctx.db.kysely,
-        id,
-        request.body as Infer<typeof jurisdictionPatchSchema>,
-        ctx.now(),
-      );
+      const { id } = request.params;
+      const cityName = await updateJurisdiction(ctx.db.kysely, id, request.body, ctx.now());
       if (!cityName) throw new ProblemError('not_found');
       await assignGazetteerJurisdictions(ctx.db.kysely, places.cities, cityName);
       return { ok: true };

@@ -7,7 +7,8 @@ import { EdgeSnapper, sourceSeeds } from '@citywatch/core/roads/snap';
 import { latLngToCell } from 'h3-js';
 import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { Database, GazetteerTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { GazetteerTable } from '../places/tables.js';
 import { encodeGraph } from './graph-codec.js';
 import { OsmReadError, readOsmFile } from './osm-reader.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
+import type { ZodApp } from '../module.js';
 import { cityNameSchema } from '../places/schemas.js';
 import type { CityRegistry, LoadedCity } from '../roads/city-registry.js';
 import { createTileSource, renderTile, type TileSource } from './tiles.js';
@@ -19,7 +19,7 @@ const tileQuery = z.strictObject({ city: cityNameSchema });
  * GET /api/tiles/:z/:x/:y.pbf — Mapbox Vector Tiles of the city (roads, buildings, jurisdictions),
  * for the web map; 204 where the city has nothing.
  */
-export function tilesRoutes(app: FastifyInstance, ctx: { cities: CityRegistry }) {
+export function tilesRoutes(app: ZodApp, ctx: { cities: CityRegistry }) {
   // Keyed by the loaded city object: when the registry reloads a city (import, jurisdiction edit)
   // the new object gets a fresh source and the old one is collected with it.
   const sources = new WeakMap<LoadedCity, TileSource>();
@@ -33,8 +33,8 @@ export function tilesRoutes(app: FastifyInstance, ctx: { cities: CityRegistry })
       schema: { tags: ['places'], params: tileParams, querystring: tileQuery },
     },
     async (request, reply) => {
-      const { z: zoom, x, y } = request.params as z.infer<typeof tileParams>;
-      const { city: cityName } = request.query as z.infer<typeof tileQuery>;
+      const { z: zoom, x, y } = request.params;
+      const { city: cityName } = request.query;
       const limit = 2 ** zoom;
       // Named like the schema's own errors (`params.z`), so a client sees one naming scheme.
       const outOfRange = [...(x >= limit ? ['params.x'] : []), ...(y >= limit ? ['params.y'] : [])];

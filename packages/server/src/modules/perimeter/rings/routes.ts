@@ -4,17 +4,11 @@
  * permission; the handler calls the service.
  */
 import { RING_LEVELS } from '@citywatch/core/perimeter/ring';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
-import { RingsService } from './service.js';
-
-export interface RingsRoutesOptions {
-  /** Called after a checkpoint is created or changed (wire the plate ingest's reload here). */
-  onCheckpointsChanged?: () => Promise<void>;
-  /** How often expired closure plans are ended and their units freed (default 30 s; 0 = never). */
-  expirySweepMs?: number;
-}
+import { actorOf } from '../../../http/auth.js';
+import type { DispatchService } from '../../dispatch/service.js';
+import type { ZodApp } from '../../module.js';
+import type { RingsService } from './service.js';
 
 const tags = ['perimeter'];
 const ringIdParams = z.strictObject({ id: z.string().uuid() });
@@ -96,61 +90,35 @@ const interceptQuery = z
     path: ['lon'],
   });
 
-type Infer<T extends z.ZodType> = z.infer<T>;
-
-/** Registers the rings, checkpoints, closure-plan and interception routes; returns the service. */
-export function ringsRoutes(
-  app: FastifyInstance,
-  ctx: AppContext,
-  options: RingsRoutesOptions = {},
-): RingsService {
-  const rings = new RingsService(ctx, options.onCheckpointsChanged);
-
-  // Plans expire on their own: lazily on every plan read, and by this sweep so that units are
-  // freed even when nobody is looking at the perimeter pages.
-  const sweepMs = options.expirySweepMs ?? 30_000;
-  if (sweepMs > 0) {
-    const timer = setInterval(() => {
-      rings
-        .expireDuePlans()
-        .catch((error: unknown) => app.log.error({ err: error }, 'closure plan expiry failed'));
-    }, sweepMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
-
+/** Registers the rings, checkpoints, closure-plan and interception routes. */
+export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<DispatchService, 'incident'>) {
   // ---- rings
 
   app.post(
     '/api/perimeter/rings',
     { config: { permission: 'perimeter.write' }, schema: { tags, body: ringBody } },
-    async (request, reply) =>
-      reply.code(201).send(await rings.createRing(request.body as Infer<typeof ringBody>)),
+    async (request, reply) => reply.code(201).send(await rings.createRing(request.body)),
   );
   app.get(
     '/api/perimeter/rings',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: cityQuery } },
-    async (request) => ({ items: await rings.rings((request.query as Infer<typeof cityQuery>).city) }),
+    async (request) => ({ items: await rings.rings(request.query.city) }),
   );
   app.get(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
-    async (request) => rings.ring((request.params as Infer<typeof ringIdParams>).id),
+    async (request) => rings.ring(request.params.id),
   );
   app.patch(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams, body: ringPatch } },
-    async (request) =>
-      rings.updateRing(
-        (request.params as Infer<typeof ringIdParams>).id,
-        request.body as Infer<typeof ringPatch>,
-      ),
+    async (request) => rings.updateRing(request.params.id, request.body),
   );
   app.delete(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams } },
     async (request, reply) => {
-      await rings.deleteRing((request.params as Infer<typeof ringIdParams>).id);
+      await rings.deleteRing(request.params.id);
       return reply.code(204).send();
     },
   );
@@ -160,29 +128,24 @@ export function ringsRoutes(
       config: { permission: 'perimeter.read' },
       schema: { tags, params: ringIdParams, querystring: analysisQuery },
     },
-    async (request) =>
-      rings.analysis(
-        (request.params as Infer<typeof ringIdParams>).id,
-        request.query as Infer<typeof analysisQuery>,
-      ),
+    async (request) => rings.analysis(request.params.id, request.query),
   );
   app.get(
     '/api/perimeter/rings/:id/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
     async (request) => ({
-      items: await rings.checkpoints({ ringId: (request.params as Infer<typeof ringIdParams>).id }),
+      items: await rings.checkpoints({ ringId: request.params.id }),
     }),
   );
   app.post(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.write' }, schema: { tags, body: checkpointBody } },
-    async (request, reply) =>
-      reply.code(201).send(await rings.createCheckpoint(request.body as Infer<typeof checkpointBody>)),
+    async (request, reply) => reply.code(201).send(await rings.createCheckpoint(request.body)),
   );
   app.get(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: checkpointQuery } },
-    async (request) => ({ items: await rings.checkpoints(request.query as Infer<typeof checkpointQuery>) }),
+    async (request) => ({ items: await rings.checkpoints(request.query) }),
   );
   // Create by id (idempotent from the caller's side: the id is the bureau's own checkpoint code).
   app.put(
@@ -192,16 +155,14 @@ export function ringsRoutes(
       schema: { tags, params: checkpointIdParams, body: checkpointPut },
     },
     async (request, reply) => {
-      const { id } = request.params as Infer<typeof checkpointIdParams>;
-      return reply
-        .code(201)
-        .send(await rings.createCheckpoint({ id, ...(request.body as Infer<typeof checkpointPut>) }));
+      const { id } = request.params;
+      return reply.code(201).send(await rings.createCheckpoint({ id, ...request.body }));
     },
   );
   app.get(
     '/api/perimeter/checkpoints/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: checkpointIdParams } },
-    async (request) => rings.checkpoint((request.params as Infer<typeof checkpointIdParams>).id),
+    async (request) => rings.checkpoint(request.params.id),
   );
   app.patch(
     '/api/perimeter/checkpoints/:id',
@@ -209,11 +170,7 @@ export function ringsRoutes(
       config: { permission: 'perimeter.write' },
       schema: { tags, params: checkpointIdParams, body: checkpointPatch },
     },
-    async (request) =>
-      rings.updateCheckpoint(
-        (request.params as Infer<typeof checkpointIdParams>).id,
-        request.body as Infer<typeof checkpointPatch>,
-      ),
+    async (request) => rings.updateCheckpoint(request.params.id, request.body),
   );
 
   // ---- closure plans
@@ -224,30 +181,25 @@ export function ringsRoutes(
       config: { permission: 'perimeter.command' },
       schema: { tags, params: ringIdParams, body: activateBody },
     },
-    async (request) =>
-      rings.activate(
-        request.actor!,
-        (request.params as Infer<typeof ringIdParams>).id,
-        request.body as Infer<typeof activateBody>,
-      ),
+    async (request) => rings.activate(actorOf(request), request.params.id, request.body),
   );
   app.get(
     '/api/perimeter/plans',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: planQuery } },
     async (request) => {
-      const q = request.query as Infer<typeof planQuery>;
+      const q = request.query;
       return { items: await rings.plans({ ringId: q.ringId, active: q.active === 'true' }) };
     },
   );
   app.get(
     '/api/perimeter/plans/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: planIdParams } },
-    async (request) => rings.plan((request.params as Infer<typeof planIdParams>).id),
+    async (request) => rings.plan(request.params.id),
   );
   app.post(
     '/api/perimeter/plans/:id/end',
     { config: { permission: 'perimeter.command' }, schema: { tags, params: planIdParams } },
-    async (request) => rings.endPlan(request.actor!, (request.params as Infer<typeof planIdParams>).id),
+    async (request) => rings.endPlan(actorOf(request), request.params.id),
   );
 
   // ---- interception advisor
@@ -256,11 +208,9 @@ export function ringsRoutes(
     '/api/perimeter/intercept',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: interceptQuery } },
     async (request) => {
-      const { incidentId, lon, lat, ...rest } = request.query as Infer<typeof interceptQuery>;
-      const scene = incidentId ? await ctx.dispatch.incident(incidentId) : { lon: lon!, lat: lat! };
+      const { incidentId, lon, lat, ...rest } = request.query;
+      const scene = incidentId ? await dispatch.incident(incidentId) : { lon: lon!, lat: lat! };
       return rings.intercept({ ...rest, lon: scene.lon, lat: scene.lat });
     },
   );
-
-  return rings;
 }

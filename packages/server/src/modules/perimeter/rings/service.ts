@@ -32,11 +32,11 @@ import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import type { AppContext } from '../../../app-context.js';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import { appendAudit } from '../../../identity/audit.js';
 import type { Actor } from '../../../identity/service.js';
+import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
 import * as store from './store.js';
 
@@ -184,7 +184,7 @@ export class RingsService {
   private readonly db: Kysely<Database>;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: Deps<'places' | 'dispatch'>,
     /** Called after a checkpoint is created or changed (the plate ingest reloads its registry). */
     private readonly onCheckpointsChanged: () => Promise<void> = async () => {},
   ) {

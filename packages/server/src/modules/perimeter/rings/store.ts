@@ -3,14 +3,14 @@
  * every query selects the columns it needs.
  */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type { Database } from '../../../db/schema.js';
 import type {
   CheckpointPlacementColumns,
   CheckpointsTable,
   ClosureAssignmentsTable,
   ClosurePlansTable,
-  Database,
   RingsTable,
-} from '../../../db/schema.js';
+} from '../tables.js';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { verifyAuditChain } from '../../identity/audit.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
-import { purgeExpiredPersonalData } from './purge.js';
+import { purgeExpiredPersonalData } from './retention.js';
 
 describe(`retention purge (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestApp;

@@ -1,0 +1,11 @@
+import type { EventBase } from '../events/events.js';
+
+declare module '../events/events.js' {
+  interface DomainEventPayloads {
+    'identity.user_changed': { userId: string; username: string };
+    'identity.org_changed': { orgId: string; name: string };
+    'identity.sessions_ended': { userId: string };
+  }
+}
+
+export type SessionsEndedEvent = EventBase<'identity.sessions_ended', { userId: string }>;

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/identity/events';
+import { ROLES } from '@citywatch/core/identity/schemas';
+import { defineModule } from '../modules/module.js';
+import { identityRoutes } from './routes.js';
+import { IdentityService } from './service.js';
+import type {} from './tables.js';
+
+declare module '../modules/module.js' {
+  interface ModuleServices {
+    identity: IdentityService;
+  }
+}
+
+/** People, the org tree, sessions and the audit chain. */
+export const identityModule = defineModule({
+  name: 'identity',
+  permissions: {
+    'session.self': ROLES,
+    'users.read': ['admin', 'auditor'],
+    'users.write': ['admin'],
+    'orgs.read': ROLES,
+    'orgs.write': ['admin'],
+    'audit.read': ['auditor', 'admin'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  create: (deps) => new IdentityService(deps.db.kysely, deps.now),
+  routes: (app, deps, identity) => identityRoutes(app, deps, identity),
+});

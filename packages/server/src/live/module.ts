@@ -1,0 +1,26 @@
+import { ROLES } from '@citywatch/core/identity/schemas';
+import { actorFromRequest } from '../http/auth.js';
+import { defineModule } from '../modules/module.js';
+import { liveGateway } from './live.js';
+
+/** `/api/live`: domain events forwarded to the consoles allowed to see them. */
+export const liveModule = defineModule({
+  name: 'live',
+  needs: ['identity'],
+  permissions: { 'live.subscribe': ROLES },
+  routes: async (app, deps) => {
+    await app.register(liveGateway, {
+      bus: deps.bus,
+      allowedOrigins: deps.config.allowedOrigins,
+      authenticate: async (request) => {
+        // The auth hook has already resolved the session for this route.
+        const actor = request.actor ?? (await actorFromRequest(deps.identity, request));
+        if (!actor) return null;
+        // An org-less event is city-wide; otherwise it must fall in the viewer's subtree.
+        const visible = await deps.identity.listOrgs(actor);
+        const scope = new Set(visible.map((o) => o.id));
+        return { userId: actor.userId, orgScope: (orgId) => orgId === null || scope.has(orgId) };
+      },
+    });
+  },
+});

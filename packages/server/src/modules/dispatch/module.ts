@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/dispatch/events';
+import { defineModule, type Stop } from '../module.js';
+import { AVL_TOPIC, startAvlMqttIngest } from './avl-mqtt.js';
+import { purgeExpiredPersonalData } from './retention.js';
+import { dispatchRoutes } from './routes.js';
+import { DispatchService } from './service.js';
+import type {} from './tables.js';
+
+declare module '../module.js' {
+  interface ModuleServices {
+    dispatch: DispatchService;
+  }
+}
+
+/** How often personal data past its retention period is purged. */
+const RETENTION_PURGE_MS = 3600_000;
+
+/** Command and dispatch (情指行一体化): 110 intake, units and AVL, dispatch, 12345, figures. */
+export const dispatchModule = defineModule({
+  name: 'dispatch',
+  needs: ['places'],
+  permissions: {
+    'dispatch.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
+    'dispatch.write': ['admin', 'commander', 'dispatcher'],
+    'dispatch.caller': ['commander', 'dispatcher'],
+    'units.write': ['admin', 'commander'],
+    'units.report': ['admin', 'commander', 'dispatcher', 'patrol_officer'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  create: (deps) => new DispatchService(deps),
+  routes: (app, deps, dispatch) => dispatchRoutes(app, deps, dispatch),
+  start: async (deps, dispatch, runtime): Promise<Stop> => {
+    const avl = runtime.mqttUrl
+      ? await startAvlMqttIngest({ places: deps.places, dispatch }, runtime.mqttUrl, (obj, msg) =>
+          deps.log.warn(obj, msg),
+        )
+      : null;
+    if (avl) deps.log.info(`MQTT ${runtime.mqttUrl}: AVL on ${AVL_TOPIC}`);
+    dispatch.hotline.start(undefined, (error) => deps.log.error({ err: error }, '12345 forwarding failed'));
+    const policy = { callerDays: deps.config.retentionCallerDays, avlDays: deps.config.retentionAvlDays };
+    let purging: Promise<unknown> = Promise.resolve();
+    const purge = () => {
+      purging = purgeExpiredPersonalData(deps.db.kysely, policy, deps.now()).catch((error: unknown) =>
+        deps.log.error({ err: error }, 'retention purge failed'),
+      );
+    };
+    purge();
+    const purgeTimer = setInterval(purge, RETENTION_PURGE_MS);
+    purgeTimer.unref();
+    return async () => {
+      clearInterval(purgeTimer);
+      dispatch.hotline.stop();
+      await avl?.subscription.close();
+      await purging;
+    };
+  },
+});

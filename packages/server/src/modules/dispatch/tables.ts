@@ -1,0 +1,90 @@
+import type { Defaulted, GeneratedTimestamp, Json, Timestamp } from '../../db/schema.js';
+
+declare module '../../db/schema.js' {
+  interface Database {
+    incident_counters: { day: string; seq: number };
+    incidents: IncidentsTable;
+    incident_events: IncidentEventsTable;
+    units: UnitsTable;
+    unit_positions: UnitPositionsTable;
+    diversions: DiversionsTable;
+  }
+}
+
+export interface IncidentsTable {
+  id: string;
+  number: string;
+  city_id: string | null;
+  org_id: string | null;
+  jurisdiction_id: string | null;
+  category: string;
+  subcategory: string | null;
+  priority: string;
+  status: string;
+  police: boolean;
+  caller_phone: string | null;
+  narrative: string;
+  lon: number;
+  lat: number;
+  h3: string;
+  address_label: string | null;
+  received_at: Timestamp;
+  dispatched_at: Timestamp | null;
+  arrived_at: Timestamp | null;
+  cleared_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  merged_into: string | null;
+  created_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface IncidentEventsTable {
+  id: string;
+  incident_id: string;
+  at: Timestamp;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  user_id: string | null;
+  unit_id: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface UnitsTable {
+  id: string;
+  call_sign: string;
+  kind: string;
+  capabilities: string[];
+  home_org_id: string | null;
+  status: string;
+  current_incident_id: string | null;
+  last_lon: number | null;
+  last_lat: number | null;
+  last_at: Timestamp | null;
+  last_heading: number | null;
+  last_speed: number | null;
+  created_at: GeneratedTimestamp;
+  /** Migration 006: the closure plan a busy unit is holding a checkpoint for (set through this module). */
+  current_plan_id: Defaulted<string | null>;
+}
+
+export interface UnitPositionsTable {
+  unit_id: string;
+  at: Timestamp;
+  lon: number;
+  lat: number;
+  heading: number | null;
+  speed: number | null;
+}
+
+export interface DiversionsTable {
+  id: string;
+  incident_id: string;
+  target: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  outcome: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}

@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/perimeter/events';
+import { defineModule, type Stop } from '../module.js';
+import { HotlistService } from './hotlist-service.js';
+import { startPlateMqttIngest } from './plates-mqtt.js';
+import { PlateIngestService } from './plates-service.js';
+import { ringsRoutes } from './rings/routes.js';
+import { RingsService } from './rings/service.js';
+import { type PerimeterServices, perimeterRoutes } from './routes.js';
+import type {} from './tables.js';
+
+declare module '../module.js' {
+  interface ModuleServices {
+    perimeter: PerimeterServices;
+  }
+}
+
+/** How often the in-memory hourly volume counters are written to checkpoint_volumes. */
+const VOLUME_FLUSH_MS = 5_000;
+/** How often expired closure plans are ended and their units freed. */
+const PLAN_EXPIRY_SWEEP_MS = 30_000;
+export const PLATES_TOPIC = 'citywatch/plates/+';
+
+/** Perimeter control (圈层查控): rings, checkpoints, closure plans, the hotlist and plate reads. */
+export const perimeterModule = defineModule({
+  name: 'perimeter',
+  needs: ['places', 'dispatch'],
+  permissions: {
+    'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
+    'hotlist.write': ['commander', 'admin'],
+    'plates.ingest': ['admin', 'commander'],
+    'perimeter.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
+    'perimeter.write': ['admin', 'commander'],
+    'perimeter.command': ['commander', 'admin'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  create: (deps) => {
+    const hotlist = new HotlistService(deps);
+    const plates = new PlateIngestService(deps, hotlist);
+    const rings = new RingsService(deps, () => plates.reloadCheckpoints());
+    return { hotlist, plates, rings };
+  },
+  routes: (app, deps, services) => {
+    perimeterRoutes(app, deps, services);
+    ringsRoutes(app, services.rings, deps.dispatch);
+  },
+  start: async (deps, { hotlist, plates, rings }, runtime): Promise<Stop> => {
+    await Promise.all([hotlist.reload(), plates.reloadCheckpoints()]);
+    // Another API node changed the hotlist (our own changes are applied before answering; applying
+    // them again is harmless).
+    const unsubscribe = deps.bus.subscribe(
+      (event) => {
+        hotlist
+          .refresh(event.payload.entryId)
+          .catch((error: unknown) => deps.log.error({ err: error }, 'hotlist refresh failed'));
+      },
+      { types: ['perimeter.hotlist_changed'] },
+    );
+    const flushTimer = setInterval(() => {
+      plates.flush().catch((error: unknown) => deps.log.error({ err: error }, 'volume flush failed'));
+    }, VOLUME_FLUSH_MS);
+    // Plans expire on their own: lazily on every plan read, and by this sweep so that units are
+    // freed even when nobody is looking at the perimeter pages.
+    const sweepTimer = setInterval(() => {
+      rings
+        .expireDuePlans()
+        .catch((error: unknown) => deps.log.error({ err: error }, 'closure plan expiry failed'));
+    }, PLAN_EXPIRY_SWEEP_MS);
+    flushTimer.unref();
+    sweepTimer.unref();
+    const mqtt = runtime.mqttUrl
+      ? await startPlateMqttIngest({
+          url: runtime.mqttUrl,
+          topic: PLATES_TOPIC,
+          onBatch: (reads, topic) => plates.ingest(reads, { userId: null, username: `mqtt:${topic}` }),
+          log: deps.log,
+        })
+      : null;
+    return async () => {
+      clearInterval(flushTimer);
+      clearInterval(sweepTimer);
+      unsubscribe();
+      await mqtt?.close();
+      await plates.flush();
+    };
+  },
+});

@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { ROLES } from '@citywatch/core/identity/schemas';
+import { defineModule } from '../module.js';
+import { DbCityRegistry } from '../roads/registry.js';
+import { placesRoutes } from './routes.js';
+import { PlacesService } from './service.js';
+import type {} from './tables.js';
+
+declare module '../module.js' {
+  interface ModuleServices {
+    places: PlacesService;
+  }
+}
+
+/** Cities (road graphs from OSM), the gazetteer of standard addresses, and jurisdictions. */
+export const placesModule = defineModule({
+  name: 'places',
+  permissions: {
+    'places.read': ROLES,
+    'places.write': ['admin'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  create: (deps) => new PlacesService(deps.db.kysely, new DbCityRegistry(deps.db.kysely)),
+  routes: (app, deps, places) => placesRoutes(app, deps, places),
+});
