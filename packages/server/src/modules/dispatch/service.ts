@@ -28,6 +28,7 @@ import type { Deps } from '../module.js';
 import { toWgs84 } from '../places/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { HotlineForwarder } from './hotline.js';
+import * as planUnits from './plan-units-store.js';
 import { UnitTracker } from './tracker.js';
 
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
@@ -115,6 +116,47 @@ export class DispatchService {
       this.trackers.set(city.id, t);
     }
     return t;
+  }
+
+  // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
+
+  /** Units free to be sent anywhere: available, on no incident or plan, with a known position. */
+  availableUnits(db: Kysely<Database> | Transaction<Database> = this.db) {
+    return planUnits.availableUnits(db);
+  }
+
+  /**
+   * Takes a unit for a closure plan inside the caller's transaction, with the conditional update
+   * dispatch itself uses; false when a dispatcher took it meanwhile.
+   */
+  takeUnitForPlan(trx: Transaction<Database>, unitId: string, planId: string): Promise<boolean> {
+    return planUnits.takeUnitForPlan(trx, unitId, planId);
+  }
+
+  /** Frees the plan's units inside the caller's transaction; returns those that became available. */
+  releasePlanUnits(trx: Transaction<Database>, planId: string): Promise<string[]> {
+    return planUnits.releasePlanUnits(trx, planId);
+  }
+
+  /** Dispatch consoles show units going busy or free, whatever made them so. */
+  async announceUnits(unitIds: readonly string[]) {
+    if (unitIds.length === 0) return;
+    const units = await this.db
+      .selectFrom('units')
+      .select(['id', 'call_sign', 'status', 'current_incident_id', 'last_lon', 'last_lat', 'last_heading'])
+      .where('id', 'in', [...unitIds])
+      .execute();
+    for (const u of units) {
+      this.ctx.publish('dispatch.unit_changed', null, {
+        unitId: u.id,
+        callSign: u.call_sign,
+        status: u.status,
+        incidentId: u.current_incident_id,
+        lon: u.last_lon,
+        lat: u.last_lat,
+        heading: u.last_heading,
+      });
+    }
   }
 
   async createUnit(req: {

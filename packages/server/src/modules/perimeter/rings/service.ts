@@ -555,12 +555,12 @@ export class RingsService {
     for (const plan of due) {
       const freed = await this.db.transaction().execute(async (trx) => {
         if (!(await store.closePlan(trx, plan.id, 'expired', new Date(plan.expires_at), null))) return null;
-        return store.releasePlanUnits(trx, plan.id);
+        return this.ctx.dispatch.releasePlanUnits(trx, plan.id);
       });
       if (freed === null) continue;
       expired++;
       await this.announcePlan(plan.id);
-      await this.announceUnits(freed);
+      await this.ctx.dispatch.announceUnits(freed);
     }
     return expired;
   }
@@ -612,7 +612,7 @@ export class RingsService {
     checkpoints: CheckpointRow[],
     request: { reason: string; durationMinutes: number },
   ) {
-    const units = await store.availableUnits(this.db);
+    const units = await this.ctx.dispatch.availableUnits();
     const now = this.ctx.now();
     const unitSnaps = units.map((u) =>
       u.last_lon === null || u.last_lat === null
@@ -680,7 +680,8 @@ export class RingsService {
         ended_by: null,
       });
       for (const i of unitOfCheckpoint.values()) {
-        if (!(await store.takeUnitForPlan(trx, units[i].id, planId))) throw new UnitTakenMeanwhile();
+        if (!(await this.ctx.dispatch.takeUnitForPlan(trx, units[i].id, planId)))
+          throw new UnitTakenMeanwhile();
       }
       await store.insertAssignments(
         trx,
@@ -726,7 +727,7 @@ export class RingsService {
       );
     });
     await this.announcePlan(planId);
-    await this.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
+    await this.ctx.dispatch.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
     const plan = await this.plan(planId);
     return {
       ...plan,
@@ -827,7 +828,7 @@ export class RingsService {
     const now = this.ctx.now();
     const freed = await this.db.transaction().execute(async (trx) => {
       if (!(await store.closePlan(trx, id, 'ended', now, actor.userId))) return null;
-      return store.releasePlanUnits(trx, id);
+      return this.ctx.dispatch.releasePlanUnits(trx, id);
     });
     if (freed === null) {
       throw new ProblemError(
@@ -840,7 +841,7 @@ export class RingsService {
       );
     }
     await this.announcePlan(id);
-    await this.announceUnits(freed);
+    await this.ctx.dispatch.announceUnits(freed);
     return this.plan(id);
   }
 
@@ -879,7 +880,7 @@ export class RingsService {
     ahead.sort((a, b) => arrivals[a] - arrivals[b]);
     passed.sort((a, b) => arrivals[a] - arrivals[b]);
 
-    const units = await store.availableUnits(this.db);
+    const units = await this.ctx.dispatch.availableUnits();
     const unitSnaps = units.map((u) =>
       u.last_lon === null || u.last_lat === null
         ? null
@@ -961,27 +962,6 @@ export class RingsService {
       assigned: rows.filter((r) => r.unit_id !== null).length,
       arrived: rows.filter((r) => r.status === 'arrived').length,
     });
-  }
-
-  /** Dispatch consoles show units going busy or free as they do for incidents. */
-  private async announceUnits(unitIds: readonly string[]) {
-    if (unitIds.length === 0) return;
-    const units = await this.db
-      .selectFrom('units')
-      .select(['id', 'call_sign', 'status', 'current_incident_id', 'last_lon', 'last_lat', 'last_heading'])
-      .where('id', 'in', [...unitIds])
-      .execute();
-    for (const u of units) {
-      this.ctx.publish('dispatch.unit_changed', null, {
-        unitId: u.id,
-        callSign: u.call_sign,
-        status: u.status,
-        incidentId: u.current_incident_id,
-        lon: u.last_lon,
-        lat: u.last_lat,
-        heading: u.last_heading,
-      });
-    }
   }
 }
 
