@@ -54,7 +54,7 @@ function exited(child: ChildProcess): boolean {
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || exited(child)) return;
   try {
-    // detached: the child leads its own process group (npx → tsx → node); end them all.
+    // detached: the child leads its own process group; end everything in it.
     process.kill(-child.pid, signal);
   } catch {
     try {
@@ -89,7 +89,8 @@ export async function startServer(opts: { timeoutMs?: number; demo?: boolean } =
     if (lines.length > 400) lines.splice(0, lines.length - 400);
   };
 
-  const child = spawn('npx', ['tsx', 'packages/server/src/main.ts'], {
+  // node itself, not npx → tsx → node: the child is the server, so its exit is the server's exit.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,6 +120,12 @@ export async function startServer(opts: { timeoutMs?: number; demo?: boolean } =
     if (!(await waitForExit(child, 10_000))) {
       signalGroup(child, 'SIGKILL');
       await waitForExit(child, 5_000);
+    }
+    // Anything the server started in its process group goes with it.
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is already empty
     }
     rmSync(dataDir, { recursive: true, force: true });
   };

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { leftoverProcesses } from './leftovers.mjs';
 import { ensureWebBuilt } from './web-build.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -122,6 +123,17 @@ if (extraArgs.length === 0) {
       console.log(`FAILED ${smoke.name}: exit ${r.status}, stdout: ${(r.stdout ?? '').slice(0, 500)}`);
     }
   }
+}
+
+// Nothing of the project may be left running after the suite (servers, simulators, benchmarks).
+await new Promise((resolve) => setTimeout(resolve, 1_000));
+const left = leftoverProcesses();
+if (left.length === 0) passed++;
+else {
+  failed++;
+  console.log(
+    `FAILED: processes left running after the suite:\n${left.map((p) => `  ${p.pid} ${p.command}`).join('\n')}`,
+  );
 }
 
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -13,9 +13,10 @@ import type { Db } from './db/database.js';
 import { installAuth } from './http/auth.js';
 import { installMetrics } from './http/metrics.js';
 import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
+import { installRequestLog, loggerOptions } from './http/request-log.js';
 import { describeIssues, RequestValidationError, zodValidatorCompiler } from './http/validation.js';
-import { type Permission, permissionTable } from './identity/permissions.js';
-import { MODULES } from './modules/index.js';
+import { permissionTable } from './identity/permissions.js';
+import { MODULES, type Permission } from './modules/index.js';
 import type {
   CoreDeps,
   Module,
@@ -62,9 +63,11 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   const { config, db, bus } = options;
   const now = options.now ?? (() => new Date());
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    logger: loggerOptions(config),
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
   });
+  installRequestLog(app);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is answered 415 rather than validated as a string.
@@ -106,7 +109,15 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     transform: jsonSchemaTransform,
   });
   // At the root, before the auth hook, so sockets refused by it are closed by the websocket plugin.
-  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 16 * 1024 },
+    // On stop, consoles are told to reconnect (1012 service restart: another node, or this one
+    // back) instead of seeing a close without a code.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1012, 'server stopping; reconnect');
+      this.websocketServer.close(() => done());
+    },
+  });
   installErrorHandling(app, config, await installWebApp(app, config));
   installAuth(app, { db, now, identity: ctx.identity, permissions, routes });
   installMetrics(app, publishFailures);

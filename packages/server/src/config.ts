@@ -37,6 +37,8 @@ export interface Config {
   retentionAvlDays: number;
   mqttPort: number;
   logLevel: string;
+  /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal (LOG_FORMAT). */
+  logFormat: 'pretty' | 'json';
   bodyLimitBytes: number;
 }
 
@@ -78,6 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat:
+      env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty'
+        ? env.LOG_FORMAT
+        : process.stdout.isTTY
+          ? 'pretty'
+          : 'json',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../identity/audit.js';
-import type { Permission, PermissionTable } from '../identity/permissions.js';
+import type { PermissionTable } from '../identity/permissions.js';
 import type { Actor, IdentityService } from '../identity/service.js';
 import type { CoreDeps } from '../modules/module.js';
 import { ProblemError } from './problem.js';
@@ -33,7 +33,7 @@ export interface AuthDeps extends Pick<CoreDeps, 'db' | 'now'> {
   identity: Pick<IdentityService, 'authenticate'>;
   permissions: PermissionTable;
   /** Filled as routes register, with their declared permission (tests walk it). */
-  routes: { method: string; url: string; permission: Permission }[];
+  routes: { method: string; url: string; permission: string }[];
 }
 
 /**

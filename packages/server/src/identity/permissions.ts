@@ -1,23 +1,20 @@
 import type { Role } from '@citywatch/core/identity/schemas';
-import type { MODULES } from '../modules/index.js';
-import type { PermissionMap } from '../modules/module.js';
 
 /**
- * Every route declares a permission in `config.permission`; a route without one refuses to register
- * (deny by default). Each module declares its own permissions with the roles that hold them;
- * `Permission` is the union of every module's keys (still a literal type), and `public` is for the
- * few routes a stranger may call.
+ * Every route declares a permission in `config.permission`; a route without one refuses to
+ * register (deny by default). Each module declares its own permissions with the roles that hold
+ * them (`PermissionMap`); the literal `Permission` type, the union of every module's keys, is
+ * derived next to the MODULES list (modules/index.ts). `public` is for the few routes a stranger
+ * may call.
  */
-export type Permission = 'public' | ModulePermission<(typeof MODULES)[number]>;
-type ModulePermission<M> = M extends { permissions: infer P } ? keyof P & string : never;
+export type PermissionMap = Record<string, readonly Role[]>;
 
 /** The granted-roles table assembled from the modules at start. */
 export interface PermissionTable {
-  has(permission: unknown): permission is Permission;
-  grants(roles: readonly string[], permission: Permission): boolean;
+  has(permission: unknown): permission is string;
+  grants(roles: readonly string[], permission: string): boolean;
   /** The permissions a person with these roles holds (sent to the web app with the session). */
-  grantedTo(roles: readonly string[]): Permission[];
-  entries(): [Permission, readonly Role[]][];
+  grantedTo(roles: readonly string[]): string[];
 }
 
 export function permissionTable(
@@ -30,9 +27,9 @@ export function permissionTable(
       table.set(key, roles);
     }
   }
-  const has = (permission: unknown): permission is Permission =>
+  const has = (permission: unknown): permission is string =>
     typeof permission === 'string' && table.has(permission);
-  const grants = (roles: readonly string[], permission: Permission) => {
+  const grants = (roles: readonly string[], permission: string) => {
     if (permission === 'public') return true;
     const allowed: readonly string[] = table.get(permission) ?? [];
     return roles.some((r) => allowed.includes(r));
@@ -40,20 +37,6 @@ export function permissionTable(
   return {
     has,
     grants,
-    grantedTo: (roles) =>
-      [...table.keys()].filter((p) => p !== 'public' && grants(roles, p as Permission)) as Permission[],
-    entries: () => [...table.entries()] as [Permission, readonly Role[]][],
+    grantedTo: (roles) => [...table.keys()].filter((p) => p !== 'public' && grants(roles, p)),
   };
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    permission?: Permission;
-    /**
-     * false on device telemetry routes (AVL, plate reads): thousands of batches an hour would bury
-     * the people's writes in the audit chain. What matters in them (hits) is audited where it
-     * happens, and volumes are counted.
-     */
-    auditWrites?: boolean;
-  }
 }

@@ -19,3 +19,19 @@ export const MODULES = [
   coverageModule,
   perimeterModule,
 ] as const;
+
+/** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */
+export type Permission = 'public' | ModulePermission<(typeof MODULES)[number]>;
+type ModulePermission<M> = M extends { permissions: infer P } ? keyof P & string : never;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: Permission;
+    /**
+     * false on device telemetry routes (AVL, plate reads): thousands of batches an hour would bury
+     * the people's writes in the audit chain. What matters in them (hits) is audited where it
+     * happens, and volumes are counted.
+     */
+    auditWrites?: boolean;
+  }
+}

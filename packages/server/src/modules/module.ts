@@ -1,6 +1,5 @@
 import type { EventBus } from '@citywatch/core/events/bus';
 import type { DomainEvent, DomainEventType, EventOfType } from '@citywatch/core/events/events';
-import type { Role } from '@citywatch/core/identity/schemas';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -11,7 +10,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import type { PermissionTable } from '../identity/permissions.js';
+import type { PermissionMap, PermissionTable } from '../identity/permissions.js';
 
 /**
  * The module contract (DESIGN.md "Modules"). A feature is one `defineModule({...})` value in its
@@ -58,7 +57,6 @@ export interface Runtime {
 }
 
 export type Stop = () => void | Promise<void>;
-export type PermissionMap = Record<string, readonly Role[]>;
 
 /** Fastify with zod-typed request parts: handlers get typed body, params and query. */
 export type ZodApp = FastifyInstance<

@@ -27,7 +27,7 @@ export async function createTestApp(
   const testDb = await createTestDb();
   let clock = Date.parse('2026-11-23T08:00:00Z');
   const config = {
-    ...loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
+    ...loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'silent', LOG_FORMAT: 'json' } as NodeJS.ProcessEnv),
     webDist: '/nonexistent',
   };
   const bus = createInProcessBus();
