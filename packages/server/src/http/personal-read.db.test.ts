@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { verifyAuditChain } from '../identity/audit.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../test/app.js';
 import { auditPersonalRead } from './auth.js';
@@ -8,10 +9,14 @@ describe(`personal-data reads (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp((app, ctx) => {
-      app.get('/api/test/caller/:id', { config: { permission: 'audit.read' } }, async (request) => {
-        await auditPersonalRead(ctx, request, `caller:${(request.params as { id: string }).id}`);
-        return { phone: '13800138000' };
-      });
+      app.get(
+        '/api/test/caller/:id',
+        { config: { permission: 'audit.read' }, schema: { params: z.object({ id: z.string() }) } },
+        async (request) => {
+          await auditPersonalRead(ctx, request, `caller:${request.params.id}`);
+          return { phone: '13800138000' };
+        },
+      );
     });
   });
   afterAll(() => t.close());
