@@ -16,6 +16,7 @@ import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { CoreDeps } from '../module.js';
 import * as store from './hotlist-store.js';
+import { HOTLIST_DETAILS, localise, PLATE_MESSAGES, RESIDENT_ID_MESSAGES } from './messages.js';
 
 export interface CreateHotlistEntryInput {
   kind: HotlistKind;
@@ -49,7 +50,6 @@ export interface HotlistEntryView {
   revokeReason: string | null;
 }
 
-const zhEn = (zh: string, en: string) => ({ zh, en });
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fieldError = (field: string, rule: string, message = ''): FieldError => ({ field, rule, message });
 
@@ -144,25 +144,19 @@ export class HotlistService {
     const row = await this.db.transaction().execute(async (trx) => {
       const entry = await this.lockEntry(trx, id);
       if (entry.status !== 'pending') {
-        throw new ProblemError(
-          'conflict',
-          zhEn('只能审批待审批的条目', 'Only a pending entry can be approved'),
-        );
+        throw new ProblemError('conflict', HOTLIST_DETAILS.approveOnlyPending);
       }
       if (entry.created_by === actor.userId) {
         throw new ProblemError(
           'conflict',
-          zhEn(
-            '布控条目须由创建人以外的人审批',
-            'An entry must be approved by someone other than its creator',
-          ),
+          HOTLIST_DETAILS.approveFourEyes,
           localise([fieldError('approvedBy', 'four_eyes')]),
         );
       }
       if (new Date(entry.expires_at).getTime() <= now.getTime()) {
         throw new ProblemError(
           'conflict',
-          zhEn('条目已过期，请重新创建', 'The entry has expired; create it again'),
+          HOTLIST_DETAILS.approveExpired,
           localise([fieldError('expiresAt', 'expired')]),
         );
       }
@@ -187,18 +181,12 @@ export class HotlistService {
     const row = await this.db.transaction().execute(async (trx) => {
       const entry = await this.lockEntry(trx, id);
       if (entry.status !== 'active') {
-        throw new ProblemError(
-          'conflict',
-          zhEn('只能续期已生效的条目', 'Only an approved entry can be renewed'),
-        );
+        throw new ProblemError('conflict', HOTLIST_DETAILS.renewOnlyActive);
       }
       if (entry.created_by === actor.userId || entry.approved_by === actor.userId) {
         throw new ProblemError(
           'conflict',
-          zhEn(
-            '续期须由创建人和上次审批人以外的人办理',
-            'A renewal must be made by someone other than the creator and the last approver',
-          ),
+          HOTLIST_DETAILS.renewFourEyes,
           localise([fieldError('approvedBy', 'four_eyes')]),
         );
       }
@@ -223,7 +211,7 @@ export class HotlistService {
     const row = await this.db.transaction().execute(async (trx) => {
       const entry = await this.lockEntry(trx, id);
       if (entry.status === 'revoked') {
-        throw new ProblemError('conflict', zhEn('条目已撤销', 'The entry is already revoked'));
+        throw new ProblemError('conflict', HOTLIST_DETAILS.alreadyRevoked);
       }
       const updated = await store.updateEntry(trx, id, {
         status: 'revoked',
@@ -328,45 +316,6 @@ function checkExpiry(expiresAt: Date, now: Date, errors: FieldError[]): void {
   if (Number.isNaN(t)) errors.push(fieldError('expiresAt', 'invalid_format'));
   else if (t <= now.getTime()) errors.push(fieldError('expiresAt', 'in_past'));
   else if (t > now.getTime() + HOTLIST_MAX_VALIDITY_MS) errors.push(fieldError('expiresAt', 'max_30_days'));
-}
-
-// Bilingual on purpose: the service does not know the request's language; the routes pick one.
-const PLATE_MESSAGES: Record<string, string> = {
-  empty: '号牌为空 | The plate is empty',
-  too_long: '号牌过长 | The plate is too long',
-  bad_character:
-    '号牌含不允许的字符（I、O 不用于号牌） | The plate contains characters not used on plates (I, O)',
-  bad_province: '省份简称不正确 | Unknown province abbreviation',
-  bad_authority: '发牌机关代号须为字母（不含 I、O） | The authority code must be a letter (not I or O)',
-  bad_serial: '号牌序号不符合 GA 36 | The serial does not follow GA 36',
-  bad_length: '号牌长度不符合 GA 36 | The plate length does not follow GA 36',
-};
-const RESIDENT_ID_MESSAGES: Record<string, string> = {
-  bad_length: '身份号码须为 18 位 | A resident ID has 18 characters',
-  bad_character: '身份号码只能含数字和末位 X | Digits only, X allowed last',
-  bad_region: '行政区划代码不正确 | Unknown division code',
-  bad_birth_date: '出生日期不正确 | Invalid birth date',
-  bad_check_digit: '校验码不正确 | Wrong check digit',
-};
-const RULE_MESSAGES: Record<string, string> = {
-  category_kind: '该类别不能布控此类对象 | This category cannot list this kind of value',
-  required: '必填 | Required',
-  invalid_format: '时间格式不正确 | Not a valid time',
-  in_past: '到期时间须晚于当前时间 | The expiry must be in the future',
-  max_30_days: '有效期最长 30 天 | At most 30 days',
-  four_eyes: '须由另一人审批 | Needs a second person',
-  expired: '已过期 | Expired',
-};
-
-function localise(errors: FieldError[]): FieldError[] {
-  return errors.map((e) => (e.message ? e : { ...e, message: RULE_MESSAGES[e.rule] ?? e.rule }));
-}
-
-/** Picks one language out of a "中文 | English" message. */
-export function pickMessage(message: string, lang: 'zh-CN' | 'en'): string {
-  const i = message.indexOf(' | ');
-  if (i < 0) return message;
-  return lang === 'en' ? message.slice(i + 3) : message.slice(0, i);
 }
 
 function present(r: store.HotlistEntryRow, now: Date, revealPersonal: boolean): HotlistEntryView {

@@ -4,8 +4,8 @@ import { defineModule, type Stop } from '../module.js';
 import { HotlistService } from './hotlist-service.js';
 import { startPlateMqttIngest } from './plates-mqtt.js';
 import { PlateIngestService } from './plates-service.js';
+import { createRingsServices } from './rings/index.js';
 import { ringsRoutes } from './rings/routes.js';
-import { RingsService } from './rings/service.js';
 import { type PerimeterServices, perimeterRoutes } from './routes.js';
 import type {} from './tables.js';
 
@@ -37,7 +37,7 @@ export const perimeterModule = defineModule({
   create: (deps) => {
     const hotlist = new HotlistService(deps);
     const plates = new PlateIngestService(deps, hotlist);
-    const rings = new RingsService(deps, () => plates.reloadCheckpoints());
+    const rings = createRingsServices(deps, () => plates.reloadCheckpoints());
     return { hotlist, plates, rings };
   },
   routes: (app, deps, services) => {
@@ -62,7 +62,7 @@ export const perimeterModule = defineModule({
     // Plans expire on their own: lazily on every plan read, and by this sweep so that units are
     // freed even when nobody is looking at the perimeter pages.
     const sweepTimer = setInterval(() => {
-      rings
+      rings.plans
         .expireDuePlans()
         .catch((error: unknown) => deps.log.error({ err: error }, 'closure plan expiry failed'));
     }, PLAN_EXPIRY_SWEEP_MS);

@@ -4,16 +4,17 @@ import { z } from 'zod';
 import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
 import type { CoreDeps, ZodApp } from '../module.js';
-import { type HotlistService, pickMessage } from './hotlist-service.js';
+import type { HotlistService } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
+import { pickMessage } from './messages.js';
 import { MAX_READS_PER_BATCH, type PlateIngestService } from './plates-service.js';
 import { checkpointReport, checkpointReportXlsx } from './reports.js';
-import type { RingsService } from './rings/service.js';
+import type { RingsServices } from './rings/index.js';
 
 export interface PerimeterServices {
   hotlist: HotlistService;
   plates: PlateIngestService;
-  rings: RingsService;
+  rings: RingsServices;
 }
 
 const idParams = z.strictObject({ id: z.string().uuid() });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { actorOf } from '../../../http/auth.js';
 import type { DispatchService } from '../../dispatch/service.js';
 import type { ZodApp } from '../../module.js';
-import type { RingsService } from './service.js';
+import type { RingsServices } from './index.js';
 
 const tags = ['perimeter'];
 const ringIdParams = z.strictObject({ id: z.string().uuid() });
@@ -91,34 +91,38 @@ const interceptQuery = z
   });
 
 /** Registers the rings, checkpoints, closure-plan and interception routes. */
-export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<DispatchService, 'incident'>) {
+export function ringsRoutes(
+  app: ZodApp,
+  { registry, analysis, plans, advisor }: RingsServices,
+  dispatch: Pick<DispatchService, 'incident'>,
+) {
   // ---- rings
 
   app.post(
     '/api/perimeter/rings',
     { config: { permission: 'perimeter.write' }, schema: { tags, body: ringBody } },
-    async (request, reply) => reply.code(201).send(await rings.createRing(request.body)),
+    async (request, reply) => reply.code(201).send(await registry.createRing(request.body)),
   );
   app.get(
     '/api/perimeter/rings',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: cityQuery } },
-    async (request) => ({ items: await rings.rings(request.query.city) }),
+    async (request) => ({ items: await registry.rings(request.query.city) }),
   );
   app.get(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
-    async (request) => rings.ring(request.params.id),
+    async (request) => registry.ring(request.params.id),
   );
   app.patch(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams, body: ringPatch } },
-    async (request) => rings.updateRing(request.params.id, request.body),
+    async (request) => registry.updateRing(request.params.id, request.body),
   );
   app.delete(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams } },
     async (request, reply) => {
-      await rings.deleteRing(request.params.id);
+      await registry.deleteRing(request.params.id);
       return reply.code(204).send();
     },
   );
@@ -128,24 +132,24 @@ export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<Dis
       config: { permission: 'perimeter.read' },
       schema: { tags, params: ringIdParams, querystring: analysisQuery },
     },
-    async (request) => rings.analysis(request.params.id, request.query),
+    async (request) => analysis.analysis(request.params.id, request.query),
   );
   app.get(
     '/api/perimeter/rings/:id/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
     async (request) => ({
-      items: await rings.checkpoints({ ringId: request.params.id }),
+      items: await registry.checkpoints({ ringId: request.params.id }),
     }),
   );
   app.post(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.write' }, schema: { tags, body: checkpointBody } },
-    async (request, reply) => reply.code(201).send(await rings.createCheckpoint(request.body)),
+    async (request, reply) => reply.code(201).send(await registry.createCheckpoint(request.body)),
   );
   app.get(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: checkpointQuery } },
-    async (request) => ({ items: await rings.checkpoints(request.query) }),
+    async (request) => ({ items: await registry.checkpoints(request.query) }),
   );
   // Create by id (idempotent from the caller's side: the id is the bureau's own checkpoint code).
   app.put(
@@ -156,13 +160,13 @@ export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<Dis
     },
     async (request, reply) => {
       const { id } = request.params;
-      return reply.code(201).send(await rings.createCheckpoint({ id, ...request.body }));
+      return reply.code(201).send(await registry.createCheckpoint({ id, ...request.body }));
     },
   );
   app.get(
     '/api/perimeter/checkpoints/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: checkpointIdParams } },
-    async (request) => rings.checkpoint(request.params.id),
+    async (request) => registry.checkpoint(request.params.id),
   );
   app.patch(
     '/api/perimeter/checkpoints/:id',
@@ -170,7 +174,7 @@ export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<Dis
       config: { permission: 'perimeter.write' },
       schema: { tags, params: checkpointIdParams, body: checkpointPatch },
     },
-    async (request) => rings.updateCheckpoint(request.params.id, request.body),
+    async (request) => registry.updateCheckpoint(request.params.id, request.body),
   );
 
   // ---- closure plans
@@ -181,25 +185,25 @@ export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<Dis
       config: { permission: 'perimeter.command' },
       schema: { tags, params: ringIdParams, body: activateBody },
     },
-    async (request) => rings.activate(actorOf(request), request.params.id, request.body),
+    async (request) => plans.activate(actorOf(request), request.params.id, request.body),
   );
   app.get(
     '/api/perimeter/plans',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: planQuery } },
     async (request) => {
       const q = request.query;
-      return { items: await rings.plans({ ringId: q.ringId, active: q.active === 'true' }) };
+      return { items: await plans.plans({ ringId: q.ringId, active: q.active === 'true' }) };
     },
   );
   app.get(
     '/api/perimeter/plans/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: planIdParams } },
-    async (request) => rings.plan(request.params.id),
+    async (request) => plans.plan(request.params.id),
   );
   app.post(
     '/api/perimeter/plans/:id/end',
     { config: { permission: 'perimeter.command' }, schema: { tags, params: planIdParams } },
-    async (request) => rings.endPlan(actorOf(request), request.params.id),
+    async (request) => plans.endPlan(actorOf(request), request.params.id),
   );
 
   // ---- interception advisor
@@ -210,7 +214,7 @@ export function ringsRoutes(app: ZodApp, rings: RingsService, dispatch: Pick<Dis
     async (request) => {
       const { incidentId, lon, lat, ...rest } = request.query;
       const scene = incidentId ? await dispatch.incident(incidentId) : { lon: lon!, lat: lat! };
-      return rings.intercept({ ...rest, lon: scene.lon, lat: scene.lat });
+      return advisor.intercept({ ...rest, lon: scene.lon, lat: scene.lat });
     },
   );
 }

@@ -1,0 +1,124 @@
+/**
+ * The interception advisor: where a vehicle fleeing a scene can be by now, and which checkpoints
+ * to man before it gets there, with the nearest available unit for each.
+ */
+import { isochrone } from '@citywatch/core/roads/isochrone';
+import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
+import { ProblemError } from '../../../http/problem.js';
+import type { CityRuntime } from '../../roads/registry.js';
+import { RING_DETAILS } from '../messages.js';
+import { finiteOrNull, type RingDeps } from './common.js';
+import * as store from './store.js';
+import { checkpointSnap, travelTimes, unitSnaps } from './travel.js';
+
+/** How far ahead the interception advisor follows the fleeing vehicle. */
+export const INTERCEPT_HORIZON_SECONDS = 7200;
+const SCENE_SNAP_LIMIT_M = 1000;
+
+export interface InterceptRequest {
+  lon: number;
+  lat: number;
+  minutes: number;
+  city?: string;
+  ringId?: string;
+}
+
+export class InterceptionAdvisor {
+  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'dispatch'>) {}
+
+  /**
+   * Where a vehicle fleeing the scene `minutes` ago could be (isochrone at road speeds), and the
+   * checkpoints it cannot have passed yet, soonest first, each with the vehicle's earliest arrival
+   * (seconds from the incident) and the nearest available unit's ETA from now.
+   */
+  async intercept(request: InterceptRequest) {
+    const city = await this.ctx.places.city(request.city);
+    const scene = city.snapper.snap(request.lon, request.lat, SCENE_SNAP_LIMIT_M);
+    if (!scene) {
+      const message = `no road within ${SCENE_SNAP_LIMIT_M} m`;
+      throw new ProblemError('validation', RING_DETAILS.noRoadNearScene, [
+        { field: 'lon', rule: 'off_road', message },
+        { field: 'lat', rule: 'off_road', message },
+      ]);
+    }
+    const elapsed = request.minutes * 60;
+    const checkpoints = await store.listCheckpoints(this.ctx.db.kysely, {
+      cityId: city.id,
+      ringId: request.ringId,
+    });
+    const snaps = checkpoints.map((c) => checkpointSnap(city, c));
+    // The vehicle's earliest arrival at every checkpoint: one forward search from the scene.
+    const arrivals = vehicleArrivals(city, scene, snaps);
+    const area = isochrone(city.dijkstra, city.snapper, scene, elapsed).area;
+
+    const ahead: number[] = [];
+    const passed: number[] = [];
+    const unreachable: number[] = [];
+    arrivals.forEach((t, j) => {
+      if (!Number.isFinite(t)) unreachable.push(j);
+      else if (t <= elapsed) passed.push(j);
+      else ahead.push(j);
+    });
+    ahead.sort((a, b) => arrivals[a] - arrivals[b]);
+    passed.sort((a, b) => arrivals[a] - arrivals[b]);
+
+    const units = await this.ctx.dispatch.availableUnits();
+    const etas = travelTimes(
+      city,
+      unitSnaps(city, units),
+      ahead.map((j) => snaps[j]),
+    );
+    const describe = (j: number) => ({
+      checkpointId: checkpoints[j].id,
+      name: checkpoints[j].name,
+      kind: checkpoints[j].kind,
+      ringId: checkpoints[j].ring_id,
+      lon: checkpoints[j].lon,
+      lat: checkpoints[j].lat,
+      vehicleArrivalSeconds: finiteOrNull(arrivals[j]),
+    });
+    return {
+      scene: { lon: scene.lon, lat: scene.lat },
+      minutes: request.minutes,
+      isochrone: area,
+      activateNow: ahead.map((j, k) => {
+        let nearest = -1;
+        units.forEach((_, i) => {
+          if (etas[i][k] < (nearest < 0 ? Number.POSITIVE_INFINITY : etas[nearest][k])) nearest = i;
+        });
+        const secondsLeft = arrivals[j] - elapsed;
+        const unitEta = nearest < 0 ? Number.POSITIVE_INFINITY : etas[nearest][k];
+        return {
+          ...describe(j),
+          vehicleSecondsLeft: finiteOrNull(secondsLeft),
+          nearestUnit:
+            nearest < 0
+              ? null
+              : {
+                  unitId: units[nearest].id,
+                  callSign: units[nearest].call_sign,
+                  etaSeconds: finiteOrNull(unitEta),
+                },
+          unitBeatsVehicle: unitEta < secondsLeft,
+        };
+      }),
+      possiblyPassed: passed.map(describe),
+      unreachable: unreachable.map((j) => checkpoints[j].id),
+    };
+  }
+}
+
+/** Earliest time (s) the vehicle can reach each checkpoint from the scene, Infinity beyond the horizon. */
+function vehicleArrivals(city: CityRuntime, scene: SnapResult, to: readonly (SnapResult | null)[]): number[] {
+  const graph = city.graph;
+  const engine = city.dijkstra;
+  engine.travelTimeField(sourceSeeds(graph, city.snapper, scene), INTERCEPT_HORIZON_SECONDS, 'forward');
+  return to.map((target) => {
+    if (!target) return Number.POSITIVE_INFINITY;
+    let best = sameSegmentTime(graph, city.snapper, scene, target);
+    for (const seed of targetSeeds(graph, city.snapper, target)) {
+      if (engine.isSettled(seed.node)) best = Math.min(best, engine.costOf(seed.node) + seed.cost);
+    }
+    return best <= INTERCEPT_HORIZON_SECONDS ? best : Number.POSITIVE_INFINITY;
+  });
+}

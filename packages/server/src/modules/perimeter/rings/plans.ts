@@ -1,0 +1,365 @@
+/**
+ * Closure plans ("10 minutes, city closed"): activating one sends available units to a ring's
+ * checkpoints by the optimal assignment; a plan ends by hand or expires, and frees its units. The
+ * units themselves are dispatch's: they are taken, freed and announced through its service.
+ */
+import { solveAssignment } from '@citywatch/core/perimeter/assignment';
+import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../../db/schema.js';
+import { ProblemError } from '../../../http/problem.js';
+import { appendAudit } from '../../../identity/audit.js';
+import type { Actor } from '../../../identity/service.js';
+import type { CityRuntime } from '../../roads/registry.js';
+import { RING_DETAILS } from '../messages.js';
+import {
+  type CheckpointRow,
+  cityOfRing,
+  finiteOrNull,
+  iso,
+  type RingDeps,
+  type RingRow,
+  ringOrNotFound,
+} from './common.js';
+import * as planStore from './plan-store.js';
+import * as store from './store.js';
+import {
+  ARRIVAL_RADIUS_M,
+  checkpointSnap,
+  ETA_HORIZON_SECONDS,
+  HOLD_WITHIN_SECONDS,
+  travelTimes,
+  unitSnaps,
+} from './travel.js';
+
+export interface PlanWarning {
+  code: 'no_available_units' | 'fewer_units_than_checkpoints' | 'checkpoint_off_network' | 'stale_positions';
+  message: string;
+}
+
+export interface ActivateRequest {
+  reason: string;
+  durationMinutes: number;
+}
+
+/** Thrown inside the activation transaction when a unit was taken meanwhile: recompute and retry. */
+class UnitTakenMeanwhile extends Error {}
+
+const planNotFound = () => new ProblemError('not_found', RING_DETAILS.noSuchPlan);
+const alreadyActive = () =>
+  new ProblemError('conflict', RING_DETAILS.planAlreadyActive, [
+    { field: 'id', rule: 'plan_active', message: '' },
+  ]);
+
+export class ClosurePlans {
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly ctx: RingDeps) {
+    this.db = ctx.db.kysely;
+  }
+
+  /** Ends every active plan past its expiry and frees its units (run lazily and on a timer). */
+  async expireDuePlans(): Promise<number> {
+    const due = await planStore.duePlans(this.db, this.ctx.now());
+    let expired = 0;
+    for (const plan of due) {
+      const freed = await this.db.transaction().execute(async (trx) => {
+        if (!(await planStore.closePlan(trx, plan.id, 'expired', new Date(plan.expires_at), null)))
+          return null;
+        return this.ctx.dispatch.releasePlanUnits(trx, plan.id);
+      });
+      if (freed === null) continue;
+      expired++;
+      await this.announcePlan(plan.id);
+      await this.ctx.dispatch.announceUnits(freed);
+    }
+    return expired;
+  }
+
+  /** Whether the ring has an active plan (expired ones count until expireDuePlans ran). */
+  async hasActivePlan(ringId: string): Promise<boolean> {
+    return (await planStore.activePlanOfRing(this.db, ringId)) !== undefined;
+  }
+
+  /**
+   * Activates a closure plan on a ring: the optimal assignment (most checkpoints covered, then most
+   * covered within 10 minutes, then least total travel time) of available units to the ring's
+   * checkpoints, taken with dispatch's
+   * conditional update, written with its audit row in one transaction.
+   */
+  async activate(actor: Actor, ringId: string, request: ActivateRequest) {
+    await this.expireDuePlans();
+    const ring = await ringOrNotFound(this.db, ringId);
+    const city = await cityOfRing(this.ctx, ring);
+    const checkpoints = await store.listCheckpoints(this.db, { ringId });
+    if (checkpoints.length === 0) {
+      throw new ProblemError('conflict', RING_DETAILS.ringHasNoCheckpoints, [
+        { field: 'id', rule: 'no_checkpoints', message: '' },
+      ]);
+    }
+    if (await this.hasActivePlan(ringId)) throw alreadyActive();
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tryActivate(actor, ring, city, checkpoints, request);
+      } catch (error) {
+        // A dispatcher took one of the chosen units between our read and our write: recompute.
+        if (error instanceof UnitTakenMeanwhile && attempt < 3) continue;
+        if (isUniqueViolation(error)) throw alreadyActive();
+        throw error;
+      }
+    }
+  }
+
+  private async tryActivate(
+    actor: Actor,
+    ring: RingRow,
+    city: CityRuntime,
+    checkpoints: CheckpointRow[],
+    request: ActivateRequest,
+  ) {
+    const units = await this.ctx.dispatch.availableUnits();
+    const now = this.ctx.now();
+    const checkpointSnaps = checkpoints.map((c) => checkpointSnap(city, c));
+    const etas = travelTimes(city, unitSnaps(city, units), checkpointSnaps);
+    // Objective, in order: hold as many checkpoints as possible, then as many as possible within
+    // 10 minutes, then the least total travel time. A late pair carries a penalty larger than any
+    // assignment's whole travel time (every ETA is within the horizon), which makes the exact
+    // min-sum solver optimise exactly that order.
+    const latePenalty = (checkpoints.length + 1) * ETA_HORIZON_SECONDS;
+    const { rowToColumn } = solveAssignment(
+      etas.map((row) =>
+        row.map((s) => (Number.isFinite(s) && s > HOLD_WITHIN_SECONDS ? s + latePenalty : s)),
+      ),
+    );
+
+    const warnings: PlanWarning[] = [];
+    if (units.length === 0) {
+      warnings.push({
+        code: 'no_available_units',
+        message: 'no unit is available with a known position: every checkpoint is left unheld',
+      });
+    } else if (units.length < checkpoints.length) {
+      warnings.push({
+        code: 'fewer_units_than_checkpoints',
+        message: `${units.length} available unit(s) for ${checkpoints.length} checkpoints`,
+      });
+    }
+    const offNetwork = checkpoints.filter((_, j) => checkpointSnaps[j] === null).map((c) => c.id);
+    if (offNetwork.length > 0) {
+      warnings.push({
+        code: 'checkpoint_off_network',
+        message: `no road near checkpoint(s) ${offNetwork.join(', ')}`,
+      });
+    }
+    const stale = units.filter(
+      (u) => !u.last_at || now.getTime() - new Date(u.last_at).getTime() > 2 * 60_000,
+    );
+    if (stale.length > 0) {
+      warnings.push({
+        code: 'stale_positions',
+        message: `${stale.length} unit(s) were assigned from a position older than 2 minutes`,
+      });
+    }
+
+    const unitOfCheckpoint = new Map<number, number>();
+    rowToColumn.forEach((j, i) => {
+      if (j >= 0) unitOfCheckpoint.set(j, i);
+    });
+    const planId = uuidv7();
+    const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000);
+    await this.db.transaction().execute(async (trx) => {
+      await planStore.insertPlan(trx, {
+        id: planId,
+        ring_id: ring.id,
+        status: 'active',
+        reason: request.reason,
+        activated_by: actor.userId,
+        activated_at: now,
+        expires_at: expiresAt,
+        ended_at: null,
+        ended_by: null,
+      });
+      for (const i of unitOfCheckpoint.values()) {
+        if (!(await this.ctx.dispatch.takeUnitForPlan(trx, units[i].id, planId)))
+          throw new UnitTakenMeanwhile();
+      }
+      await planStore.insertAssignments(
+        trx,
+        checkpoints.map((c, j) => {
+          const i = unitOfCheckpoint.get(j);
+          return i === undefined
+            ? {
+                plan_id: planId,
+                checkpoint_id: c.id,
+                unit_id: null,
+                eta_seconds: null,
+                status: 'unassigned' as const,
+                arrived_at: null,
+              }
+            : {
+                plan_id: planId,
+                checkpoint_id: c.id,
+                unit_id: units[i].id,
+                eta_seconds: etas[i][j],
+                status: 'assigned' as const,
+                arrived_at: null,
+              };
+        }),
+      );
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: `closure_plan:${planId}`,
+          detail: {
+            event: 'closure_plan_activated',
+            ringId: ring.id,
+            ringName: ring.name,
+            reason: request.reason,
+            durationMinutes: request.durationMinutes,
+            assigned: unitOfCheckpoint.size,
+            checkpoints: checkpoints.length,
+          },
+        },
+        now,
+      );
+    });
+    await this.announcePlan(planId);
+    await this.ctx.dispatch.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
+    const plan = await this.plan(planId);
+    return {
+      ...plan,
+      warnings,
+      // The matrix the assignment was solved on, so a console (or a test) can check it.
+      etaMatrix: {
+        unitIds: units.map((u) => u.id),
+        checkpointIds: checkpoints.map((c) => c.id),
+        seconds: etas.map((row) => row.map(finiteOrNull)),
+      },
+    };
+  }
+
+  /**
+   * The plan as it stands: who goes where with which ETA, who has arrived (a unit whose last AVL
+   * fix is within 50 m of its checkpoint is marked arrived now — done on read so AVL ingest stays
+   * untouched), time to full closure and the checkpoints that cannot be held within 10 minutes.
+   */
+  async plan(id: string) {
+    await this.expireDuePlans();
+    const plan = await planStore.findPlan(this.db, id);
+    if (!plan) throw planNotFound();
+    const rows = await planStore.planAssignments(this.db, id);
+    const now = this.ctx.now();
+    let newlyArrived = 0;
+    if (plan.status === 'active') {
+      for (const r of rows) {
+        if (r.status !== 'assigned' || r.last_lon === null || r.last_lat === null) continue;
+        if (r.checkpoint_lon === null || r.checkpoint_lat === null) continue;
+        const distance = haversineMetres(r.last_lon, r.last_lat, r.checkpoint_lon, r.checkpoint_lat);
+        if (
+          distance <= ARRIVAL_RADIUS_M &&
+          (await planStore.markArrived(this.db, id, r.checkpoint_id, now))
+        ) {
+          r.status = 'arrived';
+          r.arrived_at = now;
+          newlyArrived++;
+        }
+      }
+    }
+    if (newlyArrived > 0) await this.announcePlan(id);
+    const ring = plan.ring_id ? await store.findRing(this.db, plan.ring_id) : undefined;
+    const assignments = rows.map((r) => ({
+      checkpointId: r.checkpoint_id,
+      checkpointName: r.checkpoint_name,
+      kind: r.checkpoint_kind,
+      lon: r.checkpoint_lon,
+      lat: r.checkpoint_lat,
+      unitId: r.unit_id,
+      callSign: r.call_sign,
+      etaSeconds: r.eta_seconds === null ? null : finiteOrNull(r.eta_seconds),
+      status: r.status,
+      arrivedAt: iso(r.arrived_at),
+      holdableWithin10Min: r.eta_seconds !== null && r.eta_seconds <= HOLD_WITHIN_SECONDS,
+    }));
+    const unheld = assignments.filter((a) => a.etaSeconds === null);
+    return {
+      id: plan.id,
+      ringId: plan.ring_id,
+      ringName: ring?.name ?? null,
+      status: plan.status,
+      reason: plan.reason,
+      activatedBy: plan.activated_by,
+      activatedAt: iso(plan.activated_at),
+      expiresAt: iso(plan.expires_at),
+      endedAt: iso(plan.ended_at),
+      assignments,
+      assigned: assignments.filter((a) => a.unitId !== null).length,
+      arrived: assignments.filter((a) => a.status === 'arrived').length,
+      /** Seconds until the last checkpoint is manned; null while any checkpoint has no unit. */
+      timeToFullClosureSeconds:
+        unheld.length > 0 || assignments.length === 0
+          ? null
+          : Math.max(...assignments.map((a) => a.etaSeconds ?? 0)),
+      notHoldableWithin10Min: assignments.filter((a) => !a.holdableWithin10Min).map((a) => a.checkpointId),
+    };
+  }
+
+  async plans(filter: { ringId?: string; active?: boolean }) {
+    await this.expireDuePlans();
+    const rows = await planStore.listPlans(this.db, {
+      ringId: filter.ringId,
+      status: filter.active ? 'active' : undefined,
+    });
+    return rows.map((p) => ({
+      id: p.id,
+      ringId: p.ring_id,
+      status: p.status,
+      reason: p.reason,
+      activatedAt: iso(p.activated_at),
+      expiresAt: iso(p.expires_at),
+      endedAt: iso(p.ended_at),
+    }));
+  }
+
+  /** Ends an active plan and frees its units. */
+  async endPlan(actor: Actor, id: string) {
+    await this.expireDuePlans();
+    const plan = await planStore.findPlan(this.db, id);
+    if (!plan) throw planNotFound();
+    const now = this.ctx.now();
+    const freed = await this.db.transaction().execute(async (trx) => {
+      if (!(await planStore.closePlan(trx, id, 'ended', now, actor.userId))) return null;
+      return this.ctx.dispatch.releasePlanUnits(trx, id);
+    });
+    if (freed === null) {
+      throw new ProblemError('conflict', RING_DETAILS.planNotActive(plan.status), [
+        { field: 'id', rule: 'plan_not_active', message: '' },
+      ]);
+    }
+    await this.announcePlan(id);
+    await this.ctx.dispatch.announceUnits(freed);
+    return this.plan(id);
+  }
+
+  private async announcePlan(planId: string) {
+    const plan = await planStore.findPlan(this.db, planId);
+    if (!plan) return;
+    const rows = await planStore.planAssignments(this.db, planId);
+    this.ctx.publish('perimeter.plan_changed', null, {
+      planId,
+      ringId: plan.ring_id,
+      status: plan.status,
+      assigned: rows.filter((r) => r.unit_id !== null).length,
+      arrived: rows.filter((r) => r.status === 'arrived').length,
+    });
+  }
+}
+
+/** PostgreSQL's unique_violation (PGlite reports the same SQLSTATE). */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
