@@ -13,6 +13,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from '../http/problem.js';
 import { appendAudit, recordAudit } from './audit.js';
+import { messages } from './messages.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import * as store from './store.js';
 
@@ -60,8 +61,6 @@ function presentOrg(r: store.OrgRow): Org {
   return { id: r.id, parentId: r.parent_id, kind: r.kind as OrgKind, name: r.name, code: r.code };
 }
 
-const zhEn = (zh: string, en: string) => ({ zh, en });
-
 export class IdentityService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -105,13 +104,7 @@ export class IdentityService {
         now,
       );
       const minutes = Math.ceil((new Date(record.locked_until).getTime() - now.getTime()) / 60_000);
-      throw new ProblemError(
-        'account_locked',
-        zhEn(
-          `连续登录失败次数过多，请 ${minutes} 分钟后再试`,
-          `Too many failed logins; try again in ${minutes} min`,
-        ),
-      );
+      throw new ProblemError('account_locked', messages.accountLocked(minutes));
     }
     const passwordOk = await verifyPassword(record.password_hash, password);
     if (!passwordOk || !record.active) {
@@ -235,11 +228,9 @@ export class IdentityService {
   async createUser(actor: Actor, req: CreateUserRequest): Promise<User> {
     await this.orgInScope(actor, req.orgId, 'orgId');
     if (await store.findLoginRecord(this.db, req.username)) {
-      throw new ProblemError(
-        'conflict',
-        zhEn(`用户名 ${req.username} 已存在`, `Username ${req.username} is taken`),
-        [{ field: 'username', rule: 'unique', message: '' }],
-      );
+      throw new ProblemError('conflict', messages.usernameTaken(req.username), [
+        { field: 'username', rule: 'unique', message: '' },
+      ]);
     }
     const id = uuidv7();
     const passwordHash = await hashPassword(req.password);
@@ -262,11 +253,9 @@ export class IdentityService {
     await this.userInScope(actor, userId);
     if (req.orgId) await this.orgInScope(actor, req.orgId, 'orgId');
     if (userId === actor.userId && req.active === false) {
-      throw new ProblemError(
-        'conflict',
-        zhEn('不能停用自己的账号', 'You cannot deactivate your own account'),
-        [{ field: 'active', rule: 'not_self', message: '' }],
-      );
+      throw new ProblemError('conflict', messages.cannotDeactivateSelf, [
+        { field: 'active', rule: 'not_self', message: '' },
+      ]);
     }
     const set: Parameters<typeof store.updateUserColumns>[2] = {};
     if (req.displayName !== undefined) set.display_name = req.displayName;
@@ -315,11 +304,9 @@ export class IdentityService {
       throw new ProblemError('validation', undefined, [{ field: 'kind', rule: 'below_parent', message: '' }]);
     }
     if (await store.findOrgByCode(this.db, req.code)) {
-      throw new ProblemError(
-        'conflict',
-        zhEn(`机构代码 ${req.code} 已存在`, `Org code ${req.code} is taken`),
-        [{ field: 'code', rule: 'unique', message: '' }],
-      );
+      throw new ProblemError('conflict', messages.orgCodeTaken(req.code), [
+        { field: 'code', rule: 'unique', message: '' },
+      ]);
     }
     const id = uuidv7();
     await store.insertOrg(this.db, {

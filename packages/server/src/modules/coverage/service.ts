@@ -20,6 +20,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { type FieldError, ProblemError } from '../../http/problem.js';
 import type { CityRuntime } from '../roads/registry.js';
+import { messages } from './messages.js';
 import * as store from './store.js';
 
 export type PostKind = store.PostKind;
@@ -366,25 +367,18 @@ export class CoverageService {
       { field: 'lon', rule: 'outside_city', message: '' },
       { field: 'lat', rule: 'outside_city', message: '' },
     ];
-    throw new ProblemError(
-      'validation',
-      { zh: `坐标不在${city.name}范围内`, en: `The point lies outside ${city.name}` },
-      errors,
-    );
+    throw new ProblemError('validation', messages.outsideCity(city.name), errors);
   }
 
   private async assertOrg(orgId: string): Promise<void> {
     if (await store.orgExists(this.db, orgId)) return;
-    throw new ProblemError('validation', { zh: '所属单位不存在', en: 'No such org' }, [
+    throw new ProblemError('validation', messages.noSuchOrg, [
       { field: 'orgId', rule: 'not_found', message: '' },
     ]);
   }
 
   private notAnEditablePost(id: string): ProblemError {
-    return new ProblemError('not_found', {
-      zh: `点位不存在或为派出所（请在组织机构中修改）：${id}`,
-      en: `No such post, or it is a police-station org (edit it as an org): ${id}`,
-    });
+    return new ProblemError('not_found', messages.notAnEditablePost(id));
   }
 }
 

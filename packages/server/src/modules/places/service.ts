@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { CityRuntime, DbCityRegistry } from '../roads/registry.js';
+import { messages } from './messages.js';
 import type { ReverseResult, SearchHit } from './schemas.js';
 
 export type Crs = 'wgs84' | 'gcj02' | 'bd09';
@@ -37,8 +38,8 @@ export class PlacesService {
     const city = await this.cities.get(name);
     if (!city) {
       throw name
-        ? new ProblemError('not_found', { zh: `城市不存在：${name}`, en: `No such city: ${name}` })
-        : new ProblemError('not_found', { zh: '尚未导入任何城市', en: 'No city has been imported yet' });
+        ? new ProblemError('not_found', messages.noSuchCity(name))
+        : new ProblemError('not_found', messages.noCityYet);
     }
     return city;
   }
@@ -47,14 +48,10 @@ export class PlacesService {
     const b = city.bounds;
     const m = OUTSIDE_MARGIN_DEG;
     if (lon < b.minLon - m || lon > b.maxLon + m || lat < b.minLat - m || lat > b.maxLat + m) {
-      throw new ProblemError(
-        'validation',
-        { zh: `坐标不在${city.name}范围内`, en: `The point lies outside ${city.name}` },
-        [
-          { field: 'lon', rule: 'outside_city', message: '' },
-          { field: 'lat', rule: 'outside_city', message: '' },
-        ],
-      );
+      throw new ProblemError('validation', messages.outsideCity(city.name), [
+        { field: 'lon', rule: 'outside_city', message: '' },
+        { field: 'lat', rule: 'outside_city', message: '' },
+      ]);
     }
   }
 
@@ -191,11 +188,9 @@ export class PlacesService {
     this.assertInside(city, lon, lat);
     const origin = city.snapper.snap(lon, lat, 1000);
     if (!origin) {
-      throw new ProblemError(
-        'validation',
-        { zh: '附近 1 公里内没有可通行道路', en: 'No drivable road within 1 km' },
-        [{ field: 'lon', rule: 'no_road_nearby', message: '' }],
-      );
+      throw new ProblemError('validation', messages.noRoadNearby, [
+        { field: 'lon', rule: 'no_road_nearby', message: '' },
+      ]);
     }
     const features = [...q.minutes]
       .sort((a, b) => b - a)

@@ -1,0 +1,13 @@
+/** The identity module's texts, Chinese first (problem details; field messages come from the rule). */
+export const messages = {
+  accountLocked: (minutes: number) => ({
+    zh: `连续登录失败次数过多，请 ${minutes} 分钟后再试`,
+    en: `Too many failed logins; try again in ${minutes} min`,
+  }),
+  usernameTaken: (username: string) => ({
+    zh: `用户名 ${username} 已存在`,
+    en: `Username ${username} is taken`,
+  }),
+  cannotDeactivateSelf: { zh: '不能停用自己的账号', en: 'You cannot deactivate your own account' },
+  orgCodeTaken: (code: string) => ({ zh: `机构代码 ${code} 已存在`, en: `Org code ${code} is taken` }),
+};
