@@ -517,4 +517,31 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     const bad = await t.as(li, { method: 'GET', url: '/api/perimeter/reports?period=day&date=2026-02-30' });
     expect(bad.json().errors[0]).toMatchObject({ field: 'query.date', rule: 'invalid_date' });
   });
+
+  it('accepts a read at a checkpoint created a moment ago; the change is announced to every node', async () => {
+    const admin = await as('admin');
+    const li = await as('commander.li');
+    const at = (checkpointId: string) => read('琼A7Q3K9', { checkpointId });
+    // Unknown now (and the registry was just re-read because of it).
+    expect((await postReads(li, [at('CP-NEW-1')])).json().rejected).toEqual([
+      { index: 0, reason: 'unknown_checkpoint' },
+    ]);
+    events.length = 0;
+    const created = await t.as(admin, {
+      method: 'POST',
+      url: '/api/perimeter/checkpoints',
+      payload: { id: 'CP-NEW-1', name: '新设卡口', kind: 'post', lon: 114.2105, lat: 22.6865 },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(events.filter((e) => e.type === 'perimeter.checkpoints_changed').map((e) => e.payload)).toEqual([
+      { ringId: null },
+    ]);
+    // At once, though the registry was re-read less than its refresh interval ago.
+    expect((await postReads(li, [at('CP-NEW-1')])).json()).toEqual({
+      accepted: 1,
+      hits: 0,
+      invalid: 0,
+      rejected: [],
+    });
+  });
 });

@@ -37,7 +37,7 @@ export const perimeterModule = defineModule({
   create: (deps) => {
     const hotlist = new HotlistService(deps);
     const plates = new PlateIngestService(deps, hotlist);
-    const rings = createRingsServices(deps, () => plates.reloadCheckpoints());
+    const rings = createRingsServices(deps);
     return { hotlist, plates, rings };
   },
   routes: (app, deps, services) => {
@@ -48,13 +48,23 @@ export const perimeterModule = defineModule({
     await Promise.all([hotlist.reload(), plates.reloadCheckpoints()]);
     // Another API node changed the hotlist (our own changes are applied before answering; applying
     // them again is harmless).
-    const unsubscribe = deps.bus.subscribe(
+    const unsubscribeHotlist = deps.bus.subscribe(
       (event) => {
         hotlist
           .refresh(event.payload.entryId)
           .catch((error: unknown) => deps.log.error({ err: error }, 'hotlist refresh failed'));
       },
       { types: ['perimeter.hotlist_changed'] },
+    );
+    // Checkpoints were created or changed, here or on another node: plate reads at a new checkpoint
+    // are accepted once the registry is re-read (reads arriving meanwhile wait for that re-read).
+    const unsubscribeCheckpoints = deps.bus.subscribe(
+      () => {
+        plates
+          .reloadCheckpoints()
+          .catch((error: unknown) => deps.log.error({ err: error }, 'checkpoint reload failed'));
+      },
+      { types: ['perimeter.checkpoints_changed'] },
     );
     const flushTimer = setInterval(() => {
       plates.flush().catch((error: unknown) => deps.log.error({ err: error }, 'volume flush failed'));
@@ -79,7 +89,8 @@ export const perimeterModule = defineModule({
     return async () => {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
-      unsubscribe();
+      unsubscribeHotlist();
+      unsubscribeCheckpoints();
       await mqtt?.close();
       await plates.flush();
     };

@@ -74,6 +74,8 @@ export class PlateIngestService {
   private volumes = new Map<string, VolumeCounts>();
   private checkpoints = new Map<string, { orgId: string | null; lon: number | null; lat: number | null }>();
   private checkpointsLoadedAtMs = Number.NEGATIVE_INFINITY;
+  private checkpointsReloading: Promise<void> | null = null;
+  private checkpointsReloadAgain: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(
@@ -87,7 +89,30 @@ export class PlateIngestService {
     return this.ctx.db.kysely;
   }
 
-  async reloadCheckpoints(): Promise<void> {
+  /**
+   * Re-reads the checkpoint registry (on start, on `perimeter.checkpoints_changed`, and when a
+   * batch names an unknown checkpoint). Calls made while a re-read runs share one follow-up that
+   * starts after it, so a caller always gets a read that began after its own call.
+   */
+  reloadCheckpoints(): Promise<void> {
+    if (!this.checkpointsReloading) {
+      this.checkpointsReloading = this.loadCheckpoints().finally(() => {
+        this.checkpointsReloading = null;
+      });
+      return this.checkpointsReloading;
+    }
+    if (!this.checkpointsReloadAgain) {
+      this.checkpointsReloadAgain = this.checkpointsReloading
+        .catch(() => {})
+        .then(() => {
+          this.checkpointsReloadAgain = null;
+          return this.reloadCheckpoints();
+        });
+    }
+    return this.checkpointsReloadAgain;
+  }
+
+  private async loadCheckpoints(): Promise<void> {
     const rows = await store.listCheckpoints(this.db);
     this.checkpoints = new Map(rows.map((r) => [r.id, { orgId: r.org_id, lon: r.lon, lat: r.lat }]));
     this.checkpointsLoadedAtMs = Date.now();
@@ -107,11 +132,15 @@ export class PlateIngestService {
         result.rejected.push({ index: i, reason: 'too_many_reads' });
     }
     const count = Math.min(reads.length, MAX_READS_PER_BATCH);
+    // An unknown checkpoint may be one just created: when a re-read of the registry is under way
+    // (checkpoints changed), wait for it; otherwise re-read at most every checkpointRefreshMs.
+    const reloading = this.checkpointsReloadAgain ?? this.checkpointsReloading;
     if (
-      Date.now() - this.checkpointsLoadedAtMs > this.checkpointRefreshMs &&
+      (reloading !== null || Date.now() - this.checkpointsLoadedAtMs > this.checkpointRefreshMs) &&
       this.hasUnknownCheckpoint(reads, count)
     ) {
-      await this.reloadCheckpoints();
+      if (reloading !== null) await reloading.catch(() => {});
+      else await this.reloadCheckpoints();
     }
 
     // This batch's counts, merged into the shared counters only once its hits are safely written.

@@ -21,13 +21,10 @@ export interface RingsServices {
   advisor: InterceptionAdvisor;
 }
 
-export function createRingsServices(
-  deps: RingDeps,
-  onCheckpointsChanged?: () => Promise<void>,
-): RingsServices {
+export function createRingsServices(deps: RingDeps): RingsServices {
   const plans = new ClosurePlans(deps);
   return {
-    registry: new RingRegistry(deps, plans, onCheckpointsChanged),
+    registry: new RingRegistry(deps, plans),
     analysis: new ClosureAnalysis(deps),
     plans,
     advisor: new InterceptionAdvisor(deps),

@@ -1,6 +1,7 @@
 /**
  * Rings (圈层) and checkpoints: a ring is a polygon on a city's roads; a checkpoint is placed on
- * the road segment nearest where it was clicked and may belong to a ring.
+ * the road segment nearest where it was clicked and may belong to a ring. A checkpoint created or
+ * changed (or detached by its ring's deletion) is announced as `perimeter.checkpoints_changed`.
  */
 import {
   countSet,
@@ -75,8 +76,6 @@ export class RingRegistry {
   constructor(
     private readonly ctx: RingDeps,
     private readonly plans: RingPlanGuard,
-    /** Called after a checkpoint is created or changed (the plate ingest reloads its registry). */
-    private readonly onCheckpointsChanged: () => Promise<void> = async () => {},
   ) {
     this.db = ctx.db.kysely;
   }
@@ -152,9 +151,19 @@ export class RingRegistry {
       ]);
     }
     await store.deleteRing(this.db, id);
+    // Its checkpoints stay, now in no ring.
+    this.checkpointsChanged(id);
   }
 
   // ---- checkpoints
+
+  /**
+   * Tells every node that checkpoints changed (the plate ingest re-reads its checkpoint registry;
+   * consoles showing the ring refresh).
+   */
+  private checkpointsChanged(ringId: string | null): void {
+    this.ctx.publish('perimeter.checkpoints_changed', null, { ringId });
+  }
 
   private async checkRingInCity(ringId: string, cityId: string): Promise<void> {
     const ring = await store.findRing(this.db, ringId);
@@ -208,7 +217,7 @@ export class RingRegistry {
         { field: 'id', rule: 'unique', message: '' },
       ]);
     }
-    await this.onCheckpointsChanged();
+    this.checkpointsChanged(row.ring_id);
     return { ...presentCheckpoint(row), snapDistanceM };
   }
 
@@ -261,7 +270,8 @@ export class RingRegistry {
       ...(placement ?? {}),
     });
     if (!row) throw checkpointNotFound();
-    await this.onCheckpointsChanged();
+    this.checkpointsChanged(row.ring_id);
+    if (current.ring_id !== row.ring_id && current.ring_id !== null) this.checkpointsChanged(current.ring_id);
     return presentCheckpoint(row);
   }
 }
