@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Deps, ZodApp } from '../module.js';
-import { tokenMatches } from './hotline.js';
+import { tokenMatches } from './diversions/hotline.js';
+import { DISPATCH_MESSAGES } from './messages.js';
 import type { DispatchService } from './service.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
@@ -24,7 +25,6 @@ const diversionOutcomeSchema = z.strictObject({
   status: z.enum(['accepted', 'resolved', 'rejected']),
   outcome: z.string().max(1000).optional(),
 });
-const zhEn = (zh: string, en: string) => ({ zh, en });
 const figuresQuery = z.strictObject({
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
@@ -182,7 +182,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
     { config: { permission: 'public' }, schema: { tags, params: idParams, body: diversionOutcomeSchema } },
     async (request, reply) => {
       if (!tokenMatches(ctx.config.hotlineToken, request.headers['x-hotline-token'])) {
-        throw new ProblemError('unauthenticated', zhEn('12345 回调令牌无效', 'Invalid hotline token'));
+        throw new ProblemError('unauthenticated', DISPATCH_MESSAGES.invalidHotlineToken);
       }
       const body = request.body;
       await dispatch.recordDiversionOutcome(request.params.id, body.status, body.outcome);

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database } from '../../../db/schema.js';
+import * as store from './store.js';
 
 /**
  * Hand-off of non-police calls to the 12345 government service hotline: every diversion is a
@@ -52,26 +53,7 @@ export class HotlineForwarder {
     let sent = 0;
     try {
       const now = this.now();
-      const due = await this.db
-        .selectFrom('diversions')
-        .innerJoin('incidents', 'incidents.id', 'diversions.incident_id')
-        .select([
-          'diversions.id',
-          'diversions.attempts',
-          'diversions.updated_at',
-          'diversions.status',
-          'incidents.number',
-          'incidents.category',
-          'incidents.subcategory',
-          'incidents.narrative',
-          'incidents.lon',
-          'incidents.lat',
-          'incidents.address_label',
-          'incidents.received_at',
-        ])
-        .where('diversions.status', 'in', ['queued', 'failed'])
-        .where('diversions.attempts', '<', MAX_ATTEMPTS)
-        .execute();
+      const due = await store.unsentDiversions(this.db, MAX_ATTEMPTS);
       for (const d of due) {
         if (
           d.status === 'failed' &&
@@ -98,16 +80,12 @@ export class HotlineForwarder {
         } catch (e) {
           error = (e as Error).message;
         }
-        await this.db
-          .updateTable('diversions')
-          .set({
-            status: error ? 'failed' : 'sent',
-            attempts: d.attempts + 1,
-            last_error: error,
-            updated_at: this.now(),
-          })
-          .where('id', '=', d.id)
-          .execute();
+        await store.recordAttempt(this.db, d.id, {
+          status: error ? 'failed' : 'sent',
+          attempts: d.attempts + 1,
+          error,
+          at: this.now(),
+        });
         if (!error) sent++;
       }
     } finally {

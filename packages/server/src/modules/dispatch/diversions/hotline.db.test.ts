@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBundledCity } from '../../demo.js';
-import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { ensureBundledCity } from '../../../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../../test/app.js';
 import { HotlineForwarder, retryDelayMs } from './hotline.js';
 
 /** A stand-in 12345 hotline on loopback: refuses the first delivery, accepts the next. */

@@ -1,0 +1,281 @@
+import { UNIT_KIND_CAPABILITIES, unitCanServe } from '@citywatch/core/dispatch/categories';
+import { canTransitionUnit, type UnitKind, type UnitStatus } from '@citywatch/core/dispatch/incident';
+import type { Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
+import type { Kysely, Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../../db/schema.js';
+import { ProblemError } from '../../../http/problem.js';
+import type { Actor } from '../../../identity/service.js';
+import type { Deps } from '../../module.js';
+import type { CityRuntime } from '../../roads/registry.js';
+import { DISPATCH_MESSAGES as M } from '../messages.js';
+import { presentUnit } from '../present.js';
+import { UnitTracker } from '../tracker.js';
+import * as store from './store.js';
+
+/** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
+export const STALE_AVL_MS = 2 * 60_000;
+
+export type UnitsDeps = Pick<Deps<'places'>, 'db' | 'now' | 'publish' | 'places'>;
+
+/**
+ * What happens to a unit's incident when the unit reports en route or on scene. The incidents
+ * side decides (incidents/service.ts); DispatchService connects the two, so neither imports the other.
+ */
+export type FollowUnitReport = (
+  actor: Actor,
+  incidentId: string,
+  status: 'en_route' | 'on_scene',
+) => Promise<void>;
+
+export interface IngestReport {
+  accepted: number;
+  outOfOrder: number;
+  duplicates: number;
+  rejected: { index: number; reason: string }[];
+}
+
+/**
+ * Units and their positions: unit records, their own status reports, AVL ingest, where each unit
+ * is on the road graph (one tracker per city) and who reaches a point first; also the units that
+ * closure plans of other modules take and free.
+ */
+export class UnitsService {
+  private readonly trackerOfCity = new Map<string, Promise<UnitTracker>>();
+  private readonly db: Kysely<Database>;
+
+  constructor(
+    private readonly deps: UnitsDeps,
+    private readonly followReport: FollowUnitReport,
+  ) {
+    this.db = deps.db.kysely;
+  }
+
+  /** The per-city trackers built so far (bench/dispatch.ts times their searches directly). */
+  get trackers(): ReadonlyMap<string, Promise<UnitTracker>> {
+    return this.trackerOfCity;
+  }
+
+  private async tracker(city: CityRuntime): Promise<UnitTracker> {
+    let t = this.trackerOfCity.get(city.id);
+    if (!t) {
+      t = (async () => {
+        const tracker = new UnitTracker(city);
+        const units = await store.livePositions(this.db);
+        for (const u of units) tracker.setPosition(u.id, u.last_lon, u.last_lat);
+        return tracker;
+      })();
+      this.trackerOfCity.set(city.id, t);
+    }
+    return t;
+  }
+
+  // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
+
+  /** Units free to be sent anywhere: available, on no incident or plan, with a known position. */
+  availableUnits(db: store.Queryable = this.db) {
+    return store.availableUnits(db);
+  }
+
+  /**
+   * Takes a unit for a closure plan inside the caller's transaction, with the conditional update
+   * dispatch itself uses; false when a dispatcher took it meanwhile.
+   */
+  takeUnitForPlan(trx: Transaction<Database>, unitId: string, planId: string): Promise<boolean> {
+    return store.takeUnitForPlan(trx, unitId, planId);
+  }
+
+  /** Frees the plan's units inside the caller's transaction; returns those that became available. */
+  releasePlanUnits(trx: Transaction<Database>, planId: string): Promise<string[]> {
+    return store.releasePlanUnits(trx, planId);
+  }
+
+  /** Dispatch consoles show units going busy or free, whatever made them so. */
+  async announceUnits(unitIds: readonly string[]) {
+    if (unitIds.length === 0) return;
+    const units = await store.unitsToAnnounce(this.db, unitIds);
+    for (const u of units) {
+      this.deps.publish('dispatch.unit_changed', null, {
+        unitId: u.id,
+        callSign: u.call_sign,
+        status: u.status,
+        incidentId: u.current_incident_id,
+        lon: u.last_lon,
+        lat: u.last_lat,
+        heading: u.last_heading,
+      });
+    }
+  }
+
+  /** Announces one unit as it is now. */
+  async announceUnit(unitId: string) {
+    const u = await this.unit(unitId);
+    this.deps.publish('dispatch.unit_changed', null, {
+      unitId: u.id,
+      callSign: u.callSign,
+      status: u.status,
+      incidentId: u.incidentId,
+      lon: u.lon,
+      lat: u.lat,
+      heading: u.heading,
+    });
+  }
+
+  // ---- unit records
+
+  async createUnit(req: {
+    callSign: string;
+    kind: UnitKind;
+    capabilities?: string[];
+    homeOrgId?: string;
+  }): Promise<Unit> {
+    if (await store.unitWithCallSign(this.db, req.callSign)) {
+      throw new ProblemError('conflict', M.callSignTaken(req.callSign), [
+        { field: 'callSign', rule: 'unique', message: '' },
+      ]);
+    }
+    const id = uuidv7();
+    await store.insertUnit(this.db, {
+      id,
+      call_sign: req.callSign,
+      kind: req.kind,
+      capabilities: req.capabilities ?? [...UNIT_KIND_CAPABILITIES[req.kind]],
+      home_org_id: req.homeOrgId ?? null,
+      status: 'available',
+      current_incident_id: null,
+      last_lon: null,
+      last_lat: null,
+      last_at: null,
+      last_heading: null,
+      last_speed: null,
+    });
+    return this.unit(id);
+  }
+
+  async unit(id: string): Promise<Unit> {
+    const u = await store.findUnit(this.db, id);
+    if (!u) throw new ProblemError('not_found', M.noSuchUnit);
+    return presentUnit(u);
+  }
+
+  async units(): Promise<Unit[]> {
+    return (await store.listUnits(this.db)).map(presentUnit);
+  }
+
+  /** A unit reports its own status (en route, on scene, back in service). */
+  async setUnitStatus(actor: Actor, unitId: string, status: UnitStatus): Promise<Unit> {
+    const unit = await store.findUnit(this.db, unitId);
+    if (!unit) throw new ProblemError('not_found', M.noSuchUnit);
+    if (!canTransitionUnit(unit.status as UnitStatus, status)) {
+      throw new ProblemError('conflict', M.unitTransition(unit.status as UnitStatus, status), [
+        { field: 'status', rule: 'invalid_transition', message: '' },
+      ]);
+    }
+    if ((status === 'en_route' || status === 'on_scene') && unit.current_incident_id) {
+      await this.followReport(actor, unit.current_incident_id, status);
+    }
+    const released = status === 'available' || status === 'out_of_service';
+    await store.setUnitStatus(this.db, unitId, status, released);
+    await this.announceUnit(unitId);
+    return this.unit(unitId);
+  }
+
+  // ---- positions
+
+  /**
+   * AVL batch: each fix is checked, stored in the unit's history, and — when newer than what we
+   * have — becomes its live position. Unknown units and duplicates are reported, never fatal.
+   */
+  async ingestPositions(positions: store.PositionFix[], city: CityRuntime): Promise<IngestReport> {
+    const ids = [...new Set(positions.map((p) => p.unitId))];
+    const known = new Map((await store.unitsForIngest(this.db, ids)).map((u) => [u.id, u]));
+    const rejected: { index: number; reason: string }[] = [];
+    const now = this.deps.now().getTime();
+    const fresh = new Map<string, store.PositionFix>();
+    const history: store.PositionFix[] = [];
+    let outOfOrder = 0;
+    for (const [index, p] of positions.entries()) {
+      const unit = known.get(p.unitId);
+      const at = Date.parse(p.at);
+      if (!unit) {
+        rejected.push({ index, reason: 'unknown_unit' });
+        continue;
+      }
+      if (at > now + 60_000) {
+        rejected.push({ index, reason: 'in_the_future' });
+        continue;
+      }
+      if (!city.snapper.snap(p.lon, p.lat, 1000)) {
+        rejected.push({ index, reason: 'off_the_road_network' });
+        continue;
+      }
+      history.push(p);
+      const newest = fresh.get(p.unitId);
+      const last = unit.last_at ? new Date(unit.last_at).getTime() : Number.NEGATIVE_INFINITY;
+      if (at <= last || (newest && Date.parse(newest.at) >= at)) outOfOrder++;
+      else fresh.set(p.unitId, p);
+    }
+    // One statement each for the history and the live positions, whatever the batch size: at a
+    // thousand units reporting every second, a statement per fix is what saturates the database.
+    const inserted = history.length ? await store.insertPositions(this.db, history) : 0;
+    const latest = [...fresh.values()];
+    const moved = latest.length ? await store.moveUnits(this.db, latest) : [];
+    const tracker = await this.tracker(city);
+    for (const id of moved) {
+      const p = fresh.get(id)!;
+      const u = known.get(id)!;
+      tracker.setPosition(id, p.lon, p.lat);
+      this.deps.publish('dispatch.unit_changed', null, {
+        unitId: id,
+        callSign: u.call_sign,
+        status: u.status,
+        incidentId: u.current_incident_id,
+        lon: p.lon,
+        lat: p.lat,
+        heading: p.heading ?? null,
+      });
+    }
+    return { accepted: history.length, outOfOrder, duplicates: history.length - inserted, rejected };
+  }
+
+  /**
+   * Available units able to serve `needs`, nearest first by road time from their live positions.
+   * Ranked in memory first (the CH bucket table), then only the front of the list is read from
+   * the database, a few times the limit at a time, until enough are free and able.
+   */
+  async nearestAvailableUnits(
+    lon: number,
+    lat: number,
+    limit: number,
+    needs: readonly string[] = [],
+  ): Promise<Recommendation[]> {
+    const city = await this.deps.places.city(undefined);
+    const times = (await this.tracker(city)).timesTo(lon, lat);
+    if (!times) return [];
+    const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((x, y) => x[1] - y[1]);
+    const now = this.deps.now().getTime();
+    const picked: Recommendation[] = [];
+    for (let i = 0; i < ranked.length && picked.length < limit; i += limit * 4) {
+      const slice = ranked.slice(i, i + limit * 4);
+      const rows = await store.availableAmong(
+        this.db,
+        slice.map(([id]) => id),
+      );
+      const byId = new Map(rows.map((u) => [u.id, u]));
+      for (const [id, eta] of slice) {
+        const u = byId.get(id);
+        if (!u || !unitCanServe(u.capabilities, needs)) continue;
+        picked.push({
+          unitId: u.id,
+          callSign: u.call_sign,
+          kind: u.kind,
+          etaSeconds: eta,
+          stale: !u.last_at || now - new Date(u.last_at).getTime() > STALE_AVL_MS,
+          lastAt: u.last_at ? new Date(u.last_at).toISOString() : null,
+        });
+        if (picked.length === limit) break;
+      }
+    }
+    return picked;
+  }
+}
