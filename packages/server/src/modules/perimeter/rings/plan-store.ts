@@ -78,7 +78,6 @@ export function planAssignments(db: Queryable, planId: string) {
   return db
     .selectFrom('closure_assignments as a')
     .innerJoin('checkpoints as c', 'c.id', 'a.checkpoint_id')
-    .leftJoin('units as u', 'u.id', 'a.unit_id')
     .select([
       'a.checkpoint_id',
       'a.unit_id',
@@ -89,10 +88,6 @@ export function planAssignments(db: Queryable, planId: string) {
       'c.kind as checkpoint_kind',
       'c.lon as checkpoint_lon',
       'c.lat as checkpoint_lat',
-      'u.call_sign',
-      'u.last_lon',
-      'u.last_lat',
-      'u.status as unit_status',
     ])
     .where('a.plan_id', '=', planId)
     .orderBy('a.checkpoint_id')

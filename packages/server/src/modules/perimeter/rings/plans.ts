@@ -1,8 +1,9 @@
 /**
  * Closure plans ("10 minutes, city closed"): activating one sends available units to a ring's
  * checkpoints by the optimal assignment; a plan ends by hand or expires, and frees its units. The
- * units themselves are dispatch's: they are taken, freed and announced through its service.
+ * units themselves are dispatch's: they are read, taken, freed and announced through its service.
  */
+import type { Unit } from '@citywatch/core/dispatch/schemas';
 import { solveAssignment } from '@citywatch/core/perimeter/assignment';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import type { Kysely } from 'kysely';
@@ -253,13 +254,15 @@ export class ClosurePlans {
     const plan = await planStore.findPlan(this.db, id);
     if (!plan) throw planNotFound();
     const rows = await planStore.planAssignments(this.db, id);
+    const units = await this.unitsOf(rows);
     const now = this.ctx.now();
     let newlyArrived = 0;
     if (plan.status === 'active') {
       for (const r of rows) {
-        if (r.status !== 'assigned' || r.last_lon === null || r.last_lat === null) continue;
+        const unit = r.unit_id === null ? undefined : units.get(r.unit_id);
+        if (r.status !== 'assigned' || !unit || unit.lon === null || unit.lat === null) continue;
         if (r.checkpoint_lon === null || r.checkpoint_lat === null) continue;
-        const distance = haversineMetres(r.last_lon, r.last_lat, r.checkpoint_lon, r.checkpoint_lat);
+        const distance = haversineMetres(unit.lon, unit.lat, r.checkpoint_lon, r.checkpoint_lat);
         if (
           distance <= ARRIVAL_RADIUS_M &&
           (await planStore.markArrived(this.db, id, r.checkpoint_id, now))
@@ -279,7 +282,7 @@ export class ClosurePlans {
       lon: r.checkpoint_lon,
       lat: r.checkpoint_lat,
       unitId: r.unit_id,
-      callSign: r.call_sign,
+      callSign: (r.unit_id === null ? undefined : units.get(r.unit_id)?.callSign) ?? null,
       etaSeconds: r.eta_seconds === null ? null : finiteOrNull(r.eta_seconds),
       status: r.status,
       arrivedAt: iso(r.arrived_at),
@@ -306,6 +309,12 @@ export class ClosurePlans {
           : Math.max(...assignments.map((a) => a.etaSeconds ?? 0)),
       notHoldableWithin10Min: assignments.filter((a) => !a.holdableWithin10Min).map((a) => a.checkpointId),
     };
+  }
+
+  /** The plan's units as dispatch has them now (call sign, last AVL position), by id. */
+  private async unitsOf(rows: readonly { unit_id: string | null }[]): Promise<Map<string, Unit>> {
+    if (rows.every((r) => r.unit_id === null)) return new Map();
+    return new Map((await this.ctx.dispatch.units()).map((u) => [u.id, u]));
   }
 
   async plans(filter: { ringId?: string; active?: boolean }) {

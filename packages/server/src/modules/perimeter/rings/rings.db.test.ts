@@ -50,6 +50,7 @@ interface Analysis {
 interface Assignment {
   checkpointId: string;
   unitId: string | null;
+  callSign: string | null;
   etaSeconds: number | null;
   status: string;
   holdableWithin10Min: boolean;
@@ -390,6 +391,9 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     const best = bruteForceBest(matrix.seconds);
     const chosen = plan.assignments.filter((a) => a.unitId !== null);
     expect(chosen).toHaveLength(best.pairs);
+    // Each assignment names its unit's call sign (read through dispatch, which owns units).
+    for (const a of plan.assignments)
+      expect(a.callSign).toBe(a.unitId === null ? null : `封控0${unitIds.indexOf(a.unitId) + 1}`);
     expect(new Set(chosen.map((a) => a.unitId)).size).toBe(chosen.length);
     const total = chosen.reduce((sum, a) => {
       const i = matrix.unitIds.indexOf(a.unitId!);
