@@ -101,15 +101,16 @@ program
 const audit = program.command('audit').description('the tamper-evident audit log');
 audit
   .command('verify')
-  .description('check the hash chain; exits 0 when intact, 1 naming the first bad row')
+  .description('check the hash chain; exits 0 when intact, 1 naming every bad row')
   .action(async () => {
     const result = await withDatabase((db) => verifyAuditChain(db.kysely));
     if (result.ok) {
       console.log(`audit chain intact: ${result.checked} rows verified`);
     } else {
       console.error(
-        `audit chain BROKEN at row ${result.firstBadSeq}: ${result.reason} (${result.checked} rows verified before it)`,
+        `audit chain BROKEN: ${result.problems.length} problem(s), ${result.checked} rows verified`,
       );
+      for (const p of result.problems) console.error(`  row ${p.seq} ${p.kind}: ${p.reason}`);
       process.exitCode = 1;
     }
   });

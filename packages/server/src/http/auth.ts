@@ -1,3 +1,4 @@
+import { textRuleBroken } from '@citywatch/core/text/clean';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../identity/audit.js';
 import type { PermissionTable } from '../identity/permissions.js';
@@ -117,7 +118,11 @@ export async function auditPersonalRead(
   detail: Record<string, unknown> = {},
 ): Promise<void> {
   const raw = request.headers['x-purpose'];
-  const purpose = typeof raw === 'string' ? safeDecode(raw).trim() : '';
+  const purpose = typeof raw === 'string' ? safeDecode(raw).trim().normalize('NFC') : '';
+  const broken = textRuleBroken(purpose);
+  if (broken) {
+    throw new ProblemError('validation', undefined, [{ field: 'X-Purpose', rule: broken, message: '' }]);
+  }
   if (purpose.length < 2) {
     throw new ProblemError('purpose_required', undefined, [
       { field: 'X-Purpose', rule: 'required', message: '' },

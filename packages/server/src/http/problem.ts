@@ -105,6 +105,11 @@ export function problemBody(
 /** Messages for rules that services name without text (zod's own rules are described in validation.ts). */
 const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   required: { zh: '必填', en: 'Required' },
+  control_character: {
+    zh: '不能包含控制字符（如 NUL）',
+    en: 'Must not contain control characters (such as NUL)',
+  },
+  lone_surrogate: { zh: '包含无效的 Unicode 字符', en: 'Contains an invalid Unicode character' },
   unique: { zh: '该值已被使用', en: 'This value is already in use' },
   org_in_scope: { zh: '机构不存在或不在您的管辖范围内', en: 'No such org within your jurisdiction' },
   not_self: { zh: '不能对自己执行此操作', en: 'Not allowed on your own account' },

@@ -1,3 +1,4 @@
+import { cleanText, type TextRule } from '@citywatch/core/text/clean';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
 import type { FieldError, Lang } from './problem.js';
@@ -12,11 +13,30 @@ export class RequestValidationError extends Error {
   }
 }
 
-/** Fastify validator for zod schemas that keeps zod's issues (fastify-type-provider-zod's flattens them). */
+/**
+ * Fastify validator for zod schemas that keeps zod's issues (fastify-type-provider-zod's flattens
+ * them). Every request part passes the one text rule first (core/text/clean.ts): control
+ * characters and lone surrogates are refused with the field named, and text reaches the schema,
+ * and the database, in NFC.
+ */
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
   ({ schema }) =>
   (data) => {
-    const result = schema.safeParse(data);
+    const cleaned = cleanText(data);
+    if (cleaned.problems.length > 0) {
+      return {
+        error: new RequestValidationError(
+          cleaned.problems.map((p) => ({
+            code: 'custom',
+            path: p.path,
+            message: p.rule,
+            params: { rule: p.rule },
+            input: undefined,
+          })),
+        ),
+      };
+    }
+    const result = schema.safeParse(cleaned.value);
     if (result.success) return { value: result.data };
     return { error: new RequestValidationError(result.error.issues) };
   };
@@ -122,6 +142,16 @@ export function describeIssues(issues: readonly Issue[], lang: Lang, prefix = ''
           message: en ? `Must be a multiple of ${issue.divisor}` : `必须是 ${issue.divisor} 的倍数`,
         });
         break;
+      case 'custom': {
+        // The text rule's refusals: worded by their rule in problem.ts.
+        const rule = (issue.params as { rule?: TextRule } | undefined)?.rule;
+        out.push(
+          rule
+            ? { field: base || '(body)', rule, message: '' }
+            : { field: base, rule: 'custom', message: issue.message },
+        );
+        break;
+      }
       default:
         out.push({ field: base, rule: issue.code, message: issue.message });
     }

@@ -26,6 +26,26 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: characters PostgreSQL cannot store
+const UNSTORABLE = /[\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as PostgreSQL will give it back: NUL (refused by text and jsonb) and lone surrogates
+ * (stored as U+FFFD) are replaced before hashing, so the hash is over exactly what is stored.
+ * Requests cannot carry either (the text rule refuses them at the edge); this keeps the chain
+ * whole whatever reaches it from elsewhere.
+ */
+export function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[storable(k)] = storable(v);
+    return out as T;
+  }
+  return value;
+}
+
 interface ChainedFields {
   seq: number;
   at: string;
@@ -62,12 +82,12 @@ export async function appendAudit(trx: Transaction<Database>, input: AuditInput,
     seq,
     at: now.toISOString(),
     userId: input.userId,
-    username: input.username,
+    username: storable(input.username),
     action: input.action,
-    resource: input.resource,
-    purpose: input.purpose ?? null,
+    resource: storable(input.resource),
+    purpose: storable(input.purpose ?? null),
     // Round-trip through JSON so what we hash is exactly what jsonb will give back.
-    detail: JSON.parse(JSON.stringify(input.detail ?? {})),
+    detail: storable(JSON.parse(JSON.stringify(input.detail ?? {}))),
   };
   await trx
     .insertInto('audit_log')
@@ -91,44 +111,79 @@ export function recordAudit(db: Kysely<Database>, input: AuditInput, now: Date):
   return db.transaction().execute((trx) => appendAudit(trx, input, now));
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBadSeq: number | null;
-  reason: string | null;
+export type AuditBreak = 'altered' | 'missing' | 'reordered' | 'relinked';
+
+export interface AuditProblem {
+  seq: number;
+  kind: AuditBreak;
+  reason: string;
 }
 
+export interface VerifyResult {
+  ok: boolean;
+  /** Rows whose content and link both verified. */
+  checked: number;
+  /** The first bad row and why (null when intact); every bad row is in `problems`. */
+  firstBadSeq: number | null;
+  reason: string | null;
+  problems: AuditProblem[];
+}
+
+/** Reported problems stop being collected past this many (the count of rows checked goes on). */
+const MAX_PROBLEMS = 1000;
+
 /**
- * Walks the chain from the first row: sequence numbers must be gap-free from 1, each row must point
- * at its predecessor's hash, and each hash must match the row's content.
+ * Walks the whole chain and reports every bad row, not only the first, with the kind of break:
+ * - altered: the row's hash does not match its content (an UPDATE behind the trigger's back);
+ * - missing: sequence numbers skip (a DELETE); the row after a gap is judged from its own link;
+ * - reordered: a row points at the hash of another row than its predecessor (rows moved);
+ * - relinked: a row points at a hash no row has (its predecessor's hash was rewritten).
+ * Each row is checked against its own stored predecessor link, so one bad row does not hide the
+ * rows after it.
  */
 export async function verifyAuditChain(db: Kysely<Database>, batchSize = 5000): Promise<VerifyResult> {
+  const problems: AuditProblem[] = [];
+  const report = (p: AuditProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  const seqOfHash = new Map<string, number>();
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
+  let afterSeq = 0;
   for (;;) {
     const rows = await db
       .selectFrom('audit_log')
       .selectAll()
-      .where('seq', '>=', expectedSeq)
+      .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(batchSize)
       .execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       const seq = Number(r.seq);
+      afterSeq = seq;
+      let bad = false;
       if (seq !== expectedSeq) {
-        return { ok: false, checked, firstBadSeq: expectedSeq, reason: `row ${expectedSeq} is missing` };
+        const last = seq - 1;
+        report({
+          seq: expectedSeq,
+          kind: 'missing',
+          reason:
+            last === expectedSeq
+              ? `row ${expectedSeq} is missing`
+              : `rows ${expectedSeq}–${last} are missing`,
+        });
+      } else if (r.prev_hash !== prevHash) {
+        const pointsAt = seqOfHash.get(r.prev_hash);
+        report(
+          pointsAt !== undefined
+            ? { seq, kind: 'reordered', reason: `row ${seq} points at row ${pointsAt}, not row ${seq - 1}` }
+            : { seq, kind: 'relinked', reason: `row ${seq} does not point at row ${seq - 1}` },
+        );
+        bad = true;
       }
-      if (r.prev_hash !== prevHash) {
-        return {
-          ok: false,
-          checked,
-          firstBadSeq: seq,
-          reason: `row ${seq} does not point at row ${seq - 1}`,
-        };
-      }
-      const recomputed = chainHash(prevHash, {
+      const recomputed = chainHash(r.prev_hash, {
         seq,
         at: new Date(r.at).toISOString(),
         userId: r.user_id,
@@ -139,14 +194,23 @@ export async function verifyAuditChain(db: Kysely<Database>, batchSize = 5000): 
         detail: r.detail,
       });
       if (recomputed !== r.hash) {
-        return { ok: false, checked, firstBadSeq: seq, reason: `row ${seq} was altered` };
+        report({ seq, kind: 'altered', reason: `row ${seq} was altered` });
+        bad = true;
       }
+      if (!bad) checked++;
+      seqOfHash.set(r.hash, seq);
       prevHash = r.hash;
       expectedSeq = seq + 1;
-      checked++;
     }
   }
-  return { ok: true, checked, firstBadSeq: null, reason: null };
+  const first = problems[0];
+  return {
+    ok: problems.length === 0,
+    checked,
+    firstBadSeq: first?.seq ?? null,
+    reason: first?.reason ?? null,
+    problems,
+  };
 }
 
 export function presentAuditRow(r: {

@@ -171,6 +171,13 @@ export function identityRoutes(
             checked: z.number(),
             firstBadSeq: z.number().nullable(),
             reason: z.string().nullable(),
+            problems: z.array(
+              z.object({
+                seq: z.number(),
+                kind: z.enum(['altered', 'missing', 'reordered', 'relinked']),
+                reason: z.string(),
+              }),
+            ),
           }),
         },
       },
