@@ -50,6 +50,20 @@ export interface HotlistEntryView {
   revokeReason: string | null;
 }
 
+export interface HitView {
+  id: string;
+  entryId: string;
+  checkpointId: string;
+  direction: 'in' | 'out';
+  readAt: string;
+  /** The plate or resident ID as read (hits are the only reads ever kept). */
+  value: string;
+  confidence: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  actionTaken: string | null;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fieldError = (field: string, rule: string, message = ''): FieldError => ({ field, rule, message });
 
@@ -239,6 +253,29 @@ export class HotlistService {
     const row = await store.findEntry(this.db, id);
     if (!row) throw new ProblemError('not_found');
     return present(row, this.ctx.now(), revealPersonal);
+  }
+
+  /** Hits, newest first. */
+  async hits(filter: { checkpointId?: string; since?: Date; limit: number }): Promise<HitView[]> {
+    const rows = await store.listHits(this.db, filter);
+    return rows.map((r) => ({
+      id: r.id,
+      entryId: r.entry_id,
+      checkpointId: r.checkpoint_id,
+      direction: r.direction,
+      readAt: new Date(r.read_at).toISOString(),
+      value: r.plate_or_id,
+      confidence: r.confidence,
+      acknowledgedBy: r.acknowledged_by,
+      acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at).toISOString(),
+      actionTaken: r.action_taken,
+    }));
+  }
+
+  /** Records the action taken on a hit (and acknowledges it); 404 when there is no such hit. */
+  async actOnHit(actor: Actor, id: string, action: string): Promise<void> {
+    if (!(await store.recordHitAction(this.db, id, { action, by: actor.userId, at: this.ctx.now() })))
+      throw new ProblemError('not_found');
   }
 
   private async lockEntry(trx: Transaction<Database>, id: string): Promise<store.HotlistEntryRow> {

@@ -111,6 +111,20 @@ export function listHits(
   return q.orderBy('read_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
+/** Records what was done about a hit and who did it; false when there is no such hit. */
+export async function recordHitAction(
+  db: Queryable,
+  id: string,
+  action: { action: string; by: string; at: Date },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('hotlist_hits')
+    .set({ action_taken: action.action, acknowledged_by: action.by, acknowledged_at: action.at })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export type VolumeIncrement = Pick<
   Selectable<CheckpointVolumesTable>,
   'checkpoint_id' | 'direction' | 'reads' | 'hits' | 'invalid'

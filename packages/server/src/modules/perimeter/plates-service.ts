@@ -1,13 +1,16 @@
 import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
 import { normalisePlate } from '@citywatch/core/perimeter/plates';
+import type { ReportPeriod } from '@citywatch/core/perimeter/report-period';
 import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
 import type { Deps } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
+import { type CheckpointReport, checkpointReport } from './reports.js';
 
 /** At most this many reads per batch (HTTP body or MQTT message). */
 export const MAX_READS_PER_BATCH = 10_000;
@@ -43,6 +46,16 @@ export interface IngestSource {
   username: string;
 }
 
+export interface VolumeView {
+  checkpointId: string;
+  direction: Direction;
+  /** Start of the hour, ISO-8601. */
+  hour: string;
+  reads: number;
+  hits: number;
+  invalid: number;
+}
+
 interface VolumeCounts {
   checkpointId: string;
   direction: Direction;
@@ -71,7 +84,7 @@ interface PendingHit {
  * most one flush interval of counts, never a hit.
  */
 export class PlateIngestService {
-  private volumes = new Map<string, VolumeCounts>();
+  private counters = new Map<string, VolumeCounts>();
   private checkpoints = new Map<string, { orgId: string | null; lon: number | null; lat: number | null }>();
   private checkpointsLoadedAtMs = Number.NEGATIVE_INFINITY;
   private checkpointsReloading: Promise<void> | null = null;
@@ -227,7 +240,7 @@ export class PlateIngestService {
     }
 
     const hitIds = hits.length > 0 ? await this.writeHits(hits, source, now) : [];
-    for (const counts of batchVolumes.values()) mergeInto(this.volumes, counts);
+    for (const counts of batchVolumes.values()) mergeInto(this.counters, counts);
     for (let k = 0; k < hits.length; k++) {
       const h = hits[k];
       const nearestUnits = await this.nearestUnitsTo(h.checkpointId);
@@ -320,9 +333,9 @@ export class PlateIngestService {
   /** Writes the counters accumulated so far to checkpoint_volumes; on failure they are kept for the next try. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.volumes.size === 0) return Promise.resolve();
-    const taken = this.volumes;
-    this.volumes = new Map();
+    if (this.counters.size === 0) return Promise.resolve();
+    const taken = this.counters;
+    this.counters = new Map();
     this.flushing = store
       .addVolumes(
         this.db,
@@ -336,7 +349,7 @@ export class PlateIngestService {
         })),
       )
       .catch((error: unknown) => {
-        for (const counts of taken.values()) mergeInto(this.volumes, counts);
+        for (const counts of taken.values()) mergeInto(this.counters, counts);
         throw error;
       })
       .finally(() => {
@@ -345,9 +358,36 @@ export class PlateIngestService {
     return this.flushing;
   }
 
+  /** Hourly counts per checkpoint and direction in [from, to), including those not yet flushed. */
+  async volumes(filter: { checkpointId?: string; from: Date; to: Date }): Promise<VolumeView[]> {
+    await this.flush();
+    const rows = await store.listVolumes(this.db, filter);
+    return rows.map((r) => ({
+      checkpointId: r.checkpoint_id,
+      direction: r.direction,
+      hour: new Date(r.hour).toISOString(),
+      reads: r.reads,
+      hits: r.hits,
+      invalid: r.invalid,
+    }));
+  }
+
+  /** The daily report, weekly bulletin or monthly review of `date`, including counts not yet flushed. */
+  async report(period: ReportPeriod, date: string): Promise<CheckpointReport> {
+    await this.flush();
+    try {
+      return await checkpointReport(this.db, period, date);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new ProblemError('validation', undefined, [
+        { field: 'query.date', rule: 'invalid_date', message: error.message },
+      ]);
+    }
+  }
+
   /** Counts not yet flushed (for tests and metrics). */
   pendingVolumeRows(): number {
-    return this.volumes.size;
+    return this.counters.size;
   }
 }
 

@@ -5,10 +5,9 @@ import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
 import type { CoreDeps, ZodApp } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
-import * as store from './hotlist-store.js';
 import { pickMessage } from './messages.js';
 import { MAX_READS_PER_BATCH, type PlateIngestService } from './plates-service.js';
-import { checkpointReport, checkpointReportXlsx } from './reports.js';
+import { checkpointReportXlsx } from './reports.js';
 import type { RingsServices } from './rings/index.js';
 
 export interface PerimeterServices {
@@ -141,25 +140,9 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/hits',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: hitsQuery } },
     async (request) => {
-      const q = request.query;
-      const rows = await store.listHits(ctx.db.kysely, {
-        checkpointId: q.checkpointId,
-        since: q.since ? new Date(q.since) : undefined,
-        limit: q.limit,
-      });
+      const { checkpointId, since, limit } = request.query;
       return {
-        items: rows.map((r) => ({
-          id: r.id,
-          entryId: r.entry_id,
-          checkpointId: r.checkpoint_id,
-          direction: r.direction,
-          readAt: new Date(r.read_at).toISOString(),
-          value: r.plate_or_id,
-          confidence: r.confidence,
-          acknowledgedBy: r.acknowledged_by,
-          acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at).toISOString(),
-          actionTaken: r.action_taken,
-        })),
+        items: await hotlist.hits({ checkpointId, since: since ? new Date(since) : undefined, limit }),
       };
     },
   );
@@ -171,14 +154,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
       schema: { tags: ['perimeter'], params: hitIdParams, body: hitActionBody },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const { action } = request.body;
-      const r = await ctx.db.kysely
-        .updateTable('hotlist_hits')
-        .set({ action_taken: action, acknowledged_by: actorOf(request).userId, acknowledged_at: ctx.now() })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw new ProblemError('not_found');
+      await hotlist.actOnHit(actorOf(request), request.params.id, request.body.action);
       return reply.code(204).send();
     },
   );
@@ -188,16 +164,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: reportQuery } },
     async (request, reply) => {
       const q = request.query;
-      await plates.flush();
-      let report: Awaited<ReturnType<typeof checkpointReport>>;
-      try {
-        report = await checkpointReport(ctx.db.kysely, q.period, q.date);
-      } catch (error) {
-        if (!(error instanceof RangeError)) throw error;
-        throw new ProblemError('validation', undefined, [
-          { field: 'query.date', rule: 'invalid_date', message: error.message },
-        ]);
-      }
+      const report = await plates.report(q.period, q.date);
       if (q.format === 'json') return report;
       const file = encodeURIComponent(`${report.title}-${report.label}.xlsx`);
       return reply
@@ -211,23 +178,8 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/volumes',
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: volumesQuery } },
     async (request) => {
-      const q = request.query;
-      await plates.flush();
-      const rows = await store.listVolumes(ctx.db.kysely, {
-        checkpointId: q.checkpointId,
-        from: new Date(q.from),
-        to: new Date(q.to),
-      });
-      return {
-        items: rows.map((r) => ({
-          checkpointId: r.checkpoint_id,
-          direction: r.direction,
-          hour: new Date(r.hour).toISOString(),
-          reads: r.reads,
-          hits: r.hits,
-          invalid: r.invalid,
-        })),
-      };
+      const { checkpointId, from, to } = request.query;
+      return { items: await plates.volumes({ checkpointId, from: new Date(from), to: new Date(to) }) };
     },
   );
 }
