@@ -11,6 +11,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { installAuth } from './http/auth.js';
+import { clientDbError } from './http/db-errors.js';
 import { installMetrics } from './http/metrics.js';
 import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
 import { installRequestLog, loggerOptions } from './http/request-log.js';
@@ -65,6 +66,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   const app = Fastify({
     logger: loggerOptions(config),
     logController: new LogController({ disableRequestLogging: true }),
+    // Unique across nodes and restarts: a client quoting it finds the one log line.
+    genReqId: () => uuidv7(),
     bodyLimit: config.bodyLimitBytes,
   });
   installRequestLog(app);
@@ -213,8 +216,24 @@ function installErrorHandling(app: FastifyInstance, config: Config, serveWebFile
         detail: { zh: error.message, en: error.message },
       });
     }
-    request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(request, reply, 'internal');
+    const dbError = clientDbError(error);
+    if (dbError) {
+      request.log.warn({ err: error }, 'database refused a client request');
+      return sendProblem(request, reply, dbError.code, {
+        status: dbError.status,
+        detail: dbError.detail,
+        errors: dbError.errors,
+      });
+    }
+    // A fault of the server itself: logged with the request id the client is given to quote.
+    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    reply.header('x-request-id', request.id);
+    return sendProblem(request, reply, 'internal', {
+      detail: {
+        zh: `服务器内部错误，请求编号 ${request.id}`,
+        en: `Internal error; request id ${request.id}`,
+      },
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -105,6 +105,9 @@ export function problemBody(
 /** Messages for rules that services name without text (zod's own rules are described in validation.ts). */
 const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   required: { zh: '必填', en: 'Required' },
+  reference: { zh: '引用的数据不存在', en: 'Refers to something that does not exist' },
+  constraint: { zh: '不符合数据规则', en: 'Breaks a data rule' },
+  invalid_value: { zh: '取值不合法', en: 'Invalid value' },
   control_character: {
     zh: '不能包含控制字符（如 NUL）',
     en: 'Must not contain control characters (such as NUL)',
