@@ -179,6 +179,7 @@ function installErrorHandling(app: FastifyInstance, config: Config, serveWebFile
   app.setErrorHandler((error: FastifyError | ProblemError | RequestValidationError, request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
     if (error instanceof ProblemError) {
+      if (error.headers) reply.headers(error.headers);
       return sendProblem(request, reply, error.code, {
         detail: error.detail,
         errors: error.errors,

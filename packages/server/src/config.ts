@@ -37,6 +37,8 @@ export interface Config {
   retentionAvlDays: number;
   mqttPort: number;
   logLevel: string;
+  /** Failed logins one client address may make per 15 minutes before it is answered 429. */
+  loginFailuresPerAddress: number;
   /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal (LOG_FORMAT). */
   logFormat: 'pretty' | 'json';
   bodyLimitBytes: number;
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
+    loginFailuresPerAddress: Number(env.CITYWATCH_LOGIN_FAILURES_PER_ADDRESS ?? 30),
     logFormat:
       env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty'
         ? env.LOG_FORMAT

@@ -11,6 +11,8 @@ export const SESSION_COOKIE = 'cw_session';
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The id a create answered with (set on 201), for the audit row. */
+    createdId: string;
   }
 }
 
@@ -43,6 +45,7 @@ export interface AuthDeps extends Pick<CoreDeps, 'db' | 'now'> {
  */
 export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
   app.decorateRequest('actor', null);
+  app.decorateRequest('createdId', '');
 
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
@@ -96,8 +99,16 @@ export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
           userId: request.actor.userId,
           username: request.actor.username,
           action: 'write',
-          resource: `${request.method} ${request.routeOptions.url}`,
-          detail: { params: request.params ?? {}, status: reply.statusCode },
+          resource: writtenResource(
+            request.routeOptions.url ?? request.url,
+            request.params,
+            request.createdId,
+          ),
+          detail: {
+            route: `${request.method} ${request.routeOptions.url}`,
+            params: request.params ?? {},
+            status: reply.statusCode,
+          },
         },
         ctx.now(),
       );
@@ -105,6 +116,33 @@ export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
       request.log.error({ err: error }, 'audit write failed');
     }
   });
+
+  // A create answers with the new resource's id: remember it so the audit row can name it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'POST' || reply.statusCode !== 201 || typeof payload !== 'string') return payload;
+    try {
+      const id = (JSON.parse(payload) as { id?: unknown }).id;
+      if (typeof id === 'string') request.createdId = id;
+    } catch {
+      // not JSON: nothing to name
+    }
+    return payload;
+  });
+}
+
+/**
+ * The resource a write changed, as `type:id` (`incident:0190…`, `checkpoint:CP-1`), so the audit
+ * page answers "who changed this incident": the id from the route's `:id` (or the new id of a
+ * create), the type from the path segment before it, singular. Without an id, the route itself.
+ */
+export function writtenResource(route: string, params: unknown, createdId?: string): string {
+  const segments = route.split('?')[0].split('/').filter(Boolean);
+  const idAt = segments.indexOf(':id');
+  const id = idAt >= 0 ? (params as Record<string, unknown> | undefined)?.id : createdId;
+  const typeSegment = idAt >= 0 ? segments[idAt - 1] : segments.at(-1);
+  if (typeof id !== 'string' || id === '' || !typeSegment || typeSegment.startsWith(':')) return route;
+  const type = typeSegment.replace(/ies$/, 'y').replace(/([^s])s$/, '$1');
+  return `${type}:${id}`;
 }
 
 /**

@@ -62,6 +62,8 @@ export class ProblemError extends Error {
     readonly detail?: { zh: string; en: string },
     readonly errors?: FieldError[],
     readonly statusOverride?: number,
+    /** Response headers the answer needs, e.g. Retry-After on 429 and 503. */
+    readonly headers?: Record<string, string>,
   ) {
     super(detail?.en ?? PROBLEMS[code].en);
     this.name = 'ProblemError';
@@ -105,6 +107,10 @@ export function problemBody(
 /** Messages for rules that services name without text (zod's own rules are described in validation.ts). */
 const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   required: { zh: '必填', en: 'Required' },
+  separation_of_duties: {
+    zh: '账号管理与布控审批不能由同一账号兼任',
+    en: 'Account management and hotlist approval cannot be held by one account',
+  },
   reference: { zh: '引用的数据不存在', en: 'Refers to something that does not exist' },
   constraint: { zh: '不符合数据规则', en: 'Breaks a data rule' },
   invalid_value: { zh: '取值不合法', en: 'Invalid value' },

@@ -24,6 +24,9 @@ export const identityModule = defineModule({
     'audit.read': ['auditor', 'admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  create: (deps) => new IdentityService(deps.db.kysely, deps.now),
+  create: (deps) =>
+    new IdentityService(deps.db.kysely, deps.now, deps.permissions, {
+      loginFailuresPerAddress: deps.config.loginFailuresPerAddress,
+    }),
   routes: (app, deps, identity) => identityRoutes(app, deps, identity),
 });

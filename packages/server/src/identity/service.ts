@@ -8,13 +8,15 @@ import type {
   UpdateUserRequest,
   User,
 } from '@citywatch/core/identity/schemas';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from '../http/problem.js';
 import { appendAudit, recordAudit } from './audit.js';
+import { LoginThrottle } from './login-throttle.js';
 import { messages } from './messages.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import type { PermissionTable } from './permissions.js';
 import * as store from './store.js';
 
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -61,11 +63,19 @@ function presentOrg(r: store.OrgRow): Org {
   return { id: r.id, parentId: r.parent_id, kind: r.kind as OrgKind, name: r.name, code: r.code };
 }
 
+export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60_000;
+
 export class IdentityService {
+  private readonly throttle: LoginThrottle;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
-  ) {}
+    private readonly permissions: Pick<PermissionTable, 'grants'>,
+    options: { loginFailuresPerAddress?: number } = {},
+  ) {
+    this.throttle = new LoginThrottle(options.loginFailuresPerAddress ?? 30, LOGIN_THROTTLE_WINDOW_MS, now);
+  }
 
   // ---- sessions
 
@@ -75,14 +85,29 @@ export class IdentityService {
     client: { ip: string | null; userAgent: string | null },
   ): Promise<{ token: string; user: User; expiresAt: Date }> {
     const now = this.now();
+    const waitMs = this.throttle.retryAfterMs(client.ip);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new ProblemError(
+        'rate_limited',
+        messages.tooManyFailures(Math.ceil(seconds / 60)),
+        undefined,
+        undefined,
+        {
+          'retry-after': String(seconds),
+        },
+      );
+    }
     const record = await store.findLoginRecord(this.db, username);
     if (!record) {
+      this.throttle.recordFailure(client.ip);
       await verifyPassword(await dummyPasswordHash(), password);
+      // What was typed is not kept: a mistyped name is often someone's password.
       await recordAudit(
         this.db,
         {
           userId: null,
-          username,
+          username: null,
           action: 'login_failed',
           resource: 'session',
           detail: { reason: 'unknown_user', ip: client.ip },
@@ -108,10 +133,14 @@ export class IdentityService {
     }
     const passwordOk = await verifyPassword(record.password_hash, password);
     if (!passwordOk || !record.active) {
-      const failed = record.failed_logins + 1;
-      const lock = failed >= LOCKOUT_THRESHOLD ? new Date(now.getTime() + LOCKOUT_MS) : null;
+      this.throttle.recordFailure(client.ip);
       await this.db.transaction().execute(async (trx) => {
-        await store.recordFailedLogin(trx, record.id, lock ? 0 : failed, lock);
+        const { locked } = await store.countFailedLogin(
+          trx,
+          record.id,
+          LOCKOUT_THRESHOLD,
+          new Date(now.getTime() + LOCKOUT_MS),
+        );
         await appendAudit(
           trx,
           {
@@ -122,7 +151,7 @@ export class IdentityService {
             detail: {
               reason: record.active ? 'bad_password' : 'inactive',
               ip: client.ip,
-              locked: lock !== null,
+              locked,
             },
           },
           now,
@@ -232,6 +261,8 @@ export class IdentityService {
         { field: 'username', rule: 'unique', message: '' },
       ]);
     }
+    const roles = [...new Set(req.roles)];
+    this.assertDutiesSeparate(roles);
     const id = uuidv7();
     const passwordHash = await hashPassword(req.password);
     await this.db.transaction().execute(async (trx) => {
@@ -241,7 +272,14 @@ export class IdentityService {
         displayName: req.displayName,
         passwordHash,
         orgId: req.orgId,
-        roles: [...new Set(req.roles)],
+        roles,
+      });
+      await this.auditIdentityChange(trx, actor, `user:${id}`, 'create_user', null, {
+        username: req.username,
+        displayName: req.displayName,
+        orgId: req.orgId,
+        roles,
+        active: true,
       });
     });
     const u = await store.findUserPublic(this.db, id);
@@ -261,13 +299,32 @@ export class IdentityService {
     if (req.displayName !== undefined) set.display_name = req.displayName;
     if (req.password !== undefined) set.password_hash = await hashPassword(req.password);
     if (req.orgId !== undefined) set.org_id = req.orgId;
-    if (req.roles !== undefined) set.roles = [...new Set(req.roles)];
+    if (req.roles !== undefined) {
+      set.roles = [...new Set(req.roles)];
+      this.assertDutiesSeparate(set.roles);
+    }
     if (req.active !== undefined) set.active = req.active;
     const now = this.now();
     await this.db.transaction().execute(async (trx) => {
+      const before = await store.findUserForUpdate(trx, userId);
+      if (!before) throw new ProblemError('not_found');
       await store.updateUserColumns(trx, userId, set, now);
       // A new password or deactivation ends every session the old credentials opened.
       if (req.password !== undefined || req.active === false) await store.endSessionsOfUser(trx, userId, now);
+      // What changed, before and after; a password only as the fact that it was reset.
+      const was: Record<string, unknown> = {};
+      const is: Record<string, unknown> = {};
+      const compare = (key: string, old: unknown, next: unknown) => {
+        if (next === undefined || JSON.stringify(old) === JSON.stringify(next)) return;
+        was[key] = old;
+        is[key] = next;
+      };
+      compare('displayName', before.display_name, req.displayName);
+      compare('orgId', before.org_id, req.orgId);
+      compare('roles', before.roles, set.roles);
+      compare('active', before.active, req.active);
+      if (req.password !== undefined) is.passwordReset = true;
+      await this.auditIdentityChange(trx, actor, `user:${userId}`, 'update_user', was, is);
     });
     return presentUser((await store.findUserPublic(this.db, userId))!);
   }
@@ -309,15 +366,58 @@ export class IdentityService {
       ]);
     }
     const id = uuidv7();
-    await store.insertOrg(this.db, {
-      id,
-      parentId: parent.id,
-      kind: req.kind,
-      name: req.name,
-      code: req.code,
-      path: `${parent.path}${id}/`,
+    await this.db.transaction().execute(async (trx) => {
+      await store.insertOrg(trx, {
+        id,
+        parentId: parent.id,
+        kind: req.kind,
+        name: req.name,
+        code: req.code,
+        path: `${parent.path}${id}/`,
+      });
+      await this.auditIdentityChange(trx, actor, `org:${id}`, 'create_org', null, {
+        parentId: parent.id,
+        kind: req.kind,
+        name: req.name,
+        code: req.code,
+      });
     });
     return presentOrg((await store.findOrg(this.db, id))!);
+  }
+
+  /**
+   * Separation of duties, against admins too: whoever manages accounts (users.write) may not
+   * also keep or approve the hotlist (hotlist.write), so no one person can both mint an account
+   * and use it to approve their own entry.
+   */
+  private assertDutiesSeparate(roles: readonly string[]) {
+    if (this.permissions.grants(roles, 'users.write') && this.permissions.grants(roles, 'hotlist.write')) {
+      throw new ProblemError('validation', messages.dutiesConflict, [
+        { field: 'roles', rule: 'separation_of_duties', message: '' },
+      ]);
+    }
+  }
+
+  /** An identity change, audited in the same transaction as the change, with before and after. */
+  private auditIdentityChange(
+    trx: Transaction<Database>,
+    actor: Actor,
+    resource: string,
+    change: string,
+    before: Record<string, unknown> | null,
+    after: Record<string, unknown>,
+  ) {
+    return appendAudit(
+      trx,
+      {
+        userId: actor.userId,
+        username: actor.username,
+        action: 'write',
+        resource,
+        detail: { change, before, after },
+      },
+      this.now(),
+    );
   }
 
   async createRootOrg(

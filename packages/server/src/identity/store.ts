@@ -69,6 +69,16 @@ export function insertUser(
     .execute();
 }
 
+/** The row as it is before an update, locked so concurrent changes are audited in order. */
+export function findUserForUpdate(q: Q, id: string) {
+  return q
+    .selectFrom('users')
+    .select(['display_name', 'org_id', 'roles', 'active'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 export function updateUserColumns(
   q: Q,
   id: string,
@@ -88,12 +98,24 @@ export function updateUserColumns(
     .execute();
 }
 
-export function recordFailedLogin(q: Q, id: string, failedLogins: number, lockedUntil: Date | null) {
-  return q
+/**
+ * Counts a failed login atomically (parallel wrong passwords each count) and locks the account
+ * when the count reaches the threshold; returns the new count and whether it is now locked.
+ */
+export async function countFailedLogin(q: Q, id: string, threshold: number, lockUntil: Date) {
+  const row = await q
     .updateTable('users')
-    .set({ failed_logins: failedLogins, locked_until: lockedUntil })
+    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+    .where('id', '=', id)
+    .returning('failed_logins')
+    .executeTakeFirstOrThrow();
+  if (row.failed_logins < threshold) return { failed: row.failed_logins, locked: false };
+  await q
+    .updateTable('users')
+    .set({ failed_logins: 0, locked_until: lockUntil })
     .where('id', '=', id)
     .execute();
+  return { failed: row.failed_logins, locked: true };
 }
 
 export function clearFailedLogins(q: Q, id: string) {

@@ -27,7 +27,13 @@ export async function createTestApp(
   const testDb = await createTestDb();
   let clock = Date.parse('2026-11-23T08:00:00Z');
   const config = {
-    ...loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'silent', LOG_FORMAT: 'json' } as NodeJS.ProcessEnv),
+    ...loadConfig({
+      CITYWATCH_DEMO: 'off',
+      LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
+      // Tests sign in many times from one address; the throttle has a test of its own.
+      CITYWATCH_LOGIN_FAILURES_PER_ADDRESS: '1000',
+    } as NodeJS.ProcessEnv),
     webDist: '/nonexistent',
   };
   const bus = createInProcessBus();

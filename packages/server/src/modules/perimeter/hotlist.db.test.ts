@@ -29,6 +29,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     for (const [username, roles] of [
       ['commander.li', ['commander']],
       ['commander.wang', ['commander']],
+      ['commander.sun', ['commander']],
       ['dispatcher.zhao', ['dispatcher']],
     ] as const) {
       const r = await t.as(admin, {
@@ -282,8 +283,8 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       });
       expect(refused.statusCode).toBe(409);
     }
-    const admin = await as('admin');
-    const renewed = await t.as(admin, {
+    const sun = await as('commander.sun');
+    const renewed = await t.as(sun, {
       method: 'POST',
       url: `/api/perimeter/hotlist/${id}/renew`,
       payload: renewBody,

@@ -27,7 +27,8 @@ export const perimeterModule = defineModule({
   needs: ['places', 'dispatch'],
   permissions: {
     'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
-    'hotlist.write': ['commander', 'admin'],
+    // Not admin: whoever manages accounts may not also keep the hotlist (separation of duties).
+    'hotlist.write': ['commander'],
     'plates.ingest': ['admin', 'commander'],
     'perimeter.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
     'perimeter.write': ['admin', 'commander'],
