@@ -4,7 +4,9 @@ import {
   parseRing,
   perimeterRingSchema,
   pointInRingTester,
+  RING_LIMITS,
   RingValidationError,
+  ringLimitIssues,
   validateRingGeometry,
 } from './ring';
 import { box, gridGraph } from './test-graphs';
@@ -202,5 +204,118 @@ describe('point in ring', () => {
     expect(corners[0]).toBe(1);
     expect(corners[24]).toBe(1);
     expect(corners.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+});
+
+describe('ring size limits', () => {
+  const square = (x: number, y: number, size: number) => [
+    [x, y],
+    [x + size, y],
+    [x + size, y + size],
+    [x, y + size],
+    [x, y],
+  ];
+
+  it('refuses 3,000 holes at once, naming the limit', () => {
+    const holes = Array.from({ length: 3000 }, (_, i) =>
+      square(0.1 + (i % 60) * 0.015, 0.1 + Math.floor(i / 60) * 0.015, 0.01),
+    );
+    const geometry = { type: 'Polygon', coordinates: [square(0, 0, 1), ...holes] };
+    const started = performance.now();
+    const issues = validateRingGeometry(geometry);
+    const ms = performance.now() - started;
+    expect(issues.map((i) => [i.field, i.rule])).toEqual([['geometry.coordinates', 'too_many_holes']]);
+    expect(issues[0].message).toContain(String(RING_LIMITS.holesPerPolygon));
+    expect(ms).toBeLessThan(100);
+  });
+
+  it('refuses 200,000 vertices, per ring and in all', () => {
+    const n = 200_000;
+    const ring = Array.from({ length: n }, (_, i) => [
+      Math.cos((2 * Math.PI * i) / n),
+      Math.sin((2 * Math.PI * i) / n),
+    ]);
+    ring.push(ring[0]);
+    const issues = validateRingGeometry({ type: 'Polygon', coordinates: [ring] });
+    expect(issues.map((i) => [i.field, i.rule])).toEqual([
+      ['geometry.coordinates.0', 'too_many_positions'],
+      ['geometry.coordinates', 'too_many_positions_in_total'],
+    ]);
+    // Many rings each under the per-ring limit still add up.
+    const parts = Array.from({ length: 30 }, (_, k) => [square(k * 2, 0, 1).concat()]);
+    const big = parts.map(([r]) => {
+      const dense: number[][] = [];
+      for (let i = 0; i < 4000; i++) dense.push([r[0][0] + i / 4000, r[0][1]]);
+      dense.push([r[1][0], r[2][1]], [r[0][0], r[2][1]], r[0]);
+      return [dense];
+    });
+    expect(ringLimitIssues({ type: 'MultiPolygon', coordinates: big }).map((i) => i.rule)).toEqual([
+      'too_many_positions_in_total',
+    ]);
+    const islands = Array.from({ length: RING_LIMITS.polygonsPerMultiPolygon + 1 }, (_, k) => [
+      square(k * 0.01, 0, 0.005),
+    ]);
+    expect(
+      validateRingGeometry({ type: 'MultiPolygon', coordinates: islands }).map((i) => [i.field, i.rule]),
+    ).toEqual([['geometry.coordinates', 'too_many_polygons']]);
+  });
+
+  it('accepts a ring at the limits in well under a second', () => {
+    const n = RING_LIMITS.positionsPerRing - 1;
+    const ring = Array.from({ length: n }, (_, i) => [
+      114 + 0.1 * Math.cos((2 * Math.PI * i) / n),
+      22.6 + 0.1 * Math.sin((2 * Math.PI * i) / n),
+    ]);
+    ring.push(ring[0]);
+    const holes = Array.from({ length: RING_LIMITS.holesPerPolygon }, (_, i) =>
+      square(113.95 + (i % 25) * 0.004, 22.55 + Math.floor(i / 25) * 0.004, 0.002),
+    );
+    const started = performance.now();
+    expect(validateRingGeometry({ type: 'Polygon', coordinates: [ring, ...holes] })).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('point in ring by bands', () => {
+  /** The plain ray cast over every edge, as the banded test must answer. */
+  function naive(rings: number[][][], lon: number, lat: number): boolean {
+    let inside = false;
+    for (const ring of rings) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i];
+        const [xj, yj] = ring[j];
+        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  it('answers exactly as the plain ray cast on a jagged ring with holes', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const n = 3000;
+    const outer = Array.from({ length: n }, (_, i) => {
+      const a = (2 * Math.PI * i) / n;
+      const r = 0.7 + 0.3 * random();
+      return [r * Math.cos(a), i % 7 === 0 ? Math.round(r * Math.sin(a) * 20) / 20 : r * Math.sin(a)];
+    });
+    outer.push(outer[0]);
+    const hole = [
+      [-0.2, -0.2],
+      [0.2, -0.2],
+      [0.2, 0.2],
+      [-0.2, 0.2],
+      [-0.2, -0.2],
+    ];
+    const rings = [outer, hole];
+    const test = pointInRingTester({ type: 'Polygon', coordinates: rings });
+    for (let k = 0; k < 20_000; k++) {
+      const lon = -1.1 + 2.2 * random();
+      const lat = k % 5 === 0 ? outer[Math.floor(random() * n)][1] : -1.1 + 2.2 * random();
+      expect(test(lon, lat)).toBe(naive(rings, lon, lat));
+    }
   });
 });

@@ -7,9 +7,10 @@
  * is not a proper area (open, degenerate, crossing itself) is rejected with typed issues instead
  * of producing a plausible-looking but meaningless result.
  */
-import { buffer, kinks } from '@turf/turf';
+import { buffer } from '@turf/turf';
 import { z } from 'zod';
 import type { RoadGraph } from '../roads/graph';
+import { findSelfContact } from './self-intersection';
 
 export const RING_LEVELS = ['city', 'core', 'district'] as const;
 export type RingLevel = (typeof RING_LEVELS)[number];
@@ -43,7 +44,30 @@ export type RingRule =
   | 'invalid_level'
   | 'ambiguous_feature'
   | 'no_road_inside'
-  | 'band_too_wide';
+  | 'band_too_wide'
+  | 'too_many_positions'
+  | 'too_many_holes'
+  | 'too_many_polygons'
+  | 'too_many_positions_in_total';
+
+/**
+ * How big a ring may be, checked before any per-position work (a ring is a user's upload: a
+ * 262 kB polygon of 3,000 holes used to take the process down). Generous for real rings:
+ * - a district or county boundary from OpenStreetMap has 1,000–10,000 vertices, and a whole
+ *   prefecture-level city outline with its coastline 20,000–40,000: 50,000 per linear ring;
+ * - holes are enclaves and excluded lakes or airports, a few dozen at most: 500 per polygon;
+ * - parts are islands (a coastal city's islets, a few hundred): 1,000 polygons;
+ * - 100,000 positions in all: about 4 MB of GeoJSON at full precision. At that size validation
+ *   takes about 0.1 s and the point-in-ring test of every road node of a city a few seconds in a
+ *   worker thread; anything larger is simplified first (QGIS, mapshaper) without losing meaning
+ *   at the scale of checkpoints.
+ */
+export const RING_LIMITS = {
+  positionsPerRing: 50_000,
+  holesPerPolygon: 500,
+  polygonsPerMultiPolygon: 1_000,
+  positionsInTotal: 100_000,
+} as const;
 
 export interface RingIssue {
   /** Dotted path to the offending value, e.g. `geometry.coordinates.0`. */
@@ -76,9 +100,68 @@ function signedArea2(ring: readonly Position[]): number {
 }
 
 /**
+ * The size limits (`RING_LIMITS`) alone: counts of polygons, rings and positions, read from array
+ * lengths without looking at any position, so an oversized upload is refused at once. Tolerates
+ * malformed input (the structural checks report it).
+ */
+export function ringLimitIssues(geometry: unknown, field = 'geometry'): RingIssue[] {
+  if (!isRecord(geometry) || !Array.isArray(geometry.coordinates)) return [];
+  const multi = geometry.type === 'MultiPolygon';
+  if (!multi && geometry.type !== 'Polygon') return [];
+  const coordinates = geometry.coordinates as unknown[];
+  if (multi && coordinates.length > RING_LIMITS.polygonsPerMultiPolygon) {
+    return [
+      {
+        field: `${field}.coordinates`,
+        rule: 'too_many_polygons',
+        message: `a MultiPolygon may have at most ${RING_LIMITS.polygonsPerMultiPolygon} polygons, this one has ${coordinates.length}`,
+      },
+    ];
+  }
+  const polygons = multi ? coordinates : [coordinates];
+  const issues: RingIssue[] = [];
+  // Enough to name the problem; a file with thousands of oversized rings gets the first few.
+  const MAX_ISSUES = 10;
+  let total = 0;
+  polygons.forEach((polygon, p) => {
+    if (!Array.isArray(polygon)) return;
+    const polygonField = multi ? `${field}.coordinates.${p}` : `${field}.coordinates`;
+    if (polygon.length - 1 > RING_LIMITS.holesPerPolygon) {
+      if (issues.length < MAX_ISSUES) {
+        issues.push({
+          field: polygonField,
+          rule: 'too_many_holes',
+          message: `a polygon may have at most ${RING_LIMITS.holesPerPolygon} holes, this one has ${polygon.length - 1}`,
+        });
+      }
+      return;
+    }
+    polygon.forEach((ring: unknown, r) => {
+      if (!Array.isArray(ring)) return;
+      total += ring.length;
+      if (ring.length > RING_LIMITS.positionsPerRing && issues.length < MAX_ISSUES) {
+        issues.push({
+          field: `${polygonField}.${r}`,
+          rule: 'too_many_positions',
+          message: `a linear ring may have at most ${RING_LIMITS.positionsPerRing} positions, this one has ${ring.length}`,
+        });
+      }
+    });
+  });
+  if (total > RING_LIMITS.positionsInTotal) {
+    issues.push({
+      field: `${field}.coordinates`,
+      rule: 'too_many_positions_in_total',
+      message: `a ring may have at most ${RING_LIMITS.positionsInTotal} positions in all, this one has ${total}`,
+    });
+  }
+  return issues;
+}
+
+/**
  * Structural and geometric checks. Returns the issues (empty when the geometry is usable). The
- * geometric checks (self-intersection, area) only run once the structure is sound, so a broken
- * file gets the structural message, not a turf exception.
+ * size limits come first, then the structure; the geometric checks (self-intersection, area)
+ * only run once the structure is sound, so a broken file gets the structural message.
  */
 export function validateRingGeometry(geometry: unknown, field = 'geometry'): RingIssue[] {
   if (geometry === undefined || geometry === null) {
@@ -102,6 +185,8 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
       { field: `${field}.coordinates`, rule: 'malformed', message: 'coordinates must be a non-empty array' },
     ];
   }
+  const limits = ringLimitIssues(geometry, field);
+  if (limits.length > 0) return limits;
 
   const issues: RingIssue[] = [];
   // Judged after self-intersection: a symmetric bow-tie has zero signed area, and "crosses itself"
@@ -170,15 +255,21 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
   });
   if (issues.length > 0) return issues;
 
-  const found = kinks(geometry as unknown as Parameters<typeof kinks>[0]).features;
-  if (found.length > 0) {
-    const [lon, lat] = found[0].geometry.coordinates;
-    issues.push({
-      field,
-      rule: 'self_intersecting',
-      message: `the ring crosses itself (first crossing near ${lon.toFixed(6)}, ${lat.toFixed(6)})`,
-    });
-    return issues;
+  const found = findSelfContact(polygons as Position[][][]);
+  // A spike on a flat ring is the flatness; any other contact is the message that helps.
+  if (found && (found.kind === 'contact' || flatRings.length === 0)) {
+    const [lon, lat] = found.at;
+    const near = `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
+    return [
+      {
+        field,
+        rule: 'self_intersecting',
+        message:
+          found.kind === 'spike'
+            ? `the ring turns straight back on itself (a spike at ${near})`
+            : `the ring crosses itself (first crossing near ${near})`,
+      },
+    ];
   }
   return flatRings;
 }
@@ -253,14 +344,24 @@ export const perimeterRingSchema = z
   })
   .transform((value) => value as PerimeterRing);
 
-/** Flattened rings of one polygon with its bounding box, for the per-node test. */
+/**
+ * One polygon ready for the per-node test: its outer bounding box, and the edges of all its rings
+ * (outer and holes) bucketed by horizontal band, so a point is tested against the edges of its
+ * band only instead of every edge (a city ring of 50,000 vertices against 100,000 road nodes).
+ */
 interface PreparedPolygon {
   minLon: number;
   maxLon: number;
   minLat: number;
   maxLat: number;
-  /** Each linear ring as [lon0, lat0, lon1, lat1, …] including the closing position. */
-  rings: Float64Array[];
+  /** Per edge: xi, yi, xj, yj (the ray-casting loop's current and previous vertex). */
+  edges: Float64Array;
+  bandMinLat: number;
+  bandHeight: number;
+  bandCount: number;
+  /** Edges of band b: bandEdges[bandStart[b] .. bandStart[b + 1] - 1]. */
+  bandStart: Uint32Array;
+  bandEdges: Uint32Array;
 }
 
 function preparePolygons(geometry: RingGeometry): PreparedPolygon[] {
@@ -276,36 +377,98 @@ function preparePolygons(geometry: RingGeometry): PreparedPolygon[] {
       minLat = Math.min(minLat, lat);
       maxLat = Math.max(maxLat, lat);
     }
-    const rings = polygon.map((ring) => {
-      const flat = new Float64Array(ring.length * 2);
-      ring.forEach((pos, i) => {
-        flat[2 * i] = pos[0];
-        flat[2 * i + 1] = pos[1];
-      });
-      return flat;
-    });
-    return { minLon, maxLon, minLat, maxLat, rings };
+    // Horizontal edges never cross a horizontal ray: left out.
+    let total = 0;
+    for (const ring of polygon) total += ring.length;
+    const edges = new Float64Array(total * 4);
+    let count = 0;
+    let lowest = Number.POSITIVE_INFINITY;
+    let highest = Number.NEGATIVE_INFINITY;
+    for (const ring of polygon) {
+      const n = ring.length;
+      for (let i = 0, j = n - 1; i < n; j = i++) {
+        const yi = ring[i][1];
+        const yj = ring[j][1];
+        if (yi === yj) continue;
+        edges[4 * count] = ring[i][0];
+        edges[4 * count + 1] = yi;
+        edges[4 * count + 2] = ring[j][0];
+        edges[4 * count + 3] = yj;
+        lowest = Math.min(lowest, yi, yj);
+        highest = Math.max(highest, yi, yj);
+        count++;
+      }
+    }
+    const bands = bandIndex(edges, count, lowest, highest);
+    return { minLon, maxLon, minLat, maxLat, edges: edges.subarray(0, count * 4), ...bands };
   });
 }
 
 /**
+ * Buckets edges by the horizontal bands their latitude range overlaps: about 4 edges per band,
+ * with fewer bands where long edges would be listed in too many of them (memory stays linear).
+ */
+function bandIndex(edges: Float64Array, count: number, lowest: number, highest: number) {
+  let bandCount = Math.max(1, Math.min(65_536, Math.floor(count / 4)));
+  const range = highest - lowest;
+  const bandOf = (lat: number, height: number, bands: number) => {
+    const b = Math.floor((lat - lowest) / height);
+    return b < 0 ? 0 : b >= bands ? bands - 1 : b;
+  };
+  let height = range > 0 ? range / bandCount : 1;
+  for (;;) {
+    let entries = 0;
+    for (let e = 0; e < count; e++) {
+      const y1 = edges[4 * e + 1];
+      const y2 = edges[4 * e + 3];
+      entries +=
+        bandOf(Math.max(y1, y2), height, bandCount) - bandOf(Math.min(y1, y2), height, bandCount) + 1;
+    }
+    if (entries <= 8 * count + 1024 || bandCount === 1) {
+      const bandStart = new Uint32Array(bandCount + 1);
+      const spans = new Uint32Array(count * 2);
+      for (let e = 0; e < count; e++) {
+        const y1 = edges[4 * e + 1];
+        const y2 = edges[4 * e + 3];
+        const from = bandOf(Math.min(y1, y2), height, bandCount);
+        const to = bandOf(Math.max(y1, y2), height, bandCount);
+        spans[2 * e] = from;
+        spans[2 * e + 1] = to;
+        for (let b = from; b <= to; b++) bandStart[b + 1]++;
+      }
+      for (let b = 0; b < bandCount; b++) bandStart[b + 1] += bandStart[b];
+      const fill = bandStart.slice(0, bandCount);
+      const bandEdges = new Uint32Array(entries);
+      for (let e = 0; e < count; e++) {
+        for (let b = spans[2 * e]; b <= spans[2 * e + 1]; b++) bandEdges[fill[b]++] = e;
+      }
+      return { bandMinLat: lowest, bandHeight: height, bandCount, bandStart, bandEdges };
+    }
+    bandCount = Math.max(1, Math.floor(bandCount / 2));
+    height = range > 0 ? range / bandCount : 1;
+  }
+}
+
+/**
  * Point-in-polygon by ray casting (even-odd over the outer ring and its holes), after a bbox
- * check. Planar in lon/lat, which is what GeoJSON means for rings drawn at city scale.
+ * check. Planar in lon/lat, which is what GeoJSON means for rings drawn at city scale. Only the
+ * edges of the point's band can straddle its latitude, so the others are skipped.
  */
 function insidePrepared(polygons: readonly PreparedPolygon[], lon: number, lat: number): boolean {
   for (const polygon of polygons) {
     if (lon < polygon.minLon || lon > polygon.maxLon || lat < polygon.minLat || lat > polygon.maxLat)
       continue;
+    const { edges, bandCount, bandStart, bandEdges } = polygon;
+    let band = Math.floor((lat - polygon.bandMinLat) / polygon.bandHeight);
+    band = band < 0 ? 0 : band >= bandCount ? bandCount - 1 : band;
     let inside = false;
-    for (const ring of polygon.rings) {
-      const n = ring.length / 2;
-      for (let i = 0, j = n - 1; i < n; j = i++) {
-        const xi = ring[2 * i];
-        const yi = ring[2 * i + 1];
-        const xj = ring[2 * j];
-        const yj = ring[2 * j + 1];
-        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-      }
+    for (let k = bandStart[band]; k < bandStart[band + 1]; k++) {
+      const e = bandEdges[k];
+      const xi = edges[4 * e];
+      const yi = edges[4 * e + 1];
+      const xj = edges[4 * e + 2];
+      const yj = edges[4 * e + 3];
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
     }
     if (inside) return true;
   }

@@ -1,4 +1,5 @@
-import { kinks } from '@turf/turf';
+import { ringLimitIssues } from '@citywatch/core/perimeter/ring';
+import { findSelfContact } from '@citywatch/core/perimeter/self-intersection';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { z } from 'zod';
@@ -10,9 +11,14 @@ import type { areaGeometrySchema, jurisdictionImportSchema, jurisdictionPatchSch
 
 type Area = z.infer<typeof areaGeometrySchema>;
 
-/** Rejects outlines that cross themselves: point-in-polygon answers on them are meaningless. */
+/**
+ * Rejects outlines over the ring size limits (checked before any per-position work) and outlines
+ * that cross or touch themselves: point-in-polygon answers on them are meaningless.
+ */
 function assertSimple(area: Area, field: string) {
-  if (kinks(area as Parameters<typeof kinks>[0]).features.length > 0) {
+  const limits = ringLimitIssues(area, field);
+  if (limits.length > 0) throw new ProblemError('validation', undefined, limits);
+  if (findSelfContact(area.type === 'Polygon' ? [area.coordinates] : area.coordinates)) {
     throw new ProblemError('validation', undefined, [{ field, rule: 'self_intersecting', message: '' }]);
   }
 }
