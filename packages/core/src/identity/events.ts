@@ -5,6 +5,8 @@ declare module '../events/events.js' {
     'identity.user_changed': { userId: string; username: string };
     'identity.org_changed': { orgId: string; name: string };
     'identity.sessions_ended': { userId: string };
+    /** One session ended (logout): its live sockets close. The ref is a hash, not the token's. */
+    'identity.session_ended': { sessionRef: string };
   }
 }
 

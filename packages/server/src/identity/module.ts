@@ -24,6 +24,12 @@ export const identityModule = defineModule({
     'audit.read': ['auditor', 'admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: {
+    'identity.user_changed': 'users.read',
+    'identity.org_changed': 'orgs.read',
+    'identity.sessions_ended': 'users.read',
+    // 'identity.session_ended' reaches no console: the gateway acts on it (closes that session's sockets).
+  },
   create: (deps) =>
     new IdentityService(deps.db.kysely, deps.now, deps.permissions, {
       loginFailuresPerAddress: deps.config.loginFailuresPerAddress,

@@ -15,13 +15,19 @@ export interface PermissionTable {
   grants(roles: readonly string[], permission: string): boolean;
   /** The permissions a person with these roles holds (sent to the web app with the session). */
   grantedTo(roles: readonly string[]): string[];
+  /** Whether these roles may receive this event type live (its module names the permission). */
+  mayReceive(roles: readonly string[], eventType: string): boolean;
 }
 
 export function permissionTable(
-  modules: readonly { name: string; permissions: PermissionMap }[],
+  modules: readonly { name: string; permissions: PermissionMap; events?: Partial<Record<string, string>> }[],
 ): PermissionTable {
   const table = new Map<string, readonly Role[]>([['public', []]]);
+  const eventPermission = new Map<string, string>();
   for (const module of modules) {
+    for (const [type, permission] of Object.entries(module.events ?? {})) {
+      if (permission) eventPermission.set(type, permission);
+    }
     for (const [key, roles] of Object.entries(module.permissions)) {
       if (table.has(key)) throw new Error(`permission ${key} is declared twice (module ${module.name})`);
       table.set(key, roles);
@@ -38,5 +44,9 @@ export function permissionTable(
     has,
     grants,
     grantedTo: (roles) => [...table.keys()].filter((p) => p !== 'public' && grants(roles, p)),
+    mayReceive: (roles, eventType) => {
+      const permission = eventPermission.get(eventType);
+      return permission !== undefined && grants(roles, permission);
+    },
   };
 }

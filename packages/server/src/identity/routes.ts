@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { actorOf, SESSION_COOKIE } from '../http/auth.js';
 import type { CoreDeps, ZodApp } from '../modules/module.js';
 import { presentAuditRow, verifyAuditChain } from './audit.js';
-import type { IdentityService } from './service.js';
+import { type IdentityService, sessionRef } from './service.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
@@ -50,7 +50,9 @@ export function identityRoutes(
     '/api/auth/logout',
     { config: { permission: 'session.self' }, schema: { tags: ['identity'] } },
     async (request, reply) => {
-      await identity.logout(actorOf(request));
+      const actor = actorOf(request);
+      await identity.logout(actor);
+      ctx.publish('identity.session_ended', actor.orgId, { sessionRef: sessionRef(actor.sessionTokenHash) });
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },

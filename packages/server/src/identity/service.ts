@@ -63,6 +63,11 @@ function presentOrg(r: store.OrgRow): Org {
   return { id: r.id, parentId: r.parent_id, kind: r.kind as OrgKind, name: r.name, code: r.code };
 }
 
+/** Names a session on the bus (to close its live sockets) without revealing its token hash. */
+export function sessionRef(tokenHash: string): string {
+  return createHash('sha256').update(`live:${tokenHash}`).digest('hex').slice(0, 32);
+}
+
 export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 export class IdentityService {
@@ -207,6 +212,19 @@ export class IdentityService {
       sessionTokenHash: tokenHash,
       sessionExpiresAt: expiresAt,
     };
+  }
+
+  /**
+   * Whether a session is still live, without counting as activity: an open console does not keep
+   * an idle session alive, and a socket closes once its session has ended, idled out or expired.
+   */
+  async sessionStillValid(tokenHash: string): Promise<boolean> {
+    const s = await store.findLiveSession(this.db, tokenHash);
+    if (!s?.active) return false;
+    const now = this.now().getTime();
+    return (
+      new Date(s.expires_at).getTime() > now && now - new Date(s.last_seen_at).getTime() <= SESSION_IDLE_MS
+    );
   }
 
   async logout(actor: Actor): Promise<void> {

@@ -18,7 +18,8 @@ describe(`/api/live on the real app (${process.env.CITYWATCH_TEST_DB})`, () => {
     const ws = new WebSocket(`ws://${base}/api/live`, { headers: { ...(cookie ? { cookie } : {}), origin } });
     const messages: { kind: string; event?: { type: string; payload: Record<string, unknown> } }[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(String(data))));
-    return { ws, messages };
+    const opened = new Promise((resolve) => ws.once('open', resolve));
+    return { ws, messages, opened };
   }
 
   it('refuses a stranger and a foreign origin before upgrading', async () => {
@@ -66,4 +67,86 @@ describe(`/api/live on the real app (${process.env.CITYWATCH_TEST_DB})`, () => {
       payload: { username: 'newcomer' },
     });
   });
+
+  async function userWith(username: string, roles: string[]): Promise<string> {
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgId = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items[0].id;
+    const r = await t.as(admin, {
+      method: 'POST',
+      url: '/api/users',
+      payload: { username, displayName: username, password: 'a-long-password', orgId, roles },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return t.login(username, 'a-long-password');
+  }
+
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('delivers an event only to consoles holding its permission: a patrol officer gets no hotlist hit', async () => {
+    const officer = open(await userWith('officer.live', ['patrol_officer']), 'http://localhost:8080');
+    const commander = open(await userWith('commander.live', ['commander']), 'http://localhost:8080');
+    await Promise.all([officer.opened, commander.opened]);
+    const payload = {
+      hitId: 'h1',
+      entryId: 'e1',
+      checkpointId: 'CP-1',
+      direction: 'in' as const,
+      category: 'stolen_vehicle' as const,
+      kind: 'plate' as const,
+      value: '粤B12345',
+      readAt: t.ctx.now().toISOString(),
+      confidence: 0.97,
+      nearestUnits: [],
+    };
+    t.ctx.publish('perimeter.hotlist_hit', null, payload);
+    t.ctx.publish('dispatch.unit_changed', null, {
+      unitId: 'u1',
+      callSign: '龙岗1',
+      status: 'available',
+      incidentId: null,
+      lon: null,
+      lat: null,
+      heading: null,
+    });
+    const types = (c: ReturnType<typeof open>) => c.messages.flatMap((m) => (m.event ? [m.event.type] : []));
+    await until(() => types(commander).length >= 2 && types(officer).length >= 1);
+    expect(types(commander)).toEqual(
+      expect.arrayContaining(['perimeter.hotlist_hit', 'dispatch.unit_changed']),
+    );
+    expect(types(officer)).toContain('dispatch.unit_changed');
+    expect(types(officer)).not.toContain('perimeter.hotlist_hit');
+    officer.ws.close();
+    commander.ws.close();
+  });
+
+  it('closes the socket of a session that signs out, and only that one', async () => {
+    const first = await userWith('twice.live', ['dispatcher']);
+    const second = await t.login('twice.live', 'a-long-password');
+    const a = open(first, 'http://localhost:8080');
+    const b = open(second, 'http://localhost:8080');
+    await Promise.all([a.opened, b.opened]);
+    const closed = new Promise<number>((resolve) => a.ws.on('close', (code) => resolve(code)));
+    expect((await t.as(first, { method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(204);
+    expect(await closed).toBe(1008);
+    expect(b.ws.readyState).toBe(WebSocket.OPEN);
+    b.ws.close();
+  });
+
+  it('closes a socket whose session expires', async () => {
+    const cookie = await userWith('expiring.live', ['dispatcher']);
+    // A session lives 12 hours: keep it busy (idle timeout is 30 min) to its last second, then open
+    // the console; the socket must close when the session runs out.
+    for (let i = 0; i < 28; i++) {
+      t.advance(25 * 60_000);
+      expect((await t.as(cookie, { method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200);
+    }
+    t.advance(12 * 3600_000 - 28 * 25 * 60_000 - 2_000);
+    expect((await t.as(cookie, { method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200);
+    const c = open(cookie, 'http://localhost:8080');
+    await c.opened;
+    const closed = new Promise<number>((resolve) => c.ws.on('close', (code) => resolve(code)));
+    expect(await closed).toBe(1008);
+  }, 60_000);
 });

@@ -26,6 +26,14 @@ export interface LiveViewer {
   userId: string;
   /** Whether the viewer may see events of this org (null = city-wide events). */
   orgScope: (orgId: string | null) => boolean;
+  /** Whether the viewer holds the permission this event type needs; absent: every type. */
+  mayReceive?: (type: string) => boolean;
+  /** Names the viewer's session in 'identity.session_ended' events (logout closes its sockets). */
+  sessionRef?: string;
+  /** When the session ends by itself (absolute expiry): the socket closes then. */
+  expiresAt?: Date;
+  /** Re-checked periodically: false once the session was ended, idled out or expired. */
+  stillValid?: () => Promise<boolean>;
 }
 
 export interface LiveOptions {
@@ -38,6 +46,10 @@ export interface LiveOptions {
   pingIntervalMs?: number;
   /** Unsent bytes after which a socket is dropped with 1013; default 1 MiB. */
   maxBufferedBytes?: number;
+  /** How often an open socket's session is re-checked (idle timeout, ended); default 60 000 ms. */
+  sessionCheckMs?: number;
+  /** The app's clock (sessions expire by it); default the wall clock. */
+  now?: () => Date;
 }
 
 /** Route config read by the app's "every route declares a permission" check. */
@@ -101,6 +113,8 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
   const allowed = new Set(opts.allowedOrigins.map(normalizeOrigin));
   const pingIntervalMs = opts.pingIntervalMs ?? 30_000;
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const sessionCheckMs = opts.sessionCheckMs ?? 60_000;
+  const now = opts.now ?? (() => new Date());
   const viewers = new WeakMap<FastifyRequest, LiveViewer>();
   /** One serialisation per event, shared by every socket (the bus hands out the same object). */
   const frames = new WeakMap<DomainEvent, string>();
@@ -175,6 +189,8 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
         if (done) return;
         done = true;
         clearInterval(pinger);
+        clearInterval(sessionCheck);
+        clearTimeout(expiry);
         unsubscribe?.();
         unsubscribe = null;
       };
@@ -209,6 +225,26 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
       }, pingIntervalMs);
       pinger.unref();
 
+      // A socket lives no longer than its session: ended by logout or an admin, idled out, expired.
+      const sessionCheck = setInterval(() => {
+        viewer
+          .stillValid?.()
+          .then((valid) => {
+            if (!valid) closeWith(CLOSE_POLICY_VIOLATION, 'session ended');
+          })
+          .catch((err: unknown) => req.log.error({ err }, 'live session check failed'));
+      }, sessionCheckMs);
+      sessionCheck.unref();
+      const untilExpiry = viewer.expiresAt
+        ? viewer.expiresAt.getTime() - now().getTime()
+        : Number.POSITIVE_INFINITY;
+      const expiry = setTimeout(
+        () => closeWith(CLOSE_POLICY_VIOLATION, 'session expired'),
+        // setTimeout holds at most ~24.8 days; a session is hours.
+        Math.max(0, Math.min(untilExpiry, 2 ** 31 - 1)),
+      );
+      expiry.unref();
+
       socket.on('pong', () => {
         alive = true;
       });
@@ -232,6 +268,14 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           closeWith(CLOSE_POLICY_VIOLATION, 'session ended');
           return;
         }
+        if (
+          event.type === 'identity.session_ended' &&
+          viewer.sessionRef !== undefined &&
+          event.payload.sessionRef === viewer.sessionRef
+        ) {
+          closeWith(CLOSE_POLICY_VIOLATION, 'signed out');
+          return;
+        }
         // Before the type filter: a console that narrowed its types must still learn its scope changed.
         const ownUserChanged =
           event.type === 'identity.user_changed' && event.payload.userId === viewer.userId;
@@ -239,9 +283,10 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           if (ownUserChanged) closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
           return;
         }
+        // Delivered only to a viewer entitled to both: the event type's permission and its org.
         let inScope = false;
         try {
-          inScope = viewer.orgScope(event.orgId);
+          inScope = (viewer.mayReceive?.(event.type) ?? true) && viewer.orgScope(event.orgId);
         } catch (err) {
           req.log.error({ err, eventId: event.id }, 'live orgScope failed');
         }

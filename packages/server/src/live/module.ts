@@ -1,5 +1,6 @@
 import { ROLES } from '@citywatch/core/identity/schemas';
 import { actorFromRequest } from '../http/auth.js';
+import { sessionRef } from '../identity/service.js';
 import { defineModule } from '../modules/module.js';
 import { liveGateway } from './live.js';
 
@@ -12,6 +13,7 @@ export const liveModule = defineModule({
     await app.register(liveGateway, {
       bus: deps.bus,
       allowedOrigins: deps.config.allowedOrigins,
+      now: deps.now,
       authenticate: async (request) => {
         // The auth hook has already resolved the session for this route.
         const actor = request.actor ?? (await actorFromRequest(deps.identity, request));
@@ -19,7 +21,15 @@ export const liveModule = defineModule({
         // An org-less event is city-wide; otherwise it must fall in the viewer's subtree.
         const visible = await deps.identity.listOrgs(actor);
         const scope = new Set(visible.map((o) => o.id));
-        return { userId: actor.userId, orgScope: (orgId) => orgId === null || scope.has(orgId) };
+        return {
+          userId: actor.userId,
+          orgScope: (orgId) => orgId === null || scope.has(orgId),
+          // Each event type needs its module's permission: a patrol officer gets no hotlist hits.
+          mayReceive: (type) => deps.permissions.mayReceive(actor.roles, type),
+          sessionRef: sessionRef(actor.sessionTokenHash),
+          expiresAt: actor.sessionExpiresAt,
+          stillValid: () => deps.identity.sessionStillValid(actor.sessionTokenHash),
+        };
       },
     });
   },

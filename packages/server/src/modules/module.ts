@@ -74,6 +74,11 @@ export interface ModuleSpec<Name extends string, P extends PermissionMap, N exte
   needs?: readonly N[];
   /** Absolute path of this module's folder of numbered plain-SQL migrations (one global order). */
   migrations?: string;
+  /**
+   * The permission a console needs to receive each of this module's domain events live (and the
+   * event's org must lie in the viewer's scope). An event type no module names reaches no one.
+   */
+  events?: Partial<Record<DomainEventType, keyof P & string>>;
   create?: (deps: Deps<N>) => S | Promise<S>;
   routes?: (app: ZodApp, deps: Deps<N>, service: S) => void | Promise<void>;
   start?: (deps: Deps<N>, service: S, runtime: Runtime) => Stop | undefined | Promise<Stop | undefined>;
@@ -85,6 +90,7 @@ export interface Module<P extends PermissionMap = PermissionMap> {
   permissions: P;
   needs: readonly string[];
   migrations?: string;
+  events: Partial<Record<string, string>>;
   create(deps: CoreDeps & Record<string, unknown>): unknown;
   routes(app: ZodApp, deps: CoreDeps & Record<string, unknown>, service: unknown): void | Promise<void>;
   start(
@@ -107,6 +113,7 @@ export function defineModule<
     permissions: spec.permissions,
     needs: spec.needs ?? [],
     migrations: spec.migrations,
+    events: spec.events ?? {},
     create: (deps) => spec.create?.(deps as unknown as AnyDeps),
     routes: (app, deps, service) => spec.routes?.(app, deps as unknown as AnyDeps, service as Service),
     start: (deps, service, runtime) => spec.start?.(deps as unknown as AnyDeps, service as Service, runtime),

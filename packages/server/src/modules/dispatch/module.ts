@@ -28,6 +28,10 @@ export const dispatchModule = defineModule({
     'units.report': ['admin', 'commander', 'dispatcher', 'patrol_officer'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: {
+    'dispatch.incident_changed': 'dispatch.read',
+    'dispatch.unit_changed': 'dispatch.read',
+  },
   create: (deps) => new DispatchService(deps),
   routes: (app, deps, dispatch) => dispatchRoutes(app, deps, dispatch),
   start: async (deps, dispatch, runtime): Promise<Stop> => {

@@ -35,6 +35,13 @@ export const perimeterModule = defineModule({
     'perimeter.command': ['commander', 'admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: {
+    // Hits carry plates and (masked) ID numbers: only those who keep the hotlist see them live.
+    'perimeter.hotlist_hit': 'hotlist.read',
+    'perimeter.hotlist_changed': 'hotlist.read',
+    'perimeter.plan_changed': 'perimeter.read',
+    'perimeter.checkpoints_changed': 'perimeter.read',
+  },
   create: (deps) => {
     const hotlist = new HotlistService(deps);
     const plates = new PlateIngestService(deps, hotlist);
