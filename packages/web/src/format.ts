@@ -20,3 +20,14 @@ export function formatDateTime(iso: string | null | undefined): string {
   for (const p of formatter.formatToParts(date)) parts[p.type] = p.value;
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
+
+/** Seconds as m:ss (an ETA, a time to closure). */
+export function minutesSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A share 0–1 as a percentage with one decimal. */
+export function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}

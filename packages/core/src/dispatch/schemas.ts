@@ -114,3 +114,41 @@ export const recommendationSchema = z.object({
   lastAt: z.string().nullable(),
 });
 export type Recommendation = z.infer<typeof recommendationSchema>;
+
+export type IncidentEvent = z.infer<typeof incidentEventSchema>;
+
+/** The triage suggestion the intake answer carries (core/dispatch/triage.ts). */
+export const triageSuggestionSchema = z.object({
+  police: z.boolean(),
+  matched: z.array(z.string()),
+  reason: z.enum(['category', 'police_words', 'non_police_words', 'default']),
+});
+
+/** What `POST /api/dispatch/incidents` answers: the incident, likely duplicates and the triage. */
+export const createdIncidentSchema = z.object({
+  incident: incidentSchema,
+  duplicates: z.array(incidentSchema),
+  triage: triageSuggestionSchema,
+});
+export type CreatedIncident = z.infer<typeof createdIncidentSchema>;
+
+/** `GET /api/dispatch/categories`: the two-level classification (core/dispatch/categories.ts). */
+export const incidentCategorySchema = z.object({
+  code: z.string(),
+  zh: z.string(),
+  en: z.string(),
+  police: z.boolean(),
+  needs: z.array(z.string()),
+  sub: z.array(z.object({ code: z.string(), zh: z.string(), en: z.string() })),
+});
+export type IncidentCategoryItem = z.infer<typeof incidentCategorySchema>;
+export const incidentCategoryListSchema = z.object({ items: z.array(incidentCategorySchema) });
+
+export const incidentListSchema = z.object({ items: z.array(incidentSchema) });
+export const incidentTimelineSchema = z.object({ items: z.array(incidentEventSchema) });
+export const unitListSchema = z.object({ items: z.array(unitSchema) });
+export const recommendationListSchema = z.object({ items: z.array(recommendationSchema) });
+
+/** `GET /api/dispatch/incidents/:id/caller`: the caller's number, read with a stated purpose. */
+export const callerSchema = z.object({ callerPhone: z.string().nullable() });
+export type Caller = z.infer<typeof callerSchema>;

@@ -137,3 +137,16 @@ export const problemSchema = z.object({
   errors: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
 });
 export type Problem = z.infer<typeof problemSchema>;
+
+export const userListSchema = z.object({ items: z.array(userSchema) });
+export const orgListSchema = z.object({ items: z.array(orgSchema) });
+export const auditListSchema = z.object({ items: z.array(auditEntrySchema) });
+
+/** `GET /api/audit/verify`: whether the hash chain holds, and where it breaks. */
+export const auditVerifySchema = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  firstBadSeq: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+export type AuditVerify = z.infer<typeof auditVerifySchema>;

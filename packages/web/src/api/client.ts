@@ -40,6 +40,8 @@ export type RequestOptions = {
   body?: unknown;
   query?: Record<string, string | number | undefined | null>;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. X-Purpose for a read of personal data). */
+  headers?: Record<string, string>;
   /** Don't send the user to the login page on a 401 (the login call and the session probe). */
   noAuthRedirect?: boolean;
 };
@@ -103,6 +105,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   const headers: Record<string, string> = {
     Accept: 'application/json, application/problem+json',
     'Accept-Language': currentLanguage(),
+    ...options.headers,
   };
   let body: string | undefined;
   if (options.body !== undefined) {
@@ -130,4 +133,14 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The text to show a person for a failed call (the server's localised problem, or the error). */
+export function errorText(err: unknown): string {
+  return err instanceof ApiError ? err.display : err instanceof Error ? err.message : String(err);
+}
+
+/** Same-origin URL with a query string (for downloads the browser fetches itself). */
+export function apiUrl(path: string, query: RequestOptions['query']): string {
+  return buildUrl(path, query);
 }

@@ -1,6 +1,7 @@
 import type {
   AuditAction,
   AuditEntry,
+  AuditVerify,
   CreateOrgRequest,
   CreateUserRequest,
   LoginRequest,
@@ -9,22 +10,17 @@ import type {
   UpdateUserRequest,
   User,
 } from '@citywatch/core/identity/schemas';
+import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import { api } from './client';
 
-export type AuditVerifyResult = {
-  ok: boolean;
-  checked: number;
-  firstBadSeq: number | null;
-  reason: string | null;
-};
+export type { AuditEntry, AuditVerify, Org, SessionInfo, User };
 
-export type AuditFilter = {
-  action?: AuditAction;
-  username?: string;
-  beforeSeq?: number;
-  limit?: number;
-};
+export type AuditFilter = { action?: AuditAction; username?: string };
 
+/** How many audit entries one page of the log holds. */
+export const AUDIT_PAGE = 100;
+
+/** The identity API (sessions, users, orgs, audit log), typed by core's identity schemas. */
 export const authApi = {
   login: (req: LoginRequest) =>
     api<SessionInfo>('/api/auth/login', { method: 'POST', body: req, noAuthRedirect: true }),
@@ -33,7 +29,7 @@ export const authApi = {
 };
 
 export const usersApi = {
-  list: () => api<{ items: User[] }>('/api/users').then((r) => r.items),
+  list: (signal?: AbortSignal) => api<{ items: User[] }>('/api/users', { signal }).then((r) => r.items),
   create: (req: CreateUserRequest) => api<User>('/api/users', { method: 'POST', body: req }),
   update: (id: string, req: UpdateUserRequest) =>
     api<User>(`/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: req }),
@@ -42,12 +38,33 @@ export const usersApi = {
 };
 
 export const orgsApi = {
-  list: () => api<{ items: Org[] }>('/api/orgs').then((r) => r.items),
+  list: (signal?: AbortSignal) => api<{ items: Org[] }>('/api/orgs', { signal }).then((r) => r.items),
   create: (req: CreateOrgRequest) => api<Org>('/api/orgs', { method: 'POST', body: req }),
 };
 
 export const auditApi = {
-  list: (filter: AuditFilter) =>
-    api<{ items: AuditEntry[] }>('/api/audit', { query: filter }).then((r) => r.items),
-  verify: () => api<AuditVerifyResult>('/api/audit/verify'),
+  list: (filter: AuditFilter & { beforeSeq?: number; limit?: number }, signal?: AbortSignal) =>
+    api<{ items: AuditEntry[] }>('/api/audit', { query: filter, signal }).then((r) => r.items),
+  verify: () => api<AuditVerify>('/api/audit/verify'),
+};
+
+export const identityKeys = {
+  all: ['identity'] as const,
+  users: ['identity', 'users'] as const,
+  orgs: ['identity', 'orgs'] as const,
+  audit: ['identity', 'audit'] as const,
+};
+
+export const identityQueries = {
+  users: () => queryOptions({ queryKey: identityKeys.users, queryFn: ({ signal }) => usersApi.list(signal) }),
+  orgs: () => queryOptions({ queryKey: identityKeys.orgs, queryFn: ({ signal }) => orgsApi.list(signal) }),
+  /** The audit log, newest first, a page at a time (each page continues below the last seq). */
+  audit: (filter: AuditFilter) =>
+    infiniteQueryOptions({
+      queryKey: [...identityKeys.audit, filter] as const,
+      queryFn: ({ pageParam, signal }) =>
+        auditApi.list({ ...filter, beforeSeq: pageParam, limit: AUDIT_PAGE }, signal),
+      initialPageParam: undefined as number | undefined,
+      getNextPageParam: (last) => (last.length === AUDIT_PAGE ? last[last.length - 1]?.seq : undefined),
+    }),
 };

@@ -1,4 +1,5 @@
-import type { Role, SessionInfo, User } from '@citywatch/core/identity/schemas';
+import type { SessionInfo, User } from '@citywatch/core/identity/schemas';
+import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { ApiError, setUnauthorizedHandler } from '../api/client';
@@ -13,6 +14,8 @@ type SessionContextValue = {
   state: SessionState;
   login: (username: string, password: string) => Promise<SessionInfo>;
   logout: () => Promise<void>;
+  /** Asks the server again who is signed in and what they may do (after the user was changed). */
+  refresh: () => Promise<void>;
 };
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -21,23 +24,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   const navigate = useNavigate();
   const location = useLocation();
+  const queryClient = useQueryClient();
+
+  const probe = useCallback(async (isCurrent: () => boolean = () => true) => {
+    try {
+      const session = await authApi.me();
+      if (isCurrent()) setState({ status: 'signedIn', session });
+    } catch (err) {
+      if (!isCurrent()) return;
+      if (!(err instanceof ApiError) || err.status !== 401) console.error('session probe failed', err);
+      setState({ status: 'anonymous' });
+    }
+  }, []);
 
   useEffect(() => {
-    let cancelled = false;
-    authApi
-      .me()
-      .then((session) => {
-        if (!cancelled) setState({ status: 'signedIn', session });
-      })
-      .catch((err: unknown) => {
-        if (cancelled) return;
-        if (!(err instanceof ApiError) || err.status !== 401) console.error('session probe failed', err);
-        setState({ status: 'anonymous' });
-      });
+    let current = true;
+    void probe(() => current);
     return () => {
-      cancelled = true;
+      current = false;
     };
-  }, []);
+  }, [probe]);
+
+  // Signed out (or never in): nothing another user's session loaded stays in the cache.
+  useEffect(() => {
+    if (state.status === 'anonymous') queryClient.clear();
+  }, [state.status, queryClient]);
 
   // Any 401 from any call: the session is gone, go to the login page and come back afterwards.
   const here = `${location.pathname}${location.search}`;
@@ -49,11 +60,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => setUnauthorizedHandler(null);
   }, [navigate, here, location.pathname]);
 
-  const login = useCallback(async (username: string, password: string) => {
-    const session = await authApi.login({ username, password });
-    setState({ status: 'signedIn', session });
-    return session;
-  }, []);
+  const login = useCallback(
+    async (username: string, password: string) => {
+      const session = await authApi.login({ username, password });
+      queryClient.clear();
+      setState({ status: 'signedIn', session });
+      return session;
+    },
+    [queryClient],
+  );
 
   const logout = useCallback(async () => {
     try {
@@ -64,7 +79,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, [navigate]);
 
-  const value = useMemo(() => ({ state, login, logout }), [state, login, logout]);
+  const refresh = useCallback(() => probe(), [probe]);
+
+  const value = useMemo(() => ({ state, login, logout, refresh }), [state, login, logout, refresh]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
@@ -81,6 +98,17 @@ export function useCurrentUser(): User {
   return state.session.user;
 }
 
-export function hasAnyRole(user: User, roles: readonly Role[]): boolean {
-  return user.roles.some((r) => roles.includes(r));
+/**
+ * Whether the signed-in user holds a permission, as the server granted it with the session
+ * (`permissions` of /api/auth/me). `null` asks for no permission: any signed-in user.
+ */
+export type Can = (permission: string | null) => boolean;
+
+export function useCan(): Can {
+  const { state } = useSession();
+  const granted = state.status === 'signedIn' ? state.session.permissions : null;
+  return useMemo(() => {
+    const set = new Set(granted ?? []);
+    return (permission) => granted !== null && (permission === null || set.has(permission));
+  }, [granted]);
 }

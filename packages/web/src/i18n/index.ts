@@ -1,4 +1,4 @@
-import type { AuditAction, OrgKind, Role } from '@citywatch/core/identity/schemas';
+import type { OrgKind, Role } from '@citywatch/core/identity/schemas';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import i18n from 'i18next';
@@ -31,6 +31,7 @@ function applyLanguage(lng: Language): void {
   document.title = (lng === 'zh-CN' ? zhCN : en).app.name;
 }
 
+/** The common messages (namespace `translation`); each page brings its own namespace. */
 export const resources = {
   'zh-CN': { translation: zhCN },
   en: { translation: en },
@@ -46,6 +47,16 @@ void i18n.use(initReactI18next).init({
   returnNull: false,
 });
 applyLanguage(initial);
+
+/** A namespace of messages in every language (a page's, from the page list). */
+export type MessageBundle = { namespace: string; messages: Record<Language, object> };
+
+/** Registers each page's namespace, in every language, before anything renders. */
+export function addNamespaces(bundles: readonly MessageBundle[]): void {
+  for (const { namespace, messages } of bundles) {
+    for (const lng of LANGUAGES) i18n.addResourceBundle(lng, namespace, messages[lng], true, true);
+  }
+}
 
 /** The language now in use, always one of LANGUAGES. */
 export function currentLanguage(): Language {
@@ -63,11 +74,10 @@ export async function setLanguage(lng: Language): Promise<void> {
   await i18n.changeLanguage(lng);
 }
 
-// Compile-time guards: every role, org level and audit action has a label in the primary language.
+// Compile-time guards: every role and org level has a label in the primary language.
 type Covers<K extends string, T> = [K] extends [keyof T] ? true : never;
 const _roles: Covers<Role, typeof zhCN.roles> = true;
 const _kinds: Covers<OrgKind, typeof zhCN.orgKinds> = true;
-const _actions: Covers<AuditAction, typeof zhCN.audit.actions> = true;
-void [_roles, _kinds, _actions];
+void [_roles, _kinds];
 
 export default i18n;

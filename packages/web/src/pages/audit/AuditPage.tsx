@@ -1,5 +1,6 @@
 import { ReloadOutlined, SafetyCertificateOutlined, SearchOutlined } from '@ant-design/icons';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '@citywatch/core/identity/schemas';
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -15,13 +16,11 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client';
-import { type AuditFilter, type AuditVerifyResult, auditApi } from '../../api/identity';
+import { errorText } from '../../api/client';
+import { type AuditFilter, auditApi, identityQueries } from '../../api/identity';
 import { formatDateTime } from '../../format';
-
-const PAGE = 100;
 
 const ACTION_COLORS: Record<AuditAction, string> = {
   login: 'green',
@@ -38,68 +37,40 @@ const ACTION_COLORS: Record<AuditAction, string> = {
 type FilterForm = { action?: AuditAction; username?: string };
 
 export function AuditPage() {
-  const { t } = useTranslation();
+  const { t } = useTranslation('audit');
+  const { t: common } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<FilterForm>();
   const [filter, setFilter] = useState<AuditFilter>({});
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [hasMore, setHasMore] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [verifying, setVerifying] = useState(false);
-  const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
-
-  const load = useCallback(async (f: AuditFilter, beforeSeq?: number) => {
-    setLoading(true);
-    setLoadError(null);
-    try {
-      const page = await auditApi.list({ ...f, beforeSeq, limit: PAGE });
-      setItems((prev) => (beforeSeq === undefined ? page : [...prev, ...page]));
-      setHasMore(page.length === PAGE);
-    } catch (err) {
-      setLoadError(err instanceof ApiError ? err.display : String(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load(filter);
-  }, [load, filter]);
-
-  const runVerify = async () => {
-    setVerifying(true);
-    try {
-      setVerify(await auditApi.verify());
-    } catch (err) {
-      message.error(err instanceof ApiError ? err.display : String(err));
-    } finally {
-      setVerifying(false);
-    }
-  };
+  const log = useInfiniteQuery(identityQueries.audit(filter));
+  const items = log.data?.pages.flat() ?? [];
+  const verify = useMutation({
+    mutationFn: () => auditApi.verify(),
+    onError: (err) => void message.error(errorText(err)),
+  });
 
   const columns: TableColumnsType<AuditEntry> = [
-    { title: t('audit.seq'), dataIndex: 'seq', width: 80, align: 'right' },
-    { title: t('audit.at'), dataIndex: 'at', width: 170, render: (v: string) => formatDateTime(v) },
+    { title: t('seq'), dataIndex: 'seq', width: 80, align: 'right' },
+    { title: t('at'), dataIndex: 'at', width: 170, render: (v: string) => formatDateTime(v) },
     {
-      title: t('audit.user'),
+      title: t('user'),
       dataIndex: 'username',
       width: 130,
       render: (v: string | null) =>
         v ? (
           <span className="cw-mono">{v}</span>
         ) : (
-          <Typography.Text type="secondary">{t('audit.system')}</Typography.Text>
+          <Typography.Text type="secondary">{t('system')}</Typography.Text>
         ),
     },
     {
-      title: t('audit.action'),
+      title: t('action'),
       dataIndex: 'action',
       width: 130,
-      render: (a: AuditAction) => <Tag color={ACTION_COLORS[a]}>{t(`audit.actions.${a}`)}</Tag>,
+      render: (a: AuditAction) => <Tag color={ACTION_COLORS[a]}>{t(`actions.${a}`)}</Tag>,
     },
     {
-      title: t('audit.resource'),
+      title: t('resource'),
       dataIndex: 'resource',
       ellipsis: true,
       render: (v: string, e: AuditEntry) => {
@@ -114,14 +85,14 @@ export function AuditPage() {
       },
     },
     {
-      title: t('audit.purpose'),
+      title: t('purpose'),
       dataIndex: 'purpose',
       width: 200,
       ellipsis: true,
       render: (v: string | null) => v ?? '—',
     },
     {
-      title: t('audit.hash'),
+      title: t('hash'),
       dataIndex: 'hash',
       width: 150,
       render: (v: string) => (
@@ -142,32 +113,34 @@ export function AuditPage() {
 
   return (
     <Card
-      title={t('audit.title')}
+      title={t('title')}
       extra={
         <Button
           icon={<SafetyCertificateOutlined />}
-          loading={verifying}
-          onClick={() => void runVerify()}
+          loading={verify.isPending}
+          onClick={() => verify.mutate()}
           data-testid="audit-verify"
         >
-          {t('audit.verify')}
+          {t('verify')}
         </Button>
       }
     >
-      {verify && (
+      {verify.data && (
         <Alert
-          type={verify.ok ? 'success' : 'error'}
+          type={verify.data.ok ? 'success' : 'error'}
           showIcon
-          closable={{ onClose: () => setVerify(null) }}
+          closable={{ onClose: () => verify.reset() }}
           style={{ marginBottom: 16 }}
           data-testid="audit-verify-result"
           title={
-            verify.ok
-              ? t('audit.verifyOk', { checked: verify.checked })
-              : t('audit.verifyBad', { seq: verify.firstBadSeq ?? '?', checked: verify.checked })
+            verify.data.ok
+              ? t('verifyOk', { checked: verify.data.checked })
+              : t('verifyBad', { seq: verify.data.firstBadSeq ?? '?', checked: verify.data.checked })
           }
           description={
-            !verify.ok && verify.reason ? t('audit.verifyReason', { reason: verify.reason }) : undefined
+            !verify.data.ok && verify.data.reason
+              ? t('verifyReason', { reason: verify.data.reason })
+              : undefined
           }
         />
       )}
@@ -180,18 +153,18 @@ export function AuditPage() {
         <Form.Item name="action">
           <Select
             allowClear
-            placeholder={t('audit.allActions')}
+            placeholder={t('allActions')}
             style={{ width: 160 }}
-            options={AUDIT_ACTIONS.map((a) => ({ value: a, label: t(`audit.actions.${a}`) }))}
+            options={AUDIT_ACTIONS.map((a) => ({ value: a, label: t(`actions.${a}`) }))}
           />
         </Form.Item>
         <Form.Item name="username">
-          <Input allowClear placeholder={t('audit.usernamePlaceholder')} style={{ width: 180 }} />
+          <Input allowClear placeholder={t('usernamePlaceholder')} style={{ width: 180 }} />
         </Form.Item>
         <Form.Item>
           <Space>
             <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>
-              {t('common.search')}
+              {common('common.search')}
             </Button>
             <Button
               onClick={() => {
@@ -199,19 +172,19 @@ export function AuditPage() {
                 setFilter({});
               }}
             >
-              {t('common.reset')}
+              {common('common.reset')}
             </Button>
-            <Button icon={<ReloadOutlined />} onClick={() => void load(filter)}>
-              {t('common.refresh')}
+            <Button icon={<ReloadOutlined />} onClick={() => void log.refetch()}>
+              {common('common.refresh')}
             </Button>
           </Space>
         </Form.Item>
       </Form>
-      {loadError && <Alert type="error" showIcon title={loadError} style={{ marginBottom: 16 }} />}
+      {log.error && <Alert type="error" showIcon title={errorText(log.error)} style={{ marginBottom: 16 }} />}
       <Table<AuditEntry>
         rowKey="seq"
         size="small"
-        loading={loading}
+        loading={log.isFetching}
         columns={columns}
         dataSource={items}
         pagination={false}
@@ -220,12 +193,12 @@ export function AuditPage() {
           items.length > 0
             ? () => (
                 <div style={{ textAlign: 'center' }}>
-                  {hasMore ? (
-                    <Button onClick={() => void load(filter, items[items.length - 1]?.seq)}>
-                      {t('common.loadMore')}
+                  {log.hasNextPage ? (
+                    <Button loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
+                      {common('common.loadMore')}
                     </Button>
                   ) : (
-                    <Typography.Text type="secondary">{t('common.noMore')}</Typography.Text>
+                    <Typography.Text type="secondary">{common('common.noMore')}</Typography.Text>
                   )}
                 </div>
               )

@@ -1,14 +1,16 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Empty, Form, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
 import type { HTMLAttributes } from 'react';
-import { type Advice, type DemandKind, PICK_COLOR, percent, THRESHOLDS, type Threshold } from './api';
+import { useTranslation } from 'react-i18next';
+import { type CoverageAdvice, type DemandKind, THRESHOLDS, type Threshold } from '../../api/coverage';
+import { percent } from '../../format';
 import { bandLabel } from './FiguresPanel';
-import { useCoverageT } from './useCoverageT';
+import { PICK_COLOR } from './presentation';
 
 export type AdviceRequest = { k: number; demand: DemandKind; thresholdSeconds: Threshold };
 export const DEFAULT_ADVICE_REQUEST: AdviceRequest = { k: 3, demand: 'incidents', thresholdSeconds: 180 };
 
-type Pick = Advice['picks'][number];
+type Pick = CoverageAdvice['picks'][number];
 type Row = Pick & { n: number };
 
 /** 选址建议: where K new posts would add the most coverage within the time limit. */
@@ -28,7 +30,7 @@ export function AdvisorPanel({
   onRequest: (r: AdviceRequest) => void;
   onRun: () => void;
   running: boolean;
-  advice: Advice | null;
+  advice: CoverageAdvice | null;
   error: string | null;
   stale: boolean;
   /** 1-based numbers of the picks already added as posts. */
@@ -36,7 +38,7 @@ export function AdvisorPanel({
   canEdit: boolean;
   onAdd: (pick: Pick, n: number) => void;
 }) {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
 
   const rows: Row[] = advice ? advice.picks.map((p, i) => ({ ...p, n: i + 1 })) : [];
 

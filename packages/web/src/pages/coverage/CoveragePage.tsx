@@ -1,33 +1,32 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Card, Empty, Result, Spin, Typography } from 'antd';
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { hasAnyRole, useCurrentUser } from '../../auth/session';
-import { CityMap } from '../../map/CityMap';
-import { type CitySummary, placesApi } from '../places/api';
-import { type AdviceRequest, AdvisorPanel, DEFAULT_ADVICE_REQUEST } from './AdvisorPanel';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import {
-  type Advice,
-  BAND_COLORS,
-  type CoverageFigures,
+  type CoverageAdvice,
   type CoveragePost,
   coverageApi,
-  errorText,
-  isAbort,
-  KIND_COLORS,
-  type NewPost,
-  PICK_COLOR,
-  POST_KINDS,
+  coverageKeys,
+  coverageQueries,
+  type NewCoveragePost,
   THRESHOLDS,
-} from './api';
+} from '../../api/coverage';
+import { defaultCity, placesQueries } from '../../api/places';
+import { useCan } from '../../auth/session';
+import { preloadCharts } from '../../charts/Chart';
+import { CityMap } from '../../map/CityMap';
+import { type AdviceRequest, AdvisorPanel, DEFAULT_ADVICE_REQUEST } from './AdvisorPanel';
 import { bandLabel, FiguresPanel } from './FiguresPanel';
 import { installCoverageLayers, setCoverageLayer } from './mapLayers';
 import { addPickMarkers, addPostMarkers } from './markers';
 import { type PostDraft, PostModal } from './PostModal';
 import { PostsPanel } from './PostsPanel';
-import { useCoverageT } from './useCoverageT';
+import { BAND_COLORS, KIND_COLORS, PICK_COLOR, POST_KINDS } from './presentation';
 
-type Loaded = { posts: CoveragePost[]; figures: CoverageFigures };
-type AdviceState = { advice: Advice; version: number; added: Set<number> };
+type AdviceState = { advice: CoverageAdvice; version: number; added: Set<number> };
+const NO_POSTS: CoveragePost[] = [];
 
 /**
  * 覆盖分析: the 1-3-5 minute response circles of the city's posts and stations, as banded roads on
@@ -35,101 +34,77 @@ type AdviceState = { advice: Advice; version: number; added: Set<number> };
  * moved by dragging; the placement advisor suggests where K new posts would add the most.
  */
 export function CoveragePage() {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
   const { message } = App.useApp();
-  const user = useCurrentUser();
-  const canEdit = hasAnyRole(user, ['admin', 'commander']);
+  const can = useCan();
+  const canEdit = can('coverage.write');
+  const cache = useQueryClient();
 
-  const [cities, setCities] = useState<CitySummary[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const cities = useQuery(placesQueries.cities());
+  const city = defaultCity(cities.data);
+  const cityName = city?.name;
+  const posts = useQuery({ ...coverageQueries.posts(cityName), enabled: city !== undefined });
+  const figures = useQuery({ ...coverageQueries.figures(cityName), enabled: city !== undefined });
   const [map, setMap] = useState<MapLibreMap | null>(null);
-  const [data, setData] = useState<Loaded | null>(null);
+  const layer = useQuery({ ...coverageQueries.layer(cityName), enabled: city !== undefined && map !== null });
   const [layerReady, setLayerReady] = useState(false);
-  const [loading, setLoading] = useState(false);
-  // Bumped by every change to the posts: figures, layer and posts are loaded again.
+  // Bumped by every change to the posts made here: the advice given before may be stale.
   const [version, setVersion] = useState(0);
   const [draft, setDraft] = useState<(PostDraft & { pick?: number }) | null>(null);
 
   const [request, setRequest] = useState<AdviceRequest>(DEFAULT_ADVICE_REQUEST);
   const [adviceState, setAdviceState] = useState<AdviceState | null>(null);
-  const [adviceError, setAdviceError] = useState<string | null>(null);
-  const [advising, setAdvising] = useState(false);
 
-  const city = useMemo(() => cities?.find((c) => c.isDefault) ?? cities?.[0], [cities]);
-  const cityName = city?.name;
+  const loadError = cities.error ?? posts.error ?? figures.error;
+  const loading = posts.isFetching || figures.isFetching;
 
+  // The chart's library comes while the figures are computed.
   useEffect(() => {
-    placesApi
-      .cities()
-      .then((c) => setCities(c.items))
-      .catch((err: unknown) => setLoadError(errorText(err)));
+    void preloadCharts();
   }, []);
 
-  // Posts and figures, again after every change.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger
-  useEffect(() => {
-    if (!city) return;
-    const controller = new AbortController();
-    setLoading(true);
-    Promise.all([
-      coverageApi.posts(cityName, controller.signal),
-      coverageApi.figures(cityName, controller.signal),
-    ])
-      .then(([posts, figures]) => {
-        setData({ posts: posts.items, figures });
-        setLoading(false);
-      })
-      .catch((err: unknown) => {
-        if (isAbort(err)) return;
-        setLoading(false);
-        setLoadError(errorText(err));
-      });
-    return () => controller.abort();
-  }, [city, cityName, version]);
-
   // The banded road layer, once the map is up and after every change.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger
   useEffect(() => {
-    if (!map || !city) return;
-    const controller = new AbortController();
-    coverageApi
-      .layer(cityName, controller.signal)
-      .then((layer) => {
-        setCoverageLayer(map, layer);
-        setLayerReady(true);
-      })
-      .catch((err: unknown) => {
-        if (!isAbort(err)) message.error(t('page.loadFailed', { error: errorText(err) }));
-      });
-    return () => controller.abort();
-  }, [map, city, cityName, version, message, t]);
+    if (!map || !layer.data) return;
+    setCoverageLayer(map, layer.data);
+    setLayerReady(true);
+  }, [map, layer.data]);
+  const layerError = layer.error;
+  useEffect(() => {
+    if (layerError) void message.error(t('page.loadFailed', { error: errorText(layerError) }));
+  }, [layerError, message, t]);
 
   const versionRef = useRef(version);
   versionRef.current = version;
-  const changed = useCallback(() => setVersion((v) => v + 1), []);
+  /** The posts changed: figures, layer and posts are read again, and the advice may be stale. */
+  const changed = useCallback(() => {
+    setVersion((v) => v + 1);
+    void cache.invalidateQueries({ queryKey: coverageKeys.city(cityName) });
+  }, [cache, cityName]);
 
+  const move = useMutation({
+    mutationFn: ({ post, lon, lat }: { post: CoveragePost; lon: number; lat: number }) =>
+      coverageApi.movePost(post.id, lon, lat),
+    onSuccess: (_, { post }) => void message.success(t('posts.moved', { name: post.name })),
+    onError: (err) => void message.error(t('posts.moveFailed', { error: errorText(err) })),
+    // Either way the map follows the server (a refused move puts the post back).
+    onSettled: changed,
+  });
   const onMoved = useCallback(
-    (post: CoveragePost, lon: number, lat: number) => {
-      coverageApi
-        .movePost(post.id, lon, lat)
-        .then(() => message.success(t('posts.moved', { name: post.name })))
-        .catch((err: unknown) => message.error(t('posts.moveFailed', { error: errorText(err) })))
-        // Either way the map follows the server (a refused move puts the post back).
-        .finally(changed);
-    },
-    [changed, message, t],
+    (post: CoveragePost, lon: number, lat: number) => move.mutate({ post, lon, lat }),
+    [move.mutate],
   );
 
   // Posts on the map.
-  const posts = data?.posts;
+  const postList = posts.data;
   useEffect(() => {
-    if (!map || !posts) return;
-    return addPostMarkers(map, posts, {
+    if (!map || !postList) return;
+    return addPostMarkers(map, postList, {
       canEdit,
       title: (p) => `${p.name} · ${t(`kind.${p.kind}`)}`,
       onMoved,
     });
-  }, [map, posts, canEdit, onMoved, t]);
+  }, [map, postList, canEdit, onMoved, t]);
 
   // The advisor's picks on the map.
   useEffect(() => {
@@ -152,19 +127,18 @@ export function CoveragePage() {
     [canEdit],
   );
 
+  const create = useMutation({
+    mutationFn: (post: NewCoveragePost) => coverageApi.createPost(cityName, post),
+    onError: (err) => void message.error(t('add.failed', { error: errorText(err) })),
+  });
   const createPost = useCallback(
-    async (post: NewPost) => {
-      try {
-        await coverageApi.createPost(cityName, post);
-      } catch (err) {
-        message.error(t('add.failed', { error: errorText(err) }));
-        throw err;
-      }
+    async (post: NewCoveragePost) => {
+      await create.mutateAsync(post);
       message.success(t('add.created', { name: post.name }));
       const pick = draft?.pick;
       setDraft(null);
       const at = versionRef.current;
-      setVersion(at + 1);
+      changed();
       // A pick added as suggested leaves the other picks as good as they were.
       if (pick !== undefined) {
         setAdviceState((s) =>
@@ -172,21 +146,18 @@ export function CoveragePage() {
         );
       }
     },
-    [cityName, draft, message, t],
+    [create.mutateAsync, changed, draft, message, t],
   );
 
-  const deletePost = useCallback(
-    (post: CoveragePost) => {
-      coverageApi
-        .deletePost(post.id)
-        .then(() => {
-          message.success(t('posts.deleted', { name: post.name }));
-          changed();
-        })
-        .catch((err: unknown) => message.error(t('posts.deleteFailed', { error: errorText(err) })));
+  const remove = useMutation({
+    mutationFn: (post: CoveragePost) => coverageApi.deletePost(post.id),
+    onSuccess: (_, post) => {
+      void message.success(t('posts.deleted', { name: post.name }));
+      changed();
     },
-    [changed, message, t],
-  );
+    onError: (err) => void message.error(t('posts.deleteFailed', { error: errorText(err) })),
+  });
+  const deletePost = useCallback((post: CoveragePost) => remove.mutate(post), [remove.mutate]);
 
   const focusPost = useCallback(
     (post: CoveragePost) => {
@@ -195,22 +166,21 @@ export function CoveragePage() {
     [map],
   );
 
-  const runAdvice = useCallback(() => {
-    setAdvising(true);
-    setAdviceError(null);
-    const at = versionRef.current;
-    coverageApi
-      .advise(cityName, request)
-      .then((advice) => {
-        setAdviceState({ advice, version: at, added: new Set() });
-        const first = advice.picks[0];
-        if (map && first && !map.getBounds().contains([first.lon, first.lat])) {
-          map.easeTo({ center: [first.lon, first.lat] });
-        }
-      })
-      .catch((err: unknown) => setAdviceError(errorText(err)))
-      .finally(() => setAdvising(false));
-  }, [cityName, request, map]);
+  const advise = useMutation({
+    mutationFn: ({ request }: { request: AdviceRequest; version: number }) =>
+      coverageApi.advise(cityName, request),
+    onSuccess: (advice, { version: at }) => {
+      setAdviceState({ advice, version: at, added: new Set() });
+      const first = advice.picks[0];
+      if (map && first && !map.getBounds().contains([first.lon, first.lat])) {
+        map.easeTo({ center: [first.lon, first.lat] });
+      }
+    },
+  });
+  const runAdvice = useCallback(
+    () => advise.mutate({ request, version: versionRef.current }),
+    [advise.mutate, request],
+  );
 
   const addPick = useCallback(
     (pick: { lon: number; lat: number }, n: number) => {
@@ -230,11 +200,11 @@ export function CoveragePage() {
   if (loadError) {
     return (
       <Card style={frame}>
-        <Result status="error" title={t('page.loadFailed', { error: loadError })} />
+        <Result status="error" title={t('page.loadFailed', { error: errorText(loadError) })} />
       </Card>
     );
   }
-  if (!cities) {
+  if (!cities.data) {
     return (
       <div style={{ ...frame, display: 'grid', placeItems: 'center' }}>
         <Spin size="large" />
@@ -266,7 +236,7 @@ export function CoveragePage() {
       data-version={version}
     >
       <div style={{ ...column, width: 340 }}>
-        <FiguresPanel figures={data?.figures ?? null} loading={loading} />
+        <FiguresPanel figures={figures.data ?? null} loading={loading} />
       </div>
 
       <div style={{ flex: 1, minWidth: 0, position: 'relative' }}>
@@ -288,15 +258,20 @@ export function CoveragePage() {
           request={request}
           onRequest={setRequest}
           onRun={runAdvice}
-          running={advising}
+          running={advise.isPending}
           advice={adviceState?.advice ?? null}
-          error={adviceError}
+          error={advise.error ? errorText(advise.error) : null}
           stale={adviceState !== null && adviceState.version !== version}
           added={adviceState?.added ?? new Set()}
           canEdit={canEdit}
           onAdd={addPick}
         />
-        <PostsPanel posts={data?.posts ?? []} canEdit={canEdit} onDelete={deletePost} onFocus={focusPost} />
+        <PostsPanel
+          posts={posts.data ?? NO_POSTS}
+          canEdit={canEdit}
+          onDelete={deletePost}
+          onFocus={focusPost}
+        />
       </div>
 
       <PostModal draft={draft} onCancel={() => setDraft(null)} onSubmit={createPost} />
@@ -306,7 +281,7 @@ export function CoveragePage() {
 
 /** Bands, post kinds and picks, over the map's top-left corner. */
 function Legend({ canEdit }: { canEdit: boolean }) {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
   const swatch = (color: string) => (
     <span
       style={{

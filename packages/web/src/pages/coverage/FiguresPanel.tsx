@@ -1,8 +1,13 @@
 import { Alert, Card, Col, Progress, Row, Spin, Statistic, Typography } from 'antd';
+import type { TFunction } from 'i18next';
 import { useCallback } from 'react';
-import { BAND_COLORS, type CoverageFigures, percent, THRESHOLDS, type Threshold } from './api';
+import { useTranslation } from 'react-i18next';
+import { type CoverageFigures, THRESHOLDS, type Threshold } from '../../api/coverage';
+import { percent } from '../../format';
 import { CoverageChart } from './CoverageChart';
-import { type CoverageT, useCoverageT } from './useCoverageT';
+import { BAND_COLORS } from './presentation';
+
+type CoverageT = TFunction<'coverage'>;
 
 /** Below this many standard addresses the address share moves in big steps; say so. */
 const FEW_ADDRESSES = 20;
@@ -15,7 +20,7 @@ export function bandLabel(t: CoverageT, seconds: number): string {
 
 /** Per time limit: the share of addresses and of road length within reach; posts and compute time. */
 export function FiguresPanel({ figures, loading }: { figures: CoverageFigures | null; loading: boolean }) {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
   const label = useCallback((seconds: number) => bandLabel(t, seconds), [t]);
 
   return (

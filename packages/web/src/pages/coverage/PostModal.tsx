@@ -1,7 +1,8 @@
 import { Form, Input, Modal, Select, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { KIND_COLORS, type NewPost, POST_KINDS, type PostKind } from './api';
-import { useCoverageT } from './useCoverageT';
+import { useTranslation } from 'react-i18next';
+import type { NewCoveragePost, PostKind } from '../../api/coverage';
+import { KIND_COLORS, POST_KINDS } from './presentation';
 
 export type PostDraft = { lon: number; lat: number; kind: PostKind; name: string };
 
@@ -16,9 +17,9 @@ export function PostModal({
   draft: PostDraft | null;
   onCancel: () => void;
   /** Resolves when created; a rejection keeps the dialog open (the caller shows the error). */
-  onSubmit: (post: NewPost) => Promise<void>;
+  onSubmit: (post: NewCoveragePost) => Promise<void>;
 }) {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
   const [form] = Form.useForm<FormValues>();
   const [saving, setSaving] = useState(false);
 

@@ -1,7 +1,8 @@
 import { DeleteOutlined } from '@ant-design/icons';
 import { Button, Card, Empty, Popconfirm, Tag, Tooltip, Typography } from 'antd';
-import { type CoveragePost, KIND_COLORS, POST_KINDS } from './api';
-import { useCoverageT } from './useCoverageT';
+import { useTranslation } from 'react-i18next';
+import type { CoveragePost } from '../../api/coverage';
+import { KIND_COLORS, POST_KINDS } from './presentation';
 
 /** The posts counted: police stations (read-only, from the org tree) and editable posts. */
 export function PostsPanel({
@@ -15,7 +16,7 @@ export function PostsPanel({
   onDelete: (post: CoveragePost) => void;
   onFocus: (post: CoveragePost) => void;
 }) {
-  const { t } = useCoverageT();
+  const { t } = useTranslation('coverage');
   const counts = POST_KINDS.map((k) => ({ kind: k, n: posts.filter((p) => p.kind === k).length }));
 
   return (

@@ -1,6 +1,7 @@
 import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
+import type { CoverageLayer } from '../../api/coverage';
 import { MAP_LAYERS } from '../../map/style';
-import { BAND_COLORS, type CoverageLayer } from './api';
+import { BAND_COLORS } from './presentation';
 
 /** The source and layers the coverage page adds on top of the city map. */
 export const COVERAGE_SOURCE = 'coverage-bands';

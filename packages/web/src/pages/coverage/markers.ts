@@ -1,5 +1,6 @@
 import { type Map as MapLibreMap, Marker } from 'maplibre-gl';
-import { type CoveragePost, KIND_COLORS, PICK_COLOR } from './api';
+import type { CoveragePost } from '../../api/coverage';
+import { KIND_COLORS, PICK_COLOR } from './presentation';
 
 /** A post on the map: a dot in its kind's colour; police stations a little bigger, and square. */
 function postElement(post: CoveragePost, title: string, editable: boolean): HTMLDivElement {

@@ -1,26 +1,19 @@
-import {
-  INCIDENT_STATUSES,
-  type IncidentStatus,
-  UNIT_STATUSES,
-  type UnitStatus,
-} from '@citywatch/core/dispatch/incident';
-import type { DomainEvent, DomainEventType } from '@citywatch/core/events/events';
+import { useQuery } from '@tanstack/react-query';
 import { Alert, Badge, Card, Empty, Result, Spin, Tag, Typography } from 'antd';
 import { LngLatBounds, type Map as MapLibreMap, Marker } from 'maplibre-gl';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { CityMap } from '../../map/CityMap';
-import { type CitySummary, placesApi } from '../places/api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import {
   type CreatedIncident,
-  dispatchApi,
-  errorText,
+  dispatchQueries,
   type Incident,
-  type IncidentCategory,
-  PRIORITY_COLORS,
   type Recommendation,
-  UNIT_COLORS,
   type Unit,
-} from './api';
+} from '../../api/dispatch';
+import { defaultCity, placesApi, placesQueries } from '../../api/places';
+import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
+import { CityMap } from '../../map/CityMap';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentQueue } from './IncidentQueue';
 import { type CallLocation, IntakeForm } from './IntakeForm';
@@ -31,138 +24,40 @@ import {
   setDispatchData,
   unitsCollection,
 } from './mapLayers';
-import { useDispatchT } from './useDispatchT';
-import { type LiveStatus, useLiveEvents } from './useLiveEvents';
-
-const LIVE_TYPES: readonly DomainEventType[] = [
-  'dispatch.incident_changed',
-  'dispatch.unit_changed',
-  // Not used here, but the gateway only closes a socket with 1012 ("your user changed, reconnect")
-  // when that event passes the socket's type filter, so it is asked for to keep the scope fresh.
-  'identity.user_changed',
-];
-/** Live events come in bursts (a dispatch changes the incident and the unit): one reload per burst. */
-const REFRESH_DEBOUNCE_MS = 200;
-
-/** Incident statuses whose transition also changes the status of the incident's units. */
-const UNIT_MOVING_STATUSES = new Set(['en_route', 'on_scene', 'cleared', 'closed', 'cancelled', 'merged']);
-
-type RefreshPart = 'incidents' | 'units' | 'detail';
-
-const isIncidentStatus = (s: string): s is IncidentStatus =>
-  (INCIDENT_STATUSES as readonly string[]).includes(s);
-const isUnitStatus = (s: string): s is UnitStatus => (UNIT_STATUSES as readonly string[]).includes(s);
+import { PRIORITY_COLORS, UNIT_COLORS } from './presentation';
 
 const LIVE_BADGE: Record<LiveStatus, 'success' | 'processing' | 'error'> = {
   open: 'success',
   connecting: 'processing',
   closed: 'error',
 };
+const NO_INCIDENTS: Incident[] = [];
+const NO_UNITS: Unit[] = [];
 
 /**
  * The dispatch console (接处警 / 指挥调度): intake and the pending queue on the left, the live map
- * of incidents and units in the middle, the open incident on the right. Everything follows the
- * live feed, so every dispatcher's screen shows the same room.
+ * of incidents and units in the middle, the open incident on the right. Everything is read through
+ * the query cache, which the live feed keeps current, so every dispatcher's screen shows the same room.
  */
 export function DispatchConsole() {
-  const { t } = useDispatchT();
-  const [cities, setCities] = useState<CitySummary[] | null>(null);
-  const [categories, setCategories] = useState<IncidentCategory[]>([]);
-  const [incidents, setIncidents] = useState<Incident[]>([]);
-  const [units, setUnits] = useState<Unit[]>([]);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { t } = useTranslation('dispatch');
+  const cities = useQuery(placesQueries.cities());
+  const categories = useQuery(dispatchQueries.categories());
+  const incidentsQuery = useQuery(dispatchQueries.incidents());
+  const unitsQuery = useQuery(dispatchQueries.units());
+  const live = useLiveStatus();
+  const incidents = incidentsQuery.data ?? NO_INCIDENTS;
+  const units = unitsQuery.data ?? NO_UNITS;
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedIncident | null>(null);
   const [location, setLocation] = useState<CallLocation | null>(null);
-  const [detailKey, setDetailKey] = useState(0);
   const [map, setMap] = useState<MapLibreMap | null>(null);
 
-  const selectedRef = useRef(selectedId);
-  selectedRef.current = selectedId;
   const unitsRef = useRef(units);
   unitsRef.current = units;
 
-  const city = useMemo(() => cities?.find((c) => c.isDefault) ?? cities?.[0], [cities]);
-
-  const loadIncidents = useCallback(async () => {
-    setIncidents((await dispatchApi.incidents()).items);
-  }, []);
-  const loadUnits = useCallback(async () => {
-    setUnits((await dispatchApi.units()).items);
-  }, []);
-
-  useEffect(() => {
-    Promise.all([placesApi.cities(), dispatchApi.categories(), loadIncidents(), loadUnits()])
-      .then(([c, cats]) => {
-        setCities(c.items);
-        setCategories(cats.items);
-      })
-      .catch((err: unknown) => setLoadError(errorText(err)));
-  }, [loadIncidents, loadUnits]);
-
-  // Debounced reloads, asked for by live events and by this console's own actions.
-  const pending = useRef(new Set<RefreshPart>());
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const schedule = useCallback(
-    (...parts: RefreshPart[]) => {
-      for (const p of parts) pending.current.add(p);
-      if (timer.current) return;
-      timer.current = setTimeout(() => {
-        timer.current = undefined;
-        const due = new Set(pending.current);
-        pending.current.clear();
-        if (due.has('incidents')) void loadIncidents().catch(() => {});
-        if (due.has('units')) void loadUnits().catch(() => {});
-        if (due.has('detail')) setDetailKey((k) => k + 1);
-      }, REFRESH_DEBOUNCE_MS);
-    },
-    [loadIncidents, loadUnits],
-  );
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  const onLiveEvent = useCallback(
-    (event: DomainEvent) => {
-      if (event.type === 'dispatch.incident_changed') {
-        const p = event.payload;
-        // Shown at once; the full record follows with the reload.
-        if (isIncidentStatus(p.status)) {
-          const status = p.status;
-          setIncidents((list) => list.map((i) => (i.id === p.incidentId ? { ...i, status } : i)));
-        }
-        schedule('incidents');
-        if (p.incidentId === selectedRef.current) schedule('detail');
-        // The server moves the incident's units along with it (on scene, freed when cleared) without
-        // a unit event of their own, so the unit board is reloaded for those steps.
-        if (UNIT_MOVING_STATUSES.has(p.status)) schedule('units', 'detail');
-      } else if (event.type === 'dispatch.unit_changed') {
-        const p = event.payload;
-        const known = unitsRef.current.find((u) => u.id === p.unitId);
-        if (!known) {
-          schedule('units');
-          return;
-        }
-        const statusChanged = known.status !== p.status || known.incidentId !== p.incidentId;
-        setUnits((list) =>
-          list.map((u) =>
-            u.id === p.unitId
-              ? {
-                  ...u,
-                  status: isUnitStatus(p.status) ? p.status : u.status,
-                  incidentId: p.incidentId,
-                  lon: p.lon,
-                  lat: p.lat,
-                  heading: p.heading,
-                }
-              : u,
-          ),
-        );
-        // A unit taken or freed changes the recommendations and the queue's unit lists.
-        if (statusChanged) schedule('units', 'incidents', 'detail');
-      }
-    },
-    [schedule],
-  );
-  const live = useLiveEvents(LIVE_TYPES, onLiveEvent, () => schedule('incidents', 'units', 'detail'));
+  const city = defaultCity(cities.data);
+  const loadError = cities.error ?? categories.error ?? incidentsQuery.error ?? unitsQuery.error;
 
   // The map follows the data.
   useEffect(() => {
@@ -212,6 +107,7 @@ export function DispatchConsole() {
     setMap(m);
   }, []);
 
+  const cityName = city?.name;
   const onMapClick = useCallback(
     ({ lon, lat }: { lon: number; lat: number }) => {
       if (map) {
@@ -227,7 +123,7 @@ export function DispatchConsole() {
       }
       setLocation({ lon, lat, label: null, source: 'map' });
       placesApi
-        .reverse(lon, lat, city?.name)
+        .reverse(lon, lat, cityName)
         .then((r) => {
           const label = r.address?.label ?? r.road?.name ?? null;
           setLocation((cur) =>
@@ -236,7 +132,7 @@ export function DispatchConsole() {
         })
         .catch(() => {});
     },
-    [map, city],
+    [map, cityName],
   );
 
   const onLocation = useCallback(
@@ -249,27 +145,22 @@ export function DispatchConsole() {
     [map],
   );
 
-  const onCreated = useCallback(
-    (c: CreatedIncident) => {
-      setCreated(c);
-      fitPending.current = c.incident.id;
-      setIncidents((list) => (list.some((i) => i.id === c.incident.id) ? list : [...list, c.incident]));
-      setSelectedId(c.incident.id);
-      schedule('incidents');
-    },
-    [schedule],
-  );
+  const onCreated = useCallback((c: CreatedIncident) => {
+    setCreated(c);
+    fitPending.current = c.incident.id;
+    setSelectedId(c.incident.id);
+  }, []);
 
   const frame = { height: 'calc(100vh - 96px)', minHeight: 600 };
 
   if (loadError) {
     return (
       <Card style={frame}>
-        <Result status="error" title={t('console.loadFailed', { error: loadError })} />
+        <Result status="error" title={t('console.loadFailed', { error: errorText(loadError) })} />
       </Card>
     );
   }
-  if (!cities) {
+  if (!cities.data) {
     return (
       <div style={{ ...frame, display: 'grid', placeItems: 'center' }}>
         <Spin size="large" />
@@ -284,14 +175,14 @@ export function DispatchConsole() {
       >
         <IntakeForm
           city={city?.name}
-          categories={categories}
+          categories={categories.data ?? []}
           location={location}
           onLocation={onLocation}
           onCreated={onCreated}
         />
         <IncidentQueue
           incidents={incidents}
-          categories={categories}
+          categories={categories.data ?? []}
           selectedId={selectedId}
           onSelect={select}
         />
@@ -320,12 +211,11 @@ export function DispatchConsole() {
       <div style={{ width: 420, flex: 'none', minHeight: 0 }}>
         {selectedId ? (
           <IncidentDetail
+            key={selectedId}
             incidentId={selectedId}
-            categories={categories}
+            categories={categories.data ?? []}
             created={created}
-            refreshKey={detailKey}
             onClose={() => setSelectedId(null)}
-            onChanged={() => schedule('incidents', 'units')}
             onSelect={select}
             onRecommendations={onRecommendations}
           />
@@ -345,7 +235,7 @@ export function DispatchConsole() {
 
 /** Live state, legend and the unit board over the map. */
 function MapOverlay({ live, units }: { live: LiveStatus; units: readonly Unit[] }) {
-  const { t } = useDispatchT();
+  const { t } = useTranslation('dispatch');
   const legendDot = (color: string, ring = '#fff') => (
     <span
       style={{

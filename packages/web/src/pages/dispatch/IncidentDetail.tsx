@@ -5,6 +5,7 @@ import {
   UNIT_KINDS,
   type UnitKind,
 } from '@citywatch/core/dispatch/incident';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -24,28 +25,31 @@ import {
   Timeline,
   Typography,
 } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { formatDateTime } from '../../format';
+import type { TFunction } from 'i18next';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import {
   type CreatedIncident,
-  categoryLabel,
   dispatchApi,
-  errorText,
+  dispatchKeys,
+  dispatchQueries,
   type Incident,
   type IncidentCategory,
   type IncidentEvent,
-  minutesSeconds,
-  PRIORITY_COLORS,
   type Recommendation,
-  STATUS_TAG_COLORS,
-  UNIT_COLORS,
-} from './api';
-import { type DispatchT, useDispatchT } from './useDispatchT';
+} from '../../api/dispatch';
+import { useCan } from '../../auth/session';
+import { formatDateTime, minutesSeconds } from '../../format';
+import { categoryLabel, PRIORITY_COLORS, STATUS_TAG_COLORS, UNIT_COLORS } from './presentation';
+
+type DispatchT = TFunction<'dispatch'>;
 
 /** Statuses a button moves to; `dispatched` comes from 派警 and `merged` from a duplicate. */
 const BUTTON_TRANSITIONS = ['en_route', 'on_scene', 'cleared', 'closed', 'cancelled', 'diverted'] as const;
 type ButtonTransition = (typeof BUTTON_TRANSITIONS)[number];
 const OPEN: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene'];
+const NO_RECOMMENDATIONS: Recommendation[] = [];
 
 function isUnitKind(k: string): k is UnitKind {
   return (UNIT_KINDS as readonly string[]).includes(k);
@@ -54,8 +58,6 @@ function isUnitKind(k: string): k is UnitKind {
 function isButtonTransition(s: IncidentStatus): s is ButtonTransition {
   return (BUTTON_TRANSITIONS as readonly string[]).includes(s);
 }
-
-type Loaded = { incident: Incident; timeline: IncidentEvent[]; recommendations: Recommendation[] };
 
 function eventText(e: IncidentEvent, t: DispatchT): string {
   const kind =
@@ -85,18 +87,18 @@ function statusText(s: string, t: DispatchT): string {
   );
 }
 
+type Transition = { to: IncidentStatus; mergeInto?: string; mergeNumber?: string };
+
 /**
  * One incident: what it is, the units recommended by road time (one click sends one), the next
  * steps of its lifecycle, its timeline, and — right after intake — the triage suggestion and the
- * likely duplicates to merge into.
+ * likely duplicates to merge into. The console mounts one per incident (keyed by its id).
  */
 export function IncidentDetail({
   incidentId,
   categories,
   created,
-  refreshKey,
   onClose,
-  onChanged,
   onSelect,
   onRecommendations,
 }: {
@@ -104,116 +106,95 @@ export function IncidentDetail({
   categories: readonly IncidentCategory[];
   /** The intake answer, when this incident was just created on this console. */
   created: CreatedIncident | null;
-  /** Bumped by the console when live events concern this incident or the units. */
-  refreshKey: number;
   onClose: () => void;
-  onChanged: () => void;
   onSelect: (id: string) => void;
   /** Each time the recommendations are loaded (the console fits the map to them). */
   onRecommendations?: (incident: Incident, recommendations: readonly Recommendation[]) => void;
 }) {
-  const { t, language } = useDispatchT();
+  const { t, i18n } = useTranslation('dispatch');
+  const language = i18n.language;
   const { message } = App.useApp();
-  const [data, setData] = useState<Loaded | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const can = useCan();
+  const cache = useQueryClient();
   const [actionError, setActionError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
   const [callerOpen, setCallerOpen] = useState(false);
   const [callerPhone, setCallerPhone] = useState<string | null | undefined>(undefined);
   const [purposeForm] = Form.useForm<{ purpose: string }>();
-  const [callerLoading, setCallerLoading] = useState(false);
-  const [reload, setReload] = useState(0);
   const onRecommendationsRef = useRef(onRecommendations);
   onRecommendationsRef.current = onRecommendations;
 
-  // A different incident: start afresh (the number read before is not carried over).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset per incident only
+  const incidentQuery = useQuery(dispatchQueries.incident(incidentId));
+  const timelineQuery = useQuery(dispatchQueries.timeline(incidentId));
+  const incident = incidentQuery.data;
+  const open = incident !== undefined && OPEN.includes(incident.status);
+  const recommendationsQuery = useQuery({ ...dispatchQueries.recommendations(incidentId), enabled: open });
+  const recommendations = open ? (recommendationsQuery.data ?? NO_RECOMMENDATIONS) : NO_RECOMMENDATIONS;
+  const recommendationsReady = !open || recommendationsQuery.data !== undefined;
+
   useEffect(() => {
-    setData(null);
-    setActionError(null);
-    setCallerPhone(undefined);
-  }, [incidentId]);
+    if (incident && recommendationsReady) onRecommendationsRef.current?.(incident, recommendations);
+  }, [incident, recommendations, recommendationsReady]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey and reload are triggers
-  useEffect(() => {
-    const controller = new AbortController();
-    const { signal } = controller;
-    (async () => {
-      const incident = await dispatchApi.incident(incidentId, signal);
-      const [timeline, recommendations] = await Promise.all([
-        dispatchApi.timeline(incidentId, signal),
-        OPEN.includes(incident.status)
-          ? dispatchApi.recommendations(incidentId, signal)
-          : Promise.resolve({ items: [] }),
-      ]);
-      if (signal.aborted) return;
-      setData({ incident, timeline: timeline.items, recommendations: recommendations.items });
-      setLoadError(null);
-      onRecommendationsRef.current?.(incident, recommendations.items);
-    })().catch((err: unknown) => {
-      if (!signal.aborted) setLoadError(errorText(err));
-    });
-    return () => controller.abort();
-  }, [incidentId, refreshKey, reload]);
+  // Whatever the answer, the incident, the queue and the units are read again.
+  const settled = () => {
+    void cache.invalidateQueries({ queryKey: dispatchKeys.incidents });
+    void cache.invalidateQueries({ queryKey: dispatchKeys.units });
+    void cache.invalidateQueries({ queryKey: dispatchKeys.incident(incidentId) });
+  };
+  const failed = (err: unknown) => {
+    const text = errorText(err);
+    setActionError(text);
+    void message.error(t('detail.failed', { error: text }));
+  };
 
-  const act = useCallback(
-    async (key: string, run: () => Promise<string>) => {
-      setBusy(key);
-      setActionError(null);
-      try {
-        const done = await run();
-        void message.success(done);
-        onChanged();
-      } catch (err) {
-        const text = errorText(err);
-        setActionError(text);
-        void message.error(t('detail.failed', { error: text }));
-      } finally {
-        setBusy(null);
-        setReload((n) => n + 1);
-      }
-    },
-    [message, onChanged, t],
-  );
-
-  const sendUnit = (r: Recommendation) =>
-    act(`dispatch:${r.unitId}`, async () => {
-      await dispatchApi.dispatch(incidentId, r.unitId);
-      return t('detail.dispatched', { callSign: r.callSign });
-    });
-
-  const move = (to: IncidentStatus, mergeInto?: string, mergeNumber?: string) =>
-    act(`transition:${to}`, async () => {
-      const after = await dispatchApi.transition(incidentId, to, mergeInto);
-      return to === 'merged' && mergeNumber
-        ? t('detail.merged', { number: mergeNumber })
-        : t('detail.transitionDone', { status: statusText(after.status, t) });
-    });
-
-  const readCaller = async ({ purpose }: { purpose: string }) => {
-    setCallerLoading(true);
-    try {
-      const { callerPhone: phone } = await dispatchApi.caller(incidentId, purpose.trim());
+  const dispatchUnit = useMutation({
+    mutationFn: (r: Recommendation) => dispatchApi.dispatch(incidentId, r.unitId),
+    onMutate: () => setActionError(null),
+    onSuccess: (_incident, r) => void message.success(t('detail.dispatched', { callSign: r.callSign })),
+    onError: failed,
+    onSettled: settled,
+  });
+  const transition = useMutation({
+    mutationFn: ({ to, mergeInto }: Transition) => dispatchApi.transition(incidentId, to, mergeInto),
+    onMutate: () => setActionError(null),
+    onSuccess: (after, { to, mergeNumber }) =>
+      void message.success(
+        to === 'merged' && mergeNumber
+          ? t('detail.merged', { number: mergeNumber })
+          : t('detail.transitionDone', { status: statusText(after.status, t) }),
+      ),
+    onError: failed,
+    onSettled: settled,
+  });
+  const readCaller = useMutation({
+    mutationFn: (purpose: string) => dispatchApi.caller(incidentId, purpose),
+    onSuccess: ({ callerPhone: phone }) => {
       setCallerPhone(phone);
       setCallerOpen(false);
       purposeForm.resetFields();
-    } catch (err) {
-      void message.error(t('detail.failed', { error: errorText(err) }));
-    } finally {
-      setCallerLoading(false);
-    }
-  };
+    },
+    onError: (err) => void message.error(t('detail.failed', { error: errorText(err) })),
+  });
+
+  const busy = dispatchUnit.isPending
+    ? `dispatch:${dispatchUnit.variables.unitId}`
+    : transition.isPending
+      ? `transition:${transition.variables.to}`
+      : null;
+  const sendUnit = (r: Recommendation) => dispatchUnit.mutate(r);
+  const move = (to: IncidentStatus, mergeInto?: string, mergeNumber?: string) =>
+    transition.mutate({ to, mergeInto, mergeNumber });
 
   const header = (
     <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-      {data && (
+      {incident && (
         <>
-          <Tag color={PRIORITY_COLORS[data.incident.priority]} style={{ marginInlineEnd: 0 }}>
-            {data.incident.priority}
+          <Tag color={PRIORITY_COLORS[incident.priority]} style={{ marginInlineEnd: 0 }}>
+            {incident.priority}
           </Tag>
-          <span data-testid="detail-number">{data.incident.number}</span>
-          <Tag color={STATUS_TAG_COLORS[data.incident.status]} data-testid="detail-status">
-            {statusText(data.incident.status, t)}
+          <span data-testid="detail-number">{incident.number}</span>
+          <Tag color={STATUS_TAG_COLORS[incident.status]} data-testid="detail-status">
+            {statusText(incident.status, t)}
           </Tag>
         </>
       )}
@@ -228,11 +209,15 @@ export function IncidentDetail({
     </div>
   );
 
-  if (!data) {
+  if (!incident) {
     return (
       <Card size="small" title={header} style={{ height: '100%' }} data-testid="detail">
-        {loadError ? (
-          <Alert type="error" showIcon title={t('detail.loadFailed', { error: loadError })} />
+        {incidentQuery.error ? (
+          <Alert
+            type="error"
+            showIcon
+            title={t('detail.loadFailed', { error: errorText(incidentQuery.error) })}
+          />
         ) : (
           <div style={{ display: 'grid', placeItems: 'center', padding: 40 }}>
             <Spin />
@@ -242,9 +227,8 @@ export function IncidentDetail({
     );
   }
 
-  const { incident, timeline, recommendations } = data;
+  const timeline = timelineQuery.data ?? [];
   const mine = created && created.incident.id === incident.id ? created : null;
-  const open = OPEN.includes(incident.status);
   const nextSteps = nextIncidentStatuses(incident.status).filter(isButtonTransition);
   const duplicates = (mine?.duplicates ?? []).filter((d) => d.id !== incident.id);
 
@@ -352,14 +336,17 @@ export function IncidentDetail({
             ) : (
               <Space size={8}>
                 <Typography.Text type="secondary">{t('detail.callerHidden')}</Typography.Text>
-                <Button
-                  size="small"
-                  icon={<EyeOutlined />}
-                  onClick={() => setCallerOpen(true)}
-                  data-testid="detail-caller-show"
-                >
-                  {t('detail.callerShow')}
-                </Button>
+                {/* Only those granted the caller's number may ask for it (stating why). */}
+                {can('dispatch.caller') && (
+                  <Button
+                    size="small"
+                    icon={<EyeOutlined />}
+                    onClick={() => setCallerOpen(true)}
+                    data-testid="detail-caller-show"
+                  >
+                    {t('detail.callerShow')}
+                  </Button>
+                )}
               </Space>
             )}
           </Descriptions.Item>
@@ -498,12 +485,17 @@ export function IncidentDetail({
         title={t('detail.callerPurposeTitle')}
         onCancel={() => setCallerOpen(false)}
         onOk={() => purposeForm.submit()}
-        confirmLoading={callerLoading}
+        confirmLoading={readCaller.isPending}
         destroyOnHidden
         data-testid="caller-modal"
       >
         <Typography.Paragraph type="secondary">{t('detail.callerPurposeHint')}</Typography.Paragraph>
-        <Form form={purposeForm} layout="vertical" onFinish={(v) => void readCaller(v)} preserve={false}>
+        <Form
+          form={purposeForm}
+          layout="vertical"
+          onFinish={(v) => readCaller.mutate(v.purpose.trim())}
+          preserve={false}
+        >
           <Form.Item
             name="purpose"
             label={t('detail.callerPurpose')}

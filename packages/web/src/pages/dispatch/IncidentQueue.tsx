@@ -1,14 +1,9 @@
 import { Badge, Card, Empty, Space, Tag, Typography } from 'antd';
 import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Incident, IncidentCategory } from '../../api/dispatch';
 import { formatDateTime } from '../../format';
-import {
-  categoryLabel,
-  type Incident,
-  type IncidentCategory,
-  PRIORITY_COLORS,
-  STATUS_TAG_COLORS,
-} from './api';
-import { useDispatchT } from './useDispatchT';
+import { categoryLabel, PRIORITY_COLORS, STATUS_TAG_COLORS } from './presentation';
 
 /** Most urgent first, then the oldest call first. */
 export function sortQueue(items: readonly Incident[]): Incident[] {
@@ -29,7 +24,8 @@ export function IncidentQueue({
   selectedId: string | null;
   onSelect: (id: string) => void;
 }) {
-  const { t, language } = useDispatchT();
+  const { t, i18n } = useTranslation('dispatch');
+  const language = i18n.language;
   const sorted = useMemo(() => sortQueue(incidents), [incidents]);
   return (
     <Card

@@ -1,5 +1,6 @@
 import { AimOutlined, EnvironmentOutlined, SearchOutlined } from '@ant-design/icons';
 import { PRIORITIES, type Priority } from '@citywatch/core/dispatch/incident';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   App,
   AutoComplete,
@@ -14,9 +15,21 @@ import {
   Typography,
 } from 'antd';
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
-import { placesApi, type SearchHit } from '../places/api';
-import { type CreatedIncident, dispatchApi, errorText, type IncidentCategory, PRIORITY_COLORS } from './api';
-import { useDispatchT } from './useDispatchT';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import {
+  type CreatedIncident,
+  type CreateIncident,
+  dispatchApi,
+  dispatchKeys,
+  type Incident,
+  type IncidentCategory,
+} from '../../api/dispatch';
+import { type PlaceSearchHit, placesQueries } from '../../api/places';
+import { useDebouncedValue } from '../../hooks/useDebouncedValue';
+import { PRIORITY_COLORS } from './presentation';
+
+type SearchHit = PlaceSearchHit;
 
 /** Where the call is: from the address search or a click on the map (WGS-84). */
 export type CallLocation = { lon: number; lat: number; label: string | null; source: 'search' | 'map' };
@@ -65,67 +78,36 @@ export function IntakeForm({
   onLocation: (location: CallLocation | null) => void;
   onCreated: (created: CreatedIncident) => void;
 }) {
-  const { t, language } = useDispatchT();
+  const { t, i18n } = useTranslation('dispatch');
+  const language = i18n.language;
   const { message } = App.useApp();
+  const cache = useQueryClient();
   const [form] = Form.useForm<Values>();
   const [text, setText] = useState('');
-  const [hits, setHits] = useState<SearchHit[]>([]);
-  const [searched, setSearched] = useState(false);
-  const [submitting, setSubmitting] = useState(false);
   const [locationError, setLocationError] = useState(false);
   const addressRef = useRef<InputRef>(null);
-  const pending = useRef<AbortController | null>(null);
-  // Enter pressed before the hits arrived: take the first one as soon as they do.
-  const enterPending = useRef(false);
-  const pickRef = useRef<(hit: SearchHit) => void>(() => {});
-  const latest = useRef({ hits, location, searchedFor: '' });
-  latest.current.hits = hits;
-  latest.current.location = location;
+  const latest = useRef({ text, location });
+  latest.current = { text, location };
+
+  // What the box shows for the chosen location: its address, or its coordinates.
+  const shown = location
+    ? (location.label ?? `${location.lon.toFixed(5)}, ${location.lat.toFixed(5)}`)
+    : null;
 
   // A point picked on the map shows its address (or coordinates) in the box.
   useEffect(() => {
-    if (location?.source === 'map') {
-      setText(location.label ?? `${location.lon.toFixed(5)}, ${location.lat.toFixed(5)}`);
-      setHits([]);
-    }
+    if (location?.source === 'map' && shown !== null) setText(shown);
     if (location) setLocationError(false);
-  }, [location]);
+  }, [location, shown]);
 
-  useEffect(() => {
-    const q = text.trim();
-    if (!q || (location && q === location.label)) {
-      setHits([]);
-      setSearched(false);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pending.current?.abort();
-      const controller = new AbortController();
-      pending.current = controller;
-      placesApi
-        .search(q, city, controller.signal)
-        .then((res) => {
-          latest.current.searchedFor = q;
-          if (enterPending.current) {
-            enterPending.current = false;
-            if (res.items[0]) {
-              pickRef.current(res.items[0]);
-              return;
-            }
-          }
-          setHits(res.items);
-          setSearched(true);
-        })
-        .catch(() => {
-          if (controller.signal.aborted) return;
-          setHits([]);
-          setSearched(true);
-        });
-    }, SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [text, city, location]);
-
-  useEffect(() => () => pending.current?.abort(), []);
+  // The address search, once typing pauses; nothing while the box shows the chosen location.
+  const typed = text.trim();
+  const query = useDebouncedValue(typed, SEARCH_DEBOUNCE_MS);
+  // (The hits of the last pause stay listed while the next word is typed.)
+  const searching = query !== '' && typed !== '' && typed !== shown;
+  const search = useQuery({ ...placesQueries.search(query, city), enabled: searching });
+  const hits: SearchHit[] = searching ? (search.data ?? []) : [];
+  const searched = searching && search.isFetched && !search.isPlaceholderData;
 
   const options = useMemo(
     () =>
@@ -141,23 +123,45 @@ export function IntakeForm({
   const onAddressEnter = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
     e.preventDefault(); // never submit the form from the address box
-    const typed = text.trim();
+    const wanted = text.trim();
     setTimeout(() => {
-      const { hits: now, location: at, searchedFor } = latest.current;
-      if (at || !typed) return;
-      if (now[0] && searchedFor === typed) pick(now[0]);
-      else enterPending.current = true;
+      if (latest.current.location || !wanted) return;
+      // The first hit for what was typed, when it comes (unless the dispatcher typed on meanwhile).
+      cache
+        .fetchQuery(placesQueries.search(wanted, city))
+        .then((found) => {
+          const first = found[0];
+          const now = latest.current;
+          if (first && !now.location && now.text.trim() === wanted) pick(first);
+        })
+        .catch(() => {});
     }, 0);
   };
 
   const pick = (hit: SearchHit) => {
     setText(hit.label);
-    setHits([]);
     onLocation({ lon: hit.lon, lat: hit.lat, label: hit.label, source: 'search' });
   };
-  pickRef.current = pick;
 
-  const submit = async (values: Values) => {
+  const create = useMutation({
+    mutationFn: (body: CreateIncident) => dispatchApi.create(body),
+    onSuccess: (created) => {
+      // In the queue at once; the server's list follows.
+      cache.setQueryData<Incident[]>(dispatchKeys.incidents, (list) =>
+        list && !list.some((i) => i.id === created.incident.id) ? [...list, created.incident] : list,
+      );
+      void cache.invalidateQueries({ queryKey: dispatchKeys.incidents });
+      void message.success(t('intake.created', { number: created.incident.number }));
+      form.resetFields();
+      setText('');
+      onLocation(null);
+      onCreated(created);
+      addressRef.current?.focus();
+    },
+    onError: (err) => void message.error(t('intake.failed', { error: errorText(err) })),
+  });
+
+  const submit = (values: Values) => {
     if (!location) {
       setLocationError(true);
       addressRef.current?.focus();
@@ -165,32 +169,19 @@ export function IntakeForm({
     }
     const [category, subcategory] = values.category ?? [];
     if (!category || !values.narrative) return;
-    setSubmitting(true);
-    try {
-      const phone = values.callerPhone?.trim();
-      const created = await dispatchApi.create({
-        category,
-        subcategory,
-        priority: values.priority,
-        lon: location.lon,
-        lat: location.lat,
-        crs: 'wgs84',
-        addressLabel: location.label ?? undefined,
-        callerPhone: phone ? phone : undefined,
-        narrative: values.narrative.trim(),
-        city,
-      });
-      void message.success(t('intake.created', { number: created.incident.number }));
-      form.resetFields();
-      setText('');
-      onLocation(null);
-      onCreated(created);
-      addressRef.current?.focus();
-    } catch (err) {
-      void message.error(t('intake.failed', { error: errorText(err) }));
-    } finally {
-      setSubmitting(false);
-    }
+    const phone = values.callerPhone?.trim();
+    create.mutate({
+      category,
+      subcategory,
+      priority: values.priority,
+      lon: location.lon,
+      lat: location.lat,
+      crs: 'wgs84',
+      addressLabel: location.label ?? undefined,
+      callerPhone: phone ? phone : undefined,
+      narrative: values.narrative.trim(),
+      city,
+    });
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -226,7 +217,7 @@ export function IntakeForm({
           layout="vertical"
           size="middle"
           initialValues={{ priority: 'P3' }}
-          onFinish={(v) => void submit(v)}
+          onFinish={submit}
           requiredMark={false}
           style={{ display: 'flex', flexDirection: 'column', gap: 0 }}
           className="cw-intake-form"
@@ -250,7 +241,6 @@ export function IntakeForm({
               value={text}
               options={hits.map((h) => ({ value: h.id, label: h.label }))}
               onChange={(value: string) => {
-                enterPending.current = false;
                 setText(value);
                 if (location && value !== location.label) onLocation(null);
               }}
@@ -325,7 +315,7 @@ export function IntakeForm({
             />
           </Form.Item>
           <Space>
-            <Button type="primary" htmlType="submit" loading={submitting} data-testid="intake-submit">
+            <Button type="primary" htmlType="submit" loading={create.isPending} data-testid="intake-submit">
               {t('intake.submit')}
             </Button>
             <Button

@@ -1,5 +1,6 @@
 import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
-import { type Incident, PRIORITY_COLORS, UNIT_COLORS, type Unit } from './api';
+import type { Incident, Unit } from '../../api/dispatch';
+import { PRIORITY_COLORS, UNIT_COLORS } from './presentation';
 
 /** Sources and layers the console adds on top of the city map. */
 export const DISPATCH_SOURCES = { incidents: 'dispatch-incidents', units: 'dispatch-units' } as const;

@@ -1,5 +1,6 @@
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { CreateOrgRequest, Org, OrgKind } from '@citywatch/core/identity/schemas';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -14,12 +15,13 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { type Key, useCallback, useEffect, useMemo, useState } from 'react';
+import { type Key, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client';
+import { errorText } from '../../api/client';
 import { applyServerErrors } from '../../api/formErrors';
-import { orgsApi } from '../../api/identity';
-import { buildOrgTree, childKinds, type OrgNode } from './orgTree';
+import { identityKeys, identityQueries, orgsApi } from '../../api/identity';
+import { useCan } from '../../auth/session';
+import { buildOrgTree, childKinds, type OrgNode } from '../../shared/orgTree';
 
 const KIND_COLORS: Record<OrgKind, string> = {
   city_bureau: 'red',
@@ -29,59 +31,46 @@ const KIND_COLORS: Record<OrgKind, string> = {
 };
 
 type OrgForm = { name: string; code: string; kind: OrgKind };
+const NO_ORGS: Org[] = [];
 const ORG_FIELDS = ['name', 'code', 'kind'] as const;
 
 export function OrgsPage() {
-  const { t } = useTranslation();
+  const { t } = useTranslation('orgs');
+  const { t: common } = useTranslation();
   const { message } = App.useApp();
-  const [orgs, setOrgs] = useState<Org[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const can = useCan();
+  const cache = useQueryClient();
+  const orgsQuery = useQuery(identityQueries.orgs());
+  const orgs = orgsQuery.data ?? NO_ORGS;
   const [parent, setParent] = useState<Org | null>(null);
   const [expanded, setExpanded] = useState<readonly Key[] | null>(null);
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    setLoadError(null);
-    try {
-      setOrgs(await orgsApi.list());
-    } catch (err) {
-      setLoadError(err instanceof ApiError ? err.display : String(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const tree = useMemo(() => buildOrgTree(orgs), [orgs]);
   // Everything open until the user folds something.
   const expandedKeys = expanded ?? orgs.map((o) => o.id);
 
   const columns: TableColumnsType<OrgNode> = [
-    { title: t('orgs.name'), dataIndex: 'name' },
+    { title: t('name'), dataIndex: 'name' },
     {
-      title: t('orgs.kind'),
+      title: t('kind'),
       dataIndex: 'kind',
       width: 140,
-      render: (k: OrgKind) => <Tag color={KIND_COLORS[k]}>{t(`orgKinds.${k}`)}</Tag>,
+      render: (k: OrgKind) => <Tag color={KIND_COLORS[k]}>{common(`orgKinds.${k}`)}</Tag>,
     },
     {
-      title: t('orgs.code'),
+      title: t('code'),
       dataIndex: 'code',
       width: 180,
       render: (v: string) => <span className="cw-mono">{v}</span>,
     },
     {
-      title: t('common.actions'),
+      title: common('common.actions'),
       key: 'actions',
       width: 140,
       render: (_: unknown, o: OrgNode) =>
-        childKinds(o.kind).length > 0 ? (
+        can('orgs.write') && childKinds(o.kind).length > 0 ? (
           <Button type="link" size="small" icon={<PlusOutlined />} onClick={() => setParent(o)}>
-            {t('orgs.addChild')}
+            {t('addChild')}
           </Button>
         ) : null,
     },
@@ -89,25 +78,27 @@ export function OrgsPage() {
 
   return (
     <Card
-      title={t('orgs.title')}
+      title={t('title')}
       extra={
-        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-          {t('common.refresh')}
+        <Button icon={<ReloadOutlined />} onClick={() => void orgsQuery.refetch()}>
+          {common('common.refresh')}
         </Button>
       }
     >
-      {loadError && <Alert type="error" showIcon title={loadError} style={{ marginBottom: 16 }} />}
+      {orgsQuery.error && (
+        <Alert type="error" showIcon title={errorText(orgsQuery.error)} style={{ marginBottom: 16 }} />
+      )}
       <Table<OrgNode>
         rowKey="id"
         size="middle"
-        loading={loading}
+        loading={orgsQuery.isFetching}
         columns={columns}
         dataSource={tree}
         pagination={false}
         expandable={{ expandedRowKeys: expandedKeys, onExpandedRowsChange: (keys) => setExpanded(keys) }}
         data-testid="orgs-table"
         footer={() => (
-          <Typography.Text type="secondary">{t('orgs.total', { count: orgs.length })}</Typography.Text>
+          <Typography.Text type="secondary">{t('total', { count: orgs.length })}</Typography.Text>
         )}
       />
       <AddOrgModal
@@ -115,8 +106,8 @@ export function OrgsPage() {
         onClose={() => setParent(null)}
         onCreated={(org) => {
           setParent(null);
-          message.success(t('orgs.created', { name: org.name }));
-          void load();
+          message.success(t('created', { name: org.name }));
+          void cache.invalidateQueries({ queryKey: identityKeys.orgs });
         }}
       />
     </Card>
@@ -132,9 +123,9 @@ function AddOrgModal({
   onClose: () => void;
   onCreated: (org: Org) => void;
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation('orgs');
+  const { t: common } = useTranslation();
   const [form] = Form.useForm<OrgForm>();
-  const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string[]>([]);
   const kinds = parent ? childKinds(parent.kind) : [];
 
@@ -146,38 +137,36 @@ function AddOrgModal({
     if (first) form.setFieldsValue({ kind: first });
   }, [parent, form]);
 
-  const onFinish = async (values: OrgForm) => {
+  const create = useMutation({
+    mutationFn: (req: CreateOrgRequest) => orgsApi.create(req),
+    onMutate: () => setFormError([]),
+    onSuccess: onCreated,
+    onError: (err) => setFormError(applyServerErrors(form, err, ORG_FIELDS)),
+  });
+
+  const onFinish = (values: OrgForm) => {
     if (!parent) return;
-    setSaving(true);
-    setFormError([]);
-    try {
-      const req: CreateOrgRequest = {
-        parentId: parent.id,
-        kind: values.kind,
-        name: values.name.trim(),
-        code: values.code.trim(),
-      };
-      onCreated(await orgsApi.create(req));
-    } catch (err) {
-      setFormError(applyServerErrors(form, err, ORG_FIELDS));
-    } finally {
-      setSaving(false);
-    }
+    create.mutate({
+      parentId: parent.id,
+      kind: values.kind,
+      name: values.name.trim(),
+      code: values.code.trim(),
+    });
   };
 
   const required = (field: string) => ({
     required: true,
     whitespace: true,
-    message: t('orgs.required', { field }),
+    message: t('required', { field }),
   });
 
   return (
     <Modal
       open={parent !== null}
-      title={parent ? t('orgs.addChildTitle', { parent: parent.name }) : ''}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      title={parent ? t('addChildTitle', { parent: parent.name }) : ''}
+      okText={common('common.save')}
+      cancelText={common('common.cancel')}
+      confirmLoading={create.isPending}
       onOk={() => form.submit()}
       onCancel={onClose}
       forceRender
@@ -186,18 +175,13 @@ function AddOrgModal({
         <Alert type="error" showIcon title={formError.join('；')} style={{ marginBottom: 16 }} />
       )}
       <Form<OrgForm> form={form} layout="vertical" onFinish={onFinish} requiredMark="optional" name="org">
-        <Form.Item name="kind" label={t('orgs.kind')} rules={[{ required: true }]}>
-          <Select options={kinds.map((k) => ({ value: k, label: t(`orgKinds.${k}`) }))} />
+        <Form.Item name="kind" label={t('kind')} rules={[{ required: true }]}>
+          <Select options={kinds.map((k) => ({ value: k, label: common(`orgKinds.${k}`) }))} />
         </Form.Item>
-        <Form.Item name="name" label={t('orgs.name')} rules={[required(t('orgs.name'))]}>
+        <Form.Item name="name" label={t('name')} rules={[required(t('name'))]}>
           <Input autoComplete="off" />
         </Form.Item>
-        <Form.Item
-          name="code"
-          label={t('orgs.code')}
-          extra={t('orgs.codeHint')}
-          rules={[required(t('orgs.code'))]}
-        >
+        <Form.Item name="code" label={t('code')} extra={t('codeHint')} rules={[required(t('code'))]}>
           <Input autoComplete="off" className="cw-mono" />
         </Form.Item>
       </Form>

@@ -1,4 +1,5 @@
 import { AimOutlined } from '@ant-design/icons';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -15,17 +16,17 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { applyServerErrors } from '../../api/formErrors';
 import {
-  CHECKPOINT_DIRECTIONS,
-  CHECKPOINT_KINDS,
   type Checkpoint,
   type CheckpointDirections,
   type CheckpointKind,
-  KIND_COLORS,
+  type NewCheckpoint,
   perimeterApi,
-} from './api';
-import { usePerimeterT } from './usePerimeterT';
+  perimeterKeys,
+} from '../../api/perimeter';
+import { CHECKPOINT_DIRECTIONS, CHECKPOINT_KINDS, KIND_COLORS } from './presentation';
 
 export function CheckpointList({
   checkpoints,
@@ -42,7 +43,7 @@ export function CheckpointList({
   onCancelAdd: () => void;
   onFocus: (c: Checkpoint) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   return (
     <Card
       size="small"
@@ -155,11 +156,30 @@ export function CheckpointModal({
   onCancel: () => void;
   onCreated: (c: Checkpoint) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { message } = App.useApp();
   const [form] = Form.useForm<CheckpointForm>();
   const [error, setError] = useState<string[]>([]);
-  const [saving, setSaving] = useState(false);
+  const cache = useQueryClient();
+  const place = useMutation({
+    mutationFn: ({ id, body }: { id: string; body: NewCheckpoint }) => perimeterApi.putCheckpoint(id, body),
+    onMutate: () => setError([]),
+    onSuccess: (created) => {
+      // The ring's checkpoints, and its closure with them, are read again.
+      void cache.invalidateQueries({ queryKey: perimeterKeys.checkpoints });
+      if (created.ringId) void cache.invalidateQueries({ queryKey: perimeterKeys.analysis(created.ringId) });
+      message.success(
+        `${t('checkpoints.created', { name: created.name })}${
+          created.snapDistanceM !== undefined
+            ? `，${t('checkpoints.snapped', { distance: Math.round(created.snapDistanceM) })}`
+            : ''
+        }`,
+      );
+      onCreated(created);
+    },
+    onError: (err) =>
+      setError(applyServerErrors(form, err, ['id', 'name', 'kind', 'directions', 'staffing', 'equipment'])),
+  });
 
   useEffect(() => {
     if (!position) return;
@@ -179,10 +199,9 @@ export function CheckpointModal({
     // A field left wrong: the form shows it next to the field, nothing more to do.
     const values = await form.validateFields().catch(() => null);
     if (!values) return;
-    setSaving(true);
-    setError([]);
-    try {
-      const created = await perimeterApi.putCheckpoint(values.id, {
+    place.mutate({
+      id: values.id,
+      body: {
         name: values.name,
         kind: values.kind,
         ringId,
@@ -192,20 +211,8 @@ export function CheckpointModal({
         staffing: values.staffing,
         equipment: values.equipment,
         city,
-      });
-      message.success(
-        `${t('checkpoints.created', { name: created.name })}${
-          created.snapDistanceM !== undefined
-            ? `，${t('checkpoints.snapped', { distance: Math.round(created.snapDistanceM) })}`
-            : ''
-        }`,
-      );
-      onCreated(created);
-    } catch (err) {
-      setError(applyServerErrors(form, err, ['id', 'name', 'kind', 'directions', 'staffing', 'equipment']));
-    } finally {
-      setSaving(false);
-    }
+      },
+    });
   };
 
   const required = (field: string) => ({
@@ -219,7 +226,7 @@ export function CheckpointModal({
       title={t('checkpoints.modalTitle')}
       onCancel={onCancel}
       onOk={() => void submit()}
-      okButtonProps={{ loading: saving }}
+      okButtonProps={{ loading: place.isPending }}
       width={520}
     >
       <Form form={form} layout="vertical">

@@ -1,23 +1,28 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import type { DomainEvent, DomainEventType } from '@citywatch/core/events/events';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Badge, Button, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { hasAnyRole, useCurrentUser } from '../../auth/session';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import {
+  type HotlistCategory,
+  type HotlistHit,
+  perimeterApi,
+  perimeterKeys,
+  perimeterQueries,
+} from '../../api/perimeter';
+import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
-import { errorText } from '../dispatch/api';
-import { type LiveStatus, useLiveEvents } from '../dispatch/useLiveEvents';
-import { type HotlistCategory, type HotlistHit, perimeterApi } from './api';
+import { type LiveStatus, useLiveEvent, useLiveStatus } from '../../live/LiveProvider';
 import { CATEGORY_COLORS } from './HotlistPanel';
-import { usePerimeterT } from './usePerimeterT';
 
-const LIVE_TYPES: readonly DomainEventType[] = ['perimeter.hotlist_hit'];
 const LIVE_BADGE: Record<LiveStatus, 'success' | 'processing' | 'error'> = {
   open: 'success',
   connecting: 'processing',
   closed: 'error',
 };
 
-/** A hit as listed here: the server's row plus the entry's category (from the live event or the hotlist). */
+/** A hit as listed here: the server's row plus the entry's category (from the hotlist). */
 export type HitRow = HotlistHit & { category: HotlistCategory | null };
 
 /**
@@ -25,70 +30,42 @@ export type HitRow = HotlistHit & { category: HotlistCategory | null };
  * a 处置 button that records the action taken. Mounted with the page so notifications come on any tab.
  */
 export function HitsPanel() {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { notification } = App.useApp();
-  const user = useCurrentUser();
-  const canWrite = hasAnyRole(user, ['commander', 'admin']);
-  const [hits, setHits] = useState<HitRow[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
+  const can = useCan();
+  const canWrite = can('hotlist.write');
+  const hitsQuery = useQuery(perimeterQueries.hits());
+  const hotlist = useQuery(perimeterQueries.hotlist());
+  const checkpoints = useQuery(perimeterQueries.allCheckpoints());
+  const live = useLiveStatus();
   const [handling, setHandling] = useState<HitRow | null>(null);
-  const namesRef = useRef(names);
-  namesRef.current = names;
 
-  const load = useCallback(async () => {
-    try {
-      const [items, entries, checkpoints] = await Promise.all([
-        perimeterApi.hits({ limit: 200 }),
-        perimeterApi.hotlist().catch(() => []),
-        perimeterApi.allCheckpoints().catch(() => []),
-      ]);
-      const category = new Map(entries.map((e) => [e.id, e.category]));
-      setNames(new Map(checkpoints.map((c) => [c.id, c.name])));
-      setHits(items.map((h) => ({ ...h, category: category.get(h.entryId) ?? null })));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const onEvent = useCallback(
-    (event: DomainEvent) => {
-      if (event.type !== 'perimeter.hotlist_hit') return;
-      const p = event.payload;
-      const row: HitRow = {
-        id: p.hitId,
-        entryId: p.entryId,
-        checkpointId: p.checkpointId,
-        direction: p.direction,
-        readAt: p.readAt,
-        value: p.value,
-        confidence: p.confidence,
-        acknowledgedBy: null,
-        acknowledgedAt: null,
-        category: p.category,
-      };
-      setHits((list) => (list.some((h) => h.id === row.id) ? list : [row, ...list]));
-      notification.warning({
-        key: `hit-${p.hitId}`,
-        title: t('hits.notifyTitle', { value: p.value }),
-        description: t('hits.notifyBody', {
-          category: t(`hotlist.categories.${p.category}`),
-          checkpoint: namesRef.current.get(p.checkpointId) ?? p.checkpointId,
-          direction: t(`hits.directions.${p.direction}`),
-          confidence: `${Math.round(p.confidence * 100)}%`,
-        }),
-        placement: 'topRight',
-        duration: 8,
-        props: { 'data-testid': 'hit-notification' } as Record<string, string>,
-      });
-    },
-    [notification, t],
+  const names = useMemo(
+    () => new Map((checkpoints.data ?? []).map((c) => [c.id, c.name])),
+    [checkpoints.data],
   );
-  const live = useLiveEvents(LIVE_TYPES, onEvent, () => void load());
+  const hits = useMemo<HitRow[]>(() => {
+    const category = new Map((hotlist.data ?? []).map((e) => [e.id, e.category]));
+    return (hitsQuery.data ?? []).map((h) => ({ ...h, category: category.get(h.entryId) ?? null }));
+  }, [hitsQuery.data, hotlist.data]);
+  const error = hitsQuery.error ? errorText(hitsQuery.error) : null;
+
+  // A new hit pops up on any tab of the page (the list itself follows through the query cache).
+  useLiveEvent('perimeter.hotlist_hit', ({ payload: p }) => {
+    notification.warning({
+      key: `hit-${p.hitId}`,
+      title: t('hits.notifyTitle', { value: p.value }),
+      description: t('hits.notifyBody', {
+        category: t(`hotlist.categories.${p.category}`),
+        checkpoint: names.get(p.checkpointId) ?? p.checkpointId,
+        direction: t(`hits.directions.${p.direction}`),
+        confidence: `${Math.round(p.confidence * 100)}%`,
+      }),
+      placement: 'topRight',
+      duration: 8,
+      props: { 'data-testid': 'hit-notification' } as Record<string, string>,
+    });
+  });
 
   return (
     <div data-testid="hits-panel">
@@ -99,7 +76,7 @@ export function HitsPanel() {
           data-testid="hits-live"
           data-live={live}
         />
-        <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()}>
+        <Button size="small" icon={<ReloadOutlined />} onClick={() => void hitsQuery.refetch()}>
           {t('hotlist.refresh')}
         </Button>
       </Space>
@@ -180,17 +157,7 @@ export function HitsPanel() {
           },
         ]}
       />
-      <ActionModal
-        hit={handling}
-        onCancel={() => setHandling(null)}
-        onDone={(id) => {
-          setHandling(null);
-          const now = new Date().toISOString();
-          setHits((list) =>
-            list.map((h) => (h.id === id ? { ...h, acknowledgedAt: now, acknowledgedBy: user.id } : h)),
-          );
-        }}
-      />
+      <ActionModal hit={handling} onCancel={() => setHandling(null)} onDone={() => setHandling(null)} />
     </div>
   );
 }
@@ -202,35 +169,40 @@ function ActionModal({
 }: {
   hit: HitRow | null;
   onCancel: () => void;
-  onDone: (hitId: string) => void;
+  onDone: () => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { message } = App.useApp();
+  const user = useCurrentUser();
+  const cache = useQueryClient();
   const [form] = Form.useForm<{ action: string }>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const record = useMutation({
+    mutationFn: ({ hitId, action }: { hitId: string; action: string }) =>
+      perimeterApi.hitAction(hitId, action),
+    onSuccess: (_, { hitId }) => {
+      // Marked handled at once; the hits and the report's counts are read again.
+      const now = new Date().toISOString();
+      cache.setQueryData(perimeterQueries.hits().queryKey, (list) =>
+        list?.map((h) => (h.id === hitId ? { ...h, acknowledgedAt: now, acknowledgedBy: user.id } : h)),
+      );
+      void cache.invalidateQueries({ queryKey: perimeterKeys.hits });
+      void cache.invalidateQueries({ queryKey: perimeterKeys.reports });
+      message.success(t('hits.recorded'));
+      onDone();
+    },
+  });
+  const { reset } = record;
 
   useEffect(() => {
     if (!hit) return;
-    setError(null);
+    reset();
     form.resetFields();
-  }, [hit, form]);
+  }, [hit, form, reset]);
 
   const submit = async () => {
     if (!hit) return;
     const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setSaving(true);
-    setError(null);
-    try {
-      await perimeterApi.hitAction(hit.id, v.action.trim());
-      message.success(t('hits.recorded'));
-      onDone(hit.id);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    if (v) record.mutate({ hitId: hit.id, action: v.action.trim() });
   };
 
   return (
@@ -239,7 +211,7 @@ function ActionModal({
       title={t('hits.actionTitle', { value: hit?.value ?? '' })}
       onCancel={onCancel}
       onOk={() => void submit()}
-      confirmLoading={saving}
+      confirmLoading={record.isPending}
       forceRender
     >
       <Form form={form} layout="vertical">
@@ -256,7 +228,7 @@ function ActionModal({
           />
         </Form.Item>
       </Form>
-      {error ? <Alert type="error" showIcon title={error} /> : null}
+      {record.error ? <Alert type="error" showIcon title={errorText(record.error)} /> : null}
     </Modal>
   );
 }

@@ -1,5 +1,6 @@
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import type { DomainEvent, DomainEventType } from '@citywatch/core/events/events';
+import { CATEGORY_KINDS, HOTLIST_CATEGORIES } from '@citywatch/core/perimeter/hotlist';
+import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -16,22 +17,21 @@ import {
   Typography,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
-import { hasAnyRole, useCurrentUser } from '../../auth/session';
-import { formatDateTime } from '../../format';
-import { errorText } from '../dispatch/api';
-import { useLiveEvents } from '../dispatch/useLiveEvents';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import {
-  CATEGORY_KINDS,
-  HOTLIST_CATEGORIES,
   type HotlistCategory,
   type HotlistEntry,
   type HotlistKind,
+  type NewHotlistEntry,
   perimeterApi,
-} from './api';
-import { usePerimeterT } from './usePerimeterT';
+  perimeterKeys,
+  perimeterQueries,
+} from '../../api/perimeter';
+import { useCan, useCurrentUser } from '../../auth/session';
+import { formatDateTime } from '../../format';
 
-const LIVE_TYPES: readonly DomainEventType[] = ['perimeter.hotlist_changed'];
 const MAX_DAYS = 30;
 const DAY_MS = 86_400_000;
 
@@ -64,59 +64,46 @@ export function expiryIso(day: Dayjs): string {
   return new Date(Math.min(day.endOf('day').valueOf(), cap)).toISOString();
 }
 
+/** An entry as the server now has it: in the list at once, and the list read again. */
+function upsert(cache: QueryClient, entry: HotlistEntry): void {
+  cache.setQueryData(perimeterQueries.hotlist().queryKey, (list) =>
+    list?.some((e) => e.id === entry.id)
+      ? list.map((e) => (e.id === entry.id ? entry : e))
+      : list && [entry, ...list],
+  );
+  void cache.invalidateQueries({ queryKey: perimeterKeys.hotlist });
+}
+
 /**
  * 布控名单: entries with category, legal basis, creator and a different approver, and an expiry of
  * at most 30 days. Commanders create, approve (never their own: the server answers four_eyes),
  * renew and revoke.
  */
 export function HotlistPanel() {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { message } = App.useApp();
   const user = useCurrentUser();
-  const canWrite = hasAnyRole(user, ['commander', 'admin']);
-  const [items, setItems] = useState<HotlistEntry[]>([]);
-  const [loading, setLoading] = useState(false);
+  const can = useCan();
+  const canWrite = can('hotlist.write');
+  const cache = useQueryClient();
+  const hotlist = useQuery(perimeterQueries.hotlist());
+  const items = hotlist.data ?? [];
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ mode: 'renew' | 'revoke'; entry: HotlistEntry } | null>(null);
+  const loadError = hotlist.error ? errorText(hotlist.error) : null;
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setItems(await perimeterApi.hotlist());
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const onEvent = useCallback((_e: DomainEvent) => void load(), [load]);
-  useLiveEvents(LIVE_TYPES, onEvent, () => void load());
-
-  const upsert = (entry: HotlistEntry) =>
-    setItems((list) =>
-      list.some((e) => e.id === entry.id)
-        ? list.map((e) => (e.id === entry.id ? entry : e))
-        : [entry, ...list],
-    );
-
-  const approve = async (entry: HotlistEntry) => {
-    setBusy(entry.id);
-    setError(null);
-    try {
-      upsert(await perimeterApi.approveHotlist(entry.id));
+  const approval = useMutation({
+    mutationFn: (entry: HotlistEntry) => perimeterApi.approveHotlist(entry.id),
+    onMutate: () => setError(null),
+    onSuccess: (entry) => {
+      upsert(cache, entry);
       message.success(t('hotlist.approved'));
-    } catch (err) {
-      // The four-eyes refusal (409, field approvedBy/four_eyes) comes with the server's message.
-      setError(errorText(err));
-    } finally {
-      setBusy(null);
-    }
-  };
+    },
+    // The four-eyes refusal (409, field approvedBy/four_eyes) comes with the server's message.
+    onError: (err) => setError(errorText(err)),
+  });
+  const busy = approval.isPending ? approval.variables.id : null;
 
   const who = (userId: string | null) =>
     userId === null ? '—' : userId === user.id ? t('hotlist.me') : userId.slice(0, 8);
@@ -134,17 +121,17 @@ export function HotlistPanel() {
             {t('hotlist.create')}
           </Button>
         ) : null}
-        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
+        <Button icon={<ReloadOutlined />} onClick={() => void hotlist.refetch()}>
           {t('hotlist.refresh')}
         </Button>
         <Typography.Text type="secondary">{t('hotlist.fourEyesHint')}</Typography.Text>
       </Space>
-      {error ? (
+      {(error ?? loadError) ? (
         <Alert
           type="error"
           showIcon
           closable={{ onClose: () => setError(null) }}
-          title={error}
+          title={error ?? loadError}
           style={{ marginBottom: 8 }}
           data-testid="hotlist-error"
         />
@@ -152,7 +139,7 @@ export function HotlistPanel() {
       <Table<HotlistEntry>
         size="small"
         rowKey="id"
-        loading={loading && items.length === 0}
+        loading={hotlist.isFetching && items.length === 0}
         dataSource={items}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         locale={{ emptyText: t('hotlist.empty') }}
@@ -244,7 +231,7 @@ export function HotlistPanel() {
                           size="small"
                           type="primary"
                           loading={busy === r.id}
-                          onClick={() => void approve(r)}
+                          onClick={() => approval.mutate(r)}
                           data-testid="hotlist-approve"
                         >
                           {t('hotlist.approve')}
@@ -281,7 +268,7 @@ export function HotlistPanel() {
         onCancel={() => setCreating(false)}
         onCreated={(entry) => {
           setCreating(false);
-          upsert(entry);
+          upsert(cache, entry);
           message.success(t('hotlist.created'));
         }}
       />
@@ -290,7 +277,7 @@ export function HotlistPanel() {
         onCancel={() => setDialog(null)}
         onDone={(entry, mode) => {
           setDialog(null);
-          upsert(entry);
+          upsert(cache, entry);
           message.success(t(mode === 'renew' ? 'hotlist.renewed' : 'hotlist.revoked'));
         }}
       />
@@ -307,34 +294,29 @@ function CreateModal({
   onCancel: () => void;
   onCreated: (entry: HotlistEntry) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const [form] = Form.useForm<CreateForm>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const category = Form.useWatch('category', form) ?? 'vehicle_in_crime';
   const kinds = CATEGORY_KINDS[category];
+  const create = useMutation({
+    mutationFn: (body: NewHotlistEntry) => perimeterApi.createHotlist(body),
+    onSuccess: (entry) => {
+      form.resetFields();
+      onCreated(entry);
+    },
+  });
 
   const submit = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const entry = await perimeterApi.createHotlist({
-        kind: v.kind,
-        value: v.value.trim(),
-        category: v.category,
-        legalBasis: v.legalBasis.trim(),
-        warrantRef: v.warrantRef?.trim() || null,
-        expiresAt: expiryIso(v.expiresOn),
-      });
-      form.resetFields();
-      onCreated(entry);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    create.mutate({
+      kind: v.kind,
+      value: v.value.trim(),
+      category: v.category,
+      legalBasis: v.legalBasis.trim(),
+      warrantRef: v.warrantRef?.trim() || null,
+      expiresAt: expiryIso(v.expiresOn),
+    });
   };
 
   const required = (field: string) => ({
@@ -349,7 +331,7 @@ function CreateModal({
       title={t('hotlist.create')}
       onCancel={onCancel}
       onOk={() => void submit()}
-      confirmLoading={saving}
+      confirmLoading={create.isPending}
       forceRender
     >
       <Form<CreateForm>
@@ -410,7 +392,9 @@ function CreateModal({
           <DatePicker disabledDate={outsideValidity} allowClear={false} data-testid="hotlist-expiry" />
         </Form.Item>
       </Form>
-      {error ? <Alert type="error" showIcon title={error} data-testid="hotlist-create-error" /> : null}
+      {create.error ? (
+        <Alert type="error" showIcon title={errorText(create.error)} data-testid="hotlist-create-error" />
+      ) : null}
     </Modal>
   );
 }
@@ -424,38 +408,34 @@ function ChangeModal({
   onCancel: () => void;
   onDone: (entry: HotlistEntry, mode: 'renew' | 'revoke') => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const [form] = Form.useForm<{ expiresOn?: Dayjs; reason?: string }>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const mode = dialog?.mode ?? 'renew';
+  const change = useMutation({
+    mutationFn: ({
+      entry,
+      values,
+    }: {
+      entry: HotlistEntry;
+      values: { expiresOn?: Dayjs; reason?: string };
+    }) =>
+      mode === 'renew'
+        ? perimeterApi.renewHotlist(entry.id, expiryIso(values.expiresOn ?? dayjs().add(MAX_DAYS, 'day')))
+        : perimeterApi.revokeHotlist(entry.id, (values.reason ?? '').trim()),
+    onSuccess: (entry) => onDone(entry, mode),
+  });
+  const { reset } = change;
 
   useEffect(() => {
     if (!dialog) return;
-    setError(null);
+    reset();
     form.resetFields();
-  }, [dialog, form]);
+  }, [dialog, form, reset]);
 
   const submit = async () => {
     if (!dialog) return;
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const entry =
-        mode === 'renew'
-          ? await perimeterApi.renewHotlist(
-              dialog.entry.id,
-              expiryIso(v.expiresOn ?? dayjs().add(MAX_DAYS, 'day')),
-            )
-          : await perimeterApi.revokeHotlist(dialog.entry.id, (v.reason ?? '').trim());
-      onDone(entry, mode);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    const values = await form.validateFields().catch(() => null);
+    if (values) change.mutate({ entry: dialog.entry, values });
   };
 
   return (
@@ -467,7 +447,7 @@ function ChangeModal({
       onCancel={onCancel}
       onOk={() => void submit()}
       okButtonProps={{ danger: mode === 'revoke' }}
-      confirmLoading={saving}
+      confirmLoading={change.isPending}
       forceRender
     >
       <Form form={form} layout="vertical" initialValues={{ expiresOn: dayjs().add(MAX_DAYS, 'day') }}>
@@ -492,7 +472,7 @@ function ChangeModal({
           </Form.Item>
         )}
       </Form>
-      {error ? <Alert type="error" showIcon title={error} /> : null}
+      {change.error ? <Alert type="error" showIcon title={errorText(change.error)} /> : null}
     </Modal>
   );
 }

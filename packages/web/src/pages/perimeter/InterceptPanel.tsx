@@ -1,9 +1,13 @@
 import { AimOutlined, SearchOutlined } from '@ant-design/icons';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Empty, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
-import { dispatchApi, errorText, minutesSeconds } from '../dispatch/api';
-import { type InterceptResult, KIND_COLORS, perimeterApi } from './api';
-import { usePerimeterT } from './usePerimeterT';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import { dispatchQueries } from '../../api/dispatch';
+import { type InterceptResult, perimeterApi } from '../../api/perimeter';
+import { minutesSeconds } from '../../format';
+import { KIND_COLORS } from './presentation';
 
 type Row = InterceptResult['activateNow'][number];
 
@@ -29,44 +33,38 @@ export function InterceptPanel({
   onScene: (scene: { lon: number; lat: number } | null) => void;
   onResult: (result: InterceptResult | null) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
+  const cache = useQueryClient();
   const [number, setNumber] = useState('');
   const [minutes, setMinutes] = useState(5);
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
 
-  const run = async () => {
-    setError(null);
-    setLoading(true);
-    try {
-      let query: { lon?: number; lat?: number; incidentId?: string } = {};
+  const advise = useMutation({
+    mutationFn: async () => {
+      let query: { lon?: number; lat?: number; incidentId?: string };
       const wanted = number.trim();
       if (wanted) {
         // Incident numbers are for people; the API takes the incident's id (open incidents only).
-        const incident = (await dispatchApi.incidents()).items.find((i) => i.number === wanted);
-        if (!incident) {
-          setError(t('intercept.incidentNotFound', { number: wanted }));
-          return;
-        }
+        const incidents = await cache.fetchQuery(dispatchQueries.incidents());
+        const incident = incidents.find((i) => i.number === wanted);
+        if (!incident) throw new Error(t('intercept.incidentNotFound', { number: wanted }));
         query = { incidentId: incident.id };
         onScene({ lon: incident.lon, lat: incident.lat });
       } else if (scene) {
         query = { lon: scene.lon, lat: scene.lat };
       } else {
-        setError(t('intercept.sceneRequired'));
-        return;
+        throw new Error(t('intercept.sceneRequired'));
       }
-      onResult(await perimeterApi.intercept({ ...query, minutes, ringId: ringId ?? undefined }));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  };
+      return perimeterApi.intercept({ ...query, minutes, ringId: ringId ?? undefined });
+    },
+    onMutate: () => setError(null),
+    onSuccess: onResult,
+    onError: (err) => setError(errorText(err)),
+  });
 
   return (
     <div data-testid="intercept-panel">
-      <Form layout="vertical" onFinish={() => void run()}>
+      <Form layout="vertical" onFinish={() => advise.mutate()}>
         <Form.Item label={t('intercept.incident')} style={{ marginBottom: 8 }}>
           <Input
             value={number}
@@ -112,7 +110,7 @@ export function InterceptPanel({
                 type="primary"
                 htmlType="submit"
                 icon={<SearchOutlined />}
-                loading={loading}
+                loading={advise.isPending}
                 data-testid="intercept-run"
               >
                 {t('intercept.run')}

@@ -1,4 +1,4 @@
-import type { DomainEvent, DomainEventType } from '@citywatch/core/events/events';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -16,20 +16,21 @@ import {
 } from 'antd';
 import { LngLatBounds, type Map as MapLibreMap, Marker } from 'maplibre-gl';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { hasAnyRole, useCurrentUser } from '../../auth/session';
-import { CityMap } from '../../map/CityMap';
-import { dispatchApi, errorText, minutesSeconds, type Unit } from '../dispatch/api';
-import { type LiveStatus, useLiveEvents } from '../dispatch/useLiveEvents';
-import { type CitySummary, placesApi } from '../places/api';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import { dispatchQueries, type Unit } from '../../api/dispatch';
 import {
   type Checkpoint,
   type ClosurePlan,
-  geometryBounds,
   type InterceptResult,
-  KIND_COLORS,
-  perimeterApi,
+  perimeterQueries,
   type Ring,
-} from './api';
+} from '../../api/perimeter';
+import { defaultCity, placesQueries } from '../../api/places';
+import { useCan } from '../../auth/session';
+import { minutesSeconds } from '../../format';
+import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
+import { CityMap } from '../../map/CityMap';
 import { CheckpointList, CheckpointModal } from './CheckpointPanel';
 import { HitsPanel } from './HitsPanel';
 import { HotlistPanel } from './HotlistPanel';
@@ -45,33 +46,31 @@ import {
   type UnitPosition,
 } from './mapLayers';
 import { PlanPanel } from './PlanPanel';
+import { geometryBounds, KIND_COLORS } from './presentation';
 import { ReportsPanel } from './ReportsPanel';
 import { type AnalysisState, ClosureRate, CreateRingModal, RingList } from './RingPanel';
-import { usePerimeterT } from './usePerimeterT';
 
-const LIVE_TYPES: readonly DomainEventType[] = [
-  'perimeter.plan_changed',
-  'dispatch.unit_changed',
-  // Asked for so the gateway can tell this socket to reconnect when the user changes (1012).
-  'identity.user_changed',
-];
-const REFRESH_DEBOUNCE_MS = 250;
 const LIVE_BADGE: Record<LiveStatus, 'success' | 'processing' | 'error'> = {
   open: 'success',
   connecting: 'processing',
   closed: 'error',
 };
+const NO_RINGS: Ring[] = [];
+const NO_CHECKPOINTS: Checkpoint[] = [];
+const NO_UNITS: Unit[] = [];
 
 type Mode = 'idle' | 'drawRing' | 'addCheckpoint' | 'pickScene';
-type RefreshPart = 'plan' | 'units';
 
 /**
  * 圈层查控 in four tabs: rings and closure (the map view below), the plate hotlist (布控名单), hits
  * (比中预警, mounted at once so new hits pop a notification on any tab) and checkpoint reports.
+ * The hotlist tabs are there for those granted the hotlist.
  */
 export function PerimeterPage() {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
+  const can = useCan();
   const [section, setSection] = useState('map');
+  const hotlist = can('hotlist.read');
   return (
     <Tabs
       activeKey={section}
@@ -80,16 +79,36 @@ export function PerimeterPage() {
       tabBarStyle={{ marginBottom: 8 }}
       items={[
         { key: 'map', label: t('tabs.map'), children: <PerimeterMapView /> },
-        { key: 'hotlist', label: t('tabs.hotlist'), children: <HotlistPanel /> },
-        { key: 'hits', label: t('tabs.hits'), forceRender: true, children: <HitsPanel /> },
-        {
-          key: 'reports',
-          label: t('tabs.reports'),
-          children: <ReportsPanel active={section === 'reports'} />,
-        },
+        ...(hotlist
+          ? [
+              { key: 'hotlist', label: t('tabs.hotlist'), children: <HotlistPanel /> },
+              { key: 'hits', label: t('tabs.hits'), forceRender: true, children: <HitsPanel /> },
+              {
+                key: 'reports',
+                label: t('tabs.reports'),
+                children: <ReportsPanel active={section === 'reports'} />,
+              },
+            ]
+          : []),
       ]}
     />
   );
+}
+
+/**
+ * The ring's plan: its active plan, or (after it ended while shown here) the plan it last showed,
+ * so an ended plan stays on the screen with who got where.
+ */
+function useRingPlan(ringId: string | null): ClosurePlan | null {
+  const active = useQuery({ ...perimeterQueries.activePlans(ringId ?? ''), enabled: ringId !== null });
+  const activeId = ringId ? active.data?.[0]?.id : undefined;
+  const [shown, setShown] = useState<{ ringId: string; planId: string } | null>(null);
+  useEffect(() => {
+    if (ringId && activeId) setShown({ ringId, planId: activeId });
+  }, [ringId, activeId]);
+  const planId = activeId ?? (shown && shown.ringId === ringId ? shown.planId : null);
+  const plan = useQuery({ ...perimeterQueries.plan(planId ?? ''), enabled: planId !== null });
+  return planId ? (plan.data ?? null) : null;
 }
 
 /**
@@ -98,20 +117,21 @@ export function PerimeterPage() {
  * live, and the interception advisor for a fleeing vehicle.
  */
 function PerimeterMapView() {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { message } = App.useApp();
-  const user = useCurrentUser();
-  const canWrite = hasAnyRole(user, ['admin', 'commander']);
-  const canCommand = hasAnyRole(user, ['commander', 'admin']);
+  const can = useCan();
+  const canWrite = can('perimeter.write');
+  const canCommand = can('perimeter.command');
+  const live = useLiveStatus();
 
-  const [cities, setCities] = useState<CitySummary[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [rings, setRings] = useState<Ring[]>([]);
-  const [analyses, setAnalyses] = useState<ReadonlyMap<string, AnalysisState>>(new Map());
-  const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [checkpoints, setCheckpoints] = useState<Checkpoint[]>([]);
-  const [plan, setPlan] = useState<ClosurePlan | null>(null);
-  const [units, setUnits] = useState<Unit[]>([]);
+  const cities = useQuery(placesQueries.cities());
+  const city = defaultCity(cities.data);
+  const ringsQuery = useQuery({ ...perimeterQueries.rings(city?.name), enabled: cities.data !== undefined });
+  const rings = ringsQuery.data ?? NO_RINGS;
+  // Without the unit board the plan still shows; only the lines on the map are missing.
+  const units = useQuery({ ...dispatchQueries.units(), enabled: can('dispatch.read') }).data ?? NO_UNITS;
+
+  const [chosenId, setChosenId] = useState<string | null>(null);
   const [showCut, setShowCut] = useState(false);
   const [mode, setMode] = useState<Mode>('idle');
   const [draft, setDraft] = useState<[number, number][]>([]);
@@ -122,120 +142,36 @@ function PerimeterMapView() {
   const [tab, setTab] = useState('plan');
   const [map, setMap] = useState<MapLibreMap | null>(null);
 
-  const city = useMemo(() => cities?.find((c) => c.isDefault) ?? cities?.[0], [cities]);
+  // The chosen ring, or the first one.
+  const selectedId = rings.some((r) => r.id === chosenId) ? chosenId : (rings[0]?.id ?? null);
   const ring = rings.find((r) => r.id === selectedId) ?? null;
+
+  // Every ring's closure analysis (the API asks for them one at a time: each runs a minimum cut).
+  const analysisResults = useQueries({ queries: rings.map((r) => perimeterQueries.analysis(r.id)) });
+  const analyses = useMemo(() => {
+    const m = new Map<string, AnalysisState>();
+    rings.forEach((r, i) => {
+      const result = analysisResults[i];
+      if (result) m.set(r.id, { data: result.data, error: result.error ?? undefined });
+    });
+    return m;
+  }, [rings, analysisResults]);
   const analysisState = selectedId ? analyses.get(selectedId) : undefined;
-  const analysis = analysisState?.status === 'ready' ? analysisState.analysis : null;
+  const analysis = analysisState?.data ?? null;
 
-  const selectedRef = useRef(selectedId);
-  selectedRef.current = selectedId;
-  const planRef = useRef(plan);
-  planRef.current = plan;
+  const checkpointsQuery = useQuery({
+    ...perimeterQueries.ringCheckpoints(selectedId ?? ''),
+    enabled: selectedId !== null,
+  });
+  const checkpoints = checkpointsQuery.data ?? NO_CHECKPOINTS;
+  const plan = useRingPlan(selectedId);
 
-  // ---- loading
-
-  const loadAnalysis = useCallback(async (ringId: string) => {
-    setAnalyses((m) => (m.has(ringId) ? m : new Map(m).set(ringId, { status: 'loading' })));
-    try {
-      const a = await perimeterApi.analysis(ringId);
-      setAnalyses((m) => new Map(m).set(ringId, { status: 'ready', analysis: a }));
-    } catch (err) {
-      setAnalyses((m) => new Map(m).set(ringId, { status: 'error', error: errorText(err) }));
-    }
-  }, []);
-
-  const loadRings = useCallback(async () => {
-    const items = await perimeterApi.rings();
-    setRings(items);
-    setSelectedId((cur) => (cur && items.some((r) => r.id === cur) ? cur : (items[0]?.id ?? null)));
-    // One ring at a time: each analysis runs a minimum cut on the city graph.
-    for (const r of items) await loadAnalysis(r.id);
-  }, [loadAnalysis]);
-
-  const loadUnits = useCallback(async () => {
-    try {
-      setUnits((await dispatchApi.units()).items);
-    } catch {
-      // Without the unit board the plan still shows; only the lines on the map are missing.
-    }
-  }, []);
-
-  /** The ring's active plan, or (after this console ended one) the plan it last showed. */
-  const loadPlan = useCallback(async (ringId: string) => {
-    const active = await perimeterApi.plans({ ringId, active: true });
-    if (selectedRef.current !== ringId) return;
-    const current = planRef.current;
-    const id = active[0]?.id ?? (current && current.ringId === ringId ? current.id : null);
-    const next = id ? await perimeterApi.plan(id) : null;
-    if (selectedRef.current === ringId) setPlan(next);
-  }, []);
-
+  // Another ring chosen: the advice was for the previous ring's checkpoints.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset per ring only
   useEffect(() => {
-    Promise.all([placesApi.cities(), loadUnits()])
-      .then(([c]) => setCities(c.items))
-      .catch((err: unknown) => setLoadError(errorText(err)));
-    loadRings().catch((err: unknown) => setLoadError(errorText(err)));
-  }, [loadRings, loadUnits]);
-
-  // A ring chosen: its checkpoints and plan.
-  useEffect(() => {
-    setCheckpoints([]);
-    setPlan(null);
-    // The advice was for the previous ring's checkpoints.
     setIntercept(null);
     setMode((m) => (m === 'addCheckpoint' ? 'idle' : m));
-    if (!selectedId) return;
-    const controller = new AbortController();
-    perimeterApi
-      .checkpoints(selectedId, controller.signal)
-      .then(setCheckpoints)
-      .catch(() => {});
-    loadPlan(selectedId).catch(() => {});
-    return () => controller.abort();
-  }, [selectedId, loadPlan]);
-
-  // ---- live
-
-  const pending = useRef(new Set<RefreshPart>());
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const schedule = useCallback(
-    (...parts: RefreshPart[]) => {
-      for (const p of parts) pending.current.add(p);
-      if (timer.current) return;
-      timer.current = setTimeout(() => {
-        timer.current = undefined;
-        const due = new Set(pending.current);
-        pending.current.clear();
-        const ringId = selectedRef.current;
-        if (due.has('units')) void loadUnits();
-        if (due.has('plan') && ringId) void loadPlan(ringId).catch(() => {});
-      }, REFRESH_DEBOUNCE_MS);
-    },
-    [loadUnits, loadPlan],
-  );
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  const onLiveEvent = useCallback(
-    (event: DomainEvent) => {
-      if (event.type === 'perimeter.plan_changed') {
-        if (event.payload.ringId === selectedRef.current) schedule('plan', 'units');
-      } else if (event.type === 'dispatch.unit_changed') {
-        const p = event.payload;
-        setUnits((list) =>
-          list.some((u) => u.id === p.unitId)
-            ? list.map((u) => (u.id === p.unitId ? { ...u, lon: p.lon, lat: p.lat, heading: p.heading } : u))
-            : list,
-        );
-        // A plan's unit moved: reading the plan marks it arrived when it is at its checkpoint.
-        const current = planRef.current;
-        if (current?.status === 'active' && current.assignments.some((a) => a.unitId === p.unitId)) {
-          schedule('plan');
-        }
-      }
-    },
-    [schedule],
-  );
-  const live = useLiveEvents(LIVE_TYPES, onLiveEvent, () => schedule('plan', 'units'));
+  }, [selectedId]);
 
   // ---- map
 
@@ -368,24 +304,17 @@ function PerimeterMapView() {
     [map],
   );
 
-  const onPlanChanged = useCallback(
-    (p: ClosurePlan) => {
-      setPlan(p);
-      schedule('units');
-    },
-    [schedule],
-  );
-
   const frame = { height: 'calc(100vh - 152px)', minHeight: 560 };
 
+  const loadError = cities.error ?? ringsQuery.error;
   if (loadError) {
     return (
       <Card style={frame}>
-        <Result status="error" title={t('page.loadFailed', { error: loadError })} />
+        <Result status="error" title={t('page.loadFailed', { error: errorText(loadError) })} />
       </Card>
     );
   }
-  if (!cities) {
+  if (!cities.data) {
     return (
       <div style={{ ...frame, display: 'grid', placeItems: 'center' }}>
         <Spin size="large" />
@@ -402,7 +331,7 @@ function PerimeterMapView() {
           rings={rings}
           analyses={analyses}
           selectedId={selectedId}
-          onSelect={setSelectedId}
+          onSelect={setChosenId}
           canWrite={canWrite}
           onCreate={() => {
             setDraft([]);
@@ -489,8 +418,8 @@ function PerimeterMapView() {
                     </Typography.Text>
                   </Space>
                 </>
-              ) : analysisState?.status === 'error' ? (
-                <Alert type="error" showIcon title={analysisState.error} />
+              ) : analysisState?.error ? (
+                <Alert type="error" showIcon title={errorText(analysisState.error)} />
               ) : (
                 <Spin size="small" />
               )}
@@ -513,7 +442,6 @@ function PerimeterMapView() {
                         plan={plan}
                         checkpointCount={checkpoints.length}
                         canCommand={canCommand}
-                        onChanged={onPlanChanged}
                       />
                     ),
                   },
@@ -564,9 +492,7 @@ function PerimeterMapView() {
           setCreatingRing(false);
           setDraft([]);
           message.success(t('createRing.created', { name: created.name }));
-          setRings((list) => [...list, created]);
-          setSelectedId(created.id);
-          void loadAnalysis(created.id);
+          setChosenId(created.id);
         }}
       />
       <CheckpointModal
@@ -575,18 +501,7 @@ function PerimeterMapView() {
         city={city?.name}
         existing={checkpoints}
         onCancel={() => setNewCheckpointAt(null)}
-        onCreated={(c) => {
-          setNewCheckpointAt(null);
-          setCheckpoints((list) => [...list.filter((x) => x.id !== c.id), c]);
-          if (selectedId) {
-            setAnalyses((m) => {
-              const next = new Map(m);
-              next.delete(selectedId);
-              return next;
-            });
-            void loadAnalysis(selectedId);
-          }
-        }}
+        onCreated={() => setNewCheckpointAt(null)}
       />
     </div>
   );
@@ -625,7 +540,7 @@ function MapOverlay({
   onShowCut: (on: boolean) => void;
   planActive: boolean;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const item = (node: ReactNode, label: string) => (
     <span style={{ marginInlineEnd: 8, whiteSpace: 'nowrap' }}>
       {node}
@@ -698,7 +613,7 @@ function DrawBar({
   onCancel: () => void;
   onFinish: () => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   return (
     <div style={{ position: 'absolute', top: 10, left: '50%', transform: 'translateX(-50%)', zIndex: 3 }}>
       <Card size="small" styles={{ body: { padding: '6px 10px' } }}>

@@ -1,4 +1,5 @@
 import { StopOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -18,12 +19,19 @@ import {
   Typography,
 } from 'antd';
 import { type HTMLAttributes, useState } from 'react';
-import { formatDateTime } from '../../format';
-import { errorText, minutesSeconds } from '../dispatch/api';
-import type { ClosurePlan, PlanAssignment, Ring } from './api';
-import { perimeterApi } from './api';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import { dispatchKeys } from '../../api/dispatch';
+import {
+  type ClosurePlan,
+  type PlanAssignment,
+  perimeterApi,
+  perimeterKeys,
+  perimeterQueries,
+  type Ring,
+} from '../../api/perimeter';
+import { formatDateTime, minutesSeconds } from '../../format';
 import { assignmentState } from './mapLayers';
-import { usePerimeterT } from './usePerimeterT';
 
 const STATE_TAG: Record<ReturnType<typeof assignmentState>, string> = {
   arrived: 'success',
@@ -42,63 +50,63 @@ type ActivateForm = { reason: string; durationMinutes: number };
 /**
  * 封控预案: activate a closure plan on the selected ring (commanders), then who goes to which
  * checkpoint with the ETA, the time to full closure, checkpoints that cannot be held within
- * 10 minutes, and the end button. The page keeps the plan fresh from the live feed.
+ * 10 minutes, and the end button. The plan stays fresh through the query cache and the live feed.
  */
 export function PlanPanel({
   ring,
   plan,
   checkpointCount,
   canCommand,
-  onChanged,
 }: {
   ring: Ring;
   plan: ClosurePlan | null;
   checkpointCount: number;
   canCommand: boolean;
-  onChanged: (plan: ClosurePlan) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const { message } = App.useApp();
   const [form] = Form.useForm<ActivateForm>();
   const [open, setOpen] = useState(false);
-  const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [ending, setEnding] = useState(false);
+  const cache = useQueryClient();
 
   const active = plan?.status === 'active';
+
+  /** The plan as the server answered (an activation's answer also carries its warnings). */
+  const changed = (next: ClosurePlan) => {
+    cache.setQueryData(perimeterQueries.plan(next.id).queryKey, next);
+    void cache.invalidateQueries({ queryKey: perimeterKeys.plans });
+    // Activating takes units, ending frees them.
+    void cache.invalidateQueries({ queryKey: dispatchKeys.units });
+  };
+  const activation = useMutation({
+    mutationFn: (values: ActivateForm) => perimeterApi.activate(ring.id, values),
+    onMutate: () => setError(null),
+    onSuccess: (created) => {
+      setOpen(false);
+      form.resetFields();
+      message.success(t('plan.activated'));
+      changed(created);
+    },
+    onError: (err) => setError(errorText(err)),
+  });
+  const ending = useMutation({
+    mutationFn: (planId: string) => perimeterApi.endPlan(planId),
+    onMutate: () => setError(null),
+    onSuccess: (ended) => {
+      message.success(t('plan.ended'));
+      changed(ended);
+    },
+    onError: (err) => setError(errorText(err)),
+  });
 
   const activate = async () => {
     // A field left wrong: the form shows it next to the field, nothing more to do.
     const values = await form.validateFields().catch(() => null);
-    if (!values) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const created = await perimeterApi.activate(ring.id, values);
-      setOpen(false);
-      form.resetFields();
-      message.success(t('plan.activated'));
-      onChanged(created);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    if (values) activation.mutate(values);
   };
-
-  const end = async () => {
-    if (!plan) return;
-    setEnding(true);
-    setError(null);
-    try {
-      const ended = await perimeterApi.endPlan(plan.id);
-      message.success(t('plan.ended'));
-      onChanged(ended);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setEnding(false);
-    }
+  const end = () => {
+    if (plan) ending.mutate(plan.id);
   };
 
   const activateButton = (
@@ -127,12 +135,8 @@ export function PlanPanel({
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 8 }} wrap>
         {activateButton}
         {active && canCommand ? (
-          <Popconfirm
-            title={t('plan.endConfirm')}
-            onConfirm={() => void end()}
-            okButtonProps={{ danger: true }}
-          >
-            <Button icon={<StopOutlined />} loading={ending} data-testid="plan-end">
+          <Popconfirm title={t('plan.endConfirm')} onConfirm={end} okButtonProps={{ danger: true }}>
+            <Button icon={<StopOutlined />} loading={ending.isPending} data-testid="plan-end">
               {t('plan.end')}
             </Button>
           </Popconfirm>
@@ -248,7 +252,7 @@ export function PlanPanel({
         onCancel={() => setOpen(false)}
         onOk={() => void activate()}
         okText={t('plan.activate')}
-        okButtonProps={{ danger: true, loading: saving }}
+        okButtonProps={{ danger: true, loading: activation.isPending }}
       >
         <Form form={form} layout="vertical" initialValues={{ durationMinutes: 120 }}>
           <Form.Item
@@ -277,7 +281,7 @@ export function PlanPanel({
 }
 
 function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const rows = [...plan.assignments].sort(
     (a, b) => (a.etaSeconds ?? Number.POSITIVE_INFINITY) - (b.etaSeconds ?? Number.POSITIVE_INFINITY),
   );

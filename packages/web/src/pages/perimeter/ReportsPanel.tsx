@@ -1,16 +1,18 @@
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Card, DatePicker, Segmented, Space, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { BarChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import { type EChartsType, init, use } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorText } from '../dispatch/api';
-import { type CheckpointReport, type CheckpointReportRow, perimeterApi, type ReportPeriod } from './api';
-import { usePerimeterT } from './usePerimeterT';
-
-use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import {
+  type CheckpointReport,
+  type CheckpointReportRow,
+  perimeterApi,
+  perimeterQueries,
+  type ReportPeriod,
+} from '../../api/perimeter';
+import { Chart, type ChartOption } from '../../charts/Chart';
 
 const PERIODS: readonly ReportPeriod[] = ['day', 'week', 'month'];
 const PICKER: Record<ReportPeriod, 'date' | 'week' | 'month'> = { day: 'date', week: 'week', month: 'month' };
@@ -20,29 +22,14 @@ const PICKER: Record<ReportPeriod, 'date' | 'week' | 'month'> = { day: 'date', w
  * hits, handled, invalid reads) with totals and reads per hour, and the same as an .xlsx download.
  */
 export function ReportsPanel({ active }: { active: boolean }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const [period, setPeriod] = useState<ReportPeriod>('day');
   const [date, setDate] = useState<Dayjs>(() => dayjs());
-  const [report, setReport] = useState<CheckpointReport | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const day = date.format('YYYY-MM-DD');
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setReport(await perimeterApi.report(period, day));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [period, day]);
-  // Reloaded whenever the tab is shown: the counts change with every read.
-  useEffect(() => {
-    if (active) void load();
-  }, [active, load]);
+  // Read when the tab is shown (and again each time it is shown: counts change with every read).
+  const query = useQuery({ ...perimeterQueries.report(period, day), enabled: active });
+  const report = query.data ?? null;
+  const error = query.error ? errorText(query.error) : null;
 
   const n = (key: keyof CheckpointReportRow) => (rows: readonly CheckpointReportRow[]) =>
     rows.reduce((a, r) => a + Number(r[key]), 0);
@@ -63,7 +50,7 @@ export function ReportsPanel({ active }: { active: boolean }) {
           onChange={(d) => d && setDate(d)}
           data-testid="report-date"
         />
-        <Button icon={<ReloadOutlined />} onClick={() => void load()} loading={loading}>
+        <Button icon={<ReloadOutlined />} onClick={() => void query.refetch()} loading={query.isFetching}>
           {t('hotlist.refresh')}
         </Button>
         <Button
@@ -159,55 +146,36 @@ function HourlyChart({
   readsLabel: string;
   hitsLabel: string;
 }) {
-  const container = useRef<HTMLDivElement>(null);
-  const chart = useRef<EChartsType | null>(null);
-
-  useEffect(() => {
-    if (!container.current) return;
-    const created = init(container.current, undefined, { renderer: 'canvas' });
-    chart.current = created;
-    const observer = new ResizeObserver(() => created.resize());
-    observer.observe(container.current);
-    return () => {
-      observer.disconnect();
-      created.dispose();
-      chart.current = null;
-    };
-  }, []);
-
-  useEffect(() => {
-    chart.current?.setOption(
-      {
-        animation: false,
-        grid: { left: 44, right: 36, top: 28, bottom: 22 },
-        legend: { top: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 12 } },
-        tooltip: { trigger: 'axis' },
-        xAxis: { type: 'category', data: hourly.map((h) => `${String(h.hour).padStart(2, '0')}时`) },
-        yAxis: [
-          { type: 'value', minInterval: 1 },
-          { type: 'value', minInterval: 1, splitLine: { show: false } },
-        ],
-        series: [
-          {
-            name: readsLabel,
-            type: 'bar',
-            data: hourly.map((h) => h.reads),
-            itemStyle: { color: '#1677ff' },
-            barMaxWidth: 18,
-          },
-          {
-            name: hitsLabel,
-            type: 'bar',
-            yAxisIndex: 1,
-            data: hourly.map((h) => h.hits),
-            itemStyle: { color: '#cf1322' },
-            barMaxWidth: 18,
-          },
-        ],
-      },
-      { notMerge: true },
-    );
-  }, [hourly, readsLabel, hitsLabel]);
-
-  return <div ref={container} style={{ width: '100%', height: 220 }} data-testid="report-hourly-chart" />;
+  const option = useMemo<ChartOption>(
+    () => ({
+      animation: false,
+      grid: { left: 44, right: 36, top: 28, bottom: 22 },
+      legend: { top: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 12 } },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: hourly.map((h) => `${String(h.hour).padStart(2, '0')}时`) },
+      yAxis: [
+        { type: 'value', minInterval: 1 },
+        { type: 'value', minInterval: 1, splitLine: { show: false } },
+      ],
+      series: [
+        {
+          name: readsLabel,
+          type: 'bar',
+          data: hourly.map((h) => h.reads),
+          itemStyle: { color: '#1677ff' },
+          barMaxWidth: 18,
+        },
+        {
+          name: hitsLabel,
+          type: 'bar',
+          yAxisIndex: 1,
+          data: hourly.map((h) => h.hits),
+          itemStyle: { color: '#cf1322' },
+          barMaxWidth: 18,
+        },
+      ],
+    }),
+    [hourly, readsLabel, hitsLabel],
+  );
+  return <Chart option={option} height={220} testId="report-hourly-chart" />;
 }

@@ -1,4 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   Button,
@@ -15,14 +16,21 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import { applyServerErrors } from '../../api/formErrors';
-import { closureColor, perimeterApi, RING_LEVELS, type Ring, type RingAnalysis, type RingLevel } from './api';
-import { usePerimeterT } from './usePerimeterT';
+import {
+  perimeterApi,
+  perimeterKeys,
+  perimeterQueries,
+  type Ring,
+  type RingAnalysis,
+  type RingLevel,
+} from '../../api/perimeter';
+import { closureColor, RING_LEVELS } from './presentation';
 
-export type AnalysisState =
-  | { status: 'loading' }
-  | { status: 'ready'; analysis: RingAnalysis }
-  | { status: 'error'; error: string };
+/** A ring's analysis as the list shows it: computing, done, or failed. */
+export type AnalysisState = { data?: RingAnalysis; error?: unknown };
 
 const LEVEL_COLORS: Record<RingLevel, string> = { city: 'red', core: 'volcano', district: 'blue' };
 
@@ -34,7 +42,7 @@ export function ClosureRate({
   analysis: RingAnalysis;
   size?: 'small' | 'default';
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   const percent = Math.round(analysis.closureRate * 1000) / 10;
   const meets = analysis.closureRate >= 1;
   return (
@@ -83,7 +91,7 @@ export function RingList({
   canWrite: boolean;
   onCreate: () => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
   return (
     <Card
       size="small"
@@ -137,11 +145,11 @@ export function RingList({
                 </Tag>
                 <Typography.Text strong>{ring.name}</Typography.Text>
               </Space>
-              {state?.status === 'ready' ? (
-                <ClosureRate analysis={state.analysis} size="small" />
-              ) : state?.status === 'error' ? (
+              {state?.data ? (
+                <ClosureRate analysis={state.data} size="small" />
+              ) : state?.error ? (
                 <Typography.Text type="danger" style={{ fontSize: 12 }}>
-                  {state.error}
+                  {errorText(state.error)}
                 </Typography.Text>
               ) : (
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -177,11 +185,27 @@ export function CreateRingModal({
   onCancel: () => void;
   onCreated: (ring: Ring) => void;
 }) {
-  const { t } = usePerimeterT();
+  const { t } = useTranslation('perimeter');
+  const cache = useQueryClient();
   const [form] = Form.useForm<RingForm>();
   const [source, setSource] = useState<'paste' | 'draw'>('paste');
   const [error, setError] = useState<string[]>([]);
-  const [saving, setSaving] = useState(false);
+  const create = useMutation({
+    mutationFn: (body: { name: string; level: RingLevel; geometry: unknown }) =>
+      perimeterApi.createRing({ ...body, city }),
+    onMutate: () => setError([]),
+    onSuccess: (ring) => {
+      // Listed (and chosen) at once; the server's list follows.
+      cache.setQueryData(perimeterQueries.rings(city).queryKey, (list) =>
+        list && !list.some((r) => r.id === ring.id) ? [...list, ring] : list,
+      );
+      void cache.invalidateQueries({ queryKey: perimeterKeys.rings });
+      form.resetFields();
+      setSource('paste');
+      onCreated(ring);
+    },
+    onError: (err) => setError(applyServerErrors(form, err, ['name', 'level', 'geometry'])),
+  });
 
   // Coming back from drawing: the drawn polygon is the area.
   useEffect(() => {
@@ -208,17 +232,7 @@ export function CreateRingModal({
       }
       geometry = { type: 'Polygon', coordinates: [[...drawn, drawn[0]]] };
     }
-    setSaving(true);
-    try {
-      const ring = await perimeterApi.createRing({ name: values.name, level: values.level, geometry, city });
-      form.resetFields();
-      setSource('paste');
-      onCreated(ring);
-    } catch (err) {
-      setError(applyServerErrors(form, err, ['name', 'level', 'geometry']));
-    } finally {
-      setSaving(false);
-    }
+    create.mutate({ name: values.name, level: values.level, geometry });
   };
 
   return (
@@ -227,7 +241,7 @@ export function CreateRingModal({
       title={t('createRing.title')}
       onCancel={onCancel}
       onOk={() => void submit()}
-      okButtonProps={{ loading: saving }}
+      okButtonProps={{ loading: create.isPending }}
       width={560}
     >
       <Form form={form} layout="vertical" initialValues={{ level: 'district' }} requiredMark>

@@ -1,13 +1,13 @@
 import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
-import {
-  type Checkpoint,
-  type ClosurePlan,
-  type InterceptResult,
-  KIND_COLORS,
-  type Ring,
-  type RingAnalysis,
-  type RingGeometry,
-} from './api';
+import type {
+  Checkpoint,
+  ClosurePlan,
+  InterceptResult,
+  Ring,
+  RingAnalysis,
+  RingGeometry,
+} from '../../api/perimeter';
+import { KIND_COLORS } from './presentation';
 
 /** Sources the perimeter page adds on top of the city map (browser tests read them by these ids). */
 export const PERIMETER_SOURCES = {

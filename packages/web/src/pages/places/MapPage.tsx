@@ -1,20 +1,21 @@
+import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Card, Empty, Result, Select, Space, Spin, Switch, Typography } from 'antd';
 import { type GeoJSONSource, type Map as MapLibreMap, Marker } from 'maplibre-gl';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ApiError } from '../../api/client';
-import { CityMap } from '../../map/CityMap';
-import { OVERLAY_SOURCE_ISOCHRONES } from '../../map/style';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
 import {
-  type CitySummary,
+  defaultCity,
   ISOCHRONE_MINUTES,
   type IsochroneCollection,
-  placesApi,
-  type SearchHit,
-} from './api';
+  type PlaceSearchHit,
+  placesQueries,
+} from '../../api/places';
+import { CityMap } from '../../map/CityMap';
+import { OVERLAY_SOURCE_ISOCHRONES } from '../../map/style';
 import { PlaceSearch } from './PlaceSearch';
-import { PointCard, type ReverseState } from './PointCard';
+import { PointCard } from './PointCard';
 import { isRoadClassKey } from './roads';
-import { usePlacesT } from './usePlacesT';
 
 type Point = { lon: number; lat: number };
 
@@ -22,52 +23,38 @@ const EMPTY_COLLECTION: IsochroneCollection = { type: 'FeatureCollection', featu
 /** Matches the fill opacities of the style's isochrone layer, for the legend. */
 const LEGEND_OPACITY: Record<(typeof ISOCHRONE_MINUTES)[number], number> = { 1: 0.5, 3: 0.32, 5: 0.18 };
 
-function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.display : String(err);
+/** The areas that reach anywhere (a limit too short to leave the point has no geometry). */
+function drawable(areas: IsochroneCollection) {
+  return {
+    type: 'FeatureCollection' as const,
+    features: areas.features.flatMap((f) => (f.geometry ? [{ ...f, geometry: f.geometry }] : [])),
+  };
 }
 
 /** The city map: search, click for what is there, and how far one gets in 1/3/5 minutes. */
 export function MapPage() {
-  const t = usePlacesT();
+  const { t } = useTranslation('places');
   const { message } = App.useApp();
-  const [cities, setCities] = useState<CitySummary[] | null>(null);
-  const [citiesError, setCitiesError] = useState<string | null>(null);
-  const [cityName, setCityName] = useState<string | undefined>();
+  const cities = useQuery(placesQueries.cities());
+  const [chosenCity, setChosenCity] = useState<string | undefined>();
   const [map, setMap] = useState<MapLibreMap | null>(null);
   const [point, setPoint] = useState<Point | null>(null);
-  const [reverse, setReverse] = useState<ReverseState>({ status: 'loading' });
   const [isochroneOn, setIsochroneOn] = useState(false);
-  const [isochroneLoading, setIsochroneLoading] = useState(false);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    placesApi
-      .cities()
-      .then(({ items }) => {
-        setCities(items);
-        setCityName((items.find((c) => c.isDefault) ?? items[0])?.name);
-      })
-      .catch((err: unknown) => {
-        if (!controller.signal.aborted) setCitiesError(errorText(err));
-      });
-    return () => controller.abort();
-  }, []);
-
-  const city = useMemo(() => cities?.find((c) => c.name === cityName), [cities, cityName]);
+  const city = cities.data?.find((c) => c.name === chosenCity) ?? defaultCity(cities.data);
+  const cityName = city?.name;
 
   // What is at the selected point.
-  useEffect(() => {
-    if (!point) return;
-    const controller = new AbortController();
-    setReverse({ status: 'loading' });
-    placesApi
-      .reverse(point.lon, point.lat, cityName, controller.signal)
-      .then((result) => setReverse({ status: 'done', result }))
-      .catch((err: unknown) => {
-        if (!controller.signal.aborted) setReverse({ status: 'failed', error: errorText(err) });
-      });
-    return () => controller.abort();
-  }, [point, cityName]);
+  const reverse = useQuery({
+    ...placesQueries.reverse(point ?? { lon: 0, lat: 0 }, cityName),
+    enabled: point !== null,
+  });
+
+  // The 1/3/5-minute areas around the selected point, while the switch is on.
+  const isochrone = useQuery({
+    ...placesQueries.isochrone(point ?? { lon: 0, lat: 0 }, cityName),
+    enabled: isochroneOn && point !== null,
+  });
 
   // The marker on the selected point.
   useEffect(() => {
@@ -78,29 +65,15 @@ export function MapPage() {
     };
   }, [map, point]);
 
-  // The 1/3/5-minute areas around the selected point, while the switch is on.
+  const areas = isochroneOn && point ? isochrone.data : undefined;
   useEffect(() => {
-    if (!map) return;
-    const source = map.getSource<GeoJSONSource>(OVERLAY_SOURCE_ISOCHRONES);
-    if (!isochroneOn || !point) {
-      source?.setData(EMPTY_COLLECTION);
-      return;
-    }
-    const controller = new AbortController();
-    setIsochroneLoading(true);
-    placesApi
-      .isochrone(point.lon, point.lat, cityName, controller.signal)
-      .then((areas) => source?.setData(areas))
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
-        source?.setData(EMPTY_COLLECTION);
-        void message.error(t('map.isochroneFailed', { error: errorText(err) }));
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setIsochroneLoading(false);
-      });
-    return () => controller.abort();
-  }, [map, point, isochroneOn, cityName, message, t]);
+    map?.getSource<GeoJSONSource>(OVERLAY_SOURCE_ISOCHRONES)?.setData(drawable(areas ?? EMPTY_COLLECTION));
+  }, [map, areas]);
+
+  const isochroneError = isochroneOn ? isochrone.error : null;
+  useEffect(() => {
+    if (isochroneError) void message.error(t('map.isochroneFailed', { error: errorText(isochroneError) }));
+  }, [isochroneError, message, t]);
 
   const describeRoad = useCallback(
     (properties: Record<string, unknown>) => {
@@ -113,7 +86,7 @@ export function MapPage() {
   );
 
   const pick = useCallback(
-    (hit: SearchHit) => {
+    (hit: PlaceSearchHit) => {
       setPoint({ lon: hit.lon, lat: hit.lat });
       map?.flyTo({ center: [hit.lon, hit.lat], zoom: Math.max(map.getZoom(), 16) });
     },
@@ -122,14 +95,14 @@ export function MapPage() {
 
   const frame = { height: 'calc(100vh - 96px)', minHeight: 480, borderRadius: 8 };
 
-  if (citiesError) {
+  if (cities.error) {
     return (
       <Card style={frame}>
-        <Result status="error" title={t('map.citiesFailed', { error: citiesError })} />
+        <Result status="error" title={t('map.citiesFailed', { error: errorText(cities.error) })} />
       </Card>
     );
   }
-  if (!cities) {
+  if (!cities.data) {
     return (
       <div style={{ ...frame, display: 'grid', placeItems: 'center' }}>
         <Spin size="large" />
@@ -171,15 +144,15 @@ export function MapPage() {
         }}
       >
         <Card size="small" styles={{ body: { display: 'flex', flexDirection: 'column', gap: 10 } }}>
-          {cities.length > 1 && (
+          {cities.data.length > 1 && (
             <Select
               value={city.name}
               onChange={(name: string) => {
                 setMap(null);
                 setPoint(null);
-                setCityName(name);
+                setChosenCity(name);
               }}
-              options={cities.map((c) => ({ value: c.name, label: c.name }))}
+              options={cities.data.map((c) => ({ value: c.name, label: c.name }))}
               aria-label={t('map.city')}
             />
           )}
@@ -188,7 +161,7 @@ export function MapPage() {
             <Switch
               size="small"
               checked={isochroneOn}
-              loading={isochroneLoading}
+              loading={isochroneOn && point !== null && isochrone.isFetching}
               onChange={setIsochroneOn}
               data-testid="isochrone-switch"
             />

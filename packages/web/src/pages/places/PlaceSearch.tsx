@@ -1,10 +1,14 @@
 import { EnvironmentOutlined, HomeOutlined, NodeIndexOutlined, SearchOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
 import { AutoComplete, Input, Space, Typography } from 'antd';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../../api/client';
-import { placesApi, type SearchHit, type SearchHitKind } from './api';
+import { type ReactNode, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import { type PlaceSearchHit, placesQueries, type SearchHitKind } from '../../api/places';
+import { useDebouncedValue } from '../../hooks/useDebouncedValue';
 import { roadClassKey } from './roads';
-import { usePlacesT } from './usePlacesT';
+
+type SearchHit = PlaceSearchHit;
 
 const KIND_ICONS: Record<SearchHitKind, ReactNode> = {
   address: <HomeOutlined />,
@@ -23,43 +27,14 @@ export function PlaceSearch({
   city: string | undefined;
   onPick: (hit: SearchHit) => void;
 }) {
-  const t = usePlacesT();
+  const { t } = useTranslation('places');
   const [text, setText] = useState('');
-  const [hits, setHits] = useState<SearchHit[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [searched, setSearched] = useState(false);
-  const pending = useRef<AbortController | null>(null);
-
-  useEffect(() => {
-    const q = text.trim();
-    if (!q) {
-      setHits([]);
-      setSearched(false);
-      setError(null);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pending.current?.abort();
-      const controller = new AbortController();
-      pending.current = controller;
-      placesApi
-        .search(q, city, controller.signal)
-        .then((res) => {
-          setHits(res.items);
-          setError(null);
-          setSearched(true);
-        })
-        .catch((err: unknown) => {
-          if (controller.signal.aborted) return;
-          setHits([]);
-          setError(err instanceof ApiError ? err.display : String(err));
-          setSearched(true);
-        });
-    }, DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [text, city]);
-
-  useEffect(() => () => pending.current?.abort(), []);
+  const query = useDebouncedValue(text.trim(), DEBOUNCE_MS);
+  const active = query !== '' && text.trim() !== '';
+  const search = useQuery({ ...placesQueries.search(query, city), enabled: active });
+  const hits: SearchHit[] = active && !search.isError ? (search.data ?? []) : [];
+  const error = active && search.isError ? errorText(search.error) : null;
+  const searched = active && search.isFetched && !search.isPlaceholderData;
 
   // A street's category is its OSM highway value, shown as the road class; others stay as tagged.
   const categoryLabel = (hit: SearchHit) =>

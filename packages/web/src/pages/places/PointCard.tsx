@@ -1,13 +1,10 @@
 import { CloseOutlined } from '@ant-design/icons';
+import type { UseQueryResult } from '@tanstack/react-query';
 import { Alert, Button, Card, Descriptions, Skeleton, Typography } from 'antd';
-import type { ReverseResult } from './api';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/client';
+import type { PlaceReverse } from '../../api/places';
 import { roadClassKey } from './roads';
-import { usePlacesT } from './usePlacesT';
-
-export type ReverseState =
-  | { status: 'loading' }
-  | { status: 'done'; result: ReverseResult }
-  | { status: 'failed'; error: string };
 
 /** What is at the clicked point: the nearest road, the nearest address and the jurisdiction. */
 export function PointCard({
@@ -16,10 +13,11 @@ export function PointCard({
   onClose,
 }: {
   point: { lon: number; lat: number };
-  state: ReverseState;
+  /** The reverse lookup at the point. */
+  state: UseQueryResult<PlaceReverse>;
   onClose: () => void;
 }) {
-  const t = usePlacesT();
+  const { t } = useTranslation('places');
   const none = <Typography.Text type="secondary">{t('point.none')}</Typography.Text>;
   const distance = (meters: number) => (
     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -29,11 +27,11 @@ export function PointCard({
   );
 
   let body: React.ReactNode;
-  if (state.status === 'loading') body = <Skeleton active paragraph={{ rows: 3 }} title={false} />;
-  else if (state.status === 'failed')
-    body = <Alert type="error" title={t('point.failed', { error: state.error })} />;
+  if (state.isPending) body = <Skeleton active paragraph={{ rows: 3 }} title={false} />;
+  else if (state.isError)
+    body = <Alert type="error" title={t('point.failed', { error: errorText(state.error) })} />;
   else {
-    const { road, address, jurisdiction } = state.result;
+    const { road, address, jurisdiction } = state.data;
     body = (
       <Descriptions column={1} size="small" styles={{ label: { width: 72 } }}>
         <Descriptions.Item label={t('point.road')}>

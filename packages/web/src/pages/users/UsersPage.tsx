@@ -7,6 +7,7 @@ import {
   type UpdateUserRequest,
   type User,
 } from '@citywatch/core/identity/schemas';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
@@ -23,14 +24,14 @@ import {
   Tag,
   TreeSelect,
 } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client';
+import { errorText } from '../../api/client';
 import { applyServerErrors } from '../../api/formErrors';
-import { orgsApi, usersApi } from '../../api/identity';
-import { useCurrentUser } from '../../auth/session';
+import { identityKeys, identityQueries, usersApi } from '../../api/identity';
+import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
-import { buildOrgTree, toTreeSelect } from '../orgs/orgTree';
+import { buildOrgTree, toTreeSelect } from '../../shared/orgTree';
 
 const ROLE_COLORS: Record<Role, string> = {
   admin: 'red',
@@ -55,43 +56,28 @@ const USER_FIELDS = ['username', 'displayName', 'password', 'orgId', 'roles'] as
 type Editing = { mode: 'create' } | { mode: 'edit'; user: User };
 
 export function UsersPage() {
-  const { t } = useTranslation();
+  const { t } = useTranslation('users');
+  const { t: common } = useTranslation();
   const { message } = App.useApp();
   const me = useCurrentUser();
-  const [users, setUsers] = useState<User[]>([]);
-  const [orgs, setOrgs] = useState<Org[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const can = useCan();
+  const cache = useQueryClient();
+  const usersQuery = useQuery(identityQueries.users());
+  const orgsQuery = useQuery(identityQueries.orgs());
+  const users = usersQuery.data ?? [];
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState<Editing | null>(null);
+  const loadError = usersQuery.error ?? orgsQuery.error;
+  const canWrite = can('users.write');
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    setLoadError(null);
-    try {
-      const [u, o] = await Promise.all([usersApi.list(), orgsApi.list()]);
-      setUsers(u);
-      setOrgs(o);
-    } catch (err) {
-      setLoadError(err instanceof ApiError ? err.display : String(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const act = async (fn: () => Promise<unknown>, done: string) => {
-    try {
-      await fn();
-      message.success(done);
-      await load();
-    } catch (err) {
-      message.error(err instanceof ApiError ? err.display : String(err));
-    }
-  };
+  const act = useMutation({
+    mutationFn: ({ run }: { run: () => Promise<unknown>; done: string }) => run(),
+    onSuccess: (_, { done }) => void message.success(done),
+    onError: (err) => void message.error(errorText(err)),
+    onSettled: () => cache.invalidateQueries({ queryKey: identityKeys.users }),
+  });
+  const run = (fn: () => Promise<unknown>, done: string) =>
+    act.mutateAsync({ run: fn, done }).catch(() => {});
 
   const visible = useMemo(() => {
     const q = filter.trim().toLowerCase();
@@ -103,125 +89,122 @@ export function UsersPage() {
 
   const columns: TableColumnsType<User> = [
     {
-      title: t('users.username'),
+      title: t('username'),
       dataIndex: 'username',
       width: 140,
       render: (v: string) => <span className="cw-mono">{v}</span>,
     },
-    { title: t('users.displayName'), dataIndex: 'displayName', width: 120 },
-    { title: t('users.org'), dataIndex: 'orgName', width: 180 },
+    { title: t('displayName'), dataIndex: 'displayName', width: 120 },
+    { title: t('org'), dataIndex: 'orgName', width: 180 },
     {
-      title: t('users.roles'),
+      title: t('roles'),
       dataIndex: 'roles',
       render: (roles: Role[]) => (
         <Space size={[0, 4]} wrap>
           {roles.map((r) => (
             <Tag key={r} color={ROLE_COLORS[r]}>
-              {t(`roles.${r}`)}
+              {common(`roles.${r}`)}
             </Tag>
           ))}
         </Space>
       ),
     },
     {
-      title: t('users.active'),
+      title: t('active'),
       dataIndex: 'active',
       width: 90,
       render: (active: boolean) =>
-        active ? <Tag color="success">{t('users.activeYes')}</Tag> : <Tag>{t('users.activeNo')}</Tag>,
+        active ? <Tag color="success">{t('activeYes')}</Tag> : <Tag>{t('activeNo')}</Tag>,
     },
     {
-      title: t('users.createdAt'),
+      title: t('createdAt'),
       dataIndex: 'createdAt',
       width: 170,
       render: (v: string) => formatDateTime(v),
     },
-    {
-      title: t('common.actions'),
+  ];
+  if (canWrite)
+    columns.push({
+      title: common('common.actions'),
       key: 'actions',
       width: 220,
       render: (_: unknown, u: User) => (
         <Space size={0}>
           <Button type="link" size="small" onClick={() => setEditing({ mode: 'edit', user: u })}>
-            {t('common.edit')}
+            {common('common.edit')}
           </Button>
           {u.active ? (
             <Popconfirm
-              title={t('users.deactivateConfirm', { name: u.displayName })}
-              okText={t('common.ok')}
-              cancelText={t('common.cancel')}
+              title={t('deactivateConfirm', { name: u.displayName })}
+              okText={common('common.ok')}
+              cancelText={common('common.cancel')}
               okButtonProps={{ danger: true }}
               onConfirm={() =>
-                act(
-                  () => usersApi.update(u.id, { active: false }),
-                  t('users.deactivated', { name: u.displayName }),
-                )
+                run(() => usersApi.update(u.id, { active: false }), t('deactivated', { name: u.displayName }))
               }
             >
               <Button type="link" size="small" danger disabled={u.id === me.id}>
-                {t('users.deactivate')}
+                {t('deactivate')}
               </Button>
             </Popconfirm>
           ) : (
             <Popconfirm
-              title={t('users.activateConfirm', { name: u.displayName })}
-              okText={t('common.ok')}
-              cancelText={t('common.cancel')}
+              title={t('activateConfirm', { name: u.displayName })}
+              okText={common('common.ok')}
+              cancelText={common('common.cancel')}
               onConfirm={() =>
-                act(
-                  () => usersApi.update(u.id, { active: true }),
-                  t('users.activated', { name: u.displayName }),
-                )
+                run(() => usersApi.update(u.id, { active: true }), t('activated', { name: u.displayName }))
               }
             >
               <Button type="link" size="small">
-                {t('users.activate')}
+                {t('activate')}
               </Button>
             </Popconfirm>
           )}
           <Popconfirm
-            title={t('users.endSessionsConfirm', { name: u.displayName })}
-            okText={t('common.ok')}
-            cancelText={t('common.cancel')}
+            title={t('endSessionsConfirm', { name: u.displayName })}
+            okText={common('common.ok')}
+            cancelText={common('common.cancel')}
             okButtonProps={{ danger: true }}
             onConfirm={() =>
-              act(() => usersApi.endSessions(u.id), t('users.endSessionsDone', { name: u.displayName }))
+              run(() => usersApi.endSessions(u.id), t('endSessionsDone', { name: u.displayName }))
             }
           >
             <Button type="link" size="small" danger disabled={u.id === me.id}>
-              {t('users.endSessions')}
+              {t('endSessions')}
             </Button>
           </Popconfirm>
         </Space>
       ),
-    },
-  ];
+    });
 
   return (
     <Card
-      title={t('users.title')}
+      title={t('title')}
       extra={
         <Space>
           <Input.Search
             allowClear
-            placeholder={t('users.searchPlaceholder')}
+            placeholder={t('searchPlaceholder')}
             onChange={(e) => setFilter(e.target.value)}
             style={{ width: 220 }}
           />
-          <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-            {t('common.refresh')}
+          <Button icon={<ReloadOutlined />} onClick={() => void usersQuery.refetch()}>
+            {common('common.refresh')}
           </Button>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing({ mode: 'create' })}>
-            {t('users.create')}
-          </Button>
+          {canWrite && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing({ mode: 'create' })}>
+              {t('create')}
+            </Button>
+          )}
         </Space>
       }
     >
-      {loadError && <Alert type="error" showIcon title={loadError} style={{ marginBottom: 16 }} />}
+      {loadError && <Alert type="error" showIcon title={errorText(loadError)} style={{ marginBottom: 16 }} />}
       <Table<User>
         rowKey="id"
         size="middle"
-        loading={loading}
+        loading={usersQuery.isFetching}
         columns={columns}
         dataSource={visible}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
@@ -229,12 +212,12 @@ export function UsersPage() {
       />
       <UserDrawer
         editing={editing}
-        orgs={orgs}
+        orgs={orgsQuery.data ?? []}
         onClose={() => setEditing(null)}
         onSaved={(u, created) => {
           setEditing(null);
-          message.success(t(created ? 'users.created' : 'users.updated', { name: u.displayName }));
-          void load();
+          message.success(t(created ? 'created' : 'updated', { name: u.displayName }));
+          void cache.invalidateQueries({ queryKey: identityKeys.users });
         }}
       />
     </Card>
@@ -252,9 +235,9 @@ function UserDrawer({
   onClose: () => void;
   onSaved: (user: User, created: boolean) => void;
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation('users');
+  const { t: common } = useTranslation();
   const [form] = Form.useForm<UserForm>();
-  const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string[]>([]);
   const treeData = useMemo(() => toTreeSelect(buildOrgTree(orgs)), [orgs]);
   const creating = editing?.mode === 'create';
@@ -274,11 +257,8 @@ function UserDrawer({
     }
   }, [editing, form]);
 
-  const onFinish = async (values: UserForm) => {
-    if (!editing) return;
-    setSaving(true);
-    setFormError([]);
-    try {
+  const save = useMutation({
+    mutationFn: async ({ editing, values }: { editing: Editing; values: UserForm }) => {
       if (editing.mode === 'create') {
         const req: CreateUserRequest = {
           username: values.username.trim(),
@@ -287,41 +267,48 @@ function UserDrawer({
           orgId: values.orgId,
           roles: values.roles,
         };
-        onSaved(await usersApi.create(req), true);
-      } else {
-        const req: UpdateUserRequest = {
-          displayName: values.displayName.trim(),
-          orgId: values.orgId,
-          roles: values.roles,
-        };
-        if (values.password) req.password = values.password;
-        onSaved(await usersApi.update(editing.user.id, req), false);
+        return { user: await usersApi.create(req), created: true };
       }
-    } catch (err) {
-      setFormError(applyServerErrors(form, err, USER_FIELDS));
-    } finally {
-      setSaving(false);
-    }
+      const req: UpdateUserRequest = {
+        displayName: values.displayName.trim(),
+        orgId: values.orgId,
+        roles: values.roles,
+      };
+      if (values.password) req.password = values.password;
+      return { user: await usersApi.update(editing.user.id, req), created: false };
+    },
+    onMutate: () => setFormError([]),
+    onSuccess: ({ user, created }) => onSaved(user, created),
+    onError: (err) => setFormError(applyServerErrors(form, err, USER_FIELDS)),
+  });
+
+  const onFinish = (values: UserForm) => {
+    if (editing) save.mutate({ editing, values });
   };
 
   const required = (field: string) => ({
     required: true,
     whitespace: true,
-    message: t('users.required', { field }),
+    message: t('required', { field }),
   });
 
   return (
     <Drawer
       open={editing !== null}
-      title={creating ? t('users.create') : t('users.editTitle')}
+      title={creating ? t('create') : t('editTitle')}
       size={480}
       onClose={onClose}
       forceRender
       footer={
         <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={saving} onClick={() => form.submit()} data-testid="user-save">
-            {t('common.save')}
+          <Button onClick={onClose}>{common('common.cancel')}</Button>
+          <Button
+            type="primary"
+            loading={save.isPending}
+            onClick={() => form.submit()}
+            data-testid="user-save"
+          >
+            {common('common.save')}
           </Button>
         </Space>
       }
@@ -338,42 +325,28 @@ function UserDrawer({
       <Form<UserForm> form={form} layout="vertical" onFinish={onFinish} requiredMark="optional" name="user">
         <Form.Item
           name="username"
-          label={t('users.username')}
-          extra={creating ? t('users.usernameHint') : undefined}
-          rules={creating ? [required(t('users.username'))] : []}
+          label={t('username')}
+          extra={creating ? t('usernameHint') : undefined}
+          rules={creating ? [required(t('username'))] : []}
         >
           <Input disabled={!creating} autoComplete="off" />
         </Form.Item>
-        <Form.Item
-          name="displayName"
-          label={t('users.displayName')}
-          rules={[required(t('users.displayName'))]}
-        >
+        <Form.Item name="displayName" label={t('displayName')} rules={[required(t('displayName'))]}>
           <Input autoComplete="off" />
         </Form.Item>
         <Form.Item
           name="password"
-          label={creating ? t('users.password') : t('users.newPassword')}
-          extra={creating ? t('users.passwordHint') : t('users.newPasswordHint')}
-          rules={
-            creating ? [{ required: true, message: t('users.required', { field: t('users.password') }) }] : []
-          }
+          label={creating ? t('password') : t('newPassword')}
+          extra={creating ? t('passwordHint') : t('newPasswordHint')}
+          rules={creating ? [{ required: true, message: t('required', { field: t('password') }) }] : []}
         >
           <Input.Password autoComplete="new-password" />
         </Form.Item>
-        <Form.Item
-          name="orgId"
-          label={t('users.org')}
-          rules={[{ required: true, message: t('users.selectOrg') }]}
-        >
+        <Form.Item name="orgId" label={t('org')} rules={[{ required: true, message: t('selectOrg') }]}>
           <TreeSelect treeData={treeData} treeDefaultExpandAll showSearch treeNodeFilterProp="title" />
         </Form.Item>
-        <Form.Item
-          name="roles"
-          label={t('users.roles')}
-          rules={[{ required: true, message: t('users.selectRoles') }]}
-        >
-          <Select mode="multiple" options={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
+        <Form.Item name="roles" label={t('roles')} rules={[{ required: true, message: t('selectRoles') }]}>
+          <Select mode="multiple" options={ROLES.map((r) => ({ value: r, label: common(`roles.${r}`) }))} />
         </Form.Item>
       </Form>
     </Drawer>

@@ -1,9 +1,12 @@
+import type { PageMessages, Shape } from '../page';
+
 /**
- * Messages of the dispatch console (接处警 / 指挥调度), merged into the shell's resources under the
- * top-level key `dispatch`: `dispatch: dispatchMessages['zh-CN']` in i18n/zh-CN.ts and
- * `dispatch: dispatchMessages.en` in i18n/en.ts. Plain data: the shell's message files import it.
+ * Messages of the dispatch console (接处警 / 指挥调度): the `dispatch` i18n namespace. Plain data, registered by the page list
+ * (pages/index.ts); components read them with `useTranslation('dispatch')`.
  */
 const zhCN = {
+  /** The page's entry in the menu. */
+  menu: '指挥调度',
   console: {
     title: '指挥调度',
     live: { open: '实时连接', connecting: '正在连接…', closed: '连接中断，正在重连' },
@@ -140,10 +143,10 @@ const zhCN = {
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 export type DispatchMessages = Shape<typeof zhCN>;
 
 const en: DispatchMessages = {
+  menu: 'Dispatch',
   console: {
     title: 'Dispatch',
     live: { open: 'Live', connecting: 'Connecting…', closed: 'Disconnected, reconnecting' },
@@ -280,5 +283,4 @@ const en: DispatchMessages = {
   },
 };
 
-export const dispatchMessages = { 'zh-CN': zhCN, en };
-export default dispatchMessages;
+export const dispatchMessages: PageMessages<typeof zhCN> = { 'zh-CN': zhCN, en };

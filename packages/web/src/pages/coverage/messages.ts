@@ -1,9 +1,12 @@
+import type { PageMessages, Shape } from '../page';
+
 /**
- * Messages of the coverage page (覆盖分析 / 1-3-5 分钟处置圈), merged into the shell's resources
- * under the top-level key `coverage`: `coverage: coverageMessages['zh-CN']` in i18n/zh-CN.ts and
- * `coverage: coverageMessages.en` in i18n/en.ts. Plain data: the shell's message files import it.
+ * Messages of the coverage page (覆盖分析 / 1-3-5 分钟处置圈): the `coverage` i18n namespace. Plain data, registered by the page list
+ * (pages/index.ts); components read them with `useTranslation('coverage')`.
  */
 const zhCN = {
+  /** The page's entry in the menu. */
+  menu: '覆盖分析',
   page: {
     title: '1-3-5 分钟处置圈',
     loadFailed: '加载失败：{{error}}',
@@ -15,9 +18,9 @@ const zhCN = {
     legendPick: '建议选址',
   },
   band: {
-    60: '1 分钟',
-    180: '3 分钟',
-    300: '5 分钟',
+    '60': '1 分钟',
+    '180': '3 分钟',
+    '300': '5 分钟',
     other: '{{minutes}} 分钟',
     uncovered: '未覆盖',
   },
@@ -90,9 +93,10 @@ const zhCN = {
   },
 };
 
-export type CoverageMessages = typeof zhCN;
+export type CoverageMessages = Shape<typeof zhCN>;
 
 const en: CoverageMessages = {
+  menu: 'Coverage',
   page: {
     title: '1-3-5 minute response circles',
     loadFailed: 'Failed to load: {{error}}',
@@ -104,9 +108,9 @@ const en: CoverageMessages = {
     legendPick: 'Suggested site',
   },
   band: {
-    60: '1 min',
-    180: '3 min',
-    300: '5 min',
+    '60': '1 min',
+    '180': '3 min',
+    '300': '5 min',
     other: '{{minutes}} min',
     uncovered: 'Not covered',
   },
@@ -179,5 +183,4 @@ const en: CoverageMessages = {
   },
 };
 
-export const coverageMessages = { 'zh-CN': zhCN, en };
-export default coverageMessages;
+export const coverageMessages: PageMessages<typeof zhCN> = { 'zh-CN': zhCN, en };

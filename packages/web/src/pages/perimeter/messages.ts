@@ -1,9 +1,12 @@
+import type { PageMessages, Shape } from '../page';
+
 /**
- * Messages of the perimeter page (圈层查控), merged into the shell's resources under the top-level
- * key `perimeter`: `perimeter: perimeterMessages['zh-CN']` in i18n/zh-CN.ts and
- * `perimeter: perimeterMessages.en` in i18n/en.ts. Plain data: the shell's message files import it.
+ * Messages of the perimeter page (圈层查控): the `perimeter` i18n namespace. Plain data, registered by the page list
+ * (pages/index.ts); components read them with `useTranslation('perimeter')`.
  */
 const zhCN = {
+  /** The page's entry in the menu. */
+  menu: '圈层查控',
   page: {
     title: '圈层查控',
     loadFailed: '加载失败：{{error}}',
@@ -238,9 +241,10 @@ const zhCN = {
   },
 };
 
-export type PerimeterMessages = typeof zhCN;
+export type PerimeterMessages = Shape<typeof zhCN>;
 
 const en: PerimeterMessages = {
+  menu: 'Perimeter',
   page: {
     title: 'Perimeter control',
     loadFailed: 'Failed to load: {{error}}',
@@ -475,5 +479,4 @@ const en: PerimeterMessages = {
   },
 };
 
-export const perimeterMessages = { 'zh-CN': zhCN, en };
-export default perimeterMessages;
+export const perimeterMessages: PageMessages<typeof zhCN> = { 'zh-CN': zhCN, en };

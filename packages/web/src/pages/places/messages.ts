@@ -1,9 +1,12 @@
+import type { PageMessages, Shape } from '../page';
+
 /**
- * Messages of the places pages (the city map), to be merged into the shell's resources under the
- * top-level key `places`: `places: placesMessages['zh-CN']` in i18n/zh-CN.ts and
- * `places: placesMessages.en` in i18n/en.ts. Plain data: the shell's message files import it.
+ * Messages of the places page (基础防控: the city map): the `places` i18n namespace. Plain data, registered by the page list
+ * (pages/index.ts); components read them with `useTranslation('places')`.
  */
 const zhCN = {
+  /** The page's entry in the menu. */
+  menu: '基础防控',
   map: {
     title: '城市地图',
     city: '城市',
@@ -47,10 +50,10 @@ const zhCN = {
   },
 };
 
-type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 export type PlacesMessages = Shape<typeof zhCN>;
 
 const en: PlacesMessages = {
+  menu: 'Places & community',
   map: {
     title: 'City map',
     city: 'City',
@@ -94,5 +97,4 @@ const en: PlacesMessages = {
   },
 };
 
-export const placesMessages = { 'zh-CN': zhCN, en };
-export default placesMessages;
+export const placesMessages: PageMessages<typeof zhCN> = { 'zh-CN': zhCN, en };

@@ -1,0 +1,34 @@
+import { addNamespaces } from '../i18n';
+import { auditPage } from './audit';
+import { coveragePage } from './coverage';
+import { dispatchPage } from './dispatch';
+import { orgsPage } from './orgs';
+import { perimeterPage } from './perimeter';
+import { metricsPage, oversightPage, patrolPage } from './placeholders';
+import { placesPage } from './places';
+import { usersPage } from './users';
+
+/**
+ * Every page of the app, once: the routes (App.tsx), the menu (shell/AppFrame.tsx) and the i18n
+ * namespaces are built from this list. A page folder exports its definition (pages/page.ts) and
+ * imports nothing from another page folder; adding a page adds one line here.
+ */
+export const PAGES = [
+  dispatchPage,
+  coveragePage,
+  perimeterPage,
+  patrolPage,
+  oversightPage,
+  placesPage,
+  metricsPage,
+  usersPage,
+  orgsPage,
+  auditPage,
+] as const;
+
+export type AppPage = (typeof PAGES)[number];
+
+/** Each page's namespace with its messages in the primary language (types i18next's keys). */
+export type PageNamespaces = { [P in AppPage as P['namespace']]: P['messages']['zh-CN'] };
+
+addNamespaces(PAGES);
