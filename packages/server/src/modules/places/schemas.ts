@@ -85,8 +85,11 @@ export const jurisdictionImportSchema = z.strictObject({
     .max(500),
 });
 
-export const jurisdictionPatchSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  geometry: areaGeometrySchema.optional(),
-  orgId: z.string().uuid().nullable().optional(),
-});
+/** A change names at least one field: an empty PATCH is refused (400), not answered as a no-op. */
+export const jurisdictionPatchSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    geometry: areaGeometrySchema.optional(),
+    orgId: z.string().uuid().nullable().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
