@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadWorkerPoolConfig, type WorkerPoolConfig } from './workers/config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,6 +43,8 @@ export interface Config {
   /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal (LOG_FORMAT). */
   logFormat: 'pretty' | 'json';
   bodyLimitBytes: number;
+  /** Threads, queue, timeout and heap of the pool for heavy jobs (workers/config.ts). */
+  workers: WorkerPoolConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -90,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? 'pretty'
           : 'json',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
+    workers: loadWorkerPoolConfig(env),
   };
 }

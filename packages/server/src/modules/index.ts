@@ -1,5 +1,6 @@
 import { identityModule } from '../identity/module.js';
 import { liveModule } from '../live/module.js';
+import { workersModule } from '../workers/module.js';
 import { coverageModule } from './coverage/module.js';
 import { dispatchModule } from './dispatch/module.js';
 import { perimeterModule } from './perimeter/module.js';
@@ -11,6 +12,7 @@ import { tilesModule } from './tiles/module.js';
  * the only list: adding a feature adds one line here.
  */
 export const MODULES = [
+  workersModule,
   identityModule,
   liveModule,
   placesModule,

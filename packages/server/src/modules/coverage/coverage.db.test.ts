@@ -196,7 +196,7 @@ describe(`coverage on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
       ...Array.from({ length: 9 }, (_, i) => ({ lon: far.lon + i * 1e-5, lat: far.lat })),
       { lon: station.lon, lat: station.lat, weight: 1 },
     ];
-    const service = new CoverageService(t.ctx.db.kysely, t.ctx.places, t.ctx.now, {
+    const service = new CoverageService(t.ctx.db.kysely, t.ctx.places, t.ctx.now, t.ctx.workers, {
       incidentDemand: async () => history,
     });
     const advice = await service.advise(city, { k: 2, demand: 'incidents', thresholdSeconds: 180 });

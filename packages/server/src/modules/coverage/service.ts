@@ -8,17 +8,19 @@
  * city has no posts": otherwise placing the first street post would silently drop every station
  * and make coverage fall.
  *
- * Coverage engines, snapped addresses and candidate sites are built once per loaded city (the
- * city registry hands out a new runtime when a city is re-imported, so they follow it).
+ * The searches (coverage figures, the banded layer, the placement advisor, snapping thousands of
+ * addresses) run on the worker pool (workers/jobs.ts), which keeps a coverage engine and the
+ * candidate sites per city graph. Snapped addresses are kept here per loaded city (the city
+ * registry hands out a new runtime when a city is re-imported, so they follow it).
  */
-import { CoverageEngine, type EdgePosition, type WeightedPosition } from '@citywatch/core/coverage/coverage';
-import { intersectionCandidates, placePosts } from '@citywatch/core/coverage/placement';
+import type { EdgePosition } from '@citywatch/core/coverage/coverage';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
 import { latLngToCell } from 'h3-js';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { type FieldError, ProblemError } from '../../http/problem.js';
+import type { HeavyJobs } from '../../workers/module.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { messages } from './messages.js';
 import * as store from './store.js';
@@ -65,10 +67,16 @@ const OUTSIDE_MARGIN_DEG = 0.05;
 const MAX_INCIDENTS = 100_000;
 const MAX_DEMAND_POINTS = 5_000;
 
+/** The city's addresses on the road network: edge, position along it and H3 cell of each. */
+interface SnappedAddresses {
+  edge: Int32Array;
+  t: Float64Array;
+  cell: string[];
+  offNetwork: number;
+}
+
 interface CityCoverageState {
-  coverage: CoverageEngine;
-  addresses?: Promise<{ points: WeightedPosition[]; offNetwork: number }>;
-  candidates?: Uint32Array;
+  addresses?: Promise<SnappedAddresses>;
 }
 
 export interface CityLookup {
@@ -83,6 +91,7 @@ export class CoverageService {
     private readonly db: Kysely<Database>,
     private readonly cities: CityLookup,
     private readonly now: () => Date,
+    private readonly jobs: HeavyJobs,
     options: CoverageServiceOptions = {},
   ) {
     this.incidentDemand =
@@ -180,14 +189,20 @@ export class CoverageService {
     const [posts, addresses] = await Promise.all([this.listPosts(city), this.addressesOf(city, state)]);
     const started = performance.now();
     const snapped = this.snapPosts(city, posts);
-    const demand = options.byCell ? addresses.points : addresses.points.map(({ edge, t }) => ({ edge, t }));
-    const result = state.coverage.compute(snapped.positions, demand, thresholds);
-    const computeMs = performance.now() - started;
+    const { edge, t, cell } = addresses;
+    const demand = options.byCell ? { edge, t, cell } : { edge, t };
+    const snapMs = performance.now() - started;
+    const result = await this.jobs.run(
+      'coverage.figures',
+      { posts: snapped.positions, demand, thresholds: [...thresholds] },
+      { city },
+    );
+    const computeMs = snapMs + result.computeMs;
     return {
       city: city.name,
       posts: snapped.positions.length,
       postsOffNetwork: snapped.offNetwork,
-      addresses: addresses.points.length,
+      addresses: edge.length,
       addressesOffNetwork: addresses.offNetwork,
       totalRoadLengthM: round(result.totalRoadLengthM, 1),
       thresholds: result.thresholds.map((t) => ({
@@ -211,24 +226,27 @@ export class CoverageService {
 
   /** The reached road as lines, each with the band (seconds) it is first reached within. */
   async layer(city: CityRuntime, thresholds: readonly number[]) {
-    const state = this.stateOf(city);
     const posts = await this.listPosts(city);
     const sorted = [...thresholds].sort((a, b) => a - b);
     const snapped = this.snapPosts(city, posts);
-    state.coverage.search(snapped.positions, sorted[sorted.length - 1]);
-    const pieces = state.coverage.pieces(sorted);
+    const pieces = await this.jobs.run(
+      'coverage.pieces',
+      { posts: snapped.positions, sortedThresholds: sorted },
+      { city },
+    );
     const g = city.graph;
-    return {
-      type: 'FeatureCollection' as const,
-      features: pieces.map((p) => ({
+    const features = new Array(pieces.edge.length);
+    for (let i = 0; i < features.length; i++) {
+      features[i] = {
         type: 'Feature' as const,
-        properties: { band: p.bandSeconds },
+        properties: { band: pieces.band[i] },
         geometry: {
           type: 'LineString' as const,
-          coordinates: [pointAt(g, p.edge, p.from), pointAt(g, p.edge, p.to)],
+          coordinates: [pointAt(g, pieces.edge[i], pieces.from[i]), pointAt(g, pieces.edge[i], pieces.to[i])],
         },
-      })),
-    };
+      };
+    }
+    return { type: 'FeatureCollection' as const, features };
   }
 
   /**
@@ -237,7 +255,6 @@ export class CoverageService {
    * falls back to addresses and named places, and the answer says which demand was used.
    */
   async advise(city: CityRuntime, request: { k: number; demand: DemandKind; thresholdSeconds: number }) {
-    const state = this.stateOf(city);
     let used: 'incidents' | 'addresses_and_places' = 'addresses_and_places';
     let raw: DemandPoint[] = [];
     if (request.demand === 'incidents') {
@@ -246,7 +263,7 @@ export class CoverageService {
     }
     if (used === 'addresses_and_places')
       raw = await store.gazetteerPoints(this.db, city.id, ['address', 'place']);
-    return this.adviseFor(city, state, raw, request, { requested: request.demand, used });
+    return this.adviseFor(city, raw, request, { requested: request.demand, used });
   }
 
   /** The advisor on any demand points (the extension point for other demand sources). */
@@ -255,45 +272,45 @@ export class CoverageService {
     demand: readonly DemandPoint[],
     request: { k: number; thresholdSeconds: number },
   ) {
-    return this.adviseFor(city, this.stateOf(city), demand, request, { requested: 'given', used: 'given' });
+    return this.adviseFor(city, demand, request, { requested: 'given', used: 'given' });
   }
 
   private async adviseFor(
     city: CityRuntime,
-    state: CityCoverageState,
     raw: readonly DemandPoint[],
     request: { k: number; thresholdSeconds: number },
     source: { requested: DemandKind | 'given'; used: 'incidents' | 'addresses_and_places' | 'given' },
   ) {
     const posts = await this.listPosts(city);
     const started = performance.now();
-    const demand: WeightedPosition[] = [];
-    let offNetwork = 0;
-    for (const p of raw) {
-      const hit = city.snapper.snap(p.lon, p.lat, SNAP_LIMIT_M);
-      if (hit) demand.push({ edge: hit.edge, t: hit.t, weight: p.weight ?? 1 });
-      else offNetwork++;
-    }
-    state.candidates ??= intersectionCandidates(city.graph);
+    // Demand is snapped and the greedy covering runs on a worker thread (workers/jobs.ts).
+    const lon = new Float64Array(raw.length);
+    const lat = new Float64Array(raw.length);
+    const weight = new Float64Array(raw.length);
+    raw.forEach((p, i) => {
+      lon[i] = p.lon;
+      lat[i] = p.lat;
+      weight[i] = p.weight ?? 1;
+    });
     const existing = this.snapPosts(city, posts).positions;
-    const result = placePosts(
-      city.dijkstra,
-      demand,
+    const { points, offNetwork, result } = await this.jobs.run(
+      'coverage.advise',
       {
+        demand: { lon, lat, weight },
+        snapLimitM: SNAP_LIMIT_M,
+        existingPosts: existing,
         k: request.k,
         radiusSeconds: request.thresholdSeconds,
-        candidates: state.candidates,
-        existingPosts: existing,
         maxDemandPoints: MAX_DEMAND_POINTS,
       },
-      state.coverage,
+      { city, transfer: [lon.buffer, lat.buffer, weight.buffer] },
     );
     return {
       city: city.name,
       thresholdSeconds: request.thresholdSeconds,
       demand: {
         ...source,
-        points: demand.length,
+        points,
         offNetwork,
         aggregatedPoints: result.demandPoints,
       },
@@ -317,23 +334,31 @@ export class CoverageService {
   private stateOf(city: CityRuntime): CityCoverageState {
     let state = this.perCity.get(city);
     if (!state) {
-      state = { coverage: new CoverageEngine(city.dijkstra) };
+      state = {};
       this.perCity.set(city, state);
     }
     return state;
   }
 
+  /** The city's addresses snapped to the network once per loaded city (on a worker thread). */
   private addressesOf(city: CityRuntime, state: CityCoverageState) {
-    state.addresses ??= (async () => {
+    state.addresses ??= (async (): Promise<SnappedAddresses> => {
       const rows = await store.gazetteerPoints(this.db, city.id, ['address']);
-      const points: WeightedPosition[] = [];
-      let offNetwork = 0;
-      for (const r of rows) {
-        const hit = city.snapper.snap(r.lon, r.lat, SNAP_LIMIT_M);
-        if (hit) points.push({ edge: hit.edge, t: hit.t, cell: r.h3 });
-        else offNetwork++;
-      }
-      return { points, offNetwork };
+      const lon = Float64Array.from(rows, (r) => r.lon);
+      const lat = Float64Array.from(rows, (r) => r.lat);
+      const snapped = await this.jobs.run(
+        'snap',
+        { lon, lat, limitM: SNAP_LIMIT_M },
+        { city, transfer: [lon.buffer, lat.buffer] },
+      );
+      const keep: number[] = [];
+      for (let i = 0; i < rows.length; i++) if (snapped.edge[i] >= 0) keep.push(i);
+      return {
+        edge: Int32Array.from(keep, (i) => snapped.edge[i]),
+        t: Float64Array.from(keep, (i) => snapped.t[i]),
+        cell: keep.map((i) => rows[i].h3),
+        offNetwork: rows.length - keep.length,
+      };
     })();
     state.addresses.catch(() => {
       state.addresses = undefined;

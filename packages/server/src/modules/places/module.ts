@@ -15,11 +15,12 @@ declare module '../module.js' {
 /** Cities (road graphs from OSM), the gazetteer of standard addresses, and jurisdictions. */
 export const placesModule = defineModule({
   name: 'places',
+  needs: ['workers'],
   permissions: {
     'places.read': ROLES,
     'places.write': ['admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  create: (deps) => new PlacesService(deps.db.kysely, new DbCityRegistry(deps.db.kysely)),
+  create: (deps) => new PlacesService(deps.db.kysely, new DbCityRegistry(deps.db.kysely), deps.workers),
   routes: (app, deps, places) => placesRoutes(app, deps, places),
 });

@@ -1,10 +1,10 @@
-import { isochrone } from '@citywatch/core/roads/isochrone';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import gcoord from 'gcoord';
 import { latLngToCell } from 'h3-js';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
+import type { HeavyJobs } from '../../workers/module.js';
 import type { CityRuntime, DbCityRegistry } from '../roads/registry.js';
 import { messages } from './messages.js';
 import type { ReverseResult, SearchHit } from './schemas.js';
@@ -32,6 +32,7 @@ export class PlacesService {
   constructor(
     private readonly db: Kysely<Database>,
     readonly cities: DbCityRegistry,
+    private readonly jobs: HeavyJobs,
   ) {}
 
   async city(name: string | undefined): Promise<CityRuntime> {
@@ -192,18 +193,9 @@ export class PlacesService {
         { field: 'lon', rule: 'no_road_nearby', message: '' },
       ]);
     }
-    const features = [...q.minutes]
-      .sort((a, b) => b - a)
-      .map((minutes) => {
-        const iso = isochrone(city.dijkstra, city.snapper, origin, minutes * 60);
-        const geometry =
-          iso.area && q.crs !== 'wgs84' ? gcoord.transform(iso.area, gcoord.WGS84, DATUM[q.crs]) : iso.area;
-        return {
-          type: 'Feature' as const,
-          properties: { minutes, reachedNodes: iso.reachedNodes },
-          geometry,
-        };
-      });
+    // The searches and areas run on a worker thread (workers/jobs.ts), largest limit first.
+    const minutes = [...q.minutes].sort((a, b) => b - a);
+    const features = await this.jobs.run('isochrones', { origin, minutes, crs: q.crs }, { city });
     return { type: 'FeatureCollection' as const, features };
   }
 }

@@ -2,14 +2,8 @@
  * Closure analysis of a ring: its crossings, the closure rate (plain and by road class) its own
  * checkpoints achieve, the gaps they leave, and the minimum cut.
  */
-import {
-  analyzeClosure,
-  type CheckpointPlacement,
-  findCrossings,
-  ROAD_CLASS_WEIGHTS,
-} from '@citywatch/core/perimeter/closure';
-import { corridorAroundRing, MinCutError, ringMinimumCut } from '@citywatch/core/perimeter/mincut';
-import { nodesInside, type RingGeometry, RingValidationError } from '@citywatch/core/perimeter/ring';
+import type { CheckpointPlacement } from '@citywatch/core/perimeter/closure';
+import type { RingGeometry } from '@citywatch/core/perimeter/ring';
 import { ProblemError } from '../../../http/problem.js';
 import { RING_DETAILS } from '../messages.js';
 import { cityOfRing, type RingDeps, ringIssuesToProblem, ringOrNotFound } from './common.js';
@@ -22,11 +16,12 @@ export interface AnalysisOptions {
 }
 
 export class ClosureAnalysis {
-  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places'>) {}
+  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'workers'>) {}
 
   /**
    * Crossings, closure rate (plain and by road class), gaps and the minimum cut of a ring, with
-   * the ring's own checkpoints as the held segments.
+   * the ring's own checkpoints as the held segments. The computation runs on a worker thread
+   * (workers/jobs.ts `ring.analysis`).
    */
   async analysis(id: string, options: AnalysisOptions = {}) {
     const db = this.ctx.db.kysely;
@@ -34,14 +29,6 @@ export class ClosureAnalysis {
     const city = await cityOfRing(this.ctx, ring);
     const graph = city.graph;
     const geometry = ring.geometry as RingGeometry;
-    let crossings: ReturnType<typeof findCrossings>;
-    try {
-      crossings = findCrossings(graph, nodesInside(graph, geometry));
-    } catch (error) {
-      // The road data changed under a stored ring (re-import): say so rather than fail.
-      if (error instanceof RingValidationError) throw ringIssuesToProblem(error.issues);
-      throw error;
-    }
     const checkpoints = await store.listCheckpoints(db, { ringId: id });
     const placements: CheckpointPlacement[] = [];
     const unplaced: string[] = [];
@@ -53,25 +40,19 @@ export class ClosureAnalysis {
       if (edge < 0) unplaced.push(c.id);
       else placements.push({ id: c.id, edge, directions: c.directions });
     }
-    const closure = analyzeClosure(graph, crossings, placements);
-
-    let corridor: ReturnType<typeof corridorAroundRing> | undefined;
-    let cut: ReturnType<typeof ringMinimumCut>;
-    try {
-      if (options.corridorBandM !== undefined) corridor = corridorAroundRing(geometry, options.corridorBandM);
-      cut = ringMinimumCut(graph, crossings, {
-        costByClass: options.cost === 'class' ? ROAD_CLASS_WEIGHTS : undefined,
-        corridor,
-      });
-    } catch (error) {
-      if (error instanceof RingValidationError || error instanceof MinCutError) {
-        const rule = error instanceof MinCutError ? error.code : (error.issues[0]?.rule ?? 'malformed');
-        throw new ProblemError('validation', RING_DETAILS.noCutInCorridor, [
-          { field: 'corridorBandM', rule, message: error.message },
-        ]);
-      }
-      throw error;
+    const outcome = await this.ctx.workers.run(
+      'ring.analysis',
+      { geometry, placements, corridorBandM: options.corridorBandM, cost: options.cost },
+      { city },
+    );
+    // The road data changed under a stored ring (re-import): say so rather than fail.
+    if (!outcome.ok && outcome.stage === 'crossings') throw ringIssuesToProblem(outcome.issues);
+    if (!outcome.ok) {
+      throw new ProblemError('validation', RING_DETAILS.noCutInCorridor, [
+        { field: 'corridorBandM', rule: outcome.rule, message: outcome.message },
+      ]);
     }
+    const { crossings, closure, cut } = outcome;
 
     const warnings = closure.warnings.map((w) => ({ code: w.code as string, message: w.message }));
     if (unplaced.length > 0) {

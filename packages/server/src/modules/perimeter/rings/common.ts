@@ -13,7 +13,10 @@ export type RingRow = NonNullable<Awaited<ReturnType<typeof store.findRing>>>;
 export type CheckpointRow = store.CheckpointRecord;
 
 /** What the ring services get from the module's deps. */
-export type RingDeps = Pick<Deps<'places' | 'dispatch'>, 'db' | 'now' | 'publish' | 'places' | 'dispatch'>;
+export type RingDeps = Pick<
+  Deps<'places' | 'dispatch' | 'workers'>,
+  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'workers'
+>;
 
 export const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 export const finiteOrNull = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);

@@ -2,7 +2,6 @@
  * The interception advisor: where a vehicle fleeing a scene can be by now, and which checkpoints
  * to man before it gets there, with the nearest available unit for each.
  */
-import { isochrone } from '@citywatch/core/roads/isochrone';
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import { ProblemError } from '../../../http/problem.js';
 import type { CityRuntime } from '../../roads/registry.js';
@@ -24,7 +23,7 @@ export interface InterceptRequest {
 }
 
 export class InterceptionAdvisor {
-  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'dispatch'>) {}
+  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'dispatch' | 'workers'>) {}
 
   /**
    * Where a vehicle fleeing the scene `minutes` ago could be (isochrone at road speeds), and the
@@ -49,7 +48,11 @@ export class InterceptionAdvisor {
     const snaps = checkpoints.map((c) => checkpointSnap(city, c));
     // The vehicle's earliest arrival at every checkpoint: one forward search from the scene.
     const arrivals = vehicleArrivals(city, scene, snaps);
-    const area = isochrone(city.dijkstra, city.snapper, scene, elapsed).area;
+    const area = await this.ctx.workers.run(
+      'isochrone.area',
+      { origin: scene, limitSeconds: elapsed },
+      { city },
+    );
 
     const ahead: number[] = [];
     const passed: number[] = [];

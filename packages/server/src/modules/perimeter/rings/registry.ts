@@ -3,13 +3,7 @@
  * the road segment nearest where it was clicked and may belong to a ring. A checkpoint created or
  * changed (or detached by its ring's deletion) is announced as `perimeter.checkpoints_changed`.
  */
-import {
-  countSet,
-  nodesInside,
-  type RingGeometry,
-  type RingLevel,
-  validateRingGeometry,
-} from '@citywatch/core/perimeter/ring';
+import { type RingGeometry, type RingLevel, ringLimitIssues } from '@citywatch/core/perimeter/ring';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
@@ -82,13 +76,18 @@ export class RingRegistry {
 
   // ---- rings
 
-  /** Structure, self-intersection, then "is there any road inside" on the ring's city. */
-  private checkGeometry(city: CityRuntime, input: unknown): RingGeometry {
+  /**
+   * Size limits at once; then structure, self-intersection and "is there any road inside" on the
+   * ring's city, on a worker thread.
+   */
+  private async checkGeometry(city: CityRuntime, input: unknown): Promise<RingGeometry> {
     const geometry = unwrapGeometry(input);
-    const issues = validateRingGeometry(geometry);
+    const limits = ringLimitIssues(geometry);
+    if (limits.length > 0) throw ringIssuesToProblem(limits);
+    const { issues, insideNodes } = await this.ctx.workers.run('ring.check', { geometry }, { city });
     if (issues.length > 0) throw ringIssuesToProblem(issues);
     const ring = geometry as RingGeometry;
-    if (countSet(nodesInside(city.graph, ring)) === 0) {
+    if (insideNodes === 0) {
       throw ringIssuesToProblem([
         {
           field: 'geometry',
@@ -102,7 +101,7 @@ export class RingRegistry {
 
   async createRing(input: RingInput) {
     const city = await this.ctx.places.city(input.city);
-    const geometry = this.checkGeometry(city, input.geometry);
+    const geometry = await this.checkGeometry(city, input.geometry);
     const now = this.ctx.now();
     const row = await store.insertRing(this.db, {
       id: uuidv7(),
@@ -130,7 +129,7 @@ export class RingRegistry {
     const geometry =
       changes.geometry === undefined
         ? undefined
-        : JSON.stringify(this.checkGeometry(await cityOfRing(this.ctx, ring), changes.geometry));
+        : JSON.stringify(await this.checkGeometry(await cityOfRing(this.ctx, ring), changes.geometry));
     const row = await store.updateRing(this.db, id, {
       ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
       ...(changes.level !== undefined ? { level: changes.level } : {}),
