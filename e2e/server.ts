@@ -77,7 +77,9 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Starts the real server (embedded database in a fresh temp dir, no demo city) and waits until it is healthy. */
-export async function startServer(opts: { timeoutMs?: number; demo?: boolean } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { timeoutMs?: number; demo?: boolean; generatedAdminPassword?: boolean } = {},
+): Promise<TestServer> {
   ensureWebBuilt();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'citywatch-e2e-'));
@@ -99,7 +101,8 @@ export async function startServer(opts: { timeoutMs?: number; demo?: boolean } =
       PORT: String(port),
       HOST: '127.0.0.1',
       CITYWATCH_DATA_DIR: dataDir,
-      CITYWATCH_ADMIN_PASSWORD: adminPassword,
+      // Without it, the server generates the first admin's password, prints it, and asks for a new one.
+      ...(opts.generatedAdminPassword ? {} : { CITYWATCH_ADMIN_PASSWORD: adminPassword }),
       // The map test needs the bundled city; the others start faster without it.
       CITYWATCH_DEMO: opts.demo ? 'on' : 'off',
       // No simulated units or calls: the browser tests drive the console themselves.
@@ -140,7 +143,11 @@ export async function startServer(opts: { timeoutMs?: number; demo?: boolean } =
     }
     try {
       const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { baseUrl, port, adminPassword, dataDir, output, stop };
+      if (res.status === 200) {
+        const printed = opts.generatedAdminPassword ? /password: (\S+)/.exec(output())?.[1] : adminPassword;
+        if (!printed) throw new Error(`no admin password printed:\n${output()}`);
+        return { baseUrl, port, adminPassword: printed, dataDir, output, stop };
+      }
     } catch {
       // not listening yet
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { passwordSchema } from '@citywatch/core/identity/schemas';
 import type { IdentityService } from './identity/service.js';
 
 /**
@@ -11,6 +12,11 @@ export async function seedIfEmpty(
   print: (line: string) => void,
 ): Promise<boolean> {
   if ((await identity.userCount()) > 0) return false;
+  if (adminPassword !== undefined && !passwordSchema.safeParse(adminPassword).success) {
+    throw new Error(
+      'CITYWATCH_ADMIN_PASSWORD must be 10 to 128 characters (the rule every password follows)',
+    );
+  }
   const city = await identity.createRootOrg({ kind: 'city_bureau', name: '深圳市公安局', code: '440300' });
   const branch = await identity.createRootOrg(
     { kind: 'branch_bureau', name: '龙岗分局', code: '440307' },
@@ -37,11 +43,13 @@ export async function seedIfEmpty(
     password,
     orgId: city.id,
     roles: ['admin'],
+    // Printed on a terminal, so known to whoever saw it: the admin chooses their own at first sign-in.
+    mustChangePassword: !adminPassword,
   });
   if (!adminPassword) {
     print('================================================================');
     print(` citywatch: created user "admin" with password: ${password}`);
-    print(' (shown once; set CITYWATCH_ADMIN_PASSWORD to choose it)');
+    print(' (shown once, to be changed at first sign-in; or set CITYWATCH_ADMIN_PASSWORD)');
     print('================================================================');
   }
   return true;

@@ -87,11 +87,19 @@ export const updateUserRequestSchema = z
   .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
 export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;
 
+export const changePasswordRequestSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;
+
 export const sessionInfoSchema = z.object({
   user: userSchema,
   expiresAt: z.string(),
   /** The permissions the server grants this user: the web shows what they may do from these. */
   permissions: z.array(z.string()),
+  /** A generated or reset password: the web asks for a new one before anything else. */
+  mustChangePassword: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 

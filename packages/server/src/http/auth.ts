@@ -65,6 +65,10 @@ export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
     const actor = await actorFromRequest(ctx.identity, request);
     if (!actor) throw new ProblemError('unauthenticated');
     request.actor = actor;
+    // A generated or reset password: only the session's own routes (me, logout, change password).
+    if (actor.mustChangePassword && permission !== 'session.self') {
+      throw new ProblemError('password_change_required');
+    }
     if (!ctx.permissions.grants(actor.roles, permission)) {
       await recordAudit(
         ctx.db.kysely,

@@ -31,6 +31,11 @@ export const PROBLEMS = {
   bad_credentials: { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },
   account_locked: { status: 423, zh: '账号已被临时锁定', en: 'The account is temporarily locked' },
   forbidden: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  password_change_required: {
+    status: 403,
+    zh: '请先修改初始密码',
+    en: 'Change your initial password first',
+  },
   origin_not_allowed: { status: 403, zh: '来源不被允许', en: 'Origin not allowed' },
   not_found: { status: 404, zh: '资源不存在', en: 'Not found' },
   method_not_allowed: { status: 405, zh: '不支持的请求方法', en: 'Method not allowed' },
@@ -107,6 +112,11 @@ export function problemBody(
 /** Messages for rules that services name without text (zod's own rules are described in validation.ts). */
 const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   required: { zh: '必填', en: 'Required' },
+  wrong_password: { zh: '当前密码不正确', en: 'The current password is wrong' },
+  same_as_current: {
+    zh: '新密码不能与当前密码相同',
+    en: 'The new password must differ from the current one',
+  },
   separation_of_duties: {
     zh: '账号管理与布控审批不能由同一账号兼任',
     en: 'Account management and hotlist approval cannot be held by one account',

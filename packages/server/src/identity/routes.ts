@@ -1,6 +1,7 @@
 import {
   auditEntrySchema,
   auditQuerySchema,
+  changePasswordRequestSchema,
   createOrgRequestSchema,
   createUserRequestSchema,
   loginRequestSchema,
@@ -31,7 +32,7 @@ export function identityRoutes(
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const { token, user, expiresAt } = await identity.login(username, password, {
+      const { token, user, expiresAt, mustChangePassword } = await identity.login(username, password, {
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       });
@@ -42,7 +43,12 @@ export function identityRoutes(
         secure: ctx.config.secureCookies,
         expires: expiresAt,
       });
-      return { user, expiresAt: expiresAt.toISOString(), permissions: ctx.permissions.grantedTo(user.roles) };
+      return {
+        user,
+        expiresAt: expiresAt.toISOString(),
+        permissions: ctx.permissions.grantedTo(user.roles),
+        mustChangePassword,
+      };
     },
   );
 
@@ -58,6 +64,22 @@ export function identityRoutes(
     },
   );
 
+  app.post(
+    '/api/auth/password',
+    {
+      config: { permission: 'session.self' },
+      schema: { tags: ['identity'], body: changePasswordRequestSchema },
+    },
+    async (request, reply) => {
+      await identity.changeOwnPassword(
+        actorOf(request),
+        request.body.currentPassword,
+        request.body.newPassword,
+      );
+      return reply.code(204).send();
+    },
+  );
+
   app.get(
     '/api/auth/me',
     {
@@ -68,6 +90,7 @@ export function identityRoutes(
       user: await identity.me(actorOf(request)),
       expiresAt: actorOf(request).sessionExpiresAt.toISOString(),
       permissions: ctx.permissions.grantedTo(actorOf(request).roles),
+      mustChangePassword: actorOf(request).mustChangePassword,
     }),
   );
 

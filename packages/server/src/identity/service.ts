@@ -38,6 +38,8 @@ export interface Actor {
   orgPath: string;
   sessionTokenHash: string;
   sessionExpiresAt: Date;
+  /** The password was generated or reset by someone else: nothing but changing it is allowed. */
+  mustChangePassword: boolean;
 }
 
 const ORG_LEVEL: Record<OrgKind, number> = { city_bureau: 0, branch_bureau: 1, police_station: 2, team: 3 };
@@ -88,7 +90,7 @@ export class IdentityService {
     username: string,
     password: string,
     client: { ip: string | null; userAgent: string | null },
-  ): Promise<{ token: string; user: User; expiresAt: Date }> {
+  ): Promise<{ token: string; user: User; expiresAt: Date; mustChangePassword: boolean }> {
     const now = this.now();
     const waitMs = this.throttle.retryAfterMs(client.ip);
     if (waitMs > 0) {
@@ -183,7 +185,7 @@ export class IdentityService {
     });
     const user = await store.findUserPublic(this.db, record.id);
     if (!user) throw new Error('user vanished during login');
-    return { token, user: presentUser(user), expiresAt };
+    return { token, user: presentUser(user), expiresAt, mustChangePassword: user.must_change_password };
   }
 
   /** The actor behind a cookie token, or null when the session is unknown, ended, idle or expired. */
@@ -211,6 +213,7 @@ export class IdentityService {
       orgPath: u.org_path,
       sessionTokenHash: tokenHash,
       sessionExpiresAt: expiresAt,
+      mustChangePassword: u.must_change_password,
     };
   }
 
@@ -225,6 +228,38 @@ export class IdentityService {
     return (
       new Date(s.expires_at).getTime() > now && now - new Date(s.last_seen_at).getTime() <= SESSION_IDLE_MS
     );
+  }
+
+  /**
+   * The signed-in person sets their own password: the current one is checked, the new one must
+   * differ, the other sessions the old password opened end, and the change is audited.
+   */
+  async changeOwnPassword(actor: Actor, current: string, next: string): Promise<void> {
+    const record = await store.findLoginRecord(this.db, actor.username);
+    if (!record || !(await verifyPassword(record.password_hash, current))) {
+      throw new ProblemError('validation', undefined, [
+        { field: 'currentPassword', rule: 'wrong_password', message: '' },
+      ]);
+    }
+    if (current === next) {
+      throw new ProblemError('validation', undefined, [
+        { field: 'newPassword', rule: 'same_as_current', message: '' },
+      ]);
+    }
+    const passwordHash = await hashPassword(next);
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await store.updateUserColumns(
+        trx,
+        actor.userId,
+        { password_hash: passwordHash, must_change_password: false },
+        now,
+      );
+      await store.endOtherSessionsOfUser(trx, actor.userId, actor.sessionTokenHash, now);
+      await this.auditIdentityChange(trx, actor, `user:${actor.userId}`, 'change_own_password', null, {
+        passwordChanged: true,
+      });
+    });
   }
 
   async logout(actor: Actor): Promise<void> {
@@ -315,7 +350,11 @@ export class IdentityService {
     }
     const set: Parameters<typeof store.updateUserColumns>[2] = {};
     if (req.displayName !== undefined) set.display_name = req.displayName;
-    if (req.password !== undefined) set.password_hash = await hashPassword(req.password);
+    if (req.password !== undefined) {
+      set.password_hash = await hashPassword(req.password);
+      // A password someone else chose is known to them: the owner must replace it.
+      set.must_change_password = userId !== actor.userId;
+    }
     if (req.orgId !== undefined) set.org_id = req.orgId;
     if (req.roles !== undefined) {
       set.roles = [...new Set(req.roles)];
@@ -463,8 +502,10 @@ export class IdentityService {
     password: string;
     orgId: string;
     roles: Role[];
+    mustChangePassword?: boolean;
   }): Promise<void> {
     await store.insertUser(this.db, {
+      mustChangePassword: u.mustChangePassword,
       id: uuidv7(),
       username: u.username,
       displayName: u.displayName,

@@ -11,6 +11,7 @@ const USER_PUBLIC_COLUMNS = [
   'users.org_id',
   'users.roles',
   'users.active',
+  'users.must_change_password',
   'users.created_at',
   'orgs.name as org_name',
   'orgs.path as org_path',
@@ -53,6 +54,7 @@ export function insertUser(
     passwordHash: string;
     orgId: string;
     roles: string[];
+    mustChangePassword?: boolean;
   },
 ) {
   return q
@@ -65,6 +67,7 @@ export function insertUser(
       org_id: u.orgId,
       roles: u.roles,
       locked_until: null,
+      must_change_password: u.mustChangePassword ?? false,
     })
     .execute();
 }
@@ -83,6 +86,7 @@ export function updateUserColumns(
   q: Q,
   id: string,
   set: Partial<{
+    must_change_password: boolean;
     display_name: string;
     password_hash: string;
     org_id: string;
@@ -243,6 +247,18 @@ export async function endSessionsOfUser(q: Q, userId: string, now: Date): Promis
     .updateTable('sessions')
     .set({ ended_at: now })
     .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Ends every session of a user but the one given (a password change keeps the session making it). */
+export async function endOtherSessionsOfUser(q: Q, userId: string, keepTokenHash: string, now: Date) {
+  const r = await q
+    .updateTable('sessions')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('token_hash', '!=', keepTokenHash)
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);

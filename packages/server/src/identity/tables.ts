@@ -33,6 +33,8 @@ export interface UsersTable {
   roles: string[];
   active: Generated<boolean>;
   failed_logins: Generated<number>;
+  /** Migration 013: a generated or reset password must be replaced at the next sign-in. */
+  must_change_password: Generated<boolean>;
   locked_until: Timestamp | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

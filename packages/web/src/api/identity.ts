@@ -2,6 +2,7 @@ import type {
   AuditAction,
   AuditEntry,
   AuditVerify,
+  ChangePasswordRequest,
   CreateOrgRequest,
   CreateUserRequest,
   LoginRequest,
@@ -26,6 +27,8 @@ export const authApi = {
     api<SessionInfo>('/api/auth/login', { method: 'POST', body: req, noAuthRedirect: true }),
   logout: () => api<void>('/api/auth/logout', { method: 'POST', noAuthRedirect: true }),
   me: () => api<SessionInfo>('/api/auth/me', { noAuthRedirect: true }),
+  changePassword: (req: ChangePasswordRequest) =>
+    api<void>('/api/auth/password', { method: 'POST', body: req }),
 };
 
 export const usersApi = {

@@ -45,6 +45,17 @@ export const en: Messages = {
     locked: 'Too many failed attempts: the account is locked, try again in 10 minutes',
     notice: 'For authorised personnel only. Every action is recorded in the audit log.',
   },
+  password: {
+    title: 'Choose a new password',
+    why: 'A generated password, or one reset by someone else, must be replaced by its owner before use.',
+    current: 'Current password',
+    new: 'New password',
+    confirm: 'New password again',
+    required: 'Enter the password',
+    rule: 'The new password must be 10 to 128 characters',
+    mismatch: 'The two new passwords differ',
+    submit: 'Save the new password',
+  },
   shell: {
     logout: 'Sign out',
     logoutConfirm: 'Sign out now?',

@@ -44,6 +44,17 @@ export const zhCN = {
     locked: '登录失败次数过多，账号已锁定，请 10 分钟后再试',
     notice: '本系统仅限授权人员使用，所有操作均记录审计日志。',
   },
+  password: {
+    title: '设置新密码',
+    why: '初始密码或他人重置的密码须由本人更换后才能使用系统。',
+    current: '当前密码',
+    new: '新密码',
+    confirm: '再次输入新密码',
+    required: '请输入密码',
+    rule: '新密码须为 10 至 128 个字符',
+    mismatch: '两次输入的新密码不一致',
+    submit: '保存新密码',
+  },
   shell: {
     logout: '退出登录',
     logoutConfirm: '确定退出登录吗？',

@@ -5,6 +5,9 @@ import { useCan, useSession } from '../auth/session';
 import { PAGES } from '../pages';
 
 const ForbiddenPage = lazy(() => import('./Results').then((m) => ({ default: m.ForbiddenPage })));
+const ChangePasswordPage = lazy(() =>
+  import('./ChangePasswordPage').then((m) => ({ default: m.ChangePasswordPage })),
+);
 
 export function FullPageSpin() {
   return (
@@ -22,6 +25,8 @@ export function RequireSession({ children }: { children: ReactNode }) {
   if (state.status === 'anonymous') {
     return <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />;
   }
+  // A generated or reset password: nothing else until the owner has chosen their own.
+  if (state.session.mustChangePassword) return <ChangePasswordPage />;
   return <>{children}</>;
 }
 
@@ -34,7 +39,7 @@ export function RequirePermission({
   children: ReactNode;
 }) {
   const can = useCan();
-  return can(permission) ? <>{children}</> : <ForbiddenPage />;
+  return can(permission) ? children : <ForbiddenPage />;
 }
 
 /** `/`: the first page of the menu this user may open. */
