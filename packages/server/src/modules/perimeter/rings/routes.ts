@@ -23,11 +23,14 @@ const ringBody = z.strictObject({
   // Checked by core/perimeter/ring.ts (structure, self-intersection) and against the road graph.
   geometry: z.unknown(),
 });
-const ringPatch = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  level: z.enum(RING_LEVELS).optional(),
-  geometry: z.unknown().optional(),
-});
+// A change names at least one field: an empty PATCH is refused (400), not answered as a no-op.
+const ringPatch = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    level: z.enum(RING_LEVELS).optional(),
+    geometry: z.unknown().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
 const analysisQuery = z.strictObject({
   corridorBandM: z.coerce.number().positive().max(20_000).optional(),
   cost: z.enum(['unit', 'class']).optional(),
@@ -50,17 +53,20 @@ const checkpointBody = z.strictObject({
   ...checkpointFields,
 });
 const checkpointPut = z.strictObject({ city: z.string().min(1).max(200).optional(), ...checkpointFields });
-const checkpointPatch = z.strictObject({
-  name: checkpointFields.name.optional(),
-  kind: checkpointFields.kind.optional(),
-  orgId: checkpointFields.orgId,
-  ringId: checkpointFields.ringId,
-  lon: checkpointFields.lon.optional(),
-  lat: checkpointFields.lat.optional(),
-  directions: checkpointFields.directions,
-  equipment: checkpointFields.equipment,
-  staffing: checkpointFields.staffing,
-});
+// An empty PATCH is refused (400); it reached the store as an UPDATE with nothing to set (500).
+const checkpointPatch = z
+  .strictObject({
+    name: checkpointFields.name.optional(),
+    kind: checkpointFields.kind.optional(),
+    orgId: checkpointFields.orgId,
+    ringId: checkpointFields.ringId,
+    lon: checkpointFields.lon.optional(),
+    lat: checkpointFields.lat.optional(),
+    directions: checkpointFields.directions,
+    equipment: checkpointFields.equipment,
+    staffing: checkpointFields.staffing,
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
 const checkpointQuery = z.strictObject({
   ringId: z.string().uuid().optional(),
   city: z.string().min(1).max(200).optional(),
