@@ -69,6 +69,13 @@ export const RING_LIMITS = {
   positionsInTotal: 100_000,
 } as const;
 
+/**
+ * Bytes of JSON a ring upload may take: 100,000 positions at full precision, with room for
+ * indentation. Larger than the API's general body limit so that an oversized ring is refused by
+ * the limit it breaks (named in the answer) rather than by its byte count.
+ */
+export const RING_GEOJSON_MAX_BYTES = 8 * 1024 * 1024;
+
 export interface RingIssue {
   /** Dotted path to the offending value, e.g. `geometry.coordinates.0`. */
   field: string;

@@ -3,7 +3,7 @@
  * segments, closure plans and the interception advisor. Each route declares its schema and its
  * permission; the handler calls the service.
  */
-import { RING_LEVELS } from '@citywatch/core/perimeter/ring';
+import { RING_GEOJSON_MAX_BYTES, RING_LEVELS } from '@citywatch/core/perimeter/ring';
 import { z } from 'zod';
 import { actorOf } from '../../../http/auth.js';
 import type { DispatchService } from '../../dispatch/service.js';
@@ -106,7 +106,12 @@ export function ringsRoutes(
 
   app.post(
     '/api/perimeter/rings',
-    { config: { permission: 'perimeter.write' }, schema: { tags, body: ringBody } },
+    // A ring may be larger than other bodies; its own limits (RING_LIMITS) name what is too big.
+    {
+      config: { permission: 'perimeter.write' },
+      bodyLimit: RING_GEOJSON_MAX_BYTES,
+      schema: { tags, body: ringBody },
+    },
     async (request, reply) => reply.code(201).send(await registry.createRing(request.body)),
   );
   app.get(
@@ -121,7 +126,11 @@ export function ringsRoutes(
   );
   app.patch(
     '/api/perimeter/rings/:id',
-    { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams, body: ringPatch } },
+    {
+      config: { permission: 'perimeter.write' },
+      bodyLimit: RING_GEOJSON_MAX_BYTES,
+      schema: { tags, params: ringIdParams, body: ringPatch },
+    },
     async (request) => registry.updateRing(request.params.id, request.body),
   );
   app.delete(
