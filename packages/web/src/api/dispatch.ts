@@ -1,4 +1,4 @@
-import type { IncidentStatus } from '@citywatch/core/dispatch/incident';
+import type { IncidentStatus, UnitStatus } from '@citywatch/core/dispatch/incident';
 import type {
   Caller,
   CreatedIncident,
@@ -14,6 +14,29 @@ import { api } from './client';
 
 export type { Caller, CreatedIncident, CreateIncident, Incident, IncidentEvent, Recommendation, Unit };
 export type IncidentCategory = IncidentCategoryItem;
+
+// Every status, as records: the compiler holds them to core's lists (core's module also brings zod).
+const INCIDENT_STATUS: Record<IncidentStatus, true> = {
+  received: true,
+  dispatched: true,
+  en_route: true,
+  on_scene: true,
+  cleared: true,
+  closed: true,
+  cancelled: true,
+  merged: true,
+  diverted: true,
+};
+const UNIT_STATUS: Record<UnitStatus, true> = {
+  available: true,
+  dispatched: true,
+  en_route: true,
+  on_scene: true,
+  out_of_service: true,
+};
+/** Whether a status string (as a live event carries it) is one of the incident statuses. */
+export const isIncidentStatus = (s: string): s is IncidentStatus => Object.hasOwn(INCIDENT_STATUS, s);
+export const isUnitStatus = (s: string): s is UnitStatus => Object.hasOwn(UNIT_STATUS, s);
 
 const base = '/api/dispatch';
 const id = (x: string) => encodeURIComponent(x);

@@ -1,7 +1,6 @@
-import { INCIDENT_STATUSES, type IncidentStatus, UNIT_STATUSES } from '@citywatch/core/dispatch/incident';
 import type { DomainEvent, DomainEventType, EventOfType } from '@citywatch/core/events/events';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
-import { dispatchKeys, type Incident, type Unit } from '../api/dispatch';
+import { dispatchKeys, type Incident, isIncidentStatus, isUnitStatus, type Unit } from '../api/dispatch';
 import { identityKeys } from '../api/identity';
 import { type ClosurePlan, type HotlistHit, perimeterKeys } from '../api/perimeter';
 
@@ -31,9 +30,6 @@ const UNIT_MOVING_STATUSES: ReadonlySet<string> = new Set([
   'cancelled',
   'merged',
 ]);
-const isIncidentStatus = (s: string): s is IncidentStatus =>
-  (INCIDENT_STATUSES as readonly string[]).includes(s);
-const isUnitStatus = (s: string): s is Unit['status'] => (UNIT_STATUSES as readonly string[]).includes(s);
 
 /** Whether an active closure plan in the cache sends this unit to a checkpoint. */
 function inActivePlan(cache: QueryClient, unitId: string): boolean {

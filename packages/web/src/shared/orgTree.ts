@@ -1,4 +1,8 @@
-import { ORG_KINDS, type Org, type OrgKind } from '@citywatch/core/identity/schemas';
+import type { Org, OrgKind } from '@citywatch/core/identity/schemas';
+
+/** Levels top-down (core's ORG_KINDS order; a record, so the compiler holds it to every kind). */
+const LEVEL: Record<OrgKind, number> = { city_bureau: 0, branch_bureau: 1, police_station: 2, team: 3 };
+const ORG_KINDS = (Object.keys(LEVEL) as OrgKind[]).sort((a, b) => LEVEL[a] - LEVEL[b]);
 
 export type OrgNode = Org & { children?: OrgNode[] };
 
@@ -26,7 +30,7 @@ export function buildOrgTree(orgs: readonly Org[]): OrgNode[] {
 
 /** The levels a child of `parent` may have: anything below the parent's own level. */
 export function childKinds(parent: OrgKind): OrgKind[] {
-  return ORG_KINDS.slice(ORG_KINDS.indexOf(parent) + 1);
+  return ORG_KINDS.filter((k) => LEVEL[k] > LEVEL[parent]);
 }
 
 export type OrgTreeSelectNode = { value: string; title: string; children?: OrgTreeSelectNode[] };

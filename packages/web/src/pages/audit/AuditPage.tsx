@@ -1,5 +1,5 @@
 import { ReloadOutlined, SafetyCertificateOutlined, SearchOutlined } from '@ant-design/icons';
-import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '@citywatch/core/identity/schemas';
+import type { AuditAction, AuditEntry } from '@citywatch/core/identity/schemas';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import {
   Alert,
@@ -33,6 +33,9 @@ const ACTION_COLORS: Record<AuditAction, string> = {
   hotlist_change: 'gold',
   hotlist_hit: 'magenta',
 };
+
+/** Every audit action, for the filter (from the colour record, which the compiler holds to core's list). */
+const AUDIT_ACTIONS = Object.keys(ACTION_COLORS) as AuditAction[];
 
 type FilterForm = { action?: AuditAction; username?: string };
 

@@ -1,12 +1,5 @@
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import {
-  type CreateUserRequest,
-  type Org,
-  ROLES,
-  type Role,
-  type UpdateUserRequest,
-  type User,
-} from '@citywatch/core/identity/schemas';
+import type { CreateUserRequest, Org, Role, UpdateUserRequest, User } from '@citywatch/core/identity/schemas';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -33,6 +26,7 @@ import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
 import { buildOrgTree, toTreeSelect } from '../../shared/orgTree';
 
+/** Each role's colour (a record: the compiler holds it to every role of core's ROLES, in order). */
 const ROLE_COLORS: Record<Role, string> = {
   admin: 'red',
   commander: 'volcano',
@@ -43,6 +37,8 @@ const ROLE_COLORS: Record<Role, string> = {
   mediator: 'cyan',
   auditor: 'gold',
 };
+
+const ROLES = Object.keys(ROLE_COLORS) as Role[];
 
 type UserForm = {
   username: string;
