@@ -41,7 +41,7 @@ export function ChangePasswordPage() {
         <Typography.Title level={4}>{t('password.title')}</Typography.Title>
         <Typography.Paragraph type="secondary">{t('password.why')}</Typography.Paragraph>
         {errors.map((e) => (
-          <Alert key={e} type="error" showIcon message={e} style={{ marginBottom: 12 }} />
+          <Alert key={e} type="error" showIcon title={e} style={{ marginBottom: 12 }} />
         ))}
         <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false}>
           <Form.Item
