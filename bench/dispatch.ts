@@ -2,7 +2,8 @@
  * Dispatch benchmark (issue 4): the real app, in this process, on PGlite (a temp directory) and
  * then on PostgreSQL (a throw-away database on CITYWATCH_TEST_PG_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards), under
- *   - 1,000 units each reporting one AVL fix a second (POST /api/dispatch/avl, 4 batches a second),
+ *   - 1,000 units each reporting one AVL fix a second from its own AVL terminal (device token bound
+ *     to the unit; POST /api/dispatch/avl, one request per unit, in 4 groups a second),
  *   - 20 incidents a second (POST /api/dispatch/incidents), each followed by
  *     GET /api/dispatch/incidents/:id/recommendations,
  *   - 50 console WebSockets on /api/live subscribed to dispatch.incident_changed,
@@ -217,6 +218,17 @@ async function runBackend(kind: Backend, options: RunOptions): Promise<BackendFi
         unitIds[i] = ((await r.json()) as { id: string }).id;
       } else unitIds[i] = (await ctx.dispatch.createUnit({ callSign, kind: 'patrol_car' })).id;
     }
+    // Each unit's AVL terminal: a device token bound to it (positions come from devices only).
+    const avlTokens: string[] = [];
+    const rootOrg = (await ctx.identity.listOrgsUnscoped())[0].id;
+    for (const [i, unitId] of unitIds.entries()) {
+      const terminal = await ctx.devices.issueForPlatform(
+        `压测终端${String(i + 1).padStart(4, '0')}`,
+        { kind: 'avl', unitId },
+        rootOrg,
+      );
+      avlTokens.push(terminal.token);
+    }
     const createSeconds = (performance.now() - createStarted) / 1000;
     log(
       `${kind}: ${options.units} units created in ${createSeconds.toFixed(1)} s (${viaApi} through the API)`,
@@ -250,6 +262,7 @@ async function runBackend(kind: Backend, options: RunOptions): Promise<BackendFi
       origin: base,
       cookie,
       unitIds,
+      avlTokens,
       nodeLon: graph.nodeLon,
       nodeLat: graph.nodeLat,
       firstOut: graph.firstOut,

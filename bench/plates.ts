@@ -133,15 +133,15 @@ function inProcessBench(hotlistPlates: string[], nonHits: string[]) {
 
 const CLIENT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, cookie, bodies, concurrency, seconds } = workerData;
+const { url, bodies, concurrency, seconds } = workerData;
 let reads = 0, requests = 0, errors = 0, firstError = null;
 const deadline = Date.now() + seconds * 1000;
 async function loop(k) {
   let i = k;
   while (Date.now() < deadline) {
-    const body = bodies[i++ % bodies.length];
+    const [token, body] = bodies[i++ % bodies.length];
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body });
       const json = await res.json();
       if (res.status !== 200) { errors++; firstError ??= res.status + ' ' + JSON.stringify(json).slice(0, 300); continue; }
       reads += json.accepted;
@@ -264,10 +264,20 @@ async function main() {
   if (login.status !== 200 || !cookie.startsWith('cw_session='))
     throw new Error(`login failed: ${login.status}`);
 
-  const postReads = async (reads: unknown[]) => {
+  // Each checkpoint's camera posts with its own device token (issued through the devices service).
+  const cameraTokens: string[] = [];
+  for (const checkpointId of checkpointIds) {
+    const camera = await ctx.devices.issueForPlatform(
+      `bench camera ${checkpointId}`,
+      { kind: 'camera', checkpointId },
+      admin.org_id,
+    );
+    cameraTokens.push(camera.token);
+  }
+  const postReads = async (checkpoint: number, reads: unknown[]) => {
     const r = await fetch(`${base}/api/perimeter/reads`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cameraTokens[checkpoint]}` },
       body: JSON.stringify({ reads }),
     });
     if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
@@ -279,7 +289,7 @@ async function main() {
   ctx.publish('perimeter.hotlist_changed', null, { entryId: '*', status: 'active' });
   let warmHotlistIndex = HOTLIST_SIZE - 1;
   for (let tries = 0; ; tries++) {
-    const r = await postReads([
+    const r = await postReads(0, [
       {
         plate: hotlistPlates[warmHotlistIndex--],
         at: new Date().toISOString(),
@@ -323,16 +333,16 @@ async function main() {
 
   // Request bodies, built once; their reads stay well inside the accepted time window for the run.
   const at = new Date(Date.now() - 1000).toISOString();
-  const bodies: string[] = [];
-  for (let offset = 0; offset < nonHits.length; offset += BATCH) {
+  // One camera's batch each: [its token, the body]; the checkpoint comes from the token.
+  const bodies: [string, string][] = [];
+  for (let offset = 0, b = 0; offset < nonHits.length; offset += BATCH, b++) {
     const reads = nonHits.slice(offset, offset + BATCH).map((plate, i) => ({
       plate,
       at,
-      checkpointId: checkpointIds[(offset + i) % CHECKPOINTS],
       direction: i % 2 === 0 ? 'in' : 'out',
       confidence: 0.9,
     }));
-    bodies.push(JSON.stringify({ reads }));
+    bodies.push([cameraTokens[b % CHECKPOINTS], JSON.stringify({ reads })]);
   }
 
   log(`HTTP: ${CLIENTS} concurrent clients, ${BATCH} reads a batch, ${HTTP_SECONDS} s`);
@@ -341,7 +351,6 @@ async function main() {
     eval: true,
     workerData: {
       url: `${base}/api/perimeter/reads`,
-      cookie,
       bodies,
       concurrency: CLIENTS,
       seconds: HTTP_SECONDS,
@@ -370,7 +379,7 @@ async function main() {
     sentAt.set(plate, performance.now());
     injected++;
     const t0 = performance.now();
-    postReads([
+    postReads(hitIndex % CHECKPOINTS, [
       {
         plate,
         at: new Date().toISOString(),

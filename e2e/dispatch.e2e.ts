@@ -22,6 +22,8 @@ let browser: Browser;
 let adminCookie = '';
 const consoles: Console[] = [];
 const unitIds = new Map<string, string>();
+/** Each unit's AVL terminal token, by unit id. */
+const terminals = new Map<string, string>();
 let firstNumber = '';
 let firstCallSign = '';
 
@@ -44,6 +46,21 @@ async function adminApi<T>(method: 'GET' | 'POST' | 'PATCH', url: string, body?:
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Posts fixes as a unit's AVL terminal (its device token): positions come from devices only. */
+async function postFixes(
+  token: string,
+  positions: unknown[],
+): Promise<{ accepted: number; rejected: unknown[] }> {
+  const res = await fetch(`${server.baseUrl}/api/dispatch/avl`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ positions }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST /api/dispatch/avl → ${res.status}: ${text}`);
+  return JSON.parse(text) as { accepted: number; rejected: unknown[] };
 }
 
 async function openConsole(name: string, username: string): Promise<Console> {
@@ -137,18 +154,21 @@ describe('dispatch console: two dispatchers against the real server', () => {
         kind: 'patrol_car',
       });
       unitIds.set(u.callSign, unit.id);
+      const terminal = await adminApi<{ token: string }>('POST', '/api/devices', {
+        kind: 'avl',
+        name: `${u.callSign} 车载终端`,
+        unitId: unit.id,
+      });
+      terminals.set(unit.id, terminal.token);
     }
     const at = new Date().toISOString();
-    const avl = await adminApi<{ accepted: number; rejected: unknown[] }>('POST', '/api/dispatch/avl', {
-      positions: UNITS.map((u) => ({
-        unitId: unitIds.get(u.callSign),
-        at,
-        lon: u.lon,
-        lat: u.lat,
-        heading: u.heading,
-      })),
-    });
-    expect(avl).toMatchObject({ accepted: 3, rejected: [] });
+    for (const u of UNITS) {
+      const unitId = unitIds.get(u.callSign)!;
+      const avl = await postFixes(terminals.get(unitId)!, [
+        { unitId, at, lon: u.lon, lat: u.lat, heading: u.heading },
+      ]);
+      expect(avl).toMatchObject({ accepted: 1, rejected: [] });
+    }
 
     browser = await launchChromium();
     consoles.push(await openConsole('A', 'disp_a'));

@@ -153,26 +153,37 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
 
     await page.getByRole('tab', { name: '比中预警' }).click();
     await page.locator('[data-testid="hits-live"][data-live="open"]').waitFor();
-    const ingest = await adminApi<{ hits: number }>('POST', '/api/perimeter/reads', {
-      reads: [
-        {
-          plate: PLATE,
-          at: new Date().toISOString(),
-          checkpointId: CHECKPOINT,
-          direction: 'in',
-          confidence: 0.95,
-        },
-        // A non-hit: only counted.
-        {
-          plate: '粤B12345',
-          at: new Date().toISOString(),
-          checkpointId: CHECKPOINT,
-          direction: 'out',
-          confidence: 0.9,
-        },
-      ],
+    // The checkpoint's camera posts the reads with its device token (an admin issues it, once).
+    const camera = await adminApi<{ token: string }>('POST', '/api/devices', {
+      kind: 'camera',
+      name: `${CHECKPOINT} 卡口相机`,
+      checkpointId: CHECKPOINT,
     });
-    expect(ingest).toMatchObject({ hits: 1 });
+    const res = await fetch(`${server.baseUrl}/api/perimeter/reads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${camera.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reads: [
+          {
+            plate: PLATE,
+            at: new Date().toISOString(),
+            checkpointId: CHECKPOINT,
+            direction: 'in',
+            confidence: 0.95,
+          },
+          // A non-hit: only counted.
+          {
+            plate: '粤B12345',
+            at: new Date().toISOString(),
+            checkpointId: CHECKPOINT,
+            direction: 'out',
+            confidence: 0.9,
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ hits: 1 });
 
     const hit = page.getByTestId(`hit-${PLATE}`);
     await hit.waitFor();

@@ -49,6 +49,8 @@ let browser: Browser;
 let adminCookie = '';
 let ringId = '';
 const unitIds = new Map<string, string>();
+/** Each unit's AVL terminal token, by unit id. */
+const terminals = new Map<string, string>();
 const checkpointIds: string[] = [];
 const consoles: Console[] = [];
 
@@ -65,6 +67,21 @@ async function adminApi<T>(
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Posts fixes as a unit's AVL terminal (its device token): positions come from devices only. */
+async function postFixes(
+  token: string,
+  positions: unknown[],
+): Promise<{ accepted: number; rejected: unknown[] }> {
+  const res = await fetch(`${server.baseUrl}/api/dispatch/avl`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ positions }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST /api/dispatch/avl → ${res.status}: ${text}`);
+  return JSON.parse(text) as { accepted: number; rejected: unknown[] };
 }
 
 function metres(a: { lon: number; lat: number }, b: { lon: number; lat: number }): number {
@@ -163,17 +180,20 @@ describe('perimeter control: a commander activates a closure plan', () => {
         kind: 'patrol_car',
       });
       unitIds.set(u.callSign, unit.id);
+      const terminal = await adminApi<{ token: string }>('POST', '/api/devices', {
+        kind: 'avl',
+        name: `${u.callSign} 车载终端`,
+        unitId: unit.id,
+      });
+      terminals.set(unit.id, terminal.token);
     }
-    const avl = await adminApi<{ accepted: number; rejected: unknown[] }>('POST', '/api/dispatch/avl', {
-      positions: UNITS.map((u) => ({
-        unitId: unitIds.get(u.callSign),
-        at: new Date().toISOString(),
-        lon: u.lon,
-        lat: u.lat,
-        heading: u.heading,
-      })),
-    });
-    expect(avl).toMatchObject({ accepted: UNITS.length, rejected: [] });
+    for (const u of UNITS) {
+      const unitId = unitIds.get(u.callSign)!;
+      const avl = await postFixes(terminals.get(unitId)!, [
+        { unitId, at: new Date().toISOString(), lon: u.lon, lat: u.lat, heading: u.heading },
+      ]);
+      expect(avl).toMatchObject({ accepted: 1, rejected: [] });
+    }
 
     // The Longgang centre ring, and checkpoints on three of its main crossing roads, 500 m apart.
     const ring = await adminApi<{ id: string }>('POST', '/api/perimeter/rings', {
@@ -315,16 +335,10 @@ describe('perimeter control: a commander activates a closure plan', () => {
       'GET',
       `/api/perimeter/checkpoints/${checkpointId}`,
     );
-    await adminApi('POST', '/api/dispatch/avl', {
-      positions: [
-        {
-          unitId: unitIds.get(callSign),
-          at: new Date().toISOString(),
-          lon: checkpoint.lon,
-          lat: checkpoint.lat,
-        },
-      ],
-    });
+    const unitId = unitIds.get(callSign)!;
+    await postFixes(terminals.get(unitId)!, [
+      { unitId, at: new Date().toISOString(), lon: checkpoint.lon, lat: checkpoint.lat },
+    ]);
     const row = page.getByTestId(`assignment-${checkpointId}`);
     await poll(() => row.getAttribute('data-state')).toBe('arrived');
     expect(await row.getByTestId('assignment-state').textContent()).toBe('已到位');

@@ -6,8 +6,9 @@
  * Open loop: requests leave on a fixed schedule whether or not earlier ones have answered, so a
  * server that falls behind shows it as latency (and, past the in-flight cap, as errors).
  *   - 50 console sockets on /api/live, subscribed to dispatch.incident_changed;
- *   - every second each unit reports one AVL fix, in `avlBatches` POSTs spread over the second,
- *     units moving along real road edges at 8–15 m/s;
+ *   - every second each unit reports one AVL fix from its own AVL terminal (a device token bound
+ *     to the unit: one POST per unit), the units split into `avlBatches` groups spread over the
+ *     second, moving along real road edges at 8–15 m/s;
  *   - `incidentsPerSecond` incidents POSTed at random road nodes, spread over the second, each
  *     followed by GET …/recommendations once its POST has answered.
  * All times are taken on this thread's clock (performance.now()).
@@ -20,6 +21,8 @@ export interface ClientInput {
   origin: string;
   cookie: string;
   unitIds: string[];
+  /** Each unit's AVL terminal token (same order as unitIds). */
+  avlTokens: string[];
   /** Node coordinates and forward CSR of the city graph. */
   nodeLon: Float64Array;
   nodeLat: Float64Array;
@@ -223,12 +226,17 @@ async function run(input: ClientInput): Promise<ClientReport> {
     method: string,
     path: string,
     body?: unknown,
+    deviceToken?: string,
   ): Promise<{ status: number; json: unknown }> {
     inFlight++;
     try {
       const res = await fetch(`${input.base}${path}`, {
         method,
-        headers: body === undefined ? { cookie: input.cookie } : headers,
+        headers: deviceToken
+          ? { authorization: `Bearer ${deviceToken}`, 'content-type': 'application/json' }
+          : body === undefined
+            ? { cookie: input.cookie }
+            : headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -264,11 +272,16 @@ async function run(input: ClientInput): Promise<ClientReport> {
 
   const sendAvl = async (from: number, to: number, record: boolean) => {
     const at = new Date().toISOString();
-    const positions = [];
-    for (let i = from; i < to; i++) positions.push(fixOf(i, at));
+    const sends = [];
+    for (let i = from; i < to; i++) sends.push(sendFix(i, at, record));
+    await Promise.all(sends);
+  };
+  /** One unit's fix, posted by its own terminal. */
+  const sendFix = async (i: number, at: string, record: boolean) => {
+    const positions = [fixOf(i, at)];
     const t0 = performance.now();
     try {
-      const r = await request('POST', '/api/dispatch/avl', { positions });
+      const r = await request('POST', '/api/dispatch/avl', { positions }, input.avlTokens[i]);
       if (!record) return;
       avlFixesSent += positions.length;
       avlLatency.push(performance.now() - t0);

@@ -69,6 +69,18 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     // Unique across nodes and restarts: a client quoting it finds the one log line.
     genReqId: () => uuidv7(),
     bodyLimit: config.bodyLimitBytes,
+    // The router's own refusals (a path that is not UTF-8 once decoded, a path parameter longer
+    // than maxParamLength) are problems too, not fastify's plain JSON.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return sendProblem(request, reply, 'validation', {
+        status: tooLong ? 414 : 400,
+        detail: tooLong
+          ? { zh: '请求路径中的参数过长', en: 'A path parameter is too long' }
+          : { zh: '请求路径不是合法的 UTF-8', en: 'The request path is not valid UTF-8' },
+        errors: [{ field: '(path)', rule: tooLong ? 'too_long' : 'invalid_encoding', message: '' }],
+      });
+    },
   });
   installRequestLog(app);
   app.setValidatorCompiler(zodValidatorCompiler);
@@ -122,7 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     },
   });
   installErrorHandling(app, config, await installWebApp(app, config));
-  installAuth(app, { db, now, identity: ctx.identity, permissions, routes });
+  installAuth(app, { db, now, identity: ctx.identity, devices: ctx.devices, permissions, routes });
   installMetrics(app, publishFailures);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>

@@ -109,7 +109,18 @@ export async function startSimulator(
     callSpots: [...spots.map((s) => [s.lon, s.lat] as const), ...buildings.map((p) => [p[0], p[1]] as const)],
     log,
   });
-  await simulator.addUnits((await dispatch.units()).map((u) => ({ id: u.id, callSign: u.callSign })));
+  // Each unit reports through its own AVL terminal: a device token the platform issues (re-issued
+  // on every start, so no token outlives the process that knows it).
+  const withTerminals = [];
+  for (const u of await dispatch.units()) {
+    const terminal = await ctx.devices.issueForPlatform(
+      `模拟车载终端 ${u.callSign}`,
+      { kind: 'avl', unitId: u.id },
+      root.id,
+    );
+    withTerminals.push({ id: u.id, callSign: u.callSign, avlToken: terminal.token });
+  }
+  await simulator.addUnits(withTerminals);
   simulator.start();
   log(`simulator: ${city.name} at ${options.speed}× with ${(await dispatch.units()).length} units`);
   return simulator;

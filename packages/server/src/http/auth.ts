@@ -8,11 +8,35 @@ import { ProblemError } from './problem.js';
 
 export const SESSION_COOKIE = 'cw_session';
 
+/**
+ * The second kind of principal (DESIGN.md "Who may see what"): a device speaking for exactly one
+ * checkpoint (plate camera) or one unit (AVL terminal), by an API token (modules/devices).
+ */
+export type DevicePrincipal = { deviceId: string; name: string; orgId: string } & (
+  | { kind: 'camera'; checkpointId: string }
+  | { kind: 'avl'; unitId: string }
+);
+export type DeviceKind = DevicePrincipal['kind'];
+
+/** Resolves a device's API token; null when it is unknown or revoked. */
+export interface DeviceAuthenticator {
+  authenticate(token: string): Promise<DevicePrincipal | null>;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The device behind an `Authorization: Bearer` token, on routes that take devices. */
+    device: DevicePrincipal | null;
     /** The id a create answered with (set on 201), for the audit row. */
     createdId: string;
+  }
+  interface FastifyContextConfig {
+    /**
+     * A device route: a `Bearer` token of a device of this kind is accepted instead of a session
+     * (and sets request.device); without one the route's permission applies to the person as usual.
+     */
+    device?: DeviceKind;
   }
 }
 
@@ -26,6 +50,18 @@ export async function actorFromRequest(
   return identity.authenticate(token);
 }
 
+/** The device behind a request on a device route, or null when a person called it. */
+export function deviceOf(request: FastifyRequest): DevicePrincipal | null {
+  return request.device;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+function bearerToken(header: string | undefined): string | null {
+  if (!header || header.length > 300) return null;
+  const match = /^Bearer +(\S+)$/i.exec(header);
+  return match ? match[1] : null;
+}
+
 /** The signed-in person behind a request (every non-public route has one once the auth hook ran). */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new ProblemError('unauthenticated');
@@ -34,6 +70,7 @@ export function actorOf(request: FastifyRequest): Actor {
 
 export interface AuthDeps extends Pick<CoreDeps, 'db' | 'now'> {
   identity: Pick<IdentityService, 'authenticate'>;
+  devices: DeviceAuthenticator;
   permissions: PermissionTable;
   /** Filled as routes register, with their declared permission (tests walk it). */
   routes: { method: string; url: string; permission: string }[];
@@ -45,6 +82,7 @@ export interface AuthDeps extends Pick<CoreDeps, 'db' | 'now'> {
  */
 export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
   app.decorateRequest('actor', null);
+  app.decorateRequest('device', null);
   app.decorateRequest('createdId', '');
 
   app.addHook('onRoute', (route) => {
@@ -60,6 +98,29 @@ export function installAuth(app: FastifyInstance, ctx: AuthDeps) {
     if (permission === undefined) return; // 404: no route matched
     if (permission === 'public') {
       // Public routes still know who is calling when a session exists (e.g. for the audit trail).
+      return;
+    }
+    // A device route with a Bearer token: the device speaks, not a person (and no session is read).
+    const deviceKind = request.routeOptions.config?.device;
+    const token = deviceKind ? bearerToken(request.headers.authorization) : null;
+    if (deviceKind && token !== null) {
+      const device = await ctx.devices.authenticate(token);
+      if (!device) throw new ProblemError('unauthenticated');
+      if (device.kind !== deviceKind) {
+        await recordAudit(
+          ctx.db.kysely,
+          {
+            userId: null,
+            username: `device:${device.name}`,
+            action: 'permission_denied',
+            resource: `${request.method} ${request.routeOptions.url}`,
+            detail: { deviceId: device.deviceId, kind: device.kind, route: deviceKind },
+          },
+          ctx.now(),
+        );
+        throw new ProblemError('forbidden');
+      }
+      request.device = device;
       return;
     }
     const actor = await actorFromRequest(ctx.identity, request);

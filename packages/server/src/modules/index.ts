@@ -2,6 +2,7 @@ import { identityModule } from '../identity/module.js';
 import { liveModule } from '../live/module.js';
 import { workersModule } from '../workers/module.js';
 import { coverageModule } from './coverage/module.js';
+import { devicesModule } from './devices/module.js';
 import { dispatchModule } from './dispatch/module.js';
 import { perimeterModule } from './perimeter/module.js';
 import { placesModule } from './places/module.js';
@@ -20,6 +21,7 @@ export const MODULES = [
   dispatchModule,
   coverageModule,
   perimeterModule,
+  devicesModule,
 ] as const;
 
 /** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */

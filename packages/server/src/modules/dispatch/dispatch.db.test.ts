@@ -4,6 +4,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { asDevice, issueDevice } from '../../test/devices.js';
 
 // Real places on the bundled Shenzhen Longgang extract (OpenStreetMap).
 const SCENE = { lon: 114.2075, lat: 22.6915 }; // by 龙翔大道 2001号
@@ -17,6 +18,10 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
   let t: TestApp;
   let cookie: string;
   const units: { id: string; callSign: string }[] = [];
+  /** Each unit's AVL terminal (a device token bound to it): positions come from devices. */
+  const terminals: string[] = [];
+  const postFixes = (terminal: string, positions: unknown[]) =>
+    asDevice(t, terminal, { method: 'POST', url: '/api/dispatch/avl', payload: { positions } });
   const post = (url: string, payload: InjectOptions['payload']) =>
     t.as(cookie, { method: 'POST', url, payload });
   const get = (url: string) => t.as(cookie, { method: 'GET', url });
@@ -31,10 +36,11 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
       units.push(r.json());
     }
     const at = t.ctx.now().toISOString();
-    const avl = await post('/api/dispatch/avl', {
-      positions: units.map((u, i) => ({ unitId: u.id, at, ...UNIT_SPOTS[i] })),
-    });
-    expect(avl.json()).toMatchObject({ accepted: 3, rejected: [] });
+    for (const [i, u] of units.entries()) {
+      terminals.push((await issueDevice(t, { unitId: u.id })).token);
+      const avl = await postFixes(terminals[i], [{ unitId: u.id, at, ...UNIT_SPOTS[i] }]);
+      expect(avl.json()).toMatchObject({ accepted: 1, rejected: [] });
+    }
   });
   afterAll(() => t.close());
 
@@ -291,26 +297,22 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
         .executeTakeFirstOrThrow()
     ).n;
     expect(Number(after)).toBe(Number(before));
-    const avl = await post('/api/dispatch/avl', {
-      positions: [
-        { unitId: '0190b5a0-0000-7000-8000-000000000009', at: t.ctx.now().toISOString(), ...SCENE },
-        { unitId: units[2].id, at: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(), ...SCENE },
-        { unitId: units[2].id, at: new Date(t.ctx.now().getTime() + 3_600_000).toISOString(), ...SCENE },
-      ],
-    });
+    const avl = await postFixes(terminals[2], [
+      { unitId: '0190b5a0-0000-7000-8000-000000000009', at: t.ctx.now().toISOString(), ...SCENE },
+      { unitId: units[2].id, at: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(), ...SCENE },
+      { unitId: units[2].id, at: new Date(t.ctx.now().getTime() + 3_600_000).toISOString(), ...SCENE },
+    ]);
     expect(avl.json()).toMatchObject({
       accepted: 1,
       outOfOrder: 1,
       rejected: [
-        { index: 0, reason: 'unknown_unit' },
+        { index: 0, reason: 'not_bound_unit' },
         { index: 2, reason: 'in_the_future' },
       ],
     });
-    const again = await post('/api/dispatch/avl', {
-      positions: [
-        { unitId: units[2].id, at: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(), ...SCENE },
-      ],
-    });
+    const again = await postFixes(terminals[2], [
+      { unitId: units[2].id, at: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(), ...SCENE },
+    ]);
     expect(again.json()).toMatchObject({ accepted: 1, duplicates: 1 });
   });
 });

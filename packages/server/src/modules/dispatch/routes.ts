@@ -13,12 +13,13 @@ import {
   unitStatusChangeSchema,
 } from '@citywatch/core/dispatch/schemas';
 import { z } from 'zod';
-import { actorOf, auditPersonalRead } from '../../http/auth.js';
+import { actorOf, auditPersonalRead, deviceOf } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Deps, ZodApp } from '../module.js';
 import { tokenMatches } from './diversions/hotline.js';
 import { DISPATCH_MESSAGES } from './messages.js';
 import type { DispatchService } from './service.js';
+import { signOnSchema } from './units/reporting.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const diversionOutcomeSchema = z.strictObject({
@@ -156,15 +157,54 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       config: { permission: 'units.report' },
       schema: { tags, params: idParams, body: unitStatusChangeSchema, response: { 200: unitSchema } },
     },
-    async (request) => dispatch.setUnitStatus(actorOf(request), request.params.id, request.body.status),
+    async (request) => {
+      const actor = actorOf(request);
+      // A patrol officer reports only for the unit they are signed on to; dispatchers for any.
+      await dispatch.reporting.assertMayReportStatus(actor, request.params.id);
+      return dispatch.setUnitStatus(actor, request.params.id, request.body.status);
+    },
   );
 
   app.post(
+    '/api/dispatch/units/:id/sign-on',
+    {
+      config: { permission: 'units.report' },
+      schema: { tags, params: idParams, response: { 200: signOnSchema } },
+    },
+    async (request) => dispatch.reporting.signOn(actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/api/dispatch/units/:id/sign-off',
+    {
+      config: { permission: 'units.report' },
+      schema: { tags, params: idParams, response: { 200: signOnSchema } },
+    },
+    async (request) => dispatch.reporting.signOff(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/dispatch/sign-on',
+    {
+      config: { permission: 'units.report' },
+      schema: { tags, response: { 200: z.object({ signOn: signOnSchema.nullable() }) } },
+    },
+    async (request) => ({ signOn: await dispatch.reporting.current(actorOf(request)) }),
+  );
+
+  // AVL terminals (device token bound to one unit), or a person signed on to a unit: fixes only
+  // for that unit; others are refused per fix (`not_bound_unit`) and audited.
+  app.post(
     '/api/dispatch/avl',
-    { config: { permission: 'units.report', auditWrites: false }, schema: { tags, body: avlBatchSchema } },
+    {
+      config: { permission: 'units.report', device: 'avl', auditWrites: false },
+      schema: { tags, body: avlBatchSchema },
+    },
     async (request) => {
+      const device = deviceOf(request);
+      const sender = device ? { device } : { actor: actorOf(request) };
       const city = await ctx.places.city(undefined);
-      return dispatch.ingestPositions(request.body.positions, city);
+      return dispatch.reporting.ingest(sender, request.body.positions, city);
     },
   );
 

@@ -11,6 +11,7 @@ import { DiversionsService } from './diversions/service.js';
 import { FiguresService } from './figures/service.js';
 import { IncidentsService } from './incidents/service.js';
 import type { UnitTracker } from './tracker.js';
+import { UnitReporting } from './units/reporting.js';
 import type { IngestReport } from './units/service.js';
 import { UnitsService } from './units/service.js';
 import type { PositionFix, Queryable } from './units/store.js';
@@ -31,6 +32,8 @@ export class DispatchService {
   readonly figuresService: FiguresService;
   /** Forwards diverted calls to the 12345 hotline (started by the module, stepped by tests). */
   readonly hotline: HotlineForwarder;
+  /** Who may report for a unit: its AVL terminal, or a person signed on to it for the shift. */
+  readonly reporting: UnitReporting;
 
   constructor(deps: Deps<'places'>) {
     // A unit reporting en route or on scene moves its incident along: the incidents part decides.
@@ -41,6 +44,7 @@ export class DispatchService {
     this.diversionsService = new DiversionsService(deps);
     this.figuresService = new FiguresService(deps.db.kysely);
     this.hotline = this.diversionsService.hotline;
+    this.reporting = new UnitReporting(deps, this.unitsService);
   }
 
   /** The per-city unit trackers built so far (bench/dispatch.ts times their searches directly). */

@@ -28,6 +28,8 @@ export interface SimulatorOptions {
 interface SimUnit {
   id: string;
   callSign: string;
+  /** Its AVL terminal's device token: positions are posted as the unit's device, not as a person. */
+  avlToken: string;
   /** Current path as edge ids and progress along it. */
   path: number[];
   edgeIndex: number;
@@ -68,13 +70,17 @@ export class CitySimulator {
     this.nextCallAt = this.exponential(options.callEverySeconds);
   }
 
-  /** Adds the city's units (by call sign) to the simulation, each starting at a random road node. */
-  async addUnits(units: readonly { id: string; callSign: string }[]) {
+  /**
+   * Adds the city's units (by call sign, with the token of each one's AVL terminal) to the
+   * simulation, each starting at a random road node.
+   */
+  async addUnits(units: readonly { id: string; callSign: string; avlToken: string }[]) {
     for (const u of units) {
       const node = this.mainNodes[Math.floor(this.random() * this.mainNodes.length)];
       this.units.push({
         id: u.id,
         callSign: u.callSign,
+        avlToken: u.avlToken,
         path: [],
         edgeIndex: 0,
         onEdge: 0,
@@ -163,11 +169,19 @@ export class CitySimulator {
   private async reportPositions() {
     if (this.units.length === 0) return;
     const at = this.options.now().toISOString();
-    await this.call({
-      method: 'POST',
-      url: '/api/dispatch/avl',
-      payload: { positions: this.units.map((u) => ({ unitId: u.id, at, ...round(this.position(u)) })) },
-    });
+    // Each unit's terminal posts its own fix (a device speaks only for its unit).
+    await Promise.all(
+      this.units.map((u) =>
+        this.call(
+          {
+            method: 'POST',
+            url: '/api/dispatch/avl',
+            payload: { positions: [{ unitId: u.id, at, ...round(this.position(u)) }] },
+          },
+          u.avlToken,
+        ),
+      ),
+    );
   }
 
   private async newCall() {
@@ -261,10 +275,14 @@ export class CitySimulator {
   /** Answers the API refused, by route and status (a healthy day has none but expected 409s). */
   readonly refusals = new Map<string, number>();
 
-  private async call(options: InjectOptions) {
+  /** Calls the API as the simulated dispatcher, or as a unit's AVL terminal when given its token. */
+  private async call(options: InjectOptions, deviceToken?: string) {
     const r = await this.app.inject({
       ...options,
-      headers: { ...(options.headers ?? {}), cookie: this.cookie },
+      headers: {
+        ...(options.headers ?? {}),
+        ...(deviceToken ? { authorization: `Bearer ${deviceToken}` } : { cookie: this.cookie }),
+      },
     });
     if (r.statusCode >= 400) {
       const key = `${options.method} ${String(options.url).replace(/[0-9a-f-]{36}/g, ':id')} ${r.statusCode}`;

@@ -88,3 +88,19 @@ export interface DiversionsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+declare module '../../db/schema.js' {
+  interface Database {
+    unit_sign_ons: UnitSignOnsTable;
+  }
+}
+
+/** Migration 012: who crews a unit this shift (units/reporting.ts). */
+export interface UnitSignOnsTable {
+  id: string;
+  unit_id: string;
+  user_id: string;
+  signed_on_at: Timestamp;
+  signed_off_at: Timestamp | null;
+  ended_by: 'self' | 'lapsed' | null;
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { verifyAuditChain } from '../../identity/audit.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { asDevice, issueDevice } from '../../test/devices.js';
 import { countRowsContaining } from './hotlist-store.js';
 
 const HOUR = 3_600_000;
@@ -13,6 +14,9 @@ const DAY = 24 * HOUR;
 describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestApp;
   let cityBureauId: string;
+  /** The cameras of the two checkpoints (device tokens: plate reads come from cameras only). */
+  let camG15: string;
+  let camS30: string;
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
@@ -52,6 +56,8 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       });
       expect(r.statusCode, r.body).toBe(201);
     }
+    camG15 = (await issueDevice(t, { checkpointId: 'CP-G15-N' })).token;
+    camS30 = (await issueDevice(t, { checkpointId: 'CP-S30-E' })).token;
   });
   afterAll(() => t.close());
 
@@ -74,8 +80,9 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
   async function approve(cookie: string, id: string) {
     return t.as(cookie, { method: 'POST', url: `/api/perimeter/hotlist/${id}/approve` });
   }
-  async function postReads(cookie: string, reads: unknown[]) {
-    return t.as(cookie, { method: 'POST', url: '/api/perimeter/reads', payload: { reads } });
+  /** Reads as a camera (its device token). */
+  async function postReads(token: string, reads: unknown[]) {
+    return asDevice(t, token, { method: 'POST', url: '/api/perimeter/reads', payload: { reads } });
   }
   async function volumes(cookie: string) {
     const r = await t.as(cookie, {
@@ -108,7 +115,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(entry).toMatchObject({ value: '粤BD12345', status: 'pending', category: 'stolen_vehicle' });
 
     // Pending entries do not match.
-    expect((await postReads(li, [read('粤BD12345')])).json()).toMatchObject({ accepted: 1, hits: 0 });
+    expect((await postReads(camG15, [read('粤BD12345')])).json()).toMatchObject({ accepted: 1, hits: 0 });
 
     const self = await approve(li, entry.id);
     expect(self.statusCode).toBe(409);
@@ -120,7 +127,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(approved.json()).toMatchObject({ status: 'active', approvedBy: expect.any(String) });
 
     events.length = 0;
-    const r = await postReads(li, [read('粤B D12345'), read('粤B54321')]);
+    const r = await postReads(camG15, [read('粤B D12345'), read('粤B54321')]);
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual({ accepted: 2, hits: 1, invalid: 0, rejected: [] });
 
@@ -203,7 +210,12 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       category: 'stolen_vehicle',
     });
     expect(denied.statusCode).toBe(403);
-    expect((await postReads(dispatcher, [read('粤B12345')])).statusCode).toBe(403);
+    // Plate reads come from cameras: no person's session may post them, a commander's neither.
+    const posted = (cookie: string) =>
+      t.as(cookie, { method: 'POST', url: '/api/perimeter/reads', payload: { reads: [read('粤B12345')] } });
+    expect((await posted(dispatcher)).statusCode).toBe(403);
+    expect((await posted(li)).statusCode).toBe(403);
+    expect((await posted(await as('admin'))).statusCode).toBe(403);
   });
 
   it('the database itself refuses self-approval and over-long expiry', async () => {
@@ -262,12 +274,12 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     expect((await approve(wang, id)).statusCode).toBe(200);
-    expect((await postReads(li, [read('京AF0236')])).json().hits).toBe(1);
+    expect((await postReads(camG15, [read('京AF0236')])).json().hits).toBe(1);
 
     t.advance(2 * HOUR + 1000);
     const liAgain = await as('commander.li');
     // No reload happened in between: expiry is checked at match time.
-    expect((await postReads(liAgain, [read('京AF0236')])).json()).toMatchObject({ accepted: 1, hits: 0 });
+    expect((await postReads(camG15, [read('京AF0236')])).json()).toMatchObject({ accepted: 1, hits: 0 });
 
     const list = await t.as(liAgain, { method: 'GET', url: '/api/perimeter/hotlist?status=active' });
     expect(list.json().items.find((e: { id: string }) => e.id === id)).toMatchObject({ expired: true });
@@ -291,7 +303,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     });
     expect(renewed.statusCode, renewed.body).toBe(200);
     expect(renewed.json()).toMatchObject({ renewals: 1, expired: false });
-    expect((await postReads(liAgain, [read('京AF0236')])).json().hits).toBe(1);
+    expect((await postReads(camG15, [read('京AF0236')])).json().hits).toBe(1);
 
     const revoked = await t.as(liAgain, {
       method: 'POST',
@@ -299,7 +311,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       payload: { reason: '车辆已追回' },
     });
     expect(revoked.statusCode, revoked.body).toBe(200);
-    expect((await postReads(liAgain, [read('京AF0236')])).json().hits).toBe(0);
+    expect((await postReads(camG15, [read('京AF0236')])).json().hits).toBe(0);
   });
 
   it('follows changes made by another API node (hotlist_changed event)', async () => {
@@ -308,7 +320,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     const created = await createEntry(li, { kind: 'plate', value: '浙A12345', category: 'stolen_vehicle' });
     const id = created.json().id as string;
     expect((await approve(wang, id)).statusCode).toBe(200);
-    expect((await postReads(li, [read('浙A12345')])).json().hits).toBe(1);
+    expect((await postReads(camG15, [read('浙A12345')])).json().hits).toBe(1);
     // Another node revoked it: the row changed behind this node's back, then the event arrived.
     await t.testDb.db.kysely
       .updateTable('hotlist_entries')
@@ -317,10 +329,10 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       .execute();
     t.ctx.publish('perimeter.hotlist_changed', null, { entryId: id, status: 'revoked' });
     for (let i = 0; i < 50; i++) {
-      if ((await postReads(li, [read('浙A12345')])).json().hits === 0) break;
+      if ((await postReads(camG15, [read('浙A12345')])).json().hits === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect((await postReads(li, [read('浙A12345')])).json().hits).toBe(0);
+    expect((await postReads(camG15, [read('浙A12345')])).json().hits).toBe(0);
   });
 
   it('writes nothing of a batch whose hits cannot be written', async () => {
@@ -346,7 +358,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       create trigger perimeter_test_refuse before insert on hotlist_hits
         for each row execute function perimeter_test_refuse();`);
     try {
-      const r = await postReads(li, [read('闽D12345'), read('闽D54321'), read('粤I00000')]);
+      const r = await postReads(camG15, [read('闽D12345'), read('闽D54321'), read('粤I00000')]);
       expect(r.statusCode).toBe(500);
     } finally {
       await db.execScript(
@@ -358,7 +370,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(await hitRows()).toBe(hitsBefore);
     // The same batch again, once the database is well: counted once.
     expect(
-      (await postReads(li, [read('闽D12345'), read('闽D54321'), read('粤I00000')])).json(),
+      (await postReads(camG15, [read('闽D12345'), read('闽D54321'), read('粤I00000')])).json(),
     ).toMatchObject({
       accepted: 2,
       hits: 1,
@@ -397,7 +409,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(personalRead.map((r) => r.purpose)).toContain('核查在逃人员');
 
     events.length = 0;
-    const check = await postReads(li, [
+    const check = await postReads(camS30, [
       { residentId: personId, at: nowIso(-1000), checkpointId: 'CP-S30-E', direction: 'out' },
     ]);
     expect(check.json()).toMatchObject({ accepted: 1, hits: 1 });
@@ -416,23 +428,23 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       ...nonHits.map((p) => read(p)),
       read('粤I00000'), // invalid: I is not used
       read('ABC'), // invalid
-      read('粤B12345', { checkpointId: 'CP-NOWHERE' }),
+      read('粤B12345', { checkpointId: 'CP-NOWHERE' }), // not this camera's checkpoint
       read('粤B12345', { at: nowIso(6 * 60_000) }),
       read('粤B12345', { at: nowIso(-25 * HOUR) }),
       read('粤B12345', { direction: 'sideways' }),
       read('粤B12345', { confidence: 1.5 }),
       read('粤B12345', { at: 'yesterday-ish' }),
       'not an object',
-      read('粤B12345', { direction: 'out', checkpointId: 'CP-S30-E' }),
+      read('粤B12345', { direction: 'out', checkpointId: undefined }), // the camera's own checkpoint
     ];
-    const r = await postReads(li, reads);
+    const r = await postReads(camG15, reads);
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual({
       accepted: 6,
       hits: 0,
       invalid: 2,
       rejected: [
-        { index: 7, reason: 'unknown_checkpoint' },
+        { index: 7, reason: 'not_bound_checkpoint' },
         { index: 8, reason: 'clock_skew_future' },
         { index: 9, reason: 'clock_skew_past' },
         { index: 10, reason: 'malformed' },
@@ -448,7 +460,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
 
     // An over-long batch is refused as a whole: nothing counted.
     const tooMany = await postReads(
-      li,
+      camG15,
       Array.from({ length: 10_001 }, () => read('粤B12345')),
     );
     expect(tooMany.statusCode).toBe(400);
@@ -476,7 +488,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       [{ unitId: unit.id, at: nowIso(), lon: 114.2007, lat: 22.6806 }],
       await t.ctx.places.city(undefined),
     );
-    await postReads(li, [read('粤B7R5K2'), read('粤A11111'), read('粤A22222'), read('not a plate')]);
+    await postReads(camG15, [read('粤B7R5K2'), read('粤A11111'), read('粤A22222'), read('not a plate')]);
     const alert = events.findLast(
       (e) => e.type === 'perimeter.hotlist_hit' && e.payload.value === '粤B7R5K2',
     );
@@ -521,12 +533,11 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
 
   it('accepts a read at a checkpoint created a moment ago; the change is announced to every node', async () => {
     const admin = await as('admin');
-    const li = await as('commander.li');
     const at = (checkpointId: string) => read('琼A7Q3K9', { checkpointId });
     // Unknown now (and the registry was just re-read because of it).
-    expect((await postReads(li, [at('CP-NEW-1')])).json().rejected).toEqual([
-      { index: 0, reason: 'unknown_checkpoint' },
-    ]);
+    expect(
+      (await t.ctx.perimeter.plates.ingest([at('CP-NEW-1')], { userId: null, username: 'test' })).rejected,
+    ).toEqual([{ index: 0, reason: 'unknown_checkpoint' }]);
     events.length = 0;
     const created = await t.as(admin, {
       method: 'POST',
@@ -537,8 +548,9 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(events.filter((e) => e.type === 'perimeter.checkpoints_changed').map((e) => e.payload)).toEqual([
       { ringId: null },
     ]);
-    // At once, though the registry was re-read less than its refresh interval ago.
-    expect((await postReads(li, [at('CP-NEW-1')])).json()).toEqual({
+    // At once, though the registry was re-read less than its refresh interval ago: its camera posts.
+    const camera = await issueDevice(t, { checkpointId: 'CP-NEW-1' });
+    expect((await postReads(camera.token, [at('CP-NEW-1')])).json()).toEqual({
       accepted: 1,
       hits: 0,
       invalid: 0,

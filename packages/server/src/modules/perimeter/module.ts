@@ -29,7 +29,8 @@ export const perimeterModule = defineModule({
     'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
     // Not admin: whoever manages accounts may not also keep the hotlist (separation of duties).
     'hotlist.write': ['commander'],
-    'plates.ingest': ['admin', 'commander'],
+    // Plate reads come from cameras (device tokens, modules/devices), never from a person's session.
+    'plates.ingest': [],
     'perimeter.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
     'perimeter.write': ['admin', 'commander'],
     'perimeter.command': ['commander', 'admin'],

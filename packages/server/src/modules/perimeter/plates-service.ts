@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
-import { appendAudit } from '../../identity/audit.js';
+import { appendAudit, recordAudit } from '../../identity/audit.js';
 import type { Deps } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
@@ -27,6 +27,8 @@ export type Direction = 'in' | 'out';
 export type RejectReason =
   | 'malformed'
   | 'unknown_checkpoint'
+  /** The read names another checkpoint than the one its camera (or MQTT topic) speaks for. */
+  | 'not_bound_checkpoint'
   | 'clock_skew_future'
   | 'clock_skew_past'
   | 'too_many_reads';
@@ -44,6 +46,13 @@ export interface IngestResult {
 export interface IngestSource {
   userId: string | null;
   username: string;
+  /** The device that sent it (a camera's token), for the audit rows. */
+  deviceId?: string;
+  /**
+   * The one checkpoint the sender speaks for (its camera's binding, or the MQTT topic): a read
+   * without a checkpointId is taken to be from it, a read naming another is refused and audited.
+   */
+  checkpointId?: string;
 }
 
 export interface VolumeView {
@@ -136,15 +145,18 @@ export class PlateIngestService {
    * counted as `invalid`. Either the whole batch takes effect (hit rows, audit rows, counts) or,
    * if writing its hits fails, none of it does.
    */
-  async ingest(reads: readonly unknown[], source: IngestSource): Promise<IngestResult> {
+  async ingest(batch: readonly unknown[], source: IngestSource): Promise<IngestResult> {
     const now = this.ctx.now();
     const nowMs = now.getTime();
     const result: IngestResult = { accepted: 0, hits: 0, invalid: 0, rejected: [] };
-    if (reads.length > MAX_READS_PER_BATCH) {
-      for (let i = MAX_READS_PER_BATCH; i < reads.length; i++)
+    if (batch.length > MAX_READS_PER_BATCH) {
+      for (let i = MAX_READS_PER_BATCH; i < batch.length; i++)
         result.rejected.push({ index: i, reason: 'too_many_reads' });
     }
-    const count = Math.min(reads.length, MAX_READS_PER_BATCH);
+    const count = Math.min(batch.length, MAX_READS_PER_BATCH);
+    // The sender's binding decides the checkpoint, never a body field.
+    const { reads, notBound } = bindReads(batch, count, source.checkpointId);
+    if (notBound.length > 0) await this.auditNotBound(batch, notBound, source, now);
     // An unknown checkpoint may be one just created: when a re-read of the registry is under way
     // (checkpoints changed), wait for it; otherwise re-read at most every checkpointRefreshMs.
     const reloading = this.checkpointsReloadAgain ?? this.checkpointsReloading;
@@ -164,6 +176,10 @@ export class PlateIngestService {
       // held up behind them.
       if (i > 0 && i % YIELD_EVERY_READS === 0) await yieldToEventLoop();
       const read = reads[i];
+      if (read === NOT_BOUND) {
+        result.rejected.push({ index: i, reason: 'not_bound_checkpoint' });
+        continue;
+      }
       if (typeof read !== 'object' || read === null) {
         result.rejected.push({ index: i, reason: 'malformed' });
         continue;
@@ -286,6 +302,35 @@ export class PlateIngestService {
     return false;
   }
 
+  /** Reads that named another checkpoint than the sender's: one audit row per batch (never a plate). */
+  private async auditNotBound(
+    batch: readonly unknown[],
+    notBound: number[],
+    source: IngestSource,
+    now: Date,
+  ) {
+    const claimedOf = (i: number) =>
+      String((batch[i] as { checkpointId?: unknown }).checkpointId).slice(0, 64);
+    const claimed = [...new Set(notBound.map(claimedOf))];
+    await recordAudit(
+      this.db,
+      {
+        userId: source.userId,
+        username: source.username,
+        action: 'permission_denied',
+        resource: `checkpoint:${source.checkpointId}`,
+        detail: {
+          reason: 'not_bound_checkpoint',
+          deviceId: source.deviceId ?? null,
+          refused: notBound.length,
+          indices: notBound.slice(0, 100),
+          claimed: claimed.slice(0, 20),
+        },
+      },
+      now,
+    );
+  }
+
   private async writeHits(hits: PendingHit[], source: IngestSource, now: Date): Promise<string[]> {
     const ids = hits.map(() => uuidv7());
     await this.db.transaction().execute(async (trx) => {
@@ -389,6 +434,36 @@ export class PlateIngestService {
   pendingVolumeRows(): number {
     return this.counters.size;
   }
+}
+
+const NOT_BOUND = Symbol('not bound');
+
+/**
+ * Applies the sender's binding: a read without a checkpointId gets it, a read naming another
+ * checkpoint is replaced by NOT_BOUND (and listed). Without a binding the reads are left as sent.
+ */
+function bindReads(
+  batch: readonly unknown[],
+  count: number,
+  checkpointId: string | undefined,
+): { reads: readonly unknown[]; notBound: number[] } {
+  if (checkpointId === undefined) return { reads: batch, notBound: [] };
+  const notBound: number[] = [];
+  const reads = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const read = batch[i];
+    if (typeof read !== 'object' || read === null || Array.isArray(read)) reads[i] = read;
+    else {
+      const claimed = (read as { checkpointId?: unknown }).checkpointId;
+      if (claimed === undefined) reads[i] = { ...read, checkpointId };
+      else if (claimed === checkpointId) reads[i] = read;
+      else {
+        reads[i] = NOT_BOUND;
+        notBound.push(i);
+      }
+    }
+  }
+  return { reads, notBound };
 }
 
 function countsFor(map: Map<string, VolumeCounts>, checkpointId: string, direction: Direction, atMs: number) {

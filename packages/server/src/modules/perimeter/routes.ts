@@ -1,7 +1,7 @@
 import { HOTLIST_CATEGORIES, HOTLIST_KINDS } from '@citywatch/core/perimeter/hotlist';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { actorOf, auditPersonalRead } from '../../http/auth.js';
+import { actorOf, auditPersonalRead, deviceOf } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
 import type { CoreDeps, ZodApp } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
@@ -126,13 +126,19 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/reads',
     {
       bodyLimit: READS_BODY_LIMIT,
-      config: { permission: 'plates.ingest', auditWrites: false },
+      // Cameras only (a device token bound to one checkpoint): no person holds plates.ingest.
+      config: { permission: 'plates.ingest', device: 'camera', auditWrites: false },
       schema: { tags: ['perimeter'], body: readsBody },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const { reads } = request.body;
-      return plates.ingest(reads, { userId: actor.userId, username: actor.username });
+      const device = deviceOf(request);
+      if (device?.kind !== 'camera') throw new ProblemError('forbidden');
+      return plates.ingest(request.body.reads, {
+        userId: null,
+        username: `device:${device.name}`,
+        deviceId: device.deviceId,
+        checkpointId: device.checkpointId,
+      });
     },
   );
 

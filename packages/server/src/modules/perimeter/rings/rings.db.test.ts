@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../config.js';
 import { BUNDLED_CITY, ensureBundledCity } from '../../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../../test/app.js';
+import { asDevice, issueDevice } from '../../../test/devices.js';
 import { analyzePerimeter } from '../cli.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'packages/server/src/modules/perimeter/fixtures');
@@ -108,6 +109,23 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
   let ringId: string;
   let analysis: Analysis;
   const unitIds: string[] = [];
+  /** Each unit's AVL terminal: positions come from devices, one unit each. */
+  const terminals = new Map<string, string>();
+  const postFixes = async (fixes: { unitId: string; at: string; lon: number; lat: number }[]) => {
+    let accepted = 0;
+    const rejected: unknown[] = [];
+    for (const fix of fixes) {
+      const r = await asDevice(t, terminals.get(fix.unitId)!, {
+        method: 'POST',
+        url: '/api/dispatch/avl',
+        payload: { positions: [fix] },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      accepted += r.json().accepted;
+      rejected.push(...r.json().rejected);
+    }
+    return { accepted, rejected };
+  };
   const send = (
     cookie: string,
     method: InjectOptions['method'],
@@ -370,12 +388,11 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
       });
       expect(r.statusCode, r.body).toBe(201);
       unitIds.push(r.json().id);
+      terminals.set(r.json().id, (await issueDevice(t, { unitId: r.json().id })).token);
     }
     const at = t.ctx.now().toISOString();
-    const avl = await send(admin, 'POST', '/api/dispatch/avl', {
-      positions: unitIds.map((unitId, i) => ({ unitId, at, ...UNIT_SPOTS[i] })),
-    });
-    expect(avl.json()).toMatchObject({ accepted: 4, rejected: [] });
+    const avl = await postFixes(unitIds.map((unitId, i) => ({ unitId, at, ...UNIT_SPOTS[i] })));
+    expect(avl).toMatchObject({ accepted: 4, rejected: [] });
 
     const r = await send(commander, 'POST', `/api/perimeter/rings/${ringId}/activate`, {
       reason: '持刀伤人后驾车逃逸，封控龙岗中心',
@@ -462,9 +479,9 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     // A unit whose AVL puts it at its checkpoint is marked arrived on the next read.
     const first = chosen[0];
     t.advance(60_000);
-    await send(admin, 'POST', '/api/dispatch/avl', {
-      positions: [{ unitId: first.unitId, at: t.ctx.now().toISOString(), lon: first.lon, lat: first.lat }],
-    });
+    await postFixes([
+      { unitId: first.unitId!, at: t.ctx.now().toISOString(), lon: first.lon, lat: first.lat },
+    ]);
     const live: PlanView = (await send(dispatcher, 'GET', `/api/perimeter/plans/${plan.id}`)).json();
     expect(live.assignments.find((a) => a.checkpointId === first.checkpointId)?.status).toBe('arrived');
     expect(live.assignments.filter((a) => a.status === 'arrived')).toHaveLength(1);
@@ -496,9 +513,9 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     });
     expect(near.statusCode, near.body).toBe(201);
     // Fresh AVL so units have positions now.
-    await send(admin, 'POST', '/api/dispatch/avl', {
-      positions: unitIds.map((unitId, i) => ({ unitId, at: t.ctx.now().toISOString(), ...UNIT_SPOTS[i] })),
-    });
+    await postFixes(
+      unitIds.map((unitId, i) => ({ unitId, at: t.ctx.now().toISOString(), ...UNIT_SPOTS[i] })),
+    );
     const r = await send(
       dispatcher,
       'GET',

@@ -1,0 +1,333 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type CreateDevice,
+  type Device,
+  type DeviceKind,
+  deviceTopic,
+  type IssuedDevice,
+} from '@citywatch/core/devices/schemas';
+import type { Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import type { DeviceAuthenticator, DevicePrincipal } from '../../http/auth.js';
+import { ProblemError } from '../../http/problem.js';
+import { appendAudit } from '../../identity/audit.js';
+import { type Actor, hashToken } from '../../identity/service.js';
+import type { Deps } from '../module.js';
+import { DEVICE_MESSAGES as M } from './messages.js';
+import * as store from './store.js';
+
+/** A principal resolved from a token is trusted this long before the table is read again. */
+const AUTH_CACHE_MS = 5_000;
+const CACHE_MAX = 10_000;
+/** last_seen_at is written at most this often per device, so a busy camera does not cost a write a read. */
+const TOUCH_EVERY_MS = 60_000;
+const TOKEN_PREFIX = 'cwd_';
+
+export type DevicesDeps = Pick<Deps<'dispatch' | 'perimeter'>, 'db' | 'now' | 'dispatch' | 'perimeter'>;
+
+/** What a device is bound to, when the platform issues one for itself (the demo's simulator). */
+export type DeviceBinding = { kind: 'camera'; checkpointId: string } | { kind: 'avl'; unitId: string };
+
+/** Who issued or revoked: a person, or the platform itself (start-up tasks), for the audit row. */
+type Issuer = Pick<Actor, 'userId' | 'username'> | null;
+
+/**
+ * Device principals: API tokens for plate cameras (bound to one checkpoint) and AVL terminals
+ * (bound to one unit). A token is shown once and stored as its sha256; issuing, re-issuing and
+ * revoking are audited in the same transaction. `authenticate` is what the HTTP auth hook and the
+ * embedded MQTT broker call.
+ */
+export class DevicesService implements DeviceAuthenticator {
+  private readonly byToken = new Map<string, { principal: DevicePrincipal; untilMs: number }>();
+  private readonly activeById = new Map<string, { active: boolean; untilMs: number }>();
+  private readonly touchedAt = new Map<string, number>();
+  private readonly revokeListeners = new Set<(deviceId: string) => void>();
+
+  constructor(private readonly deps: DevicesDeps) {}
+
+  private get db() {
+    return this.deps.db.kysely;
+  }
+
+  // ---- administration (devices.write / devices.read)
+
+  async list(actor: Actor): Promise<Device[]> {
+    return (await store.listDevices(this.db, actor)).map(presentDevice);
+  }
+
+  async device(actor: Actor, id: string): Promise<Device> {
+    const row = await store.findDevice(this.db, id, actor);
+    if (!row) throw new ProblemError('not_found', M.noSuchDevice);
+    return presentDevice(row);
+  }
+
+  /** Issues a token for a new device bound to one checkpoint or unit; the token is in the answer only. */
+  async issue(actor: Actor, req: CreateDevice): Promise<IssuedDevice> {
+    const orgId = await this.bindingOrg(actor, req);
+    const binding: DeviceBinding =
+      req.kind === 'camera'
+        ? { kind: 'camera', checkpointId: req.checkpointId }
+        : { kind: 'avl', unitId: req.unitId };
+    return this.insert(actor, req.name, binding, orgId);
+  }
+
+  /**
+   * Issues (or, when the platform already issued one under this name, re-issues) a token without
+   * an acting person: for start-up tasks such as the demo's simulator, and for benchmarks. Audited
+   * as the platform's.
+   */
+  async issueForPlatform(name: string, binding: DeviceBinding, orgId: string): Promise<IssuedDevice> {
+    const existing = await store.findSystemDevice(this.db, name);
+    if (
+      existing &&
+      existing.kind === binding.kind &&
+      (binding.kind === 'camera'
+        ? existing.checkpoint_id === binding.checkpointId
+        : existing.unit_id === binding.unitId)
+    ) {
+      return this.reissue(null, existing.id);
+    }
+    return this.insert(null, name, binding, orgId);
+  }
+
+  private async insert(
+    by: Issuer,
+    name: string,
+    binding: DeviceBinding,
+    orgId: string,
+  ): Promise<IssuedDevice> {
+    const id = uuidv7();
+    const token = newToken();
+    const now = this.deps.now();
+    const checkpointId = binding.kind === 'camera' ? binding.checkpointId : null;
+    const unitId = binding.kind === 'avl' ? binding.unitId : null;
+    await this.db.transaction().execute(async (trx) => {
+      await store.insertDevice(trx, {
+        id,
+        name,
+        kind: binding.kind,
+        checkpoint_id: checkpointId,
+        unit_id: unitId,
+        org_id: orgId,
+        token_hash: hashToken(token),
+        created_by: by?.userId ?? null,
+        created_at: now,
+        revoked_at: null,
+        revoked_by: null,
+        revoke_reason: null,
+        last_seen_at: null,
+      });
+      await this.audit(trx, by, id, 'issue_device', null, {
+        name,
+        kind: binding.kind,
+        checkpointId,
+        unitId,
+        orgId,
+      });
+    });
+    const row = await store.findDevice(this.db, id, null);
+    if (!row) throw new Error('device not stored');
+    const device = presentDevice(row);
+    return { ...device, token, mqttTopic: deviceTopic(device) };
+  }
+
+  /** A new token for a live device; the old one stops working at once (here at once, elsewhere within seconds). */
+  async reissue(actor: Actor | null, id: string): Promise<IssuedDevice> {
+    if (actor && !(await store.findDevice(this.db, id, actor)))
+      throw new ProblemError('not_found', M.noSuchDevice);
+    const token = newToken();
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await store.replaceToken(trx, id, hashToken(token)))) {
+        const row = await store.findDevice(trx, id, null);
+        if (!row) throw new ProblemError('not_found', M.noSuchDevice);
+        throw new ProblemError('conflict', M.alreadyRevoked, [
+          { field: 'id', rule: 'revoked', message: M.alreadyRevoked.zh },
+        ]);
+      }
+      await this.audit(trx, actor, id, 'reissue_device_token', null, { tokenReplaced: true });
+    });
+    this.forget(id);
+    const row = await store.findDevice(this.db, id, null);
+    const device = presentDevice(row!);
+    return { ...device, token, mqttTopic: deviceTopic(device) };
+  }
+
+  /** Revokes a device's token: refused at once here, and on other nodes within AUTH_CACHE_MS. */
+  async revoke(actor: Actor, id: string, reason: string): Promise<Device> {
+    const before = await store.findDevice(this.db, id, actor);
+    if (!before) throw new ProblemError('not_found', M.noSuchDevice);
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await store.revokeDevice(trx, id, actor.userId, reason, this.deps.now()))) {
+        throw new ProblemError('conflict', M.alreadyRevoked, [
+          { field: 'id', rule: 'revoked', message: M.alreadyRevoked.zh },
+        ]);
+      }
+      await this.audit(trx, actor, id, 'revoke_device', { active: true }, { active: false, reason });
+    });
+    this.forget(id);
+    return this.device(actor, id);
+  }
+
+  /** Called with a device's id when its token is revoked or replaced (the broker drops its connections). */
+  onRevoke(listener: (deviceId: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
+  }
+
+  // ---- authentication (HTTP auth hook, MQTT broker)
+
+  /** The device a token belongs to, or null when it is unknown or revoked. */
+  async authenticate(token: string): Promise<DevicePrincipal | null> {
+    if (token.length < 10 || token.length > 200) return null;
+    const hash = hashToken(token);
+    const nowMs = this.deps.now().getTime();
+    const cached = this.byToken.get(hash);
+    let principal: DevicePrincipal;
+    if (cached && cached.untilMs > nowMs) principal = cached.principal;
+    else {
+      const row = await store.findActiveByTokenHash(this.db, hash);
+      if (!row) {
+        this.byToken.delete(hash);
+        return null;
+      }
+      principal = toPrincipal(row);
+      if (this.byToken.size >= CACHE_MAX) this.byToken.clear();
+      this.byToken.set(hash, { principal, untilMs: nowMs + AUTH_CACHE_MS });
+    }
+    await this.touch(principal.deviceId, nowMs);
+    return principal;
+  }
+
+  /** MQTT: username is the device id, password its token; both must match. */
+  async authenticateMqtt(username: string, password: string): Promise<DevicePrincipal | null> {
+    const principal = await this.authenticate(password);
+    return principal && principal.deviceId === username ? principal : null;
+  }
+
+  /** Whether a device is still live (re-checked by the broker while it stays connected). */
+  async isActive(deviceId: string): Promise<boolean> {
+    const nowMs = this.deps.now().getTime();
+    const cached = this.activeById.get(deviceId);
+    if (cached && cached.untilMs > nowMs) return cached.active;
+    const active = await store.isActive(this.db, deviceId);
+    if (this.activeById.size >= CACHE_MAX) this.activeById.clear();
+    this.activeById.set(deviceId, { active, untilMs: nowMs + AUTH_CACHE_MS });
+    return active;
+  }
+
+  private async touch(deviceId: string, nowMs: number) {
+    const last = this.touchedAt.get(deviceId);
+    if (last !== undefined && nowMs - last < TOUCH_EVERY_MS) return;
+    if (this.touchedAt.size >= CACHE_MAX) this.touchedAt.clear();
+    this.touchedAt.set(deviceId, nowMs);
+    await store.touchDevice(this.db, deviceId, new Date(nowMs));
+  }
+
+  /** Drops what this node remembers of a device and tells the listeners (revoked or re-issued). */
+  private forget(deviceId: string) {
+    for (const [hash, { principal }] of this.byToken) {
+      if (principal.deviceId === deviceId) this.byToken.delete(hash);
+    }
+    this.activeById.delete(deviceId);
+    for (const listener of this.revokeListeners) listener(deviceId);
+  }
+
+  // ---- helpers
+
+  /**
+   * The org that will own the device: its checkpoint's (which must lie in the actor's subtree), or
+   * the issuing person's. The binding must exist: otherwise 400 naming the field.
+   */
+  private async bindingOrg(actor: Actor, req: CreateDevice): Promise<string> {
+    if (req.kind === 'camera') {
+      const checkpoint = await this.deps.perimeter.rings.registry
+        .checkpoint(req.checkpointId)
+        .catch((error: unknown) => {
+          if (error instanceof ProblemError && error.code === 'not_found') return null;
+          throw error;
+        });
+      if (!checkpoint) {
+        throw new ProblemError('validation', undefined, [
+          { field: 'checkpointId', rule: 'reference', message: '' },
+        ]);
+      }
+      if (checkpoint.orgId === null) return actor.orgId;
+      if (!(await store.orgInScope(this.db, checkpoint.orgId, actor))) {
+        throw new ProblemError('validation', undefined, [
+          { field: 'checkpointId', rule: 'org_in_scope', message: '' },
+        ]);
+      }
+      return checkpoint.orgId;
+    }
+    const unit = await this.deps.dispatch.unit(req.unitId).catch((error: unknown) => {
+      if (error instanceof ProblemError && error.code === 'not_found') return null;
+      throw error;
+    });
+    if (!unit) {
+      throw new ProblemError('validation', undefined, [{ field: 'unitId', rule: 'reference', message: '' }]);
+    }
+    return actor.orgId;
+  }
+
+  /** A device change, audited in its transaction with before and after; never the token. */
+  private audit(
+    trx: Transaction<Database>,
+    by: Issuer,
+    deviceId: string,
+    change: string,
+    before: Record<string, unknown> | null,
+    after: Record<string, unknown>,
+  ) {
+    return appendAudit(
+      trx,
+      {
+        userId: by?.userId ?? null,
+        username: by?.username ?? 'system',
+        action: 'write',
+        resource: `device:${deviceId}`,
+        detail: { change, before, after },
+      },
+      this.deps.now(),
+    );
+  }
+}
+
+function newToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+function toPrincipal(row: {
+  id: string;
+  name: string;
+  kind: DeviceKind;
+  checkpoint_id: string | null;
+  unit_id: string | null;
+  org_id: string;
+}): DevicePrincipal {
+  const common = { deviceId: row.id, name: row.name, orgId: row.org_id };
+  return row.kind === 'camera'
+    ? { ...common, kind: 'camera', checkpointId: row.checkpoint_id! }
+    : { ...common, kind: 'avl', unitId: row.unit_id! };
+}
+
+function iso(value: Date | string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+export function presentDevice(r: store.DeviceRow): Device {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    checkpointId: r.checkpoint_id,
+    unitId: r.unit_id,
+    orgId: r.org_id,
+    active: r.revoked_at === null,
+    createdAt: iso(r.created_at)!,
+    createdBy: r.created_by_username ?? null,
+    revokedAt: iso(r.revoked_at),
+    revokeReason: r.revoke_reason,
+    lastSeenAt: iso(r.last_seen_at),
+  };
+}
