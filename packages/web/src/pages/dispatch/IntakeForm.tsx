@@ -78,7 +78,7 @@ export function IntakeForm({
   onLocation: (location: CallLocation | null) => void;
   onCreated: (created: CreatedIncident) => void;
 }) {
-  const { t, i18n } = useTranslation('dispatch');
+  const { t, i18n } = useTranslation('dispatch', { keyPrefix: 'intake' });
   const language = i18n.language;
   const { message } = App.useApp();
   const cache = useQueryClient();
@@ -151,14 +151,14 @@ export function IntakeForm({
         list && !list.some((i) => i.id === created.incident.id) ? [...list, created.incident] : list,
       );
       void cache.invalidateQueries({ queryKey: dispatchKeys.incidents });
-      void message.success(t('intake.created', { number: created.incident.number }));
+      void message.success(t('created', { number: created.incident.number }));
       form.resetFields();
       setText('');
       onLocation(null);
       onCreated(created);
       addressRef.current?.focus();
     },
-    onError: (err) => void message.error(t('intake.failed', { error: errorText(err) })),
+    onError: (err) => void message.error(t('failed', { error: errorText(err) })),
   });
 
   const submit = (values: Values) => {
@@ -197,15 +197,15 @@ export function IntakeForm({
     }
   };
 
-  const required = (field: string) => ({ required: true, message: t('intake.required', { field }) });
+  const required = (field: string) => ({ required: true, message: t('required', { field }) });
 
   return (
     <Card
       size="small"
-      title={t('intake.title')}
+      title={t('title')}
       extra={
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {t('intake.submitHint')}
+          {t('submitHint')}
         </Typography.Text>
       }
       data-testid="intake"
@@ -223,11 +223,11 @@ export function IntakeForm({
           className="cw-intake-form"
         >
           <Form.Item
-            label={t('intake.address')}
+            label={t('address')}
             validateStatus={locationError ? 'error' : undefined}
             help={
               locationError ? (
-                t('intake.locationRequired')
+                t('locationRequired')
               ) : location ? (
                 <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="intake-location">
                   {location.source === 'map' ? <AimOutlined /> : <EnvironmentOutlined />}{' '}
@@ -248,7 +248,7 @@ export function IntakeForm({
                 const hit = hits.find((h) => h.id === id);
                 if (hit) pick(hit);
               }}
-              notFoundContent={searched ? t('intake.addressEmpty') : null}
+              notFoundContent={searched ? t('addressEmpty') : null}
               defaultActiveFirstOption
               data-testid="intake-address"
             >
@@ -258,19 +258,19 @@ export function IntakeForm({
                 onKeyDown={onAddressEnter}
                 allowClear
                 prefix={<SearchOutlined />}
-                placeholder={t('intake.addressPlaceholder')}
+                placeholder={t('addressPlaceholder')}
               />
             </AutoComplete>
           </Form.Item>
           <Form.Item
             name="category"
-            label={t('intake.category')}
-            rules={[required(t('intake.category'))]}
+            label={t('category')}
+            rules={[required(t('category'))]}
             style={{ marginBottom: 10 }}
           >
             <Cascader
               options={options}
-              placeholder={t('intake.categoryPlaceholder')}
+              placeholder={t('categoryPlaceholder')}
               showSearch={{ matchInputWidth: false }}
               expandTrigger="hover"
               data-testid="intake-category"
@@ -278,8 +278,8 @@ export function IntakeForm({
           </Form.Item>
           <Form.Item
             name="priority"
-            label={t('intake.priority')}
-            tooltip={t('intake.priorityHint')}
+            label={t('priority')}
+            tooltip={t('priorityHint')}
             style={{ marginBottom: 10 }}
           >
             <Radio.Group optionType="button" buttonStyle="solid" data-testid="intake-priority">
@@ -295,28 +295,28 @@ export function IntakeForm({
           </Form.Item>
           <Form.Item
             name="callerPhone"
-            label={t('intake.phone')}
-            rules={[{ pattern: PHONE_RE, message: t('intake.phoneInvalid') }]}
+            label={t('phone')}
+            rules={[{ pattern: PHONE_RE, message: t('phoneInvalid') }]}
             style={{ marginBottom: 10 }}
           >
-            <Input placeholder={t('intake.phonePlaceholder')} inputMode="tel" data-testid="intake-phone" />
+            <Input placeholder={t('phonePlaceholder')} inputMode="tel" data-testid="intake-phone" />
           </Form.Item>
           <Form.Item
             name="narrative"
-            label={t('intake.narrative')}
-            rules={[required(t('intake.narrative'))]}
+            label={t('narrative')}
+            rules={[required(t('narrative'))]}
             style={{ marginBottom: 12 }}
           >
             <Input.TextArea
               autoSize={{ minRows: 2, maxRows: 4 }}
               maxLength={2000}
-              placeholder={t('intake.narrativePlaceholder')}
+              placeholder={t('narrativePlaceholder')}
               data-testid="intake-narrative"
             />
           </Form.Item>
           <Space>
             <Button type="primary" htmlType="submit" loading={create.isPending} data-testid="intake-submit">
-              {t('intake.submit')}
+              {t('submit')}
             </Button>
             <Button
               onClick={() => {
@@ -326,7 +326,7 @@ export function IntakeForm({
                 addressRef.current?.focus();
               }}
             >
-              {t('intake.reset')}
+              {t('reset')}
             </Button>
           </Space>
         </Form>

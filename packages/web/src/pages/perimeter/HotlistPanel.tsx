@@ -80,7 +80,7 @@ function upsert(cache: QueryClient, entry: HotlistEntry): void {
  * renew and revoke.
  */
 export function HotlistPanel() {
-  const { t } = useTranslation('perimeter');
+  const { t } = useTranslation('perimeter', { keyPrefix: 'hotlist' });
   const { message } = App.useApp();
   const user = useCurrentUser();
   const can = useCan();
@@ -98,7 +98,7 @@ export function HotlistPanel() {
     onMutate: () => setError(null),
     onSuccess: (entry) => {
       upsert(cache, entry);
-      message.success(t('hotlist.approved'));
+      message.success(t('approved'));
     },
     // The four-eyes refusal (409, field approvedBy/four_eyes) comes with the server's message.
     onError: (err) => setError(errorText(err)),
@@ -106,7 +106,7 @@ export function HotlistPanel() {
   const busy = approval.isPending ? approval.variables.id : null;
 
   const who = (userId: string | null) =>
-    userId === null ? '—' : userId === user.id ? t('hotlist.me') : userId.slice(0, 8);
+    userId === null ? '—' : userId === user.id ? t('me') : userId.slice(0, 8);
 
   return (
     <div data-testid="hotlist-panel">
@@ -118,13 +118,13 @@ export function HotlistPanel() {
             onClick={() => setCreating(true)}
             data-testid="hotlist-create"
           >
-            {t('hotlist.create')}
+            {t('create')}
           </Button>
         ) : null}
         <Button icon={<ReloadOutlined />} onClick={() => void hotlist.refetch()}>
-          {t('hotlist.refresh')}
+          {t('refresh')}
         </Button>
-        <Typography.Text type="secondary">{t('hotlist.fourEyesHint')}</Typography.Text>
+        <Typography.Text type="secondary">{t('fourEyesHint')}</Typography.Text>
       </Space>
       {(error ?? loadError) ? (
         <Alert
@@ -142,12 +142,12 @@ export function HotlistPanel() {
         loading={hotlist.isFetching && items.length === 0}
         dataSource={items}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        locale={{ emptyText: t('hotlist.empty') }}
+        locale={{ emptyText: t('empty') }}
         data-testid="hotlist-table"
         onRow={(r) => ({ 'data-testid': `hotlist-row-${r.value}` }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           {
-            title: t('hotlist.value'),
+            title: t('value'),
             dataIndex: 'value',
             render: (v: string, r) => (
               <Space size={4}>
@@ -155,50 +155,50 @@ export function HotlistPanel() {
                   {v}
                 </Typography.Text>
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {t(`hotlist.kinds.${r.kind}`)}
+                  {t(`kinds.${r.kind}`)}
                 </Typography.Text>
               </Space>
             ),
           },
           {
-            title: t('hotlist.category'),
+            title: t('category'),
             dataIndex: 'category',
             render: (c: HotlistCategory) => (
-              <Tag color={CATEGORY_COLORS[c]}>{t(`hotlist.categories.${c}`)}</Tag>
+              <Tag color={CATEGORY_COLORS[c]}>{t(`categories.${c}`)}</Tag>
             ),
           },
           {
-            title: t('hotlist.legalBasis'),
+            title: t('legalBasis'),
             dataIndex: 'legalBasis',
             render: (v: string, r) => (
               <div style={{ maxWidth: 260 }}>
                 <div>{v}</div>
                 {r.warrantRef ? (
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                    {t('hotlist.warrantRef')}：{r.warrantRef}
+                    {t('warrantRef')}：{r.warrantRef}
                   </Typography.Text>
                 ) : null}
               </div>
             ),
           },
-          { title: t('hotlist.creator'), dataIndex: 'createdBy', render: (v: string) => who(v) },
-          { title: t('hotlist.approver'), dataIndex: 'approvedBy', render: (v: string | null) => who(v) },
+          { title: t('creator'), dataIndex: 'createdBy', render: (v: string) => who(v) },
+          { title: t('approver'), dataIndex: 'approvedBy', render: (v: string | null) => who(v) },
           {
-            title: t('hotlist.status'),
+            title: t('status'),
             key: 'status',
             render: (_: unknown, r) => {
               const s = r.expired ? 'expired' : r.status;
               return (
                 <Tooltip title={r.revokeReason ?? undefined}>
                   <Tag color={STATUS_COLORS[s]} data-testid="hotlist-status">
-                    {t(`hotlist.statuses.${s}`)}
+                    {t(`statuses.${s}`)}
                   </Tag>
                 </Tooltip>
               );
             },
           },
           {
-            title: t('hotlist.expiresAt'),
+            title: t('expiresAt'),
             dataIndex: 'expiresAt',
             render: (v: string, r) => {
               const left = new Date(v).getTime() - Date.now();
@@ -211,8 +211,8 @@ export function HotlistPanel() {
                       style={{ fontSize: 12 }}
                     >
                       {left < DAY_MS
-                        ? t('hotlist.hoursLeft')
-                        : t('hotlist.daysLeft', { count: Math.floor(left / DAY_MS) })}
+                        ? t('hoursLeft')
+                        : t('daysLeft', { count: Math.floor(left / DAY_MS) })}
                     </Typography.Text>
                   ) : null}
                 </div>
@@ -222,7 +222,7 @@ export function HotlistPanel() {
           ...(canWrite
             ? [
                 {
-                  title: t('hotlist.actions'),
+                  title: t('actions'),
                   key: 'actions',
                   render: (_: unknown, r: HotlistEntry) => (
                     <Space size={4}>
@@ -234,7 +234,7 @@ export function HotlistPanel() {
                           onClick={() => approval.mutate(r)}
                           data-testid="hotlist-approve"
                         >
-                          {t('hotlist.approve')}
+                          {t('approve')}
                         </Button>
                       ) : null}
                       {r.status === 'active' ? (
@@ -243,7 +243,7 @@ export function HotlistPanel() {
                           onClick={() => setDialog({ mode: 'renew', entry: r })}
                           data-testid="hotlist-renew"
                         >
-                          {t('hotlist.renew')}
+                          {t('renew')}
                         </Button>
                       ) : null}
                       {r.status !== 'revoked' ? (
@@ -253,7 +253,7 @@ export function HotlistPanel() {
                           onClick={() => setDialog({ mode: 'revoke', entry: r })}
                           data-testid="hotlist-revoke"
                         >
-                          {t('hotlist.revoke')}
+                          {t('revoke')}
                         </Button>
                       ) : null}
                     </Space>
@@ -269,7 +269,7 @@ export function HotlistPanel() {
         onCreated={(entry) => {
           setCreating(false);
           upsert(cache, entry);
-          message.success(t('hotlist.created'));
+          message.success(t('created'));
         }}
       />
       <ChangeModal
@@ -278,7 +278,7 @@ export function HotlistPanel() {
         onDone={(entry, mode) => {
           setDialog(null);
           upsert(cache, entry);
-          message.success(t(mode === 'renew' ? 'hotlist.renewed' : 'hotlist.revoked'));
+          message.success(t(mode === 'renew' ? 'renewed' : 'revoked'));
         }}
       />
     </div>
@@ -294,7 +294,7 @@ function CreateModal({
   onCancel: () => void;
   onCreated: (entry: HotlistEntry) => void;
 }) {
-  const { t } = useTranslation('perimeter');
+  const { t } = useTranslation('perimeter', { keyPrefix: 'hotlist' });
   const [form] = Form.useForm<CreateForm>();
   const category = Form.useWatch('category', form) ?? 'vehicle_in_crime';
   const kinds = CATEGORY_KINDS[category];
@@ -322,13 +322,13 @@ function CreateModal({
   const required = (field: string) => ({
     required: true,
     whitespace: true,
-    message: t('hotlist.required', { field }),
+    message: t('required', { field }),
   });
 
   return (
     <Modal
       open={open}
-      title={t('hotlist.create')}
+      title={t('create')}
       onCancel={onCancel}
       onOk={() => void submit()}
       confirmLoading={create.isPending}
@@ -346,48 +346,48 @@ function CreateModal({
           if (changed.category) form.setFieldValue('kind', CATEGORY_KINDS[changed.category][0]);
         }}
       >
-        <Form.Item name="category" label={t('hotlist.category')} rules={[{ required: true }]}>
+        <Form.Item name="category" label={t('category')} rules={[{ required: true }]}>
           <Select
             data-testid="hotlist-category"
-            options={HOTLIST_CATEGORIES.map((c) => ({ value: c, label: t(`hotlist.categories.${c}`) }))}
+            options={HOTLIST_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))}
           />
         </Form.Item>
-        <Form.Item name="kind" label={t('hotlist.kind')} rules={[{ required: true }]}>
-          <Select options={kinds.map((k) => ({ value: k, label: t(`hotlist.kinds.${k}`) }))} />
+        <Form.Item name="kind" label={t('kind')} rules={[{ required: true }]}>
+          <Select options={kinds.map((k) => ({ value: k, label: t(`kinds.${k}`) }))} />
         </Form.Item>
-        <Form.Item name="value" label={t('hotlist.value')} rules={[required(t('hotlist.value'))]}>
+        <Form.Item name="value" label={t('value')} rules={[required(t('value'))]}>
           <Input maxLength={64} data-testid="hotlist-value" />
         </Form.Item>
         <Form.Item
           name="legalBasis"
-          label={t('hotlist.legalBasis')}
-          rules={[required(t('hotlist.legalBasis'))]}
+          label={t('legalBasis')}
+          rules={[required(t('legalBasis'))]}
         >
           <Input.TextArea
             rows={2}
             maxLength={500}
-            placeholder={t('hotlist.legalBasisPlaceholder')}
+            placeholder={t('legalBasisPlaceholder')}
             data-testid="hotlist-legal-basis"
           />
         </Form.Item>
         {category === 'wanted_person' ? (
           <Form.Item
             name="warrantRef"
-            label={t('hotlist.warrantRef')}
-            rules={[required(t('hotlist.warrantRef'))]}
+            label={t('warrantRef')}
+            rules={[required(t('warrantRef'))]}
           >
             <Input
               maxLength={100}
-              placeholder={t('hotlist.warrantRefPlaceholder')}
+              placeholder={t('warrantRefPlaceholder')}
               data-testid="hotlist-warrant"
             />
           </Form.Item>
         ) : null}
         <Form.Item
           name="expiresOn"
-          label={t('hotlist.expiresAt')}
-          extra={t('hotlist.expiryHint')}
-          rules={[{ required: true, message: t('hotlist.required', { field: t('hotlist.expiresAt') }) }]}
+          label={t('expiresAt')}
+          extra={t('expiryHint')}
+          rules={[{ required: true, message: t('required', { field: t('expiresAt') }) }]}
         >
           <DatePicker disabledDate={outsideValidity} allowClear={false} data-testid="hotlist-expiry" />
         </Form.Item>
@@ -408,7 +408,7 @@ function ChangeModal({
   onCancel: () => void;
   onDone: (entry: HotlistEntry, mode: 'renew' | 'revoke') => void;
 }) {
-  const { t } = useTranslation('perimeter');
+  const { t } = useTranslation('perimeter', { keyPrefix: 'hotlist' });
   const [form] = Form.useForm<{ expiresOn?: Dayjs; reason?: string }>();
   const mode = dialog?.mode ?? 'renew';
   const change = useMutation({
@@ -441,7 +441,7 @@ function ChangeModal({
   return (
     <Modal
       open={dialog !== null}
-      title={t(mode === 'renew' ? 'hotlist.renewTitle' : 'hotlist.revokeTitle', {
+      title={t(mode === 'renew' ? 'renewTitle' : 'revokeTitle', {
         value: dialog?.entry.value ?? '',
       })}
       onCancel={onCancel}
@@ -452,19 +452,19 @@ function ChangeModal({
     >
       <Form form={form} layout="vertical" initialValues={{ expiresOn: dayjs().add(MAX_DAYS, 'day') }}>
         {mode === 'renew' ? (
-          <Form.Item name="expiresOn" label={t('hotlist.expiresAt')} extra={t('hotlist.expiryHint')}>
+          <Form.Item name="expiresOn" label={t('expiresAt')} extra={t('expiryHint')}>
             <DatePicker disabledDate={outsideValidity} allowClear={false} />
           </Form.Item>
         ) : (
           <Form.Item
             name="reason"
-            label={t('hotlist.revokeReason')}
+            label={t('revokeReason')}
             rules={[
               {
                 required: true,
                 whitespace: true,
                 min: 2,
-                message: t('hotlist.required', { field: t('hotlist.revokeReason') }),
+                message: t('required', { field: t('revokeReason') }),
               },
             ]}
           >

@@ -63,7 +63,7 @@ export function PlanPanel({
   checkpointCount: number;
   canCommand: boolean;
 }) {
-  const { t } = useTranslation('perimeter');
+  const { t } = useTranslation('perimeter', { keyPrefix: 'plan' });
   const { message } = App.useApp();
   const [form] = Form.useForm<ActivateForm>();
   const [open, setOpen] = useState(false);
@@ -85,7 +85,7 @@ export function PlanPanel({
     onSuccess: (created) => {
       setOpen(false);
       form.resetFields();
-      message.success(t('plan.activated'));
+      message.success(t('activated'));
       changed(created);
     },
     onError: (err) => setError(errorText(err)),
@@ -94,7 +94,7 @@ export function PlanPanel({
     mutationFn: (planId: string) => perimeterApi.endPlan(planId),
     onMutate: () => setError(null),
     onSuccess: (ended) => {
-      message.success(t('plan.ended'));
+      message.success(t('ended'));
       changed(ended);
     },
     onError: (err) => setError(errorText(err)),
@@ -110,7 +110,7 @@ export function PlanPanel({
   };
 
   const activateButton = (
-    <Tooltip title={canCommand ? undefined : t('plan.commanderOnly')}>
+    <Tooltip title={canCommand ? undefined : t('commanderOnly')}>
       <Button
         type="primary"
         danger
@@ -122,7 +122,7 @@ export function PlanPanel({
         }}
         data-testid="plan-activate"
       >
-        {t('plan.activate')}
+        {t('activate')}
       </Button>
     </Tooltip>
   );
@@ -135,9 +135,9 @@ export function PlanPanel({
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 8 }} wrap>
         {activateButton}
         {active && canCommand ? (
-          <Popconfirm title={t('plan.endConfirm')} onConfirm={end} okButtonProps={{ danger: true }}>
+          <Popconfirm title={t('endConfirm')} onConfirm={end} okButtonProps={{ danger: true }}>
             <Button icon={<StopOutlined />} loading={ending.isPending} data-testid="plan-end">
-              {t('plan.end')}
+              {t('end')}
             </Button>
           </Popconfirm>
         ) : null}
@@ -146,7 +146,7 @@ export function PlanPanel({
         <Alert
           type="info"
           showIcon
-          title={t('plan.commanderOnly')}
+          title={t('commanderOnly')}
           style={{ marginBottom: 8 }}
           data-testid="plan-commander-only"
         />
@@ -164,7 +164,7 @@ export function PlanPanel({
       ) : null}
 
       {!plan ? (
-        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('plan.none')} />
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('none')} />
       ) : (
         <>
           <Descriptions
@@ -174,18 +174,18 @@ export function PlanPanel({
             items={[
               {
                 key: 'status',
-                label: t('plan.state'),
+                label: t('state'),
                 children: (
                   <Tag color={PLAN_STATUS_TAG[plan.status]} data-testid="plan-status">
-                    {t(`plan.status.${plan.status}`)}
+                    {t(`status.${plan.status}`)}
                   </Tag>
                 ),
               },
-              { key: 'reason', label: t('plan.reasonLabel'), children: plan.reason },
-              { key: 'at', label: t('plan.activatedAt'), children: formatDateTime(plan.activatedAt) },
+              { key: 'reason', label: t('reasonLabel'), children: plan.reason },
+              { key: 'at', label: t('activatedAt'), children: formatDateTime(plan.activatedAt) },
               {
                 key: 'until',
-                label: plan.status === 'active' ? t('plan.expiresAt') : t(`plan.status.${plan.status}`),
+                label: plan.status === 'active' ? t('expiresAt') : t(`status.${plan.status}`),
                 children: formatDateTime(plan.status === 'active' ? plan.expiresAt : plan.endedAt),
               },
             ]}
@@ -193,11 +193,11 @@ export function PlanPanel({
           {active ? (
             <Space size={24} style={{ marginBottom: 8 }} align="start">
               <Statistic
-                title={t('plan.fullClosure')}
+                title={t('fullClosure')}
                 value={
                   plan.timeToFullClosureSeconds === null
                     ? '—'
-                    : t('plan.minutes', { time: minutesSeconds(plan.timeToFullClosureSeconds) })
+                    : t('minutes', { time: minutesSeconds(plan.timeToFullClosureSeconds) })
                 }
                 styles={{
                   content: {
@@ -211,7 +211,7 @@ export function PlanPanel({
                 data-testid="plan-full-closure"
               />
               <Statistic
-                title={t('plan.progress', { arrived: plan.arrived, total: plan.assignments.length })}
+                title={t('progress', { arrived: plan.arrived, total: plan.assignments.length })}
                 value={`${plan.arrived} / ${plan.assignments.length}`}
                 styles={{ content: { fontSize: 22 } }}
                 data-testid="plan-arrived"
@@ -219,7 +219,7 @@ export function PlanPanel({
             </Space>
           ) : null}
           {active && plan.timeToFullClosureSeconds === null ? (
-            <Alert type="error" showIcon title={t('plan.fullClosureNone')} style={{ marginBottom: 8 }} />
+            <Alert type="error" showIcon title={t('fullClosureNone')} style={{ marginBottom: 8 }} />
           ) : null}
           {late.length > 0 ? (
             <Alert
@@ -227,7 +227,7 @@ export function PlanPanel({
               showIcon
               style={{ marginBottom: 8 }}
               data-testid="plan-late-warning"
-              title={t('plan.lateWarning', {
+              title={t('lateWarning', {
                 count: late.length,
                 names: late.map((a) => a.checkpointName ?? a.checkpointId).join('、'),
               })}
@@ -239,7 +239,7 @@ export function PlanPanel({
               type="warning"
               showIcon
               style={{ marginBottom: 8 }}
-              title={t(`plan.warnings.${w.code}`)}
+              title={t(`warnings.${w.code}`)}
             />
           ))}
           <AssignmentTable plan={plan} active={active} />
@@ -248,29 +248,29 @@ export function PlanPanel({
 
       <Modal
         open={open}
-        title={t('plan.activateTitle', { ring: ring.name })}
+        title={t('activateTitle', { ring: ring.name })}
         onCancel={() => setOpen(false)}
         onOk={() => void activate()}
-        okText={t('plan.activate')}
+        okText={t('activate')}
         okButtonProps={{ danger: true, loading: activation.isPending }}
       >
         <Form form={form} layout="vertical" initialValues={{ durationMinutes: 120 }}>
           <Form.Item
             name="reason"
-            label={t('plan.reason')}
+            label={t('reason')}
             rules={[
-              { required: true, whitespace: true, message: t('plan.reasonRequired') },
-              { min: 4, message: t('plan.reasonTooShort') },
+              { required: true, whitespace: true, message: t('reasonRequired') },
+              { min: 4, message: t('reasonTooShort') },
             ]}
           >
             <Input.TextArea
               rows={3}
               maxLength={1000}
-              placeholder={t('plan.reasonPlaceholder')}
+              placeholder={t('reasonPlaceholder')}
               data-testid="plan-reason"
             />
           </Form.Item>
-          <Form.Item name="durationMinutes" label={t('plan.duration')} extra={t('plan.durationHint')}>
+          <Form.Item name="durationMinutes" label={t('duration')} extra={t('durationHint')}>
             <InputNumber min={1} max={720} precision={0} style={{ width: 160 }} data-testid="plan-duration" />
           </Form.Item>
         </Form>
@@ -281,7 +281,7 @@ export function PlanPanel({
 }
 
 function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean }) {
-  const { t } = useTranslation('perimeter');
+  const { t } = useTranslation('perimeter', { keyPrefix: 'plan' });
   const rows = [...plan.assignments].sort(
     (a, b) => (a.etaSeconds ?? Number.POSITIVE_INFINITY) - (b.etaSeconds ?? Number.POSITIVE_INFINITY),
   );
@@ -301,7 +301,7 @@ function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean 
       }}
       columns={[
         {
-          title: t('plan.checkpoint'),
+          title: t('checkpoint'),
           key: 'checkpoint',
           render: (_, a) => (
             <>
@@ -314,12 +314,12 @@ function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean 
           ),
         },
         {
-          title: t('plan.unit'),
+          title: t('unit'),
           key: 'unit',
           render: (_, a) => (a.callSign ? <span data-testid="assignment-unit">{a.callSign}</span> : '—'),
         },
         {
-          title: t('plan.eta'),
+          title: t('eta'),
           key: 'eta',
           align: 'right',
           render: (_, a) =>
@@ -337,7 +337,7 @@ function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean 
             ),
         },
         {
-          title: t('plan.state'),
+          title: t('state'),
           key: 'state',
           render: (_, a) => {
             const state = assignmentState(a);
@@ -345,18 +345,18 @@ function AssignmentTable({ plan, active }: { plan: ClosurePlan; active: boolean 
             if (!active && state !== 'arrived' && state !== 'unassigned') {
               return (
                 <Tag style={{ marginInlineEnd: 0 }} data-testid="assignment-state">
-                  {t('plan.notArrived')}
+                  {t('notArrived')}
                 </Tag>
               );
             }
             const label =
               state === 'arrived'
-                ? t('plan.arrived')
+                ? t('arrived')
                 : state === 'enRoute'
-                  ? t('plan.enRoute')
+                  ? t('enRoute')
                   : state === 'late'
-                    ? t('plan.late')
-                    : t('plan.unassigned');
+                    ? t('late')
+                    : t('unassigned');
             return (
               <Tag color={STATE_TAG[state]} style={{ marginInlineEnd: 0 }} data-testid="assignment-state">
                 {label}
