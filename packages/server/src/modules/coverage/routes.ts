@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorOf } from '../../http/auth.js';
 import type { ZodApp } from '../module.js';
 import { cityNameSchema } from '../places/schemas.js';
 import type { CoverageService } from './service.js';
@@ -57,6 +58,7 @@ const postSchema = z.object({
   lat: z.number(),
   h3: z.string(),
   orgId: z.string().nullable(),
+  ownerOrgId: z.string(),
   source: z.enum(['post', 'org']),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
@@ -76,7 +78,7 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
     },
     async (request) => {
       const city = await coverage.city(request.query.city);
-      return { items: await coverage.listPosts(city) };
+      return { items: await coverage.listPosts(city, actorOf(request)) };
     },
   );
 
@@ -88,7 +90,7 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
     },
     async (request, reply) => {
       const city = await coverage.city(request.query.city);
-      const post = await coverage.createPost(city, request.body);
+      const post = await coverage.createPost(city, request.body, actorOf(request));
       return reply.code(201).send(post);
     },
   );
@@ -99,14 +101,14 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
       config: { permission: 'coverage.write' },
       schema: { tags: ['coverage'], params: idParams, body: postPatch, response: { 200: postSchema } },
     },
-    async (request) => coverage.updatePost(request.params.id, request.body),
+    async (request) => coverage.updatePost(request.params.id, request.body, actorOf(request)),
   );
 
   app.delete(
     '/api/coverage/posts/:id',
     { config: { permission: 'coverage.write' }, schema: { tags: ['coverage'], params: idParams } },
     async (request, reply) => {
-      await coverage.deletePost(request.params.id);
+      await coverage.deletePost(request.params.id, actorOf(request));
       return reply.code(204).send();
     },
   );

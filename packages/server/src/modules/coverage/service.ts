@@ -22,6 +22,7 @@ import type { Database } from '../../db/schema.js';
 import { type FieldError, ProblemError } from '../../http/problem.js';
 import type { HeavyJobs } from '../../workers/module.js';
 import type { CityRuntime } from '../roads/registry.js';
+import { assertOrgInScope, type OrgScope } from '../scope.js';
 import { messages } from './messages.js';
 import * as store from './store.js';
 
@@ -35,6 +36,8 @@ export interface Post {
   lat: number;
   h3: string;
   orgId: string | null;
+  /** The org the post belongs to (need to know); a station shown from the org tree: itself. */
+  ownerOrgId: string;
   /** 'post': a row of the posts table (editable); 'org': a police-station org (edit it as an org). */
   source: 'post' | 'org';
   createdAt: string | null;
@@ -105,10 +108,15 @@ export class CoverageService {
   // ---------------------------------------------------------------------------------------------
   // Posts
 
-  async listPosts(city: CityRuntime): Promise<Post[]> {
-    const rows = await store.listPosts(this.db, city.id);
+  /**
+   * The city's posts: with a scope (a person's list), only the posts owned by an org of its subtree
+   * and the police stations of that subtree; without (coverage figures, layer, advisor), every post
+   * of the city, since a neighbouring station's post covers one's roads as well.
+   */
+  async listPosts(city: CityRuntime, scope: OrgScope | null = null): Promise<Post[]> {
+    const rows = await store.listPosts(this.db, city.id, scope);
     const standIns = new Set(rows.flatMap((r) => (r.org_id ? [r.org_id] : [])));
-    const stations = await store.stationOrgsWithin(this.db, widen(city.bounds, OUTSIDE_MARGIN_DEG));
+    const stations = await store.stationOrgsWithin(this.db, widen(city.bounds, OUTSIDE_MARGIN_DEG), scope);
     const fromOrgs: Post[] = stations
       .filter((s) => !standIns.has(s.id))
       .map((s) => ({
@@ -119,6 +127,7 @@ export class CoverageService {
         lat: s.lat,
         h3: latLngToCell(s.lat, s.lon, 9),
         orgId: s.id,
+        ownerOrgId: s.id,
         source: 'org',
         createdAt: null,
         updatedAt: null,
@@ -126,12 +135,14 @@ export class CoverageService {
     return [...fromOrgs, ...rows.map(presentPost)];
   }
 
+  /** A post owned by the actor's org; the station it stands in for (orgId) must be of the actor's subtree. */
   async createPost(
     city: CityRuntime,
     input: { kind: PostKind; name: string; lon: number; lat: number; orgId?: string | null },
+    actor: OrgScope,
   ): Promise<Post> {
     this.assertInside(city, input.lon, input.lat);
-    if (input.orgId) await this.assertOrg(input.orgId);
+    if (input.orgId) await assertOrgInScope(this.db, actor, input.orgId, 'orgId');
     const row = await store.insertPost(
       this.db,
       {
@@ -143,17 +154,20 @@ export class CoverageService {
         lat: input.lat,
         h3: latLngToCell(input.lat, input.lon, 9),
         org_id: input.orgId ?? null,
+        owner_org_id: actor.orgId,
       },
       this.now(),
     );
     return presentPost(row);
   }
 
+  /** A post owned by an org of the actor's subtree (else 404). */
   async updatePost(
     id: string,
     patch: { kind?: PostKind; name?: string; lon?: number; lat?: number; orgId?: string | null },
+    actor: OrgScope,
   ): Promise<Post> {
-    const existing = await store.findPost(this.db, id);
+    const existing = await store.findPost(this.db, id, actor);
     if (!existing) throw this.notAnEditablePost(id);
     const lon = patch.lon ?? existing.lon;
     const lat = patch.lat ?? existing.lat;
@@ -161,7 +175,7 @@ export class CoverageService {
       const city = await this.cityById(existing.city_id);
       if (city) this.assertInside(city, lon, lat);
     }
-    if (patch.orgId) await this.assertOrg(patch.orgId);
+    if (patch.orgId) await assertOrgInScope(this.db, actor, patch.orgId, 'orgId');
     const set: Parameters<typeof store.updatePost>[2] = {};
     if (patch.kind !== undefined) set.kind = patch.kind;
     if (patch.name !== undefined) set.name = patch.name;
@@ -171,13 +185,14 @@ export class CoverageService {
       set.h3 = latLngToCell(lat, lon, 9);
     }
     if (patch.orgId !== undefined) set.org_id = patch.orgId;
-    const row = await store.updatePost(this.db, id, set, this.now());
+    const row = await store.updatePost(this.db, id, set, this.now(), actor);
     if (!row) throw this.notAnEditablePost(id);
     return presentPost(row);
   }
 
-  async deletePost(id: string): Promise<void> {
-    if (!(await store.deletePost(this.db, id))) throw this.notAnEditablePost(id);
+  /** A post owned by an org of the actor's subtree (else 404). */
+  async deletePost(id: string, actor: OrgScope): Promise<void> {
+    if (!(await store.deletePost(this.db, id, actor))) throw this.notAnEditablePost(id);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -395,13 +410,6 @@ export class CoverageService {
     throw new ProblemError('validation', messages.outsideCity(city.name), errors);
   }
 
-  private async assertOrg(orgId: string): Promise<void> {
-    if (await store.orgExists(this.db, orgId)) return;
-    throw new ProblemError('validation', messages.noSuchOrg, [
-      { field: 'orgId', rule: 'not_found', message: '' },
-    ]);
-  }
-
   private notAnEditablePost(id: string): ProblemError {
     return new ProblemError('not_found', messages.notAnEditablePost(id));
   }
@@ -416,6 +424,7 @@ function presentPost(r: store.PostRow): Post {
     lat: r.lat,
     h3: r.h3,
     orgId: r.org_id,
+    ownerOrgId: r.owner_org_id,
     source: 'post',
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),

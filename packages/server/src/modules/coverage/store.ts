@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { type OrgScope, orgsUnder, subtreePattern } from '../scope.js';
 import type { PostsTable } from './tables.js';
 
 export type PostKind = PostsTable['kind'];
@@ -13,6 +14,7 @@ export interface PostRow {
   lat: number;
   h3: string;
   org_id: string | null;
+  owner_org_id: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -45,22 +47,34 @@ const POST_COLUMNS = [
   'lat',
   'h3',
   'org_id',
+  'owner_org_id',
   'created_at',
   'updated_at',
 ] as const;
 
-export async function listPosts(db: Kysely<Database>, cityId: string): Promise<PostRow[]> {
+/** The city's posts; with a scope, only those owned by an org of its subtree (need to know). */
+export async function listPosts(
+  db: Kysely<Database>,
+  cityId: string,
+  scope: OrgScope | null = null,
+): Promise<PostRow[]> {
+  let q = db.selectFrom('posts').select(POST_COLUMNS).where('city_id', '=', cityId);
+  if (scope) q = q.where('owner_org_id', 'in', orgsUnder(db, scope));
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+/** A post owned by an org of the scope's subtree. */
+export async function findPost(
+  db: Kysely<Database>,
+  id: string,
+  scope: OrgScope,
+): Promise<PostRow | undefined> {
   return db
     .selectFrom('posts')
     .select(POST_COLUMNS)
-    .where('city_id', '=', cityId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
-export async function findPost(db: Kysely<Database>, id: string): Promise<PostRow | undefined> {
-  return db.selectFrom('posts').select(POST_COLUMNS).where('id', '=', id).executeTakeFirst();
+    .where('id', '=', id)
+    .where('owner_org_id', 'in', orgsUnder(db, scope))
+    .executeTakeFirst();
 }
 
 export async function insertPost(
@@ -80,24 +94,38 @@ export async function updatePost(
   id: string,
   set: Partial<Pick<PostRow, 'kind' | 'name' | 'lon' | 'lat' | 'h3' | 'org_id'>>,
   now: Date,
+  scope: OrgScope,
 ): Promise<PostRow | undefined> {
   return db
     .updateTable('posts')
     .set({ ...set, updated_at: now })
     .where('id', '=', id)
+    .where('owner_org_id', 'in', orgsUnder(db, scope))
     .returning(POST_COLUMNS)
     .executeTakeFirst();
 }
 
-export async function deletePost(db: Kysely<Database>, id: string): Promise<boolean> {
-  const r = await db.deleteFrom('posts').where('id', '=', id).executeTakeFirst();
+export async function deletePost(db: Kysely<Database>, id: string, scope: OrgScope): Promise<boolean> {
+  const r = await db
+    .deleteFrom('posts')
+    .where('id', '=', id)
+    .where('owner_org_id', 'in', orgsUnder(db, scope))
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
-/** Police-station orgs with a location inside the box (orgs are not tied to a city, so by place). */
-export async function stationOrgsWithin(db: Kysely<Database>, box: Bounds): Promise<StationOrgRow[]> {
-  const rows = await db
-    .selectFrom('orgs')
+/**
+ * Police-station orgs with a location inside the box (orgs are not tied to a city, so by place);
+ * with a scope, only the stations of its subtree.
+ */
+export async function stationOrgsWithin(
+  db: Kysely<Database>,
+  box: Bounds,
+  scope: OrgScope | null = null,
+): Promise<StationOrgRow[]> {
+  let q = db.selectFrom('orgs');
+  if (scope) q = q.where('path', 'like', subtreePattern(scope));
+  const rows = await q
     .select(['id', 'name', 'lon', 'lat'])
     .where('kind', '=', 'police_station')
     .where('lon', 'is not', null)

@@ -15,7 +15,10 @@ export interface PostsTable {
   lon: number;
   lat: number;
   h3: string;
+  /** Stands in for this org's police station (see service.ts). */
   org_id: string | null;
+  /** Migration 010: the org the post belongs to (need to know). */
+  owner_org_id: string;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }

@@ -20,6 +20,10 @@ export const DISPATCH_MESSAGES = {
   noSuchUnit: { zh: '警力单元不存在', en: 'No such unit' },
   noSuchDiversion: { zh: '转办记录不存在', en: 'No such diversion' },
   unitNotAvailable: { zh: '该警力已被派出或不在岗', en: 'The unit is not available' },
+  unitNotYours: {
+    zh: '只能调派本单位及下属单位的警力；跨所支援须由市局调度',
+    en: 'You may send only units of your own org and those under it; help across stations is sent by city-level dispatch',
+  },
   invalidHotlineToken: { zh: '12345 回调令牌无效', en: 'Invalid hotline token' },
 
   callSignTaken: (callSign: string): Bilingual => ({

@@ -26,6 +26,11 @@ const diversionOutcomeSchema = z.strictObject({
   status: z.enum(['accepted', 'resolved', 'rejected']),
   outcome: z.string().max(1000).optional(),
 });
+/**
+ * A unit as the map shows it to a person: `inScope` marks the units of their subtree, the ones they
+ * may send; another station's unit comes without the incident it serves (`incidentId` null).
+ */
+const unitSeenSchema = unitSchema.extend({ inScope: z.boolean() });
 const figuresQuery = z.strictObject({
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
@@ -75,14 +80,14 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
         response: { 200: z.object({ items: z.array(incidentEventSchema) }) },
       },
     },
-    async (request) => ({ items: await dispatch.timeline(request.params.id) }),
+    async (request) => ({ items: await dispatch.timeline(request.params.id, actorOf(request)) }),
   );
 
   app.get(
     '/api/dispatch/incidents/:id/eido',
     { config: { permission: 'dispatch.read' }, schema: { tags, params: idParams } },
     async (request) =>
-      toEido(await dispatch.incident(request.params.id), {
+      toEido(await dispatch.incident(request.params.id, actorOf(request)), {
         agencyDomain: ctx.config.agencyDomain,
         issuedAt: ctx.now().toISOString(),
       }),
@@ -93,7 +98,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
     { config: { permission: 'dispatch.caller' }, schema: { tags, params: idParams } },
     async (request) => {
       const { id } = request.params;
-      const phone = await dispatch.callerPhone(id);
+      const phone = await dispatch.callerPhone(id, actorOf(request));
       await auditPersonalRead(ctx, request, `incident:${id}:caller_phone`);
       return { callerPhone: phone };
     },
@@ -109,7 +114,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
         response: { 200: z.object({ items: z.array(recommendationSchema) }) },
       },
     },
-    async (request) => ({ items: await dispatch.recommend(request.params.id) }),
+    async (request) => ({ items: await dispatch.recommend(actorOf(request), request.params.id) }),
   );
 
   app.post(
@@ -137,9 +142,9 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
     '/api/dispatch/units',
     {
       config: { permission: 'dispatch.read' },
-      schema: { tags, response: { 200: z.object({ items: z.array(unitSchema) }) } },
+      schema: { tags, response: { 200: z.object({ items: z.array(unitSeenSchema) }) } },
     },
-    async () => ({ items: await dispatch.units() }),
+    async (request) => ({ items: await dispatch.unitsSeenBy(actorOf(request)) }),
   );
 
   app.post(
@@ -148,7 +153,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       config: { permission: 'units.write' },
       schema: { tags, body: createUnitSchema, response: { 201: unitSchema } },
     },
-    async (request, reply) => reply.code(201).send(await dispatch.createUnit(request.body)),
+    async (request, reply) => reply.code(201).send(await dispatch.createUnit(request.body, actorOf(request))),
   );
 
   app.post(
@@ -211,8 +216,8 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
   app.get(
     '/api/dispatch/diversions',
     { config: { permission: 'dispatch.read' }, schema: { tags } },
-    async () => ({
-      items: await dispatch.diversions(),
+    async (request) => ({
+      items: await dispatch.diversions(actorOf(request)),
     }),
   );
 
@@ -237,7 +242,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       const q = request.query;
       const to = q.to ? new Date(q.to) : ctx.now();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
-      return dispatch.figures(from, to);
+      return dispatch.figures(actorOf(request), from, to);
     },
   );
 }

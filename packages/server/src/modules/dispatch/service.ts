@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
 import type { CityRuntime } from '../roads/registry.js';
+import type { OrgScope } from '../scope.js';
 import type { HotlineForwarder } from './diversions/hotline.js';
 import { DiversionsService } from './diversions/service.js';
 import { FiguresService } from './figures/service.js';
@@ -61,27 +62,32 @@ export class DispatchService {
     return this.incidentsService.createIncident(actor, req);
   }
 
-  /** One incident; with an actor, only if it belongs to the actor's org subtree (else 404). */
-  incident(id: string, actor?: Actor): Promise<Incident> {
-    return this.incidentsService.incident(id, actor);
+  /**
+   * One incident, if it belongs to the scope's org subtree (else 404, as if it did not exist);
+   * null scope: any incident (the module's own tasks).
+   */
+  incident(id: string, scope: OrgScope | null): Promise<Incident> {
+    return this.incidentsService.incident(id, scope);
   }
 
-  /** The pending queue of the actor's org subtree (incidents outside any jurisdiction are city-wide). */
+  /** The pending queue of the actor's org subtree. */
   openIncidents(actor: Actor): Promise<Incident[]> {
     return this.incidentsService.openIncidents(actor);
   }
 
-  timeline(id: string) {
-    return this.incidentsService.timeline(id);
+  /** The timeline of an incident of the scope's subtree (else 404). */
+  timeline(id: string, scope: OrgScope) {
+    return this.incidentsService.timeline(id, scope);
   }
 
   /** The caller's number: personal data, so the route audits the read with its purpose first. */
-  callerPhone(id: string): Promise<string | null> {
-    return this.incidentsService.callerPhone(id);
+  callerPhone(id: string, scope: OrgScope): Promise<string | null> {
+    return this.incidentsService.callerPhone(id, scope);
   }
 
-  recommend(incidentId: string, limit = 10): Promise<Recommendation[]> {
-    return this.incidentsService.recommend(incidentId, limit);
+  /** Units to send to an incident of the actor's subtree, among the units the actor may send. */
+  recommend(actor: Actor, incidentId: string, limit = 10): Promise<Recommendation[]> {
+    return this.incidentsService.recommend(actor, incidentId, limit);
   }
 
   /** Sends a unit; of two dispatchers sending the same unit at once exactly one succeeds (409). */
@@ -101,21 +107,31 @@ export class DispatchService {
 
   // ---- units and positions
 
-  createUnit(req: {
-    callSign: string;
-    kind: UnitKind;
-    capabilities?: string[];
-    homeOrgId?: string;
-  }): Promise<Unit> {
-    return this.unitsService.createUnit(req);
+  /** A unit of `homeOrgId` (in the actor's subtree; default the actor's org, or the root without one). */
+  createUnit(
+    req: {
+      callSign: string;
+      kind: UnitKind;
+      capabilities?: string[];
+      homeOrgId?: string;
+    },
+    actor?: OrgScope,
+  ): Promise<Unit> {
+    return this.unitsService.createUnit(req, actor);
   }
 
   unit(id: string): Promise<Unit> {
     return this.unitsService.unit(id);
   }
 
+  /** Every unit, unscoped (start-up tasks, closure plans reading their own units). */
   units(): Promise<Unit[]> {
     return this.unitsService.units();
+  }
+
+  /** The map's units as a person sees them (positions of all; incidents only of their subtree's). */
+  unitsSeenBy(scope: OrgScope): Promise<(Unit & { inScope: boolean })[]> {
+    return this.unitsService.unitsSeenBy(scope);
   }
 
   /** A unit reports its own status (en route, on scene, back in service). */
@@ -134,15 +150,19 @@ export class DispatchService {
     lat: number,
     limit: number,
     needs: readonly string[] = [],
+    scope: OrgScope | null = null,
   ): Promise<Recommendation[]> {
-    return this.unitsService.nearestAvailableUnits(lon, lat, limit, needs);
+    return this.unitsService.nearestAvailableUnits(lon, lat, limit, needs, scope);
   }
 
   // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
 
-  /** Units free to be sent anywhere: available, on no incident or plan, with a known position. */
-  availableUnits(db?: Queryable) {
-    return this.unitsService.availableUnits(db);
+  /**
+   * Units free to be sent anywhere: available, on no incident or plan, with a known position; with
+   * a scope, only those of its subtree (the units that person may send).
+   */
+  availableUnits(scope: OrgScope | null, db?: Queryable) {
+    return this.unitsService.availableUnits(scope, db);
   }
 
   /**
@@ -165,8 +185,9 @@ export class DispatchService {
 
   // ---- 12345 diversions
 
-  diversions() {
-    return this.diversionsService.diversions();
+  /** Hand-offs of incidents of the scope's subtree. */
+  diversions(scope: OrgScope) {
+    return this.diversionsService.diversions(scope);
   }
 
   /** The hotline reports what became of a diverted call. */
@@ -180,7 +201,8 @@ export class DispatchService {
 
   // ---- figures
 
-  figures(from: Date, to: Date) {
-    return this.figuresService.figures(from, to);
+  /** Response figures over the incidents of the scope's subtree. */
+  figures(scope: OrgScope, from: Date, to: Date) {
+    return this.figuresService.figures(scope, from, to);
   }
 }

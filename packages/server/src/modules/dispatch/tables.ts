@@ -15,7 +15,8 @@ export interface IncidentsTable {
   id: string;
   number: string;
   city_id: string | null;
-  org_id: string | null;
+  /** Migration 008: the owning org (the jurisdiction's station, else the call taker's org). */
+  org_id: string;
   jurisdiction_id: string | null;
   category: string;
   subcategory: string | null;
@@ -55,7 +56,8 @@ export interface UnitsTable {
   call_sign: string;
   kind: string;
   capabilities: string[];
-  home_org_id: string | null;
+  /** Migration 008: required; the org the unit belongs to. */
+  home_org_id: string;
   status: string;
   current_incident_id: string | null;
   last_lon: number | null;

@@ -15,6 +15,7 @@ import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { CoreDeps } from '../module.js';
+import type { OrgScope } from '../scope.js';
 import * as store from './hotlist-store.js';
 import { HOTLIST_DETAILS, localise, PLATE_MESSAGES, RESIDENT_ID_MESSAGES } from './messages.js';
 
@@ -156,7 +157,7 @@ export class HotlistService {
   async approve(actor: Actor, id: string): Promise<HotlistEntryView> {
     const now = this.ctx.now();
     const row = await this.db.transaction().execute(async (trx) => {
-      const entry = await this.lockEntry(trx, id);
+      const entry = await this.lockEntry(trx, id, actor);
       if (entry.status !== 'pending') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.approveOnlyPending);
       }
@@ -193,7 +194,7 @@ export class HotlistService {
     checkExpiry(expiresAt, now, errors);
     if (errors.length > 0) throw new ProblemError('validation', undefined, localise(errors));
     const row = await this.db.transaction().execute(async (trx) => {
-      const entry = await this.lockEntry(trx, id);
+      const entry = await this.lockEntry(trx, id, actor);
       if (entry.status !== 'active') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.renewOnlyActive);
       }
@@ -223,7 +224,7 @@ export class HotlistService {
     if (trimmed.length < 2)
       throw new ProblemError('validation', undefined, localise([fieldError('reason', 'required')]));
     const row = await this.db.transaction().execute(async (trx) => {
-      const entry = await this.lockEntry(trx, id);
+      const entry = await this.lockEntry(trx, id, actor);
       if (entry.status === 'revoked') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.alreadyRevoked);
       }
@@ -240,24 +241,26 @@ export class HotlistService {
     return present(row, now, true);
   }
 
+  /** Entries of the scope's subtree (an entry belongs to its creator's org). */
   async list(
     filter: { status?: 'pending' | 'active' | 'revoked'; kind?: HotlistKind; limit: number; offset: number },
     revealPersonal: boolean,
+    scope: OrgScope,
   ): Promise<HotlistEntryView[]> {
     const now = this.ctx.now();
-    const rows = await store.listEntries(this.db, filter);
+    const rows = await store.listEntries(this.db, filter, scope);
     return rows.map((r) => present(r, now, revealPersonal));
   }
 
-  async get(id: string, revealPersonal: boolean): Promise<HotlistEntryView> {
-    const row = await store.findEntry(this.db, id);
-    if (!row) throw new ProblemError('not_found');
-    return present(row, this.ctx.now(), revealPersonal);
-  }
-
-  /** Hits, newest first. */
-  async hits(filter: { checkpointId?: string; since?: Date; limit: number }): Promise<HitView[]> {
-    const rows = await store.listHits(this.db, filter);
+  /**
+   * Hits the scope may see, newest first: those at its subtree's checkpoints and those on its
+   * subtree's entries.
+   */
+  async hits(
+    filter: { checkpointId?: string; since?: Date; limit: number },
+    scope: OrgScope,
+  ): Promise<HitView[]> {
+    const rows = await store.listHits(this.db, filter, scope);
     return rows.map((r) => ({
       id: r.id,
       entryId: r.entry_id,
@@ -274,12 +277,17 @@ export class HotlistService {
 
   /** Records the action taken on a hit (and acknowledges it); 404 when there is no such hit. */
   async actOnHit(actor: Actor, id: string, action: string): Promise<void> {
-    if (!(await store.recordHitAction(this.db, id, { action, by: actor.userId, at: this.ctx.now() })))
+    if (!(await store.recordHitAction(this.db, id, { action, by: actor.userId, at: this.ctx.now() }, actor)))
       throw new ProblemError('not_found');
   }
 
-  private async lockEntry(trx: Transaction<Database>, id: string): Promise<store.HotlistEntryRow> {
-    const entry = await store.findEntryForUpdate(trx, id);
+  /** An entry of the scope's subtree, locked; 404 otherwise (another station's is as good as missing). */
+  private async lockEntry(
+    trx: Transaction<Database>,
+    id: string,
+    scope: OrgScope,
+  ): Promise<store.HotlistEntryRow> {
+    const entry = await store.findEntryForUpdate(trx, id, scope);
     if (!entry) throw new ProblemError('not_found');
     return entry;
   }

@@ -1,6 +1,7 @@
 import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../scope.js';
 import type {
   CheckpointsTable,
   CheckpointVolumesTable,
@@ -12,15 +13,24 @@ export type HotlistEntryRow = Selectable<HotlistEntriesTable>;
 export type CheckpointRow = Selectable<CheckpointsTable>;
 type Queryable = Kysely<Database> | Transaction<Database>;
 
+/** One entry (unscoped: the matcher's own refresh). */
 export function findEntry(db: Queryable, id: string): Promise<HotlistEntryRow | undefined> {
   return db.selectFrom('hotlist_entries').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** An entry of the scope's subtree, locked until the transaction ends. */
 export function findEntryForUpdate(
   trx: Transaction<Database>,
   id: string,
+  scope: OrgScope,
 ): Promise<HotlistEntryRow | undefined> {
-  return trx.selectFrom('hotlist_entries').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return trx
+    .selectFrom('hotlist_entries')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', 'in', orgsUnder(trx, scope))
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 export async function insertEntry(
@@ -46,6 +56,7 @@ export function updateEntry(
     .executeTakeFirstOrThrow();
 }
 
+/** Entries of the scope's subtree, newest first. */
 export function listEntries(
   db: Queryable,
   filter: {
@@ -54,8 +65,9 @@ export function listEntries(
     limit: number;
     offset: number;
   },
+  scope: OrgScope,
 ): Promise<HotlistEntryRow[]> {
-  let q = db.selectFrom('hotlist_entries').selectAll();
+  let q = db.selectFrom('hotlist_entries').selectAll().where('org_id', 'in', orgsUnder(db, scope));
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   return q
@@ -101,26 +113,45 @@ export async function insertHits(
   if (rows.length > 0) await trx.insertInto('hotlist_hits').values(rows).execute();
 }
 
+/**
+ * The ids of the hits a scope may see: a hit belongs to the org of the checkpoint it happened at,
+ * and is seen as well by the org of the entry it matched (who asked for the vehicle or person).
+ */
+function hitsSeenBy(db: Queryable, scope: OrgScope) {
+  return db
+    .selectFrom('hotlist_hits as h')
+    .leftJoin('checkpoints as c', 'c.id', 'h.checkpoint_id')
+    .innerJoin('hotlist_entries as e', 'e.id', 'h.entry_id')
+    .select('h.id')
+    .where((eb) =>
+      eb.or([eb('c.org_id', 'in', orgsUnder(db, scope)), eb('e.org_id', 'in', orgsUnder(db, scope))]),
+    );
+}
+
+/** Hits the scope may see (see hitsSeenBy), newest first. */
 export function listHits(
   db: Queryable,
   filter: { checkpointId?: string; since?: Date; limit: number },
+  scope: OrgScope,
 ): Promise<Selectable<HotlistHitsTable>[]> {
-  let q = db.selectFrom('hotlist_hits').selectAll();
+  let q = db.selectFrom('hotlist_hits').selectAll().where('id', 'in', hitsSeenBy(db, scope));
   if (filter.checkpointId) q = q.where('checkpoint_id', '=', filter.checkpointId);
   if (filter.since) q = q.where('read_at', '>=', filter.since);
   return q.orderBy('read_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-/** Records what was done about a hit and who did it; false when there is no such hit. */
+/** Records what was done about a hit the scope may see, and who did it; false when there is no such hit. */
 export async function recordHitAction(
   db: Queryable,
   id: string,
   action: { action: string; by: string; at: Date },
+  scope: OrgScope,
 ): Promise<boolean> {
   const r = await db
     .updateTable('hotlist_hits')
     .set({ action_taken: action.action, acknowledged_by: action.by, acknowledged_at: action.at })
     .where('id', '=', id)
+    .where('id', 'in', hitsSeenBy(db, scope))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
@@ -146,13 +177,20 @@ export async function addVolumes(db: Queryable, increments: VolumeIncrement[]): 
     .execute();
 }
 
+/** Hourly volumes of the checkpoints of the scope's subtree. */
 export function listVolumes(
   db: Queryable,
   filter: { checkpointId?: string; from: Date; to: Date },
+  scope: OrgScope,
 ): Promise<Selectable<CheckpointVolumesTable>[]> {
   let q = db
     .selectFrom('checkpoint_volumes')
     .selectAll()
+    .where(
+      'checkpoint_id',
+      'in',
+      db.selectFrom('checkpoints').select('id').where('org_id', 'in', orgsUnder(db, scope)),
+    )
     .where('hour', '>=', filter.from)
     .where('hour', '<', filter.to);
   if (filter.checkpointId) q = q.where('checkpoint_id', '=', filter.checkpointId);

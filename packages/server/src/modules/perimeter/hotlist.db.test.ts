@@ -232,7 +232,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       category: 'stolen_vehicle' as const,
       legal_basis: '测试依据',
       warrant_ref: null,
-      org_id: null,
+      org_id: cityBureauId,
       created_by: user.id,
       created_at: now,
     };

@@ -25,6 +25,8 @@ export const RING_DETAILS = {
   noRoadNearPoint: zhEn('附近没有道路', 'No road near that point'),
   noRoadNearScene: zhEn('现场附近没有道路', 'No road near the scene'),
   checkpointExists: (id: string) => zhEn(`查控点 ${id} 已存在`, `Checkpoint ${id} exists`),
+  checkpointIdElsewhere: (id: string) =>
+    zhEn(`编号 ${id} 已被其他单位的查控点使用`, `The id ${id} is used by a checkpoint of another org`),
   ringHasNoCheckpoints: zhEn('该圈层没有查控点，无法启动封控', 'The ring has no checkpoints to hold'),
   planAlreadyActive: zhEn('该圈层已有正在执行的封控方案', 'The ring already has an active closure plan'),
   planNotActive: (status: string) =>

@@ -8,6 +8,7 @@ import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit, recordAudit } from '../../identity/audit.js';
 import type { Deps } from '../module.js';
+import type { OrgScope } from '../scope.js';
 import type { HotlistService } from './hotlist-service.js';
 import * as store from './hotlist-store.js';
 import { type CheckpointReport, checkpointReport } from './reports.js';
@@ -404,9 +405,12 @@ export class PlateIngestService {
   }
 
   /** Hourly counts per checkpoint and direction in [from, to), including those not yet flushed. */
-  async volumes(filter: { checkpointId?: string; from: Date; to: Date }): Promise<VolumeView[]> {
+  async volumes(
+    filter: { checkpointId?: string; from: Date; to: Date },
+    scope: OrgScope,
+  ): Promise<VolumeView[]> {
     await this.flush();
-    const rows = await store.listVolumes(this.db, filter);
+    const rows = await store.listVolumes(this.db, filter, scope);
     return rows.map((r) => ({
       checkpointId: r.checkpoint_id,
       direction: r.direction,
@@ -418,10 +422,10 @@ export class PlateIngestService {
   }
 
   /** The daily report, weekly bulletin or monthly review of `date`, including counts not yet flushed. */
-  async report(period: ReportPeriod, date: string): Promise<CheckpointReport> {
+  async report(period: ReportPeriod, date: string, scope: OrgScope): Promise<CheckpointReport> {
     await this.flush();
     try {
-      return await checkpointReport(this.db, period, date);
+      return await checkpointReport(this.db, period, date, scope);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       throw new ProblemError('validation', undefined, [

@@ -7,6 +7,7 @@ import {
 import ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../scope.js';
 
 export interface CheckpointReportRow {
   checkpointId: string;
@@ -34,28 +35,39 @@ export interface CheckpointReport {
 
 /**
  * The daily report, weekly bulletin and monthly review: volumes (counts only: non-hit plates were
- * never stored), hits and the actions taken on them, per checkpoint and ring.
+ * never stored), hits and the actions taken on them, per checkpoint and ring; over the checkpoints
+ * of the scope's subtree (city-level staff: the city).
  */
 export async function checkpointReport(
   db: Kysely<Database>,
   period: ReportPeriod,
   date: string,
+  scope: OrgScope,
 ): Promise<CheckpointReport> {
   const { from, to, label } = reportRange(period, date);
+  const ownCheckpoints = () =>
+    db.selectFrom('checkpoints').select('checkpoints.id').where('org_id', 'in', orgsUnder(db, scope));
   const [volumes, hits, checkpoints, rings] = await Promise.all([
     db
       .selectFrom('checkpoint_volumes')
       .selectAll()
+      .where('checkpoint_id', 'in', ownCheckpoints())
       .where('hour', '>=', from)
       .where('hour', '<', to)
       .execute(),
     db
       .selectFrom('hotlist_hits')
       .select(['checkpoint_id', 'action_taken'])
+      .where('checkpoint_id', 'in', ownCheckpoints())
       .where('read_at', '>=', from)
       .where('read_at', '<', to)
       .execute(),
-    db.selectFrom('checkpoints').select(['id', 'name', 'ring_id']).execute(),
+    db
+      .selectFrom('checkpoints')
+      .select(['id', 'name', 'ring_id'])
+      .where('id', 'in', ownCheckpoints())
+      .execute(),
+    // Ring names only label the rows of the scope's own checkpoints.
     db.selectFrom('rings').select(['id', 'name']).execute(),
   ]);
   const ringName = new Map(rings.map((r) => [r.id, r.name]));

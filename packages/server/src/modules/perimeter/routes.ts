@@ -118,7 +118,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
       // Resident IDs come masked; the full numbers only with a stated, audited purpose.
       const reveal = request.headers['x-purpose'] !== undefined;
       if (reveal) await auditPersonalRead(ctx, request, 'GET /api/perimeter/hotlist', { ...query });
-      return { items: await hotlist.list(query, reveal) };
+      return { items: await hotlist.list(query, reveal, actorOf(request)) };
     },
   );
 
@@ -148,7 +148,10 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     async (request) => {
       const { checkpointId, since, limit } = request.query;
       return {
-        items: await hotlist.hits({ checkpointId, since: since ? new Date(since) : undefined, limit }),
+        items: await hotlist.hits(
+          { checkpointId, since: since ? new Date(since) : undefined, limit },
+          actorOf(request),
+        ),
       };
     },
   );
@@ -170,7 +173,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: reportQuery } },
     async (request, reply) => {
       const q = request.query;
-      const report = await plates.report(q.period, q.date);
+      const report = await plates.report(q.period, q.date, actorOf(request));
       if (q.format === 'json') return report;
       const file = encodeURIComponent(`${report.title}-${report.label}.xlsx`);
       return reply
@@ -185,7 +188,12 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: volumesQuery } },
     async (request) => {
       const { checkpointId, from, to } = request.query;
-      return { items: await plates.volumes({ checkpointId, from: new Date(from), to: new Date(to) }) };
+      return {
+        items: await plates.volumes(
+          { checkpointId, from: new Date(from), to: new Date(to) },
+          actorOf(request),
+        ),
+      };
     },
   );
 }

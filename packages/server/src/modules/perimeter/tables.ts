@@ -17,7 +17,8 @@ export interface CheckpointsTable {
   id: string;
   name: string;
   city_id: string | null;
-  org_id: string | null;
+  /** Migration 009: required; the org the checkpoint belongs to. */
+  org_id: string;
   kind: 'station' | 'post' | 'camera';
   lon: number | null;
   lat: number | null;
@@ -31,7 +32,8 @@ export interface HotlistEntriesTable {
   category: 'stolen_vehicle' | 'vehicle_in_crime' | 'wanted_person' | 'missing_person';
   legal_basis: string;
   warrant_ref: string | null;
-  org_id: string | null;
+  /** Migration 009: required; the creator's org. */
+  org_id: string;
   created_by: string;
   approved_by: string | null;
   status: 'pending' | 'active' | 'revoked';
@@ -73,6 +75,8 @@ export interface RingsTable {
   city_id: string;
   name: string;
   level: 'city' | 'core' | 'district';
+  /** Migration 009: the org of the commander who drew the ring. */
+  org_id: string;
   geometry: ColumnType<unknown, string, string>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
@@ -94,6 +98,8 @@ export interface CheckpointPlacementColumns {
 export interface ClosurePlansTable {
   id: string;
   ring_id: string | null;
+  /** Migration 009: the ring's org at activation (the plan outlives a deleted ring). */
+  org_id: string;
   status: 'active' | 'ended' | 'expired';
   reason: string;
   activated_by: string;

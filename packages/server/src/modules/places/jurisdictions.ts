@@ -7,6 +7,7 @@ import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import { generateJurisdictions } from '../roads/city-import.js';
 import type { DbCityRegistry } from '../roads/registry.js';
+import { assertOrgInScope, isCityLevel, type OrgScope, orgsUnder } from '../scope.js';
 import type { areaGeometrySchema, jurisdictionImportSchema, jurisdictionPatchSchema } from './schemas.js';
 
 type Area = z.infer<typeof areaGeometrySchema>;
@@ -55,22 +56,34 @@ export async function replaceJurisdictions(
   return collection.features.length;
 }
 
-/** Edits one jurisdiction; returns its city's name, or null when there is no such jurisdiction. */
+/**
+ * Edits one jurisdiction; returns its city's name, or null when there is no such jurisdiction in
+ * the actor's scope: a jurisdiction belongs to its station's org, so an actor edits those of orgs
+ * in their subtree (one held by no org: city-level staff only), and may hand it only to an org of
+ * their subtree.
+ */
 export async function updateJurisdiction(
   db: Kysely<Database>,
   id: string,
   patch: z.infer<typeof jurisdictionPatchSchema>,
   now: Date,
+  actor: OrgScope,
 ): Promise<string | null> {
   if (patch.geometry) assertSimple(patch.geometry, 'geometry');
-  const row = await db
+  let found = db
     .selectFrom('jurisdictions')
     .innerJoin('cities', 'cities.id', 'jurisdictions.city_id')
     .select(['cities.name'])
-    .where('jurisdictions.id', '=', id)
-    .executeTakeFirst();
+    .where('jurisdictions.id', '=', id);
+  if (!isCityLevel(actor)) found = found.where('jurisdictions.org_id', 'in', orgsUnder(db, actor));
+  const row = await found.executeTakeFirst();
   if (!row) return null;
-  await db
+  if (patch.orgId) await assertOrgInScope(db, actor, patch.orgId, 'orgId');
+  if (patch.orgId === null && !isCityLevel(actor)) {
+    // Held by no station, it would be the city's alone: only city-level staff can let it go.
+    throw new ProblemError('validation', undefined, [{ field: 'orgId', rule: 'org_in_scope', message: '' }]);
+  }
+  let update = db
     .updateTable('jurisdictions')
     .set({
       ...(patch.name ? { name: patch.name } : {}),
@@ -79,8 +92,9 @@ export async function updateJurisdiction(
       source: 'edited',
       updated_at: now,
     })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+  if (!isCityLevel(actor)) update = update.where('org_id', 'in', orgsUnder(db, actor));
+  await update.execute();
   return row.name;
 }
 

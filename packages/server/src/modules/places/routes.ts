@@ -1,6 +1,8 @@
 import { z as zod } from 'zod';
+import { actorOf } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import type { CoreDeps, ZodApp } from '../module.js';
+import { assertCityLevel } from '../scope.js';
 import { assignGazetteerJurisdictions, replaceJurisdictions, updateJurisdiction } from './jurisdictions.js';
 import {
   cityNameSchema,
@@ -91,6 +93,8 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
       schema: { tags: ['places'], querystring: cityQuery, body: jurisdictionImportSchema },
     },
     async (request) => {
+      // Replacing every jurisdiction of the city is the city bureau's to do.
+      assertCityLevel(actorOf(request));
       const city = await places.city(request.query.city);
       const body = request.body;
       const n = await replaceJurisdictions(ctx.db.kysely, city.id, body, ctx.now());
@@ -107,7 +111,7 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
     },
     async (request) => {
       const { id } = request.params;
-      const cityName = await updateJurisdiction(ctx.db.kysely, id, request.body, ctx.now());
+      const cityName = await updateJurisdiction(ctx.db.kysely, id, request.body, ctx.now(), actorOf(request));
       if (!cityName) throw new ProblemError('not_found');
       await assignGazetteerJurisdictions(ctx.db.kysely, places.cities, cityName);
       return { ok: true };

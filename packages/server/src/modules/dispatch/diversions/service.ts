@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { Deps } from '../../module.js';
+import type { OrgScope } from '../../scope.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { HotlineForwarder } from './hotline.js';
 import * as store from './store.js';
@@ -31,8 +32,9 @@ export class DiversionsService {
     );
   }
 
-  async diversions() {
-    const rows = await store.listDiversions(this.db);
+  /** The latest hand-offs of incidents of the scope's subtree (a diversion belongs to its incident's org). */
+  async diversions(scope: OrgScope) {
+    const rows = await store.listDiversions(this.db, scope);
     return rows.map((r) => ({
       id: r.id,
       incidentId: r.incident_id,

@@ -4,6 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../../scope.js';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 
@@ -25,8 +26,8 @@ export function insertDiversion(trx: Transaction<Database>, id: string, incident
     .execute();
 }
 
-/** The latest diversions with their incident's number, newest first. */
-export function listDiversions(db: Queryable) {
+/** The latest diversions of incidents of the scope's subtree, with their incident's number, newest first. */
+export function listDiversions(db: Queryable, scope: OrgScope) {
   return db
     .selectFrom('diversions')
     .innerJoin('incidents', 'incidents.id', 'diversions.incident_id')
@@ -41,6 +42,7 @@ export function listDiversions(db: Queryable) {
       'incidents.number',
       'incidents.id as incident_id',
     ])
+    .where('incidents.org_id', 'in', orgsUnder(db, scope))
     .orderBy('diversions.created_at', 'desc')
     .limit(200)
     .execute();

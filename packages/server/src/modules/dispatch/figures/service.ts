@@ -3,6 +3,7 @@ import type { Priority } from '@citywatch/core/dispatch/incident';
 import { validityRate } from '@citywatch/core/dispatch/triage';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import type { OrgScope } from '../../scope.js';
 import { UNASSIGNED_STATION } from '../messages.js';
 import * as store from './store.js';
 
@@ -14,8 +15,9 @@ import * as store from './store.js';
 export class FiguresService {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async figures(from: Date, to: Date) {
-    const rows = await store.incidentsReceivedBetween(this.db, from, to);
+  /** Over the incidents of the scope's subtree (city-level staff: the city). */
+  async figures(scope: OrgScope, from: Date, to: Date) {
+    const rows = await store.incidentsReceivedBetween(this.db, scope, from, to);
     const secs = (a: Date | null, b: Date | null) =>
       a && b ? (new Date(b).getTime() - new Date(a).getTime()) / 1000 : null;
     const pick = (
@@ -51,7 +53,7 @@ export class FiguresService {
         },
       ]),
     );
-    const orgNames = await store.orgNames(this.db);
+    const orgNames = await store.orgNames(this.db, scope);
     const groupBy = (key: (r: (typeof rows)[number]) => string) => {
       const groups = new Map<string, typeof rows>();
       for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);

@@ -19,6 +19,7 @@ import { ProblemError } from '../../../http/problem.js';
 import type { Actor } from '../../../identity/service.js';
 import type { Deps } from '../../module.js';
 import { toWgs84 } from '../../places/service.js';
+import type { OrgScope } from '../../scope.js';
 import * as diversionsStore from '../diversions/store.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { presentIncident } from '../present.js';
@@ -69,6 +70,9 @@ export class IncidentsService {
     const suggestion = triage(req.category, req.narrative);
     const jurisdiction = city.jurisdictionAt(lon, lat);
     const orgRow = jurisdiction ? await store.jurisdictionOrg(this.db, jurisdiction.id) : undefined;
+    // The incident belongs to the station whose jurisdiction it lies in; outside every
+    // jurisdiction (or in one no station holds) to the org of who took the call.
+    const orgId = orgRow?.org_id ?? actor.orgId;
     const now = this.deps.now();
     const id = uuidv7();
     await this.db.transaction().execute(async (trx) => {
@@ -77,7 +81,7 @@ export class IncidentsService {
         id,
         number: incidentNumber(now, seq),
         city_id: city.id,
-        org_id: orgRow?.org_id ?? null,
+        org_id: orgId,
         jurisdiction_id: jurisdiction?.id ?? null,
         category: req.category,
         subcategory: req.subcategory ?? null,
@@ -101,23 +105,29 @@ export class IncidentsService {
       });
       await this.event(trx, id, now, 'created', null, 'received', actor.userId, null, { triage: suggestion });
     });
-    const incident = await this.incident(id);
-    this.announce(incident, orgRow?.org_id ?? null);
-    return { incident, duplicates: await this.duplicatesOf(incident), triage: suggestion };
+    // The call taker gets the incident back even when it belongs to another station's jurisdiction;
+    // the duplicates offered are only those of the call taker's own subtree.
+    const incident = await this.incident(id, null);
+    this.announce(incident, orgId);
+    return { incident, duplicates: await this.duplicatesOf(incident, actor), triage: suggestion };
   }
 
-  private async duplicatesOf(incident: Incident): Promise<Incident[]> {
+  private async duplicatesOf(incident: Incident, scope: OrgScope): Promise<Incident[]> {
     const at = new Date(incident.receivedAt).getTime();
-    const near = await store.duplicateCandidates(this.db, {
-      excludeId: incident.id,
-      category: incident.category,
-      statuses: [...OPEN_INCIDENT_STATUSES, 'cleared'],
-      from: new Date(at - DUPLICATE_WINDOW_MS),
-      to: new Date(at + DUPLICATE_WINDOW_MS),
-      lon: incident.lon,
-      lat: incident.lat,
-      box: 0.005, // ~500 m box, then exact distance
-    });
+    const near = await store.duplicateCandidates(
+      this.db,
+      {
+        excludeId: incident.id,
+        category: incident.category,
+        statuses: [...OPEN_INCIDENT_STATUSES, 'cleared'],
+        from: new Date(at - DUPLICATE_WINDOW_MS),
+        to: new Date(at + DUPLICATE_WINDOW_MS),
+        lon: incident.lon,
+        lat: incident.lat,
+        box: 0.005, // ~500 m box, then exact distance
+      },
+      scope,
+    );
     // The ten nearest within 300 m, loaded in one query.
     const ids = near
       .map((r) => ({ id: r.id, m: haversineMetres(incident.lon, incident.lat, r.lon, r.lat) }))
@@ -126,7 +136,7 @@ export class IncidentsService {
       .slice(0, 10)
       .map((r) => r.id);
     if (ids.length === 0) return [];
-    const rows = await store.findIncidents(this.db, ids);
+    const rows = await store.findIncidents(this.db, ids, scope);
     const units = await this.unitsOf(ids);
     const order = new Map(ids.map((id, i) => [id, i]));
     return rows
@@ -144,22 +154,26 @@ export class IncidentsService {
     return byIncident;
   }
 
-  /** One incident; with an actor, only if it belongs to the actor's org subtree (else 404). */
-  async incident(id: string, actor?: Actor): Promise<Incident> {
-    const r = await store.findIncident(this.db, id);
-    if (!r || (actor && !inScope(actor, r.owner_path))) throw new ProblemError('not_found', M.noSuchIncident);
+  /**
+   * One incident, if it belongs to the scope's org subtree (else 404, as if it did not exist);
+   * null scope: any incident (the module's own tasks).
+   */
+  async incident(id: string, scope: OrgScope | null): Promise<Incident> {
+    const r = await store.findIncident(this.db, id, scope);
+    if (!r) throw new ProblemError('not_found', M.noSuchIncident);
     return presentIncident(r, (await this.unitsOf([id])).get(id) ?? []);
   }
 
-  /** The pending queue of the actor's org subtree (incidents outside any jurisdiction are city-wide). */
+  /** The pending queue of the actor's org subtree. */
   async openIncidents(actor: Actor): Promise<Incident[]> {
-    const rows = await store.openIncidents(this.db, actor.orgPath, [...OPEN_INCIDENT_STATUSES]);
+    const rows = await store.openIncidents(this.db, actor, [...OPEN_INCIDENT_STATUSES]);
     const units = await this.unitsOf(rows.map((r) => r.id));
     return rows.map((r) => presentIncident(r, units.get(r.id) ?? []));
   }
 
-  async timeline(id: string) {
-    await this.incident(id);
+  async timeline(id: string, scope: OrgScope) {
+    if (!(await store.incidentExists(this.db, id, scope)))
+      throw new ProblemError('not_found', M.noSuchIncident);
     const rows = await store.timeline(this.db, id);
     return rows.map((r) => ({
       at: new Date(r.at).toISOString(),
@@ -173,20 +187,22 @@ export class IncidentsService {
   }
 
   /** The caller's number: personal data, so the route audits the read with its purpose first. */
-  async callerPhone(id: string): Promise<string | null> {
-    const r = await store.callerPhone(this.db, id);
+  async callerPhone(id: string, scope: OrgScope): Promise<string | null> {
+    const r = await store.callerPhone(this.db, id, scope);
     if (!r) throw new ProblemError('not_found', M.noSuchIncident);
     return r.caller_phone;
   }
 
-  async recommend(incidentId: string, limit = 10): Promise<Recommendation[]> {
-    const incident = await store.incidentPlace(this.db, incidentId);
+  /** The nearest available units able to serve the incident, among those the actor may send. */
+  async recommend(actor: Actor, incidentId: string, limit = 10): Promise<Recommendation[]> {
+    const incident = await store.incidentPlace(this.db, incidentId, actor);
     if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
     return this.units.nearestAvailableUnits(
       incident.lon,
       incident.lat,
       limit,
       findCategory(incident.category)?.needs ?? [],
+      actor,
     );
   }
 
@@ -194,20 +210,31 @@ export class IncidentsService {
    * Sends a unit. The guarantee that a unit serves one incident at a time lives in the database:
    * the unit row changes only if it is still available, so of two dispatchers clicking together
    * exactly one update matches and the other gets 409.
+   *
+   * Need to know: the incident must be the actor's subtree's (else 404), and so must the unit: a
+   * station sends its own units; city-level staff send any (403 `unit_in_scope` otherwise).
    */
   async dispatch(actor: Actor, incidentId: string, unitId: string): Promise<Incident> {
     const now = this.deps.now();
+    let orgId = '';
     await this.db.transaction().execute(async (trx) => {
-      const incident = await store.lockIncidentStatus(trx, incidentId);
+      const incident = await store.lockIncidentStatus(trx, incidentId, actor);
       if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
+      orgId = incident.org_id;
       if (!['received', 'dispatched', 'en_route', 'on_scene'].includes(incident.status)) {
         throw new ProblemError('conflict', M.incidentNotOpen(incident.status), [
           { field: 'incidentId', rule: 'incident_not_open', message: '' },
         ]);
       }
-      if (!(await unitsStore.takeUnitForIncident(trx, unitId, incidentId))) {
+      if (!(await unitsStore.takeUnitForIncident(trx, unitId, incidentId, actor))) {
         const exists = await unitsStore.unitStatus(trx, unitId);
         if (!exists) throw new ProblemError('not_found', M.noSuchUnit);
+        if (!(await unitsStore.unitInScope(trx, unitId, actor))) {
+          // Every unit is on the map (positions only), so its existence is no secret; sending it is.
+          throw new ProblemError('forbidden', M.unitNotYours, [
+            { field: 'unitId', rule: 'unit_in_scope', message: '' },
+          ]);
+        }
         throw new ProblemError('conflict', M.unitNotAvailable, [
           { field: 'unitId', rule: 'unit_not_available', message: '' },
         ]);
@@ -222,14 +249,26 @@ export class IncidentsService {
       }
       await this.event(trx, incidentId, now, 'unit_dispatched', null, null, actor.userId, unitId, {});
     });
-    const incident = await this.incident(incidentId);
-    this.announce(incident, (await store.findIncident(this.db, incidentId))?.org_id ?? null);
+    const incident = await this.incident(incidentId, null);
+    this.announce(incident, orgId);
     await this.units.announceUnit(unitId);
     return incident;
   }
 
-  async transition(
+  /** A change of status by a person: the incident (and one merged into) must be the actor's subtree's. */
+  transition(
     actor: Actor,
+    incidentId: string,
+    to: IncidentStatus,
+    note?: string,
+    mergeInto?: string,
+  ): Promise<Incident> {
+    return this.changeStatus(actor, actor, incidentId, to, note, mergeInto);
+  }
+
+  private async changeStatus(
+    actor: Actor,
+    scope: OrgScope | null,
     incidentId: string,
     to: IncidentStatus,
     note?: string,
@@ -238,9 +277,11 @@ export class IncidentsService {
     const now = this.deps.now();
     // Units follow the incident; remember which, to announce their new status afterwards.
     const affectedUnits = await unitsStore.unitIdsOnIncident(this.db, incidentId);
+    let orgId = '';
     await this.db.transaction().execute(async (trx) => {
-      const row = await store.lockIncidentStatus(trx, incidentId);
+      const row = await store.lockIncidentStatus(trx, incidentId, scope);
       if (!row) throw new ProblemError('not_found', M.noSuchIncident);
+      orgId = row.org_id;
       const from = row.status as IncidentStatus;
       if (!canTransitionIncident(from, to)) {
         throw new ProblemError('conflict', M.incidentTransition(from, to), [
@@ -253,7 +294,7 @@ export class IncidentsService {
             { field: 'mergeInto', rule: 'required', message: '' },
           ]);
         }
-        if (!(await store.incidentExists(trx, mergeInto)))
+        if (!(await store.incidentExists(trx, mergeInto, scope)))
           throw new ProblemError('validation', undefined, [
             { field: 'mergeInto', rule: 'not_found', message: '' },
           ]);
@@ -278,16 +319,21 @@ export class IncidentsService {
       await this.event(trx, incidentId, now, 'status', from, to, actor.userId, null, note ? { note } : {});
       if (to === 'diverted') await diversionsStore.insertDiversion(trx, uuidv7(), incidentId, now);
     });
-    const incident = await this.incident(incidentId);
-    this.announce(incident, (await store.findIncident(this.db, incidentId))?.org_id ?? null);
+    const incident = await this.incident(incidentId, null);
+    this.announce(incident, orgId);
     for (const unitId of affectedUnits) await this.units.announceUnit(unitId);
     return incident;
   }
 
-  /** A unit on this incident reported en route or on scene: the incident follows when it can. */
+  /**
+   * A unit on this incident reported en route or on scene: the incident follows when it can. The
+   * unit was sent there, so this holds whichever station the incident belongs to (a unit lent by a
+   * city-level dispatcher to another station's incident moves that incident along).
+   */
   async followUnitReport(actor: Actor, incidentId: string, status: 'en_route' | 'on_scene'): Promise<void> {
-    const incident = await this.incident(incidentId);
-    if (canTransitionIncident(incident.status, status)) await this.transition(actor, incident.id, status);
+    const incident = await this.incident(incidentId, null);
+    if (canTransitionIncident(incident.status, status))
+      await this.changeStatus(actor, null, incident.id, status);
   }
 
   // ---- helpers
@@ -317,8 +363,4 @@ export class IncidentsService {
       lat: incident.lat,
     });
   }
-}
-
-function inScope(actor: Actor, ownerPath: string | null): boolean {
-  return ownerPath === null || ownerPath.startsWith(actor.orgPath);
 }

@@ -4,9 +4,16 @@
  */
 import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../../scope.js';
 import type { IncidentsTable } from '../tables.js';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Every read and write below that names incidents takes the asker's scope: only incidents of an
+ * org in that subtree match (null: unscoped, for the module's own tasks such as a unit's report
+ * moving its incident along).
+ */
 
 /** The org a jurisdiction belongs to (the owner of incidents inside it). */
 export function jurisdictionOrg(db: Queryable, jurisdictionId: string) {
@@ -75,10 +82,12 @@ export function duplicateCandidates(
     lat: number;
     box: number;
   },
+  scope: OrgScope,
 ) {
   return db
     .selectFrom('incidents')
     .select(['id', 'lon', 'lat'])
+    .where('org_id', 'in', orgsUnder(db, scope))
     .where('id', '!=', q.excludeId)
     .where('category', '=', q.category)
     .where('status', 'in', q.statuses)
@@ -123,24 +132,26 @@ function incidentQuery(db: Queryable) {
     ]);
 }
 
-export function findIncident(db: Queryable, id: string) {
-  return incidentQuery(db).where('incidents.id', '=', id).executeTakeFirst();
+export function findIncident(db: Queryable, id: string, scope: OrgScope | null) {
+  let q = incidentQuery(db).where('incidents.id', '=', id);
+  if (scope) q = q.where('incidents.org_id', 'in', orgsUnder(db, scope));
+  return q.executeTakeFirst();
 }
 
 export type IncidentRecord = NonNullable<Awaited<ReturnType<typeof findIncident>>>;
 
-export function findIncidents(db: Queryable, ids: string[]) {
-  return incidentQuery(db).where('incidents.id', 'in', ids).execute();
+export function findIncidents(db: Queryable, ids: string[], scope: OrgScope) {
+  return incidentQuery(db)
+    .where('incidents.id', 'in', ids)
+    .where('incidents.org_id', 'in', orgsUnder(db, scope))
+    .execute();
 }
 
-/**
- * The open incidents owned by an org under `orgPath` or by none (outside any jurisdiction),
- * by priority, then oldest first.
- */
-export function openIncidents(db: Queryable, orgPath: string, statuses: string[]) {
+/** The open incidents of the orgs in the scope's subtree, by priority, then oldest first. */
+export function openIncidents(db: Queryable, scope: OrgScope, statuses: string[]) {
   return incidentQuery(db)
     .where('incidents.status', 'in', statuses)
-    .where((eb) => eb.or([eb('owner.path', 'is', null), eb('owner.path', 'like', `${orgPath}%`)]))
+    .where('incidents.org_id', 'in', orgsUnder(db, scope))
     .orderBy('incidents.priority')
     .orderBy('incidents.received_at')
     .limit(500)
@@ -167,26 +178,36 @@ export function timeline(db: Queryable, incidentId: string) {
     .execute();
 }
 
-export function callerPhone(db: Queryable, id: string) {
-  return db.selectFrom('incidents').select('caller_phone').where('id', '=', id).executeTakeFirst();
+export function callerPhone(db: Queryable, id: string, scope: OrgScope) {
+  return db
+    .selectFrom('incidents')
+    .select('caller_phone')
+    .where('id', '=', id)
+    .where('org_id', 'in', orgsUnder(db, scope))
+    .executeTakeFirst();
 }
 
 /** Where an incident is and what it is (for recommendations). */
-export function incidentPlace(db: Queryable, id: string) {
+export function incidentPlace(db: Queryable, id: string, scope: OrgScope) {
   return db
     .selectFrom('incidents')
     .select(['lon', 'lat', 'category'])
     .where('id', '=', id)
+    .where('org_id', 'in', orgsUnder(db, scope))
     .executeTakeFirst();
 }
 
-export function incidentExists(db: Queryable, id: string) {
-  return db.selectFrom('incidents').select('id').where('id', '=', id).executeTakeFirst();
+export function incidentExists(db: Queryable, id: string, scope: OrgScope | null) {
+  let q = db.selectFrom('incidents').select('id').where('id', '=', id);
+  if (scope) q = q.where('org_id', 'in', orgsUnder(db, scope));
+  return q.executeTakeFirst();
 }
 
 /** The incident's status, its row locked until the transaction ends (one change at a time). */
-export function lockIncidentStatus(trx: Transaction<Database>, id: string) {
-  return trx.selectFrom('incidents').select(['status']).where('id', '=', id).forUpdate().executeTakeFirst();
+export function lockIncidentStatus(trx: Transaction<Database>, id: string, scope: OrgScope | null) {
+  let q = trx.selectFrom('incidents').select(['status', 'org_id']).where('id', '=', id);
+  if (scope) q = q.where('org_id', 'in', orgsUnder(trx, scope));
+  return q.forUpdate().executeTakeFirst();
 }
 
 export function updateIncident(trx: Transaction<Database>, id: string, changes: Updateable<IncidentsTable>) {

@@ -8,6 +8,7 @@ import { ProblemError } from '../../../http/problem.js';
 import type { Actor } from '../../../identity/service.js';
 import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
+import { assertOrgInScope, type OrgScope } from '../../scope.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { presentUnit } from '../present.js';
 import { UnitTracker } from '../tracker.js';
@@ -72,9 +73,12 @@ export class UnitsService {
 
   // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
 
-  /** Units free to be sent anywhere: available, on no incident or plan, with a known position. */
-  availableUnits(db: store.Queryable = this.db) {
-    return store.availableUnits(db);
+  /**
+   * Units free to be sent anywhere: available, on no incident or plan, with a known position; with
+   * a scope, only those of its subtree (the units that person may send).
+   */
+  availableUnits(scope: OrgScope | null, db: store.Queryable = this.db) {
+    return store.availableUnits(db, scope);
   }
 
   /**
@@ -123,12 +127,23 @@ export class UnitsService {
 
   // ---- unit records
 
-  async createUnit(req: {
-    callSign: string;
-    kind: UnitKind;
-    capabilities?: string[];
-    homeOrgId?: string;
-  }): Promise<Unit> {
+  /**
+   * A new unit of `homeOrgId`, which must lie in the actor's subtree (by default the actor's own
+   * org). Without an actor (start-up tasks: the demo units) a unit without one belongs to the city
+   * bureau at the root of the org tree.
+   */
+  async createUnit(
+    req: {
+      callSign: string;
+      kind: UnitKind;
+      capabilities?: string[];
+      homeOrgId?: string;
+    },
+    actor?: OrgScope,
+  ): Promise<Unit> {
+    if (actor && req.homeOrgId) await assertOrgInScope(this.db, actor, req.homeOrgId, 'homeOrgId');
+    const homeOrgId = req.homeOrgId ?? actor?.orgId ?? (await store.rootOrg(this.db))?.id;
+    if (!homeOrgId) throw new Error('no org to home the unit in: seed the org tree first');
     if (await store.unitWithCallSign(this.db, req.callSign)) {
       throw new ProblemError('conflict', M.callSignTaken(req.callSign), [
         { field: 'callSign', rule: 'unique', message: '' },
@@ -140,7 +155,7 @@ export class UnitsService {
       call_sign: req.callSign,
       kind: req.kind,
       capabilities: req.capabilities ?? [...UNIT_KIND_CAPABILITIES[req.kind]],
-      home_org_id: req.homeOrgId ?? null,
+      home_org_id: homeOrgId,
       status: 'available',
       current_incident_id: null,
       last_lon: null,
@@ -158,13 +173,26 @@ export class UnitsService {
     return presentUnit(u);
   }
 
+  /** Every unit, unscoped (the module's and other modules' own tasks). */
   async units(): Promise<Unit[]> {
     return (await store.listUnits(this.db)).map(presentUnit);
   }
 
-  /** A unit reports its own status (en route, on scene, back in service). */
+  /**
+   * The map's units as a person sees them: every unit's call sign, kind, status and position (so
+   * help across stations can be seen and asked for), but the incident a unit serves only for units
+   * of the person's subtree; `inScope` says which units the person may send.
+   */
+  async unitsSeenBy(scope: OrgScope): Promise<(Unit & { inScope: boolean })[]> {
+    return (await store.listUnitsSeenBy(this.db, scope)).map((u) => ({
+      ...presentUnit(u),
+      inScope: Boolean(u.in_scope),
+    }));
+  }
+
+  /** A unit reports its own status (en route, on scene, back in service): a unit of the actor's subtree. */
   async setUnitStatus(actor: Actor, unitId: string, status: UnitStatus): Promise<Unit> {
-    const unit = await store.findUnit(this.db, unitId);
+    const unit = await store.findUnit(this.db, unitId, actor);
     if (!unit) throw new ProblemError('not_found', M.noSuchUnit);
     if (!canTransitionUnit(unit.status as UnitStatus, status)) {
       throw new ProblemError('conflict', M.unitTransition(unit.status as UnitStatus, status), [
@@ -248,6 +276,7 @@ export class UnitsService {
     lat: number,
     limit: number,
     needs: readonly string[] = [],
+    scope: OrgScope | null = null,
   ): Promise<Recommendation[]> {
     const city = await this.deps.places.city(undefined);
     const times = (await this.tracker(city)).timesTo(lon, lat);
@@ -260,6 +289,7 @@ export class UnitsService {
       const rows = await store.availableAmong(
         this.db,
         slice.map(([id]) => id),
+        scope,
       );
       const byId = new Map(rows.map((u) => [u.id, u]));
       for (const [id, eta] of slice) {

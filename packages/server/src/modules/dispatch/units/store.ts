@@ -5,6 +5,7 @@
  */
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../../scope.js';
 import type { UnitsTable } from '../tables.js';
 
 export type Queryable = Kysely<Database> | Transaction<Database>;
@@ -21,12 +22,68 @@ export interface PositionFix {
 
 // ---- unit records
 
-export function findUnit(db: Queryable, id: string) {
-  return db.selectFrom('units').selectAll().where('id', '=', id).executeTakeFirst();
+/** One unit; with a scope, only one whose home org lies in its subtree. */
+export function findUnit(db: Queryable, id: string, scope: OrgScope | null = null) {
+  let q = db.selectFrom('units').selectAll().where('id', '=', id);
+  if (scope) q = q.where('home_org_id', 'in', orgsUnder(db, scope));
+  return q.executeTakeFirst();
+}
+
+/** Whether the unit's home org lies in the scope's subtree (the units a person may send). */
+export async function unitInScope(db: Queryable, id: string, scope: OrgScope): Promise<boolean> {
+  const row = await db
+    .selectFrom('units')
+    .select('id')
+    .where('id', '=', id)
+    .where('home_org_id', 'in', orgsUnder(db, scope))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export function listUnits(db: Queryable) {
   return db.selectFrom('units').selectAll().orderBy('call_sign').execute();
+}
+
+/**
+ * Every unit as a person sees it on the map: units of their subtree in full; other stations'
+ * units with call sign, kind, status and position, but not the incident they serve
+ * (`current_incident_id` null) — that incident is another station's to know.
+ */
+export function listUnitsSeenBy(db: Queryable, scope: OrgScope) {
+  return db
+    .selectFrom('units')
+    .select((eb) => [
+      'id',
+      'call_sign',
+      'kind',
+      'capabilities',
+      'status',
+      'last_lon',
+      'last_lat',
+      'last_heading',
+      'last_at',
+      eb('home_org_id', 'in', orgsUnder(db, scope)).as('in_scope'),
+      eb
+        .case()
+        .when('home_org_id', 'in', orgsUnder(db, scope))
+        .then(eb.ref('current_incident_id'))
+        .else(null)
+        .end()
+        .as('current_incident_id'),
+    ])
+    .orderBy('call_sign')
+    .execute();
+}
+
+/** The root of the org tree (the city bureau): home of units created without an org by start-up tasks. */
+export function rootOrg(db: Queryable) {
+  return db
+    .selectFrom('orgs')
+    .select('id')
+    .where('parent_id', 'is', null)
+    .orderBy('path')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export function unitWithCallSign(db: Queryable, callSign: string) {
@@ -103,14 +160,15 @@ export async function moveUnits(db: Queryable, latest: readonly PositionFix[]): 
   return r.rows.map((row) => row.id);
 }
 
-/** Of the units given, those available, with what a recommendation shows. */
-export function availableAmong(db: Queryable, ids: string[]) {
-  return db
+/** Of the units given, those available (and in the scope's subtree), with what a recommendation shows. */
+export function availableAmong(db: Queryable, ids: string[], scope: OrgScope | null) {
+  let q = db
     .selectFrom('units')
     .select(['id', 'call_sign', 'kind', 'capabilities', 'last_at'])
     .where('id', 'in', ids)
-    .where('status', '=', 'available')
-    .execute();
+    .where('status', '=', 'available');
+  if (scope) q = q.where('home_org_id', 'in', orgsUnder(db, scope));
+  return q.execute();
 }
 
 // ---- units on incidents (incidents/service.ts decides when)
@@ -119,11 +177,17 @@ export function availableAmong(db: Queryable, ids: string[]) {
  * Sends a unit to an incident with a conditional update: it changes only while the unit is still
  * available and on no incident, so of two dispatchers clicking together exactly one succeeds.
  */
-export async function takeUnitForIncident(trx: Transaction<Database>, unitId: string, incidentId: string) {
+export async function takeUnitForIncident(
+  trx: Transaction<Database>,
+  unitId: string,
+  incidentId: string,
+  scope: OrgScope,
+) {
   const taken = await trx
     .updateTable('units')
     .set({ status: 'dispatched', current_incident_id: incidentId })
     .where('id', '=', unitId)
+    .where('home_org_id', 'in', orgsUnder(trx, scope))
     .where('status', '=', 'available')
     .where('current_incident_id', 'is', null)
     .executeTakeFirst();
@@ -166,11 +230,14 @@ export function releaseIncidentUnits(trx: Transaction<Database>, incidentId: str
 
 // ---- units for closure plans (perimeter control, through DispatchService)
 
-/** Units free to be sent anywhere: available, on no incident or plan, with a known position. */
-export function availableUnits(db: Queryable) {
-  return db
-    .selectFrom('units')
-    .select(['id', 'call_sign', 'kind', 'last_lon', 'last_lat', 'last_at'])
+/**
+ * Units free to be sent anywhere: available, on no incident or plan, with a known position; with a
+ * scope, only those whose home org lies in its subtree (the units that person may send).
+ */
+export function availableUnits(db: Queryable, scope: OrgScope | null) {
+  let q = db.selectFrom('units').select(['id', 'call_sign', 'kind', 'last_lon', 'last_lat', 'last_at']);
+  if (scope) q = q.where('home_org_id', 'in', orgsUnder(db, scope));
+  return q
     .where('status', '=', 'available')
     .where('current_incident_id', 'is', null)
     .where('current_plan_id', 'is', null)

@@ -5,6 +5,7 @@
 import type { CheckpointPlacement } from '@citywatch/core/perimeter/closure';
 import type { RingGeometry } from '@citywatch/core/perimeter/ring';
 import { ProblemError } from '../../../http/problem.js';
+import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
 import { cityOfRing, type RingDeps, ringIssuesToProblem, ringOrNotFound } from './common.js';
 import * as store from './store.js';
@@ -23,13 +24,14 @@ export class ClosureAnalysis {
    * the ring's own checkpoints as the held segments. The computation runs on a worker thread
    * (workers/jobs.ts `ring.analysis`).
    */
-  async analysis(id: string, options: AnalysisOptions = {}) {
+  async analysis(id: string, options: AnalysisOptions, scope: OrgScope) {
     const db = this.ctx.db.kysely;
-    const ring = await ringOrNotFound(db, id);
+    // A ring of the scope's subtree (else 404), held by all its checkpoints whichever org each is of.
+    const ring = await ringOrNotFound(db, id, scope);
     const city = await cityOfRing(this.ctx, ring);
     const graph = city.graph;
     const geometry = ring.geometry as RingGeometry;
-    const checkpoints = await store.listCheckpoints(db, { ringId: id });
+    const checkpoints = await store.listCheckpoints(db, { ringId: id }, null);
     const placements: CheckpointPlacement[] = [];
     const unplaced: string[] = [];
     for (const c of checkpoints) {

@@ -6,6 +6,7 @@ import type { RingGeometry, RingIssue } from '@citywatch/core/perimeter/ring';
 import { ProblemError } from '../../../http/problem.js';
 import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
+import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
 import * as store from './store.js';
 
@@ -25,6 +26,7 @@ export function presentRing(r: RingRow) {
   return {
     id: r.id,
     cityId: r.city_id,
+    orgId: r.org_id,
     name: r.name,
     level: r.level,
     geometry: r.geometry as RingGeometry,
@@ -62,9 +64,13 @@ export function ringIssuesToProblem(issues: readonly RingIssue[]): ProblemError 
   );
 }
 
-/** The ring, or 404. */
-export async function ringOrNotFound(db: store.Queryable, id: string): Promise<RingRow> {
-  const ring = await store.findRing(db, id);
+/** The ring if it belongs to the scope's subtree (null: any ring), or 404. */
+export async function ringOrNotFound(
+  db: store.Queryable,
+  id: string,
+  scope: OrgScope | null,
+): Promise<RingRow> {
+  const ring = await store.findRing(db, id, scope);
   if (!ring) throw new ProblemError('not_found', RING_DETAILS.noSuchRing);
   return ring;
 }

@@ -5,8 +5,9 @@
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import { ProblemError } from '../../../http/problem.js';
 import type { CityRuntime } from '../../roads/registry.js';
+import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
-import { finiteOrNull, type RingDeps } from './common.js';
+import { finiteOrNull, type RingDeps, ringOrNotFound } from './common.js';
 import * as store from './store.js';
 import { checkpointSnap, travelTimes, unitSnaps } from './travel.js';
 
@@ -28,9 +29,12 @@ export class InterceptionAdvisor {
   /**
    * Where a vehicle fleeing the scene `minutes` ago could be (isochrone at road speeds), and the
    * checkpoints it cannot have passed yet, soonest first, each with the vehicle's earliest arrival
-   * (seconds from the incident) and the nearest available unit's ETA from now.
+   * (seconds from the incident) and the nearest available unit's ETA from now. Need to know: the
+   * checkpoints and units of the scope's subtree (the ones its commander may man and send); a
+   * ring asked for must be of that subtree too (else 404).
    */
-  async intercept(request: InterceptRequest) {
+  async intercept(request: InterceptRequest, scope: OrgScope) {
+    if (request.ringId) await ringOrNotFound(this.ctx.db.kysely, request.ringId, scope);
     const city = await this.ctx.places.city(request.city);
     const scene = city.snapper.snap(request.lon, request.lat, SCENE_SNAP_LIMIT_M);
     if (!scene) {
@@ -41,10 +45,11 @@ export class InterceptionAdvisor {
       ]);
     }
     const elapsed = request.minutes * 60;
-    const checkpoints = await store.listCheckpoints(this.ctx.db.kysely, {
-      cityId: city.id,
-      ringId: request.ringId,
-    });
+    const checkpoints = await store.listCheckpoints(
+      this.ctx.db.kysely,
+      { cityId: city.id, ringId: request.ringId },
+      scope,
+    );
     const snaps = checkpoints.map((c) => checkpointSnap(city, c));
     // The vehicle's earliest arrival at every checkpoint: one forward search from the scene.
     const arrivals = vehicleArrivals(city, scene, snaps);
@@ -65,7 +70,7 @@ export class InterceptionAdvisor {
     ahead.sort((a, b) => arrivals[a] - arrivals[b]);
     passed.sort((a, b) => arrivals[a] - arrivals[b]);
 
-    const units = await this.ctx.dispatch.availableUnits();
+    const units = await this.ctx.dispatch.availableUnits(scope);
     const etas = travelTimes(
       city,
       unitSnaps(city, units),

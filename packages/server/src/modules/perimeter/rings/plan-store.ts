@@ -5,6 +5,7 @@
  */
 import type { Insertable, Transaction } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../../scope.js';
 import type { ClosureAssignmentsTable, ClosurePlansTable } from '../tables.js';
 import type { Queryable } from './store.js';
 
@@ -19,6 +20,7 @@ export function insertAssignments(trx: Transaction<Database>, rows: Insertable<C
 const PLAN_COLUMNS = [
   'id',
   'ring_id',
+  'org_id',
   'status',
   'reason',
   'activated_by',
@@ -28,8 +30,11 @@ const PLAN_COLUMNS = [
   'ended_by',
 ] as const;
 
-export function findPlan(db: Queryable, id: string) {
-  return db.selectFrom('closure_plans').select(PLAN_COLUMNS).where('id', '=', id).executeTakeFirst();
+/** A plan; with a scope, only one of an org in its subtree (a plan belongs to its ring's org). */
+export function findPlan(db: Queryable, id: string, scope: OrgScope | null) {
+  let q = db.selectFrom('closure_plans').select(PLAN_COLUMNS).where('id', '=', id);
+  if (scope) q = q.where('org_id', 'in', orgsUnder(db, scope));
+  return q.executeTakeFirst();
 }
 
 export function activePlanOfRing(db: Queryable, ringId: string) {
@@ -41,8 +46,8 @@ export function activePlanOfRing(db: Queryable, ringId: string) {
     .executeTakeFirst();
 }
 
-export function listPlans(db: Queryable, filter: { ringId?: string; status?: 'active' }) {
-  let q = db.selectFrom('closure_plans').select(PLAN_COLUMNS);
+export function listPlans(db: Queryable, filter: { ringId?: string; status?: 'active' }, scope: OrgScope) {
+  let q = db.selectFrom('closure_plans').select(PLAN_COLUMNS).where('org_id', 'in', orgsUnder(db, scope));
   if (filter.ringId) q = q.where('ring_id', '=', filter.ringId);
   if (filter.status) q = q.where('status', '=', filter.status);
   return q.orderBy('activated_at', 'desc').limit(200).execute();
@@ -57,20 +62,25 @@ export function duePlans(db: Queryable, now: Date) {
     .execute();
 }
 
-/** Ends an active plan; false when it was no longer active (someone else ended it first). */
+/**
+ * Ends an active plan (of the scope's subtree; null: any, for expiry); false when it was no longer
+ * active (someone else ended it first).
+ */
 export async function closePlan(
   trx: Transaction<Database>,
   id: string,
   status: 'ended' | 'expired',
   at: Date,
   endedBy: string | null,
+  scope: OrgScope | null,
 ): Promise<boolean> {
-  const r = await trx
+  let q = trx
     .updateTable('closure_plans')
     .set({ status, ended_at: at, ended_by: endedBy })
     .where('id', '=', id)
-    .where('status', '=', 'active')
-    .executeTakeFirst();
+    .where('status', '=', 'active');
+  if (scope) q = q.where('org_id', 'in', orgsUnder(trx, scope));
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

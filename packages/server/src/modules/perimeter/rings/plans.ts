@@ -13,6 +13,7 @@ import { ProblemError } from '../../../http/problem.js';
 import { appendAudit } from '../../../identity/audit.js';
 import type { Actor } from '../../../identity/service.js';
 import type { CityRuntime } from '../../roads/registry.js';
+import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
 import {
   type CheckpointRow,
@@ -66,7 +67,7 @@ export class ClosurePlans {
     let expired = 0;
     for (const plan of due) {
       const freed = await this.db.transaction().execute(async (trx) => {
-        if (!(await planStore.closePlan(trx, plan.id, 'expired', new Date(plan.expires_at), null)))
+        if (!(await planStore.closePlan(trx, plan.id, 'expired', new Date(plan.expires_at), null, null)))
           return null;
         return this.ctx.dispatch.releasePlanUnits(trx, plan.id);
       });
@@ -88,12 +89,16 @@ export class ClosurePlans {
    * covered within 10 minutes, then least total travel time) of available units to the ring's
    * checkpoints, taken with dispatch's
    * conditional update, written with its audit row in one transaction.
+   *
+   * Need to know: the ring must be of the actor's subtree (else 404), the plan belongs to the
+   * ring's org, and the units sent are those of the actor's subtree (a station's commander holds
+   * a ring with the station's own units; a city-level one with any).
    */
   async activate(actor: Actor, ringId: string, request: ActivateRequest) {
     await this.expireDuePlans();
-    const ring = await ringOrNotFound(this.db, ringId);
+    const ring = await ringOrNotFound(this.db, ringId, actor);
     const city = await cityOfRing(this.ctx, ring);
-    const checkpoints = await store.listCheckpoints(this.db, { ringId });
+    const checkpoints = await store.listCheckpoints(this.db, { ringId }, null);
     if (checkpoints.length === 0) {
       throw new ProblemError('conflict', RING_DETAILS.ringHasNoCheckpoints, [
         { field: 'id', rule: 'no_checkpoints', message: '' },
@@ -120,7 +125,7 @@ export class ClosurePlans {
     checkpoints: CheckpointRow[],
     request: ActivateRequest,
   ) {
-    const units = await this.ctx.dispatch.availableUnits();
+    const units = await this.ctx.dispatch.availableUnits(actor);
     const now = this.ctx.now();
     const checkpointSnaps = checkpoints.map((c) => checkpointSnap(city, c));
     const etas = travelTimes(city, unitSnaps(city, units), checkpointSnaps);
@@ -174,6 +179,7 @@ export class ClosurePlans {
       await planStore.insertPlan(trx, {
         id: planId,
         ring_id: ring.id,
+        org_id: ring.org_id,
         status: 'active',
         reason: request.reason,
         activated_by: actor.userId,
@@ -231,7 +237,7 @@ export class ClosurePlans {
     });
     await this.announcePlan(planId);
     await this.ctx.dispatch.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
-    const plan = await this.plan(planId);
+    const plan = await this.plan(planId, null);
     return {
       ...plan,
       warnings,
@@ -248,10 +254,11 @@ export class ClosurePlans {
    * The plan as it stands: who goes where with which ETA, who has arrived (a unit whose last AVL
    * fix is within 50 m of its checkpoint is marked arrived now — done on read so AVL ingest stays
    * untouched), time to full closure and the checkpoints that cannot be held within 10 minutes.
+   * A plan of the scope's subtree (a plan belongs to its ring's org), else 404; null: any plan.
    */
-  async plan(id: string) {
+  async plan(id: string, scope: OrgScope | null) {
     await this.expireDuePlans();
-    const plan = await planStore.findPlan(this.db, id);
+    const plan = await planStore.findPlan(this.db, id, scope);
     if (!plan) throw planNotFound();
     const rows = await planStore.planAssignments(this.db, id);
     const units = await this.unitsOf(rows);
@@ -274,7 +281,7 @@ export class ClosurePlans {
       }
     }
     if (newlyArrived > 0) await this.announcePlan(id);
-    const ring = plan.ring_id ? await store.findRing(this.db, plan.ring_id) : undefined;
+    const ring = plan.ring_id ? await store.findRing(this.db, plan.ring_id, null) : undefined;
     const assignments = rows.map((r) => ({
       checkpointId: r.checkpoint_id,
       checkpointName: r.checkpoint_name,
@@ -317,12 +324,14 @@ export class ClosurePlans {
     return new Map((await this.ctx.dispatch.units()).map((u) => [u.id, u]));
   }
 
-  async plans(filter: { ringId?: string; active?: boolean }) {
+  /** The plans of the scope's subtree, newest first. */
+  async plans(filter: { ringId?: string; active?: boolean }, scope: OrgScope) {
     await this.expireDuePlans();
-    const rows = await planStore.listPlans(this.db, {
-      ringId: filter.ringId,
-      status: filter.active ? 'active' : undefined,
-    });
+    const rows = await planStore.listPlans(
+      this.db,
+      { ringId: filter.ringId, status: filter.active ? 'active' : undefined },
+      scope,
+    );
     return rows.map((p) => ({
       id: p.id,
       ringId: p.ring_id,
@@ -334,14 +343,14 @@ export class ClosurePlans {
     }));
   }
 
-  /** Ends an active plan and frees its units. */
+  /** Ends an active plan of the actor's subtree (else 404) and frees its units. */
   async endPlan(actor: Actor, id: string) {
     await this.expireDuePlans();
-    const plan = await planStore.findPlan(this.db, id);
+    const plan = await planStore.findPlan(this.db, id, actor);
     if (!plan) throw planNotFound();
     const now = this.ctx.now();
     const freed = await this.db.transaction().execute(async (trx) => {
-      if (!(await planStore.closePlan(trx, id, 'ended', now, actor.userId))) return null;
+      if (!(await planStore.closePlan(trx, id, 'ended', now, actor.userId, actor))) return null;
       return this.ctx.dispatch.releasePlanUnits(trx, id);
     });
     if (freed === null) {
@@ -351,14 +360,15 @@ export class ClosurePlans {
     }
     await this.announcePlan(id);
     await this.ctx.dispatch.announceUnits(freed);
-    return this.plan(id);
+    return this.plan(id, actor);
   }
 
+  /** Consoles of the plan's org subtree learn of the change (the plan belongs to its ring's org). */
   private async announcePlan(planId: string) {
-    const plan = await planStore.findPlan(this.db, planId);
+    const plan = await planStore.findPlan(this.db, planId, null);
     if (!plan) return;
     const rows = await planStore.planAssignments(this.db, planId);
-    this.ctx.publish('perimeter.plan_changed', null, {
+    this.ctx.publish('perimeter.plan_changed', plan.org_id, {
       planId,
       ringId: plan.ring_id,
       status: plan.status,

@@ -9,6 +9,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { CityRuntime } from '../../roads/registry.js';
+import { assertOrgInScope, type OrgScope } from '../../scope.js';
 import { RING_DETAILS, RING_NOT_IN_CITY } from '../messages.js';
 import {
   cityOfRing,
@@ -99,13 +100,15 @@ export class RingRegistry {
     return ring;
   }
 
-  async createRing(input: RingInput) {
+  /** A ring belongs to the org of the commander who draws it. */
+  async createRing(input: RingInput, actor: OrgScope) {
     const city = await this.ctx.places.city(input.city);
     const geometry = await this.checkGeometry(city, input.geometry);
     const now = this.ctx.now();
     const row = await store.insertRing(this.db, {
       id: uuidv7(),
       city_id: city.id,
+      org_id: actor.orgId,
       name: input.name.trim(),
       level: input.level,
       geometry: JSON.stringify(geometry),
@@ -115,41 +118,48 @@ export class RingRegistry {
     return presentRing(row);
   }
 
-  async rings(cityName?: string) {
+  /** The rings of the scope's subtree. */
+  async rings(scope: OrgScope, cityName?: string) {
     const cityId = cityName ? (await this.ctx.places.city(cityName)).id : undefined;
-    return (await store.listRings(this.db, cityId)).map(presentRing);
+    return (await store.listRings(this.db, scope, cityId)).map(presentRing);
   }
 
-  async ring(id: string) {
-    return presentRing(await ringOrNotFound(this.db, id));
+  async ring(id: string, scope: OrgScope) {
+    return presentRing(await ringOrNotFound(this.db, id, scope));
   }
 
-  async updateRing(id: string, changes: Partial<Omit<RingInput, 'city'>>) {
-    const ring = await ringOrNotFound(this.db, id);
+  async updateRing(id: string, changes: Partial<Omit<RingInput, 'city'>>, scope: OrgScope) {
+    const ring = await ringOrNotFound(this.db, id, scope);
     const geometry =
       changes.geometry === undefined
         ? undefined
         : JSON.stringify(await this.checkGeometry(await cityOfRing(this.ctx, ring), changes.geometry));
-    const row = await store.updateRing(this.db, id, {
-      ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
-      ...(changes.level !== undefined ? { level: changes.level } : {}),
-      ...(geometry !== undefined ? { geometry } : {}),
-      updated_at: this.ctx.now(),
-    });
+    const row = await store.updateRing(
+      this.db,
+      id,
+      {
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+        ...(changes.level !== undefined ? { level: changes.level } : {}),
+        ...(geometry !== undefined ? { geometry } : {}),
+        updated_at: this.ctx.now(),
+      },
+      scope,
+    );
     if (!row) throw new ProblemError('not_found', RING_DETAILS.noSuchRing);
     return presentRing(row);
   }
 
   /** Refused while a closure plan holds the ring; its checkpoints stay, detached from it. */
-  async deleteRing(id: string): Promise<void> {
+  async deleteRing(id: string, scope: OrgScope): Promise<void> {
     await this.plans.expireDuePlans();
-    await ringOrNotFound(this.db, id);
+    await ringOrNotFound(this.db, id, scope);
     if (await this.plans.hasActivePlan(id)) {
       throw new ProblemError('conflict', RING_DETAILS.ringHasActivePlan, [
         { field: 'id', rule: 'plan_active', message: '' },
       ]);
     }
-    await store.deleteRing(this.db, id);
+    if (!(await store.deleteRing(this.db, id, scope)))
+      throw new ProblemError('not_found', RING_DETAILS.noSuchRing);
     // Its checkpoints stay, now in no ring.
     this.checkpointsChanged(id);
   }
@@ -164,8 +174,9 @@ export class RingRegistry {
     this.ctx.publish('perimeter.checkpoints_changed', null, { ringId });
   }
 
-  private async checkRingInCity(ringId: string, cityId: string): Promise<void> {
-    const ring = await store.findRing(this.db, ringId);
+  /** A checkpoint joins a ring of the same city that the actor may see (another's is as good as missing). */
+  private async checkRingInCity(ringId: string, cityId: string, scope: OrgScope): Promise<void> {
+    const ring = await store.findRing(this.db, ringId, scope);
     if (!ring || ring.city_id !== cityId) {
       throw new ProblemError('validation', undefined, [
         { field: 'ringId', rule: 'not_found', message: RING_NOT_IN_CITY.en },
@@ -195,16 +206,22 @@ export class RingRegistry {
     };
   }
 
-  async createCheckpoint(input: CheckpointInput) {
+  /**
+   * A checkpoint of `orgId` (in the actor's subtree; by default the actor's own org). Its id is the
+   * bureau's own code: one taken inside the actor's subtree is a 409, one taken by an org outside
+   * it a 403 (the id cannot be had, but nothing of that checkpoint is shown).
+   */
+  async createCheckpoint(input: CheckpointInput, actor: OrgScope) {
+    if (input.orgId) await assertOrgInScope(this.db, actor, input.orgId, 'orgId');
     const city = await this.ctx.places.city(input.city);
-    if (input.ringId) await this.checkRingInCity(input.ringId, city.id);
+    if (input.ringId) await this.checkRingInCity(input.ringId, city.id, actor);
     const { placement, snapDistanceM } = this.placeOnRoad(city, input.lon, input.lat);
     const row = await store.insertCheckpoint(this.db, {
       id: input.id,
       name: input.name.trim(),
       kind: input.kind,
       city_id: city.id,
-      org_id: input.orgId ?? null,
+      org_id: input.orgId ?? actor.orgId,
       ring_id: input.ringId ?? null,
       ...placement,
       directions: input.directions ?? 'both',
@@ -212,6 +229,11 @@ export class RingRegistry {
       staffing: input.staffing ?? 0,
     });
     if (!row) {
+      if (!(await store.findCheckpoint(this.db, input.id, actor))) {
+        throw new ProblemError('forbidden', RING_DETAILS.checkpointIdElsewhere(input.id), [
+          { field: 'id', rule: 'unique', message: '' },
+        ]);
+      }
       throw new ProblemError('conflict', RING_DETAILS.checkpointExists(input.id), [
         { field: 'id', rule: 'unique', message: '' },
       ]);
@@ -220,20 +242,33 @@ export class RingRegistry {
     return { ...presentCheckpoint(row), snapDistanceM };
   }
 
-  async checkpoints(filter: { ringId?: string; city?: string }) {
+  /**
+   * Checkpoints of the scope's subtree; those of one ring: every checkpoint of a ring the scope
+   * sees (404 for another's ring), whichever org each belongs to, as its analysis counts them.
+   */
+  async checkpoints(filter: { ringId?: string; city?: string }, scope: OrgScope, ofRing = false) {
     const cityId = filter.city ? (await this.ctx.places.city(filter.city)).id : undefined;
-    return (await store.listCheckpoints(this.db, { ringId: filter.ringId, cityId })).map(presentCheckpoint);
+    if (ofRing && filter.ringId) await ringOrNotFound(this.db, filter.ringId, scope);
+    return (
+      await store.listCheckpoints(this.db, { ringId: filter.ringId, cityId }, ofRing ? null : scope)
+    ).map(presentCheckpoint);
   }
 
-  async checkpoint(id: string) {
-    const row = await store.findCheckpoint(this.db, id);
+  /** A checkpoint of the scope's subtree (else 404); null: any (other modules that check scope themselves). */
+  async checkpoint(id: string, scope: OrgScope | null = null) {
+    const row = await store.findCheckpoint(this.db, id, scope);
     if (!row) throw checkpointNotFound();
     return presentCheckpoint(row);
   }
 
-  async updateCheckpoint(id: string, changes: CheckpointChanges) {
-    const current = await store.findCheckpoint(this.db, id);
+  /** A checkpoint of the actor's subtree (else 404); a new org must lie in that subtree too. */
+  async updateCheckpoint(id: string, changes: CheckpointChanges, actor: OrgScope) {
+    const current = await store.findCheckpoint(this.db, id, actor);
     if (!current) throw checkpointNotFound();
+    if (changes.orgId === null) {
+      throw new ProblemError('validation', undefined, [{ field: 'orgId', rule: 'required', message: '' }]);
+    }
+    if (changes.orgId !== undefined) await assertOrgInScope(this.db, actor, changes.orgId, 'orgId');
     const moves = changes.lon !== undefined || changes.lat !== undefined;
     const needsCity = moves || (changes.ringId !== undefined && changes.ringId !== null);
     let city: CityRuntime | undefined;
@@ -246,7 +281,7 @@ export class RingRegistry {
       const name = await store.cityName(this.db, current.city_id);
       city = await this.ctx.places.city(name?.name);
     }
-    if (city && changes.ringId) await this.checkRingInCity(changes.ringId, city.id);
+    if (city && changes.ringId) await this.checkRingInCity(changes.ringId, city.id, actor);
     let placement: ReturnType<RingRegistry['placeOnRoad']>['placement'] | undefined;
     if (moves && city) {
       const lon = changes.lon ?? current.lon;
@@ -258,16 +293,21 @@ export class RingRegistry {
       }
       placement = this.placeOnRoad(city, lon, lat).placement;
     }
-    const row = await store.updateCheckpoint(this.db, id, {
-      ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
-      ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
-      ...(changes.orgId !== undefined ? { org_id: changes.orgId } : {}),
-      ...(changes.ringId !== undefined ? { ring_id: changes.ringId } : {}),
-      ...(changes.directions !== undefined ? { directions: changes.directions } : {}),
-      ...(changes.equipment !== undefined ? { equipment: changes.equipment } : {}),
-      ...(changes.staffing !== undefined ? { staffing: changes.staffing } : {}),
-      ...(placement ?? {}),
-    });
+    const row = await store.updateCheckpoint(
+      this.db,
+      id,
+      {
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+        ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
+        ...(changes.orgId !== undefined ? { org_id: changes.orgId } : {}),
+        ...(changes.ringId !== undefined ? { ring_id: changes.ringId } : {}),
+        ...(changes.directions !== undefined ? { directions: changes.directions } : {}),
+        ...(changes.equipment !== undefined ? { equipment: changes.equipment } : {}),
+        ...(changes.staffing !== undefined ? { staffing: changes.staffing } : {}),
+        ...(placement ?? {}),
+      },
+      actor,
+    );
     if (!row) throw checkpointNotFound();
     this.checkpointsChanged(row.ring_id);
     if (current.ring_id !== row.ring_id && current.ring_id !== null) this.checkpointsChanged(current.ring_id);

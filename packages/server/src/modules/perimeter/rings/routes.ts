@@ -58,7 +58,8 @@ const checkpointPatch = z
   .strictObject({
     name: checkpointFields.name.optional(),
     kind: checkpointFields.kind.optional(),
-    orgId: checkpointFields.orgId,
+    // A checkpoint always belongs to an org: it can be moved to another (of the actor's subtree), not to none.
+    orgId: z.string().uuid().optional(),
     ringId: checkpointFields.ringId,
     lon: checkpointFields.lon.optional(),
     lat: checkpointFields.lat.optional(),
@@ -112,17 +113,17 @@ export function ringsRoutes(
       bodyLimit: RING_GEOJSON_MAX_BYTES,
       schema: { tags, body: ringBody },
     },
-    async (request, reply) => reply.code(201).send(await registry.createRing(request.body)),
+    async (request, reply) => reply.code(201).send(await registry.createRing(request.body, actorOf(request))),
   );
   app.get(
     '/api/perimeter/rings',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: cityQuery } },
-    async (request) => ({ items: await registry.rings(request.query.city) }),
+    async (request) => ({ items: await registry.rings(actorOf(request), request.query.city) }),
   );
   app.get(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
-    async (request) => registry.ring(request.params.id),
+    async (request) => registry.ring(request.params.id, actorOf(request)),
   );
   app.patch(
     '/api/perimeter/rings/:id',
@@ -131,13 +132,13 @@ export function ringsRoutes(
       bodyLimit: RING_GEOJSON_MAX_BYTES,
       schema: { tags, params: ringIdParams, body: ringPatch },
     },
-    async (request) => registry.updateRing(request.params.id, request.body),
+    async (request) => registry.updateRing(request.params.id, request.body, actorOf(request)),
   );
   app.delete(
     '/api/perimeter/rings/:id',
     { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams } },
     async (request, reply) => {
-      await registry.deleteRing(request.params.id);
+      await registry.deleteRing(request.params.id, actorOf(request));
       return reply.code(204).send();
     },
   );
@@ -147,24 +148,25 @@ export function ringsRoutes(
       config: { permission: 'perimeter.read' },
       schema: { tags, params: ringIdParams, querystring: analysisQuery },
     },
-    async (request) => analysis.analysis(request.params.id, request.query),
+    async (request) => analysis.analysis(request.params.id, request.query, actorOf(request)),
   );
   app.get(
     '/api/perimeter/rings/:id/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
     async (request) => ({
-      items: await registry.checkpoints({ ringId: request.params.id }),
+      items: await registry.checkpoints({ ringId: request.params.id }, actorOf(request), true),
     }),
   );
   app.post(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.write' }, schema: { tags, body: checkpointBody } },
-    async (request, reply) => reply.code(201).send(await registry.createCheckpoint(request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await registry.createCheckpoint(request.body, actorOf(request))),
   );
   app.get(
     '/api/perimeter/checkpoints',
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: checkpointQuery } },
-    async (request) => ({ items: await registry.checkpoints(request.query) }),
+    async (request) => ({ items: await registry.checkpoints(request.query, actorOf(request)) }),
   );
   // Create by id (idempotent from the caller's side: the id is the bureau's own checkpoint code).
   app.put(
@@ -175,13 +177,13 @@ export function ringsRoutes(
     },
     async (request, reply) => {
       const { id } = request.params;
-      return reply.code(201).send(await registry.createCheckpoint({ id, ...request.body }));
+      return reply.code(201).send(await registry.createCheckpoint({ id, ...request.body }, actorOf(request)));
     },
   );
   app.get(
     '/api/perimeter/checkpoints/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: checkpointIdParams } },
-    async (request) => registry.checkpoint(request.params.id),
+    async (request) => registry.checkpoint(request.params.id, actorOf(request)),
   );
   app.patch(
     '/api/perimeter/checkpoints/:id',
@@ -189,7 +191,7 @@ export function ringsRoutes(
       config: { permission: 'perimeter.write' },
       schema: { tags, params: checkpointIdParams, body: checkpointPatch },
     },
-    async (request) => registry.updateCheckpoint(request.params.id, request.body),
+    async (request) => registry.updateCheckpoint(request.params.id, request.body, actorOf(request)),
   );
 
   // ---- closure plans
@@ -207,13 +209,15 @@ export function ringsRoutes(
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: planQuery } },
     async (request) => {
       const q = request.query;
-      return { items: await plans.plans({ ringId: q.ringId, active: q.active === 'true' }) };
+      return {
+        items: await plans.plans({ ringId: q.ringId, active: q.active === 'true' }, actorOf(request)),
+      };
     },
   );
   app.get(
     '/api/perimeter/plans/:id',
     { config: { permission: 'perimeter.read' }, schema: { tags, params: planIdParams } },
-    async (request) => plans.plan(request.params.id),
+    async (request) => plans.plan(request.params.id, actorOf(request)),
   );
   app.post(
     '/api/perimeter/plans/:id/end',
@@ -228,8 +232,10 @@ export function ringsRoutes(
     { config: { permission: 'perimeter.read' }, schema: { tags, querystring: interceptQuery } },
     async (request) => {
       const { incidentId, lon, lat, ...rest } = request.query;
-      const scene = incidentId ? await dispatch.incident(incidentId) : { lon: lon!, lat: lat! };
-      return advisor.intercept({ ...rest, lon: scene.lon, lat: scene.lat });
+      const actor = actorOf(request);
+      // An incident of the actor's subtree (else 404); checkpoints and units of that subtree.
+      const scene = incidentId ? await dispatch.incident(incidentId, actor) : { lon: lon!, lat: lat! };
+      return advisor.intercept({ ...rest, lon: scene.lon, lat: scene.lat }, actor);
     },
   );
 }
