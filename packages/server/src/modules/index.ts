@@ -4,6 +4,7 @@ import { workersModule } from '../workers/module.js';
 import { coverageModule } from './coverage/module.js';
 import { devicesModule } from './devices/module.js';
 import { dispatchModule } from './dispatch/module.js';
+import { patrolModule } from './patrol/module.js';
 import { perimeterModule } from './perimeter/module.js';
 import { placesModule } from './places/module.js';
 import { tilesModule } from './tiles/module.js';
@@ -21,6 +22,7 @@ export const MODULES = [
   dispatchModule,
   coverageModule,
   perimeterModule,
+  patrolModule,
   devicesModule,
 ] as const;
 

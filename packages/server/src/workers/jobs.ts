@@ -31,6 +31,7 @@ import {
 import { isochrone } from '@citywatch/core/roads/isochrone';
 import { edgeTwins, type SnapResult } from '@citywatch/core/roads/snap';
 import gcoord from 'gcoord';
+import { PATROL_JOBS } from '../modules/patrol/jobs.js';
 import type { CityGraph, JobContext } from './context.js';
 
 export type Crs = 'wgs84' | 'gcj02' | 'bd09';
@@ -230,6 +231,9 @@ export const JOBS = {
     );
     return { points: demand.length, offNetwork, result, computeMs: performance.now() - started };
   },
+
+  /** Hot-spot ranking and model evaluation (modules/patrol/jobs.ts). */
+  ...PATROL_JOBS,
 };
 
 export type Jobs = typeof JOBS;
