@@ -131,6 +131,11 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   lone_surrogate: { zh: '包含无效的 Unicode 字符', en: 'Contains an invalid Unicode character' },
   unique: { zh: '该值已被使用', en: 'This value is already in use' },
   org_in_scope: { zh: '机构不存在或不在您的管辖范围内', en: 'No such org within your jurisdiction' },
+  unit_in_scope: {
+    zh: '该警力不属于您的单位及下属单位，不能由您调派',
+    en: 'The unit belongs to no org of yours: you may not send it',
+  },
+  city_level: { zh: '仅限市局层级人员', en: 'City-level staff only' },
   not_self: { zh: '不能对自己执行此操作', en: 'Not allowed on your own account' },
   below_parent: {
     zh: '下级机构的层级必须低于上级机构',

@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import { actorOf, SESSION_COOKIE } from '../http/auth.js';
 import type { CoreDeps, ZodApp } from '../modules/module.js';
+import { isCityLevel, orgsUnder } from '../modules/scope.js';
 import { presentAuditRow, verifyAuditChain } from './audit.js';
 import { type IdentityService, sessionRef } from './service.js';
 
@@ -176,7 +177,18 @@ export function identityRoutes(
     },
     async (request) => {
       const q = request.query;
-      let query = ctx.db.kysely.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit);
+      const actor = actorOf(request);
+      const db = ctx.db.kysely;
+      let query = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit);
+      // Need to know: the rows of people of the actor's org subtree. City-level auditors see every
+      // row, those of no person too (failed logins of unknown names, device batches).
+      if (!isCityLevel(actor)) {
+        query = query.where(
+          'user_id',
+          'in',
+          db.selectFrom('users').select('users.id').where('users.org_id', 'in', orgsUnder(db, actor)),
+        );
+      }
       if (q.action) query = query.where('action', '=', q.action);
       if (q.username) query = query.where('username', '=', q.username);
       if (q.beforeSeq) query = query.where('seq', '<', q.beforeSeq);
