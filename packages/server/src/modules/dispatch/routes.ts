@@ -166,7 +166,10 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       const actor = actorOf(request);
       // A patrol officer reports only for the unit they are signed on to; dispatchers for any.
       await dispatch.reporting.assertMayReportStatus(actor, request.params.id);
-      return dispatch.setUnitStatus(actor, request.params.id, request.body.status);
+      // Need to know: whoever crews the unit (signed on: same branch of the org tree) reports for
+      // it; whoever commands units, for the units of their own subtree (else 404).
+      const crews = (await dispatch.reporting.current(actor))?.unitId === request.params.id;
+      return dispatch.setUnitStatus(actor, request.params.id, request.body.status, crews ? null : actor);
     },
   );
 

@@ -135,8 +135,8 @@ export class DispatchService {
   }
 
   /** A unit reports its own status (en route, on scene, back in service). */
-  setUnitStatus(actor: Actor, unitId: string, status: UnitStatus): Promise<Unit> {
-    return this.unitsService.setUnitStatus(actor, unitId, status);
+  setUnitStatus(actor: Actor, unitId: string, status: UnitStatus, scope: OrgScope | null): Promise<Unit> {
+    return this.unitsService.setUnitStatus(actor, unitId, status, scope);
   }
 
   /** AVL batch: checked, stored in history, newest fix per unit becomes its live position. */

@@ -1,0 +1,986 @@
+/**
+ * Need to know, route by route (DESIGN.md "Who may see what"): every registered route is walked by
+ * a user of one police station (龙城派出所, "same"), of its parent branch bureau (龙岗分局, "parent")
+ * and of a sibling station (龙岗派出所, "sibling"), against resources of the first station. The
+ * sibling gets 403 or 404 wherever a resource of the station is named (or 400 `org_in_scope` where
+ * the station's org id is sent), and never sees the station's rows in a list; the same station and
+ * the parent bureau succeed. A route this test does not know fails it: give it a walk below, or an
+ * exemption with the reason it names no resource.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { latLngToCell } from 'h3-js';
+import { uuidv7 } from 'uuidv7';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../test/app.js';
+
+type Who = 'same' | 'parent' | 'sibling';
+type Role = 'admin' | 'commander' | 'dispatcher' | 'auditor';
+
+/** Routes that name no resource of any org, and why. */
+const EXEMPT: Record<string, string> = {
+  'GET /metrics': 'process metrics; no data of any org',
+  'GET /api/openapi.json': 'the API description',
+  'GET /api/health': 'liveness',
+  'POST /api/auth/login': 'public; signs oneself in',
+  'POST /api/auth/logout': "the actor's own session",
+  'POST /api/auth/password': "the actor's own password",
+  'GET /api/auth/me': "the actor's own account",
+  'GET /api/audit/verify': 'integrity of the whole chain: sequence numbers and kinds of breaks, no rows',
+  'GET /api/live':
+    'WebSocket; each event reaches only viewers whose subtree holds its org (live/module.ts, live tests)',
+  'GET /api/cities': 'base map: imported road networks belong to no org',
+  'GET /api/places/search': 'base map: the gazetteer of standard addresses and places',
+  'GET /api/places/reverse': 'base map: nearest road and address',
+  'GET /api/places/grid': 'base map: counts of roads and addresses per H3 cell',
+  'GET /api/places/isochrone': 'base map: road reach from a point',
+  'GET /api/jurisdictions':
+    "the map layer of station areas: every station sees where its neighbours' areas lie (calls are routed by it)",
+  'GET /api/tiles/:z/:x/:y.pbf': 'base map vector tiles',
+  'GET /api/dispatch/categories': 'the incident classification',
+  'GET /api/dispatch/sign-on': "the actor's own sign-on",
+  'POST /api/dispatch/avl': 'device telemetry: an AVL terminal (or a crew) reports its own unit only',
+  'POST /api/perimeter/reads': 'device telemetry: a camera reports its own checkpoint only',
+  'POST /api/dispatch/diversions/:id/outcome':
+    "called by the 12345 hotline with its shared token, not by a person's session",
+  'GET /api/coverage':
+    "city-wide figures (shares of roads and addresses covered): every post counts, a neighbour's covers one's roads too; no rows",
+  'GET /api/coverage/layer': 'the covered road as lines by band; no posts or incidents',
+  'POST /api/coverage/advise': 'where new posts would cover most: picks and shares, no incidents or posts',
+  'POST /api/patrol/evaluations':
+    "runs the hot-spot models over the history of the asker's own subtree and keeps the result for the asker's org",
+  'GET /api/patrol/evaluations/latest': "the latest evaluation the asker's own org ran",
+};
+
+// Station 龙城派出所 as the seed places it on the bundled Longgang extract (on a road), and a box
+// around it with roads inside for rings.
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+const BOX = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [114.188, 22.688],
+      [114.203, 22.688],
+      [114.203, 22.703],
+      [114.188, 22.703],
+      [114.188, 22.688],
+    ],
+  ],
+};
+
+describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  const orgOf = {} as Record<Who, { id: string; name: string }>;
+  const cookies = {} as Record<Who, Record<Role | 'commander2' | 'commander3', string>>;
+  let cityAdmin: string;
+  let cityDispatcher: string;
+  const usernames = {} as Record<Who, Record<string, string>>;
+  let seq = 0;
+  const next = () => ++seq;
+
+  /** Resources of station A (龙城派出所), made by its own people. */
+  const A = {
+    incident: '',
+    busyUnit: '',
+    diverted: '',
+    checkpoint: '',
+    ring: '',
+    plan: '',
+    entry: '',
+    hit: '',
+    post: '',
+    jurisdiction: '',
+    dispatcherId: '',
+    victimId: '',
+    device: '',
+    /** A category only station A's incident history has. */
+    historyCategory: '龙城专案类',
+  };
+  const siblingUnit = { id: '' };
+
+  const call = (cookie: string, options: InjectOptions) => t.as(cookie, options);
+  async function created(cookie: string, options: InjectOptions): Promise<Record<string, unknown>> {
+    const r = await call(cookie, options);
+    if (r.statusCode !== 201 && r.statusCode !== 200) {
+      throw new Error(`${options.method} ${options.url}: ${r.statusCode} ${r.body}`);
+    }
+    return r.json();
+  }
+
+  // ---- fresh resources of station A, made by its own people
+
+  async function freshIncident(category = 'criminal'): Promise<string> {
+    const body = await created(cookies.same.dispatcher, {
+      method: 'POST',
+      url: '/api/dispatch/incidents',
+      payload: {
+        category,
+        priority: 'P3',
+        ...SPOT,
+        callerPhone: '13900139000',
+        narrative: `测试警情 ${next()}`,
+      },
+    });
+    return (body.incident as { id: string }).id;
+  }
+  async function freshUnit(cookie = cookies.same.commander): Promise<string> {
+    const body = await created(cookie, {
+      method: 'POST',
+      url: '/api/dispatch/units',
+      payload: { callSign: `测试${next()}`, kind: 'patrol_car' },
+    });
+    return body.id as string;
+  }
+  async function freshRing(): Promise<string> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/perimeter/rings',
+      payload: { name: `龙城圈 ${next()}`, level: 'district', geometry: BOX },
+    });
+    return body.id as string;
+  }
+  async function freshCheckpoint(ringId?: string): Promise<string> {
+    const id = `LC-CP-${next()}`;
+    await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/perimeter/checkpoints',
+      payload: { id, name: `龙城卡口 ${id}`, kind: 'station', ...SPOT, ...(ringId ? { ringId } : {}) },
+    });
+    return id;
+  }
+  async function freshPlan(): Promise<string> {
+    const ring = await freshRing();
+    await freshCheckpoint(ring);
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: `/api/perimeter/rings/${ring}/activate`,
+      payload: { reason: '测试封控方案', durationMinutes: 60 },
+    });
+    return body.id as string;
+  }
+  async function freshEntry(active: boolean): Promise<string> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/perimeter/hotlist',
+      payload: {
+        kind: 'plate',
+        value: `粤B${String(20000 + next())}`,
+        category: 'stolen_vehicle',
+        legalBasis: '立案决定书（测试）',
+        expiresAt: new Date(t.ctx.now().getTime() + 7 * 86_400_000).toISOString(),
+      },
+    });
+    if (active) {
+      await created(cookies.same.commander2, {
+        method: 'POST',
+        url: `/api/perimeter/hotlist/${body.id}/approve`,
+      });
+    }
+    return body.id as string;
+  }
+  async function freshPost(): Promise<string> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/coverage/posts',
+      payload: { kind: 'street_post', name: `龙城警务站 ${next()}`, ...SPOT },
+    });
+    return body.id as string;
+  }
+  async function freshDevice(): Promise<string> {
+    const body = await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/devices',
+      payload: { kind: 'camera', name: `龙城卡口相机 ${next()}`, checkpointId: await freshCheckpoint() },
+    });
+    return body.id as string;
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    cityAdmin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await call(cityAdmin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[];
+    const named = (name: string) => orgs.find((o) => o.name === name)!;
+    orgOf.same = named('龙城派出所');
+    orgOf.parent = named('龙岗分局');
+    orgOf.sibling = named('龙岗派出所');
+    const city = orgs.find((o) => o.name === '深圳市公安局')!;
+
+    const roles: [Role | 'commander2' | 'commander3', Role][] = [
+      ['admin', 'admin'],
+      ['commander', 'commander'],
+      ['commander2', 'commander'],
+      ['commander3', 'commander'],
+      ['dispatcher', 'dispatcher'],
+      ['auditor', 'auditor'],
+    ];
+    const makeUser = async (username: string, orgId: string, role: Role) => {
+      const r = await call(cityAdmin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: { username, displayName: username, password: 'a-long-password', orgId, roles: [role] },
+      });
+      if (r.statusCode !== 201) throw new Error(`user ${username}: ${r.body}`);
+      return r.json().id as string;
+    };
+    for (const who of ['same', 'parent', 'sibling'] as Who[]) {
+      cookies[who] = {} as (typeof cookies)[Who];
+      usernames[who] = {};
+      for (const [key, role] of roles) {
+        const username = `ntk.${who}.${key}`;
+        const id = await makeUser(username, orgOf[who].id, role);
+        if (who === 'same' && key === 'dispatcher') A.dispatcherId = id;
+        usernames[who][key] = username;
+        cookies[who][key] = await t.login(username, 'a-long-password');
+      }
+    }
+    await makeUser('ntk.city.dispatcher', city.id, 'dispatcher');
+    cityDispatcher = await t.login('ntk.city.dispatcher', 'a-long-password');
+    A.victimId = await makeUser('ntk.same.victim', orgOf.same.id, 'dispatcher');
+
+    // Station A's own resources.
+    A.incident = await freshIncident();
+    const owner = await t.ctx.db.kysely
+      .selectFrom('incidents')
+      .select('org_id')
+      .where('id', '=', A.incident)
+      .executeTakeFirstOrThrow();
+    expect(owner.org_id, 'the spot lies in 龙城派出所 jurisdiction').toBe(orgOf.same.id);
+    A.busyUnit = await freshUnit();
+    const sent = await call(cookies.same.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${A.incident}/dispatch`,
+      payload: { unitId: A.busyUnit },
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    A.diverted = await freshIncident('non_police');
+    const diverted = await call(cookies.same.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${A.diverted}/transition`,
+      payload: { to: 'diverted' },
+    });
+    expect(diverted.statusCode, diverted.body).toBe(200);
+    A.ring = await freshRing();
+    A.checkpoint = await freshCheckpoint(A.ring);
+    A.plan = (
+      await created(cookies.same.commander, {
+        method: 'POST',
+        url: `/api/perimeter/rings/${A.ring}/activate`,
+        payload: { reason: '测试封控方案', durationMinutes: 120 },
+      })
+    ).id as string;
+    A.entry = await freshEntry(true);
+    // A hit at A's checkpoint on A's entry, and an hour's volume there (as plate ingest writes them).
+    const now = t.ctx.now();
+    A.hit = uuidv7();
+    await t.ctx.db.kysely
+      .insertInto('hotlist_hits')
+      .values({
+        id: A.hit,
+        entry_id: A.entry,
+        checkpoint_id: A.checkpoint,
+        direction: 'in',
+        read_at: now,
+        plate_or_id: '粤B00001',
+        confidence: 0.9,
+        created_at: now,
+        acknowledged_by: null,
+        acknowledged_at: null,
+      })
+      .execute();
+    await t.ctx.db.kysely
+      .insertInto('checkpoint_volumes')
+      .values({
+        checkpoint_id: A.checkpoint,
+        direction: 'in',
+        hour: new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000),
+        reads: 12,
+        hits: 1,
+        invalid: 0,
+      })
+      .execute();
+    A.post = await freshPost();
+    A.jurisdiction = (
+      await t.ctx.db.kysely
+        .selectFrom('jurisdictions')
+        .select('id')
+        .where('org_id', '=', orgOf.same.id)
+        .executeTakeFirstOrThrow()
+    ).id;
+    A.device = await freshDevice();
+    const imported = await call(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/patrol/imports',
+      payload: { fileName: 'longcheng.csv', content: historyCsv('LC', A.historyCategory) },
+    });
+    expect(imported.json().imported, imported.body).toBe(30);
+    siblingUnit.id = await freshUnit(cookies.sibling.commander);
+  }, 600_000);
+  afterAll(() => t.close());
+
+  // ---- the walks
+
+  interface Walk {
+    role: Role | 'commander2' | 'commander3';
+    /** The request `who` makes; may first make fresh resources of station A. */
+    request: (who: Who) => Promise<InjectOptions> | InjectOptions;
+    /** What the same station and the parent bureau get (default: 200, 201 or 204). */
+    ok?: number[];
+    /**
+     * What the sibling gets: by default 403 or 404; 'list' for a list (200 without A's markers);
+     * 'own' for a create of its own (2xx without A's markers); 'org' for A's org id sent (400
+     * org_in_scope); or the statuses allowed.
+     */
+    sibling?: 'list' | 'own' | 'org' | number[];
+    /** A's rows: the sibling's answer holds none of them; same and parent see them all (lists). */
+    markers?: () => string[];
+    /** Further checks on an answer. */
+    check?: (who: Who, r: LightMyRequestResponse) => void;
+    /** Why this route answers differently from the default. */
+    note?: string;
+  }
+
+  const get = (url: string): InjectOptions => ({ method: 'GET', url });
+  const post = (url: string, payload?: InjectOptions['payload']): InjectOptions => ({
+    method: 'POST',
+    url,
+    payload,
+  });
+  const named = (fresh: () => Promise<string>, make: (id: string) => InjectOptions) => async (_who: Who) =>
+    make(await fresh());
+  const day = () => new Date(t.ctx.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+  const WALKS: Record<string, Walk> = {
+    // ---- identity
+    'GET /api/users': {
+      role: 'admin',
+      request: () => get('/api/users'),
+      sibling: 'list',
+      markers: () => [A.dispatcherId],
+    },
+    'POST /api/users': {
+      role: 'admin',
+      sibling: 'org',
+      request: () =>
+        post('/api/users', {
+          username: `ntk.new.${next()}`,
+          displayName: '新用户',
+          password: 'a-long-password',
+          orgId: orgOf.same.id,
+          roles: ['dispatcher'],
+        }),
+    },
+    'PATCH /api/users/:id': {
+      role: 'admin',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/users/${A.victimId}`,
+        payload: { displayName: '龙城值班员' },
+      }),
+    },
+    'POST /api/users/:id/end-sessions': {
+      role: 'admin',
+      request: () => post(`/api/users/${A.victimId}/end-sessions`),
+    },
+    'GET /api/orgs': {
+      role: 'dispatcher',
+      request: () => get('/api/orgs'),
+      sibling: 'list',
+      markers: () => [orgOf.same.id],
+    },
+    'POST /api/orgs': {
+      role: 'admin',
+      sibling: 'org',
+      request: () => {
+        const n = next();
+        return post('/api/orgs', {
+          parentId: orgOf.same.id,
+          kind: 'team',
+          name: `龙城测试中队${n}`,
+          code: `NTK-${n}`,
+        });
+      },
+      check: (who, r) => {
+        if (who === 'sibling')
+          expect(r.json().errors?.[0]).toMatchObject({ field: 'parentId', rule: 'org_in_scope' });
+      },
+    },
+    'GET /api/audit': {
+      role: 'auditor',
+      request: () => get(`/api/audit?username=${usernames.same.dispatcher}`),
+      sibling: 'list',
+      markers: () => [A.dispatcherId],
+    },
+
+    // ---- places
+    'PUT /api/jurisdictions': {
+      role: 'admin',
+      note: 'replaces every jurisdiction of the city: city-level staff only, so the station and the bureau are refused too',
+      request: () => ({
+        method: 'PUT',
+        url: '/api/jurisdictions',
+        payload: {
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: { name: '整个城市' }, geometry: BOX }],
+        },
+      }),
+      ok: [403],
+      sibling: [403],
+    },
+    'PATCH /api/jurisdictions/:id': {
+      role: 'admin',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/jurisdictions/${A.jurisdiction}`,
+        payload: { name: '龙城派出所' },
+      }),
+    },
+
+    // ---- dispatch
+    'POST /api/dispatch/incidents': {
+      role: 'dispatcher',
+      sibling: 'own',
+      note: "a 110 call is taken anywhere; at A's spot it belongs to A, and the duplicates offered are the taker's own",
+      request: () =>
+        post('/api/dispatch/incidents', {
+          category: 'criminal',
+          priority: 'P3',
+          ...SPOT,
+          narrative: `另一个报警 ${next()}`,
+        }),
+      markers: () => [A.incident],
+      check: (who, r) => {
+        const ids = (r.json().duplicates as { id: string }[]).map((d) => d.id);
+        if (who === 'sibling') expect(ids).not.toContain(A.incident);
+        else expect(ids).toContain(A.incident);
+      },
+    },
+    'GET /api/dispatch/incidents': {
+      role: 'dispatcher',
+      request: () => get('/api/dispatch/incidents'),
+      sibling: 'list',
+      markers: () => [A.incident],
+    },
+    'GET /api/dispatch/incidents/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/dispatch/incidents/${A.incident}`),
+    },
+    'GET /api/dispatch/incidents/:id/timeline': {
+      role: 'dispatcher',
+      request: () => get(`/api/dispatch/incidents/${A.incident}/timeline`),
+    },
+    'GET /api/dispatch/incidents/:id/eido': {
+      role: 'dispatcher',
+      request: () => get(`/api/dispatch/incidents/${A.incident}/eido`),
+    },
+    'GET /api/dispatch/incidents/:id/caller': {
+      role: 'dispatcher',
+      request: () => ({
+        method: 'GET',
+        url: `/api/dispatch/incidents/${A.incident}/caller`,
+        headers: { 'x-purpose': encodeURIComponent('回访报警人') },
+      }),
+    },
+    'GET /api/dispatch/incidents/:id/recommendations': {
+      role: 'dispatcher',
+      request: () => get(`/api/dispatch/incidents/${A.incident}/recommendations`),
+    },
+    'POST /api/dispatch/incidents/:id/dispatch': {
+      role: 'dispatcher',
+      request: async () =>
+        post(`/api/dispatch/incidents/${await freshIncident()}/dispatch`, { unitId: await freshUnit() }),
+    },
+    'POST /api/dispatch/incidents/:id/transition': {
+      role: 'dispatcher',
+      request: named(freshIncident, (id) =>
+        post(`/api/dispatch/incidents/${id}/transition`, { to: 'cancelled' }),
+      ),
+    },
+    'GET /api/dispatch/units': {
+      role: 'dispatcher',
+      note: "every unit's call sign, status and position is on everyone's map; another station's unit comes without its incident and with inScope false",
+      request: () => get('/api/dispatch/units'),
+      sibling: [200],
+      check: (who, r) => {
+        const unit = (r.json().items as { id: string; incidentId: string | null; inScope: boolean }[]).find(
+          (u) => u.id === A.busyUnit,
+        );
+        expect(unit, `${who} sees A's unit on the map`).toBeDefined();
+        if (who === 'sibling') expect(unit).toMatchObject({ incidentId: null, inScope: false });
+        else expect(unit).toMatchObject({ incidentId: A.incident, inScope: true });
+        if (who === 'sibling') expect(r.body).not.toContain(A.incident);
+      },
+    },
+    'POST /api/dispatch/units': {
+      role: 'commander',
+      sibling: 'org',
+      request: () =>
+        post('/api/dispatch/units', {
+          callSign: `测试${next()}`,
+          kind: 'motorcycle',
+          homeOrgId: orgOf.same.id,
+        }),
+    },
+    'POST /api/dispatch/units/:id/status': {
+      role: 'dispatcher',
+      request: named(freshUnit, (id) =>
+        post(`/api/dispatch/units/${id}/status`, { status: 'out_of_service' }),
+      ),
+    },
+    'POST /api/dispatch/units/:id/sign-on': {
+      role: 'commander3',
+      request: async (who) => {
+        signedOn[who] = await freshUnit();
+        return post(`/api/dispatch/units/${signedOn[who]}/sign-on`);
+      },
+    },
+    'POST /api/dispatch/units/:id/sign-off': {
+      role: 'commander3',
+      note: 'one signs off only one\'s own sign-on: the sibling, never signed on to a unit of A, gets 409 "not signed on" and learns nothing',
+      request: (who) => post(`/api/dispatch/units/${signedOn[who]}/sign-off`),
+      sibling: [403, 404, 409],
+    },
+    'GET /api/dispatch/diversions': {
+      role: 'dispatcher',
+      request: () => get('/api/dispatch/diversions'),
+      sibling: 'list',
+      markers: () => [A.diverted],
+    },
+    'GET /api/dispatch/figures': {
+      role: 'dispatcher',
+      // Up to an hour ahead: the incidents were all received at the (unmoving) test clock's now.
+      request: () =>
+        get(`/api/dispatch/figures?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`),
+      sibling: 'list',
+      markers: () => [orgOf.same.name],
+    },
+
+    // ---- coverage
+    'GET /api/coverage/posts': {
+      role: 'dispatcher',
+      request: () => get('/api/coverage/posts'),
+      sibling: 'list',
+      markers: () => [A.post, orgOf.same.id],
+    },
+    'POST /api/coverage/posts': {
+      role: 'commander',
+      sibling: 'org',
+      request: () =>
+        post('/api/coverage/posts', {
+          kind: 'safety_station',
+          name: `平安驿站 ${next()}`,
+          ...SPOT,
+          orgId: orgOf.same.id,
+        }),
+    },
+    'PATCH /api/coverage/posts/:id': {
+      role: 'commander',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/coverage/posts/${A.post}`,
+        payload: { name: `龙城警务站 ${next()}` },
+      }),
+    },
+    'DELETE /api/coverage/posts/:id': {
+      role: 'commander',
+      request: named(freshPost, (id) => ({ method: 'DELETE', url: `/api/coverage/posts/${id}` })),
+    },
+
+    // ---- perimeter: hotlist, hits, volumes, reports
+    'POST /api/perimeter/hotlist': {
+      role: 'commander',
+      sibling: 'own',
+      request: () =>
+        post('/api/perimeter/hotlist', {
+          kind: 'plate',
+          value: `粤B${String(30000 + next())}`,
+          category: 'stolen_vehicle',
+          legalBasis: '立案决定书（测试）',
+          expiresAt: new Date(t.ctx.now().getTime() + 86_400_000).toISOString(),
+        }),
+      markers: () => [A.entry],
+    },
+    'POST /api/perimeter/hotlist/:id/approve': {
+      role: 'commander2',
+      request: named(
+        () => freshEntry(false),
+        (id) => post(`/api/perimeter/hotlist/${id}/approve`),
+      ),
+    },
+    'POST /api/perimeter/hotlist/:id/renew': {
+      // Neither the creator (commander) nor the approver (commander2) may renew.
+      role: 'commander3',
+      request: named(
+        () => freshEntry(true),
+        (id) =>
+          post(`/api/perimeter/hotlist/${id}/renew`, {
+            expiresAt: new Date(t.ctx.now().getTime() + 20 * 86_400_000).toISOString(),
+          }),
+      ),
+    },
+    'POST /api/perimeter/hotlist/:id/revoke': {
+      role: 'commander',
+      request: named(
+        () => freshEntry(true),
+        (id) => post(`/api/perimeter/hotlist/${id}/revoke`, { reason: '车辆已找回' }),
+      ),
+    },
+    'GET /api/perimeter/hotlist': {
+      role: 'dispatcher',
+      request: () => get('/api/perimeter/hotlist'),
+      sibling: 'list',
+      markers: () => [A.entry],
+    },
+    'GET /api/perimeter/hits': {
+      role: 'dispatcher',
+      request: () => get('/api/perimeter/hits'),
+      sibling: 'list',
+      markers: () => [A.hit],
+    },
+    'POST /api/perimeter/hits/:id/action': {
+      role: 'commander',
+      request: () => post(`/api/perimeter/hits/${A.hit}/action`, { action: '已拦截核查' }),
+    },
+    'GET /api/perimeter/reports': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/reports?period=day&date=${day()}`),
+      sibling: 'list',
+      markers: () => [A.checkpoint],
+    },
+    'GET /api/perimeter/volumes': {
+      role: 'dispatcher',
+      request: () => {
+        const now = t.ctx.now().getTime();
+        return get(
+          `/api/perimeter/volumes?from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`,
+        );
+      },
+      sibling: 'list',
+      markers: () => [A.checkpoint],
+    },
+
+    // ---- perimeter: rings, checkpoints, plans, interception
+    'POST /api/perimeter/rings': {
+      role: 'commander',
+      sibling: 'own',
+      request: () =>
+        post('/api/perimeter/rings', { name: `自己的圈 ${next()}`, level: 'district', geometry: BOX }),
+      markers: () => [A.ring],
+    },
+    'GET /api/perimeter/rings': {
+      role: 'dispatcher',
+      request: () => get('/api/perimeter/rings'),
+      sibling: 'list',
+      markers: () => [A.ring],
+    },
+    'GET /api/perimeter/rings/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/rings/${A.ring}`),
+    },
+    'PATCH /api/perimeter/rings/:id': {
+      role: 'commander',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/perimeter/rings/${A.ring}`,
+        payload: { name: `龙城圈 ${next()}` },
+      }),
+    },
+    'DELETE /api/perimeter/rings/:id': {
+      role: 'commander',
+      request: named(freshRing, (id) => ({ method: 'DELETE', url: `/api/perimeter/rings/${id}` })),
+    },
+    'GET /api/perimeter/rings/:id/analysis': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/rings/${A.ring}/analysis`),
+    },
+    'GET /api/perimeter/rings/:id/checkpoints': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/rings/${A.ring}/checkpoints`),
+      check: (who, r) => {
+        if (who !== 'sibling') expect(r.body).toContain(A.checkpoint);
+      },
+    },
+    'POST /api/perimeter/checkpoints': {
+      role: 'commander',
+      sibling: 'org',
+      request: () => {
+        const id = `NTK-CP-${next()}`;
+        return post('/api/perimeter/checkpoints', {
+          id,
+          name: id,
+          kind: 'post',
+          ...SPOT,
+          orgId: orgOf.same.id,
+        });
+      },
+    },
+    'GET /api/perimeter/checkpoints': {
+      role: 'dispatcher',
+      request: () => get('/api/perimeter/checkpoints'),
+      sibling: 'list',
+      markers: () => [A.checkpoint],
+    },
+    'PUT /api/perimeter/checkpoints/:id': {
+      role: 'commander',
+      note: "creates by the bureau's own code: A's code is refused to the sibling (403), fresh codes are made by same and parent",
+      request: (who) => {
+        const id = who === 'sibling' ? A.checkpoint : `NTK-PUT-${next()}`;
+        return {
+          method: 'PUT',
+          url: `/api/perimeter/checkpoints/${id}`,
+          payload: { name: id, kind: 'camera', ...SPOT },
+        };
+      },
+    },
+    'GET /api/perimeter/checkpoints/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/checkpoints/${A.checkpoint}`),
+    },
+    'PATCH /api/perimeter/checkpoints/:id': {
+      role: 'commander',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/perimeter/checkpoints/${A.checkpoint}`,
+        payload: { staffing: next() % 10 },
+      }),
+    },
+    'POST /api/perimeter/rings/:id/activate': {
+      role: 'commander',
+      request: async () => {
+        const ring = await freshRing();
+        await freshCheckpoint(ring);
+        return post(`/api/perimeter/rings/${ring}/activate`, { reason: '测试封控方案', durationMinutes: 30 });
+      },
+    },
+    'GET /api/perimeter/plans': {
+      role: 'dispatcher',
+      request: () => get('/api/perimeter/plans'),
+      sibling: 'list',
+      markers: () => [A.plan],
+    },
+    'GET /api/perimeter/plans/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/plans/${A.plan}`),
+    },
+    'POST /api/perimeter/plans/:id/end': {
+      role: 'commander',
+      request: named(freshPlan, (id) => post(`/api/perimeter/plans/${id}/end`)),
+    },
+    'GET /api/perimeter/intercept': {
+      role: 'dispatcher',
+      request: () => get(`/api/perimeter/intercept?incidentId=${A.incident}&minutes=3`),
+      check: (who, r) => {
+        if (who !== 'sibling') expect(r.body).toContain(A.checkpoint);
+      },
+    },
+
+    // ---- patrol (incident history for hot spots)
+    'GET /api/patrol/history': {
+      role: 'dispatcher',
+      request: () => get('/api/patrol/history'),
+      sibling: 'list',
+      markers: () => [A.historyCategory],
+    },
+    'POST /api/patrol/imports': {
+      role: 'commander',
+      sibling: 'own',
+      note: "rows at A's spot lie outside the sibling's subtree: refused, the rest of its file is its own",
+      request: (who) =>
+        post('/api/patrol/imports', { fileName: `${who}.csv`, content: historyCsv(`NTK-${who}`, '盗窃') }),
+      markers: () => [A.historyCategory],
+      check: (who, r) => {
+        expect(r.json().imported).toBe(who === 'sibling' ? 0 : 30);
+      },
+    },
+    'GET /api/patrol/hotspots': {
+      role: 'dispatcher',
+      request: () => get('/api/patrol/hotspots?unit=h3:9&limit=50'),
+      sibling: 'list',
+      markers: () => [latLngToCell(SPOT.lat, SPOT.lon, 9)],
+    },
+
+    // ---- devices
+    'GET /api/devices': {
+      role: 'admin',
+      request: () => get('/api/devices'),
+      sibling: 'list',
+      markers: () => [A.device],
+    },
+    'POST /api/devices': {
+      role: 'admin',
+      note: "binding a camera to A's checkpoint: the sibling is refused naming the field (org_in_scope)",
+      sibling: [400, 403, 404],
+      request: async () =>
+        post('/api/devices', {
+          kind: 'camera',
+          name: `相机 ${next()}`,
+          checkpointId: await freshCheckpoint(),
+        }),
+    },
+    'POST /api/devices/:id/token': { role: 'admin', request: () => post(`/api/devices/${A.device}/token`) },
+    'POST /api/devices/:id/revoke': {
+      role: 'admin',
+      request: named(freshDevice, (id) => post(`/api/devices/${id}/revoke`, { reason: '设备报废' })),
+    },
+  };
+  const signedOn = {} as Record<Who, string>;
+
+  /** An incident history file: 30 incidents at station A's spot over the last weeks. */
+  function historyCsv(prefix: string, category: string): string {
+    const rows = ['id,time,type,lat,lon'];
+    for (let i = 0; i < 30; i++) {
+      const at = new Date(t.ctx.now().getTime() - (i + 1) * 86_400_000).toISOString();
+      rows.push(`${prefix}-${next()},${at},${category},${SPOT.lat},${SPOT.lon}`);
+    }
+    return rows.join('\n');
+  }
+
+  it('walks every registered route as the same station, the parent bureau and a sibling station', async () => {
+    const routes = t.ctx.routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
+    const failures: string[] = [];
+    for (const k of routes.filter((k) => !(k in WALKS) && !(k in EXEMPT)))
+      failures.push(
+        `${k}: neither walked nor exempt (give it a walk, or an exemption saying why it names no resource)`,
+      );
+    for (const k of [...Object.keys(WALKS), ...Object.keys(EXEMPT)].filter((k) => !routes.includes(k)))
+      failures.push(`${k}: walked or exempt, but no such route`);
+    for (const k of Object.keys(WALKS).filter((k) => k in EXEMPT))
+      failures.push(`${k}: both walked and exempt`);
+    for (const key of routes.filter((k) => k in WALKS)) {
+      const walk = WALKS[key];
+      const permission = t.ctx.routes.find((r) => `${r.method} ${r.url}` === key)!.permission;
+      const role = walk.role.replace(/\d$/, '');
+      if (!t.ctx.permissions.grants([role], permission)) {
+        failures.push(`${key}: role ${role} does not hold ${permission}`);
+        continue;
+      }
+      for (const who of ['sibling', 'same', 'parent'] as Who[]) {
+        let r: LightMyRequestResponse;
+        try {
+          r = await call(cookies[who][walk.role], await walk.request(who));
+        } catch (error) {
+          failures.push(`${key} as ${who}: ${(error as Error).message}`);
+          continue;
+        }
+        const status = r.statusCode;
+        const markers = walk.markers?.() ?? [];
+        const problems: string[] = [];
+        if (status >= 500) problems.push(`answered ${status}`);
+        else if (who === 'sibling') {
+          const mode = walk.sibling ?? [403, 404];
+          if (mode === 'list' || mode === 'own') {
+            if (status >= 300) problems.push(`answered ${status}, expected 2xx`);
+            for (const m of markers) if (r.body.includes(m)) problems.push(`sees ${m}`);
+          } else if (mode === 'org') {
+            const rule = (r.json().errors as { rule: string }[] | undefined)?.[0]?.rule;
+            if (status !== 400 || rule !== 'org_in_scope')
+              problems.push(`answered ${status} ${rule}, expected 400 org_in_scope`);
+          } else if (!mode.includes(status))
+            problems.push(`answered ${status}, expected ${mode.join(' or ')}`);
+        } else {
+          const ok = walk.ok ?? [200, 201, 204];
+          if (!ok.includes(status)) problems.push(`answered ${status}, expected ${ok.join(' or ')}`);
+          else if (status < 300 && walk.sibling !== 'own') {
+            for (const m of markers) if (!r.body.includes(m)) problems.push(`does not see ${m}`);
+          }
+        }
+        if (problems.length === 0 && walk.check) {
+          try {
+            walk.check(who, r);
+          } catch (error) {
+            problems.push((error as Error).message.split('\n')[0]);
+          }
+        }
+        if (problems.length > 0)
+          failures.push(`${key} as ${who}: ${problems.join('; ')} — ${r.body.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+
+  it('lets a station send only its own units; the city and the bureau send any unit in their subtree', async () => {
+    // A station dispatcher may not send the sibling station's unit, even to the station's own incident.
+    const incident = await freshIncident();
+    const refused = await call(cookies.same.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${incident}/dispatch`,
+      payload: { unitId: siblingUnit.id },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().errors).toEqual([
+      { field: 'unitId', rule: 'unit_in_scope', message: expect.any(String) },
+    ]);
+    // Nor do its recommendations offer it.
+    const recs = await call(cookies.same.dispatcher, {
+      method: 'GET',
+      url: `/api/dispatch/incidents/${incident}/recommendations`,
+    });
+    expect(recs.body).not.toContain(siblingUnit.id);
+    // The branch bureau lends the sibling's unit to station A's incident; the city could too.
+    const lent = await call(cookies.parent.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${incident}/dispatch`,
+      payload: { unitId: siblingUnit.id },
+    });
+    expect(lent.statusCode, lent.body).toBe(200);
+    const other = await freshUnit(cookies.sibling.commander);
+    const byCity = await call(cityDispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${incident}/dispatch`,
+      payload: { unitId: other },
+    });
+    expect(byCity.statusCode, byCity.body).toBe(200);
+    // The sibling sees its own unit busy, but not on what.
+    const units = (
+      await call(cookies.sibling.dispatcher, { method: 'GET', url: '/api/dispatch/units' })
+    ).json().items as { id: string; status: string; incidentId: string | null; inScope: boolean }[];
+    expect(units.find((u) => u.id === siblingUnit.id)).toMatchObject({ status: 'dispatched', inScope: true });
+  });
+
+  it('refuses references to another station in bodies and queries like a missing resource', async () => {
+    // Merging one's incident into another station's: the target is as good as missing.
+    const own = (
+      await created(cookies.sibling.dispatcher, {
+        method: 'POST',
+        url: '/api/dispatch/incidents',
+        payload: {
+          category: 'criminal',
+          priority: 'P3',
+          lon: 114.2225,
+          lat: 22.6955,
+          narrative: '兄弟所警情',
+        },
+      })
+    ).incident as { id: string };
+    const merge = await call(cookies.sibling.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${own.id}/transition`,
+      payload: { to: 'merged', mergeInto: A.incident },
+    });
+    expect(merge.statusCode).toBe(400);
+    expect(merge.json().errors[0]).toMatchObject({ field: 'mergeInto', rule: 'not_found' });
+    // Another station's ring in the interception advisor, or in a checkpoint.
+    const intercept = await call(cookies.sibling.dispatcher, {
+      method: 'GET',
+      url: `/api/perimeter/intercept?lon=${SPOT.lon}&lat=${SPOT.lat}&ringId=${A.ring}`,
+    });
+    expect(intercept.statusCode).toBe(404);
+    const checkpoint = await call(cookies.sibling.commander, {
+      method: 'POST',
+      url: '/api/perimeter/checkpoints',
+      payload: { id: `NTK-S-${next()}`, name: '兄弟所卡口', kind: 'post', ...SPOT, ringId: A.ring },
+    });
+    expect(checkpoint.statusCode).toBe(400);
+    expect(checkpoint.json().errors[0]).toMatchObject({ field: 'ringId', rule: 'not_found' });
+    // Reassigning A's jurisdiction to the sibling's own org is for the bureau, not the sibling.
+    const grab = await call(cookies.sibling.admin, {
+      method: 'PATCH',
+      url: `/api/jurisdictions/${A.jurisdiction}`,
+      payload: { orgId: orgOf.sibling.id },
+    });
+    expect(grab.statusCode).toBe(404);
+  });
+});
