@@ -112,6 +112,21 @@ describe('ring validation', () => {
     expect(issuesOf(() => parseRing(badLat))).toEqual([
       { field: 'geometry.coordinates.0.1', rule: 'invalid_position' },
     ]);
+    // An altitude is a number; anything else after lon and lat is not a position.
+    const nested = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0, 5],
+          [1, 0, [[[1]]]],
+          [1, 1],
+          [0, 0],
+        ],
+      ],
+    };
+    expect(issuesOf(() => parseRing(nested))).toEqual([
+      { field: 'geometry.coordinates.0.1', rule: 'invalid_position' },
+    ]);
     expect(issuesOf(() => parseRing({ type: 'LineString', coordinates: [] }))).toEqual([
       { field: 'geometry.type', rule: 'unsupported_type' },
     ]);

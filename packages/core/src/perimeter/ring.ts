@@ -171,29 +171,64 @@ export function ringLimitIssues(geometry: unknown, field = 'geometry'): RingIssu
  * only run once the structure is sound, so a broken file gets the structural message.
  */
 export function validateRingGeometry(geometry: unknown, field = 'geometry'): RingIssue[] {
+  const structure = checkStructure(geometry, field);
+  if (structure.issues.length > 0) return structure.issues;
+  const found = findSelfContact(structure.polygons);
+  // A spike on a flat ring is the flatness; any other contact is the message that helps.
+  if (found && (found.kind === 'contact' || structure.flatRings.length === 0)) {
+    const [lon, lat] = found.at;
+    const near = `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
+    return [
+      {
+        field,
+        rule: 'self_intersecting',
+        message:
+          found.kind === 'spike'
+            ? `the ring turns straight back on itself (a spike at ${near})`
+            : `the ring crosses itself (first crossing near ${near})`,
+      },
+    ];
+  }
+  return structure.flatRings;
+}
+
+/**
+ * The cheap checks alone (limits, types, positions, closure; linear in the positions, no
+ * geometry): when they pass, the value is a plain Polygon or MultiPolygon of number pairs, fit to
+ * hand to another thread for the geometric checks.
+ */
+export function ringStructureIssues(geometry: unknown, field = 'geometry'): RingIssue[] {
+  return checkStructure(geometry, field).issues;
+}
+
+function checkStructure(
+  geometry: unknown,
+  field: string,
+): { issues: RingIssue[]; flatRings: RingIssue[]; polygons: Position[][][] } {
+  const fail = (issues: RingIssue[]) => ({ issues, flatRings: [], polygons: [] });
   if (geometry === undefined || geometry === null) {
-    return [{ field, rule: 'required', message: 'a Polygon or MultiPolygon geometry is required' }];
+    return fail([{ field, rule: 'required', message: 'a Polygon or MultiPolygon geometry is required' }]);
   }
   if (!isRecord(geometry) || (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon')) {
     const type = isRecord(geometry) ? String(geometry.type) : typeof geometry;
-    return [
+    return fail([
       {
         field: `${field}.type`,
         rule: 'unsupported_type',
         message: `a ring must be a Polygon or MultiPolygon, not ${type}`,
       },
-    ];
+    ]);
   }
   const coordinates = geometry.coordinates;
   const polygons: unknown[] =
     geometry.type === 'Polygon' ? [coordinates] : Array.isArray(coordinates) ? coordinates : [];
   if (!Array.isArray(coordinates) || polygons.length === 0) {
-    return [
+    return fail([
       { field: `${field}.coordinates`, rule: 'malformed', message: 'coordinates must be a non-empty array' },
-    ];
+    ]);
   }
   const limits = ringLimitIssues(geometry, field);
-  if (limits.length > 0) return limits;
+  if (limits.length > 0) return fail(limits);
 
   const issues: RingIssue[] = [];
   // Judged after self-intersection: a symmetric bow-tie has zero signed area, and "crosses itself"
@@ -223,6 +258,8 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
         (pos: unknown) =>
           !Array.isArray(pos) ||
           pos.length < 2 ||
+          pos.length > 3 ||
+          (pos.length === 3 && !Number.isFinite(pos[2])) ||
           !Number.isFinite(pos[0]) ||
           !Number.isFinite(pos[1]) ||
           Math.abs(pos[0]) > 180 ||
@@ -232,7 +269,8 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
         issues.push({
           field: `${ringField}.${badPosition}`,
           rule: 'invalid_position',
-          message: 'a position must be [lon, lat] with lon in [-180, 180] and lat in [-90, 90]',
+          message:
+            'a position must be [lon, lat] (or [lon, lat, altitude]) with lon in [-180, 180] and lat in [-90, 90]',
         });
         return;
       }
@@ -260,25 +298,7 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
       }
     });
   });
-  if (issues.length > 0) return issues;
-
-  const found = findSelfContact(polygons as Position[][][]);
-  // A spike on a flat ring is the flatness; any other contact is the message that helps.
-  if (found && (found.kind === 'contact' || flatRings.length === 0)) {
-    const [lon, lat] = found.at;
-    const near = `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
-    return [
-      {
-        field,
-        rule: 'self_intersecting',
-        message:
-          found.kind === 'spike'
-            ? `the ring turns straight back on itself (a spike at ${near})`
-            : `the ring crosses itself (first crossing near ${near})`,
-      },
-    ];
-  }
-  return flatRings;
+  return { issues, flatRings, polygons: polygons as Position[][][] };
 }
 
 /**

@@ -16,8 +16,8 @@ const STOP_GRACE_MS = 3_000;
 
 /**
  * The worker pool for heavy jobs as a module: modules that run them name `workers` in `needs`.
- * Threads start with the modules and stop with the app (within the 10 s stop budget: running
- * jobs get a short grace when the server starts closing, queued ones are refused).
+ * The pool is made with the app and stopped with it (within the 10 s stop budget: running jobs
+ * get a short grace when the server starts closing, queued ones are refused).
  */
 export const workersModule = defineModule({
   name: 'workers',
@@ -40,8 +40,8 @@ export const workersModule = defineModule({
       await pool.stop(STOP_GRACE_MS);
     });
   },
-  start: (_deps, pool) => {
-    pool.warm();
-    return () => pool.stop();
-  },
+  // Threads start with the first heavy job (about a second each, to load TypeScript and the
+  // core): a process that never runs one (tests, the CLI) starts none. `pool.warm()` starts them
+  // all at once.
+  start: (_deps, pool) => () => pool.stop(),
 });

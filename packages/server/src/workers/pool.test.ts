@@ -3,8 +3,10 @@ import { RingValidationError } from '@citywatch/core/perimeter/ring';
 import { buildRoadGraph } from '@citywatch/core/roads/graph';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProblemError } from '../http/problem.js';
+import { decodeGraph, encodeGraph } from '../modules/roads/graph-codec.js';
 import { loadWorkerPoolConfig } from './config.js';
 import { JobTimeoutError, PoolBusyError, WorkerPool, type WorkerPoolOptions } from './pool.js';
+import { sharedGraph } from './shared-graph.js';
 import type { JOBS } from './test-jobs.js';
 
 const TEST_JOBS = new URL('./test-jobs.ts', import.meta.url);
@@ -52,6 +54,12 @@ describe('worker pool', () => {
     ]);
     await expect(p.run('fail', { ring: false })).rejects.toThrow(/boom \(in worker job fail\)/);
     expect(await p.run('echo', { value: 1 })).toBe(1);
+    // An input that cannot be copied to a thread fails its job and leaves the thread free.
+    await expect(p.run('echo', { value: () => 1 })).rejects.toThrow(/could not be cloned/);
+    let deep: unknown = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    await expect(p.run('echo', { value: deep })).rejects.toThrow();
+    expect(await p.run('echo', { value: 2 })).toBe(2);
   });
 
   it('shares a city graph once per version, in shared memory, and follows a re-import', async () => {
@@ -66,6 +74,12 @@ describe('worker pool', () => {
       sum: 32.5,
     });
     expect(await p.run('graph', undefined, { city: { id: 'c1', graph } })).toMatchObject({ sum: 22.5 });
+    // A graph loaded from the database already lives in shared memory: handed over as it is.
+    const stored = decodeGraph(encodeGraph(graph), graph.ways);
+    expect(sharedGraph('c2', stored).message.arrays.edgeTime).toBe(stored.edgeTime);
+    expect(await p.run('graph', undefined, { city: { id: 'c2', graph: stored } })).toMatchObject({
+      sum: 22.5,
+    });
   });
 
   it('refuses a job with 503 and Retry-After when every thread is busy and the queue is full', async () => {

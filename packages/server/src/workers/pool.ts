@@ -301,11 +301,19 @@ export class WorkerPool<J extends JobTable> {
   private dispatch(thread: Thread, job: Pending): void {
     thread.job = job;
     thread.worker.ref();
-    if (job.city) this.load(thread, job.city);
-    thread.worker.postMessage(
-      { type: 'job', id: job.id, name: job.name, input: job.input, cityKey: job.city?.key },
-      job.transfer,
-    );
+    try {
+      if (job.city) this.load(thread, job.city);
+      thread.worker.postMessage(
+        { type: 'job', id: job.id, name: job.name, input: job.input, cityKey: job.city?.key },
+        job.transfer,
+      );
+    } catch (error) {
+      // The input cannot be copied to a thread (say, nested deeper than the serialiser goes): the
+      // job fails here and the thread stays free.
+      this.counts.failed++;
+      this.finish(thread, () => (error instanceof Error ? error : new Error(String(error))));
+      return;
+    }
     if (thread.ready) this.arm(thread);
   }
 

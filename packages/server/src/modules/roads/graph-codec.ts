@@ -48,14 +48,18 @@ export function decodeGraph(buf: Uint8Array, ways: readonly WayInfo[]): RoadGrap
   }
   const nodeCount = view.getUint32(8, true);
   const edgeCount = view.getUint32(12, true);
-  // Copy into a fresh, aligned buffer so every typed array can view it directly.
-  const copy = new Uint8Array(buf.byteLength);
-  copy.set(buf);
+  // Copy into a fresh, aligned buffer so every typed array can view it directly; shared memory,
+  // so worker threads view the same graph without a copy each (workers/shared-graph.ts).
+  const shared = new SharedArrayBuffer(buf.byteLength);
+  new Uint8Array(shared).set(buf);
   let offset = 16 + ARRAYS.length * 8;
   const arrays = {} as Record<ArrayKey, Float64Array | Uint32Array>;
   ARRAYS.forEach(([key, Ctor], i) => {
     const length = view.getFloat64(16 + i * 8, true);
-    arrays[key] = new Ctor(copy.buffer, offset, length);
+    arrays[key] =
+      Ctor === Float64Array
+        ? new Float64Array(shared, offset, length)
+        : new Uint32Array(shared, offset, length);
     offset += align8(length * Ctor.BYTES_PER_ELEMENT);
   });
   return {

@@ -3,7 +3,7 @@
  * the road segment nearest where it was clicked and may belong to a ring. A checkpoint created or
  * changed (or detached by its ring's deletion) is announced as `perimeter.checkpoints_changed`.
  */
-import { type RingGeometry, type RingLevel, ringLimitIssues } from '@citywatch/core/perimeter/ring';
+import { type RingGeometry, type RingLevel, ringStructureIssues } from '@citywatch/core/perimeter/ring';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
@@ -78,13 +78,13 @@ export class RingRegistry {
   // ---- rings
 
   /**
-   * Size limits at once; then structure, self-intersection and "is there any road inside" on the
-   * ring's city, on a worker thread.
+   * Size limits and structure at once (no geometry: linear and cheap); then self-intersection and
+   * "is there any road inside" on the ring's city, on a worker thread.
    */
   private async checkGeometry(city: CityRuntime, input: unknown): Promise<RingGeometry> {
     const geometry = unwrapGeometry(input);
-    const limits = ringLimitIssues(geometry);
-    if (limits.length > 0) throw ringIssuesToProblem(limits);
+    const structure = ringStructureIssues(geometry);
+    if (structure.length > 0) throw ringIssuesToProblem(structure);
     const { issues, insideNodes } = await this.ctx.workers.run('ring.check', { geometry }, { city });
     if (issues.length > 0) throw ringIssuesToProblem(issues);
     const ring = geometry as RingGeometry;
