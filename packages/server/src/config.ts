@@ -24,8 +24,20 @@ export interface Config {
   simulate: boolean;
   /** Simulated seconds per real second (CITYWATCH_SIMULATE_SPEED, default 10). */
   simulateSpeed: number;
-  /** mqtt://… of the bureau's broker; unset: an embedded broker on mqttPort. */
+  /** mqtt://… (or mqtts://…) of the bureau's broker; unset: an embedded broker on mqttPort. */
   mqttUrl: string | undefined;
+  /**
+   * The server's credentials and TLS files on the bureau's broker (MQTT_USERNAME, MQTT_PASSWORD,
+   * MQTT_CA_FILE, MQTT_CERT_FILE, MQTT_KEY_FILE). Never logged; the embedded broker uses a
+   * credential generated at every start instead.
+   */
+  mqttUsername: string | undefined;
+  mqttPassword: string | undefined;
+  mqttCaFile: string | undefined;
+  mqttCertFile: string | undefined;
+  mqttKeyFile: string | undefined;
+  /** Prefix of the ingest clients' fixed ids (MQTT_CLIENT_ID, default citywatch-server); one per node. */
+  mqttClientId: string;
   /** The 12345 hotline's webhook for diverted calls, and the token it sends back outcomes with. */
   hotlineUrl: string | undefined;
   hotlineToken: string | undefined;
@@ -77,6 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simulate: (env.CITYWATCH_SIMULATE ?? 'on') !== 'off',
     simulateSpeed: Math.min(600, Math.max(1, Number(env.CITYWATCH_SIMULATE_SPEED ?? 10) || 10)),
     mqttUrl: env.MQTT_URL || undefined,
+    mqttUsername: env.MQTT_USERNAME || undefined,
+    mqttPassword: env.MQTT_PASSWORD || undefined,
+    mqttCaFile: env.MQTT_CA_FILE || undefined,
+    mqttCertFile: env.MQTT_CERT_FILE || undefined,
+    mqttKeyFile: env.MQTT_KEY_FILE || undefined,
+    mqttClientId: env.MQTT_CLIENT_ID || 'citywatch-server',
     hotlineUrl: env.CITYWATCH_12345_URL || undefined,
     hotlineToken: env.CITYWATCH_12345_TOKEN || undefined,
     agencyDomain: env.CITYWATCH_AGENCY_DOMAIN ?? 'citywatch.local',

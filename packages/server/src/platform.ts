@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { buildApp } from './app.js';
 import { createBus } from './bus/index.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
-import { startEmbeddedBroker } from './ingest/mqtt.js';
+import { type BrokerAuthority, type MqttConnection, redactUrl, startEmbeddedBroker } from './ingest/mqtt.js';
+import { deviceBrokerAuthority } from './modules/devices/broker.js';
 import { seedIfEmpty } from './seed.js';
 
 export interface StartOptions {
@@ -22,19 +24,34 @@ export async function start(options: StartOptions = {}) {
   const applied = await migrate(db);
   const bus = await createBus(process.env);
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  // The embedded broker (or the bureau's) comes first: device ingest subscribes while modules start.
-  const broker = config.mqttUrl ? undefined : await startBrokerOrFallback(config.mqttPort, print);
-  const mqttUrl = config.mqttUrl ?? broker!.url;
   const { app, ctx, start: startModules } = await buildApp({ config, db, bus });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
   if (config.demo) await ensureBundledCity(ctx, print);
-  await startModules({ mqttUrl });
+  // The embedded broker (or the bureau's) comes before the modules start: device ingest subscribes
+  // as they start. The embedded one is closed: devices by their tokens, the server by a credential
+  // made for this run.
+  const server = { username: 'citywatch-server', password: randomBytes(32).toString('base64url') };
+  const broker = config.mqttUrl
+    ? undefined
+    : await startBrokerOrFallback(config.mqttPort, deviceBrokerAuthority(ctx.devices, server), print);
+  const mqtt: MqttConnection = broker
+    ? { url: broker.url, ...server, clientIdPrefix: config.mqttClientId }
+    : {
+        url: config.mqttUrl!,
+        username: config.mqttUsername,
+        password: config.mqttPassword,
+        caFile: config.mqttCaFile,
+        certFile: config.mqttCertFile,
+        keyFile: config.mqttKeyFile,
+        clientIdPrefix: config.mqttClientId,
+      };
+  await startModules({ mqtt });
   const simulate =
     options.simulate ?? (config.demo && config.simulate ? { speed: config.simulateSpeed } : undefined);
   const simulator = simulate ? await startSimulator(app, ctx, simulate, print) : undefined;
   await app.listen({ port: config.port, host: config.host });
-  print(`MQTT ${mqttUrl}: AVL on citywatch/avl/+, plate reads on citywatch/plates/+`);
+  print(`MQTT ${redactUrl(mqtt.url)}: AVL on citywatch/avl/+, plate reads on citywatch/plates/+`);
   print(`citywatch listening on http://127.0.0.1:${config.port} (database: ${db.kind})`);
 
   let stopping = false;
@@ -68,12 +85,16 @@ export async function start(options: StartOptions = {}) {
 }
 
 /** The embedded broker on its usual port, or on a free one when that is taken (say, by Mosquitto). */
-async function startBrokerOrFallback(port: number, print: (line: string) => void) {
+async function startBrokerOrFallback(
+  port: number,
+  authority: BrokerAuthority,
+  print: (line: string) => void,
+) {
   try {
-    return await startEmbeddedBroker(port);
+    return await startEmbeddedBroker(port, { authority });
   } catch (error) {
     if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
-    const broker = await startEmbeddedBroker(0);
+    const broker = await startEmbeddedBroker(0, { authority });
     print(`MQTT port ${port} is taken; the embedded broker listens on ${broker.url}`);
     return broker;
   }

@@ -11,6 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { PermissionMap, PermissionTable } from '../identity/permissions.js';
+import type { MqttConnection } from '../ingest/mqtt.js';
 
 /**
  * The module contract (DESIGN.md "Modules"). A feature is one `defineModule({...})` value in its
@@ -53,7 +54,8 @@ export type Deps<N extends ModuleName = never> = CoreDeps & Pick<ModuleServices,
 
 /** What only exists once the process runs (not in unit tests): the MQTT broker devices talk to. */
 export interface Runtime {
-  mqttUrl?: string;
+  /** The broker device ingest subscribes to, with the server's credentials (never logged). */
+  mqtt?: MqttConnection;
 }
 
 export type Stop = () => void | Promise<void>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type MqttSubscription, subscribeMqtt } from '../../ingest/mqtt.js';
+import { type MqttConnection, type MqttSubscription, subscribeMqtt } from '../../ingest/mqtt.js';
 import type { PlacesService } from '../places/service.js';
 import type { DispatchService } from './service.js';
 
@@ -20,25 +20,29 @@ export interface AvlMqttStats {
   malformed: number;
   accepted: number;
   rejected: number;
+  /** Tries that failed (e.g. the database was down): retried, then given up. */
   failed: number;
 }
 
 export const AVL_TOPIC = 'citywatch/avl/+';
 
 /**
- * AVL over MQTT: body cameras and radios publish fixes on `citywatch/avl/<unitId>`; each message
- * goes through the same ingest as the HTTP batch endpoint.
+ * AVL over MQTT: AVL terminals publish fixes on `citywatch/avl/<unitId>` (the broker lets a
+ * terminal publish only on its own unit's topic, so the topic decides the unit); each message goes
+ * through the same ingest as the HTTP batch endpoint and is acknowledged only once processed.
  */
 export async function startAvlMqttIngest(
   ctx: { places: Pick<PlacesService, 'city'>; dispatch: Pick<DispatchService, 'ingestPositions'> },
-  url: string,
+  connection: MqttConnection,
   log: (obj: object, msg: string) => void,
-  topic = AVL_TOPIC,
+  options: { topic?: string; clientId?: string; connectTimeoutMs?: number } = {},
 ) {
   const stats: AvlMqttStats = { messages: 0, malformed: 0, accepted: 0, rejected: 0, failed: 0 };
   const subscription: MqttSubscription = await subscribeMqtt({
-    url,
-    topic,
+    connection,
+    clientId: options.clientId ?? `${connection.clientIdPrefix}-avl`,
+    topic: options.topic ?? AVL_TOPIC,
+    connectTimeoutMs: options.connectTimeoutMs,
     onError: (error) => log({ err: error }, 'AVL MQTT error'),
     onMessage: async (topic, payload) => {
       stats.messages++;
@@ -63,8 +67,11 @@ export async function startAvlMqttIngest(
         stats.accepted += r.accepted;
         stats.rejected += r.rejected.length;
       } catch (error) {
+        // Thrown on: the message is not acknowledged yet and is tried again.
         stats.failed++;
+        stats.messages--;
         log({ err: error, topic }, 'AVL batch from MQTT failed');
+        throw error;
       }
     },
   });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/dispatch/events';
+import { redactUrl } from '../../ingest/mqtt.js';
 import { defineModule, type Stop } from '../module.js';
 import { AVL_TOPIC, startAvlMqttIngest } from './avl-mqtt.js';
 import { purgeExpiredPersonalData } from './retention.js';
@@ -35,12 +36,12 @@ export const dispatchModule = defineModule({
   create: (deps) => new DispatchService(deps),
   routes: (app, deps, dispatch) => dispatchRoutes(app, deps, dispatch),
   start: async (deps, dispatch, runtime): Promise<Stop> => {
-    const avl = runtime.mqttUrl
-      ? await startAvlMqttIngest({ places: deps.places, dispatch }, runtime.mqttUrl, (obj, msg) =>
+    const avl = runtime.mqtt
+      ? await startAvlMqttIngest({ places: deps.places, dispatch }, runtime.mqtt, (obj, msg) =>
           deps.log.warn(obj, msg),
         )
       : null;
-    if (avl) deps.log.info(`MQTT ${runtime.mqttUrl}: AVL on ${AVL_TOPIC}`);
+    if (avl) deps.log.info(`MQTT ${redactUrl(runtime.mqtt!.url)}: AVL on ${AVL_TOPIC}`);
     dispatch.hotline.start(undefined, (error) => deps.log.error({ err: error }, '12345 forwarding failed'));
     const policy = { callerDays: deps.config.retentionCallerDays, avlDays: deps.config.retentionAvlDays };
     let purging: Promise<unknown> = Promise.resolve();

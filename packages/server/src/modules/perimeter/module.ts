@@ -87,11 +87,13 @@ export const perimeterModule = defineModule({
     }, PLAN_EXPIRY_SWEEP_MS);
     flushTimer.unref();
     sweepTimer.unref();
-    const mqtt = runtime.mqttUrl
+    const mqtt = runtime.mqtt
       ? await startPlateMqttIngest({
-          url: runtime.mqttUrl,
+          connection: runtime.mqtt,
           topic: PLATES_TOPIC,
-          onBatch: (reads, topic) => plates.ingest(reads, { userId: null, username: `mqtt:${topic}` }),
+          // The topic is the checkpoint (the broker's ACL binds it to the camera), never a body field.
+          onBatch: (reads, checkpointId, topic) =>
+            plates.ingest(reads, { userId: null, username: `mqtt:${topic}`, checkpointId }),
           log: deps.log,
         })
       : null;

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { subscribeMqtt } from '../../ingest/mqtt.js';
+import { type MqttConnection, subscribeMqtt } from '../../ingest/mqtt.js';
 import type { IngestResult } from './plates-service.js';
 
 /** The part of a pino / Fastify logger used here. Plates never go into a log line. */
@@ -9,17 +9,21 @@ export interface MqttIngestLogger {
 }
 
 export interface PlateMqttIngestOptions {
-  /** mqtt://host:port of the broker. */
-  url: string;
+  /** The broker and the credentials to reach it with. */
+  connection: MqttConnection;
+  /** Fixed client id of the persistent session (default `<prefix>-plates`). */
+  clientId?: string;
   /** Subscription, e.g. `citywatch/plates/+` (the last level names the checkpoint). */
   topic: string;
-  /** Handles one message's reads; its checkpointId defaults to the topic's last level. */
-  onBatch: (reads: unknown[], topic: string) => Promise<IngestResult>;
+  /**
+   * Handles one message's reads. The topic's last level is the checkpoint they are from (the
+   * broker lets a camera publish only on its own checkpoint's topic): a read naming another is
+   * refused, one naming none is taken to be from it.
+   */
+  onBatch: (reads: unknown[], checkpointId: string, topic: string) => Promise<IngestResult>;
   /** How long to wait for the first connection before failing. Default 5 s. */
   connectTimeoutMs?: number;
   log?: MqttIngestLogger;
-  username?: string;
-  password?: string;
 }
 
 export interface PlateMqttIngestStats {
@@ -30,7 +34,7 @@ export interface PlateMqttIngestStats {
   hits: number;
   invalid: number;
   rejected: number;
-  /** Batches whose processing failed (e.g. the database was down): their reads are lost. */
+  /** Tries of a batch that failed (e.g. the database was down): retried, then given up. */
   failed: number;
 }
 
@@ -47,7 +51,9 @@ const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /**
  * Takes plate reads from an MQTT broker: each message on `topic` carries one read, an array of
- * reads or `{reads: [...]}` as JSON. Messages are processed one after another in arrival order.
+ * reads or `{reads: [...]}` as JSON, from the checkpoint its topic names. Messages are processed
+ * one after another in arrival order and acknowledged only once processed (QoS 1, persistent
+ * session: what was not acknowledged before a crash is delivered again).
  * Rejects when the broker cannot be reached within the timeout, so a misconfigured deployment fails
  * at start-up instead of silently dropping reads; later disconnections are retried by the client.
  */
@@ -62,33 +68,42 @@ export async function startPlateMqttIngest(options: PlateMqttIngestOptions): Pro
     failed: 0,
   };
   const subscription = await subscribeMqtt({
-    url: options.url,
+    connection: options.connection,
+    clientId: options.clientId ?? `${options.connection.clientIdPrefix}-plates`,
     topic: options.topic,
     connectTimeoutMs: options.connectTimeoutMs,
     onError: (error) => options.log?.warn({ err: error }, 'MQTT plate ingest error'),
     onMessage: async (topic, payload) => {
       stats.messages++;
-      const reads = parsePayload(payload, topic);
-      if (reads === null) {
+      const reads = parsePayload(payload);
+      const checkpointId = topic.slice(topic.lastIndexOf('/') + 1);
+      if (reads === null || !CHECKPOINT_ID.test(checkpointId)) {
         stats.malformed++;
         return;
       }
       try {
-        const result = await options.onBatch(reads, topic);
+        const result = await options.onBatch(reads, checkpointId, topic);
         stats.reads += result.accepted;
         stats.hits += result.hits;
         stats.invalid += result.invalid;
         stats.rejected += result.rejected.length;
       } catch (error) {
+        // Thrown on: the message is not acknowledged yet and is tried again.
         stats.failed++;
+        stats.messages--;
         options.log?.error({ err: error, topic, reads: reads.length }, 'plate batch from MQTT failed');
+        throw error;
       }
     },
   });
   return { client: subscription.client, stats, idle: subscription.idle, close: subscription.close };
 }
 
-export function parsePayload(payload: Buffer, topic: string): unknown[] | null {
+/** A checkpoint id as the registry allows it (migration 004). */
+const CHECKPOINT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** The reads of one message: a read, an array of reads or `{reads: [...]}`, as sent (no defaults). */
+export function parsePayload(payload: Buffer): unknown[] | null {
   if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) return null;
   let message: unknown;
   try {
@@ -107,10 +122,5 @@ export function parsePayload(payload: Buffer, topic: string): unknown[] | null {
   } else if (typeof message === 'object' && message !== null) reads = [message];
   else return null;
   if (reads.length === 0) return null;
-  const checkpointId = topic.slice(topic.lastIndexOf('/') + 1);
-  return reads.map((r) =>
-    typeof r === 'object' && r !== null && !Array.isArray(r) && !('checkpointId' in r) && checkpointId
-      ? { ...r, checkpointId }
-      : r,
-  );
+  return reads;
 }
