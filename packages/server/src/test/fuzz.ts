@@ -375,10 +375,11 @@ interface Draft {
 
 export interface Principal {
   name: string;
+  /** The user's id (a person), or the device's (a device). */
   userId: string;
   /** May this principal call the operation (its role holds the route's permission)? */
   may(method: string, pathTemplate: string): boolean;
-  /** A fresh session cookie (`cw_session=…`). */
+  /** A fresh session cookie (`cw_session=…`), or a device's `Bearer …` token. */
   login(): Promise<string>;
 }
 
@@ -388,6 +389,8 @@ export interface FuzzState {
   now: () => number;
   /** Ids seen in answers, by resource kind (`orgs`, `rings`, `checkpoints`…), newest last. */
   pool: Map<string, string[]>;
+  /** Ids the target's devices speak for, by kind: hints prefer them (a camera reads only at its checkpoint). */
+  favourites: Record<string, string[]>;
 }
 
 const POOL_CAP = 40;
@@ -881,6 +884,10 @@ export interface FuzzTarget {
   /** Who calls: the first principal allowed the operation; `low` is the least privileged. */
   privileged: Principal[];
   low: Principal;
+  /** Devices (plate camera, AVL terminal): they call the operations they may, half the time. */
+  devices?: Principal[];
+  /** Ids the devices speak for, by kind (`checkpoints`, `units`). */
+  favourites?: Record<string, string[]>;
   hints: Hints;
   now: () => number;
 }
@@ -939,8 +946,15 @@ export function checkAnswer(res: LightMyRequestResponse): string | null {
 export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
   const ops = operationsOf(target.doc).filter((o) => !options.skip?.includes(o.id));
   const rng = new Rng(options.seed);
-  const state: FuzzState = { rng, hints: target.hints, now: target.now, pool: new Map() };
-  const principals = [...target.privileged, target.low];
+  const state: FuzzState = {
+    rng,
+    hints: target.hints,
+    now: target.now,
+    pool: new Map(),
+    favourites: target.favourites ?? {},
+  };
+  const principals = [...target.privileged, target.low, ...(target.devices ?? [])];
+  // The fuzzer's own accounts and devices are not changed, revoked or re-issued (it would lock itself out).
   const protectedIds = new Set(principals.map((p) => p.userId));
   const cookies = new Map<string, string>();
   for (const p of principals) cookies.set(p.name, await p.login());
@@ -997,7 +1011,13 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     }
     // Any account allowed the operation (two may be needed: a hotlist entry's approver is not its creator).
     const allowed = target.privileged.filter((p) => p.may(op.method, op.path));
-    const privileged = allowed.length ? rng.pick(allowed) : target.privileged[0];
+    const devices = (target.devices ?? []).filter((p) => p.may(op.method, op.path));
+    const privileged =
+      devices.length && rng.chance(0.5)
+        ? rng.pick(devices)
+        : allowed.length
+          ? rng.pick(allowed)
+          : target.privileged[0];
     const who =
       draft.principal === 'low' ? target.low : draft.principal === 'privileged' ? privileged : undefined;
     const res = await send(
@@ -1006,7 +1026,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       who ? cookies.get(who.name) : draft.principal === 'bogus' ? 'cw_session=bogus' : undefined,
     );
     // Signed out by the request itself (logout, ending its own sessions): sign in again.
-    if (who && res.statusCode === 401 && draft.principal !== 'none') {
+    if (who && res.statusCode === 401 && !cookies.get(who.name)?.startsWith('Bearer ')) {
       const me = await target.app.inject({
         method: 'GET',
         url: '/api/auth/me',
@@ -1055,9 +1075,14 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   return report;
 }
 
-function send(app: FastifyInstance, d: Draft, cookie: string | undefined): Promise<LightMyRequestResponse> {
+function send(
+  app: FastifyInstance,
+  d: Draft,
+  credential: string | undefined,
+): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...d.headers };
-  if (cookie) headers.cookie = cookie;
+  if (credential?.startsWith('Bearer ')) headers.authorization = credential;
+  else if (credential) headers.cookie = credential;
   let payload: string | undefined;
   if (d.rawBody !== undefined) payload = d.rawBody;
   else if (d.body !== undefined) payload = bodyText(d);
@@ -1157,13 +1182,21 @@ export function longgangHints(): Hints {
       Array.from({ length: rng.between(1, 5) }, () => ({
         plate: plate(rng),
         at: new Date(s.now() - rng.int(3_600_000)).toISOString(),
-        checkpointId: rng.pick(s.pool.get('checkpoints') ?? ['FZ-none']),
+        checkpointId: rng.pick(
+          rng.chance(0.5) && s.favourites.checkpoints?.length
+            ? s.favourites.checkpoints
+            : (s.pool.get('checkpoints') ?? ['FZ-none']),
+        ),
         direction: rng.pick(['in', 'out']),
         confidence: rng.next(),
       })),
     positions: (rng, s) =>
       Array.from({ length: rng.between(1, 4) }, () => ({
-        unitId: rng.pick(s.pool.get('units') ?? [rng.uuidv7()]),
+        unitId: rng.pick(
+          rng.chance(0.5) && s.favourites.units?.length
+            ? s.favourites.units
+            : (s.pool.get('units') ?? [rng.uuidv7()]),
+        ),
         at: new Date(s.now() - rng.int(60_000)).toISOString(),
         lon: lon(rng),
         lat: lat(rng),
@@ -1228,12 +1261,88 @@ export async function prepareFuzzTarget(t: TestApp): Promise<FuzzTarget> {
   const commander = await principal('fuzz.commander', 'commander', city.id);
   const commander2 = await principal('fuzz.commander2', 'commander', city.id);
   const low = await principal('fuzz.mediator', 'mediator', station.id);
+  const { principals: devices, favourites } = await fuzzDevices(t, await commander.login(), admin);
   return {
     app: t.app,
     doc: t.app.swagger(),
     privileged: [admin, commander, commander2],
     low,
+    devices,
+    favourites,
     hints: longgangHints(),
     now: () => t.ctx.now().getTime(),
   };
+}
+
+/**
+ * A plate camera (on a checkpoint of its own) and an AVL terminal (of a unit of its own), with
+ * their tokens. Which operations take which device is found by asking: an operation that refuses
+ * a request without credentials (401) but not one with the device's token (neither 401 nor 403)
+ * takes that kind of device.
+ */
+async function fuzzDevices(
+  t: TestApp,
+  commander: string,
+  admin: Principal,
+): Promise<{ principals: Principal[]; favourites: Record<string, string[]> }> {
+  const ok = (r: LightMyRequestResponse, what: string) => {
+    if (r.statusCode >= 300) throw new Error(`fuzz setup, ${what}: ${r.statusCode} ${r.body}`);
+    return r.json();
+  };
+  const checkpoint = ok(
+    await t.as(commander, {
+      method: 'PUT',
+      url: '/api/perimeter/checkpoints/FZ-CAM-1',
+      payload: { name: 'fuzz camera checkpoint', kind: 'camera', lon: 114.205, lat: 22.685 },
+    }),
+    'checkpoint',
+  );
+  const unit = ok(
+    await t.as(commander, {
+      method: 'POST',
+      url: '/api/dispatch/units',
+      payload: { callSign: 'FZ-AVL-1', kind: 'patrol_car' },
+    }),
+    'unit',
+  );
+  const issuer = await admin.login();
+  const issue = async (payload: Record<string, unknown>) =>
+    ok(
+      await t.as(issuer, { method: 'POST', url: '/api/devices', payload }),
+      `device ${String(payload.kind)}`,
+    ) as {
+      id: string;
+      token: string;
+    };
+  const camera = await issue({ kind: 'camera', name: 'fuzz camera', checkpointId: checkpoint.id });
+  const avl = await issue({ kind: 'avl', name: 'fuzz terminal', unitId: unit.id });
+  const operations = operationsOf(t.app.swagger());
+  const probe = async (op: Operation, authorization?: string) =>
+    (
+      await t.app.inject({
+        method: op.method as 'POST',
+        url: op.path.replace(/\{(\w+)\}/g, '0190d0c4-0000-7000-8000-000000000000'),
+        headers: authorization ? { authorization } : {},
+      })
+    ).statusCode;
+  const principals: Principal[] = [];
+  for (const [name, device] of [
+    ['fuzz camera', camera],
+    ['fuzz terminal', avl],
+  ] as const) {
+    const bearer = `Bearer ${device.token}`;
+    const takes = new Set<string>();
+    for (const op of operations) {
+      if ((await probe(op)) !== 401) continue;
+      const status = await probe(op, bearer);
+      if (status !== 401 && status !== 403) takes.add(op.id);
+    }
+    principals.push({
+      name,
+      userId: device.id,
+      may: (method, pathTemplate) => takes.has(`${method} ${pathTemplate}`),
+      login: async () => bearer,
+    });
+  }
+  return { principals, favourites: { checkpoints: [checkpoint.id], units: [unit.id] } };
 }
