@@ -63,6 +63,8 @@ describe('spatial units', () => {
     const roads = h3UnitsOfGraph(graph, 9);
     expect(roads.count).toBeGreaterThan(1);
     expect(roads.universe).toContain('road node');
+    // A cell is labelled by its main named street.
+    expect(roads.label(0)).toMatch(/^(Row \d Street|Col \d Avenue)$/);
     const lon = [LON0, LON0 + (SIZE - 1) * STEP, LON0];
     const lat = [LAT0, LAT0, LAT0 + (SIZE - 1) * STEP];
     const hull = h3UnitsOfStudyArea(lon, lat, 10);

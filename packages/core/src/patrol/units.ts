@@ -53,7 +53,7 @@ export interface SpatialUnits {
   sampleLat: Float64Array;
   /** Stable id: the H3 index, or `s<n>` for a segment. */
   id(u: number): string;
-  /** A label for lists: the cell, or the street's name. */
+  /** A label for lists: the street's name (a cell's: its main named street), if any. */
   label(u: number): string | null;
   /** GeoJSON geometry (WGS-84). */
   geometry(
@@ -169,7 +169,12 @@ export function convexHull(lon: ArrayLike<number>, lat: ArrayLike<number>): [num
   return lower.slice(0, -1).concat(upper.slice(0, -1));
 }
 
-function h3Units(resolution: number, cellSet: Set<string>, universe: string): SpatialUnits {
+function h3Units(
+  resolution: number,
+  cellSet: Set<string>,
+  universe: string,
+  streetOf: ReadonlyMap<string, string> = new Map(),
+): SpatialUnits {
   const cells = [...cellSet].sort();
   const count = cells.length;
   const measure = new Float64Array(count);
@@ -212,7 +217,7 @@ function h3Units(resolution: number, cellSet: Set<string>, universe: string): Sp
     sampleLon,
     sampleLat,
     id: (u) => cells[u],
-    label: (u) => cells[u],
+    label: (u) => streetOf.get(cells[u]) ?? null,
     geometry: (u) => {
       const ring = cellToBoundary(cells[u], true);
       return { type: 'Polygon', coordinates: [[...ring, ring[0]].map(([x, y]) => [round7(x), round7(y)])] };
@@ -224,12 +229,36 @@ function h3Units(resolution: number, cellSet: Set<string>, universe: string): Sp
 /** H3 cells holding a road node of the graph. */
 export function h3UnitsOfGraph(graph: RoadGraph, resolution: number): SpatialUnits {
   const cells = new Set<string>();
-  for (let v = 0; v < graph.nodeCount; v++)
-    cells.add(latLngToCell(graph.nodeLat[v], graph.nodeLon[v], resolution));
+  const nodeCell: string[] = new Array(graph.nodeCount);
+  for (let v = 0; v < graph.nodeCount; v++) {
+    nodeCell[v] = latLngToCell(graph.nodeLat[v], graph.nodeLon[v], resolution);
+    cells.add(nodeCell[v]);
+  }
+  // Each cell's label: the named street with the most length starting in it (a place people know).
+  const lengths = new Map<string, Map<string, number>>();
+  for (let e = 0; e < graph.edgeCount; e++) {
+    const name = graph.ways[graph.edgeWay[e]]?.name;
+    if (!name) continue;
+    const cell = nodeCell[graph.edgeTail[e]];
+    let byName = lengths.get(cell);
+    if (!byName) {
+      byName = new Map();
+      lengths.set(cell, byName);
+    }
+    byName.set(name, (byName.get(name) ?? 0) + graph.edgeLength[e]);
+  }
+  const streetOf = new Map<string, string>();
+  for (const [cell, byName] of lengths) {
+    let best = '';
+    let most = -1;
+    for (const [name, length] of byName) if (length > most) [best, most] = [name, length];
+    streetOf.set(cell, best);
+  }
   return h3Units(
     resolution,
     cells,
     `H3 res ${resolution} cells holding any road node of the city's road graph`,
+    streetOf,
   );
 }
 

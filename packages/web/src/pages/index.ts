@@ -3,8 +3,9 @@ import { auditPage } from './audit';
 import { coveragePage } from './coverage';
 import { dispatchPage } from './dispatch';
 import { orgsPage } from './orgs';
+import { patrolPage } from './patrol';
 import { perimeterPage } from './perimeter';
-import { metricsPage, oversightPage, patrolPage } from './placeholders';
+import { metricsPage, oversightPage } from './placeholders';
 import { placesPage } from './places';
 import { usersPage } from './users';
 

@@ -1,9 +1,9 @@
-import { BarChartOutlined, BlockOutlined, SafetyOutlined } from '@ant-design/icons';
+import { BarChartOutlined, SafetyOutlined } from '@ant-design/icons';
 import { lazy } from 'react';
 import { definePage } from '../page';
 
 /** A feature still to come: its menu entry and a page that says so. Its feature work replaces it. */
-function placeholder<const NS extends 'patrol' | 'oversight' | 'metrics'>(
+function placeholder<const NS extends 'oversight' | 'metrics'>(
   namespace: NS,
   path: string,
   order: number,
@@ -24,10 +24,6 @@ function placeholder<const NS extends 'patrol' | 'oversight' | 'metrics'>(
   });
 }
 
-export const patrolPage = placeholder('patrol', 'patrol', 40, <BlockOutlined />, {
-  'zh-CN': '单元防控',
-  en: 'Patrol',
-});
 export const oversightPage = placeholder('oversight', 'oversight', 50, <SafetyOutlined />, {
   'zh-CN': '要素管控',
   en: 'Oversight',
