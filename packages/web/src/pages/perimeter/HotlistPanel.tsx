@@ -163,9 +163,7 @@ export function HotlistPanel() {
           {
             title: t('category'),
             dataIndex: 'category',
-            render: (c: HotlistCategory) => (
-              <Tag color={CATEGORY_COLORS[c]}>{t(`categories.${c}`)}</Tag>
-            ),
+            render: (c: HotlistCategory) => <Tag color={CATEGORY_COLORS[c]}>{t(`categories.${c}`)}</Tag>,
           },
           {
             title: t('legalBasis'),
@@ -210,9 +208,7 @@ export function HotlistPanel() {
                       type={left < 3 * DAY_MS ? 'warning' : 'secondary'}
                       style={{ fontSize: 12 }}
                     >
-                      {left < DAY_MS
-                        ? t('hoursLeft')
-                        : t('daysLeft', { count: Math.floor(left / DAY_MS) })}
+                      {left < DAY_MS ? t('hoursLeft') : t('daysLeft', { count: Math.floor(left / DAY_MS) })}
                     </Typography.Text>
                   ) : null}
                 </div>
@@ -358,11 +354,7 @@ function CreateModal({
         <Form.Item name="value" label={t('value')} rules={[required(t('value'))]}>
           <Input maxLength={64} data-testid="hotlist-value" />
         </Form.Item>
-        <Form.Item
-          name="legalBasis"
-          label={t('legalBasis')}
-          rules={[required(t('legalBasis'))]}
-        >
+        <Form.Item name="legalBasis" label={t('legalBasis')} rules={[required(t('legalBasis'))]}>
           <Input.TextArea
             rows={2}
             maxLength={500}
@@ -371,16 +363,8 @@ function CreateModal({
           />
         </Form.Item>
         {category === 'wanted_person' ? (
-          <Form.Item
-            name="warrantRef"
-            label={t('warrantRef')}
-            rules={[required(t('warrantRef'))]}
-          >
-            <Input
-              maxLength={100}
-              placeholder={t('warrantRefPlaceholder')}
-              data-testid="hotlist-warrant"
-            />
+          <Form.Item name="warrantRef" label={t('warrantRef')} rules={[required(t('warrantRef'))]}>
+            <Input maxLength={100} placeholder={t('warrantRefPlaceholder')} data-testid="hotlist-warrant" />
           </Form.Item>
         ) : null}
         <Form.Item

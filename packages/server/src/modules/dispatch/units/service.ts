@@ -194,7 +194,12 @@ export class UnitsService {
    * A unit reports its own status (en route, on scene, back in service): a unit of the scope's
    * subtree, else 404 (null scope: its crew reporting, whose sign-on already checked the org).
    */
-  async setUnitStatus(actor: Actor, unitId: string, status: UnitStatus, scope: OrgScope | null): Promise<Unit> {
+  async setUnitStatus(
+    actor: Actor,
+    unitId: string,
+    status: UnitStatus,
+    scope: OrgScope | null,
+  ): Promise<Unit> {
     const unit = await store.findUnit(this.db, unitId, scope);
     if (!unit) throw new ProblemError('not_found', M.noSuchUnit);
     if (!canTransitionUnit(unit.status as UnitStatus, status)) {
