@@ -98,6 +98,13 @@ const smokes = [
       j.postgres.incidents > 0 &&
       Number.isFinite(j.console_p99_ms),
   },
+  {
+    name: 'bench:patrol smoke',
+    args: ['tsx', 'bench/patrol.ts', '--smoke'],
+    keys: ['incidents', 'h3', 'segment', 'total_ms', 'within_target'],
+    // Output and completeness are checked; the 10 s target is for the full million on a quiet machine.
+    check: (j) => j.incidents > 0 && Number.isFinite(j.total_ms),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
