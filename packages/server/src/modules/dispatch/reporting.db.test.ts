@@ -82,6 +82,43 @@ describe(`unit reports: AVL terminals and sign-on (${process.env.CITYWATCH_TEST_
     });
   });
 
+  it('merges the fixes of terminals posting at once, and answers each for its own', async () => {
+    const terminals = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/dispatch/units',
+        payload: { callSign: `合并${i}`, kind: 'patrol_car' },
+      });
+      terminals.push({ ...(await issueDevice(t, { unitId: r.json().id })), unitId: r.json().id as string });
+    }
+    const answers = await Promise.all(
+      terminals.map((d, i) =>
+        // The last one sends a fix twice (a duplicate) and one off the road network.
+        avl(
+          { token: d.token },
+          i === 5
+            ? [fix(d.unitId), fix(d.unitId), { ...fix(d.unitId, 1), lon: 120, lat: 30 }]
+            : [fix(d.unitId), fix(d.unitId, 500)],
+        ),
+      ),
+    );
+    for (const [i, r] of answers.entries()) {
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toEqual(
+        i === 5
+          ? {
+              accepted: 2,
+              outOfOrder: 1,
+              duplicates: 1,
+              rejected: [{ index: 2, reason: 'off_the_road_network' }],
+            }
+          : { accepted: 2, outOfOrder: 0, duplicates: 0, rejected: [] },
+      );
+    }
+    for (const d of terminals) expect((await t.ctx.dispatch.unit(d.unitId)).lon).toBe(SPOT.lon);
+  });
+
   it('a revoked AVL terminal is refused', async () => {
     const terminal = await issueDevice(t, { unitId: unit.b });
     expect((await avl({ token: terminal.token }, [fix(unit.b, 2000)])).statusCode).toBe(200);

@@ -15,7 +15,7 @@ import type { Actor } from '../../../identity/service.js';
 import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
 import { DISPATCH_MESSAGES } from '../messages.js';
-import type { IngestReport, UnitsService } from './service.js';
+import type { DetailedIngestReport, IngestReport, UnitsService } from './service.js';
 import type { PositionFix } from './store.js';
 
 /** A sign-on older than this has lapsed (a shift is at most 12 hours). */
@@ -56,8 +56,21 @@ export interface AvlReport extends IngestReport {
   rejected: { index: number; reason: string }[];
 }
 
+/** At most this many fixes are written together when requests are merged. */
+const MERGE_MAX_FIXES = 5_000;
+
+interface Waiting {
+  fixes: readonly PositionFix[];
+  city: CityRuntime;
+  resolve: (report: IngestReport) => void;
+  reject: (error: unknown) => void;
+}
+
 export class UnitReporting {
   private readonly db: Kysely<Database>;
+  /** AVL batches waiting to be written (see `write`). */
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
 
   constructor(
     private readonly deps: Pick<Deps<'places'>, 'db' | 'now' | 'permissions'>,
@@ -200,13 +213,75 @@ export class UnitReporting {
       await this.auditRefusal(sender, unitId, refused.length, claimed);
     }
     const report: IngestReport = own.length
-      ? await this.units.ingestPositions(own, city)
+      ? await this.write(own, city)
       : { accepted: 0, outOfOrder: 0, duplicates: 0, rejected: [] };
     const rejected = [
       ...report.rejected.map((r) => ({ index: ownIndex[r.index], reason: r.reason })),
       ...refused.map((index) => ({ index, reason: 'not_bound_unit' })),
     ].sort((a, b) => a.index - b.index);
     return { ...report, rejected };
+  }
+
+  /**
+   * Writes a request's fixes together with those of the requests that arrived meanwhile: a
+   * thousand terminals posting a fix each second are a few statements a second, not thousands
+   * (one statement per request is what saturates the database). At low load a batch is written at
+   * once; while one is being written, the next gathers. Each request gets its own report.
+   */
+  private write(fixes: readonly PositionFix[], city: CityRuntime): Promise<IngestReport> {
+    return new Promise<IngestReport>((resolve, reject) => {
+      this.waiting.push({ fixes, city, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain() {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        // Requests of this turn of the event loop join the batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const city = this.waiting[0].city;
+        const batch: Waiting[] = [];
+        let size = 0;
+        for (let i = 0; i < this.waiting.length && size < MERGE_MAX_FIXES; ) {
+          if (this.waiting[i].city !== city) {
+            i++;
+            continue;
+          }
+          const [w] = this.waiting.splice(i, 1);
+          batch.push(w);
+          size += w.fixes.length;
+        }
+        let report: DetailedIngestReport;
+        try {
+          report = await this.units.ingestPositions(
+            batch.flatMap((w) => w.fixes),
+            city,
+          );
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+          continue;
+        }
+        let offset = 0;
+        for (const w of batch) {
+          const end = offset + w.fixes.length;
+          const mine = (i: number) => i >= offset && i < end;
+          const rejected = report.rejected
+            .filter((r) => mine(r.index))
+            .map((r) => ({ index: r.index - offset, reason: r.reason }));
+          w.resolve({
+            accepted: w.fixes.length - rejected.length,
+            outOfOrder: report.outOfOrderAt.filter(mine).length,
+            duplicates: report.duplicateAt.filter(mine).length,
+            rejected,
+          });
+          offset = end;
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   private auditRefusal(sender: AvlSender, unitId: string | null, refused: number, claimed: string[]) {

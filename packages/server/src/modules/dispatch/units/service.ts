@@ -36,6 +36,12 @@ export interface IngestReport {
   rejected: { index: number; reason: string }[];
 }
 
+/** An ingest report with the index of each out-of-order and each duplicate fix (to split a merged batch). */
+export interface DetailedIngestReport extends IngestReport {
+  outOfOrderAt: number[];
+  duplicateAt: number[];
+}
+
 /**
  * Units and their positions: unit records, their own status reports, AVL ingest, where each unit
  * is on the road graph (one tracker per city) and who reaches a point first; also the units that
@@ -222,14 +228,15 @@ export class UnitsService {
    * AVL batch: each fix is checked, stored in the unit's history, and — when newer than what we
    * have — becomes its live position. Unknown units and duplicates are reported, never fatal.
    */
-  async ingestPositions(positions: store.PositionFix[], city: CityRuntime): Promise<IngestReport> {
+  async ingestPositions(positions: store.PositionFix[], city: CityRuntime): Promise<DetailedIngestReport> {
     const ids = [...new Set(positions.map((p) => p.unitId))];
     const known = new Map((await store.unitsForIngest(this.db, ids)).map((u) => [u.id, u]));
     const rejected: { index: number; reason: string }[] = [];
     const now = this.deps.now().getTime();
     const fresh = new Map<string, store.PositionFix>();
     const history: store.PositionFix[] = [];
-    let outOfOrder = 0;
+    const historyAt: number[] = [];
+    const outOfOrderAt: number[] = [];
     for (const [index, p] of positions.entries()) {
       const unit = known.get(p.unitId);
       const at = Date.parse(p.at);
@@ -246,14 +253,26 @@ export class UnitsService {
         continue;
       }
       history.push(p);
+      historyAt.push(index);
       const newest = fresh.get(p.unitId);
       const last = unit.last_at ? new Date(unit.last_at).getTime() : Number.NEGATIVE_INFINITY;
-      if (at <= last || (newest && Date.parse(newest.at) >= at)) outOfOrder++;
+      if (at <= last || (newest && Date.parse(newest.at) >= at)) outOfOrderAt.push(index);
       else fresh.set(p.unitId, p);
     }
     // One statement each for the history and the live positions, whatever the batch size: at a
     // thousand units reporting every second, a statement per fix is what saturates the database.
-    const inserted = history.length ? await store.insertPositions(this.db, history) : 0;
+    // Each stored row stands for the first of the batch's fixes with its unit and time; the others,
+    // and those stored before, are duplicates.
+    const inserted = new Map<string, number>();
+    for (const key of history.length ? await store.insertPositions(this.db, history) : []) {
+      inserted.set(key, (inserted.get(key) ?? 0) + 1);
+    }
+    const duplicateAt = historyAt.filter((_, k) => {
+      const key = store.positionKey(history[k].unitId, Date.parse(history[k].at));
+      const left = inserted.get(key) ?? 0;
+      inserted.set(key, left - 1);
+      return left <= 0;
+    });
     const latest = [...fresh.values()];
     const moved = latest.length ? await store.moveUnits(this.db, latest) : [];
     const tracker = await this.tracker(city);
@@ -271,7 +290,14 @@ export class UnitsService {
         heading: p.heading ?? null,
       });
     }
-    return { accepted: history.length, outOfOrder, duplicates: history.length - inserted, rejected };
+    return {
+      accepted: history.length,
+      outOfOrder: outOfOrderAt.length,
+      duplicates: duplicateAt.length,
+      rejected,
+      outOfOrderAt,
+      duplicateAt,
+    };
   }
 
   /**

@@ -130,17 +130,23 @@ export function unitsForIngest(db: Queryable, ids: string[]) {
 
 /**
  * Appends fixes to the history in one statement whatever their number (unnest), skipping ones
- * already stored. Returns how many were new.
+ * already stored. Returns the (unit, time in ms) of those that were new.
  */
-export async function insertPositions(db: Queryable, fixes: readonly PositionFix[]): Promise<number> {
-  const r = await sql`
+export async function insertPositions(db: Queryable, fixes: readonly PositionFix[]): Promise<string[]> {
+  const r = await sql<{ unit_id: string; at: Date | string }>`
     insert into unit_positions (unit_id, at, lon, lat, heading, speed)
     select * from unnest(
       ${fixes.map((p) => p.unitId)}::uuid[], ${fixes.map((p) => p.at)}::timestamptz[],
       ${fixes.map((p) => p.lon)}::float8[], ${fixes.map((p) => p.lat)}::float8[],
       ${fixes.map((p) => p.heading ?? null)}::float8[], ${fixes.map((p) => p.speed ?? null)}::float8[])
-    on conflict (unit_id, at) do nothing`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
+    on conflict (unit_id, at) do nothing
+    returning unit_id, at`.execute(db);
+  return r.rows.map((row) => positionKey(row.unit_id, new Date(row.at).getTime()));
+}
+
+/** A stored fix's key: its unit and its time in ms. */
+export function positionKey(unitId: string, atMs: number): string {
+  return `${unitId} ${atMs}`;
 }
 
 /**
