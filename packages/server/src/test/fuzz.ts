@@ -245,7 +245,10 @@ function collectionOf(pathTemplate: string): string {
 /** A valid-looking value for a schema, preferring ids the fuzzer has seen for id-like fields. */
 function valueFor(state: FuzzState, schema: JsonSchema, field: string | undefined, depth = 0): unknown {
   const { rng } = state;
-  if (field && state.hints[field] && !schema.enum && rng.chance(0.85)) return state.hints[field](rng, state);
+  // A copy: drafts are broken in place, and a hint may hand out the same object every time.
+  if (field && state.hints[field] && !schema.enum && rng.chance(0.85)) {
+    return structuredClone(state.hints[field](rng, state));
+  }
   if (schema.const !== undefined) return schema.const;
   if (schema.enum) return rng.pick(schema.enum);
   const branches = schema.oneOf ?? schema.anyOf;
@@ -443,7 +446,8 @@ function validDraft(state: FuzzState, op: Operation, fuzzClass: FuzzClass, prote
   for (const q of op.query) {
     if (q.required || state.rng.chance(0.5)) query[q.name] = valueFor(state, q.schema, q.name);
   }
-  const body = op.body ? valueFor(state, op.body, undefined) : undefined;
+  // The draft owns every object in its body (mutations must not reach another draft's).
+  const body = op.body ? structuredClone(valueFor(state, op.body, undefined)) : undefined;
   const headers: Record<string, string> = {};
   if (state.rng.chance(0.5)) headers['x-purpose'] = encodeURIComponent('模糊测试 fuzz');
   if (state.rng.chance(0.3)) headers['accept-language'] = state.rng.pick(['en', 'zh-CN', 'fr;q=0.1', 'xx']);
