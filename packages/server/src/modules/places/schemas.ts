@@ -31,35 +31,13 @@ export const isochroneQuerySchema = z.strictObject({
     .pipe(z.array(z.number().positive().max(60)).min(1).max(6)),
 });
 
-export const searchHitSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['address', 'place', 'street']),
-  label: z.string(),
-  category: z.string().nullable(),
-  lon: z.number(),
-  lat: z.number(),
-  score: z.number(),
-});
-export type SearchHit = z.infer<typeof searchHitSchema>;
-
-export const reverseResultSchema = z.object({
-  road: z
-    .object({
-      name: z.string().nullable(),
-      highway: z.string(),
-      lon: z.number(),
-      lat: z.number(),
-      distanceM: z.number(),
-      edge: z.number(),
-    })
-    .nullable(),
-  address: z
-    .object({ id: z.string(), label: z.string(), lon: z.number(), lat: z.number(), distanceM: z.number() })
-    .nullable(),
-  jurisdiction: z.object({ id: z.string(), name: z.string() }).nullable(),
-  h3: z.string(),
-});
-export type ReverseResult = z.infer<typeof reverseResultSchema>;
+// The answers' shapes are core's (shared with the web); the request schemas above are the server's.
+export {
+  type PlaceReverse as ReverseResult,
+  type PlaceSearchHit as SearchHit,
+  placeReverseSchema as reverseResultSchema,
+  placeSearchHitSchema as searchHitSchema,
+} from '@citywatch/core/places/schemas';
 
 const polygon = z.object({
   type: z.literal('Polygon'),
