@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Roles of the bureau's staff. Permissions are granted to roles, never to users directly. */
-export const ROLES = [
+export const STAFF_ROLES = [
   'admin',
   'commander',
   'dispatcher',
@@ -11,6 +11,12 @@ export const ROLES = [
   'mediator',
   'auditor',
 ] as const;
+/**
+ * Every role: the staff's, and `enterprise` for a person of a regulated unit (hotel, explosives
+ * enterprise…) bound to exactly that one unit (modules/oversight `oversight_unit_users`). An
+ * enterprise user holds no staff permission: they see and do only their own unit's work.
+ */
+export const ROLES = [...STAFF_ROLES, 'enterprise'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 

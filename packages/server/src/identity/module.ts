@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/identity/events';
-import { ROLES } from '@citywatch/core/identity/schemas';
+import { ROLES, STAFF_ROLES } from '@citywatch/core/identity/schemas';
 import { defineModule } from '../modules/module.js';
 import { identityRoutes } from './routes.js';
 import { IdentityService } from './service.js';
@@ -19,7 +19,7 @@ export const identityModule = defineModule({
     'session.self': ROLES,
     'users.read': ['admin', 'auditor'],
     'users.write': ['admin'],
-    'orgs.read': ROLES,
+    'orgs.read': STAFF_ROLES,
     'orgs.write': ['admin'],
     'audit.read': ['auditor', 'admin'],
   },

@@ -1,4 +1,4 @@
-import { ROLES } from '@citywatch/core/identity/schemas';
+import { STAFF_ROLES } from '@citywatch/core/identity/schemas';
 import { actorFromRequest } from '../http/auth.js';
 import { sessionRef } from '../identity/service.js';
 import { defineModule } from '../modules/module.js';
@@ -8,7 +8,7 @@ import { liveGateway } from './live.js';
 export const liveModule = defineModule({
   name: 'live',
   needs: ['identity'],
-  permissions: { 'live.subscribe': ROLES },
+  permissions: { 'live.subscribe': STAFF_ROLES },
   routes: async (app, deps) => {
     await app.register(liveGateway, {
       bus: deps.bus,

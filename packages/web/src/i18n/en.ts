@@ -80,6 +80,7 @@ export const en: Messages = {
     community_officer: 'Community officer',
     mediator: 'Mediator',
     auditor: 'Auditor',
+    enterprise: 'Enterprise user',
   },
   orgKinds: {
     city_bureau: 'City bureau',

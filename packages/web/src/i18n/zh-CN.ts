@@ -79,6 +79,7 @@ export const zhCN = {
     community_officer: '社区民警',
     mediator: '调解员',
     auditor: '审计员',
+    enterprise: '企业用户',
   },
   orgKinds: {
     city_bureau: '市局',

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ROLES } from '@citywatch/core/identity/schemas';
+import { STAFF_ROLES } from '@citywatch/core/identity/schemas';
 import { defineModule } from '../module.js';
 import { coverageRoutes } from './routes.js';
 import { CoverageService } from './service.js';
@@ -16,7 +16,7 @@ export const coverageModule = defineModule({
   name: 'coverage',
   needs: ['places', 'workers'],
   permissions: {
-    'coverage.read': ROLES,
+    'coverage.read': STAFF_ROLES,
     'coverage.write': ['admin', 'commander'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ROLES } from '@citywatch/core/identity/schemas';
+import { STAFF_ROLES } from '@citywatch/core/identity/schemas';
 import { defineModule } from '../module.js';
 import { DbCityRegistry } from '../roads/registry.js';
 import { placesRoutes } from './routes.js';
@@ -17,7 +17,7 @@ export const placesModule = defineModule({
   name: 'places',
   needs: ['workers'],
   permissions: {
-    'places.read': ROLES,
+    'places.read': STAFF_ROLES,
     'places.write': ['admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),

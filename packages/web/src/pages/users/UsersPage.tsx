@@ -36,6 +36,7 @@ const ROLE_COLORS: Record<Role, string> = {
   community_officer: 'green',
   mediator: 'cyan',
   auditor: 'gold',
+  enterprise: 'default',
 };
 
 const ROLES = Object.keys(ROLE_COLORS) as Role[];
