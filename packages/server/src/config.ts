@@ -48,6 +48,8 @@ export interface Config {
   /** Days a caller's number is kept; AVL history days. */
   retentionCallerDays: number;
   retentionAvlDays: number;
+  /** Days a hotlist hit keeps the plate or resident ID read (CITYWATCH_RETENTION_HIT_DAYS, default 90). */
+  retentionHitDays: number;
   mqttPort: number;
   logLevel: string;
   /** Failed logins one client address may make per 15 minutes before it is answered 429. */
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.CITYWATCH_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
+    retentionHitDays: Number(env.CITYWATCH_RETENTION_HIT_DAYS ?? 90),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
     loginFailuresPerAddress: Number(env.CITYWATCH_LOGIN_FAILURES_PER_ADDRESS ?? 30),

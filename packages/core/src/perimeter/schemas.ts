@@ -221,7 +221,12 @@ export const hotlistHitSchema = z.object({
   checkpointId: z.string(),
   direction: z.enum(['in', 'out']),
   readAt: z.string(),
-  value: z.string(),
+  kind: z.enum(['plate', 'resident_id']),
+  /**
+   * The plate as read; a resident ID masked unless the request states a purpose (X-Purpose,
+   * audited); null once the retention period has passed (the hit itself stays).
+   */
+  value: z.string().nullable(),
   confidence: z.number(),
   acknowledgedBy: z.string().nullable(),
   acknowledgedAt: z.string().nullable(),

@@ -120,6 +120,7 @@ export const LIVE_TABLE: LiveTable = {
         checkpointId: p.checkpointId,
         direction: p.direction,
         readAt: p.readAt,
+        kind: p.kind,
         value: p.value,
         confidence: p.confidence,
         acknowledgedBy: null,

@@ -57,8 +57,12 @@ export interface HitView {
   checkpointId: string;
   direction: 'in' | 'out';
   readAt: string;
-  /** The plate or resident ID as read (hits are the only reads ever kept). */
-  value: string;
+  kind: HotlistKind;
+  /**
+   * The plate as read (hits are the only reads ever kept); a resident ID masked unless the caller
+   * stated a purpose (audited); null once the retention period has passed.
+   */
+  value: string | null;
   confidence: number;
   acknowledgedBy: string | null;
   acknowledgedAt: string | null;
@@ -258,6 +262,7 @@ export class HotlistService {
    */
   async hits(
     filter: { checkpointId?: string; since?: Date; limit: number },
+    revealPersonal: boolean,
     scope: OrgScope,
   ): Promise<HitView[]> {
     const rows = await store.listHits(this.db, filter, scope);
@@ -267,7 +272,11 @@ export class HotlistService {
       checkpointId: r.checkpoint_id,
       direction: r.direction,
       readAt: new Date(r.read_at).toISOString(),
-      value: r.plate_or_id,
+      kind: r.kind,
+      value:
+        r.plate_or_id !== null && r.kind === 'resident_id' && !revealPersonal
+          ? maskResidentId(r.plate_or_id)
+          : r.plate_or_id,
       confidence: r.confidence,
       acknowledgedBy: r.acknowledged_by,
       acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at).toISOString(),

@@ -128,16 +128,38 @@ function hitsSeenBy(db: Queryable, scope: OrgScope) {
     );
 }
 
+/** A hit with the kind of value it holds (its entry's: plate or resident ID). */
+export type HitRow = Selectable<HotlistHitsTable> & { kind: 'plate' | 'resident_id' };
+
 /** Hits the scope may see (see hitsSeenBy), newest first. */
 export function listHits(
   db: Queryable,
   filter: { checkpointId?: string; since?: Date; limit: number },
   scope: OrgScope,
-): Promise<Selectable<HotlistHitsTable>[]> {
-  let q = db.selectFrom('hotlist_hits').selectAll().where('id', 'in', hitsSeenBy(db, scope));
-  if (filter.checkpointId) q = q.where('checkpoint_id', '=', filter.checkpointId);
-  if (filter.since) q = q.where('read_at', '>=', filter.since);
-  return q.orderBy('read_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+): Promise<HitRow[]> {
+  let q = db
+    .selectFrom('hotlist_hits as h')
+    .innerJoin('hotlist_entries as e', 'e.id', 'h.entry_id')
+    .selectAll('h')
+    .select('e.kind')
+    .where('h.id', 'in', hitsSeenBy(db, scope));
+  if (filter.checkpointId) q = q.where('h.checkpoint_id', '=', filter.checkpointId);
+  if (filter.since) q = q.where('h.read_at', '>=', filter.since);
+  return q.orderBy('h.read_at', 'desc').orderBy('h.id', 'desc').limit(filter.limit).execute();
+}
+
+/**
+ * Removes the plate or resident ID of hits read before `before` (the hit row stays, so counts and
+ * actions remain); returns how many were removed.
+ */
+export async function purgeHitValues(db: Queryable, before: Date, now: Date): Promise<number> {
+  const r = await db
+    .updateTable('hotlist_hits')
+    .set({ plate_or_id: null, value_purged_at: now })
+    .where('plate_or_id', 'is not', null)
+    .where('read_at', '<', before)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** Records what was done about a hit the scope may see, and who did it; false when there is no such hit. */

@@ -145,7 +145,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       .orderBy('seq')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['hotlist_change', 'hotlist_change', 'hotlist_hit']);
-    expect(audit[2].resource).toBe(`hotlist_hit:${hits[0].id}`);
+    expect(audit[2].resource).toBe(`hit:${hits[0].id}`);
     const hitEvent = events.find((e) => e.type === 'perimeter.hotlist_hit');
     expect(hitEvent).toMatchObject({
       orgId: cityBureauId,

@@ -4,6 +4,7 @@ import { defineModule, type Stop } from '../module.js';
 import { HotlistService } from './hotlist-service.js';
 import { startPlateMqttIngest } from './plates-mqtt.js';
 import { PlateIngestService } from './plates-service.js';
+import { purgeExpiredHitValues } from './retention.js';
 import { createRingsServices } from './rings/index.js';
 import { ringsRoutes } from './rings/routes.js';
 import { type PerimeterServices, perimeterRoutes } from './routes.js';
@@ -19,6 +20,8 @@ declare module '../module.js' {
 const VOLUME_FLUSH_MS = 5_000;
 /** How often expired closure plans are ended and their units freed. */
 const PLAN_EXPIRY_SWEEP_MS = 30_000;
+/** How often hits past their retention period lose their plate or ID. */
+const HIT_RETENTION_PURGE_MS = 3600_000;
 export const PLATES_TOPIC = 'citywatch/plates/+';
 
 /** Perimeter control (圈层查控): rings, checkpoints, closure plans, the hotlist and plate reads. */
@@ -85,8 +88,18 @@ export const perimeterModule = defineModule({
         .expireDuePlans()
         .catch((error: unknown) => deps.log.error({ err: error }, 'closure plan expiry failed'));
     }, PLAN_EXPIRY_SWEEP_MS);
+    // Hits keep the plate or ID read for CITYWATCH_RETENTION_HIT_DAYS (default 90), then lose it.
+    let purging: Promise<unknown> = Promise.resolve();
+    const purge = () => {
+      purging = purgeExpiredHitValues(deps.db.kysely, deps.config.retentionHitDays, deps.now()).catch(
+        (error: unknown) => deps.log.error({ err: error }, 'hit retention purge failed'),
+      );
+    };
+    purge();
+    const purgeTimer = setInterval(purge, HIT_RETENTION_PURGE_MS);
     flushTimer.unref();
     sweepTimer.unref();
+    purgeTimer.unref();
     const mqtt = runtime.mqtt
       ? await startPlateMqttIngest({
           connection: runtime.mqtt,
@@ -100,10 +113,12 @@ export const perimeterModule = defineModule({
     return async () => {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
+      clearInterval(purgeTimer);
       unsubscribeHotlist();
       unsubscribeCheckpoints();
       await mqtt?.close();
       await plates.flush();
+      await purging;
     };
   },
 });

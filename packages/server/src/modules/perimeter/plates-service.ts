@@ -358,12 +358,12 @@ export class PlateIngestService {
             userId: source.userId,
             username: source.username,
             action: 'hotlist_hit',
-            resource: `hotlist_hit:${ids[k]}`,
+            // The hit, never the plate or ID: the audit chain outlives the hit's value (retention).
+            resource: `hit:${ids[k]}`,
             detail: {
               entryId: h.entry.id,
               category: h.entry.category,
               kind: h.entry.kind,
-              value: h.entry.kind === 'resident_id' ? maskResidentId(h.value) : h.value,
               checkpointId: h.checkpointId,
               direction: h.direction,
               readAt: new Date(h.readAtMs).toISOString(),

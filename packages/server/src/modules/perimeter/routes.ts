@@ -147,9 +147,14 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: hitsQuery } },
     async (request) => {
       const { checkpointId, since, limit } = request.query;
+      // Resident IDs come masked; the full numbers only with a stated, audited purpose (the audit
+      // row names the list and its filter, never a number).
+      const reveal = request.headers['x-purpose'] !== undefined;
+      if (reveal) await auditPersonalRead(ctx, request, 'GET /api/perimeter/hits', { ...request.query });
       return {
         items: await hotlist.hits(
           { checkpointId, since: since ? new Date(since) : undefined, limit },
+          reveal,
           actorOf(request),
         ),
       };

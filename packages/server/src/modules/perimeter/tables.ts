@@ -52,12 +52,14 @@ export interface HotlistHitsTable {
   checkpoint_id: string;
   direction: 'in' | 'out';
   read_at: Timestamp;
-  plate_or_id: string;
+  /** Migration 015: null once the retention period has passed (value_purged_at says when). */
+  plate_or_id: string | null;
   confidence: number;
   created_at: Timestamp;
   acknowledged_by: string | null;
   acknowledged_at: Timestamp | null;
   action_taken: ColumnType<string | null, string | null | undefined, string | null>;
+  value_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface CheckpointVolumesTable {

@@ -111,11 +111,15 @@ export function HitsPanel() {
           {
             title: t('hits.value'),
             dataIndex: 'value',
-            render: (v: string) => (
-              <Typography.Text strong style={{ fontFamily: 'monospace' }}>
-                {v}
-              </Typography.Text>
-            ),
+            // Resident IDs come masked; null once the retention period has removed the value.
+            render: (v: string | null) =>
+              v === null ? (
+                <Typography.Text type="secondary">{t('hits.valuePurged')}</Typography.Text>
+              ) : (
+                <Typography.Text strong style={{ fontFamily: 'monospace' }}>
+                  {v}
+                </Typography.Text>
+              ),
           },
           {
             title: t('hits.category'),
