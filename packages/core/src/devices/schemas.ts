@@ -2,10 +2,11 @@ import { z } from 'zod';
 
 /**
  * Devices as principals (DESIGN.md "Who may see what"): a plate camera speaks for exactly one
- * checkpoint, an AVL terminal for exactly one unit. Each holds an API token, shown once when it is
+ * checkpoint, an AVL terminal for exactly one unit, a community sensor (modules/sensors: alarm
+ * button, smoke detector, door, gate, camera link, crowd counter) for itself only. Each holds an API token, shown once when it is
  * issued and stored only as a hash; the token is revocable and its use is visible (last seen).
  */
-export const DEVICE_KINDS = ['camera', 'avl'] as const;
+export const DEVICE_KINDS = ['camera', 'avl', 'sensor'] as const;
 export const deviceKindSchema = z.enum(DEVICE_KINDS);
 export type DeviceKind = z.infer<typeof deviceKindSchema>;
 
@@ -47,7 +48,19 @@ export type IssuedDevice = z.infer<typeof issuedDeviceSchema>;
 
 export const deviceListSchema = z.object({ items: z.array(deviceSchema) });
 
-/** The one MQTT topic a device may publish on: its checkpoint's plate topic or its unit's AVL topic. */
-export function deviceTopic(d: { kind: DeviceKind; checkpointId: string | null; unitId: string | null }) {
+/** Topic prefix of community sensors; the last level is the sensor's own device id. */
+export const SENSOR_TOPIC_PREFIX = 'citywatch/sensors/';
+
+/**
+ * The one MQTT topic a device may publish on: its checkpoint's plate topic, its unit's AVL topic,
+ * or (a community sensor) its own `citywatch/sensors/<device id>`.
+ */
+export function deviceTopic(d: {
+  id: string;
+  kind: DeviceKind;
+  checkpointId: string | null;
+  unitId: string | null;
+}) {
+  if (d.kind === 'sensor') return `${SENSOR_TOPIC_PREFIX}${d.id}`;
   return d.kind === 'camera' ? `citywatch/plates/${d.checkpointId}` : `citywatch/avl/${d.unitId}`;
 }

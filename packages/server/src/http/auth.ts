@@ -10,11 +10,13 @@ export const SESSION_COOKIE = 'cw_session';
 
 /**
  * The second kind of principal (DESIGN.md "Who may see what"): a device speaking for exactly one
- * checkpoint (plate camera) or one unit (AVL terminal), by an API token (modules/devices).
+ * checkpoint (plate camera), one unit (AVL terminal) or itself (community sensor), by an API token
+ * (modules/devices).
  */
 export type DevicePrincipal = { deviceId: string; name: string; orgId: string } & (
   | { kind: 'camera'; checkpointId: string }
   | { kind: 'avl'; unitId: string }
+  | { kind: 'sensor' }
 );
 export type DeviceKind = DevicePrincipal['kind'];
 

@@ -23,6 +23,7 @@ export function deviceBrokerAuthority(devices: DevicesService, server: ServerCre
         kind: 'device',
         deviceId: device.deviceId,
         topic: deviceTopic({
+          id: device.deviceId,
           kind: device.kind,
           checkpointId: device.kind === 'camera' ? device.checkpointId : null,
           unitId: device.kind === 'avl' ? device.unitId : null,

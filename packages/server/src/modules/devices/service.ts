@@ -27,7 +27,10 @@ const TOKEN_PREFIX = 'cwd_';
 export type DevicesDeps = Pick<Deps<'dispatch' | 'perimeter'>, 'db' | 'now' | 'dispatch' | 'perimeter'>;
 
 /** What a device is bound to, when the platform issues one for itself (the demo's simulator). */
-export type DeviceBinding = { kind: 'camera'; checkpointId: string } | { kind: 'avl'; unitId: string };
+export type DeviceBinding =
+  | { kind: 'camera'; checkpointId: string }
+  | { kind: 'avl'; unitId: string }
+  | { kind: 'sensor' };
 
 /** Who issued or revoked: a person, or the platform itself (start-up tasks), for the audit row. */
 type Issuer = Pick<Actor, 'userId' | 'username'> | null;
@@ -73,6 +76,14 @@ export class DevicesService implements DeviceAuthenticator {
   }
 
   /**
+   * Issues a token for a community sensor (modules/sensors registers it): bound to itself, owned by
+   * `orgId` (which the sensors module checked lies in the actor's subtree). Audited as usual.
+   */
+  async issueSensor(actor: Actor | null, name: string, orgId: string): Promise<IssuedDevice> {
+    return this.insert(actor, name, { kind: 'sensor' }, orgId);
+  }
+
+  /**
    * Issues (or, when the platform already issued one under this name, re-issues) a token without
    * an acting person: for start-up tasks such as the demo's simulator, and for benchmarks. Audited
    * as the platform's.
@@ -84,7 +95,9 @@ export class DevicesService implements DeviceAuthenticator {
       existing.kind === binding.kind &&
       (binding.kind === 'camera'
         ? existing.checkpoint_id === binding.checkpointId
-        : existing.unit_id === binding.unitId)
+        : binding.kind === 'avl'
+          ? existing.unit_id === binding.unitId
+          : true)
     ) {
       return this.reissue(null, existing.id);
     }
@@ -306,6 +319,7 @@ function toPrincipal(row: {
   org_id: string;
 }): DevicePrincipal {
   const common = { deviceId: row.id, name: row.name, orgId: row.org_id };
+  if (row.kind === 'sensor') return { ...common, kind: 'sensor' };
   return row.kind === 'camera'
     ? { ...common, kind: 'camera', checkpointId: row.checkpoint_id! }
     : { ...common, kind: 'avl', unitId: row.unit_id! };

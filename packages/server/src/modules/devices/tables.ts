@@ -9,7 +9,8 @@ declare module '../../db/schema.js' {
 export interface DevicesTable {
   id: string;
   name: string;
-  kind: 'camera' | 'avl';
+  /** sensor: a community sensor (modules/sensors), bound to nothing but itself. */
+  kind: 'camera' | 'avl' | 'sensor';
   /** The one checkpoint a camera speaks for. */
   checkpoint_id: string | null;
   /** The one unit an AVL terminal speaks for. */
