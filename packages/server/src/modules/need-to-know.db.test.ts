@@ -50,6 +50,7 @@ const EXEMPT: Record<string, string> = {
   'POST /api/patrol/evaluations':
     "runs the hot-spot models over the history of the asker's own subtree and keeps the result for the asker's org",
   'GET /api/patrol/evaluations/latest': "the latest evaluation the asker's own org ran",
+  'GET /api/patrol/route': 'base map: the road route between two points the asker gives; no rows',
 };
 
 // Station 龙城派出所 as the seed places it on the bundled Longgang extract (on a road), and a box

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/patrol/events';
 import { defineModule } from '../module.js';
+import { phoneRoutes } from './phone.js';
 import { patrolRoutes } from './routes.js';
 import { PatrolService } from './service.js';
 import type {} from './tables.js';
@@ -26,5 +27,8 @@ export const patrolModule = defineModule({
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: { 'patrol.history_imported': 'patrol.read' },
   create: (deps) => new PatrolService(deps.db.kysely, deps.places, deps.workers, deps.now, deps.publish),
-  routes: (app, _deps, patrol) => patrolRoutes(app, patrol),
+  routes: (app, deps, patrol) => {
+    patrolRoutes(app, patrol);
+    phoneRoutes(app, deps);
+  },
 });
