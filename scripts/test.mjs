@@ -105,6 +105,12 @@ const smokes = [
     // Output and completeness are checked; the 10 s target is for the full million on a quiet machine.
     check: (j) => j.incidents > 0 && Number.isFinite(j.total_ms),
   },
+  {
+    name: 'bench:patrol-compliance smoke',
+    args: ['tsx', 'bench/patrol-compliance.ts', '--smoke'],
+    keys: ['fixes', 'fixes_per_s', 'peak_rss_mb', 'visits', 'within_target'],
+    check: (j) => j.fixes > 0 && j.visits > 0 && Number.isFinite(j.fixes_per_s),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
