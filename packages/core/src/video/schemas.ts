@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Video resources (视频资源): cameras with their national device code, where they stand and what
+ * they see (a view sector: heading, field of view, range), who owns them (police, or a community or
+ * enterprise camera shared into the network by agreement), and where their streams are. citywatch
+ * never stores video: it links to the live stream and to the NVR's playback.
+ */
+export const CAMERA_OWNERS = ['police', 'community', 'enterprise'] as const;
+export const cameraOwnerSchema = z.enum(CAMERA_OWNERS);
+export type CameraOwner = z.infer<typeof cameraOwnerSchema>;
+
+export const CAMERA_STATUSES = ['unknown', 'online', 'offline', 'fault'] as const;
+export const cameraStatusSchema = z.enum(CAMERA_STATUSES);
+export type CameraStatus = z.infer<typeof cameraStatusSchema>;
+
+/** Stream URL schemes citywatch accepts (RTSP as a reference only: browsers cannot play it). */
+export const STREAM_SCHEMES = ['http', 'https', 'rtsp', 'webrtc'] as const;
+
+/** What a camera is, as entered or imported (checked by `cameraRules`, which names field and rule). */
+export const cameraInputSchema = z.strictObject({
+  code: z.string().max(40),
+  name: z.string().trim().min(1).max(100),
+  lon: z.number(),
+  lat: z.number(),
+  heightM: z.number().nullable().default(null),
+  headingDeg: z.number(),
+  fovDeg: z.number(),
+  rangeM: z.number(),
+  owner: cameraOwnerSchema,
+  /** The sharing agreement's reference (community and enterprise cameras). */
+  agreementRef: z.string().trim().max(100).nullable().default(null),
+  hlsUrl: z.string().max(2000).nullable().default(null),
+  webrtcUrl: z.string().max(2000).nullable().default(null),
+  rtspUrl: z.string().max(2000).nullable().default(null),
+  /** NVR playback URL with {code}, {from}, {to} (ISO UTC), {from_unix}, {to_unix}. */
+  playbackTemplate: z.string().max(2000).nullable().default(null),
+  /** The owning org (the creator's own when absent). */
+  orgId: z.string().uuid().optional(),
+});
+export type CameraInput = z.infer<typeof cameraInputSchema>;
+
+export const cameraSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  lon: z.number(),
+  lat: z.number(),
+  heightM: z.number().nullable(),
+  headingDeg: z.number(),
+  fovDeg: z.number(),
+  rangeM: z.number(),
+  owner: cameraOwnerSchema,
+  agreementRef: z.string().nullable(),
+  /** Shared into the network: viewable beyond its org (community/enterprise cameras by agreement). */
+  shared: z.boolean(),
+  hasHls: z.boolean(),
+  webrtcUrl: z.string().nullable(),
+  rtspUrl: z.string().nullable(),
+  hasPlayback: z.boolean(),
+  orgId: z.string(),
+  division: z.string().nullable(),
+  status: cameraStatusSchema,
+  offlineSince: z.string().nullable(),
+  lastProbeAt: z.string().nullable(),
+  faultAt: z.string().nullable(),
+});
+export type Camera = z.infer<typeof cameraSchema>;
+
+export const cameraListSchema = z.object({ items: z.array(cameraSchema), total: z.number() });
+
+/** A live view: the stream's address, given out only with a purpose (audited). */
+export const liveViewSchema = z.object({ cameraId: z.string(), hlsUrl: z.string(), purpose: z.string() });
+
+export const importResultSchema = z.object({
+  imported: z.number(),
+  refused: z.array(z.object({ line: z.number(), field: z.string(), rule: z.string() })),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;
