@@ -1,0 +1,94 @@
+import {
+  bindUserSchema,
+  createUnitSchema,
+  importResultSchema,
+  industrySchema,
+  unitListSchema,
+  unitPeopleSchema,
+  unitSchema,
+} from '@citywatch/core/oversight/schemas';
+import { z } from 'zod';
+import { actorOf, auditPersonalRead } from '../../http/auth.js';
+import type { Deps, ZodApp } from '../module.js';
+import type { OversightService } from './service.js';
+
+const tags = ['oversight'];
+const idParams = z.strictObject({ id: z.string().uuid() });
+const listQuery = z.strictObject({
+  industry: industrySchema.optional(),
+  licence: z.enum(['none', 'valid', 'expiring', 'expired']).optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+const importBody = z.strictObject({
+  content: z
+    .string()
+    .min(1)
+    .max(4 * 1024 * 1024),
+});
+
+/** 要素管控 routes: the registry (list, create, import), people with a purpose, enterprise binding. */
+export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: OversightService) {
+  app.get(
+    '/api/oversight/units',
+    {
+      config: { permission: 'oversight.read' },
+      schema: { tags, querystring: listQuery, response: { 200: unitListSchema } },
+    },
+    async (request) => ({ items: await oversight.units.list(actorOf(request), request.query) }),
+  );
+
+  app.post(
+    '/api/oversight/units',
+    {
+      config: { permission: 'oversight.write' },
+      schema: { tags, body: createUnitSchema, response: { 201: unitSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await oversight.units.create(actorOf(request), request.body)),
+  );
+
+  app.get(
+    '/api/oversight/units/:id',
+    {
+      config: { permission: 'oversight.read' },
+      schema: { tags, params: idParams, response: { 200: unitSchema } },
+    },
+    async (request) => oversight.units.get(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/oversight/units/:id/people',
+    {
+      config: { permission: 'oversight.read' },
+      schema: { tags, params: idParams, response: { 200: unitPeopleSchema } },
+    },
+    async (request) => {
+      // Scope first (404 outside), then the purpose and its audit row, then the data.
+      await oversight.units.assertVisible(deps.db.kysely, actorOf(request), request.params.id);
+      await auditPersonalRead(deps, request, `oversight_unit:${request.params.id}:people`);
+      return oversight.units.people(actorOf(request), request.params.id);
+    },
+  );
+
+  app.post(
+    '/api/oversight/unit-imports',
+    {
+      config: { permission: 'oversight.write' },
+      bodyLimit: 5 * 1024 * 1024,
+      schema: { tags, body: importBody, response: { 200: importResultSchema } },
+    },
+    async (request) => oversight.units.importCsv(actorOf(request), request.body.content),
+  );
+
+  app.post(
+    '/api/oversight/units/:id/users',
+    {
+      config: { permission: 'oversight.bind' },
+      schema: { tags, params: idParams, body: bindUserSchema, response: { 204: z.null() } },
+    },
+    async (request, reply) => {
+      await oversight.units.bindUser(actorOf(request), request.params.id, request.body.userId);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+
+// 龙城派出所's spot on the bundled Longgang extract (as the need-to-know walk uses it).
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+
+/** 要素管控 registry: units by jurisdiction, people with a purpose, CSV import, enterprise users. */
+describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let admin: string;
+  const orgs: Record<string, string> = {};
+  const cookie: Record<string, string> = {};
+  const userId: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    admin = await t.login('admin', ADMIN_PASSWORD);
+    for (const o of (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[])
+      orgs[o.name] = o.id;
+    for (const [username, roles, org] of [
+      ['insp.lc', ['industry_inspector'], '龙城派出所'],
+      ['insp.lg', ['industry_inspector'], '龙岗派出所'],
+      ['hotel.user', ['enterprise'], '龙城派出所'],
+    ] as const) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: { username, displayName: username, password: 'a-long-password', orgId: orgs[org], roles },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      userId[username] = r.json().id;
+      cookie[username] = await t.login(username, 'a-long-password');
+    }
+  }, 300_000);
+  afterAll(() => t.close());
+
+  const today = () => new Date(t.ctx.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  const inDays = (n: number) =>
+    new Date(t.ctx.now().getTime() + 8 * 3600_000 + n * 86_400_000).toISOString().slice(0, 10);
+
+  let hotel = '';
+  it('registers a unit in the jurisdiction its location lies in, with licence warnings', async () => {
+    const r = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: '/api/oversight/units',
+      payload: {
+        industry: 'hotel',
+        name: '龙城宾馆',
+        licenceNo: 'TH-2026-001',
+        licenceValidFrom: '2024-01-01',
+        licenceValidUntil: inDays(10),
+        address: '龙城大道 1 号',
+        ...SPOT,
+        responsibleName: '张三',
+        responsiblePhone: '13800138000',
+        staff: [{ name: '李四', post: '前台', phone: '13900139000' }],
+        cameras: [{ name: '大堂', streamUrl: 'rtsp://10.0.0.1/lobby' }],
+      },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const unit = r.json();
+    hotel = unit.id;
+    expect(unit.orgId).toBe(orgs['龙城派出所']);
+    expect(unit.licenceStatus).toBe('expiring');
+    expect(unit.cameras).toEqual([
+      { id: expect.any(String), name: '大堂', streamUrl: 'rtsp://10.0.0.1/lobby' },
+    ]);
+    // No personal data in the listing.
+    expect(r.body).not.toContain('13800138000');
+    expect(r.body).not.toContain('张三');
+    const audit = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select('resource')
+      .where('resource', '=', `unit:${hotel}`)
+      .execute();
+    expect(audit.length).toBe(1);
+  });
+
+  it('refuses a bad unit naming the field and the rule, in Chinese or English', async () => {
+    const r = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: '/api/oversight/units',
+      headers: { 'accept-language': 'en' },
+      payload: { industry: 'casino', name: '' },
+    });
+    expect(r.statusCode).toBe(400);
+    const fields = (r.json().errors as { field: string }[]).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['industry', 'name']));
+    const dup = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: '/api/oversight/units',
+      payload: { industry: 'hotel', name: '另一家', licenceNo: 'TH-2026-001', ...SPOT },
+    });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().errors[0]).toMatchObject({ field: 'licenceNo', rule: 'unique' });
+    expect(dup.json().detail).toContain('许可证号');
+  });
+
+  it('keeps a unit from another station: 404 and absent from lists', async () => {
+    const get = await t.as(cookie['insp.lg'], { method: 'GET', url: `/api/oversight/units/${hotel}` });
+    expect(get.statusCode).toBe(404);
+    const list = await t.as(cookie['insp.lg'], { method: 'GET', url: '/api/oversight/units' });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain(hotel);
+    const own = await t.as(cookie['insp.lc'], {
+      method: 'GET',
+      url: '/api/oversight/units?licence=expiring',
+    });
+    expect(own.json().items.map((u: { id: string }) => u.id)).toEqual([hotel]);
+  });
+
+  it('reads the people only with a purpose, audited', async () => {
+    const url = `/api/oversight/units/${hotel}/people`;
+    expect((await t.as(cookie['insp.lc'], { method: 'GET', url })).statusCode).toBe(428);
+    const r = await t.as(cookie['insp.lc'], {
+      method: 'GET',
+      url,
+      headers: { 'x-purpose': encodeURIComponent('日常检查核对负责人') },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ responsibleName: '张三', staff: [{ name: '李四', post: '前台' }] });
+    const rows = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select(['action', 'purpose'])
+      .where('resource', '=', `oversight_unit:${hotel}:people`)
+      .execute();
+    expect(rows).toEqual([{ action: 'personal_data_read', purpose: '日常检查核对负责人' }]);
+    // Outside the subtree: 404 before any purpose is asked.
+    const other = await t.as(cookie['insp.lg'], { method: 'GET', url, headers: { 'x-purpose': 'x-check' } });
+    expect(other.statusCode).toBe(404);
+  });
+
+  it('imports a CSV: good rows written, bad rows counted per reason', async () => {
+    const csv = [
+      '行业,名称,许可证号,有效期起,有效期止,地址,经度,纬度,负责人,负责人电话',
+      `废旧金属收购,龙城回收站,FJ-001,2025-01-01,2027-01-01,,${SPOT.lon},${SPOT.lat},王五,13700137000`,
+      `印章刻制,龙城刻章,YZ-001,,${today()},,${SPOT.lon},${SPOT.lat},,`,
+      `赌场,不存在的行业,X-1,,,,${SPOT.lon},${SPOT.lat},,`,
+      `旅馆业,坏日期,TH-9,2025-13-40,,,${SPOT.lon},${SPOT.lat},,`,
+      `旅馆业,,TH-10,,,,${SPOT.lon},${SPOT.lat},,`,
+      `废旧金属收购,重复许可证,FJ-001,,,,${SPOT.lon},${SPOT.lat},,`,
+      `旅馆业,已登记的许可证,TH-2026-001,,,,${SPOT.lon},${SPOT.lat},,`,
+      `旅馆业,列数不对`,
+      `旅馆业,坏电话,TH-11,,,,${SPOT.lon},${SPOT.lat},某人,abc`,
+    ].join('\n');
+    const r = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: '/api/oversight/unit-imports',
+      payload: { content: csv },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({
+      imported: 2,
+      bad: 7,
+      reasons: {
+        unknown_industry: 1,
+        invalid_licenceValidFrom: 1,
+        missing_name: 1,
+        duplicate_licence: 2,
+        column_count: 1,
+        invalid_responsiblePhone: 1,
+      },
+    });
+    const list = (await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/units' })).json().items;
+    const byName = Object.fromEntries(list.map((u: { name: string }) => [u.name, u]));
+    expect(byName['龙城回收站']).toMatchObject({ industry: 'scrap_metal', orgId: orgs['龙城派出所'] });
+    expect(byName['龙城刻章'].licenceStatus).toBe('expiring');
+    // A station's inspector importing rows that lie in another station's area: refused per row.
+    const foreign = await t.as(cookie['insp.lg'], {
+      method: 'POST',
+      url: '/api/oversight/unit-imports',
+      payload: { content: `industry,name,lon,lat\nhotel,越界宾馆,${SPOT.lon},${SPOT.lat}` },
+    });
+    expect(foreign.json()).toMatchObject({ imported: 0, reasons: { org_in_scope: 1 } });
+  });
+
+  it('keeps an enterprise user to their own unit and away from staff data', async () => {
+    const unbound = await t.as(cookie['hotel.user'], { method: 'GET', url: '/api/oversight/units' });
+    expect(unbound.json().items).toEqual([]);
+    const bind = await t.as(admin, {
+      method: 'POST',
+      url: `/api/oversight/units/${hotel}/users`,
+      payload: { userId: userId['hotel.user'] },
+    });
+    expect(bind.statusCode, bind.body).toBe(204);
+    const notEnterprise = await t.as(admin, {
+      method: 'POST',
+      url: `/api/oversight/units/${hotel}/users`,
+      payload: { userId: userId['insp.lc'] },
+    });
+    expect(notEnterprise.json().errors[0]).toMatchObject({ field: 'userId', rule: 'enterprise_role' });
+    const own = await t.as(cookie['hotel.user'], { method: 'GET', url: '/api/oversight/units' });
+    expect(own.json().items.map((u: { id: string }) => u.id)).toEqual([hotel]);
+    const others = (await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/units' })).json()
+      .items;
+    const other = others.find((u: { id: string }) => u.id !== hotel);
+    expect(
+      (await t.as(cookie['hotel.user'], { method: 'GET', url: `/api/oversight/units/${other.id}` }))
+        .statusCode,
+    ).toBe(404);
+    for (const url of ['/api/orgs', '/api/places/search?q=龙城', '/api/coverage', '/api/dispatch/incidents'])
+      expect((await t.as(cookie['hotel.user'], { method: 'GET', url })).statusCode, url).toBe(403);
+    expect((await t.as(cookie['hotel.user'], { method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200);
+    // Writing the registry is staff work.
+    const write = await t.as(cookie['hotel.user'], {
+      method: 'POST',
+      url: '/api/oversight/units',
+      payload: { industry: 'hotel', name: '自建', ...SPOT },
+    });
+    expect(write.statusCode).toBe(403);
+    expect(await t.ctx.oversight.enterpriseUnitOf(userId['hotel.user'])).toBe(hotel);
+  });
+});
