@@ -18,7 +18,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Cookies marked Secure (behind TLS). */
   secureCookies: boolean;
-  /** Load the bundled city and run the live demo on start. */
+  /**
+   * Load the bundled city and run the live demo on start. Default: on with the embedded database,
+   * off when DATABASE_URL is set (a real bureau's data), unless CITYWATCH_DEMO=on asks for it.
+   */
   demo: boolean;
   /** Run the city-day simulator with the demo (CITYWATCH_SIMULATE, default on). */
   simulate: boolean;
@@ -87,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDist: path.resolve(env.CITYWATCH_WEB_DIST ?? path.join(REPO_ROOT, 'packages/web/dist')),
     allowedOrigins: [...new Set([...selfOrigins, ...allowed])],
     secureCookies: env.CITYWATCH_SECURE_COOKIES === '1',
-    demo: (env.CITYWATCH_DEMO ?? 'on') !== 'off',
+    demo: env.CITYWATCH_DEMO ? env.CITYWATCH_DEMO !== 'off' : !env.DATABASE_URL,
     simulate: (env.CITYWATCH_SIMULATE ?? 'on') !== 'off',
     simulateSpeed: Math.min(600, Math.max(1, Number(env.CITYWATCH_SIMULATE_SPEED ?? 10) || 10)),
     mqttUrl: env.MQTT_URL || undefined,

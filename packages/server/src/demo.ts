@@ -52,8 +52,11 @@ const DEMO_UNITS = [
 ] as const;
 
 /**
- * Starts the city-day simulator (a simulated dispatcher user, the demo units if there are none,
- * calls at the city's real addresses and buildings). Returns it so the caller can stop it.
+ * Starts the city-day simulator (a simulated dispatcher user, the demo's own units, calls at the
+ * city's real addresses and buildings). It cannot touch real data: it drives only the units the
+ * demo created (marked `demo`, made here if there are none; a call sign a real unit holds is
+ * skipped), and the calls it files are marked `demo` (left out of the figures; demo and real units
+ * never serve each other's calls). Returns it so the caller can stop it.
  */
 export async function startSimulator(
   app: FastifyInstance,
@@ -67,8 +70,14 @@ export async function startSimulator(
     return undefined;
   }
   const dispatch = ctx.dispatch;
-  if ((await dispatch.units()).length === 0) {
-    for (const [callSign, kind] of DEMO_UNITS) await dispatch.createUnit({ callSign, kind });
+  const demoUnits = async () => (await dispatch.units()).filter((u) => demoIds.has(u.id));
+  const demoIds = await demoUnitIds(ctx);
+  if (demoIds.size === 0) {
+    const taken = new Set((await dispatch.units()).map((u) => u.callSign));
+    for (const [callSign, kind] of DEMO_UNITS) {
+      if (taken.has(callSign)) continue; // a real unit's call sign: the demo keeps off it
+      demoIds.add((await dispatch.createUnit({ callSign, kind, demo: true })).id);
+    }
   }
   const password = randomBytes(18).toString('base64url');
   const existing = await ctx.db.kysely
@@ -86,6 +95,13 @@ export async function startSimulator(
       orgId: root.id,
       roles: ['dispatcher', 'patrol_officer'],
     });
+  const simulatorUser = await ctx.db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', 'simulator')
+    .executeTakeFirstOrThrow();
+  // Calls this account files are demo calls.
+  dispatch.demoActors.add(simulatorUser.id);
   const login = await app.inject({
     method: 'POST',
     url: '/api/auth/login',
@@ -112,7 +128,7 @@ export async function startSimulator(
   // Each unit reports through its own AVL terminal: a device token the platform issues (re-issued
   // on every start, so no token outlives the process that knows it).
   const withTerminals = [];
-  for (const u of await dispatch.units()) {
+  for (const u of await demoUnits()) {
     const terminal = await ctx.devices.issueForPlatform(
       `模拟车载终端 ${u.callSign}`,
       { kind: 'avl', unitId: u.id },
@@ -122,6 +138,12 @@ export async function startSimulator(
   }
   await simulator.addUnits(withTerminals);
   simulator.start();
-  log(`simulator: ${city.name} at ${options.speed}× with ${(await dispatch.units()).length} units`);
+  log(`simulator: ${city.name} at ${options.speed}× with ${withTerminals.length} demo units`);
   return simulator;
+}
+
+/** The ids of the units the demo created. */
+async function demoUnitIds(ctx: AppHandle['ctx']): Promise<Set<string>> {
+  const rows = await ctx.db.kysely.selectFrom('units').select('id').where('demo', '=', true).execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -28,6 +28,8 @@ export async function start(options: StartOptions = {}) {
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
   if (config.demo) await ensureBundledCity(ctx, print);
+  else if (config.databaseUrl && !process.env.CITYWATCH_DEMO)
+    print('demo off: DATABASE_URL is set (CITYWATCH_DEMO=on runs it on this database, on demo units only)');
   // The embedded broker (or the bureau's) comes before the modules start: device ingest subscribes
   // as they start. The embedded one is closed: devices by their tokens, the server by a credential
   // made for this run.

@@ -136,6 +136,10 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
     en: 'The unit belongs to no org of yours: you may not send it',
   },
   city_level: { zh: '仅限市局层级人员', en: 'City-level staff only' },
+  demo_mix: {
+    zh: '演示警力只处置演示警情，真实警力只处置真实警情',
+    en: 'Demo units serve demo calls only, real units real calls only',
+  },
   not_self: { zh: '不能对自己执行此操作', en: 'Not allowed on your own account' },
   below_parent: {
     zh: '下级机构的层级必须低于上级机构',

@@ -24,6 +24,10 @@ export const DISPATCH_MESSAGES = {
     zh: '只能调派本单位及下属单位的警力；跨所支援须由市局调度',
     en: 'You may send only units of your own org and those under it; help across stations is sent by city-level dispatch',
   },
+  demoMix: {
+    zh: '演示警力只能处置演示警情，真实警力只能处置真实警情',
+    en: 'Demo units serve only demo calls, and real units only real calls',
+  },
   invalidHotlineToken: { zh: '12345 回调令牌无效', en: 'Invalid hotline token' },
 
   callSignTaken: (callSign: string): Bilingual => ({

@@ -35,13 +35,15 @@ export class DispatchService {
   readonly hotline: HotlineForwarder;
   /** Who may report for a unit: its AVL terminal, or a person signed on to it for the shift. */
   readonly reporting: UnitReporting;
+  /** The simulator's accounts in this process: calls they file are marked demo. */
+  readonly demoActors = new Set<string>();
 
   constructor(deps: Deps<'places'>) {
     // A unit reporting en route or on scene moves its incident along: the incidents part decides.
     this.unitsService = new UnitsService(deps, (actor, incidentId, status) =>
       this.incidentsService.followUnitReport(actor, incidentId, status),
     );
-    this.incidentsService = new IncidentsService(deps, this.unitsService);
+    this.incidentsService = new IncidentsService(deps, this.unitsService, this.demoActors);
     this.diversionsService = new DiversionsService(deps);
     this.figuresService = new FiguresService(deps.db.kysely);
     this.hotline = this.diversionsService.hotline;
@@ -114,6 +116,7 @@ export class DispatchService {
       kind: UnitKind;
       capabilities?: string[];
       homeOrgId?: string;
+      demo?: boolean;
     },
     actor?: OrgScope,
   ): Promise<Unit> {

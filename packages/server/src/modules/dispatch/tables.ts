@@ -37,6 +37,8 @@ export interface IncidentsTable {
   merged_into: string | null;
   created_by: string | null;
   updated_at: Timestamp;
+  /** Migration 016: filed by the demo's simulator (left out of the figures). */
+  demo: Defaulted<boolean>;
 }
 
 export interface IncidentEventsTable {
@@ -68,6 +70,8 @@ export interface UnitsTable {
   created_at: GeneratedTimestamp;
   /** Migration 006: the closure plan a busy unit is holding a checkpoint for (set through this module). */
   current_plan_id: Defaulted<string | null>;
+  /** Migration 016: created by the demo (the only units its simulator drives). */
+  demo: Defaulted<boolean>;
 }
 
 export interface UnitPositionsTable {

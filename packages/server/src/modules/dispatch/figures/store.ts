@@ -5,12 +5,16 @@ import { type OrgScope, orgsUnder, subtreePattern } from '../../scope.js';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 
-/** Incidents of the scope's subtree received in [from, to), with the times the figures are made of. */
+/**
+ * Incidents of the scope's subtree received in [from, to), with the times the figures are made of.
+ * Demo calls (filed by the simulator) are left out.
+ */
 export function incidentsReceivedBetween(db: Queryable, scope: OrgScope, from: Date, to: Date) {
   return db
     .selectFrom('incidents')
     .select(['priority', 'org_id', 'police', 'received_at', 'dispatched_at', 'arrived_at'])
     .where('org_id', 'in', orgsUnder(db, scope))
+    .where('demo', '=', false)
     .where('received_at', '>=', from)
     .where('received_at', '<', to)
     .execute();

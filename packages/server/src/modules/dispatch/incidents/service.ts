@@ -40,6 +40,8 @@ export class IncidentsService {
   constructor(
     private readonly deps: IncidentsDeps,
     private readonly units: Pick<UnitsService, 'announceUnit' | 'nearestAvailableUnits'>,
+    /** The simulator's accounts (in this process): the calls they file are demo calls. */
+    private readonly demoActors: ReadonlySet<string> = new Set(),
   ) {
     this.db = deps.db.kysely;
   }
@@ -102,6 +104,7 @@ export class IncidentsService {
         merged_into: null,
         created_by: actor.userId,
         updated_at: now,
+        demo: this.demoActors.has(actor.userId),
       });
       await this.event(trx, id, now, 'created', null, 'received', actor.userId, null, { triage: suggestion });
     });
@@ -197,13 +200,19 @@ export class IncidentsService {
   async recommend(actor: Actor, incidentId: string, limit = 10): Promise<Recommendation[]> {
     const incident = await store.incidentPlace(this.db, incidentId, actor);
     if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
-    return this.units.nearestAvailableUnits(
+    const recs = await this.units.nearestAvailableUnits(
       incident.lon,
       incident.lat,
       limit,
       findCategory(incident.category)?.needs ?? [],
       actor,
     );
+    // Demo units for demo calls, real units for real calls.
+    const demo = await unitsStore.demoUnitIds(
+      this.db,
+      recs.map((r) => r.unitId),
+    );
+    return recs.filter((r) => demo.has(r.unitId) === incident.demo);
   }
 
   /**
@@ -225,6 +234,9 @@ export class IncidentsService {
         throw new ProblemError('conflict', M.incidentNotOpen(incident.status), [
           { field: 'incidentId', rule: 'incident_not_open', message: '' },
         ]);
+      }
+      if ((await unitsStore.demoUnitIds(trx, [unitId])).has(unitId) !== incident.demo) {
+        throw new ProblemError('conflict', M.demoMix, [{ field: 'unitId', rule: 'demo_mix', message: '' }]);
       }
       if (!(await unitsStore.takeUnitForIncident(trx, unitId, incidentId, actor))) {
         const exists = await unitsStore.unitStatus(trx, unitId);

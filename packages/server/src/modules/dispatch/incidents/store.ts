@@ -191,7 +191,7 @@ export function callerPhone(db: Queryable, id: string, scope: OrgScope) {
 export function incidentPlace(db: Queryable, id: string, scope: OrgScope) {
   return db
     .selectFrom('incidents')
-    .select(['lon', 'lat', 'category'])
+    .select(['lon', 'lat', 'category', 'demo'])
     .where('id', '=', id)
     .where('org_id', 'in', orgsUnder(db, scope))
     .executeTakeFirst();
@@ -205,7 +205,7 @@ export function incidentExists(db: Queryable, id: string, scope: OrgScope | null
 
 /** The incident's status, its row locked until the transaction ends (one change at a time). */
 export function lockIncidentStatus(trx: Transaction<Database>, id: string, scope: OrgScope | null) {
-  let q = trx.selectFrom('incidents').select(['status', 'org_id']).where('id', '=', id);
+  let q = trx.selectFrom('incidents').select(['status', 'org_id', 'demo']).where('id', '=', id);
   if (scope) q = q.where('org_id', 'in', orgsUnder(trx, scope));
   return q.forUpdate().executeTakeFirst();
 }

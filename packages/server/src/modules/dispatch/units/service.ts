@@ -144,6 +144,8 @@ export class UnitsService {
       kind: UnitKind;
       capabilities?: string[];
       homeOrgId?: string;
+      /** Created by the demo (only the platform's own demo start-up sets this). */
+      demo?: boolean;
     },
     actor?: OrgScope,
   ): Promise<Unit> {
@@ -169,6 +171,7 @@ export class UnitsService {
       last_at: null,
       last_heading: null,
       last_speed: null,
+      demo: req.demo ?? false,
     });
     return this.unit(id);
   }

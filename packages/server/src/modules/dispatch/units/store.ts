@@ -289,3 +289,15 @@ export async function releasePlanUnits(trx: Transaction<Database>, planId: strin
     .execute();
   return freed.map((u) => u.id);
 }
+
+/** Of the units given, those the demo created (so demo and real units never serve each other's calls). */
+export async function demoUnitIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('units')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .where('demo', '=', true)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
