@@ -132,6 +132,8 @@ export interface LedgerView {
   serial(code: string): SerialState | undefined;
   /** The product's kind as catalogued; undefined = unknown product. */
   productKind(product: string): ProductKind | undefined;
+  /** A magazine's licensed capacity for the product (amount); undefined = no limit set. */
+  capacity?(account: string, product: string): number | undefined;
 }
 
 /** Turns a submitted movement into amounts, or names every field that is wrong. */
@@ -222,6 +224,10 @@ export function checkMovement(m: Movement, view: LedgerView): Refusal | null {
       anomalies,
     };
   }
+  const cap = view.capacity?.(m.to, m.product);
+  if (cap !== undefined && view.balance(m.to, m.product) + m.amount > cap) {
+    return { reason: 'over_capacity', violations: [{ field: 'to', rule: 'magazine_capacity' }], anomalies };
+  }
   return null;
 }
 
@@ -279,6 +285,7 @@ export class MemoryLedger implements LedgerView {
   readonly balances = new Map<string, number>();
   readonly serials = new Map<string, SerialState>();
   readonly products = new Map<string, ProductKind>();
+  readonly capacities = new Map<string, number>();
   /** Pending transport legs by transit account, oldest first. */
   readonly pending = new Map<string, PendingTransit[]>();
   debits = 0;
@@ -293,6 +300,9 @@ export class MemoryLedger implements LedgerView {
   }
   productKind(product: string): ProductKind | undefined {
     return this.products.get(product);
+  }
+  capacity(account: string, product: string): number | undefined {
+    return this.capacities.get(key(account, product));
   }
 
   /** Validates, checks and posts; returns the refusal, or the transports this movement settled. */

@@ -1,0 +1,16 @@
+declare module '../events/events.js' {
+  interface DomainEventPayloads {
+    /** An explosives alarm (variance, serial anomaly, overdue transit…): a 24-hour report clock starts. */
+    'explosives.alarm': {
+      alarmId: string;
+      enterpriseId: string;
+      kind: string;
+      subject: string;
+      reportDueAt: string;
+    };
+    /** A permit changed state (applied, approved once, approved, refused). */
+    'explosives.permit': { permitId: string; enterpriseId: string; status: string; approvals: number };
+  }
+}
+
+export {};
