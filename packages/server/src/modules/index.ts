@@ -1,9 +1,11 @@
 import { identityModule } from '../identity/module.js';
 import { liveModule } from '../live/module.js';
 import { workersModule } from '../workers/module.js';
+import { communityModule } from './community/module.js';
 import { coverageModule } from './coverage/module.js';
 import { devicesModule } from './devices/module.js';
 import { dispatchModule } from './dispatch/module.js';
+import { oversightModule } from './oversight/module.js';
 import { patrolModule } from './patrol/module.js';
 import { perimeterModule } from './perimeter/module.js';
 import { placesModule } from './places/module.js';
@@ -24,6 +26,8 @@ export const MODULES = [
   perimeterModule,
   patrolModule,
   devicesModule,
+  communityModule,
+  oversightModule,
 ] as const;
 
 /** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */

@@ -13,6 +13,7 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../test/app.js';
+import { jpegWithExif, multipart } from './community/fixtures.js';
 
 type Who = 'same' | 'parent' | 'sibling';
 type Role = 'admin' | 'commander' | 'dispatcher' | 'auditor';
@@ -50,6 +51,16 @@ const EXEMPT: Record<string, string> = {
   'POST /api/patrol/evaluations':
     "runs the hot-spot models over the history of the asker's own subtree and keeps the result for the asker's org",
   'GET /api/patrol/evaluations/latest': "the latest evaluation the asker's own org ran",
+  'GET /api/community/public/categories':
+    'public: the citizen report categories and their expected response times',
+  'POST /api/community/public/reports':
+    "public: a citizen's report; it lands in the org whose jurisdiction holds its position",
+  'POST /api/community/public/track': "public: the reporter's own report, found by the secret token only",
+  'GET /open311/v2/services.json': 'public (Open311): the report categories',
+  'POST /open311/v2/requests.json': 'public (Open311): a report, as the public page takes one',
+  'GET /open311/v2/requests.json':
+    "public (Open311): only requests named by their unguessable ids (the reporter's); no list, no personal data",
+  'GET /open311/v2/requests/:id.json': "public (Open311): one request by its unguessable id (the reporter's)",
   'GET /api/patrol/route': 'base map: the road route between two points the asker gives; no rows',
 };
 
@@ -94,6 +105,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     dispatcherId: '',
     victimId: '',
     device: '',
+    report: '',
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
   };
@@ -194,6 +206,27 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       payload: { kind: 'camera', name: `龙城卡口相机 ${next()}`, checkpointId: await freshCheckpoint() },
     });
     return body.id as string;
+  }
+
+  /** A citizen report with a photo at station A's spot, as the public page sends it. */
+  async function freshReport(): Promise<string> {
+    const { payload, headers } = multipart(
+      {
+        category: 'suspicious',
+        description: `可疑情况 ${next()}`,
+        fingerprint: `ntk-device-${next()}`,
+        lon: String(SPOT.lon),
+        lat: String(SPOT.lat),
+      },
+      {
+        name: 'photo.jpg',
+        type: 'image/jpeg',
+        bytes: jpegWithExif({ ...SPOT, takenAt: '2026:11:23 07:00:00' }),
+      },
+    );
+    const r = await t.app.inject({ method: 'POST', url: '/api/community/public/reports', payload, headers });
+    if (r.statusCode !== 201) throw new Error(`report: ${r.statusCode} ${r.body}`);
+    return r.json().id as string;
   }
 
   beforeAll(async () => {
@@ -312,6 +345,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         .executeTakeFirstOrThrow()
     ).id;
     A.device = await freshDevice();
+    A.report = await freshReport();
     const imported = await call(cookies.same.commander, {
       method: 'POST',
       url: '/api/patrol/imports',
@@ -825,6 +859,28 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'POST /api/devices/:id/revoke': {
       role: 'admin',
       request: named(freshDevice, (id) => post(`/api/devices/${id}/revoke`, { reason: '设备报废' })),
+    },
+
+    // ---- community (citizen reports)
+    'GET /api/community/reports': {
+      role: 'dispatcher',
+      request: () => get('/api/community/reports'),
+      sibling: 'list',
+      markers: () => [A.report],
+    },
+    'GET /api/community/reports/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/community/reports/${A.report}`),
+    },
+    'GET /api/community/reports/:id/media': {
+      role: 'dispatcher',
+      request: () => get(`/api/community/reports/${A.report}/media`),
+    },
+    'POST /api/community/reports/:id/decide': {
+      role: 'dispatcher',
+      request: named(freshReport, (id) =>
+        post(`/api/community/reports/${id}/decide`, { action: 'reject', reason: '测试驳回' }),
+      ),
     },
   };
   const signedOn = {} as Record<Who, string>;

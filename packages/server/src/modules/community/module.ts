@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/community/events';
+import { defineModule, type Stop } from '../module.js';
+import { reportRoutes } from './routes.js';
+import { ReportsService } from './service.js';
+import type {} from './tables.js';
+
+export interface CommunityService {
+  reports: ReportsService;
+}
+
+declare module '../module.js' {
+  interface ModuleServices {
+    community: CommunityService;
+  }
+}
+
+/** Incident statuses after which the citizen reports it came from are closed. */
+const ENDED = new Set(['closed', 'cancelled', 'merged']);
+
+/**
+ * 基础防控 · 社区 (community): citizen reports from the public page and Open311 clients, their
+ * intake queue and decisions. (Smart-community devices and crowd density are the `sensors` module.)
+ */
+export const communityModule = defineModule({
+  name: 'community',
+  needs: ['places', 'dispatch'],
+  permissions: {
+    'community.read': ['community_officer', 'mediator', 'dispatcher', 'commander', 'auditor'],
+    'community.intake': ['dispatcher', 'commander'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: {
+    'community.report_received': 'community.read',
+    'community.report_decided': 'community.read',
+  },
+  create: (deps) => ({ reports: new ReportsService(deps) }),
+  routes: (app, _deps, community) => reportRoutes(app, community.reports),
+  start: (deps, community): Stop => {
+    const unsubscribe = deps.bus.subscribe(
+      (event) => {
+        if (!ENDED.has(event.payload.status)) return;
+        community.reports
+          .closeForIncident(event.payload.incidentId)
+          .catch((error: unknown) => deps.log.error({ err: error }, 'closing reports of an incident failed'));
+      },
+      { types: ['dispatch.incident_changed'] },
+    );
+    return unsubscribe;
+  },
+});

@@ -1,0 +1,416 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  extensionMatches,
+  isVideo,
+  MEDIA_EXTENSIONS,
+  MediaFormatError,
+  type MediaType,
+  sniffMedia,
+  stripMetadata,
+} from '@citywatch/core/community/media';
+import {
+  expectedAt,
+  findReportCategory,
+  MEDIA_LIMITS,
+  REPORT_RATE,
+  type Report,
+  type ReportDecision,
+  type ReportTracking,
+  reportNumber,
+} from '@citywatch/core/community/reports';
+import { localDay } from '@citywatch/core/dispatch/incident';
+import exifr from 'exifr';
+import { latLngToCell } from 'h3-js';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import type { Actor } from '../../identity/service.js';
+import type { Deps } from '../module.js';
+import type { OrgScope } from '../scope.js';
+import { COMMUNITY_MESSAGES as M } from './messages.js';
+import * as store from './store.js';
+
+export type ReportsDeps = Pick<
+  Deps<'places' | 'dispatch'>,
+  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'config'
+>;
+
+/** An upload as it arrived: the bytes, the name and type the client claimed. */
+export interface Upload {
+  bytes: Uint8Array;
+  fileName: string;
+  declaredType: string | undefined;
+}
+
+export interface NewReport {
+  source: 'page' | 'open311';
+  category: string;
+  description: string;
+  lon?: number;
+  lat?: number;
+  positionSource?: 'device' | 'pin';
+  address?: string;
+  fingerprint?: string;
+  media?: Upload;
+  mediaUrl?: string;
+  /** The client's address (rate limit; stored hashed). */
+  clientAddress: string;
+}
+
+/** What EXIF said about a photo before it was stripped. */
+interface ExifFacts {
+  takenAt: Date | null;
+  lon: number | null;
+  lat: number | null;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const HOUR = 3_600_000;
+
+/**
+ * Citizen reports (群众上报): the public page's and Open311 clients' submissions (type checked by
+ * content, EXIF read then stripped, rate-limited per address and device), the intake queue of an
+ * org subtree, and a dispatcher's decision — a 110 incident or a 12345 hand-off through the
+ * dispatch module's service, a mediation case, or a rejection with its reason.
+ */
+export class ReportsService {
+  private readonly db: Kysely<Database>;
+  readonly mediaDir: string;
+  /** Makes a mediation case from a report (set by the cases part). */
+  caseFromReport?: (
+    actor: Actor,
+    report: Report,
+    note: string | undefined,
+  ) => Promise<{ id: string; number: string }>;
+
+  constructor(private readonly deps: ReportsDeps) {
+    this.db = deps.db.kysely;
+    this.mediaDir = path.join(deps.config.dataDir, 'community', 'media');
+  }
+
+  async submit(req: NewReport): Promise<{ id: string; number: string; token: string; expectedAt: string }> {
+    const category = findReportCategory(req.category);
+    if (!category) {
+      throw new ProblemError('validation', M.unknownCategory, [
+        { field: 'category', rule: 'unknown_category', message: '' },
+      ]);
+    }
+    const now = this.deps.now();
+    const addressHash = sha256(`addr:${req.clientAddress}`);
+    const fingerprintHash = req.fingerprint ? sha256(`fp:${req.fingerprint}`) : null;
+    const counts = await store.recentCounts(
+      this.db,
+      addressHash,
+      fingerprintHash,
+      new Date(now.getTime() - HOUR),
+    );
+    if (
+      counts.byAddress >= REPORT_RATE.perAddressPerHour ||
+      counts.byFingerprint >= REPORT_RATE.perFingerprintPerHour
+    ) {
+      throw new ProblemError('rate_limited', M.rateLimited, undefined, undefined, { 'retry-after': '3600' });
+    }
+    const media = req.media ? await this.prepareMedia(req.media) : null;
+    let lon = req.lon;
+    let lat = req.lat;
+    let positionSource: store.ReportRow['position_source'] =
+      req.source === 'open311' ? 'open311' : (req.positionSource ?? 'device');
+    if ((lon === undefined || lat === undefined) && media?.exif.lon != null && media.exif.lat != null) {
+      lon = media.exif.lon;
+      lat = media.exif.lat;
+      positionSource = 'exif';
+    }
+    if (lon === undefined || lat === undefined) {
+      throw new ProblemError('validation', M.positionRequired, [
+        { field: 'lon', rule: 'required', message: '' },
+        { field: 'lat', rule: 'required', message: '' },
+      ]);
+    }
+    const org = await this.orgAt(lon, lat);
+    const id = uuidv7();
+    const token = randomBytes(24).toString('base64url');
+    const expected = expectedAt(category, now);
+    let mediaFile: string | null = null;
+    if (media) {
+      mediaFile = `${id}.${MEDIA_EXTENSIONS[media.type]}`;
+      await mkdir(this.mediaDir, { recursive: true });
+      await writeFile(path.join(this.mediaDir, mediaFile), media.stored);
+    }
+    const day = localDay(now);
+    const number = await this.db.transaction().execute((trx) =>
+      store.insertReport(
+        trx,
+        day,
+        {
+          id,
+          token_hash: sha256(token),
+          source: req.source,
+          category: category.code,
+          description: req.description,
+          lon,
+          lat,
+          h3: latLngToCell(lat, lon, 9),
+          position_source: positionSource,
+          address: req.address ?? null,
+          org_id: org,
+          status: 'received',
+          status_notes: M.notes.received.zh,
+          closed: false,
+          media_file: mediaFile,
+          media_type: media?.type ?? null,
+          media_bytes: media?.stored.length ?? null,
+          exif_taken_at: media?.exif.takenAt ?? null,
+          exif_lon: media?.exif.lon ?? null,
+          exif_lat: media?.exif.lat ?? null,
+          media_url: req.mediaUrl ?? null,
+          address_hash: addressHash,
+          fingerprint_hash: fingerprintHash,
+          received_at: now,
+          expected_at: expected,
+          updated_at: now,
+          decided_by: null,
+          decided_at: null,
+          incident_id: null,
+          case_id: null,
+        },
+        (seq) => reportNumber(day, seq),
+      ),
+    );
+    this.deps.publish('community.report_received', org, { reportId: id, number, category: category.code });
+    return { id, number, token, expectedAt: expected.toISOString() };
+  }
+
+  /** Checks an upload by its bytes, reads its EXIF, and strips its metadata. */
+  private async prepareMedia(
+    upload: Upload,
+  ): Promise<{ type: MediaType; stored: Uint8Array; exif: ExifFacts }> {
+    const type = sniffMedia(upload.bytes);
+    if (!type)
+      throw new ProblemError('unsupported_media_type', M.mediaType, [
+        { field: 'media', rule: 'media_type', message: '' },
+      ]);
+    const declared = upload.declaredType?.split(';')[0].trim().toLowerCase();
+    const declaredOk =
+      !declared ||
+      declared === 'application/octet-stream' ||
+      declared === type ||
+      (declared === 'image/jpg' && type === 'image/jpeg');
+    if (!declaredOk || !extensionMatches(upload.fileName, type)) {
+      throw new ProblemError('unsupported_media_type', M.mediaForged, [
+        { field: 'media', rule: 'media_forged', message: '' },
+      ]);
+    }
+    const limit = isVideo(type) ? MEDIA_LIMITS.videoBytes : MEDIA_LIMITS.imageBytes;
+    if (upload.bytes.length > limit) {
+      throw new ProblemError('payload_too_large', M.mediaTooLarge(limit / 1024 / 1024), [
+        { field: 'media', rule: 'too_big', message: '' },
+      ]);
+    }
+    const exif = isVideo(type) ? { takenAt: null, lon: null, lat: null } : await readExif(upload.bytes);
+    try {
+      return { type, stored: stripMetadata(upload.bytes, type), exif };
+    } catch (error) {
+      if (error instanceof MediaFormatError) {
+        throw new ProblemError('validation', M.mediaBroken, [
+          { field: 'media', rule: 'media_broken', message: '' },
+        ]);
+      }
+      throw error;
+    }
+  }
+
+  /** The station whose jurisdiction holds the point, else the city bureau. */
+  private async orgAt(lon: number, lat: number): Promise<string> {
+    const city = await this.deps.places.cities.get(undefined);
+    const jurisdiction = city?.jurisdictionAt(lon, lat);
+    const held = jurisdiction ? await store.jurisdictionOrg(this.db, jurisdiction.id) : undefined;
+    if (held?.org_id) return held.org_id;
+    const root = await store.rootOrg(this.db);
+    if (!root) throw new Error('no org tree');
+    return root.id;
+  }
+
+  /** The intake queue (or every report) of the scope's subtree. */
+  async list(scope: OrgScope, status?: string): Promise<Report[]> {
+    return (await store.listReports(this.db, scope, status, 500)).map(present);
+  }
+
+  async report(id: string, scope: OrgScope | null): Promise<Report> {
+    const row = await store.findReport(this.db, id, scope);
+    if (!row) throw new ProblemError('not_found', M.noSuchReport);
+    return present(row);
+  }
+
+  /** Open311 reads: reports by id, whoever asks (the id is the reporter's). */
+  async byIds(ids: string[]) {
+    const rows = ids.length ? await store.findReports(this.db, ids) : [];
+    return rows.map((r) => ({ ...present(r), closed: r.closed, agency: agencyOf(r) }));
+  }
+
+  /** The reporter's view through the token link. */
+  async track(token: string): Promise<ReportTracking> {
+    const row = await store.findReportByToken(this.db, sha256(token));
+    if (!row) throw new ProblemError('not_found', M.noSuchToken);
+    return {
+      number: row.number,
+      category: row.category,
+      status: row.status,
+      statusNotes: row.status_notes,
+      agency: agencyOf(row),
+      receivedAt: iso(row.received_at),
+      expectedAt: iso(row.expected_at),
+      updatedAt: iso(row.updated_at),
+    };
+  }
+
+  /** The stored (stripped) attachment of a report of the scope's subtree. */
+  async media(id: string, scope: OrgScope): Promise<{ type: string; bytes: Buffer }> {
+    const row = await store.findReport(this.db, id, scope);
+    if (!row) throw new ProblemError('not_found', M.noSuchReport);
+    if (!row.media_file || !row.media_type) throw new ProblemError('not_found', M.noMedia);
+    return {
+      type: row.media_type,
+      bytes: await readFile(path.join(this.mediaDir, path.basename(row.media_file))),
+    };
+  }
+
+  /** A dispatcher's decision on a report of their subtree still in the queue. */
+  async decide(actor: Actor, id: string, decision: ReportDecision): Promise<Report> {
+    const report = await this.report(id, actor);
+    if (report.status !== 'received') throw new ProblemError('conflict', M.alreadyDecided);
+    const now = this.deps.now();
+    const change = {
+      decided_by: actor.userId,
+      decided_at: now,
+      updated_at: now,
+      closed: false,
+      incident_id: null as string | null,
+      case_id: null as string | null,
+    };
+    let status: Report['status'];
+    let notes: string;
+    const narrative = `【群众上报 ${report.number}】${report.description}`;
+    const category = findReportCategory(report.category)!;
+    if (decision.action === 'incident') {
+      const { incident } = await this.deps.dispatch.createIncident(actor, {
+        category: decision.category ?? category.incidentCategory,
+        priority: decision.priority,
+        lon: report.lon,
+        lat: report.lat,
+        crs: 'wgs84',
+        addressLabel: report.address ?? undefined,
+        narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
+      });
+      status = 'incident';
+      change.incident_id = incident.id;
+      notes = M.notes.incident(incident.number, incident.jurisdiction?.name ?? report.org.name).zh;
+    } else if (decision.action === 'hotline') {
+      // The hand-off goes the way dispatch diverts non-police calls: a call record, diverted, and
+      // the 12345 forwarder delivers it.
+      const { incident } = await this.deps.dispatch.createIncident(actor, {
+        category: 'non_police',
+        priority: 'P4',
+        lon: report.lon,
+        lat: report.lat,
+        crs: 'wgs84',
+        addressLabel: report.address ?? undefined,
+        narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
+      });
+      await this.deps.dispatch.transition(actor, incident.id, 'diverted', decision.note);
+      status = 'hotline';
+      change.incident_id = incident.id;
+      change.closed = true;
+      notes = M.notes.hotline.zh;
+    } else if (decision.action === 'case') {
+      if (!this.caseFromReport) throw new ProblemError('unavailable');
+      const made = await this.caseFromReport(actor, report, decision.note);
+      status = 'case';
+      change.case_id = made.id;
+      notes = M.notes.case(made.number).zh;
+    } else {
+      status = 'rejected';
+      change.closed = true;
+      notes = M.notes.rejected(decision.reason).zh;
+    }
+    const done = await this.db
+      .transaction()
+      .execute((trx) => store.decideReport(trx, id, { ...change, status, status_notes: notes }));
+    if (!done) throw new ProblemError('conflict', M.alreadyDecided);
+    this.deps.publish('community.report_decided', report.org.id, {
+      reportId: id,
+      number: report.number,
+      status,
+    });
+    return this.report(id, null);
+  }
+
+  /** An incident made from reports was closed: those reports are closed too. */
+  closeForIncident(incidentId: string): Promise<number> {
+    return store.closeReportsOf(this.db, { incidentId }, this.deps.now());
+  }
+
+  closeForCase(caseId: string): Promise<number> {
+    return store.closeReportsOf(this.db, { caseId }, this.deps.now());
+  }
+}
+
+async function readExif(bytes: Uint8Array): Promise<ExifFacts> {
+  try {
+    const tags = (await exifr.parse(Buffer.from(bytes), {
+      gps: true,
+      tiff: true,
+      exif: true,
+      pick: undefined,
+    })) as { latitude?: number; longitude?: number; DateTimeOriginal?: Date; CreateDate?: Date } | undefined;
+    const taken = tags?.DateTimeOriginal ?? tags?.CreateDate;
+    const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+    return {
+      takenAt: taken instanceof Date && !Number.isNaN(taken.getTime()) ? taken : null,
+      lon: ok(tags?.longitude) && Math.abs(tags.longitude) <= 180 ? tags.longitude : null,
+      lat: ok(tags?.latitude) && Math.abs(tags.latitude) <= 90 ? tags.latitude : null,
+    };
+  } catch {
+    // No EXIF, or EXIF that cannot be read: nothing to learn from it (it is stripped all the same).
+    return { takenAt: null, lon: null, lat: null };
+  }
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+function agencyOf(r: store.ReportRow): string {
+  return r.status === 'hotline' ? M.hotlineAgency : r.org_name;
+}
+
+function present(r: store.ReportRow): Report {
+  return {
+    id: r.id,
+    number: r.number,
+    category: r.category,
+    description: r.description,
+    lon: r.lon,
+    lat: r.lat,
+    positionSource: r.position_source,
+    address: r.address,
+    org: { id: r.org_id, name: r.org_name },
+    status: r.status,
+    statusNotes: r.status_notes,
+    source: r.source,
+    media: r.media_type
+      ? {
+          type: r.media_type,
+          bytes: r.media_bytes ?? 0,
+          takenAt: r.exif_taken_at ? iso(r.exif_taken_at) : null,
+        }
+      : null,
+    mediaUrl: r.media_url,
+    exif: r.exif_lon != null && r.exif_lat != null ? { lon: r.exif_lon, lat: r.exif_lat } : null,
+    incidentId: r.incident_id,
+    caseId: r.case_id,
+    receivedAt: iso(r.received_at),
+    expectedAt: iso(r.expected_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
