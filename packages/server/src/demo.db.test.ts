@@ -177,5 +177,31 @@ describe(`demo kept apart from real data (${process.env.CITYWATCH_TEST_DB})`, ()
       payload: { unitId: realUnitId },
     });
     expect(sent.statusCode, sent.body).toBe(200);
+
+    // The demo on the embedded database (nothing real there): a person may send a demo unit.
+    t.ctx.dispatch.demo.mixAllowed = true;
+    try {
+      const own = await t.as(admin, {
+        method: 'POST',
+        url: '/api/dispatch/incidents',
+        payload: {
+          category: 'dispute',
+          subcategory: 'neighbour',
+          priority: 'P3',
+          lon: 114.2075,
+          lat: 22.6915,
+          narrative: '演示中人工接警',
+        },
+      });
+      expect(own.json().incident.id).toBeTruthy();
+      const demoSent = await t.as(admin, {
+        method: 'POST',
+        url: `/api/dispatch/incidents/${own.json().incident.id}/dispatch`,
+        payload: { unitId: demoUnit.id },
+      });
+      expect(demoSent.statusCode, demoSent.body).toBe(200);
+    } finally {
+      t.ctx.dispatch.demo.mixAllowed = false;
+    }
   });
 });

@@ -101,7 +101,7 @@ export async function startSimulator(
     .where('username', '=', 'simulator')
     .executeTakeFirstOrThrow();
   // Calls this account files are demo calls.
-  dispatch.demoActors.add(simulatorUser.id);
+  dispatch.demo.actors.add(simulatorUser.id);
   const login = await app.inject({
     method: 'POST',
     url: '/api/auth/login',

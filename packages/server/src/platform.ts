@@ -27,6 +27,9 @@ export async function start(options: StartOptions = {}) {
   const { app, ctx, start: startModules } = await buildApp({ config, db, bus });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
+  // The demo on the embedded database: nothing there is real, so people may send the demo's units
+  // to their own calls. On PostgreSQL demo and real units never serve each other's calls.
+  ctx.dispatch.demo.mixAllowed = config.demo && !config.databaseUrl;
   if (config.demo) await ensureBundledCity(ctx, print);
   else if (config.databaseUrl && !process.env.CITYWATCH_DEMO)
     print('demo off: DATABASE_URL is set (CITYWATCH_DEMO=on runs it on this database, on demo units only)');

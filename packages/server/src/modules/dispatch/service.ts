@@ -10,7 +10,7 @@ import type { OrgScope } from '../scope.js';
 import type { HotlineForwarder } from './diversions/hotline.js';
 import { DiversionsService } from './diversions/service.js';
 import { FiguresService } from './figures/service.js';
-import { IncidentsService } from './incidents/service.js';
+import { type DemoMarks, IncidentsService } from './incidents/service.js';
 import type { UnitTracker } from './tracker.js';
 import { UnitReporting } from './units/reporting.js';
 import type { IngestReport } from './units/service.js';
@@ -35,15 +35,15 @@ export class DispatchService {
   readonly hotline: HotlineForwarder;
   /** Who may report for a unit: its AVL terminal, or a person signed on to it for the shift. */
   readonly reporting: UnitReporting;
-  /** The simulator's accounts in this process: calls they file are marked demo. */
-  readonly demoActors = new Set<string>();
+  /** Which calls are marked demo (set by the demo's start-up; see IncidentsService). */
+  readonly demo: DemoMarks = { actors: new Set(), mixAllowed: false };
 
   constructor(deps: Deps<'places'>) {
     // A unit reporting en route or on scene moves its incident along: the incidents part decides.
     this.unitsService = new UnitsService(deps, (actor, incidentId, status) =>
       this.incidentsService.followUnitReport(actor, incidentId, status),
     );
-    this.incidentsService = new IncidentsService(deps, this.unitsService, this.demoActors);
+    this.incidentsService = new IncidentsService(deps, this.unitsService, this.demo);
     this.diversionsService = new DiversionsService(deps);
     this.figuresService = new FiguresService(deps.db.kysely);
     this.hotline = this.diversionsService.hotline;

@@ -27,6 +27,17 @@ import type { UnitsService } from '../units/service.js';
 import * as unitsStore from '../units/store.js';
 import * as store from './store.js';
 
+/** The demo's marks: the calls the simulator's accounts file are demo calls. */
+export interface DemoMarks {
+  /** The simulator's accounts (in this process). */
+  actors: Set<string>;
+  /**
+   * The demo runs on the embedded database, where nothing is real: people may send the demo's
+   * units to their own calls. Elsewhere demo and real units never serve each other's calls.
+   */
+  mixAllowed: boolean;
+}
+
 export type IncidentsDeps = Pick<Deps<'places'>, 'db' | 'now' | 'publish' | 'places'>;
 
 /**
@@ -40,8 +51,7 @@ export class IncidentsService {
   constructor(
     private readonly deps: IncidentsDeps,
     private readonly units: Pick<UnitsService, 'announceUnit' | 'nearestAvailableUnits'>,
-    /** The simulator's accounts (in this process): the calls they file are demo calls. */
-    private readonly demoActors: ReadonlySet<string> = new Set(),
+    private readonly demo: DemoMarks = { actors: new Set(), mixAllowed: false },
   ) {
     this.db = deps.db.kysely;
   }
@@ -104,7 +114,7 @@ export class IncidentsService {
         merged_into: null,
         created_by: actor.userId,
         updated_at: now,
-        demo: this.demoActors.has(actor.userId),
+        demo: this.demo.actors.has(actor.userId),
       });
       await this.event(trx, id, now, 'created', null, 'received', actor.userId, null, { triage: suggestion });
     });
@@ -207,6 +217,7 @@ export class IncidentsService {
       findCategory(incident.category)?.needs ?? [],
       actor,
     );
+    if (this.demo.mixAllowed) return recs;
     // Demo units for demo calls, real units for real calls.
     const demo = await unitsStore.demoUnitIds(
       this.db,
@@ -235,7 +246,10 @@ export class IncidentsService {
           { field: 'incidentId', rule: 'incident_not_open', message: '' },
         ]);
       }
-      if ((await unitsStore.demoUnitIds(trx, [unitId])).has(unitId) !== incident.demo) {
+      if (
+        !this.demo.mixAllowed &&
+        (await unitsStore.demoUnitIds(trx, [unitId])).has(unitId) !== incident.demo
+      ) {
         throw new ProblemError('conflict', M.demoMix, [{ field: 'unitId', rule: 'demo_mix', message: '' }]);
       }
       if (!(await unitsStore.takeUnitForIncident(trx, unitId, incidentId, actor))) {
