@@ -4,6 +4,7 @@ import { coveragePage } from './coverage';
 import { dispatchPage } from './dispatch';
 import { orgsPage } from './orgs';
 import { patrolPage } from './patrol';
+import { patrolPhonePage } from './patrol-phone';
 import { perimeterPage } from './perimeter';
 import { metricsPage, oversightPage } from './placeholders';
 import { placesPage } from './places';
@@ -19,6 +20,7 @@ export const PAGES = [
   coveragePage,
   perimeterPage,
   patrolPage,
+  patrolPhonePage,
   oversightPage,
   placesPage,
   metricsPage,
