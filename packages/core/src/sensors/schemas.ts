@@ -94,6 +94,8 @@ export const issuedSensorSchema = sensorSchema.extend({ token: z.string(), mqttT
 const at = z.string().datetime({ offset: true }).optional();
 export const sensorMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('heartbeat'), at }),
+  /** The device's MQTT last will (set at CONNECT, published by the broker when it drops off). */
+  z.strictObject({ type: z.literal('offline'), at }),
   z.strictObject({
     type: z.literal('telemetry'),
     at,

@@ -1,0 +1,8 @@
+/** The sensors module's texts, Chinese first. */
+export const SENSOR_MESSAGES = {
+  noSuchCommunity: { zh: '社区不存在', en: 'No such community' },
+  noSuchDevice: { zh: '设备不存在', en: 'No such device' },
+  noSuchAlarm: { zh: '告警不存在', en: 'No such alarm' },
+  noSuchArea: { zh: '人群区域不存在', en: 'No such crowd area' },
+  alarmUnchanged: { zh: '告警已处于该状态', en: 'The alarm is already in that state' },
+};

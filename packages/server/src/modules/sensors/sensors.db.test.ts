@@ -1,0 +1,405 @@
+import { randomBytes } from 'node:crypto';
+import type { DomainEvent } from '@citywatch/core/events/events';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../../demo.js';
+import { type EmbeddedBroker, type MqttSubscription, startEmbeddedBroker } from '../../ingest/mqtt.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { asDevice, issueDevice } from '../../test/devices.js';
+import { deviceBrokerAuthority } from '../devices/broker.js';
+import { startSensorsMqttIngest } from './mqtt.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000) {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await check()) return;
+    await sleep(20);
+  }
+}
+
+// 龙城派出所's area on the bundled Longgang extract (a road spot).
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+/** A square of about `side` metres around the spot, as a closed ring. */
+function square(side: number): [number, number][] {
+  const dLon = side / (111_320 * Math.cos((SPOT.lat * Math.PI) / 180)) / 2;
+  const dLat = side / 110_574 / 2;
+  return [
+    [SPOT.lon - dLon, SPOT.lat - dLat],
+    [SPOT.lon + dLon, SPOT.lat - dLat],
+    [SPOT.lon + dLon, SPOT.lat + dLat],
+    [SPOT.lon - dLon, SPOT.lat + dLat],
+    [SPOT.lon - dLon, SPOT.lat - dLat],
+  ];
+}
+
+describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let admin: string;
+  let orgId: string;
+  let communityId: string;
+  const events: DomainEvent[] = [];
+  type Issued = { id: string; token: string; mqttTopic: string };
+  const register = async (kind: string, name: string, extra: Record<string, unknown> = {}) => {
+    const r = await t.as(admin, {
+      method: 'POST',
+      url: '/api/sensors/devices',
+      payload: { communityId, kind, name, address: `龙城街道 ${name}`, ...SPOT, ...extra },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json() as Issued;
+  };
+  const send = (d: Issued, payload: unknown) =>
+    asDevice(t, d.token, { method: 'POST', url: '/api/sensors/ingest', payload: payload as object });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[];
+    orgId = orgs.find((o) => o.name === '龙城派出所')!.id;
+    const c = await t.as(admin, {
+      method: 'POST',
+      url: '/api/sensors/communities',
+      payload: { name: '龙城花园', orgId },
+    });
+    expect(c.statusCode, c.body).toBe(201);
+    communityId = c.json().id;
+    t.ctx.bus.subscribe((e) => {
+      events.push(e);
+    });
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('registers devices with tokens; heartbeats bring them online; online rate per community', async () => {
+    const door = await register('door', '1号门禁');
+    const gate = await register('gate', '北门道闸');
+    expect(door.mqttTopic).toBe(`citywatch/sensors/${door.id}`);
+    expect((await send(door, { type: 'heartbeat' })).statusCode).toBe(200);
+    const r = await send(door, [
+      { type: 'event', event: 'open', count: 3 },
+      { type: 'telemetry', values: { battery: 87 } },
+    ]);
+    expect(r.json()).toEqual({ accepted: 2, dropped: 0 });
+    const list = (
+      await t.as(admin, { method: 'GET', url: `/api/sensors/devices?communityId=${communityId}` })
+    ).json().items as {
+      id: string;
+      online: boolean;
+      counts: Record<string, number>;
+      telemetry: Record<string, number>;
+    }[];
+    expect(list.find((d) => d.id === door.id)).toMatchObject({
+      online: true,
+      counts: { open: 3 },
+      telemetry: { battery: 87 },
+    });
+    expect(list.find((d) => d.id === gate.id)?.online).toBe(false);
+    const community = (await t.as(admin, { method: 'GET', url: '/api/sensors/communities' })).json().items[0];
+    expect(community).toMatchObject({ devices: 2, online: 1, onlineRate: 0.5 });
+    // Written through on flush.
+    await t.ctx.sensors.flush();
+    const row = await t.ctx.db.kysely
+      .selectFrom('sensor_devices')
+      .select(['counts', 'online'])
+      .where('id', '=', door.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ online: true, counts: { open: 3 } });
+  });
+
+  it('an alarm-button press is one alarm and one 110 incident at the device address; ack and clear', async () => {
+    const button = await register('alarm_button', '3栋一键报警');
+    expect((await send(button, { type: 'event', event: 'press' })).statusCode).toBe(200);
+    await send(button, { type: 'event', event: 'press' });
+    const alarms = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items as {
+      id: string;
+      deviceId: string;
+      type: string;
+      repeats: number;
+      status: string;
+      incidentId: string | null;
+    }[];
+    const mine = alarms.filter((a) => a.deviceId === button.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ type: 'alarm_button', repeats: 1, status: 'active_unack' });
+    expect(mine[0].incidentId).toBeTruthy();
+    const incident = await t.ctx.dispatch.incident(mine[0].incidentId!, null);
+    expect(incident).toMatchObject({
+      priority: 'P1',
+      status: 'received',
+      addressLabel: '龙城街道 3栋一键报警',
+    });
+    expect(incident.lon).toBeCloseTo(SPOT.lon, 4);
+    expect(events.some((e) => e.type === 'dispatch.incident_changed')).toBe(true);
+    expect(events.some((e) => e.type === 'sensors.alarm_changed' && e.payload.alarmId === mine[0].id)).toBe(
+      true,
+    );
+
+    const ack = await t.as(admin, { method: 'POST', url: `/api/sensors/alarms/${mine[0].id}/acknowledge` });
+    // Admins hold no sensors.respond: a commander acknowledges.
+    expect(ack.statusCode).toBe(403);
+    const users = await t.as(admin, {
+      method: 'POST',
+      url: '/api/users',
+      payload: {
+        username: 'sensors.cmd',
+        displayName: '指挥员',
+        password: 'a-long-password',
+        orgId,
+        roles: ['commander'],
+      },
+    });
+    expect(users.statusCode, users.body).toBe(201);
+    const cmd = await t.login('sensors.cmd', 'a-long-password');
+    const acked = await t.as(cmd, { method: 'POST', url: `/api/sensors/alarms/${mine[0].id}/acknowledge` });
+    expect(acked.statusCode, acked.body).toBe(200);
+    expect(acked.json()).toMatchObject({ status: 'active_ack', acknowledgedBy: 'sensors.cmd' });
+    expect(
+      (await t.as(cmd, { method: 'POST', url: `/api/sensors/alarms/${mine[0].id}/acknowledge` })).statusCode,
+    ).toBe(409);
+    const cleared = await t.as(cmd, { method: 'POST', url: `/api/sensors/alarms/${mine[0].id}/clear` });
+    expect(cleared.json()).toMatchObject({ status: 'cleared_ack', clearedBy: 'sensors.cmd' });
+    // Audited naming the alarm (the write hook appends after answering).
+    const audited = async () =>
+      (
+        await t.ctx.db.kysely
+          .selectFrom('audit_log')
+          .select('resource')
+          .where('resource', '=', `alarm:${mine[0].id}`)
+          .execute()
+      ).length;
+    await until(async () => (await audited()) >= 2);
+    expect(await audited()).toBe(2);
+    // Pressed again after clearing: a new alarm, a new incident.
+    await send(button, { type: 'event', event: 'press' });
+    const again = (await t.as(cmd, { method: 'GET', url: '/api/sensors/alarms?active=false' })).json()
+      .items as {
+      deviceId: string;
+      incidentId: string;
+    }[];
+    const all = again.filter((a) => a.deviceId === button.id);
+    expect(all).toHaveLength(2);
+    expect(new Set(all.map((a) => a.incidentId)).size).toBe(2);
+  });
+
+  it('a silent camera goes offline after its timeout: alarm, fault ticket, repeats, escalation, back online clears', async () => {
+    const camera = await register('camera', '南门摄像机', {
+      streamUrl: 'https://video.example/south.m3u8',
+      inactivityS: 30,
+    });
+    await send(camera, { type: 'heartbeat' });
+    t.advance(29_000);
+    expect(await t.ctx.sensors.sweepOffline()).toBe(0);
+    t.advance(2_000);
+    await t.ctx.sensors.sweepOffline();
+    const offline = async () =>
+      (
+        (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items as {
+          deviceId: string;
+          type: string;
+          repeats: number;
+          severity: string;
+          escalated: boolean;
+          ticketId: string | null;
+          status: string;
+        }[]
+      ).find((a) => a.deviceId === camera.id && a.type === 'offline');
+    const first = await offline();
+    expect(first).toMatchObject({ repeats: 0, severity: 'minor', escalated: false });
+    expect(first?.ticketId).toBeTruthy();
+    // Still offline: raised again after the repeat interval (one alarm, counted).
+    t.advance(t.ctx.sensors.timings.offlineRepeatMs + 1_000);
+    await t.ctx.sensors.sweepAlarms();
+    const repeated = await offline();
+    expect(repeated?.repeats).toBe(1);
+    // Nobody acknowledged it for longer than the escalation time: escalated once.
+    expect(repeated).toMatchObject({ escalated: true, severity: 'major' });
+    // Back: the alarm clears and the ticket closes.
+    await send(camera, { type: 'heartbeat' });
+    expect(await offline()).toBeUndefined();
+    const ticket = await t.ctx.db.kysely
+      .selectFrom('sensor_tickets')
+      .select('closed_at')
+      .where('device_id', '=', camera.id)
+      .executeTakeFirstOrThrow();
+    expect(ticket.closed_at).not.toBeNull();
+  });
+
+  it('drops and counts bad device messages by reason', async () => {
+    const door = await register('door', '2号门禁');
+    const before = { ...t.ctx.sensors.stats.dropped };
+    expect(
+      (await send({ ...door, token: 'cwd_not-a-real-token-at-all' }, { type: 'heartbeat' })).statusCode,
+    ).toBe(401);
+    expect((await send(door, { type: 'selfie', image: 'AAAA' })).statusCode).toBe(400);
+    const cam = await issueDevice(t, {
+      checkpointId: (
+        await t.as(admin, {
+          method: 'POST',
+          url: '/api/perimeter/checkpoints',
+          payload: { id: 'CP-SENS-1', name: 'CP-SENS-1', kind: 'camera', orgId, ...SPOT },
+        })
+      ).json().id,
+    });
+    expect((await send(cam, { type: 'heartbeat' })).statusCode).toBe(403);
+    const stats = (await t.as(admin, { method: 'GET', url: '/api/sensors/ingest/stats' })).json();
+    expect(stats.dropped.bad_token).toBe(before.bad_token + 1);
+    expect(stats.dropped.malformed).toBe(before.malformed + 1);
+    expect(stats.dropped.wrong_device).toBe(before.wrong_device + 1);
+  });
+
+  it('crowd counts: density from the polygon, warning and alarm, nearest units; implausible counts flagged', async () => {
+    const counter = await register('crowd_counter', '无人机计数');
+    // 100 m × 100 m: 10,000 m².
+    const r = await t.as(admin, {
+      method: 'POST',
+      url: '/api/sensors/crowd-areas',
+      payload: {
+        name: '灯会广场',
+        orgId,
+        ring: square(100),
+        warnDensity: 1,
+        alarmDensity: 2,
+        capacity: 40_000,
+      },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const area = r.json();
+    expect(area.areaM2).toBeGreaterThan(9_800);
+    expect(area.areaM2).toBeLessThan(10_200);
+    // A unit available near the area, for the alarm's nearest three.
+    const unit = await t.ctx.dispatch.createUnit({ callSign: '龙城巡1', kind: 'patrol_car' });
+    const avl = await issueDevice(t, { unitId: unit.id });
+    const fix = await asDevice(t, avl.token, {
+      method: 'POST',
+      url: '/api/dispatch/avl',
+      payload: { positions: [{ unitId: unit.id, at: t.ctx.now().toISOString(), ...SPOT }] },
+    });
+    expect(fix.statusCode, fix.body).toBe(200);
+
+    const count = (n: number) => send(counter, { type: 'count', areaId: area.id, count: n, source: 'drone' });
+    await count(5_000);
+    t.advance(60_000);
+    await count(12_000);
+    let areas = (await t.as(admin, { method: 'GET', url: '/api/sensors/crowd-areas' })).json().items;
+    expect(areas[0]).toMatchObject({ count: 12_000, level: 'warning' });
+    events.length = 0;
+    t.advance(60_000);
+    await count(25_000);
+    areas = (await t.as(admin, { method: 'GET', url: '/api/sensors/crowd-areas' })).json().items;
+    expect(areas[0]).toMatchObject({ count: 25_000, level: 'alarm' });
+    const crowd = events.find((e) => e.type === 'sensors.crowd_changed' && e.payload.level === 'alarm');
+    expect(crowd?.type === 'sensors.crowd_changed' && crowd.payload.units?.map((u) => u.unitId)).toEqual([
+      unit.id,
+    ]);
+    expect(events.some((e) => e.type === 'sensors.alarm_changed' && e.payload.type === 'crowd_density')).toBe(
+      true,
+    );
+    // Negative and beyond capacity: stored flagged, no level change, no second alarm.
+    t.advance(60_000);
+    await count(-3);
+    await count(90_000);
+    areas = (await t.as(admin, { method: 'GET', url: '/api/sensors/crowd-areas' })).json().items;
+    expect(areas[0]).toMatchObject({ count: 25_000, level: 'alarm' });
+    const series = (
+      await t.as(admin, { method: 'GET', url: `/api/sensors/crowd-areas/${area.id}/counts?minutes=60` })
+    ).json();
+    expect(series.items.map((i: { flag: string | null }) => i.flag)).toEqual([
+      null,
+      null,
+      null,
+      'negative',
+      'beyond_capacity',
+    ]);
+    expect(series.trendPerMinute).toBeCloseTo(10_000, -2);
+    const crowdAlarms = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' }))
+      .json()
+      .items.filter((a: { areaId: string }) => a.areaId === area.id);
+    expect(crowdAlarms).toHaveLength(1);
+    // Drawn for a day: gone after it, with its counts; its alarm cleared.
+    t.advance(24 * 3_600_000);
+    expect(await t.ctx.sensors.expireAreas()).toBe(1);
+    admin = await t.login('admin', ADMIN_PASSWORD); // the session lapsed with the day
+    expect((await t.as(admin, { method: 'GET', url: '/api/sensors/crowd-areas' })).json().items).toEqual([]);
+    const left = await t.ctx.db.kysely
+      .selectFrom('crowd_counts')
+      .select('area_id')
+      .where('area_id', '=', area.id)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
+  describe('over MQTT through the embedded broker', () => {
+    let broker: EmbeddedBroker;
+    let ingest: MqttSubscription;
+    const clients: mqtt.MqttClient[] = [];
+    const server = { username: 'citywatch-server', password: randomBytes(24).toString('base64url') };
+    beforeAll(async () => {
+      broker = await startEmbeddedBroker(0, { authority: deviceBrokerAuthority(t.ctx.devices, server) });
+      ingest = await startSensorsMqttIngest(
+        t.ctx.sensors,
+        { url: broker.url, ...server, clientIdPrefix: `cw-test-${randomBytes(3).toString('hex')}` },
+        () => {},
+      );
+    });
+    afterAll(async () => {
+      for (const c of clients) await c.endAsync(true).catch(() => {});
+      await ingest.close();
+      await broker.close();
+    });
+
+    it('heartbeats and events with the device token; last will marks it offline; others refused', async () => {
+      const smoke = await register('smoke', '5栋烟感');
+      const other = await register('smoke', '6栋烟感');
+      const c = await mqtt.connectAsync(broker.url, {
+        clientId: `${smoke.id}-1`,
+        username: smoke.id,
+        password: smoke.token,
+        reconnectPeriod: 0,
+        will: { topic: smoke.mqttTopic, payload: Buffer.from('{"type":"offline"}'), qos: 1, retain: false },
+      });
+      clients.push(c);
+      const before = { ...t.ctx.sensors.stats, dropped: { ...t.ctx.sensors.stats.dropped } };
+      await c.publishAsync(smoke.mqttTopic, '{"type":"heartbeat"}', { qos: 1 });
+      await c.publishAsync(smoke.mqttTopic, 'not json', { qos: 1 });
+      await c.publishAsync(smoke.mqttTopic, '{"type":"event","event":"smoke"}', { qos: 1 });
+      await until(() => t.ctx.sensors.stats.events > before.events);
+      await ingest.idle();
+      expect(t.ctx.sensors.stats.dropped.malformed).toBe(before.dropped.malformed + 1);
+      const alarms = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items;
+      expect(alarms.find((a: { deviceId: string }) => a.deviceId === smoke.id)).toMatchObject({
+        type: 'smoke',
+        severity: 'critical',
+      });
+      const online = async () =>
+        (await t.as(admin, { method: 'GET', url: '/api/sensors/devices' }))
+          .json()
+          .items.find((d: { id: string }) => d.id === smoke.id).online as boolean;
+      expect(await online()).toBe(true);
+      // Another device's topic: refused by the broker, which closes the connection (the last will fires).
+      const refusedBefore = broker.refusals.publish;
+      const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+      c.publish(other.mqttTopic, '{"type":"heartbeat"}', { qos: 1 });
+      await closed;
+      expect(broker.refusals.publish).toBe(refusedBefore + 1);
+      await until(async () => !(await online()));
+      expect(await online()).toBe(false);
+      const offline = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items;
+      expect(
+        offline.find(
+          (a: { deviceId: string; type: string }) => a.deviceId === smoke.id && a.type === 'offline',
+        ),
+      ).toMatchObject({
+        detail: { why: 'last_will' },
+      });
+      // The other device never spoke.
+      expect(
+        (await t.as(admin, { method: 'GET', url: '/api/sensors/devices' }))
+          .json()
+          .items.find((d: { id: string }) => d.id === other.id).online,
+      ).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,248 @@
+/** SQL of the sensors module; no decisions here (service.ts decides). Every read is scoped in the query. */
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { type OrgScope, orgsUnder } from '../scope.js';
+import type { SensorCommunitiesTable } from './tables.js';
+
+export type Q = Kysely<Database> | Transaction<Database>;
+
+export function insertCommunity(q: Q, row: Insertable<SensorCommunitiesTable>) {
+  return q.insertInto('sensor_communities').values(row).execute();
+}
+
+/** Communities of the scope's subtree with device and online counts and active alarms. */
+export function listCommunities(q: Q, scope: OrgScope) {
+  return q
+    .selectFrom('sensor_communities as c')
+    .select([
+      'c.id',
+      'c.name',
+      'c.org_id',
+      'c.ring',
+      (eb) =>
+        eb
+          .selectFrom('sensor_devices as d')
+          .select(eb.fn.countAll<string>().as('n'))
+          .whereRef('d.community_id', '=', 'c.id')
+          .as('devices'),
+      (eb) =>
+        eb
+          .selectFrom('sensor_devices as d')
+          .select(eb.fn.countAll<string>().as('n'))
+          .whereRef('d.community_id', '=', 'c.id')
+          .where('d.online', '=', true)
+          .as('online'),
+      (eb) =>
+        eb
+          .selectFrom('sensor_alarms as a')
+          .select(eb.fn.countAll<string>().as('n'))
+          .whereRef('a.community_id', '=', 'c.id')
+          .where('a.status', 'in', ['active_unack', 'active_ack'])
+          .as('active_alarms'),
+    ])
+    .where('c.org_id', 'in', orgsUnder(q, scope))
+    .orderBy('c.name')
+    .execute();
+}
+
+export function findCommunity(q: Q, id: string, scope: OrgScope) {
+  return q
+    .selectFrom('sensor_communities')
+    .select(['id', 'org_id', 'name'])
+    .where('id', '=', id)
+    .where('org_id', 'in', orgsUnder(q, scope))
+    .executeTakeFirst();
+}
+
+const DEVICE_COLUMNS = [
+  'id',
+  'community_id',
+  'org_id',
+  'kind',
+  'name',
+  'address',
+  'lon',
+  'lat',
+  'stream_url',
+  'inactivity_s',
+  'online',
+  'last_seen_at',
+  'counts',
+  'telemetry',
+] as const;
+
+export function listDevices(q: Q, scope: OrgScope, communityId?: string) {
+  let query = q
+    .selectFrom('sensor_devices')
+    .select(DEVICE_COLUMNS)
+    .where('org_id', 'in', orgsUnder(q, scope));
+  if (communityId) query = query.where('community_id', '=', communityId);
+  return query.orderBy('name').orderBy('id').execute();
+}
+export type DeviceRow = Awaited<ReturnType<typeof listDevices>>[number];
+
+/** Every sensor (unscoped: the module's own tracker at start). */
+export function allDevices(q: Q) {
+  return q.selectFrom('sensor_devices').select(DEVICE_COLUMNS).execute();
+}
+
+export function findDevice(q: Q, id: string, scope: OrgScope | null) {
+  let query = q.selectFrom('sensor_devices').select(DEVICE_COLUMNS).where('id', '=', id);
+  if (scope) query = query.where('org_id', 'in', orgsUnder(q, scope));
+  return query.executeTakeFirst();
+}
+
+export function setOnline(q: Q, id: string, online: boolean, at: Date) {
+  return q.updateTable('sensor_devices').set({ online, last_seen_at: at }).where('id', '=', id).execute();
+}
+
+/** last_seen_at, counts and telemetry of many devices in one statement. */
+export async function flushSeen(
+  q: Q,
+  rows: { id: string; at: Date; counts: Record<string, number>; telemetry: Record<string, number> }[],
+) {
+  if (rows.length === 0) return;
+  await sql`
+    update sensor_devices as s
+       set last_seen_at = greatest(s.last_seen_at, v.at),
+           counts = v.counts,
+           telemetry = v.telemetry
+      from (select unnest(${rows.map((r) => r.id)}::uuid[]) as id,
+                   unnest(${rows.map((r) => r.at.toISOString())}::timestamptz[]) as at,
+                   unnest(${rows.map((r) => JSON.stringify(r.counts))}::jsonb[]) as counts,
+                   unnest(${rows.map((r) => JSON.stringify(r.telemetry))}::jsonb[]) as telemetry) as v
+     where s.id = v.id`.execute(q);
+}
+
+// ---- alarms
+
+const ALARM_COLUMNS = [
+  'sensor_alarms.id',
+  'sensor_alarms.originator',
+  'sensor_alarms.device_id',
+  'sensor_alarms.area_id',
+  'sensor_alarms.community_id',
+  'sensor_alarms.org_id',
+  'sensor_alarms.type',
+  'sensor_alarms.severity',
+  'sensor_alarms.status',
+  'sensor_alarms.started_at',
+  'sensor_alarms.last_at',
+  'sensor_alarms.repeats',
+  'sensor_alarms.escalated',
+  'sensor_alarms.acknowledged_at',
+  'sensor_alarms.cleared_at',
+  'sensor_alarms.incident_id',
+  'sensor_alarms.ticket_id',
+  'sensor_alarms.detail',
+] as const;
+
+function alarmQuery(q: Q) {
+  return q
+    .selectFrom('sensor_alarms')
+    .leftJoin('users as ack', 'ack.id', 'sensor_alarms.acknowledged_by')
+    .leftJoin('users as clr', 'clr.id', 'sensor_alarms.cleared_by')
+    .select([...ALARM_COLUMNS, 'ack.username as acknowledged_by', 'clr.username as cleared_by']);
+}
+
+export function listAlarms(q: Q, scope: OrgScope, opts: { activeOnly: boolean; limit: number }) {
+  let query = alarmQuery(q).where('sensor_alarms.org_id', 'in', orgsUnder(q, scope));
+  if (opts.activeOnly) query = query.where('sensor_alarms.status', 'in', ['active_unack', 'active_ack']);
+  return query.orderBy('sensor_alarms.last_at', 'desc').limit(opts.limit).execute();
+}
+export type AlarmRow = Awaited<ReturnType<typeof listAlarms>>[number];
+
+export function findAlarm(q: Q, id: string, scope: OrgScope | null) {
+  let query = alarmQuery(q).where('sensor_alarms.id', '=', id);
+  if (scope) query = query.where('sensor_alarms.org_id', 'in', orgsUnder(q, scope));
+  return query.executeTakeFirst();
+}
+
+/** The one alarm of this originator and type that is not cleared, locked for update. */
+export function activeAlarm(q: Q, originator: string, type: string) {
+  return q
+    .selectFrom('sensor_alarms')
+    .select(['id', 'severity', 'status', 'repeats', 'escalated', 'started_at', 'last_at'])
+    .where('originator', '=', originator)
+    .where('type', '=', type)
+    .where('status', 'in', ['active_unack', 'active_ack'])
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Active alarms of a type whose last raise is older than `before` (offline repeats). */
+export function staleActive(q: Q, type: string, before: Date) {
+  return q
+    .selectFrom('sensor_alarms')
+    .select(['id', 'originator'])
+    .where('type', '=', type)
+    .where('status', 'in', ['active_unack', 'active_ack'])
+    .where('last_at', '<=', before)
+    .execute();
+}
+
+/** Active unacknowledged alarms not escalated yet, started before `before`. */
+export function dueEscalation(q: Q, before: Date) {
+  return q
+    .selectFrom('sensor_alarms')
+    .select(['id', 'severity'])
+    .where('status', '=', 'active_unack')
+    .where('escalated', '=', false)
+    .where('started_at', '<=', before)
+    .execute();
+}
+
+// ---- crowd
+
+const AREA_COLUMNS = [
+  'id',
+  'name',
+  'org_id',
+  'ring',
+  'area_m2',
+  'centroid_lon',
+  'centroid_lat',
+  'warn_density',
+  'alarm_density',
+  'capacity',
+  'expires_at',
+  'last_count',
+  'last_density',
+  'level',
+  'counted_at',
+] as const;
+
+export function listAreas(q: Q, scope: OrgScope) {
+  return q
+    .selectFrom('crowd_areas')
+    .select(AREA_COLUMNS)
+    .where('org_id', 'in', orgsUnder(q, scope))
+    .orderBy('name')
+    .execute();
+}
+export type AreaRow = Awaited<ReturnType<typeof listAreas>>[number];
+
+export function findArea(q: Q, id: string, scope: OrgScope) {
+  return q
+    .selectFrom('crowd_areas')
+    .select(AREA_COLUMNS)
+    .where('id', '=', id)
+    .where('org_id', 'in', orgsUnder(q, scope))
+    .executeTakeFirst();
+}
+
+export function counts(q: Q, areaId: string, from: Date) {
+  return q
+    .selectFrom('crowd_counts')
+    .select(['at', 'count', 'density', 'source', 'flag'])
+    .where('area_id', '=', areaId)
+    .where('at', '>=', from)
+    .orderBy('at')
+    .limit(5000)
+    .execute();
+}
+
+/** Deletes areas past their day with their counts; their alarms are cleared by the service. */
+export function deleteExpiredAreas(q: Q, now: Date) {
+  return q.deleteFrom('crowd_areas').where('expires_at', '<=', now).returning('id').execute();
+}
