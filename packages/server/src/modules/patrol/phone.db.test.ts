@@ -34,7 +34,7 @@ describe(`the patrol phone's road route (${process.env.CITYWATCH_TEST_DB})`, () 
   const route = (q: Record<string, number>) =>
     t.as(officer, {
       method: 'GET',
-      url: `/api/patrol/route?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`,
+      url: `/api/patrol/route?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]))}`,
     });
 
   it('answers the road route from the phone to a point: along the streets, longer than the crow flies', async () => {
