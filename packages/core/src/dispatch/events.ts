@@ -11,6 +11,10 @@ declare module '../events/events.js' {
       lon: number;
       lat: number;
     };
+    /**
+     * Published with the unit's home org: consoles of that org's subtree get it whole; every other
+     * console with dispatch.read gets the sibling's view (unitChangedSeenFromOutside).
+     */
     'dispatch.unit_changed': {
       unitId: string;
       callSign: string;
@@ -25,3 +29,12 @@ declare module '../events/events.js' {
 
 export type IncidentChangedEvent = EventOfType<'dispatch.incident_changed'>;
 export type UnitChangedEvent = EventOfType<'dispatch.unit_changed'>;
+
+/**
+ * What a console outside a unit's home org subtree sees of it (a sibling station): its call sign,
+ * status and position on the map, but not the incident it serves (that incident is another
+ * station's business). The same rule as GET /api/dispatch/units.
+ */
+export function unitChangedSeenFromOutside(event: UnitChangedEvent): UnitChangedEvent {
+  return { ...event, payload: { ...event.payload, incidentId: null } };
+}

@@ -28,6 +28,11 @@ export interface LiveViewer {
   orgScope: (orgId: string | null) => boolean;
   /** Whether the viewer holds the permission this event type needs; absent: every type. */
   mayReceive?: (type: string) => boolean;
+  /**
+   * What a viewer entitled to the type but outside the event's org sees of it: a reduced copy
+   * (e.g. another station's unit without its incident), or null for nothing. Absent: nothing.
+   */
+  outsideScope?: (event: DomainEvent) => DomainEvent | null;
   /** Names the viewer's session in 'identity.session_ended' events (logout closes its sockets). */
   sessionRef?: string;
   /** When the session ends by itself (absolute expiry): the socket closes then. */
@@ -118,6 +123,8 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
   const viewers = new WeakMap<FastifyRequest, LiveViewer>();
   /** One serialisation per event, shared by every socket (the bus hands out the same object). */
   const frames = new WeakMap<DomainEvent, string>();
+  /** The outside-scope view of an event, once per event (null: none), shared likewise. */
+  const outsideFrames = new WeakMap<DomainEvent, string | null>();
 
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
@@ -128,6 +135,16 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
     if (frame === undefined) {
       frame = JSON.stringify({ kind: 'event', event } satisfies ServerFrame);
       frames.set(event, frame);
+    }
+    return frame;
+  };
+  const outsideFrameOf = (viewer: LiveViewer, event: DomainEvent): string | null => {
+    if (!viewer.outsideScope) return null;
+    let frame = outsideFrames.get(event);
+    if (frame === undefined) {
+      const view = viewer.outsideScope(event);
+      frame = view ? JSON.stringify({ kind: 'event', event: view } satisfies ServerFrame) : null;
+      outsideFrames.set(event, frame);
     }
     return frame;
   };
@@ -283,14 +300,16 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           if (ownUserChanged) closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
           return;
         }
-        // Delivered only to a viewer entitled to both: the event type's permission and its org.
-        let inScope = false;
+        // Delivered only to a viewer entitled to both: the event type's permission and its org;
+        // one holding the permission outside the org gets the type's outside view, if it has one.
+        let frame: string | null = null;
         try {
-          inScope = (viewer.mayReceive?.(event.type) ?? true) && viewer.orgScope(event.orgId);
+          if (viewer.mayReceive?.(event.type) ?? true)
+            frame = viewer.orgScope(event.orgId) ? frameOf(event) : outsideFrameOf(viewer, event);
         } catch (err) {
           req.log.error({ err, eventId: event.id }, 'live orgScope failed');
         }
-        if (inScope) send(frameOf(event));
+        if (frame !== null) send(frame);
         if (ownUserChanged) {
           // Roles or org may have changed: make the console reconnect so its scope is recomputed.
           closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');

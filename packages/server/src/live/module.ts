@@ -1,3 +1,5 @@
+import { unitChangedSeenFromOutside } from '@citywatch/core/dispatch/events';
+import type { DomainEvent } from '@citywatch/core/events/events';
 import { STAFF_ROLES } from '@citywatch/core/identity/schemas';
 import { actorFromRequest } from '../http/auth.js';
 import { sessionRef } from '../identity/service.js';
@@ -26,6 +28,7 @@ export const liveModule = defineModule({
           orgScope: (orgId) => orgId === null || scope.has(orgId),
           // Each event type needs its module's permission: a patrol officer gets no hotlist hits.
           mayReceive: (type) => deps.permissions.mayReceive(actor.roles, type),
+          outsideScope,
           sessionRef: sessionRef(actor.sessionTokenHash),
           expiresAt: actor.sessionExpiresAt,
           stillValid: () => deps.identity.sessionStillValid(actor.sessionTokenHash),
@@ -34,3 +37,12 @@ export const liveModule = defineModule({
     });
   },
 });
+
+/**
+ * What a console sees of an event of another org's (a sibling station's): another station's units
+ * move on every map (position and status) without the incident they serve; every other type of
+ * another org's is not sent at all.
+ */
+function outsideScope(event: DomainEvent): DomainEvent | null {
+  return event.type === 'dispatch.unit_changed' ? unitChangedSeenFromOutside(event) : null;
+}

@@ -104,8 +104,9 @@ export class UnitsService {
   async announceUnits(unitIds: readonly string[]) {
     if (unitIds.length === 0) return;
     const units = await store.unitsToAnnounce(this.db, unitIds);
+    // Each with its home org: a sibling station's console sees it without its incident.
     for (const u of units) {
-      this.deps.publish('dispatch.unit_changed', null, {
+      this.deps.publish('dispatch.unit_changed', u.home_org_id, {
         unitId: u.id,
         callSign: u.call_sign,
         status: u.status,
@@ -119,16 +120,7 @@ export class UnitsService {
 
   /** Announces one unit as it is now. */
   async announceUnit(unitId: string) {
-    const u = await this.unit(unitId);
-    this.deps.publish('dispatch.unit_changed', null, {
-      unitId: u.id,
-      callSign: u.callSign,
-      status: u.status,
-      incidentId: u.incidentId,
-      lon: u.lon,
-      lat: u.lat,
-      heading: u.heading,
-    });
+    await this.announceUnits([unitId]);
   }
 
   // ---- unit records
@@ -283,7 +275,7 @@ export class UnitsService {
       const p = fresh.get(id)!;
       const u = known.get(id)!;
       tracker.setPosition(id, p.lon, p.lat);
-      this.deps.publish('dispatch.unit_changed', null, {
+      this.deps.publish('dispatch.unit_changed', u.home_org_id, {
         unitId: id,
         callSign: u.call_sign,
         status: u.status,

@@ -107,7 +107,16 @@ export function setUnitStatus(db: Queryable, id: string, status: string, release
 export function unitsToAnnounce(db: Queryable, ids: readonly string[]) {
   return db
     .selectFrom('units')
-    .select(['id', 'call_sign', 'status', 'current_incident_id', 'last_lon', 'last_lat', 'last_heading'])
+    .select([
+      'id',
+      'call_sign',
+      'status',
+      'current_incident_id',
+      'last_lon',
+      'last_lat',
+      'last_heading',
+      'home_org_id',
+    ])
     .where('id', 'in', [...ids])
     .execute();
 }
@@ -123,7 +132,7 @@ export function livePositions(db: Queryable) {
 export function unitsForIngest(db: Queryable, ids: string[]) {
   return db
     .selectFrom('units')
-    .select(['id', 'call_sign', 'status', 'current_incident_id', 'last_at'])
+    .select(['id', 'call_sign', 'status', 'current_incident_id', 'last_at', 'home_org_id'])
     .where('id', 'in', ids)
     .execute();
 }
