@@ -5,10 +5,12 @@ import { communityModule } from './community/module.js';
 import { coverageModule } from './coverage/module.js';
 import { devicesModule } from './devices/module.js';
 import { dispatchModule } from './dispatch/module.js';
+import { explosivesModule } from './explosives/module.js';
 import { oversightModule } from './oversight/module.js';
 import { patrolModule } from './patrol/module.js';
 import { perimeterModule } from './perimeter/module.js';
 import { placesModule } from './places/module.js';
+import { sensorsModule } from './sensors/module.js';
 import { tilesModule } from './tiles/module.js';
 
 /**
@@ -28,6 +30,8 @@ export const MODULES = [
   devicesModule,
   communityModule,
   oversightModule,
+  explosivesModule,
+  sensorsModule,
 ] as const;
 
 /** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */

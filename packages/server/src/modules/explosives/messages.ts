@@ -1,0 +1,11 @@
+/** The explosives module's texts, Chinese first. */
+export const EXPLOSIVES_MESSAGES = {
+  noSuchEnterprise: {
+    zh: '涉爆单位不存在或不在辖区内',
+    en: 'No such explosives enterprise in your jurisdiction',
+  },
+  noSuchPermit: { zh: '许可证不存在', en: 'No such permit' },
+  permitNotOpen: { zh: '该许可证已审批完毕或已驳回', en: 'This permit is already decided' },
+  notBound: { zh: '企业用户尚未绑定单位', en: 'This enterprise user is not bound to a unit' },
+  noSuchAlarm: { zh: '告警不存在', en: 'No such alarm' },
+};

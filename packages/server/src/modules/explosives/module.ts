@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/explosives/events';
+import { defineModule } from '../module.js';
+import { explosivesRoutes } from './routes.js';
+import { ExplosivesService } from './service.js';
+import type {} from './tables.js';
+
+declare module '../module.js' {
+  interface ModuleServices {
+    explosives: ExplosivesService;
+  }
+}
+
+/** How often pending transports are checked for the 24-hour limit. */
+const OVERDUE_CHECK_MS = 60_000;
+
+/**
+ * 民爆物品 (explosives): permits with four-eyes approval, magazines with capacity, a double-entry
+ * ledger in which every detonator code is accounted for, daily close with physical counts, and
+ * alarms (variance, serial anomaly, overdue transit) with a 24-hour report clock.
+ */
+export const explosivesModule = defineModule({
+  name: 'explosives',
+  permissions: {
+    'explosives.read': ['commander', 'industry_inspector', 'auditor', 'admin', 'enterprise'],
+    'explosives.post': ['industry_inspector', 'admin', 'enterprise'],
+    'explosives.permits': ['commander', 'industry_inspector', 'auditor', 'admin', 'enterprise'],
+    'explosives.apply': ['enterprise', 'industry_inspector', 'admin'],
+    'explosives.approve': ['commander', 'industry_inspector', 'admin'],
+    'explosives.admin': ['industry_inspector', 'admin'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: { 'explosives.alarm': 'explosives.read', 'explosives.permit': 'explosives.permits' },
+  create: (deps) => new ExplosivesService(deps),
+  routes: (app, _deps, ex) => explosivesRoutes(app, ex),
+  start: (deps, ex) => {
+    const timer = setInterval(() => {
+      ex.checkOverdueTransits().catch((error) =>
+        deps.log.error({ err: error }, 'explosives overdue check failed'),
+      );
+    }, OVERDUE_CHECK_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+});

@@ -1,0 +1,699 @@
+/**
+ * 民爆物品: the explosives service. Permits (applied for by the enterprise, approved by two
+ * different officers), magazines with capacity by product, the ledger (posting through
+ * `LedgerPoster`), daily close with physical counts, and alarms with a 24-hour report clock.
+ *
+ * Who sees what: staff read and write the books of enterprises whose org lies in their subtree (an
+ * enterprise's org is its magazines' org); a person with the `enterprise` role works only in the
+ * book of the regulated unit they are bound to (oversight's `oversight_unit_users`).
+ */
+
+import type { PendingTransit } from '@citywatch/core/explosives/ledger';
+import {
+  bookDate,
+  endOfBookDate,
+  GRAMS_PER_KG,
+  isStockKind,
+  type MovementInput,
+  type ProductKind,
+  parseAccount,
+  quantityOf,
+  TRANSIT_OVERDUE_MS,
+} from '@citywatch/core/explosives/ledger';
+import type { Book, PostResult } from '@citywatch/core/explosives/reconcile';
+import type {
+  Alarm,
+  CountsInput,
+  MagazineInput,
+  Permit,
+  PermitApplication,
+  Product,
+} from '@citywatch/core/explosives/schemas';
+import { type Kysely, sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import type { Actor } from '../../identity/service.js';
+import type { Deps } from '../module.js';
+import { assertOrgInScope, orgsUnder } from '../scope.js';
+import type { BookRef } from './ledger-store.js';
+import { EXPLOSIVES_MESSAGES as M } from './messages.js';
+import { LedgerPoster } from './posting.js';
+
+export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish'>;
+const REPORT_CLOCK_MS = 24 * 3600_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const invalid = (field: string, rule: string) =>
+  new ProblemError('validation', undefined, [{ field, rule, message: '' }]);
+
+export class ExplosivesService {
+  readonly poster: LedgerPoster;
+
+  constructor(private readonly deps: ExplosivesDeps) {
+    this.poster = new LedgerPoster(deps.db.kysely);
+  }
+
+  private get db(): Kysely<Database> {
+    return this.deps.db.kysely;
+  }
+
+  // ---- who may work in which book
+
+  /** The regulated unit an enterprise user speaks for (oversight's binding), or null. */
+  private async boundUnit(actor: Actor): Promise<string | null> {
+    try {
+      const r = await sql<{
+        unit_id: string;
+      }>`select unit_id from oversight_unit_users where user_id = ${actor.userId}`.execute(this.db);
+      return r.rows[0]?.unit_id ?? null;
+    } catch {
+      return null; // the oversight registry is not installed: no enterprise user is bound
+    }
+  }
+
+  private isEnterprise(actor: Actor) {
+    return actor.roles.includes('enterprise') && actor.roles.length === 1;
+  }
+
+  /** The book an actor may work in: 404 when outside their subtree or not their own unit. */
+  async book(actor: Actor, enterpriseId: string): Promise<BookRef> {
+    if (this.isEnterprise(actor)) {
+      if ((await this.boundUnit(actor)) !== enterpriseId)
+        throw new ProblemError('not_found', M.noSuchEnterprise);
+    }
+    const orgId = await this.orgOfEnterprise(enterpriseId);
+    if (!orgId) throw new ProblemError('not_found', M.noSuchEnterprise);
+    if (!this.isEnterprise(actor)) {
+      const visible = await this.db
+        .selectFrom('orgs')
+        .select('id')
+        .where('id', '=', orgId)
+        .where('id', 'in', orgsUnder(this.db, actor))
+        .executeTakeFirst();
+      if (!visible) throw new ProblemError('not_found', M.noSuchEnterprise);
+    }
+    return { enterpriseId, orgId };
+  }
+
+  /**
+   * The org an enterprise belongs to: its regulated unit's in the oversight registry; for a book
+   * without one (a unit id not in the registry), the org its magazines were registered under.
+   */
+  private async orgOfEnterprise(enterpriseId: string): Promise<string | null> {
+    if (UUID.test(enterpriseId)) {
+      const unit = await this.db
+        .selectFrom('oversight_units')
+        .select('org_id')
+        .where('id', '=', enterpriseId)
+        .executeTakeFirst();
+      if (unit) return unit.org_id;
+    }
+    const mag = await this.db
+      .selectFrom('explosives_magazines')
+      .select('org_id')
+      .where('enterprise_id', '=', enterpriseId)
+      .limit(1)
+      .executeTakeFirst();
+    return mag?.org_id ?? null;
+  }
+
+  // ---- products and magazines
+
+  async putProduct(p: Product): Promise<Product> {
+    await this.db
+      .insertInto('explosives_products')
+      .values(p)
+      .onConflict((oc) => oc.column('code').doUpdateSet({ name: p.name }))
+      .execute();
+    return p;
+  }
+
+  async products(): Promise<Product[]> {
+    return this.db.selectFrom('explosives_products').selectAll().orderBy('code').execute();
+  }
+
+  async putMagazine(actor: Actor | null, m: MagazineInput) {
+    if (actor) await assertOrgInScope(this.db, actor, m.orgId, 'orgId');
+    const registered = await this.orgOfEnterprise(m.enterpriseId);
+    if (registered && registered !== m.orgId) throw invalid('orgId', 'enterprise_org');
+    const kinds = await this.kinds();
+    for (const [i, c] of m.capacity.entries()) {
+      if (!kinds.has(c.product)) throw invalid(`capacity[${i}].product`, 'known_product');
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('explosives_magazines')
+        .values({ enterprise_id: m.enterpriseId, name: m.name, org_id: m.orgId, address: m.address })
+        .onConflict((oc) => oc.columns(['enterprise_id', 'name']).doUpdateSet({ address: m.address }))
+        .execute();
+      await trx
+        .deleteFrom('explosives_magazine_capacity')
+        .where('enterprise_id', '=', m.enterpriseId)
+        .where('magazine', '=', m.name)
+        .execute();
+      if (m.capacity.length > 0) {
+        await trx
+          .insertInto('explosives_magazine_capacity')
+          .values(
+            m.capacity.map((c) => ({
+              enterprise_id: m.enterpriseId,
+              magazine: m.name,
+              product: c.product,
+              capacity: toAmount(kinds.get(c.product) as ProductKind, c.quantity),
+            })),
+          )
+          .execute();
+      }
+    });
+    return { enterpriseId: m.enterpriseId, name: m.name };
+  }
+
+  async magazines(actor: Actor, enterpriseId: string) {
+    const book = await this.book(actor, enterpriseId);
+    const kinds = await this.kinds();
+    const mags = await this.db
+      .selectFrom('explosives_magazines')
+      .selectAll()
+      .where('enterprise_id', '=', book.enterpriseId)
+      .orderBy('name')
+      .execute();
+    const balances = await this.db
+      .selectFrom('explosives_balances')
+      .select(['account', 'product', 'amount'])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('account', 'like', 'magazine:%')
+      .execute();
+    const caps = await this.db
+      .selectFrom('explosives_magazine_capacity')
+      .selectAll()
+      .where('enterprise_id', '=', book.enterpriseId)
+      .execute();
+    return mags.map((m) => {
+      const products = new Set([
+        ...balances.filter((b) => b.account === `magazine:${m.name}`).map((b) => b.product),
+        ...caps.filter((c) => c.magazine === m.name).map((c) => c.product),
+      ]);
+      return {
+        enterpriseId: m.enterprise_id,
+        name: m.name,
+        orgId: m.org_id,
+        address: m.address,
+        stock: [...products].sort().map((p) => {
+          const kind = kinds.get(p) ?? 'itemised';
+          const b = balances.find((x) => x.account === `magazine:${m.name}` && x.product === p);
+          const c = caps.find((x) => x.magazine === m.name && x.product === p);
+          return {
+            product: p,
+            quantity: quantityOf(kind, Number(b?.amount ?? 0)),
+            capacity: c ? quantityOf(kind, Number(c.capacity)) : null,
+          };
+        }),
+      };
+    });
+  }
+
+  private async kinds(): Promise<Map<string, ProductKind>> {
+    const rows = await this.db.selectFrom('explosives_products').select(['code', 'kind']).execute();
+    return new Map(rows.map((r) => [r.code, r.kind]));
+  }
+
+  // ---- the ledger
+
+  /** Posts movements (each whole or refused); serial anomalies and late transports raise alarms. */
+  async post(actor: Actor | null, book: BookRef, movements: MovementInput[], checkPermits = true) {
+    const outcome = await this.poster.post(book, movements, {
+      by: actor?.userId ?? null,
+      checkPermits,
+      now: this.deps.now(),
+    });
+    const alarms: AlarmDraft[] = [];
+    for (const r of outcome.results) {
+      if ('refused' in r) {
+        for (const a of r.refused.anomalies) {
+          alarms.push({
+            kind: 'serial_anomaly',
+            subject: a.serial,
+            detail: { movement: r.id, reason: a.reason },
+          });
+        }
+      } else {
+        for (const s of r.settled) {
+          if (s.hours * 3600_000 > TRANSIT_OVERDUE_MS) {
+            alarms.push({
+              kind: 'overdue_transit',
+              subject: s.id,
+              detail: { hours: s.hours, settledBy: s.settledBy },
+            });
+          }
+        }
+      }
+    }
+    if (alarms.length > 0) await this.raise(book, alarms);
+    return outcome;
+  }
+
+  async ledger(actor: Actor, enterpriseId: string, account: string | undefined, limit: number) {
+    const book = await this.book(actor, enterpriseId);
+    const kinds = await this.kinds();
+    let q = this.db
+      .selectFrom('explosives_transfers')
+      .selectAll()
+      .where('enterprise_id', '=', book.enterpriseId)
+      .orderBy('seq', 'desc')
+      .limit(limit);
+    if (account)
+      q = q.where((eb) => eb.or([eb('from_account', '=', account), eb('to_account', '=', account)]));
+    return (await q.execute()).map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      from: r.from_account,
+      to: r.to_account,
+      product: r.product,
+      quantity: quantityOf(kinds.get(r.product) ?? 'itemised', Number(r.amount)),
+      serials: r.serials,
+      permit: r.permit_id,
+      reverses: r.reverses,
+    }));
+  }
+
+  /** Balances (amounts) of account/product keys now. */
+  async balances(book: BookRef, keys: { account: string; product: string }[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const r = await sql<{ account: string; product: string; amount: number | string }>`
+      select account, product, amount from explosives_balances
+      where enterprise_id = ${book.enterpriseId}
+        and (account, product) in (select * from unnest(${keys.map((k) => k.account)}::text[], ${keys.map((k) => k.product)}::text[]))`.execute(
+      this.db,
+    );
+    const m = new Map(r.rows.map((row) => [`${row.account}\u0000${row.product}`, Number(row.amount)]));
+    return keys.map((k) => m.get(`${k.account}\u0000${k.product}`) ?? 0);
+  }
+
+  /** The book at the end of a book date: now, minus what moved after its cut-off. */
+  async bookAt(book: BookRef, date: string, keys: { account: string; product: string }[]): Promise<number[]> {
+    const now = await this.balances(book, keys);
+    const cutoff = new Date(endOfBookDate(date));
+    const after = await sql<{ account: string; product: string; net: number | string }>`
+      select k.a as account, k.p as product,
+        coalesce((select sum(amount) from explosives_transfers t where t.enterprise_id = ${book.enterpriseId}
+          and t.to_account = k.a and t.product = k.p and t.at >= ${cutoff}), 0)
+        - coalesce((select sum(amount) from explosives_transfers t where t.enterprise_id = ${book.enterpriseId}
+          and t.from_account = k.a and t.product = k.p and t.at >= ${cutoff}), 0) as net
+      from unnest(${keys.map((k) => k.account)}::text[], ${keys.map((k) => k.product)}::text[]) as k(a, p)`.execute(
+      this.db,
+    );
+    return now.map((n, i) => n - Number(after.rows[i]?.net ?? 0));
+  }
+
+  async pendingTransits(book: BookRef): Promise<PendingTransit[]> {
+    const rows = await this.db
+      .selectFrom('explosives_transits')
+      .select(['id', 'transit_account', 'from_account', 'product', 'amount_left', 'left_at'])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('status', '=', 'pending')
+      .orderBy('left_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      transit: r.transit_account,
+      from: r.from_account,
+      product: r.product,
+      amount: Number(r.amount_left),
+      timeMs: new Date(r.left_at).getTime(),
+    }));
+  }
+
+  /** Debits equal credits: every product's balances sum to zero, and so do the journal's. */
+  async balanced(book: BookRef): Promise<boolean> {
+    const r = await sql<{ product: string; total: number | string }>`
+      select product, sum(amount) as total from explosives_balances where enterprise_id = ${book.enterpriseId}
+      group by product having sum(amount) <> 0`.execute(this.db);
+    return r.rows.length === 0;
+  }
+
+  // ---- daily close (日清): counts against the book
+
+  async closeDay(actor: Actor | null, book: BookRef, input: Omit<CountsInput, 'enterpriseId'>) {
+    const today = bookDate(this.deps.now().getTime());
+    if (input.date > today) throw invalid('date', 'not_in_future');
+    const kinds = await this.kinds();
+    input.counts.forEach((c, i) => {
+      const account = parseAccount(c.account);
+      if (!account) throw invalid(`counts[${i}].account`, 'known_account');
+      if (!isStockKind(account.kind)) throw invalid(`counts[${i}].account`, 'stock_account');
+      const kind = kinds.get(c.product);
+      if (!kind) throw invalid(`counts[${i}].product`, 'known_product');
+      if (kind === 'itemised' && !Number.isInteger(c.counted))
+        throw invalid(`counts[${i}].counted`, 'whole_pieces');
+    });
+    const books = await this.bookAt(book, input.date, input.counts);
+    const variances: { account: string; product: string; book: number; counted: number }[] = [];
+    const now = this.deps.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const [i, c] of input.counts.entries()) {
+        const kind = kinds.get(c.product) as ProductKind;
+        const counted = toAmount(kind, c.counted);
+        const bookAmount = books[i] ?? 0;
+        await trx
+          .insertInto('explosives_counts')
+          .values({
+            enterprise_id: book.enterpriseId,
+            book_date: input.date,
+            account: c.account,
+            product: c.product,
+            counted,
+            book: bookAmount,
+            org_id: book.orgId,
+            entered_by: actor?.userId ?? null,
+            entered_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['enterprise_id', 'book_date', 'account', 'product'])
+              .doUpdateSet({ counted, book: bookAmount, entered_by: actor?.userId ?? null, entered_at: now }),
+          )
+          .execute();
+        if (counted !== bookAmount) {
+          variances.push({
+            account: c.account,
+            product: c.product,
+            book: quantityOf(kind, bookAmount),
+            counted: c.counted,
+          });
+        }
+      }
+    });
+    if (variances.length > 0) {
+      await this.raise(
+        book,
+        variances.map((v) => ({
+          kind: 'variance',
+          subject: `${v.account}/${v.product}`,
+          detail: { date: input.date, ...v },
+        })),
+      );
+    }
+    return { date: input.date, variances };
+  }
+
+  // ---- permits (four eyes)
+
+  async apply(actor: Actor, input: PermitApplication): Promise<Permit> {
+    let enterpriseId = input.enterpriseId;
+    if (this.isEnterprise(actor)) {
+      const unit = await this.boundUnit(actor);
+      if (!unit) throw new ProblemError('forbidden', M.notBound);
+      if (enterpriseId && enterpriseId !== unit) throw invalid('enterpriseId', 'own_unit');
+      enterpriseId = unit;
+    }
+    if (!enterpriseId) throw invalid('enterpriseId', 'required');
+    const book = await this.book(actor, enterpriseId);
+    if (input.validTo < input.validFrom) throw invalid('validTo', 'after_valid_from');
+    if (input.kind === 'transport' && (!input.route || !input.vehicle)) {
+      throw invalid(input.route ? 'vehicle' : 'route', 'required_for_transport');
+    }
+    const kinds = await this.kinds();
+    const seen = new Set<string>();
+    input.items.forEach((it, i) => {
+      const kind = kinds.get(it.product);
+      if (!kind) throw invalid(`items[${i}].product`, 'known_product');
+      if (seen.has(it.product)) throw invalid(`items[${i}].product`, 'unique');
+      seen.add(it.product);
+      if (kind === 'itemised' && !Number.isInteger(it.quantity))
+        throw invalid(`items[${i}].quantity`, 'whole_pieces');
+    });
+    const id = `EXP-${uuidv7()}`;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('explosives_permits')
+        .values({
+          id,
+          enterprise_id: book.enterpriseId,
+          org_id: book.orgId,
+          kind: input.kind,
+          status: 'applied',
+          valid_from: input.validFrom,
+          valid_to: input.validTo,
+          route: input.route,
+          vehicle: input.vehicle,
+          escort: input.escort,
+          applied_by: actor.userId,
+          applied_at: this.deps.now(),
+          first_approved_by: null,
+          first_approved_at: null,
+          second_approved_by: null,
+          second_approved_at: null,
+          refused_by: null,
+          refused_reason: null,
+        })
+        .execute();
+      await trx
+        .insertInto('explosives_permit_items')
+        .values(
+          input.items.map((it) => ({
+            permit_id: id,
+            product: it.product,
+            amount: toAmount(kinds.get(it.product) as ProductKind, it.quantity),
+            used: 0,
+          })),
+        )
+        .execute();
+    });
+    const permit = await this.permit(actor, id);
+    this.deps.publish('explosives.permit', book.orgId, {
+      permitId: id,
+      enterpriseId: book.enterpriseId,
+      status: 'applied',
+      approvals: 0,
+    });
+    return permit;
+  }
+
+  /** First or second approval; the second by the same officer is refused (四眼原则). */
+  async approve(actor: Actor, id: string): Promise<Permit> {
+    await this.db.transaction().execute(async (trx) => {
+      const p = await trx
+        .selectFrom('explosives_permits')
+        .selectAll()
+        .where('id', '=', id)
+        .where('org_id', 'in', orgsUnder(trx, actor))
+        .forUpdate()
+        .executeTakeFirst();
+      if (!p) throw new ProblemError('not_found', M.noSuchPermit);
+      if (p.status !== 'applied') throw new ProblemError('conflict', M.permitNotOpen);
+      if (p.applied_by === actor.userId) throw invalid('approver', 'not_the_applicant');
+      const now = this.deps.now();
+      if (!p.first_approved_by) {
+        await trx
+          .updateTable('explosives_permits')
+          .set({ first_approved_by: actor.userId, first_approved_at: now })
+          .where('id', '=', id)
+          .execute();
+      } else {
+        if (p.first_approved_by === actor.userId) throw invalid('approver', 'four_eyes');
+        await trx
+          .updateTable('explosives_permits')
+          .set({ second_approved_by: actor.userId, second_approved_at: now, status: 'approved' })
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+    const permit = await this.permit(actor, id);
+    this.deps.publish('explosives.permit', permit.orgId, {
+      permitId: id,
+      enterpriseId: permit.enterpriseId,
+      status: permit.status,
+      approvals: permit.approvals,
+    });
+    return permit;
+  }
+
+  async refuse(actor: Actor, id: string, reason: string): Promise<Permit> {
+    const r = await this.db
+      .updateTable('explosives_permits')
+      .set({ status: 'refused', refused_by: actor.userId, refused_reason: reason })
+      .where('id', '=', id)
+      .where('status', '=', 'applied')
+      .where('org_id', 'in', orgsUnder(this.db, actor))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      await this.permit(actor, id); // 404 when not visible
+      throw new ProblemError('conflict', M.permitNotOpen);
+    }
+    return this.permit(actor, id);
+  }
+
+  async permit(actor: Actor, id: string): Promise<Permit> {
+    const list = await this.permits(actor, { id });
+    const p = list[0];
+    if (!p) throw new ProblemError('not_found', M.noSuchPermit);
+    return p;
+  }
+
+  async permits(actor: Actor, filter: { id?: string; enterpriseId?: string }): Promise<Permit[]> {
+    let q = this.db
+      .selectFrom('explosives_permits')
+      .selectAll()
+      .select([sql<string>`valid_from::text`.as('from_text'), sql<string>`valid_to::text`.as('to_text')])
+      .orderBy('applied_at', 'desc')
+      .limit(200);
+    if (this.isEnterprise(actor)) {
+      const unit = await this.boundUnit(actor);
+      q = q.where('enterprise_id', '=', unit ?? '\u0000');
+    } else q = q.where('org_id', 'in', orgsUnder(this.db, actor));
+    if (filter.id) q = q.where('id', '=', filter.id);
+    if (filter.enterpriseId) q = q.where('enterprise_id', '=', filter.enterpriseId);
+    const rows = await q.execute();
+    if (rows.length === 0) return [];
+    const items = await this.db
+      .selectFrom('explosives_permit_items')
+      .selectAll()
+      .where(
+        'permit_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    const kinds = await this.kinds();
+    return rows.map((r) => ({
+      id: r.id,
+      enterpriseId: r.enterprise_id,
+      orgId: r.org_id,
+      kind: r.kind,
+      status: r.status,
+      approvals: (r.first_approved_by ? 1 : 0) + (r.second_approved_by ? 1 : 0),
+      validFrom: r.from_text,
+      validTo: r.to_text,
+      route: r.route,
+      vehicle: r.vehicle,
+      escort: r.escort,
+      appliedAt: new Date(r.applied_at).toISOString(),
+      items: items
+        .filter((i) => i.permit_id === r.id)
+        .map((i) => {
+          const kind = kinds.get(i.product) ?? 'itemised';
+          return {
+            product: i.product,
+            quantity: quantityOf(kind, Number(i.amount)),
+            remaining: quantityOf(kind, Number(i.amount) - Number(i.used)),
+          };
+        }),
+    }));
+  }
+
+  // ---- alarms
+
+  private async raise(book: BookRef, drafts: AlarmDraft[]) {
+    const now = this.deps.now();
+    const due = new Date(now.getTime() + REPORT_CLOCK_MS);
+    const rows = drafts.map((d) => ({
+      id: uuidv7(),
+      enterprise_id: book.enterpriseId,
+      org_id: book.orgId,
+      kind: d.kind,
+      subject: d.subject,
+      detail: JSON.stringify(d.detail),
+      raised_at: now,
+      report_due_at: due,
+      reported_at: null,
+      reported_by: null,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) {
+      await this.db
+        .insertInto('explosives_alarms')
+        .values(rows.slice(i, i + 1000))
+        .execute();
+    }
+    // Published to the enterprise's station; the command centre (city level) sees its whole subtree.
+    for (const r of rows.slice(0, 100)) {
+      this.deps.publish('explosives.alarm', book.orgId, {
+        alarmId: r.id,
+        enterpriseId: book.enterpriseId,
+        kind: r.kind,
+        subject: r.subject,
+        reportDueAt: due.toISOString(),
+      });
+    }
+  }
+
+  async alarms(actor: Actor, limit = 200): Promise<Alarm[]> {
+    let q = this.db.selectFrom('explosives_alarms').selectAll().orderBy('raised_at', 'desc').limit(limit);
+    if (this.isEnterprise(actor))
+      q = q.where('enterprise_id', '=', (await this.boundUnit(actor)) ?? '\u0000');
+    else q = q.where('org_id', 'in', orgsUnder(this.db, actor));
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      enterpriseId: r.enterprise_id,
+      orgId: r.org_id,
+      kind: r.kind,
+      subject: r.subject,
+      detail: r.detail,
+      raisedAt: new Date(r.raised_at).toISOString(),
+      reportDueAt: new Date(r.report_due_at).toISOString(),
+      reportedAt: r.reported_at ? new Date(r.reported_at).toISOString() : null,
+    }));
+  }
+
+  /** The report was made (to the public security organ): the clock stops. */
+  async reportAlarm(actor: Actor, id: string): Promise<Alarm> {
+    const r = await this.db
+      .updateTable('explosives_alarms')
+      .set({ reported_at: this.deps.now(), reported_by: actor.userId })
+      .where('id', '=', id)
+      .where('reported_at', 'is', null)
+      .where('org_id', 'in', orgsUnder(this.db, actor))
+      .executeTakeFirst();
+    const alarm = (await this.alarms(actor, 1000)).find((a) => a.id === id);
+    if (!alarm) throw new ProblemError('not_found', M.noSuchAlarm);
+    if (Number(r.numUpdatedRows) === 0 && alarm.reportedAt === null) throw new ProblemError('conflict');
+    return alarm;
+  }
+
+  /** Transports pending for more than 24 h not yet alarmed: raise one alarm each (run by a timer). */
+  async checkOverdueTransits(): Promise<number> {
+    const cutoff = new Date(this.deps.now().getTime() - TRANSIT_OVERDUE_MS);
+    const rows = await this.db
+      .updateTable('explosives_transits')
+      .set({ overdue_alarmed: true })
+      .where('status', '=', 'pending')
+      .where('overdue_alarmed', '=', false)
+      .where('left_at', '<', cutoff)
+      .returning(['id', 'enterprise_id', 'org_id', 'left_at', 'transit_account'])
+      .execute();
+    for (const r of rows) {
+      const hours = Math.round((this.deps.now().getTime() - new Date(r.left_at).getTime()) / 360_000) / 10;
+      await this.raise({ enterpriseId: r.enterprise_id, orgId: r.org_id }, [
+        { kind: 'overdue_transit', subject: r.id, detail: { hours, transit: r.transit_account } },
+      ]);
+    }
+    return rows.length;
+  }
+
+  /** A `Book` over this service, for reconciliation (the CLI runs it on a throw-away database). */
+  reconcileBook(book: BookRef): Book {
+    return {
+      catalogue: async (products) => {
+        for (const [code, kind] of products) await this.putProduct({ code, name: code, kind });
+        this.poster.forget();
+      },
+      post: async (movements): Promise<PostResult[]> =>
+        (await this.post(null, book, movements, false)).results,
+      balances: (keys) => this.balances(book, keys),
+      pendingTransits: () => this.pendingTransits(book),
+      balanced: () => this.balanced(book),
+    };
+  }
+}
+
+interface AlarmDraft {
+  kind: Alarm['kind'];
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+/** Pieces stay pieces; kg become grams. */
+export function toAmount(kind: ProductKind, quantity: number): number {
+  return kind === 'bulk' ? Math.round(quantity * GRAMS_PER_KG) : quantity;
+}
