@@ -111,6 +111,14 @@ const smokes = [
     keys: ['fixes', 'fixes_per_s', 'peak_rss_mb', 'visits', 'within_target'],
     check: (j) => j.fixes > 0 && j.visits > 0 && Number.isFinite(j.fixes_per_s),
   },
+  {
+    name: 'bench:oversight smoke (PGlite and PostgreSQL)',
+    args: ['tsx', 'bench/oversight.ts', '--smoke'],
+    keys: ['pglite', 'postgres', 'reconcile', 'postings_per_s_min', 'within_target'],
+    // Output and completeness are checked (the planted faults found), not the figures.
+    check: (j) =>
+      j.pglite.postings === 3000 && j.postgres.postings === 3000 && j.reconcile.found_planted_only === true,
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {

@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { verifyAuditChain } from './identity/audit.js';
+import { registerExplosivesCommands } from './modules/explosives/cli.js';
 import { registerPatrolCommands } from './modules/patrol/cli.js';
 import { registerPerimeterCommands } from './modules/perimeter/cli.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
@@ -118,6 +119,7 @@ audit
 
 registerPerimeterCommands(program);
 registerPatrolCommands(program);
+registerExplosivesCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`citywatch: ${(error as Error).message}`);
