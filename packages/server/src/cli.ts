@@ -7,6 +7,7 @@ import { verifyAuditChain } from './identity/audit.js';
 import { registerExplosivesCommands } from './modules/explosives/cli.js';
 import { registerPatrolCommands } from './modules/patrol/cli.js';
 import { registerPerimeterCommands } from './modules/perimeter/cli.js';
+import { registerVideoCommands } from './modules/video/cli.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
 import { start } from './platform.js';
 
@@ -119,6 +120,7 @@ audit
 
 registerPerimeterCommands(program);
 registerPatrolCommands(program);
+registerVideoCommands(program);
 registerExplosivesCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

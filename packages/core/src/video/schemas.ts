@@ -77,3 +77,20 @@ export const importResultSchema = z.object({
   refused: z.array(z.object({ line: z.number(), field: z.string(), rule: z.string() })),
 });
 export type ImportResult = z.infer<typeof importResultSchema>;
+
+/** A camera near a point (incident, checkpoint): whether its view covers it, metres straight and by road. */
+export const nearCameraSchema = z.object({
+  camera: cameraSchema,
+  covers: z.boolean(),
+  straightM: z.number(),
+  roadM: z.number().nullable(),
+});
+export type NearCamera = z.infer<typeof nearCameraSchema>;
+export const nearCamerasSchema = z.object({ items: z.array(nearCameraSchema) });
+
+export const nearQuerySchema = z.strictObject({
+  lon: z.coerce.number().min(-180).max(180),
+  lat: z.coerce.number().min(-90).max(90),
+  k: z.coerce.number().int().min(1).max(50).default(5),
+  maxM: z.coerce.number().min(10).max(5000).default(500),
+});

@@ -12,6 +12,7 @@ import { perimeterModule } from './perimeter/module.js';
 import { placesModule } from './places/module.js';
 import { sensorsModule } from './sensors/module.js';
 import { tilesModule } from './tiles/module.js';
+import { videoModule } from './video/module.js';
 
 /**
  * Every feature of the server, in start order (a module comes after those it `needs`). This is
@@ -32,6 +33,7 @@ export const MODULES = [
   oversightModule,
   explosivesModule,
   sensorsModule,
+  videoModule,
 ] as const;
 
 /** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */

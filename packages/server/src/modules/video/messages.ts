@@ -1,0 +1,35 @@
+/** The video module's texts, Chinese first. */
+export const VIDEO_MESSAGES = {
+  noSuchCamera: { zh: '摄像机不存在', en: 'No such camera' },
+  cameraRefused: { zh: '摄像机信息不符合规则', en: 'The camera breaks a rule' },
+  codeTaken: { zh: '该国标编码已登记', en: 'This device code is already registered' },
+  noStream: { zh: '该摄像机没有可播放的 HLS 流', en: 'This camera has no playable HLS stream' },
+};
+
+/** Rule texts of the video module's rules (a field error carries its own message). */
+export const VIDEO_RULES: Record<string, { zh: string; en: string }> = {
+  digits: { zh: '国标编码只能是数字', en: 'The device code must be digits only' },
+  length: { zh: '国标编码须为 20 位', en: 'The device code must be 20 digits' },
+  division_exists: {
+    zh: '前 6 位不是现行的行政区划代码（GB/T 2260）',
+    en: 'The first six digits are no existing administrative-division code (GB/T 2260)',
+  },
+  camera_type: {
+    zh: '第 11–13 位设备类型须为 131 或 132（摄像机）',
+    en: 'Digits 11–13 (device type) must be 131 or 132 (camera)',
+  },
+  fov_range: { zh: '视场角须在 1–360° 之间', en: 'The field of view must be 1–360°' },
+  url_scheme: {
+    zh: '流地址协议须为 http(s)、rtsp 或 webrtc（HLS 须为 http(s)）',
+    en: 'Stream URLs must be http(s), rtsp or webrtc (HLS: http(s))',
+  },
+  url: { zh: '不是合法的地址', en: 'Not a valid URL' },
+  range: { zh: '超出允许范围', en: 'Out of the allowed range' },
+  unique: { zh: '该国标编码已登记', en: 'This device code is already registered' },
+};
+
+/** A field error of a video rule, with its text in the asker's language. */
+export function videoFieldError(field: string, rule: string, lang: 'zh-CN' | 'en') {
+  const m = VIDEO_RULES[rule];
+  return { field, rule, message: m ? (lang === 'en' ? m.en : m.zh) : '' };
+}

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../module.js';
+import { videoRoutes } from './routes.js';
+import { VideoService, videoSettings } from './service.js';
+import type {} from './tables.js';
+
+declare module '../module.js' {
+  interface ModuleServices {
+    video: VideoService;
+  }
+}
+
+/**
+ * 视频资源 / 视频巡查 (video): the camera registry (GB/T 28181 codes, view sectors, owners and
+ * sharing agreements, stream addresses, NVR playback template), the live view as an audited
+ * personal-data read, and the periodic stream probe. No face recognition, no tracking of people:
+ * citywatch links to streams and playback, and stores no video.
+ */
+export const videoModule = defineModule({
+  name: 'video',
+  needs: ['places'],
+  permissions: {
+    'video.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
+    'video.view': ['commander', 'dispatcher', 'patrol_officer'],
+    'video.write': ['commander', 'admin'],
+  },
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
+  create: (deps) =>
+    new VideoService({
+      db: deps.db.kysely,
+      now: deps.now,
+      settings: videoSettings(),
+      city: () => deps.places.cities.get(),
+    }),
+  routes: (app, deps, video) => videoRoutes(app, deps, video),
+  start: (deps, video) => video.startProbe((error) => deps.log.warn({ err: error }, 'camera probe failed')),
+});

@@ -1,0 +1,130 @@
+import {
+  cameraInputSchema,
+  cameraListSchema,
+  cameraSchema,
+  liveViewSchema,
+  nearCamerasSchema,
+  nearQuerySchema,
+} from '@citywatch/core/video/schemas';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { actorOf, auditPersonalRead } from '../../http/auth.js';
+import { ProblemError, pickLanguage } from '../../http/problem.js';
+import type { CoreDeps, ZodApp } from '../module.js';
+import { videoFieldError } from './messages.js';
+import type { VideoService } from './service.js';
+
+const idParams = z.strictObject({ id: z.string().uuid() });
+const tags = ['video'];
+
+const listQuery = z.strictObject({
+  bbox: z
+    .string()
+    .regex(/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$/)
+    .optional(),
+  status: z.enum(['unknown', 'online', 'offline', 'fault']).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** Runs a service call; a video rule it names is explained in the asker's language. */
+export async function explained<T>(request: FastifyRequest, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ProblemError && error.errors?.some((e) => !e.message)) {
+      const lang = pickLanguage(request.headers['accept-language']);
+      throw new ProblemError(
+        error.code,
+        error.detail,
+        error.errors.map((e) => (e.message ? e : videoFieldError(e.field, e.rule, lang))),
+        error.statusOverride,
+        error.headers,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The camera registry and the live view. */
+export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, video: VideoService) {
+  app.get(
+    '/api/video/cameras',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, querystring: listQuery, response: { 200: cameraListSchema } },
+    },
+    async (request) => {
+      const q = request.query;
+      const bbox = q.bbox ? (q.bbox.split(',').map(Number) as [number, number, number, number]) : undefined;
+      const items = await video.list(actorOf(request), {
+        bbox,
+        status: q.status,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return { items, total: items.length };
+    },
+  );
+
+  // The cameras whose view covers a point (an incident, a checkpoint), then the nearest by road.
+  app.get(
+    '/api/video/near',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, querystring: nearQuerySchema, response: { 200: nearCamerasSchema } },
+    },
+    async (request) => {
+      const q = request.query;
+      return { items: await video.near(actorOf(request), q.lon, q.lat, q.k, q.maxM) };
+    },
+  );
+
+  app.post(
+    '/api/video/cameras',
+    {
+      config: { permission: 'video.write' },
+      schema: { tags, body: cameraInputSchema, response: { 201: cameraSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await explained(request, () => video.create(actorOf(request), request.body))),
+  );
+
+  app.get(
+    '/api/video/cameras/:id',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, params: idParams, response: { 200: cameraSchema } },
+    },
+    async (request) => video.get(actorOf(request), request.params.id),
+  );
+
+  app.delete(
+    '/api/video/cameras/:id',
+    { config: { permission: 'video.write' }, schema: { tags, params: idParams } },
+    async (request, reply) => {
+      await video.remove(actorOf(request), request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  // A live view is a personal-data read: purpose required (X-Purpose), audited before the stream's
+  // address leaves the server, scoped to the viewer's subtree unless the camera is shared.
+  app.get(
+    '/api/video/cameras/:id/live',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, params: idParams, response: { 200: liveViewSchema } },
+    },
+    async (request) => {
+      const stream = await video.liveStream(actorOf(request), request.params.id);
+      await auditPersonalRead(deps, request, `camera:${stream.cameraId}`, {
+        view: 'live',
+        code: stream.code,
+      });
+      const raw = request.headers['x-purpose'];
+      const purpose = typeof raw === 'string' ? decodeURIComponent(raw).trim() : '';
+      return { cameraId: stream.cameraId, hlsUrl: stream.hlsUrl, purpose };
+    },
+  );
+}
