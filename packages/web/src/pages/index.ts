@@ -9,6 +9,7 @@ import { perimeterPage } from './perimeter';
 import { metricsPage, oversightPage } from './placeholders';
 import { placesPage } from './places';
 import { usersPage } from './users';
+import { videoPage } from './video';
 
 /**
  * Every page of the app, once: the routes (App.tsx), the menu (shell/AppFrame.tsx) and the i18n
@@ -20,6 +21,7 @@ export const PAGES = [
   coveragePage,
   perimeterPage,
   patrolPage,
+  videoPage,
   patrolPhonePage,
   oversightPage,
   placesPage,

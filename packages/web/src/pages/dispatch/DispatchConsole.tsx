@@ -14,6 +14,7 @@ import {
 import { defaultCity, placesApi, placesQueries } from '../../api/places';
 import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
+import { CameraPanel } from '../../video/CameraPanel';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentQueue } from './IncidentQueue';
 import { type CallLocation, IntakeForm } from './IntakeForm';
@@ -151,6 +152,7 @@ export function DispatchConsole() {
     setSelectedId(c.incident.id);
   }, []);
 
+  const selectedIncident = selectedId ? incidents.find((i) => i.id === selectedId) : undefined;
   const frame = { height: 'calc(100vh - 96px)', minHeight: 600 };
 
   if (loadError) {
@@ -208,7 +210,12 @@ export function DispatchConsole() {
         )}
       </div>
 
-      <div style={{ width: 420, flex: 'none', minHeight: 0 }}>
+      <div
+        style={{ width: 420, flex: 'none', minHeight: 0, display: 'flex', flexDirection: 'column', gap: 12 }}
+      >
+        {selectedIncident ? (
+          <CameraPanel key={selectedIncident.id} lon={selectedIncident.lon} lat={selectedIncident.lat} />
+        ) : null}
         {selectedId ? (
           <IncidentDetail
             key={selectedId}

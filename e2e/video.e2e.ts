@@ -1,0 +1,249 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
+import { REPO_ROOT, startServer, type TestServer } from './server';
+
+const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
+// 龙城派出所's spot on the bundled Longgang roads.
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[] = [];
+let adminCookie = '';
+let ffmpeg: ChildProcess | undefined;
+let media: Server | undefined;
+let mediaDir = '';
+
+async function api<T>(method: string, url: string, body?: unknown, cookie = adminCookie): Promise<T> {
+  const r = await fetch(`${server.baseUrl}${url}`, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * A live HLS stream made here: ffmpeg encodes its test pattern (H.264 baseline in MPEG-TS
+ * segments of one second, a sliding playlist of six) in real time into a temp dir, and a static
+ * server on loopback serves it with CORS (the page's origin is the platform's).
+ */
+async function startStream(): Promise<string> {
+  mediaDir = mkdtempSync(path.join(tmpdir(), 'citywatch-hls-'));
+  ffmpeg = spawn(
+    '/usr/bin/ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-profile:v',
+      'baseline',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '25',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '6',
+      '-hls_flags',
+      'delete_segments',
+      path.join(mediaDir, 'live.m3u8'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  media = createServer((req, res) => {
+    const name = path.basename((req.url ?? '').split('?')[0]);
+    const file = path.join(mediaDir, name);
+    if (!/^[\w.-]+$/.test(name) || !existsSync(file)) {
+      res.writeHead(404, { 'access-control-allow-origin': '*' }).end();
+      return;
+    }
+    res.writeHead(200, {
+      'access-control-allow-origin': '*',
+      'cache-control': 'no-cache',
+      'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t',
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => media!.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(media.address() as AddressInfo).port}/live.m3u8`;
+  // Wait for three segments in the playlist.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const playlist = path.join(mediaDir, 'live.m3u8');
+    if (existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/\.ts/g) ?? []).length >= 3) return url;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('ffmpeg made no HLS stream within 30 s');
+}
+
+describe('video: live view in the dispatch console', () => {
+  let cameraId = '';
+  let incidentNumber = '';
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const streamUrl = startStream();
+    server = await startServer({ demo: true });
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: server.adminPassword }),
+    });
+    expect(login.status).toBe(200);
+    adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const orgs = await api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
+    const station = orgs.items.find((o) => o.name === '龙城派出所')!;
+    await api('POST', '/api/users', {
+      username: 'video.zhang',
+      displayName: '张值班员',
+      password: 'video-Passw0rd-1',
+      orgId: station.id,
+      roles: ['dispatcher', 'commander'],
+    });
+    const userLogin = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'video.zhang', password: 'video-Passw0rd-1' }),
+    });
+    const cookie = (userLogin.headers.get('set-cookie') ?? '').split(';')[0];
+    const camera = await api<{ id: string }>(
+      'POST',
+      '/api/video/cameras',
+      {
+        code: '44030700001320000001',
+        name: '龙城广场东路口',
+        lon: SPOT.lon + 0.0008,
+        lat: SPOT.lat,
+        heightM: 6,
+        headingDeg: 270,
+        fovDeg: 70,
+        rangeM: 150,
+        owner: 'police',
+        hlsUrl: await streamUrl,
+      },
+      cookie,
+    );
+    cameraId = camera.id;
+    await api(
+      'POST',
+      '/api/video/cameras',
+      {
+        code: '44030700001320000002',
+        name: '龙城小区南门',
+        lon: SPOT.lon - 0.001,
+        lat: SPOT.lat + 0.0006,
+        headingDeg: 180,
+        fovDeg: 90,
+        rangeM: 60,
+        owner: 'community',
+        agreementRef: '龙城-共享-2026-003',
+        hlsUrl: 'http://127.0.0.1:9/none.m3u8',
+      },
+      cookie,
+    );
+    const { incident } = await api<{ incident: { number: string } }>(
+      'POST',
+      '/api/dispatch/incidents',
+      {
+        category: 'criminal',
+        subcategory: 'theft',
+        priority: 'P2',
+        ...SPOT,
+        narrative: '路口有人撬电动车锁',
+      },
+      cookie,
+    );
+    incidentNumber = incident.number;
+    browser = await launchChromium();
+    context = await browser.newContext({
+      viewport: { width: 1600, height: 1000 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    problems = collectPageErrors(page);
+  }, 240_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    await page?.screenshot({ path: path.join(SHOTS, 'FAILED-video.png') }).catch(() => {});
+    console.error(`server output:\n${server?.output().split('\n').slice(-30).join('\n')}`);
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    ffmpeg?.kill('SIGKILL');
+    media?.closeAllConnections();
+    await new Promise((r) => (media ? media.close(r) : r(undefined)));
+    if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('plays the camera covering the incident live in the console’s camera panel, and audits the view with its purpose', async () => {
+    await signInThroughPage(page, `${server.baseUrl}/dispatch`, 'video.zhang', 'video-Passw0rd-1');
+    await page.getByTestId(`queue-item-${incidentNumber}`).click();
+    const panel = page.getByTestId('camera-panel');
+    await panel.getByTestId('camera-item').first().waitFor();
+    const items = await panel.getByTestId('camera-item').allTextContents();
+    expect(items[0]).toContain('龙城广场东路口');
+    expect(items[0]).toContain('视域覆盖');
+    expect(items.join('\n')).toContain('龙城小区南门');
+    await panel.getByTestId('camera-item').first().getByTestId('camera-view').click();
+    const purpose = `核查警情 ${incidentNumber}`;
+    await panel.getByTestId('camera-purpose-input').fill(purpose);
+    await panel.getByRole('button', { name: '打开' }).click();
+    const video = panel.getByTestId('camera-video');
+    await video.waitFor();
+    // The picture moves: currentTime advances while the test watches.
+    await page.waitForFunction(
+      () =>
+        ((document.querySelector('[data-testid="camera-video"]') as HTMLVideoElement | null)?.currentTime ??
+          0) > 0.5,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const t0 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await page.waitForTimeout(2_500);
+    const t1 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    expect(t1 - t0).toBeGreaterThan(1);
+    await page.screenshot({ path: path.join(SHOTS, 'video-console-live.png') });
+    const audit = await api<{
+      items: { action: string; resource: string; purpose: string | null; username: string | null }[];
+    }>('GET', '/api/audit?action=personal_data_read&limit=50');
+    expect(audit.items).toContainEqual(
+      expect.objectContaining({
+        action: 'personal_data_read',
+        resource: `camera:${cameraId}`,
+        purpose,
+        username: 'video.zhang',
+      }),
+    );
+    expect(problems).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,36 @@
+import type { Camera, NearCamera } from '@citywatch/core/video/schemas';
+import { queryOptions } from '@tanstack/react-query';
+import { api } from '../api/client';
+
+export type { Camera, NearCamera };
+
+const base = '/api/video';
+
+/** The video API (packages/server/src/modules/video), typed by core's video schemas. */
+export const videoApi = {
+  cameras: (signal?: AbortSignal) =>
+    api<{ items: Camera[]; total: number }>(`${base}/cameras`, { query: { limit: 5000 }, signal }),
+  near: (lon: number, lat: number, signal?: AbortSignal) =>
+    api<{ items: NearCamera[] }>(`${base}/near`, { query: { lon, lat, k: 5, maxM: 500 }, signal }),
+  /** The live stream's address: a personal-data read, with the purpose stated (audited). */
+  live: (id: string, purpose: string) =>
+    api<{ cameraId: string; hlsUrl: string; purpose: string }>(`${base}/cameras/${id}/live`, {
+      headers: { 'X-Purpose': encodeURIComponent(purpose) },
+    }),
+};
+
+export const videoKeys = {
+  all: ['video'] as const,
+  cameras: () => ['video', 'cameras'] as const,
+  near: (lon: number, lat: number) => ['video', 'near', lon, lat] as const,
+};
+
+export const videoQueries = {
+  cameras: () =>
+    queryOptions({ queryKey: videoKeys.cameras(), queryFn: ({ signal }) => videoApi.cameras(signal) }),
+  near: (lon: number, lat: number) =>
+    queryOptions({
+      queryKey: videoKeys.near(lon, lat),
+      queryFn: ({ signal }) => videoApi.near(lon, lat, signal),
+    }),
+};
