@@ -115,7 +115,11 @@ export const shiftSchema = z
 /** What a commander writes: the body of one version of a plan. */
 export const planBodySchema = z.strictObject({
   name,
-  city: z.string().trim().min(1).max(64),
+  /** The city by name (default: the default city). */
+  city: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .optional(),
   /** The org the plan belongs to (default: the author's). */
   orgId: z.uuid().optional(),
   shift: shiftSchema,
@@ -159,7 +163,7 @@ export const planSchema = z.object({
     city: z.string(),
     shift: z.object({ start: z.string(), end: z.string() }),
     zones: z.array(zoneSchema),
-    targets: z.array(z.any()).transform((x) => x as PatrolTarget[]),
+    targets: z.array(targetSchema),
     assignments: z.array(assignmentSchema),
     seed: z.number(),
     note: z.string().optional(),
@@ -459,3 +463,60 @@ export function proposeTargets(
     hotspotId: h.id,
   }));
 }
+
+/** `GET /api/patrol/plans/:id/compliance`: dose per target and per unit, and the visits, for the shift so far. */
+export const complianceReportSchema = z.object({
+  planId: z.string(),
+  version: z.number(),
+  shift: z.object({ start: z.string(), end: z.string() }),
+  asOf: z.string(),
+  fixes: z.object({
+    read: z.number(),
+    accepted: z.number(),
+    droppedOrder: z.number(),
+    droppedAccuracy: z.number(),
+    droppedJump: z.number(),
+    gaps: z.number(),
+  }),
+  targets: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      kind: z.string(),
+      zoneKey: z.string(),
+      lon: z.number(),
+      lat: z.number(),
+      hotspotId: z.string().nullable(),
+      plannedVisits: z.number(),
+      plannedMin: z.number(),
+      visits: z.number(),
+      dosedVisits: z.number(),
+      receivedMin: z.number(),
+      missed: z.number(),
+      longestGapMin: z.number(),
+      revisitKept: z.boolean(),
+      coverage: z.number().nullable(),
+    }),
+  ),
+  units: z.array(
+    z.object({
+      unitId: z.string(),
+      callSign: z.string(),
+      plannedVisits: z.number(),
+      visits: z.number(),
+      dosedVisits: z.number(),
+      targetMin: z.number(),
+      zoneMin: z.record(z.string(), z.number()),
+    }),
+  ),
+  visits: z.array(
+    z.object({
+      unitId: z.string(),
+      targetKey: z.string(),
+      entry: z.string(),
+      exit: z.string(),
+      dwellMin: z.number(),
+    }),
+  ),
+});
+export type ComplianceReport = z.infer<typeof complianceReportSchema>;

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/patrol/events';
 import { defineModule } from '../module.js';
 import { phoneRoutes } from './phone.js';
+import { plansRoutes } from './plans-routes.js';
+import { PlansService } from './plans-service.js';
 import { patrolRoutes } from './routes.js';
 import { PatrolService } from './service.js';
 import type {} from './tables.js';
@@ -30,5 +32,6 @@ export const patrolModule = defineModule({
   routes: (app, deps, patrol) => {
     patrolRoutes(app, patrol);
     phoneRoutes(app, deps);
+    plansRoutes(app, new PlansService(deps.db.kysely, deps.places, deps.now));
   },
 });
