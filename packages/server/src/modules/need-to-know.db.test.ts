@@ -56,6 +56,10 @@ const EXEMPT: Record<string, string> = {
   'POST /api/community/public/reports':
     "public: a citizen's report; it lands in the org whose jurisdiction holds its position",
   'POST /api/community/public/track': "public: the reporter's own report, found by the secret token only",
+  'POST /api/sensors/ingest':
+    "device telemetry: a community sensor reports for itself only (its token's device)",
+  'GET /api/sensors/ingest/stats':
+    'process counters of dropped device messages by reason; no rows of any org',
   'GET /open311/v2/services.json': 'public (Open311): the report categories',
   'POST /open311/v2/requests.json': 'public (Open311): a report, as the public page takes one',
   'GET /open311/v2/requests.json':
@@ -106,6 +110,10 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     victimId: '',
     device: '',
     report: '',
+    sensorCommunity: '',
+    sensor: '',
+    alarm: '',
+    crowdArea: '',
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
   };
@@ -229,6 +237,60 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     return r.json().id as string;
   }
 
+  async function freshSensor(kind = 'alarm_button'): Promise<{ id: string; token: string }> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/sensors/devices',
+      payload: {
+        communityId: A.sensorCommunity,
+        kind,
+        name: `龙城报警柱 ${next()}`,
+        address: '龙城街道',
+        ...SPOT,
+      },
+    });
+    return { id: body.id as string, token: body.token as string };
+  }
+  async function freshSensorAlarm(): Promise<string> {
+    const sensor = await freshSensor();
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/sensors/ingest',
+      headers: { authorization: `Bearer ${sensor.token}` },
+      payload: { type: 'event', event: 'press' },
+    });
+    if (r.statusCode !== 200) throw new Error(`press: ${r.statusCode} ${r.body}`);
+    const alarm = await t.ctx.db.kysely
+      .selectFrom('sensor_alarms')
+      .select('id')
+      .where('device_id', '=', sensor.id)
+      .executeTakeFirstOrThrow();
+    return alarm.id;
+  }
+  async function freshCrowdArea(): Promise<string> {
+    const [x0, y0, x1, y1] = [114.194, 22.694, 114.197, 22.697];
+    const ring = [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+      [x0, y0],
+    ];
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/sensors/crowd-areas',
+      payload: {
+        name: `龙城广场 ${next()}`,
+        orgId: orgOf.same.id,
+        ring,
+        warnDensity: 1,
+        alarmDensity: 2,
+        capacity: 50_000,
+      },
+    });
+    return body.id as string;
+  }
+
   beforeAll(async () => {
     t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
@@ -346,6 +408,16 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     ).id;
     A.device = await freshDevice();
     A.report = await freshReport();
+    A.sensorCommunity = (
+      await created(cookies.same.commander, {
+        method: 'POST',
+        url: '/api/sensors/communities',
+        payload: { name: '龙城花园', orgId: orgOf.same.id },
+      })
+    ).id as string;
+    A.sensor = (await freshSensor('door')).id;
+    A.alarm = await freshSensorAlarm();
+    A.crowdArea = await freshCrowdArea();
     const imported = await call(cookies.same.commander, {
       method: 'POST',
       url: '/api/patrol/imports',
@@ -881,6 +953,89 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: named(freshReport, (id) =>
         post(`/api/community/reports/${id}/decide`, { action: 'reject', reason: '测试驳回' }),
       ),
+    },
+
+    // ---- sensors (smart-community devices, crowd areas)
+    'GET /api/sensors/communities': {
+      role: 'dispatcher',
+      request: () => get('/api/sensors/communities'),
+      sibling: 'list',
+      markers: () => [A.sensorCommunity],
+    },
+    'POST /api/sensors/communities': {
+      role: 'commander',
+      sibling: 'org',
+      request: () => post('/api/sensors/communities', { name: `龙城小区 ${next()}`, orgId: orgOf.same.id }),
+    },
+    'GET /api/sensors/devices': {
+      role: 'dispatcher',
+      request: () => get('/api/sensors/devices'),
+      sibling: 'list',
+      markers: () => [A.sensor],
+    },
+    'POST /api/sensors/devices': {
+      role: 'commander',
+      sibling: [400],
+      note: "the station's community is as good as missing to the sibling: 400 naming communityId",
+      request: () =>
+        post('/api/sensors/devices', {
+          communityId: A.sensorCommunity,
+          kind: 'smoke',
+          name: `龙城烟感 ${next()}`,
+          address: '龙城街道',
+          ...SPOT,
+        }),
+      check: (who, r) => {
+        if (who === 'sibling') expect(r.json().errors?.[0]).toMatchObject({ field: 'communityId' });
+      },
+    },
+    'GET /api/sensors/alarms': {
+      role: 'dispatcher',
+      request: () => get('/api/sensors/alarms'),
+      sibling: 'list',
+      markers: () => [A.alarm],
+    },
+    'POST /api/sensors/alarms/:id/acknowledge': {
+      role: 'dispatcher',
+      request: named(freshSensorAlarm, (id) => post(`/api/sensors/alarms/${id}/acknowledge`)),
+    },
+    'POST /api/sensors/alarms/:id/clear': {
+      role: 'dispatcher',
+      request: named(freshSensorAlarm, (id) => post(`/api/sensors/alarms/${id}/clear`)),
+    },
+    'GET /api/sensors/crowd-areas': {
+      role: 'dispatcher',
+      request: () => get('/api/sensors/crowd-areas'),
+      sibling: 'list',
+      markers: () => [A.crowdArea],
+    },
+    'POST /api/sensors/crowd-areas': {
+      role: 'commander',
+      sibling: 'org',
+      request: async () => {
+        const ring = [
+          [114.19, 22.69],
+          [114.191, 22.69],
+          [114.191, 22.691],
+          [114.19, 22.69],
+        ];
+        return post('/api/sensors/crowd-areas', {
+          name: `龙城会场 ${next()}`,
+          orgId: orgOf.same.id,
+          ring,
+          warnDensity: 1,
+          alarmDensity: 2,
+          capacity: 1000,
+        });
+      },
+    },
+    'DELETE /api/sensors/crowd-areas/:id': {
+      role: 'commander',
+      request: named(freshCrowdArea, (id) => ({ method: 'DELETE', url: `/api/sensors/crowd-areas/${id}` })),
+    },
+    'GET /api/sensors/crowd-areas/:id/counts': {
+      role: 'dispatcher',
+      request: () => get(`/api/sensors/crowd-areas/${A.crowdArea}/counts`),
     },
   };
   const signedOn = {} as Record<Who, string>;

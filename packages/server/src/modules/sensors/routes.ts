@@ -74,7 +74,7 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
     },
     async (request) => {
       const device = deviceOf(request);
-      if (!device || device.kind !== 'sensor') throw new ProblemError('forbidden');
+      if (device?.kind !== 'sensor') throw new ProblemError('forbidden');
       const body = request.body;
       return sensors.ingestHttp(device, Array.isArray(body) ? body : [body]);
     },

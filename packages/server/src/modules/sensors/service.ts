@@ -1,11 +1,4 @@
-import {
-  acknowledge,
-  alarmForEvent,
-  clear,
-  escalate,
-  maxSeverity,
-  offlineSeverity,
-} from '@citywatch/core/sensors/alarm';
+import { acknowledge, alarmForEvent, clear, escalate, offlineSeverity } from '@citywatch/core/sensors/alarm';
 import { countFlag, crowdLevel, density, ringAreaM2 } from '@citywatch/core/sensors/crowd';
 import {
   type Alarm,
@@ -50,6 +43,12 @@ export const DEFAULT_TIMINGS: SensorTimings = {
   escalateAfterMs: 5 * 60_000,
   areaLifeMs: 24 * 3_600_000,
 };
+
+/** What a raise answers and announces. */
+type RaisedAlarm = Pick<
+  Alarm,
+  'id' | 'deviceId' | 'areaId' | 'communityId' | 'orgId' | 'type' | 'severity' | 'status' | 'escalated'
+>;
 
 /** Why a device message was dropped. */
 export type DropReason = 'bad_token' | 'wrong_device' | 'unknown_device' | 'malformed' | 'foreign_area';
@@ -419,8 +418,8 @@ export class SensorsService {
 
   /**
    * Raises an alarm of this originator and type: the active one is repeated (count, last time,
-   * higher severity), or a new one is made. Serialised per originator in this process; across
-   * nodes the partial unique index refuses a second active alarm and the raise is retried.
+   * higher severity), or a new one is made — one statement (an upsert on the partial unique
+   * index), so two nodes raising at once still make one alarm. Serialised per originator here.
    */
   raise(
     o: {
@@ -434,55 +433,31 @@ export class SensorsService {
     severity: AlarmSeverity,
     detail: Record<string, unknown>,
     triggeredAtMs: number,
-  ): Promise<{ alarm: Alarm; created: boolean }> {
+  ): Promise<{ alarm: RaisedAlarm; created: boolean }> {
     const key = `${o.originator}:${type}`;
     const run = async () => {
-      const now = this.deps.now();
-      const result = await this.db.transaction().execute(async (trx) => {
-        const active = await store.activeAlarm(trx, o.originator, type);
-        if (active) {
-          await trx
-            .updateTable('sensor_alarms')
-            .set({
-              repeats: active.repeats + 1,
-              severity: maxSeverity(active.severity as AlarmSeverity, severity),
-              last_at: now,
-              detail: JSON.stringify(detail),
-            })
-            .where('id', '=', active.id)
-            .execute();
-          return { id: active.id, created: false };
-        }
-        const id = uuidv7();
-        await trx
-          .insertInto('sensor_alarms')
-          .values({
-            id,
-            originator: o.originator,
-            device_id: o.deviceId,
-            area_id: o.areaId,
-            community_id: o.communityId,
-            org_id: o.orgId,
-            type,
-            severity,
-            status: 'active_unack',
-            started_at: now,
-            last_at: now,
-            acknowledged_at: null,
-            acknowledged_by: null,
-            cleared_at: null,
-            cleared_by: null,
-            incident_id: null,
-            ticket_id: null,
-            detail: JSON.stringify(detail),
-          })
-          .execute();
-        return { id, created: true };
+      const r = await store.upsertAlarm(this.db, {
+        id: uuidv7(),
+        ...o,
+        type,
+        severity,
+        at: this.deps.now(),
+        detail: JSON.stringify(detail),
       });
       this.stats.alarmsRaised++;
-      const alarm = (await this.alarm(result.id, null))!;
+      const alarm: RaisedAlarm = {
+        id: r.id,
+        deviceId: r.device_id,
+        areaId: r.area_id,
+        communityId: r.community_id,
+        orgId: r.org_id,
+        type: r.type,
+        severity: r.severity as AlarmSeverity,
+        status: r.status as AlarmStatus,
+        escalated: r.escalated,
+      };
       this.announce(alarm, triggeredAtMs);
-      return { alarm, created: result.created };
+      return { alarm, created: r.created };
     };
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.then(run, run);
@@ -495,7 +470,7 @@ export class SensorsService {
     return next;
   }
 
-  private announce(a: Alarm, triggeredAtMs: number) {
+  private announce(a: RaisedAlarm, triggeredAtMs: number) {
     this.deps.publish('sensors.alarm_changed', a.orgId, {
       alarmId: a.id,
       deviceId: a.deviceId,

@@ -158,16 +158,53 @@ export function findAlarm(q: Q, id: string, scope: OrgScope | null) {
   return query.executeTakeFirst();
 }
 
-/** The one alarm of this originator and type that is not cleared, locked for update. */
-export function activeAlarm(q: Q, originator: string, type: string) {
-  return q
-    .selectFrom('sensor_alarms')
-    .select(['id', 'severity', 'status', 'repeats', 'escalated', 'started_at', 'last_at'])
-    .where('originator', '=', originator)
-    .where('type', '=', type)
-    .where('status', 'in', ['active_unack', 'active_ack'])
-    .forUpdate()
-    .executeTakeFirst();
+/**
+ * Raises an alarm in one statement: a new active alarm, or — when this originator already has an
+ * active one of this type (the partial unique index) — that one repeated: one more repeat, the
+ * last time, the higher severity. `created` tells which.
+ */
+export async function upsertAlarm(
+  q: Q,
+  a: {
+    id: string;
+    originator: string;
+    deviceId: string | null;
+    areaId: string | null;
+    communityId: string | null;
+    orgId: string;
+    type: string;
+    severity: string;
+    at: Date;
+    detail: string;
+  },
+) {
+  const ranks = sql`array['indeterminate', 'warning', 'minor', 'major', 'critical']::text[]`;
+  const r = await sql<{
+    id: string;
+    device_id: string | null;
+    area_id: string | null;
+    community_id: string | null;
+    org_id: string;
+    type: string;
+    severity: string;
+    status: string;
+    escalated: boolean;
+    created: boolean;
+  }>`
+    insert into sensor_alarms as s
+      (id, originator, device_id, area_id, community_id, org_id, type, severity, status, started_at, last_at, detail)
+    values (${a.id}, ${a.originator}, ${a.deviceId}, ${a.areaId}, ${a.communityId}, ${a.orgId}, ${a.type},
+            ${a.severity}, 'active_unack', ${a.at}, ${a.at}, ${a.detail}::jsonb)
+    on conflict (originator, type) where status in ('active_unack', 'active_ack')
+    do update set repeats = s.repeats + 1,
+                  last_at = excluded.last_at,
+                  detail = excluded.detail,
+                  severity = case when array_position(${ranks}, excluded.severity) > array_position(${ranks}, s.severity)
+                                  then excluded.severity else s.severity end
+    returning id, device_id, area_id, community_id, org_id, type, severity, status, escalated, (xmax = 0) as created`.execute(
+    q,
+  );
+  return r.rows[0];
 }
 
 /** Active alarms of a type whose last raise is older than `before` (offline repeats). */
