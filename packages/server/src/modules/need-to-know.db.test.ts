@@ -109,6 +109,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     dispatcherId: '',
     victimId: '',
     device: '',
+    camera: '',
     report: '',
     sensorCommunity: '',
     sensor: '',
@@ -291,6 +292,24 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     return body.id as string;
   }
 
+  async function freshCamera(): Promise<string> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/video/cameras',
+      payload: {
+        code: `440307000013200${String(next()).padStart(5, '0')}`,
+        name: `龙城摄像机 ${next()}`,
+        ...SPOT,
+        headingDeg: 0,
+        fovDeg: 360,
+        rangeM: 60,
+        owner: 'police',
+        hlsUrl: 'http://127.0.0.1:9/live.m3u8',
+      },
+    });
+    return body.id as string;
+  }
+
   beforeAll(async () => {
     t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
@@ -407,6 +426,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         .executeTakeFirstOrThrow()
     ).id;
     A.device = await freshDevice();
+    A.camera = await freshCamera();
     A.report = await freshReport();
     A.sensorCommunity = (
       await created(cookies.same.commander, {
@@ -931,6 +951,50 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'POST /api/devices/:id/revoke': {
       role: 'admin',
       request: named(freshDevice, (id) => post(`/api/devices/${id}/revoke`, { reason: '设备报废' })),
+    },
+
+    // ---- video
+    'GET /api/video/cameras': {
+      role: 'dispatcher',
+      request: () => get('/api/video/cameras'),
+      sibling: 'list',
+      markers: () => [A.camera],
+    },
+    'POST /api/video/cameras': {
+      role: 'commander',
+      sibling: 'org',
+      request: () =>
+        post('/api/video/cameras', {
+          code: `440307000013200${String(next()).padStart(5, '0')}`,
+          name: `摄像机 ${next()}`,
+          ...SPOT,
+          headingDeg: 90,
+          fovDeg: 60,
+          rangeM: 80,
+          owner: 'police',
+          orgId: orgOf.same.id,
+        }),
+    },
+    'GET /api/video/cameras/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/video/cameras/${A.camera}`),
+    },
+    'DELETE /api/video/cameras/:id': {
+      role: 'commander',
+      request: named(freshCamera, (id) => ({ method: 'DELETE', url: `/api/video/cameras/${id}` })),
+    },
+    'GET /api/video/cameras/:id/live': {
+      role: 'dispatcher',
+      request: () => ({
+        ...get(`/api/video/cameras/${A.camera}/live`),
+        headers: { 'x-purpose': encodeURIComponent('核查警情') },
+      }),
+    },
+    'GET /api/video/near': {
+      role: 'dispatcher',
+      request: () => get(`/api/video/near?lon=${SPOT.lon}&lat=${SPOT.lat}`),
+      sibling: 'list',
+      markers: () => [A.camera],
     },
 
     // ---- community (citizen reports)
