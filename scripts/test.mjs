@@ -99,6 +99,13 @@ const smokes = [
       Number.isFinite(j.console_p99_ms),
   },
   {
+    name: 'bench:devices smoke',
+    args: ['tsx', 'bench/devices.ts', '--smoke'],
+    keys: ['messages_per_s', 'offline_p99_s', 'alarm_to_console_p99_ms', 'lost', 'embedded'],
+    // No acknowledged message may be lost; the rates are for the full run on a quiet machine.
+    check: (j) => j.lost === 0 && j.embedded.offline_detected === j.embedded.offline_stopped,
+  },
+  {
     name: 'bench:patrol smoke',
     args: ['tsx', 'bench/patrol.ts', '--smoke'],
     keys: ['incidents', 'h3', 'segment', 'total_ms', 'within_target'],
