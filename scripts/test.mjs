@@ -126,6 +126,17 @@ const smokes = [
     check: (j) =>
       j.pglite.postings === 3000 && j.postgres.postings === 3000 && j.reconcile.found_planted_only === true,
   },
+  {
+    name: 'bench:video smoke',
+    args: ['tsx', 'bench/video.ts', '--smoke'],
+    keys: ['cameras', 'nearest_p99_ms', 'coverage_s', 'import_per_s', 'within_target'],
+    // Output and completeness are checked; the targets are for 50,000 cameras on a quiet machine.
+    check: (j) =>
+      j.cameras === 2000 &&
+      j.imported === 2000 &&
+      Number.isFinite(j.nearest_p99_ms) &&
+      Number.isFinite(j.coverage_s),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
