@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/oversight/events';
 import { defineModule } from '../module.js';
 import { oversightRoutes } from './routes.js';
 import { OversightService } from './service.js';
@@ -13,7 +14,9 @@ declare module '../module.js' {
 /**
  * 要素管控 (oversight): regulated units by industry with licences, people (read with a purpose) and
  * cameras; enterprise users bound to exactly one unit (`oversight_unit_users`) see and do only
- * their own unit's work.
+ * their own unit's work. Inspections (video or on site) whose findings open notices and orders
+ * (PDF documents), fixed by the enterprise with evidence, verified by the inspector; overdue cases
+ * escalate to the station.
  */
 export const oversightModule = defineModule({
   name: 'oversight',
@@ -29,8 +32,33 @@ export const oversightModule = defineModule({
     ],
     'oversight.write': ['admin', 'industry_inspector'],
     'oversight.bind': ['admin'],
+    /** Reporting a fix with evidence: the enterprise's own work. */
+    'oversight.report': ['enterprise'],
+  },
+  events: {
+    'oversight.case_overdue': 'oversight.read',
+    'oversight.case_changed': 'oversight.read',
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) => new OversightService(deps),
   routes: (app, deps, oversight) => oversightRoutes(app, deps, oversight),
+  start: (deps, oversight) => {
+    // Overdue cases escalate to the station's head: checked every 10 minutes (and at start).
+    let running: Promise<unknown> = Promise.resolve();
+    const run = () => {
+      running = oversight.cases
+        .escalateOverdue()
+        .catch((error: unknown) => deps.log.error({ err: error }, 'escalation of overdue cases failed'));
+    };
+    run();
+    const timer = setInterval(run, ESCALATION_CHECK_MS);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
+  },
 });
+
+/** How often open cases are checked against their deadlines. */
+const ESCALATION_CHECK_MS = 10 * 60_000;

@@ -1,4 +1,13 @@
 import {
+  calendarSchema,
+  caseListSchema,
+  caseSchema,
+  createInspectionSchema,
+  inspectionSchema,
+  reportFixSchema,
+  verifySchema,
+} from '@citywatch/core/oversight/cases';
+import {
   bindUserSchema,
   createUnitSchema,
   importResultSchema,
@@ -89,6 +98,112 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
     async (request, reply) => {
       await oversight.units.bindUser(actorOf(request), request.params.id, request.body.userId);
       return reply.code(204).send(null);
+    },
+  );
+
+  // ---- inspections and rectification cases
+
+  app.post(
+    '/api/oversight/inspections',
+    {
+      config: { permission: 'oversight.write' },
+      bodyLimit: 20 * 1024 * 1024,
+      schema: { tags, body: createInspectionSchema, response: { 201: inspectionSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await oversight.cases.inspect(actorOf(request), request.body)),
+  );
+
+  app.get(
+    '/api/oversight/inspections',
+    {
+      config: { permission: 'oversight.read' },
+      schema: {
+        tags,
+        querystring: z.strictObject({ unitId: z.string().uuid().optional() }),
+        response: { 200: z.object({ items: z.array(inspectionSchema) }) },
+      },
+    },
+    async (request) => ({ items: await oversight.cases.inspections(actorOf(request), request.query) }),
+  );
+
+  app.get(
+    '/api/oversight/calendar',
+    { config: { permission: 'oversight.read' }, schema: { tags, response: { 200: calendarSchema } } },
+    async (request) => ({ items: await oversight.cases.calendar(actorOf(request)) }),
+  );
+
+  app.get(
+    '/api/oversight/cases',
+    {
+      config: { permission: 'oversight.read' },
+      schema: {
+        tags,
+        querystring: z.strictObject({
+          status: z.enum(['open', 'reported', 'closed']).optional(),
+          unitId: z.string().uuid().optional(),
+          overdue: z.enum(['true', 'false']).optional(),
+        }),
+        response: { 200: caseListSchema },
+      },
+    },
+    async (request) => {
+      const { overdue, ...rest } = request.query;
+      return {
+        items: await oversight.cases.list(actorOf(request), {
+          ...rest,
+          overdue: overdue === undefined ? undefined : overdue === 'true',
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/api/oversight/cases/:id',
+    {
+      config: { permission: 'oversight.read' },
+      schema: { tags, params: idParams, response: { 200: caseSchema } },
+    },
+    async (request) => oversight.cases.get(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/oversight/cases/:id/document',
+    { config: { permission: 'oversight.read' }, schema: { tags, params: idParams } },
+    async (request, reply) => {
+      const { number, pdf } = await oversight.caseDocument(actorOf(request), request.params.id);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(`${number}.pdf`)}`)
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    '/api/oversight/cases/:id/report',
+    {
+      config: { permission: 'oversight.report' },
+      bodyLimit: 20 * 1024 * 1024,
+      schema: { tags, params: idParams, body: reportFixSchema, response: { 200: caseSchema } },
+    },
+    async (request) => oversight.cases.report(actorOf(request), request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/oversight/cases/:id/verify',
+    {
+      config: { permission: 'oversight.write' },
+      schema: { tags, params: idParams, body: verifySchema, response: { 200: caseSchema } },
+    },
+    async (request) => oversight.cases.verify(actorOf(request), request.params.id, request.body),
+  );
+
+  app.get(
+    '/api/oversight/attachments/:id',
+    { config: { permission: 'oversight.read' }, schema: { tags, params: idParams } },
+    async (request, reply) => {
+      const file = await oversight.cases.attachment(actorOf(request), request.params.id);
+      return reply.type(file.content_type).header('cache-control', 'private, no-store').send(file.bytes);
     },
   );
 }

@@ -1,16 +1,22 @@
+import { beijingDate } from '@citywatch/core/oversight/schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
+import { CasesStore } from './cases.js';
+import { caseDocument } from './pdf.js';
 import { enterpriseUnitOf, UnitsStore } from './units.js';
 
-/** 要素管控: the registry of regulated units (later: inspections, cases, risk points, internal security). */
+/** 要素管控: the registry of regulated units, inspections and rectification cases. */
 export class OversightService {
   readonly units: UnitsStore;
+  readonly cases: CasesStore;
   private readonly db: Kysely<Database>;
 
   constructor(readonly deps: Deps<'places'>) {
     this.db = deps.db.kysely;
     this.units = new UnitsStore(this.db, deps.places, deps.now);
+    this.cases = new CasesStore(this.db, this.units, deps.now, deps.publish);
   }
 
   /**
@@ -19,5 +25,22 @@ export class OversightService {
    */
   enterpriseUnitOf(userId: string): Promise<string | null> {
     return enterpriseUnitOf(this.db, userId);
+  }
+
+  /** The case's notice or order as PDF, with the bureau's and the station's names. */
+  async caseDocument(actor: Actor, id: string): Promise<{ number: string; pdf: Buffer }> {
+    const c = await this.cases.get(actor, id);
+    const root = await this.db
+      .selectFrom('orgs')
+      .select('name')
+      .where('parent_id', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirst();
+    const pdf = await caseDocument(
+      c,
+      { bureau: root?.name ?? '公安局', station: c.orgName },
+      beijingDate(new Date(c.createdAt)),
+    );
+    return { number: c.number, pdf };
   }
 }

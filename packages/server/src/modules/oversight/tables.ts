@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { Timestamp } from '../../db/schema.js';
 
 declare module '../../db/schema.js' {
@@ -48,4 +49,63 @@ export interface OversightUnitUsersTable {
   unit_id: string;
   bound_by: string | null;
   bound_at: Timestamp;
+}
+
+declare module '../../db/schema.js' {
+  interface Database {
+    oversight_inspections: OversightInspectionsTable;
+    oversight_cases: OversightCasesTable;
+    oversight_attachments: OversightAttachmentsTable;
+  }
+}
+
+export interface OversightInspectionsTable {
+  id: string;
+  unit_id: string;
+  org_id: string;
+  kind: 'video' | 'onsite';
+  inspector_id: string;
+  inspected_at: Timestamp;
+  lon: number | null;
+  lat: number | null;
+  results: ColumnType<{ item: string; ok: boolean; note?: string }[], string, string>;
+  created_at: Timestamp;
+}
+
+export interface OversightCasesTable {
+  id: string;
+  number: string;
+  unit_id: string;
+  org_id: string;
+  inspection_id: string | null;
+  source: 'inspection' | 'compliance';
+  kind: 'notice' | 'order';
+  severity: 'minor' | 'serious';
+  item: string | null;
+  description: string;
+  deadline: string;
+  status: 'open' | 'reported' | 'closed';
+  created_by: string | null;
+  created_at: Timestamp;
+  reported_by: string | null;
+  reported_at: Timestamp | null;
+  report_text: string | null;
+  verified_by: string | null;
+  verified_at: Timestamp | null;
+  verify_note: string | null;
+  escalated_at: Timestamp | null;
+  closed_at: Timestamp | null;
+}
+
+export interface OversightAttachmentsTable {
+  id: string;
+  unit_id: string;
+  inspection_id: string | null;
+  case_id: string | null;
+  role: 'inspection_photo' | 'fix_evidence';
+  name: string;
+  content_type: string;
+  bytes: Buffer;
+  uploaded_by: string;
+  uploaded_at: Timestamp;
 }

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { pdfText } from './pdf-text.js';
+
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+/** A 1×1 PNG (evidence and photos are base64 files). */
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/** Inspections that close the loop: finding → order → fix reported → verified → closed; overdue escalates. */
+describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let admin: string;
+  const orgs: Record<string, string> = {};
+  const cookie: Record<string, string> = {};
+  const userId: Record<string, string> = {};
+  let hotel = '';
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    admin = await t.login('admin', ADMIN_PASSWORD);
+    for (const o of (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[])
+      orgs[o.name] = o.id;
+    for (const [username, roles, org] of [
+      ['insp.lc', ['industry_inspector'], '龙城派出所'],
+      ['insp.lg', ['industry_inspector'], '龙岗派出所'],
+      ['hotel.user', ['enterprise'], '龙城派出所'],
+    ] as const) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: { username, displayName: username, password: 'a-long-password', orgId: orgs[org], roles },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      userId[username] = r.json().id;
+      cookie[username] = await t.login(username, 'a-long-password');
+    }
+    const unit = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: '/api/oversight/units',
+      payload: { industry: 'hotel', name: '龙城宾馆', licenceNo: 'TH-1', riskLevel: 'high', ...SPOT },
+    });
+    expect(unit.statusCode, unit.body).toBe(201);
+    hotel = unit.json().id;
+    const bind = await t.as(admin, {
+      method: 'POST',
+      url: `/api/oversight/units/${hotel}/users`,
+      payload: { userId: userId['hotel.user'] },
+    });
+    expect(bind.statusCode, bind.body).toBe(204);
+  }, 300_000);
+  afterAll(() => t.close());
+
+  const inspect = (who: string, payload: Record<string, unknown>) =>
+    t.as(cookie[who], { method: 'POST', url: '/api/oversight/inspections', payload });
+
+  it('puts a never-inspected high-risk unit on the calendar at once', async () => {
+    const r = await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/calendar' });
+    expect(r.json().items).toEqual([
+      expect.objectContaining({ unitId: hotel, riskLevel: 'high', intervalDays: 7, lastInspectedAt: null }),
+    ]);
+  });
+
+  it('refuses an on-site check without position, an item not on the checklist, a deadline in the past', async () => {
+    const noPos = await inspect('insp.lc', { unitId: hotel, kind: 'onsite', results: [] });
+    expect(noPos.statusCode).toBe(400);
+    expect(noPos.json().errors[0]).toMatchObject({ field: 'lon', rule: 'onsite_position' });
+    const badItem = await inspect('insp.lc', {
+      unitId: hotel,
+      kind: 'video',
+      results: [{ item: 'xray', ok: false }],
+    });
+    expect(badItem.json().errors[0]).toMatchObject({ field: 'results.0.item', rule: 'checklist_item' });
+    const past = await inspect('insp.lc', {
+      unitId: hotel,
+      kind: 'video',
+      findings: [{ description: '未登记', severity: 'minor', deadline: '2020-01-01' }],
+    });
+    expect(past.json().errors[0]).toMatchObject({ field: 'findings.0.deadline', rule: 'not_in_past' });
+    const other = await inspect('insp.lg', { unitId: hotel, kind: 'video' });
+    expect(other.statusCode).toBe(404);
+    expect(await t.ctx.db.kysely.selectFrom('oversight_cases').select('id').execute()).toEqual([]);
+  });
+
+  let order = '';
+  it('closes the loop: finding → order (PDF) → fix with evidence → refused → fixed again → closed', async () => {
+    const r = await inspect('insp.lc', {
+      unitId: hotel,
+      kind: 'onsite',
+      ...SPOT,
+      results: [
+        { item: 'register', ok: false, note: '3 名旅客未登记' },
+        { item: 'fire', ok: true },
+      ],
+      photos: [{ name: '前台.png', type: 'image/png', data: PNG }],
+      findings: [{ item: 'register', description: '3 名旅客未实名登记入住', severity: 'serious' }],
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().photoIds).toHaveLength(1);
+    [order] = r.json().caseIds;
+    const c = (await t.as(cookie['insp.lc'], { method: 'GET', url: `/api/oversight/cases/${order}` })).json();
+    expect(c).toMatchObject({
+      kind: 'order',
+      status: 'open',
+      unitName: '龙城宾馆',
+      daysLeft: 15,
+      overdue: false,
+    });
+    expect(c.number).toMatch(/^责改〔2026〕\d{5}号$/);
+
+    const doc = await t.as(cookie['insp.lc'], {
+      method: 'GET',
+      url: `/api/oversight/cases/${order}/document`,
+    });
+    expect(doc.statusCode).toBe(200);
+    expect(doc.headers['content-type']).toBe('application/pdf');
+    expect(doc.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = pdfText(doc.rawPayload);
+    for (const s of [
+      '深圳市公安局',
+      '责令限期整改通知书',
+      c.number,
+      '龙城宾馆',
+      '3 名旅客未实名登记入住',
+      c.deadline,
+      '龙城派出所',
+    ])
+      expect(text.replaceAll('\n', ''), s).toContain(s);
+
+    // The inspector cannot report the enterprise's fix; the enterprise must send evidence.
+    const byInspector = await t.as(cookie['insp.lc'], {
+      method: 'POST',
+      url: `/api/oversight/cases/${order}/report`,
+      payload: { text: '已整改', evidence: [{ name: 'a.png', type: 'image/png', data: PNG }] },
+    });
+    expect(byInspector.statusCode).toBe(403);
+    const noEvidence = await t.as(cookie['hotel.user'], {
+      method: 'POST',
+      url: `/api/oversight/cases/${order}/report`,
+      payload: { text: '已整改', evidence: [] },
+    });
+    expect(noEvidence.statusCode).toBe(400);
+    expect(noEvidence.json().errors[0].field).toBe('evidence');
+    const seen = (await t.as(cookie['hotel.user'], { method: 'GET', url: '/api/oversight/cases' })).json()
+      .items;
+    expect(seen.map((x: { id: string }) => x.id)).toEqual([order]);
+
+    const report = () =>
+      t.as(cookie['hotel.user'], {
+        method: 'POST',
+        url: `/api/oversight/cases/${order}/report`,
+        payload: {
+          text: '已补录全部旅客信息',
+          evidence: [{ name: '登记表.png', type: 'image/png', data: PNG }],
+        },
+      });
+    expect((await report()).json().status).toBe('reported');
+    expect((await report()).json().errors[0]).toMatchObject({ field: 'status', rule: 'status_open' });
+
+    const verify = (who: string, accepted: boolean) =>
+      t.as(cookie[who], {
+        method: 'POST',
+        url: `/api/oversight/cases/${order}/verify`,
+        payload: { accepted, note: accepted ? '复查合格' : '登记仍不完整' },
+      });
+    expect((await verify('insp.lg', true)).statusCode).toBe(404);
+    expect((await verify('insp.lc', false)).json()).toMatchObject({
+      status: 'open',
+      verifyNote: '登记仍不完整',
+    });
+    expect((await report()).statusCode).toBe(200);
+    const closed = (await verify('insp.lc', true)).json();
+    expect(closed).toMatchObject({ status: 'closed', daysLeft: null });
+    expect(closed.attachments.filter((a: { role: string }) => a.role === 'fix_evidence')).toHaveLength(2);
+    expect((await verify('insp.lc', true)).statusCode).toBe(409);
+
+    // Evidence files: the enterprise and the station read them, another station does not.
+    const file = closed.attachments[0].id;
+    expect(
+      (await t.as(cookie['hotel.user'], { method: 'GET', url: `/api/oversight/attachments/${file}` }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await t.as(cookie['insp.lg'], { method: 'GET', url: `/api/oversight/attachments/${file}` }))
+        .statusCode,
+    ).toBe(404);
+    // Every write named its resource in the audit chain.
+    const audit = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select('resource')
+      .where('resource', '=', `case:${order}`)
+      .execute();
+    expect(audit.length).toBe(4); // report, refused, report, accepted (refusals of the API leave no write row)
+  });
+
+  it('escalates an open case past its deadline once, and the calendar follows the last inspection', async () => {
+    const r = await inspect('insp.lc', {
+      unitId: hotel,
+      kind: 'video',
+      findings: [{ item: 'visitors', description: '访客未登记', severity: 'minor' }],
+    });
+    const [notice] = r.json().caseIds;
+    const before = (
+      await t.as(cookie['insp.lc'], { method: 'GET', url: `/api/oversight/cases/${notice}` })
+    ).json();
+    expect(before).toMatchObject({ kind: 'notice', daysLeft: 7, escalatedAt: null });
+    expect(await t.ctx.oversight.cases.escalateOverdue()).toBe(0);
+    t.advance(8 * 86_400_000);
+    expect(await t.ctx.oversight.cases.escalateOverdue()).toBe(1);
+    expect(await t.ctx.oversight.cases.escalateOverdue()).toBe(0);
+    cookie['insp.lc'] = await t.login('insp.lc', 'a-long-password'); // the session lapsed meanwhile
+    const overdue = (
+      await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/cases?overdue=true' })
+    ).json().items;
+    expect(overdue).toEqual([expect.objectContaining({ id: notice, overdue: true, daysLeft: -1 })]);
+    expect(overdue[0].escalatedAt).not.toBeNull();
+    const cal = (await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/calendar' })).json()
+      .items[0];
+    expect(cal.lastInspectedAt).not.toBeNull();
+    expect(cal.overdue).toBe(true); // high risk: a week between checks, eight days passed
+  });
+});
