@@ -24,6 +24,19 @@ declare module '../events/events.js' {
       lat: number | null;
       heading: number | null;
     };
+    /**
+     * A help request was made, accepted or declined: published once to each side's org (the
+     * requesting station's and the asked one's), so both consoles follow it.
+     */
+    'dispatch.help_changed': {
+      requestId: string;
+      incidentId: string;
+      unitId: string;
+      callSign: string;
+      fromOrgId: string;
+      toOrgId: string;
+      status: 'pending' | 'accepted' | 'declined';
+    };
   }
 }
 

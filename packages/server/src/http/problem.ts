@@ -136,6 +136,10 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
     en: 'The unit belongs to no org of yours: you may not send it',
   },
   city_level: { zh: '仅限市局层级人员', en: 'City-level staff only' },
+  own_unit: {
+    zh: '该警力属于本单位，请直接调派',
+    en: 'The unit is your own: send it directly',
+  },
   demo_mix: {
     zh: '演示警力只处置演示警情，真实警力只处置真实警情',
     en: 'Demo units serve demo calls only, real units real calls only',

@@ -66,6 +66,8 @@ const EXEMPT: Record<string, string> = {
     "public (Open311): only requests named by their unguessable ids (the reporter's); no list, no personal data",
   'GET /open311/v2/requests/:id.json': "public (Open311): one request by its unguessable id (the reporter's)",
   'GET /api/patrol/route': 'base map: the road route between two points the asker gives; no rows',
+  'POST /api/oversight/cases/:id/report':
+    'enterprise users only (no staff role holds it): the fix of a case of the one unit the user is bound to (oversight cases.db.test.ts)',
 };
 
 // Station 龙城派出所 as the seed places it on the bundled Longgang extract (on a road), and a box
@@ -118,6 +120,8 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
   };
+  /** Station A's regulated unit, its enterprise user, an inspection with a photo and its case. */
+  const OV = { unit: '', enterpriseUser: '', enterprise: '', inspection: '', photo: '', case: '' };
   const siblingUnit = { id: '' };
 
   const call = (cookie: string, options: InjectOptions) => t.as(cookie, options);
@@ -426,6 +430,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         .executeTakeFirstOrThrow()
     ).id;
     A.device = await freshDevice();
+    await oversightResources();
     A.camera = await freshCamera();
     A.report = await freshReport();
     A.sensorCommunity = (
@@ -479,6 +484,44 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
   const named = (fresh: () => Promise<string>, make: (id: string) => InjectOptions) => async (_who: Who) =>
     make(await fresh());
   const day = () => new Date(t.ctx.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+  /** A help request asked of station A: an incident of the sibling's, one of A's units. */
+  async function helpAskedOfA(): Promise<string> {
+    const incident = await created(cookies.sibling.dispatcher, {
+      method: 'POST',
+      url: '/api/dispatch/incidents',
+      payload: {
+        category: 'criminal',
+        priority: 'P3',
+        lon: 114.2075,
+        lat: 22.6915,
+        narrative: `支援 ${next()}`,
+      },
+    });
+    const body = await created(cookies.sibling.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${(incident.incident as { id: string }).id}/help-requests`,
+      payload: { unitId: await freshUnit() },
+    });
+    return body.id as string;
+  }
+  /** A's request for a city unit: the sibling takes no part in it. */
+  let helpMarker = '';
+  async function helpAskedByA(): Promise<void> {
+    if (helpMarker) return;
+    const city = (await t.ctx.identity.listOrgsUnscoped())[0];
+    const unit = await t.ctx.dispatch.createUnit({
+      callSign: `市局支援${next()}`,
+      kind: 'patrol_car',
+      homeOrgId: city.id,
+    });
+    const body = await created(cookies.same.dispatcher, {
+      method: 'POST',
+      url: `/api/dispatch/incidents/${await freshIncident()}/help-requests`,
+      payload: { unitId: unit.id },
+    });
+    helpMarker = body.id as string;
+  }
 
   const WALKS: Record<string, Walk> = {
     // ---- identity
@@ -624,6 +667,34 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       role: 'dispatcher',
       request: named(freshIncident, (id) =>
         post(`/api/dispatch/incidents/${id}/transition`, { to: 'cancelled' }),
+      ),
+    },
+    'POST /api/dispatch/incidents/:id/help-requests': {
+      role: 'dispatcher',
+      note: "asks the sibling's unit for A's incident; the sibling does not see A's incident (404)",
+      request: async () =>
+        post(`/api/dispatch/incidents/${await freshIncident()}/help-requests`, {
+          unitId: await freshUnit(cookies.sibling.commander),
+        }),
+    },
+    'GET /api/dispatch/help-requests': {
+      role: 'dispatcher',
+      request: async () => {
+        await helpAskedByA();
+        return get('/api/dispatch/help-requests');
+      },
+      sibling: 'list',
+      markers: () => [helpMarker],
+    },
+    'POST /api/dispatch/help-requests/:id/accept': {
+      role: 'dispatcher',
+      note: "only the asked side (the unit's org subtree) decides; the asking sibling gets 404",
+      request: named(helpAskedOfA, (id) => post(`/api/dispatch/help-requests/${id}/accept`, {})),
+    },
+    'POST /api/dispatch/help-requests/:id/decline': {
+      role: 'dispatcher',
+      request: named(helpAskedOfA, (id) =>
+        post(`/api/dispatch/help-requests/${id}/decline`, { reason: '本所警力不足' }),
       ),
     },
     'GET /api/dispatch/units': {
@@ -1101,8 +1172,153 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       role: 'dispatcher',
       request: () => get(`/api/sensors/crowd-areas/${A.crowdArea}/counts`),
     },
+
+    // ---- oversight (要素管控)
+    'GET /api/oversight/units': {
+      role: 'commander',
+      request: () => get('/api/oversight/units'),
+      sibling: 'list',
+      markers: () => [OV.unit],
+    },
+    'POST /api/oversight/units': {
+      role: 'admin',
+      sibling: 'org',
+      request: () =>
+        post('/api/oversight/units', { industry: 'hotel', name: `宾馆 ${next()}`, orgId: orgOf.same.id }),
+    },
+    'GET /api/oversight/units/:id': {
+      role: 'commander',
+      request: () => get(`/api/oversight/units/${OV.unit}`),
+    },
+    'GET /api/oversight/units/:id/people': {
+      role: 'commander',
+      request: () => ({
+        method: 'GET',
+        url: `/api/oversight/units/${OV.unit}/people`,
+        headers: { 'x-purpose': encodeURIComponent('检查核对') },
+      }),
+    },
+    'POST /api/oversight/unit-imports': {
+      role: 'admin',
+      sibling: 'own',
+      note: "a row at A's spot lies in A's jurisdiction: refused for the sibling (org_in_scope), counted",
+      request: () =>
+        post('/api/oversight/unit-imports', {
+          content: `industry,name,lon,lat\nhotel,导入宾馆 ${next()},${SPOT.lon},${SPOT.lat}`,
+        }),
+      check: (who, r) => {
+        expect(r.json().imported).toBe(who === 'sibling' ? 0 : 1);
+      },
+    },
+    'POST /api/oversight/units/:id/users': {
+      role: 'admin',
+      request: () => post(`/api/oversight/units/${OV.unit}/users`, { userId: OV.enterpriseUser }),
+    },
+    'POST /api/oversight/inspections': {
+      role: 'admin',
+      request: () => post('/api/oversight/inspections', { unitId: OV.unit, kind: 'video' }),
+    },
+    'GET /api/oversight/inspections': {
+      role: 'commander',
+      request: () => get('/api/oversight/inspections'),
+      sibling: 'list',
+      markers: () => [OV.inspection],
+    },
+    'GET /api/oversight/calendar': {
+      role: 'commander',
+      request: () => get('/api/oversight/calendar'),
+      sibling: 'list',
+      markers: () => [OV.unit],
+    },
+    'GET /api/oversight/cases': {
+      role: 'commander',
+      request: () => get('/api/oversight/cases'),
+      sibling: 'list',
+      markers: () => [OV.case],
+    },
+    'GET /api/oversight/cases/:id': {
+      role: 'commander',
+      request: () => get(`/api/oversight/cases/${OV.case}`),
+    },
+    'GET /api/oversight/cases/:id/document': {
+      role: 'commander',
+      request: () => get(`/api/oversight/cases/${OV.case}/document`),
+    },
+    'POST /api/oversight/cases/:id/verify': {
+      role: 'admin',
+      request: named(freshReportedCase, (id) =>
+        post(`/api/oversight/cases/${id}/verify`, { accepted: true, note: '复查合格' }),
+      ),
+    },
+    'GET /api/oversight/attachments/:id': {
+      role: 'commander',
+      request: () => get(`/api/oversight/attachments/${OV.photo}`),
+    },
   };
   const signedOn = {} as Record<Who, string>;
+
+  /** Station A's hotel, its bound enterprise user, and an inspection whose finding opened an order. */
+  async function oversightResources() {
+    OV.unit = (
+      await created(cookies.same.admin, {
+        method: 'POST',
+        url: '/api/oversight/units',
+        payload: { industry: 'hotel', name: '龙城宾馆', ...SPOT },
+      })
+    ).id as string;
+    const user = await created(cityAdmin, {
+      method: 'POST',
+      url: '/api/users',
+      payload: {
+        username: 'ntk.same.hotel',
+        displayName: '宾馆',
+        password: 'a-long-password',
+        orgId: orgOf.same.id,
+        roles: ['enterprise'],
+      },
+    });
+    OV.enterpriseUser = user.id as string;
+    const bound = await call(cookies.same.admin, {
+      method: 'POST',
+      url: `/api/oversight/units/${OV.unit}/users`,
+      payload: { userId: OV.enterpriseUser },
+    });
+    expect(bound.statusCode, bound.body).toBe(204);
+    OV.enterprise = await t.login('ntk.same.hotel', 'a-long-password');
+    const inspection = await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/oversight/inspections',
+      payload: {
+        unitId: OV.unit,
+        kind: 'onsite',
+        ...SPOT,
+        photos: [{ name: 'p.png', type: 'image/png', data: 'iVBORw0KGgo=' }],
+        findings: [{ description: '旅客未登记', severity: 'serious' }],
+      },
+    });
+    OV.inspection = inspection.id as string;
+    OV.photo = (inspection.photoIds as string[])[0];
+    OV.case = (inspection.caseIds as string[])[0];
+  }
+  /** A case of station A's hotel whose fix the enterprise has reported (ready to verify). */
+  async function freshReportedCase(): Promise<string> {
+    const inspection = await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/oversight/inspections',
+      payload: {
+        unitId: OV.unit,
+        kind: 'video',
+        findings: [{ description: `访客未登记 ${next()}`, severity: 'minor' }],
+      },
+    });
+    const id = (inspection.caseIds as string[])[0];
+    await created(OV.enterprise, {
+      method: 'POST',
+      url: `/api/oversight/cases/${id}/report`,
+      payload: { text: '已整改', evidence: [{ name: 'e.png', type: 'image/png', data: 'iVBORw0KGgo=' }] },
+    });
+    return id;
+  }
 
   /** An incident history file: 30 incidents at station A's spot over the last weeks. */
   function historyCsv(prefix: string, category: string): string {

@@ -24,6 +24,16 @@ export const DISPATCH_MESSAGES = {
     zh: '只能调派本单位及下属单位的警力；跨所支援须由市局调度',
     en: 'You may send only units of your own org and those under it; help across stations is sent by city-level dispatch',
   },
+  noSuchHelpRequest: { zh: '支援请求不存在', en: 'No such help request' },
+  helpOwnUnit: {
+    zh: '该警力属于本单位，请直接调派，无需请求支援',
+    en: 'The unit is your own: send it directly, no help request needed',
+  },
+  helpAlreadyAsked: {
+    zh: '已就该警情向该警力发出支援请求，等待对方答复',
+    en: 'This unit has already been asked for this incident',
+  },
+  helpDecided: { zh: '该支援请求已处理', en: 'The help request has already been decided' },
   demoMix: {
     zh: '演示警力只能处置演示警情，真实警力只能处置真实警情',
     en: 'Demo units serve only demo calls, and real units only real calls',

@@ -32,6 +32,7 @@ export const dispatchModule = defineModule({
   events: {
     'dispatch.incident_changed': 'dispatch.read',
     'dispatch.unit_changed': 'dispatch.read',
+    'dispatch.help_changed': 'dispatch.read',
   },
   create: (deps) => new DispatchService(deps),
   routes: (app, deps, dispatch) => dispatchRoutes(app, deps, dispatch),

@@ -17,6 +17,7 @@ import { actorOf, auditPersonalRead, deviceOf } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Deps, ZodApp } from '../module.js';
 import { tokenMatches } from './diversions/hotline.js';
+import { helpRoutes } from './help/routes.js';
 import { DISPATCH_MESSAGES } from './messages.js';
 import type { DispatchService } from './service.js';
 import { signOnSchema } from './units/reporting.js';
@@ -248,4 +249,6 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       return dispatch.figures(actorOf(request), from, to);
     },
   );
+
+  helpRoutes(app, dispatch.help);
 }

@@ -10,6 +10,7 @@ import type { OrgScope } from '../scope.js';
 import type { HotlineForwarder } from './diversions/hotline.js';
 import { DiversionsService } from './diversions/service.js';
 import { FiguresService } from './figures/service.js';
+import { HelpService } from './help/service.js';
 import { type DemoMarks, IncidentsService } from './incidents/service.js';
 import type { UnitTracker } from './tracker.js';
 import { UnitReporting } from './units/reporting.js';
@@ -31,6 +32,8 @@ export class DispatchService {
   readonly incidentsService: IncidentsService;
   readonly diversionsService: DiversionsService;
   readonly figuresService: FiguresService;
+  /** Cross-station help requests. */
+  readonly help: HelpService;
   /** Forwards diverted calls to the 12345 hotline (started by the module, stepped by tests). */
   readonly hotline: HotlineForwarder;
   /** Who may report for a unit: its AVL terminal, or a person signed on to it for the shift. */
@@ -46,6 +49,7 @@ export class DispatchService {
     this.incidentsService = new IncidentsService(deps, this.unitsService, this.demo);
     this.diversionsService = new DiversionsService(deps);
     this.figuresService = new FiguresService(deps.db.kysely);
+    this.help = new HelpService(deps, this.incidentsService);
     this.hotline = this.diversionsService.hotline;
     this.reporting = new UnitReporting(deps, this.unitsService);
   }

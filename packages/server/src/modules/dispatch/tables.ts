@@ -8,7 +8,24 @@ declare module '../../db/schema.js' {
     units: UnitsTable;
     unit_positions: UnitPositionsTable;
     diversions: DiversionsTable;
+    help_requests: HelpRequestsTable;
   }
+}
+
+/** Cross-station help requests (migration 017). */
+export interface HelpRequestsTable {
+  id: string;
+  incident_id: string;
+  unit_id: string;
+  from_org_id: string;
+  to_org_id: string;
+  status: Defaulted<'pending' | 'accepted' | 'declined'>;
+  note: string | null;
+  requested_by: string;
+  requested_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decline_reason: string | null;
 }
 
 export interface IncidentsTable {

@@ -233,12 +233,19 @@ export class IncidentsService {
    *
    * Need to know: the incident must be the actor's subtree's (else 404), and so must the unit: a
    * station sends its own units; city-level staff send any (403 `unit_in_scope` otherwise).
+   * `incidentScope` null: the incident may be any org's (a station accepting a help request sends
+   * its own unit to the asking station's incident).
    */
-  async dispatch(actor: Actor, incidentId: string, unitId: string): Promise<Incident> {
+  async dispatch(
+    actor: Actor,
+    incidentId: string,
+    unitId: string,
+    incidentScope: OrgScope | null = actor,
+  ): Promise<Incident> {
     const now = this.deps.now();
     let orgId = '';
     await this.db.transaction().execute(async (trx) => {
-      const incident = await store.lockIncidentStatus(trx, incidentId, actor);
+      const incident = await store.lockIncidentStatus(trx, incidentId, incidentScope);
       if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
       orgId = incident.org_id;
       if (!['received', 'dispatched', 'en_route', 'on_scene'].includes(incident.status)) {
