@@ -224,4 +224,67 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(cal.lastInspectedAt).not.toBeNull();
     expect(cal.overdue).toBe(true); // high risk: a week between checks, eight days passed
   });
+
+  it('scores risk points with their rules and events; thresholds move the level and the calendar', async () => {
+    const insp = await t.login('insp.lc', 'a-long-password');
+    const created = await t.as(insp, {
+      method: 'POST',
+      url: '/api/oversight/units',
+      payload: { industry: 'scrap_metal', name: '龙城回收站', ...SPOT },
+    });
+    const unit = created.json().id as string;
+    const risk = async () =>
+      (await t.as(insp, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })).json();
+    expect(await risk()).toMatchObject({ score: 0, level: 'low', baseLevel: 'low', contributions: [] });
+    // Two serious findings: 12 points, medium (≥ 8): the calendar's interval shortens to 30 days.
+    const r = await t.as(insp, {
+      method: 'POST',
+      url: '/api/oversight/inspections',
+      payload: {
+        unitId: unit,
+        kind: 'video',
+        findings: [
+          { item: 'seller_id', description: '未查验出售人身份', severity: 'serious' },
+          { item: 'suspicious', description: '可疑物品未报告', severity: 'serious' },
+        ],
+      },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const after = await risk();
+    expect(after).toMatchObject({ score: 12, level: 'medium', storedLevel: 'medium' });
+    expect(after.contributions).toEqual([
+      expect.objectContaining({
+        rule: 'finding_serious',
+        ruleText: '检查发现严重问题',
+        points: 6,
+        weight: 6,
+      }),
+      expect.objectContaining({ rule: 'finding_serious', points: 6, weight: 6 }),
+    ]);
+    const numbers = (await t.as(insp, { method: 'GET', url: `/api/oversight/cases?unitId=${unit}` }))
+      .json()
+      .items.map((c: { number: string }) => c.number)
+      .sort();
+    expect(after.contributions.map((c: { ref: string }) => c.ref).sort()).toEqual(numbers);
+    const cal = (await t.as(insp, { method: 'GET', url: '/api/oversight/calendar' })).json().items;
+    expect(cal.find((c: { unitId: string }) => c.unitId === unit)).toMatchObject({ intervalDays: 30 });
+    // Both orders overdue after 16 days: escalated, 8 points each (decayed a little) → high.
+    t.advance(16 * 86_400_000);
+    await t.ctx.oversight.tick();
+    const insp2 = await t.login('insp.lc', 'a-long-password');
+    const high = (await t.as(insp2, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })).json();
+    expect(high.level).toBe('high');
+    expect(
+      high.contributions.filter((c: { rule: string }) => c.rule === 'rectification_overdue'),
+    ).toHaveLength(2);
+    expect(high.score).toBeGreaterThan(16);
+    const board = (await t.as(insp2, { method: 'GET', url: '/api/oversight/risk-board' })).json().items;
+    expect(board[0].unitId).toBe(unit);
+    // Other stations see none of it.
+    const other = await t.login('insp.lg', 'a-long-password');
+    expect((await t.as(other, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })).statusCode).toBe(
+      404,
+    );
+    expect((await t.as(other, { method: 'GET', url: '/api/oversight/risk-board' })).json().items).toEqual([]);
+  });
 });

@@ -52,6 +52,8 @@ export class CasesStore {
     private readonly units: UnitsStore,
     private readonly now: () => Date,
     private readonly publish: Publish,
+    /** Re-scores units after their events changed (risk points). */
+    private readonly rescore: (unitIds: string[]) => Promise<unknown> = async () => {},
   ) {}
 
   private attachmentRows(
@@ -148,6 +150,7 @@ export class CasesStore {
         });
       }
     });
+    await this.rescore([input.unitId]);
     return this.inspection(actor, id);
   }
 

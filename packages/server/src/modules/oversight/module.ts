@@ -43,12 +43,12 @@ export const oversightModule = defineModule({
   create: (deps) => new OversightService(deps),
   routes: (app, deps, oversight) => oversightRoutes(app, deps, oversight),
   start: (deps, oversight) => {
-    // Overdue cases escalate to the station's head: checked every 10 minutes (and at start).
+    // Overdue cases escalate to the station's head and risk levels follow the points: every 10 minutes (and at start).
     let running: Promise<unknown> = Promise.resolve();
     const run = () => {
-      running = oversight.cases
-        .escalateOverdue()
-        .catch((error: unknown) => deps.log.error({ err: error }, 'escalation of overdue cases failed'));
+      running = oversight
+        .tick()
+        .catch((error: unknown) => deps.log.error({ err: error }, 'escalation or risk scoring failed'));
     };
     run();
     const timer = setInterval(run, ESCALATION_CHECK_MS);

@@ -7,6 +7,7 @@ import {
   reportFixSchema,
   verifySchema,
 } from '@citywatch/core/oversight/cases';
+import { riskBoardSchema, riskScoreSchema } from '@citywatch/core/oversight/risk';
 import {
   bindUserSchema,
   createUnitSchema,
@@ -205,5 +206,22 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
       const file = await oversight.cases.attachment(actorOf(request), request.params.id);
       return reply.type(file.content_type).header('cache-control', 'private, no-store').send(file.bytes);
     },
+  );
+
+  // ---- risk points (积分预警)
+
+  app.get(
+    '/api/oversight/units/:id/risk',
+    {
+      config: { permission: 'oversight.read' },
+      schema: { tags, params: idParams, response: { 200: riskScoreSchema } },
+    },
+    async (request) => oversight.risk.unit(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/oversight/risk-board',
+    { config: { permission: 'oversight.read' }, schema: { tags, response: { 200: riskBoardSchema } } },
+    async (request) => ({ items: await oversight.risk.board(actorOf(request)) }),
   );
 }

@@ -5,18 +5,23 @@ import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
 import { CasesStore } from './cases.js';
 import { caseDocument } from './pdf.js';
+import { RiskStore } from './risk.js';
 import { enterpriseUnitOf, UnitsStore } from './units.js';
 
 /** 要素管控: the registry of regulated units, inspections and rectification cases. */
 export class OversightService {
   readonly units: UnitsStore;
   readonly cases: CasesStore;
+  readonly risk: RiskStore;
   private readonly db: Kysely<Database>;
 
   constructor(readonly deps: Deps<'places'>) {
     this.db = deps.db.kysely;
     this.units = new UnitsStore(this.db, deps.places, deps.now);
-    this.cases = new CasesStore(this.db, this.units, deps.now, deps.publish);
+    this.risk = new RiskStore(this.db, deps.now);
+    this.cases = new CasesStore(this.db, this.units, deps.now, deps.publish, (ids) =>
+      this.risk.recompute(ids),
+    );
   }
 
   /**
@@ -25,6 +30,13 @@ export class OversightService {
    */
   enterpriseUnitOf(userId: string): Promise<string | null> {
     return enterpriseUnitOf(this.db, userId);
+  }
+
+  /** The periodic run: overdue cases escalate, then every unit's risk level follows its points. */
+  async tick(): Promise<{ escalated: number; moved: number }> {
+    const escalated = await this.cases.escalateOverdue();
+    const moved = await this.risk.recompute();
+    return { escalated, moved };
   }
 
   /** The case's notice or order as PDF, with the bureau's and the station's names. */

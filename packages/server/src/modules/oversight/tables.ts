@@ -23,6 +23,12 @@ export interface OversightUnitsTable {
   lon: number | null;
   lat: number | null;
   risk_level: 'low' | 'medium' | 'high';
+  /** Migration 037: the level registered; risk points only lift the unit above it. */
+  base_risk_level: ColumnType<
+    'low' | 'medium' | 'high',
+    'low' | 'medium' | 'high' | undefined,
+    'low' | 'medium' | 'high'
+  >;
   responsible_name: string | null;
   responsible_phone: string | null;
   created_at: Timestamp;

@@ -224,6 +224,7 @@ export class UnitsStore {
         lon: place.lon,
         lat: place.lat,
         risk_level: input.riskLevel ?? 'low',
+        base_risk_level: input.riskLevel ?? 'low',
         responsible_name: input.responsibleName ?? null,
         responsible_phone: input.responsiblePhone ?? null,
         created_at: now,
