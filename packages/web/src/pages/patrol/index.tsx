@@ -9,6 +9,6 @@ export const patrolPage = definePage({
   path: 'patrol',
   nav: { icon: <BlockOutlined />, order: 40 },
   permission: 'patrol.read',
-  element: lazy(() => import('./PatrolPage').then((m) => ({ default: m.PatrolPage }))),
+  element: lazy(() => import('./PlansTabs').then((m) => ({ default: m.PlansTabs }))),
   messages: patrolMessages,
 });

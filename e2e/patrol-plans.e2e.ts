@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
+import { REPO_ROOT, startServer, type TestServer } from './server';
+
+const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[] = [];
+let adminCookie = '';
+
+async function api(method: string, url: string, body?: unknown): Promise<Response> {
+  return fetch(`${server.baseUrl}${url}`, {
+    method,
+    headers: { cookie: adminCookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Incidents of the last 60 days clustered on four places inside the city's box (a 110 export's columns). */
+function clusteredHistory(b: { minLon: number; minLat: number; maxLon: number; maxLat: number }): string {
+  const lines = ['警情编号,报警时间,警情类别,经度,纬度'];
+  const spots = [
+    [0.4, 0.5],
+    [0.55, 0.45],
+    [0.45, 0.35],
+    [0.6, 0.6],
+  ];
+  let n = 0;
+  const now = Date.now();
+  spots.forEach(([fx, fy], s) => {
+    for (let k = 0; k < 40 - s * 6; k++) {
+      const at = new Date(now - ((k * 37) % 60) * 86_400_000 - k * 3_600_000 + 8 * 3_600_000);
+      const lon = b.minLon + fx * (b.maxLon - b.minLon) + (((k * 13) % 7) - 3) * 0.0002;
+      const lat = b.minLat + fy * (b.maxLat - b.minLat) + (((k * 17) % 7) - 3) * 0.0002;
+      lines.push(
+        `P${++n},${at.toISOString().slice(0, 16).replace('T', ' ')},盗窃,${lon.toFixed(6)},${lat.toFixed(6)}`,
+      );
+    }
+  });
+  return lines.join('\n');
+}
+
+describe('patrol plans and dosage (单元防控 巡逻计划与到位率) against the real server', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer({ demo: true });
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: server.adminPassword }),
+    });
+    expect(login.status).toBe(200);
+    adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const cities = (await (await api('GET', '/api/cities')).json()) as {
+      items: { bounds: { minLon: number; minLat: number; maxLon: number; maxLat: number } }[];
+    };
+    const imported = await api('POST', '/api/patrol/imports', {
+      fileName: 'plans-history.csv',
+      content: clusteredHistory(cities.items[0].bounds),
+    });
+    expect(imported.status, await imported.clone().text()).toBe(201);
+    const units = (await (await api('GET', '/api/dispatch/units')).json()) as { items: unknown[] };
+    if (units.items.length === 0) {
+      const made = await api('POST', '/api/dispatch/units', { callSign: '龙城巡01', kind: 'patrol_car' });
+      expect(made.status).toBe(201);
+    }
+    browser = await launchChromium();
+    context = await browser.newContext({
+      viewport: { width: 1680, height: 1000 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    problems = collectPageErrors(page);
+  }, 180_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    await page.screenshot({ path: path.join(SHOTS, 'FAILED-patrol-plans.png') }).catch(() => {});
+    console.error(`server output:\n${server.output().split('\n').slice(-30).join('\n')}`);
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  }, 30_000);
+
+  it('proposes a plan from the hot spots and shows its dosage table and map', async () => {
+    await signInThroughPage(page, `${server.baseUrl}/patrol`, 'admin', server.adminPassword);
+    await page.getByRole('tab', { name: '巡逻计划与到位率' }).click();
+    await page.getByTestId('plans-panel').waitFor();
+    await page.getByTestId('plans-propose').click();
+    await page.locator('[data-testid="dosage-panel"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    const targets = await page.locator('[data-testid="plans-targets"] tbody tr.ant-table-row').count();
+    expect(targets).toBeGreaterThan(0);
+    const dosageRows = page.locator('[data-testid="dosage-table"] tbody tr.ant-table-row');
+    expect(await dosageRows.count()).toBe(targets);
+    const header = (await page.getByTestId('dosage-table').locator('thead').textContent()) ?? '';
+    for (const label of ['达标次数', '计划', '实际', '缺巡', '最长间隔', '间隔达标'])
+      expect(header).toContain(label);
+    expect(await page.locator('[data-testid="dosage-units"] tbody tr.ant-table-row').count()).toBeGreaterThan(
+      0,
+    );
+    expect((await page.getByTestId('plans-schedule').textContent()) ?? '').toContain('→');
+    const plans = (await (await api('GET', '/api/patrol/plans')).json()) as { id: string; version: number }[];
+    expect(plans).toHaveLength(1);
+    expect(plans[0].version).toBe(1);
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-plans.png') });
+  });
+
+  it('edits a target and saves a new version; the old one stays readable', async () => {
+    const first = page.locator('[data-testid="plans-targets"] tbody tr.ant-table-row').first();
+    const visits = first.locator('input').first();
+    await visits.fill('3');
+    await visits.blur();
+    await page.getByTestId('plans-save').click();
+    await page.getByText('已保存为第 2 版').waitFor();
+    const plans = (await (await api('GET', '/api/patrol/plans')).json()) as { id: string; version: number }[];
+    expect(plans[0].version).toBe(2);
+    const v1 = (await (await api('GET', `/api/patrol/plans/${plans[0].id}?version=1`)).json()) as {
+      body: { targets: { visitsPerShift: number }[] };
+    };
+    expect(v1.body.targets[0].visitsPerShift).toBe(2);
+    const v2 = (await (await api('GET', `/api/patrol/plans/${plans[0].id}`)).json()) as {
+      body: { targets: { visitsPerShift: number }[] };
+    };
+    expect(v2.body.targets[0].visitsPerShift).toBe(3);
+    await page.locator('[data-testid="dosage-panel"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    expect(problems).toEqual([]);
+  });
+});
