@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/patrol/events';
 import { defineModule } from '../module.js';
+import { planAdder } from './adjust-plan.js';
+import { adjustRoutes } from './adjust-routes.js';
+import { AdjustService } from './adjust-service.js';
+import { evaluationRoutes } from './evaluation-routes.js';
+import { EvaluationService } from './evaluation-service.js';
 import { phoneRoutes } from './phone.js';
 import { plansRoutes } from './plans-routes.js';
 import { PlansService } from './plans-service.js';
@@ -21,7 +26,7 @@ declare module '../module.js' {
  */
 export const patrolModule = defineModule({
   name: 'patrol',
-  needs: ['places', 'workers'],
+  needs: ['places', 'workers', 'dispatch'],
   permissions: {
     'patrol.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
     'patrol.write': ['commander', 'admin'],
@@ -32,6 +37,19 @@ export const patrolModule = defineModule({
   routes: (app, deps, patrol) => {
     patrolRoutes(app, patrol);
     phoneRoutes(app, deps);
-    plansRoutes(app, new PlansService(deps.db.kysely, deps.places, deps.now));
+    const plans = new PlansService(deps.db.kysely, deps.places, deps.now);
+    plansRoutes(app, plans);
+    const db = deps.db.kysely;
+    adjustRoutes(
+      app,
+      new AdjustService({
+        db,
+        now: deps.now,
+        city: (n) => deps.places.city(n),
+        dispatch: deps.dispatch,
+        plans: planAdder(plans, deps.now),
+      }),
+    );
+    evaluationRoutes(app, new EvaluationService(db, patrol, deps.now));
   },
 });

@@ -8,8 +8,10 @@ import { defaultCity, placesQueries } from '../../api/places';
 import { useCan } from '../../auth/session';
 import { preloadCharts } from '../../charts/Chart';
 import { CityMap } from '../../map/CityMap';
+import { AdjustPanel } from './AdjustPanel';
 import { type HotspotCollection, type HotspotParams, patrolApi, patrolKeys, patrolQueries } from './api';
 import { type Controls, ControlsPanel, type WindowChoice } from './ControlsPanel';
+import { EvaluationOutcomes } from './EvaluationOutcomes';
 import { EvaluationPanel } from './EvaluationPanel';
 import { HotspotList } from './HotspotList';
 import { installHotspotLayers, RANK_COLORS, setHotspots } from './mapLayers';
@@ -207,6 +209,11 @@ export function PatrolPage() {
       </div>
 
       <div style={{ ...column, width: 490, overflowY: 'auto' }}>
+        <AdjustPanel
+          city={cityName}
+          canDecide={canWrite}
+          onFocus={(lon, lat) => map?.flyTo({ center: [lon, lat], zoom: 16 })}
+        />
         <EvaluationPanel
           evaluation={evaluation.data ?? null}
           loading={evaluation.isFetching}
@@ -215,6 +222,7 @@ export function PatrolPage() {
           error={evaluate.error ? errorText(evaluate.error) : null}
           onRun={() => evaluate.mutate()}
         />
+        <EvaluationOutcomes city={cityName} />
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
           {t('page.later')}
           <br />
