@@ -113,6 +113,8 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     device: '',
     camera: '',
     report: '',
+    case: '',
+    agreedCase: '',
     sensorCommunity: '',
     sensor: '',
     alarm: '',
@@ -314,6 +316,50 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     return body.id as string;
   }
 
+  /** A mediation case at station A's spot, opened by its commander; mediating after a session. */
+  async function freshCase(): Promise<string> {
+    const body = await created(cookies.same.commander, {
+      method: 'POST',
+      url: '/api/community/cases',
+      payload: {
+        source: 'walk_in',
+        category: 'neighbour',
+        summary: `邻里纠纷 ${next()}`,
+        ...SPOT,
+        parties: [
+          { role: 'applicant', name: '龙城甲' },
+          { role: 'respondent', name: '龙城乙' },
+        ],
+      },
+    });
+    return body.id as string;
+  }
+  async function freshMediatingCase(): Promise<string> {
+    const id = await freshCase();
+    await created(cookies.same.commander, {
+      method: 'POST',
+      url: `/api/community/cases/${id}/sessions`,
+      payload: { heldAt: t.ctx.now().toISOString(), notes: '首次调解' },
+    });
+    return id;
+  }
+  const AGREEMENT = {
+    facts: '双方因楼道堆物发生争执，互不相让',
+    responsibilities: '甲方清理楼道堆物',
+    performance: '三日内清理完毕',
+    performBy: '2026-12-31',
+  };
+  async function freshAgreedCase(): Promise<string> {
+    const id = await freshMediatingCase();
+    await created(cookies.same.commander, {
+      method: 'POST',
+      url: `/api/community/cases/${id}/agreement`,
+      payload: AGREEMENT,
+    });
+    return id;
+  }
+  const PURPOSE = { 'x-purpose': encodeURIComponent('调解需要') };
+
   beforeAll(async () => {
     t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
@@ -433,6 +479,8 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     await oversightResources();
     A.camera = await freshCamera();
     A.report = await freshReport();
+    A.case = await freshCase();
+    A.agreedCase = await freshAgreedCase();
     A.sensorCommunity = (
       await created(cookies.same.commander, {
         method: 'POST',
@@ -1068,6 +1116,88 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       markers: () => [A.camera],
     },
 
+    // ---- community (mediation cases)
+    'GET /api/community/cases': {
+      role: 'commander',
+      request: () => get('/api/community/cases'),
+      sibling: 'list',
+      markers: () => [A.case],
+    },
+    'GET /api/community/cases/rates': {
+      role: 'commander',
+      request: () => get('/api/community/cases/rates?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'),
+      sibling: 'list',
+      markers: () => [orgOf.same.id],
+    },
+    'POST /api/community/cases': {
+      role: 'commander',
+      note: "a walk-in without a position: the case is the opener's own org's",
+      sibling: 'own',
+      request: () =>
+        post('/api/community/cases', {
+          source: 'walk_in',
+          category: 'family',
+          summary: `来访纠纷 ${next()}`,
+          parties: [
+            { role: 'applicant', name: '甲' },
+            { role: 'respondent', name: '乙' },
+          ],
+        }),
+      markers: () => [A.case],
+    },
+    'GET /api/community/cases/:id': {
+      role: 'commander',
+      request: () => get(`/api/community/cases/${A.case}`),
+    },
+    'GET /api/community/cases/:id/parties': {
+      role: 'commander',
+      request: () => ({ method: 'GET', url: `/api/community/cases/${A.case}/parties`, headers: PURPOSE }),
+    },
+    'GET /api/community/cases/:id/agreement.pdf': {
+      role: 'commander',
+      request: () => ({
+        method: 'GET',
+        url: `/api/community/cases/${A.agreedCase}/agreement.pdf`,
+        headers: PURPOSE,
+      }),
+    },
+    'PATCH /api/community/cases/:id': {
+      role: 'commander',
+      request: named(freshCase, (id) => ({
+        method: 'PATCH',
+        url: `/api/community/cases/${id}`,
+        payload: { room: '第二调解室' },
+      })),
+    },
+    'POST /api/community/cases/:id/transition': {
+      role: 'commander',
+      request: named(freshCase, (id) => post(`/api/community/cases/${id}/transition`, { to: 'withdrawn' })),
+    },
+    'POST /api/community/cases/:id/sessions': {
+      role: 'commander',
+      request: named(freshCase, (id) =>
+        post(`/api/community/cases/${id}/sessions`, { heldAt: '2026-11-23T08:00:00Z', notes: '调解会' }),
+      ),
+    },
+    'POST /api/community/cases/:id/agreement': {
+      role: 'commander',
+      request: named(freshMediatingCase, (id) => post(`/api/community/cases/${id}/agreement`, AGREEMENT)),
+    },
+    'POST /api/community/cases/:id/follow-ups': {
+      role: 'commander',
+      request: named(freshAgreedCase, (id) =>
+        post(`/api/community/cases/${id}/follow-ups`, {
+          visitedAt: '2026-11-23T08:00:00Z',
+          performed: true,
+          notes: '已履行',
+        }),
+      ),
+    },
+    'POST /api/community/cases/:id/escalate': {
+      role: 'dispatcher',
+      request: named(freshCase, (id) => post(`/api/community/cases/${id}/escalate`, { note: '扬言动手' })),
+    },
+
     // ---- community (citizen reports)
     'GET /api/community/reports': {
       role: 'dispatcher',
@@ -1249,6 +1379,16 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: named(freshReportedCase, (id) =>
         post(`/api/oversight/cases/${id}/verify`, { accepted: true, note: '复查合格' }),
       ),
+    },
+    'GET /api/oversight/units/:id/risk': {
+      role: 'commander',
+      request: () => get(`/api/oversight/units/${OV.unit}/risk`),
+    },
+    'GET /api/oversight/risk-board': {
+      role: 'commander',
+      request: () => get('/api/oversight/risk-board'),
+      sibling: 'list',
+      markers: () => [OV.unit],
     },
     'GET /api/oversight/attachments/:id': {
       role: 'commander',

@@ -1,3 +1,5 @@
+import { CASE_STATUS_LABELS, type CaseStatus } from '@citywatch/core/community/mediation';
+
 /** What the community module says to people, in both languages (problem details, status notes). */
 export const COMMUNITY_MESSAGES = {
   noSuchReport: { zh: '上报不存在', en: 'No such report' },
@@ -37,4 +39,29 @@ export const COMMUNITY_MESSAGES = {
     rejected: (reason: string) => ({ zh: `不予受理：${reason}`, en: `Rejected: ${reason}` }),
   },
   hotlineAgency: '12345 政务服务便民热线',
+} as const;
+
+export const CASE_MESSAGES = {
+  noSuchCase: { zh: '调解案件不存在', en: 'No such mediation case' },
+  noSuchMediator: {
+    zh: '调解员不存在、不在您的管辖范围内，或不是调解员/社区民警',
+    en: 'No such mediator within your jurisdiction (a mediator or community officer)',
+  },
+  notMediating: { zh: '案件不在调解中', en: 'The case is not being mediated' },
+  followUpNeedsAgreement: { zh: '达成协议后才能回访', en: 'Follow-up visits come after an agreement' },
+  closeNeedsFollowUp: {
+    zh: '协议须经回访确认履行后才能结案',
+    en: 'An agreed case is closed once a follow-up visit found the agreement performed',
+  },
+  alreadyEscalated: { zh: '该案件已转 110 警情', en: 'The case has already been escalated to 110' },
+  escalateNeedsPlace: {
+    zh: '案件没有位置，所属单位也没有位置，无法生成警情',
+    en: 'Neither the case nor its station has a position for the incident',
+  },
+  noAgreement: { zh: '该案件尚无调解协议', en: 'The case has no agreement yet' },
+  unassigned: '未指派调解员',
+  transition: (from: CaseStatus, to: CaseStatus) => ({
+    zh: `不能从「${CASE_STATUS_LABELS[from].zh}」变更为「${CASE_STATUS_LABELS[to].zh}」`,
+    en: `Cannot go from ${CASE_STATUS_LABELS[from].en} to ${CASE_STATUS_LABELS[to].en}`,
+  }),
 } as const;

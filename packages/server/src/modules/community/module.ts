@@ -1,12 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/community/events';
 import { defineModule, type Stop } from '../module.js';
+import { CasesService } from './cases.js';
+import { caseRoutes } from './cases-routes.js';
 import { reportRoutes } from './routes.js';
 import { ReportsService } from './service.js';
 import type {} from './tables.js';
 
 export interface CommunityService {
   reports: ReportsService;
+  cases: CasesService;
 }
 
 declare module '../module.js' {
@@ -20,7 +23,7 @@ const ENDED = new Set(['closed', 'cancelled', 'merged']);
 
 /**
  * 基础防控 · 社区 (community): citizen reports from the public page and Open311 clients, their
- * intake queue and decisions. (Smart-community devices and crowd density are the `sensors` module.)
+ * intake queue and decisions; dispute mediation cases. (Smart-community devices and crowd density are the `sensors` module.)
  */
 export const communityModule = defineModule({
   name: 'community',
@@ -28,14 +31,25 @@ export const communityModule = defineModule({
   permissions: {
     'community.read': ['community_officer', 'mediator', 'dispatcher', 'commander', 'auditor'],
     'community.intake': ['dispatcher', 'commander'],
+    'community.mediate': ['mediator', 'community_officer', 'commander'],
+    'community.escalate': ['mediator', 'community_officer', 'commander', 'dispatcher'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: {
     'community.report_received': 'community.read',
     'community.report_decided': 'community.read',
+    'community.case_changed': 'community.read',
   },
-  create: (deps) => ({ reports: new ReportsService(deps) }),
-  routes: (app, _deps, community) => reportRoutes(app, community.reports),
+  create: (deps) => {
+    const reports = new ReportsService(deps);
+    const cases = new CasesService(deps, (caseId) => reports.closeForCase(caseId));
+    reports.caseFromReport = (actor, report, note) => cases.fromReport(actor, report, note);
+    return { reports, cases };
+  },
+  routes: async (app, deps, community) => {
+    await reportRoutes(app, community.reports);
+    caseRoutes(app, deps, community.cases);
+  },
   start: (deps, community): Stop => {
     const unsubscribe = deps.bus.subscribe(
       (event) => {

@@ -129,7 +129,7 @@ export class ReportsService {
         { field: 'lat', rule: 'required', message: '' },
       ]);
     }
-    const org = await this.orgAt(lon, lat);
+    const org = await store.orgAt(this.db, this.deps.places, lon, lat);
     const id = uuidv7();
     const token = randomBytes(24).toString('base64url');
     const expected = expectedAt(category, now);
@@ -220,17 +220,6 @@ export class ReportsService {
       }
       throw error;
     }
-  }
-
-  /** The station whose jurisdiction holds the point, else the city bureau. */
-  private async orgAt(lon: number, lat: number): Promise<string> {
-    const city = await this.deps.places.cities.get(undefined);
-    const jurisdiction = city?.jurisdictionAt(lon, lat);
-    const held = jurisdiction ? await store.jurisdictionOrg(this.db, jurisdiction.id) : undefined;
-    if (held?.org_id) return held.org_id;
-    const root = await store.rootOrg(this.db);
-    if (!root) throw new Error('no org tree');
-    return root.id;
   }
 
   /** The intake queue (or every report) of the scope's subtree. */

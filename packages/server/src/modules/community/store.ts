@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { PlacesService } from '../places/service.js';
 import { isCityLevel, type OrgScope, orgsUnder } from '../scope.js';
 import type { CommunityReportsTable } from './tables.js';
 
@@ -152,4 +153,20 @@ export function rootOrg(db: Queryable) {
     .where('parent_id', 'is', null)
     .orderBy('created_at')
     .executeTakeFirst();
+}
+
+/** The org of the station whose jurisdiction holds the point (default city), else the city bureau. */
+export async function orgAt(
+  db: Queryable,
+  places: Pick<PlacesService, 'cities'>,
+  lon: number,
+  lat: number,
+): Promise<string> {
+  const city = await places.cities.get(undefined);
+  const jurisdiction = city?.jurisdictionAt(lon, lat);
+  const held = jurisdiction ? await jurisdictionOrg(db, jurisdiction.id) : undefined;
+  if (held?.org_id) return held.org_id;
+  const root = await rootOrg(db);
+  if (!root) throw new Error('no org tree');
+  return root.id;
 }

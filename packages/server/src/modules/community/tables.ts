@@ -4,6 +4,12 @@ declare module '../../db/schema.js' {
   interface Database {
     community_report_counters: { day: string; seq: number };
     community_reports: CommunityReportsTable;
+    mediation_case_counters: { day: string; seq: number };
+    mediation_cases: MediationCasesTable;
+    mediation_parties: MediationPartiesTable;
+    mediation_sessions: MediationSessionsTable;
+    mediation_agreements: MediationAgreementsTable;
+    mediation_follow_ups: MediationFollowUpsTable;
   }
 }
 
@@ -40,4 +46,67 @@ export interface CommunityReportsTable {
   decided_at: Timestamp | null;
   incident_id: string | null;
   case_id: string | null;
+}
+
+/** A mediation case (migration 041). */
+export interface MediationCasesTable {
+  id: string;
+  number: string;
+  org_id: string;
+  source: import('@citywatch/core/community/mediation').CaseSource;
+  source_ref: string | null;
+  category: import('@citywatch/core/community/mediation').CaseCategory;
+  summary: string;
+  address: string | null;
+  lon: number | null;
+  lat: number | null;
+  status: import('@citywatch/core/community/mediation').CaseStatus;
+  risk_violence: boolean;
+  risk_incident_id: string | null;
+  mediator_id: string | null;
+  room: string | null;
+  sla_days: number;
+  opened_at: Timestamp;
+  due_at: Timestamp;
+  ended_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  created_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** A party to a case: minimal personal data (purged names become null). */
+export interface MediationPartiesTable {
+  id: string;
+  case_id: string;
+  role: 'applicant' | 'respondent' | 'other';
+  name: string | null;
+  phone: string | null;
+}
+
+export interface MediationSessionsTable {
+  id: string;
+  case_id: string;
+  held_at: Timestamp;
+  room: string | null;
+  notes: string;
+  created_by: string | null;
+}
+
+export interface MediationAgreementsTable {
+  case_id: string;
+  facts: string;
+  responsibilities: string;
+  performance: string;
+  perform_by: import('kysely').ColumnType<string, string, string>;
+  signed_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface MediationFollowUpsTable {
+  id: string;
+  case_id: string;
+  visited_at: Timestamp;
+  performed: boolean;
+  notes: string;
+  created_by: string | null;
 }
