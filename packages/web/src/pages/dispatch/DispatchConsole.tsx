@@ -15,6 +15,7 @@ import { defaultCity, placesApi, placesQueries } from '../../api/places';
 import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
 import { CameraPanel } from '../../video/CameraPanel';
+import { HelpPanel } from './HelpPanel';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentQueue } from './IncidentQueue';
 import { type CallLocation, IntakeForm } from './IntakeForm';
@@ -216,6 +217,7 @@ export function DispatchConsole() {
         {selectedIncident ? (
           <CameraPanel key={selectedIncident.id} lon={selectedIncident.lon} lat={selectedIncident.lat} />
         ) : null}
+        <HelpPanel incidentId={selectedId} units={units} />
         {selectedId ? (
           <IncidentDetail
             key={selectedId}

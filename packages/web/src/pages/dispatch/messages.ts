@@ -141,6 +141,22 @@ const zhCN = {
     legendUnits: '警力',
     pick: '报警位置',
   },
+  help: {
+    title: '跨所支援',
+    ask: '请求支援',
+    askHint: '向其他派出所请求一辆警力支援当前警情，对方同意后即派出',
+    unit: '他所警力',
+    note: '说明',
+    send: '发送请求',
+    sent: '已向{{org}}请求 {{callSign}} 支援',
+    empty: '暂无支援请求',
+    fromTo: '{{from}} → {{to}}',
+    accept: '同意并派出',
+    decline: '拒绝',
+    declineReason: '拒绝原因',
+    declineRequired: '请填写拒绝原因（至少 2 个字）',
+    status: { pending: '待答复', accepted: '已同意', declined: '已拒绝' },
+  },
 };
 
 export type DispatchMessages = Shape<typeof zhCN>;
@@ -280,6 +296,22 @@ const en: DispatchMessages = {
     legendIncidents: 'Incidents',
     legendUnits: 'Units',
     pick: 'Call location',
+  },
+  help: {
+    title: 'Help between stations',
+    ask: 'Ask for help',
+    askHint: 'Ask another station for one of its units for this incident; it is sent once they accept',
+    unit: "Another station's unit",
+    note: 'Note',
+    send: 'Send request',
+    sent: 'Asked {{org}} for {{callSign}}',
+    empty: 'No help requests',
+    fromTo: '{{from}} → {{to}}',
+    accept: 'Accept and send',
+    decline: 'Decline',
+    declineReason: 'Reason',
+    declineRequired: 'Give a reason (at least 2 characters)',
+    status: { pending: 'Waiting', accepted: 'Accepted', declined: 'Declined' },
   },
 };
 
