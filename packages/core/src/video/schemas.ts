@@ -94,3 +94,115 @@ export const nearQuerySchema = z.strictObject({
   k: z.coerce.number().int().min(1).max(50).default(5),
   maxM: z.coerce.number().min(10).max(5000).default(500),
 });
+
+/** A request to view a past window of a camera through its NVR (playback: citywatch stores no video). */
+export const playbackRequestInputSchema = z.strictObject({
+  cameraId: z.string().uuid(),
+  from: z.string().datetime({ offset: true }),
+  to: z.string().datetime({ offset: true }),
+  purpose: z.string().trim().min(2).max(500),
+  incidentId: z.string().uuid().optional(),
+  caseRef: z.string().trim().min(1).max(100).optional(),
+});
+export type PlaybackRequestInput = z.infer<typeof playbackRequestInputSchema>;
+
+export const playbackRequestSchema = z.object({
+  id: z.string(),
+  cameraId: z.string(),
+  cameraName: z.string(),
+  from: z.string(),
+  to: z.string(),
+  purpose: z.string(),
+  incidentId: z.string().nullable(),
+  caseRef: z.string().nullable(),
+  status: z.enum(['pending', 'approved', 'rejected']),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+});
+export type PlaybackRequest = z.infer<typeof playbackRequestSchema>;
+export const playbackListSchema = z.object({ items: z.array(playbackRequestSchema) });
+export const playbackDecisionSchema = z.strictObject({
+  approve: z.boolean(),
+  note: z.string().trim().max(500).optional(),
+});
+export const playbackUrlSchema = z.object({ id: z.string(), url: z.string() });
+
+/** Shifts of the video patrol schedule (Beijing time): day 08:00–20:00, night 20:00–08:00. */
+export const TOUR_SHIFTS = ['day', 'night'] as const;
+export const tourShiftSchema = z.enum(TOUR_SHIFTS);
+export type TourShift = z.infer<typeof tourShiftSchema>;
+
+export const tourInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  cameraIds: z.array(z.string().uuid()).min(1).max(100),
+  dwellSeconds: z.number().int().min(5).max(600).default(30),
+  shifts: z.array(tourShiftSchema).min(1).max(2),
+});
+export type TourInput = z.infer<typeof tourInputSchema>;
+
+export const tourSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  orgId: z.string(),
+  dwellSeconds: z.number(),
+  shifts: z.array(tourShiftSchema),
+  cameras: z.array(
+    z.object({ id: z.string(), name: z.string(), hasHls: z.boolean(), lon: z.number(), lat: z.number() }),
+  ),
+});
+export type Tour = z.infer<typeof tourSchema>;
+export const tourListSchema = z.object({ items: z.array(tourSchema) });
+
+export const tourRunSchema = z.object({
+  id: z.string(),
+  tourId: z.string(),
+  shift: tourShiftSchema,
+  shiftStart: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  steps: z.array(
+    z.object({
+      position: z.number(),
+      cameraId: z.string(),
+      result: z.enum(['nothing', 'finding']),
+      note: z.string().nullable(),
+      incidentId: z.string().nullable(),
+      patrolRequest: z.string().nullable(),
+    }),
+  ),
+});
+export type TourRun = z.infer<typeof tourRunSchema>;
+
+/** One camera's outcome in a run: nothing to note, or a finding that becomes an incident or a patrol request. */
+export const tourStepInputSchema = z.strictObject({
+  position: z.number().int().min(0),
+  result: z.enum(['nothing', 'finding']),
+  note: z.string().trim().max(2000).optional(),
+  action: z.enum(['incident', 'patrol_request']).optional(),
+  category: z.string().min(1).max(40).optional(),
+  subcategory: z.string().min(1).max(40).optional(),
+  priority: z.enum(['P1', 'P2', 'P3', 'P4']).optional(),
+});
+export type TourStepInput = z.infer<typeof tourStepInputSchema>;
+
+export const tourReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(
+    z.object({
+      tourId: z.string(),
+      tourName: z.string(),
+      shift: tourShiftSchema,
+      shiftStart: z.string(),
+      operator: z.string().nullable(),
+      completed: z.boolean(),
+      camerasSeen: z.number(),
+      findings: z.number(),
+      /** The shift ended without a completed run: escalated to the tour's org commanders. */
+      missed: z.boolean(),
+    }),
+  ),
+});
+export type TourReport = z.infer<typeof tourReportSchema>;

@@ -142,3 +142,22 @@ describe('sectors', () => {
     }
   });
 });
+
+describe('tour shifts (Beijing time)', () => {
+  it('day is 08:00–20:00 and night 20:00–08:00 in Beijing', async () => {
+    const { shiftAt, shiftsBetween } = await import('./tours');
+    // 2026-11-29 10:00 Beijing = 02:00 UTC: the day shift that began 08:00 Beijing (00:00 UTC).
+    expect(shiftAt(new Date('2026-11-29T02:00:00Z'))).toEqual({
+      shift: 'day',
+      start: new Date('2026-11-29T00:00:00Z'),
+      end: new Date('2026-11-29T12:00:00Z'),
+    });
+    // 2026-11-30 03:00 Beijing = 2026-11-29 19:00 UTC: the night shift from 20:00 Beijing.
+    expect(shiftAt(new Date('2026-11-29T19:00:00Z')).shift).toBe('night');
+    const two = shiftsBetween(new Date('2026-11-28T00:00:00Z'), new Date('2026-11-30T00:00:00Z'), ['night']);
+    expect(two.map((o) => o.start.toISOString())).toEqual([
+      '2026-11-28T12:00:00.000Z',
+      '2026-11-29T12:00:00.000Z',
+    ]);
+  });
+});

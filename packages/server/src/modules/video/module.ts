@@ -18,11 +18,13 @@ declare module '../module.js' {
  */
 export const videoModule = defineModule({
   name: 'video',
-  needs: ['places'],
+  needs: ['places', 'dispatch'],
   permissions: {
     'video.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
     'video.view': ['commander', 'dispatcher', 'patrol_officer'],
     'video.write': ['commander', 'admin'],
+    // The second person who approves playback requests (where the bureau's rule asks for one).
+    'video.approve': ['commander'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) =>
@@ -31,6 +33,12 @@ export const videoModule = defineModule({
       now: deps.now,
       settings: videoSettings(),
       city: () => deps.places.cities.get(),
+      createIncident: async (actor, req) => (await deps.dispatch.createIncident(actor, req)).incident,
+      incidentVisible: (id, scope) =>
+        deps.dispatch.incident(id, scope).then(
+          () => true,
+          () => false,
+        ),
     }),
   routes: (app, deps, video) => videoRoutes(app, deps, video),
   start: (deps, video) => video.startProbe((error) => deps.log.warn({ err: error }, 'camera probe failed')),

@@ -5,6 +5,17 @@ import {
   liveViewSchema,
   nearCamerasSchema,
   nearQuerySchema,
+  playbackDecisionSchema,
+  playbackListSchema,
+  playbackRequestInputSchema,
+  playbackRequestSchema,
+  playbackUrlSchema,
+  tourInputSchema,
+  tourListSchema,
+  tourReportSchema,
+  tourRunSchema,
+  tourSchema,
+  tourStepInputSchema,
 } from '@citywatch/core/video/schemas';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,7 +23,9 @@ import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
 import type { CoreDeps, ZodApp } from '../module.js';
 import { videoFieldError } from './messages.js';
+import type { PlaybackService } from './playback.js';
 import type { VideoService } from './service.js';
+import type { ToursService } from './tours.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const tags = ['video'];
@@ -48,6 +61,8 @@ export async function explained<T>(request: FastifyRequest, fn: () => Promise<T>
 
 /** The camera registry and the live view. */
 export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, video: VideoService) {
+  playbackRoutes(app, deps, video.playback);
+  tourRoutes(app, video.tours);
   app.get(
     '/api/video/cameras',
     {
@@ -126,5 +141,120 @@ export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, vid
       const purpose = typeof raw === 'string' ? decodeURIComponent(raw).trim() : '';
       return { cameraId: stream.cameraId, hlsUrl: stream.hlsUrl, purpose };
     },
+  );
+}
+
+/** Playback requests: ask (window, purpose, incident or case), a second person decides, open the NVR URL. */
+function playbackRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, playback: PlaybackService) {
+  app.get(
+    '/api/video/playbacks',
+    { config: { permission: 'video.read' }, schema: { tags, response: { 200: playbackListSchema } } },
+    async (request) => ({ items: await playback.list(actorOf(request)) }),
+  );
+  app.post(
+    '/api/video/playbacks',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, body: playbackRequestInputSchema, response: { 201: playbackRequestSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await explained(request, () => playback.request(actorOf(request), request.body))),
+  );
+  app.post(
+    '/api/video/playbacks/:id/decision',
+    {
+      config: { permission: 'video.approve' },
+      schema: {
+        tags,
+        params: idParams,
+        body: playbackDecisionSchema,
+        response: { 200: playbackRequestSchema },
+      },
+    },
+    async (request) =>
+      explained(request, () =>
+        playback.decide(actorOf(request), request.params.id, request.body.approve, request.body.note),
+      ),
+  );
+  // Opening the NVR's playback is a personal-data read: X-Purpose, audited as playback:<id>.
+  app.get(
+    '/api/video/playbacks/:id/url',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, params: idParams, response: { 200: playbackUrlSchema } },
+    },
+    async (request) => {
+      const opened = await playback.url(actorOf(request), request.params.id);
+      await auditPersonalRead(deps, request, `playback:${opened.id}`, {
+        camera: opened.cameraId,
+        requestPurpose: opened.purpose,
+      });
+      return { id: opened.id, url: opened.url };
+    },
+  );
+}
+
+const reportQuery = z.strictObject({
+  from: z.string().datetime({ offset: true }),
+  to: z.string().datetime({ offset: true }),
+});
+
+/** Video patrol tours: define, run (a step per camera), finish, report per shift / operator / tour. */
+function tourRoutes(app: ZodApp, tours: ToursService) {
+  app.get(
+    '/api/video/tours',
+    { config: { permission: 'video.read' }, schema: { tags, response: { 200: tourListSchema } } },
+    async (request) => ({ items: await tours.list(actorOf(request)) }),
+  );
+  app.post(
+    '/api/video/tours',
+    {
+      config: { permission: 'video.write' },
+      schema: { tags, body: tourInputSchema, response: { 201: tourSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await explained(request, () => tours.create(actorOf(request), request.body))),
+  );
+  app.get(
+    '/api/video/tours/report',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, querystring: reportQuery, response: { 200: tourReportSchema } },
+    },
+    async (request) =>
+      tours.report(actorOf(request), new Date(request.query.from), new Date(request.query.to)),
+  );
+  app.post(
+    '/api/video/tours/:id/runs',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, params: idParams, response: { 201: tourRunSchema } },
+    },
+    async (request, reply) => reply.code(201).send(await tours.start(actorOf(request), request.params.id)),
+  );
+  app.get(
+    '/api/video/runs/:id',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, params: idParams, response: { 200: tourRunSchema } },
+    },
+    async (request) => tours.getRun(actorOf(request), request.params.id),
+  );
+  app.post(
+    '/api/video/runs/:id/steps',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, params: idParams, body: tourStepInputSchema, response: { 200: tourRunSchema } },
+    },
+    async (request) =>
+      explained(request, () => tours.step(actorOf(request), request.params.id, request.body)),
+  );
+  app.post(
+    '/api/video/runs/:id/finish',
+    {
+      config: { permission: 'video.view' },
+      schema: { tags, params: idParams, response: { 200: tourRunSchema } },
+    },
+    async (request) => explained(request, () => tours.finish(actorOf(request), request.params.id)),
   );
 }

@@ -13,8 +13,10 @@ import type { CityRuntime } from '../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
 import { CameraIndexCache } from './index-cache.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
+import { PlaybackService, playbackSettings } from './playback.js';
 import * as store from './store.js';
 import type { CamerasTable } from './tables.js';
+import { type CreateIncidentFn, ToursService } from './tours.js';
 
 /** The video module's settings (environment; README lists them). */
 export interface VideoSettings {
@@ -45,6 +47,10 @@ export interface VideoDeps {
   settings: VideoSettings;
   /** The default city's road network (nearest by road); absent in the CLI. */
   city?: () => Promise<CityRuntime | undefined>;
+  /** Creates an incident through dispatch (video patrol findings); absent in the CLI. */
+  createIncident?: CreateIncidentFn;
+  /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
+  incidentVisible?: (id: string, scope: OrgScope) => Promise<boolean>;
 }
 
 /** A camera near a point: its view covers the point, and metres to it by road (or straight). */
@@ -124,9 +130,25 @@ function toRow(c: CameraInput, orgId: string, by: string | null, now: Date): Ins
  */
 export class VideoService {
   readonly index: CameraIndexCache;
+  readonly playback: PlaybackService;
+  readonly tours: ToursService;
 
   constructor(readonly deps: VideoDeps) {
     this.index = new CameraIndexCache(deps.db, deps.city ?? (async () => undefined));
+    this.playback = new PlaybackService(
+      deps.db,
+      deps.now,
+      playbackSettings(),
+      deps.incidentVisible ?? (async () => false),
+    );
+    this.tours = new ToursService(
+      deps.db,
+      deps.now,
+      deps.createIncident ??
+        (async () => {
+          throw new ProblemError('unavailable');
+        }),
+    );
   }
 
   /**

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+
+const SPOT = { lon: 114.1955, lat: 22.6955 };
+const HOUR = 3_600_000;
+
+/** Video patrol tours: a run steps through the cameras; a finding becomes an incident; missed shifts show. */
+describe(`video patrol tours (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let op: string;
+  let cmd: string;
+  let tourId = '';
+  const cams: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[];
+    const lc = orgs.find((o) => o.name === '龙城派出所')!.id;
+    for (const [username, roles] of [
+      ['lc.op', ['dispatcher']],
+      ['lc.boss', ['commander']],
+    ] as const) {
+      await t.as(admin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: { username, displayName: username, password: 'a-long-password', orgId: lc, roles },
+      });
+    }
+    op = await t.login('lc.op', 'a-long-password');
+    cmd = await t.login('lc.boss', 'a-long-password');
+    for (let i = 1; i <= 3; i++) {
+      const r = await t.as(cmd, {
+        method: 'POST',
+        url: '/api/video/cameras',
+        payload: {
+          code: `4403070000132000002${i}`,
+          name: `巡查点 ${i}`,
+          lon: SPOT.lon + i * 0.0005,
+          lat: SPOT.lat,
+          headingDeg: 0,
+          fovDeg: 90,
+          rangeM: 80,
+          owner: 'police',
+        },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      cams.push(r.json().id);
+    }
+  }, 300_000);
+  afterAll(() => t.close());
+
+  it('walks a tour: nothing to note, a finding that becomes an incident, finished; reported per shift', async () => {
+    const created = await t.as(cmd, {
+      method: 'POST',
+      url: '/api/video/tours',
+      payload: { name: '龙城白班巡查', cameraIds: cams, dwellSeconds: 20, shifts: ['day', 'night'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    tourId = created.json().id;
+    expect(created.json().cameras.map((c: { id: string }) => c.id)).toEqual(cams);
+    const run = (await t.as(op, { method: 'POST', url: `/api/video/tours/${tourId}/runs` })).json();
+    const step = (body: Record<string, unknown>) =>
+      t.as(op, { method: 'POST', url: `/api/video/runs/${run.id}/steps`, payload: body });
+    expect((await step({ position: 0, result: 'nothing' })).statusCode).toBe(200);
+    const noNote = await step({
+      position: 1,
+      result: 'finding',
+      action: 'incident',
+      category: 'public_order',
+    });
+    expect(noNote.json().errors[0]).toMatchObject({ field: 'note', rule: 'required' });
+    const finding = await step({
+      position: 1,
+      result: 'finding',
+      note: '路口有人聚集斗殴',
+      action: 'incident',
+      category: 'public_order',
+      subcategory: 'fight',
+      priority: 'P2',
+    });
+    expect(finding.statusCode, finding.body).toBe(200);
+    const incidentId = finding.json().steps[1].incidentId as string;
+    const incident = await t.as(op, { method: 'GET', url: `/api/dispatch/incidents/${incidentId}` });
+    expect(incident.statusCode, incident.body).toBe(200);
+    expect(JSON.stringify(incident.json())).toContain('路口有人聚集斗殴');
+    const early = await t.as(op, { method: 'POST', url: `/api/video/runs/${run.id}/finish` });
+    expect(early.json().errors[0]).toMatchObject({ field: 'steps', rule: 'every_camera' });
+    await step({ position: 2, result: 'finding', note: '商铺门口可疑车辆', action: 'patrol_request' });
+    // Someone else may not record the operator's run.
+    const other = await t.as(cmd, {
+      method: 'POST',
+      url: `/api/video/runs/${run.id}/steps`,
+      payload: { position: 0, result: 'nothing' },
+    });
+    expect(other.statusCode).toBe(403);
+    const done = await t.as(op, { method: 'POST', url: `/api/video/runs/${run.id}/finish` });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json().steps[2].patrolRequest).toContain('巡查点 3');
+
+    // Two days later: today's completed shift, and the shifts since without a run are missed.
+    const startedAt = t.ctx.now().getTime();
+    t.advance(2 * 24 * HOUR);
+    const fresh = await t.login('lc.boss', 'a-long-password');
+    const report = await t.as(fresh, {
+      method: 'GET',
+      url: `/api/video/tours/report?from=${new Date(startedAt - 12 * HOUR).toISOString()}&to=${new Date(t.ctx.now().getTime()).toISOString()}`,
+    });
+    expect(report.statusCode, report.body).toBe(200);
+    const rows = report.json().rows as {
+      completed: boolean;
+      missed: boolean;
+      findings: number;
+      operator: string | null;
+      camerasSeen: number;
+    }[];
+    expect(rows.filter((r) => r.completed)).toEqual([
+      expect.objectContaining({ operator: 'lc.op', camerasSeen: 3, findings: 2, missed: false }),
+    ]);
+    expect(rows.filter((r) => r.missed).length).toBeGreaterThanOrEqual(3);
+  });
+});

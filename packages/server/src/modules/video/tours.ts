@@ -1,0 +1,282 @@
+/**
+ * Video patrol tours (视频巡查): ordered cameras looked at for `dwellSeconds` each, scheduled per
+ * shift. An operator starts a run (for the current shift), records for each camera "nothing to
+ * note" or a finding — which becomes an incident through the dispatch service (at the camera's
+ * place), or a patrol request — and finishes it. The report gives, per scheduled shift occurrence,
+ * tour and operator, whether the tour was completed, cameras seen and findings; an occurrence that
+ * ended without a completed run is missed and escalated (flagged to the tour org's commanders in
+ * the report). Every read and write is scoped to the actor's org subtree in the query.
+ */
+import type { CreateIncident } from '@citywatch/core/dispatch/schemas';
+import type { Tour, TourInput, TourReport, TourRun, TourStepInput } from '@citywatch/core/video/schemas';
+import { shiftAt, shiftsBetween } from '@citywatch/core/video/tours';
+import type { Kysely } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import type { Actor } from '../../identity/service.js';
+import { type OrgScope, orgsUnder } from '../scope.js';
+import { VIDEO_MESSAGES as M } from './messages.js';
+import * as store from './store.js';
+
+export type CreateIncidentFn = (actor: Actor, req: CreateIncident) => Promise<{ id: string }>;
+
+const bad = (field: string, rule: string) => [{ field, rule, message: '' }];
+
+export class ToursService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date,
+    private readonly createIncident: CreateIncidentFn,
+  ) {}
+
+  async list(scope: OrgScope): Promise<Tour[]> {
+    const tours = await this.db
+      .selectFrom('video_tours')
+      .select(['id', 'name', 'org_id', 'dwell_seconds', 'shifts'])
+      .where('org_id', 'in', orgsUnder(this.db, scope))
+      .orderBy('name')
+      .execute();
+    if (tours.length === 0) return [];
+    const cams = await this.db
+      .selectFrom('video_tour_cameras as tc')
+      .innerJoin('cameras as c', 'c.id', 'tc.camera_id')
+      .select(['tc.tour_id', 'tc.position', 'c.id', 'c.name', 'c.lon', 'c.lat'])
+      .select((eb) => eb('c.hls_url', 'is not', null).as('has_hls'))
+      .where(
+        'tc.tour_id',
+        'in',
+        tours.map((t) => t.id),
+      )
+      .orderBy('tc.position')
+      .execute();
+    return tours.map((t) => ({
+      id: t.id,
+      name: t.name,
+      orgId: t.org_id,
+      dwellSeconds: t.dwell_seconds,
+      shifts: t.shifts as Tour['shifts'],
+      cameras: cams
+        .filter((c) => c.tour_id === t.id)
+        .map((c) => ({ id: c.id, name: c.name, hasHls: Boolean(c.has_hls), lon: c.lon, lat: c.lat })),
+    }));
+  }
+
+  async get(scope: OrgScope, id: string): Promise<Tour> {
+    const tour = (await this.list(scope)).find((t) => t.id === id);
+    if (!tour) throw new ProblemError('not_found', M.noSuchTour);
+    return tour;
+  }
+
+  async create(actor: Actor, input: TourInput): Promise<Tour> {
+    const visible = await store.visibleAmong(this.db, [...new Set(input.cameraIds)], actor);
+    const ok = new Set(visible.map((c) => c.id));
+    const missing = input.cameraIds.findIndex((id) => !ok.has(id));
+    if (missing >= 0)
+      throw new ProblemError('validation', M.noSuchCamera, bad(`cameraIds.${missing}`, 'not_found'));
+    const id = uuidv7();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('video_tours')
+        .values({
+          id,
+          org_id: actor.orgId,
+          name: input.name,
+          dwell_seconds: input.dwellSeconds,
+          shifts: [...new Set(input.shifts)],
+          created_by: actor.userId,
+          created_at: this.now(),
+        })
+        .execute();
+      await trx
+        .insertInto('video_tour_cameras')
+        .values(input.cameraIds.map((camera_id, position) => ({ tour_id: id, position, camera_id })))
+        .execute();
+    });
+    return this.get(actor, id);
+  }
+
+  private async run(scope: OrgScope, id: string): Promise<TourRun & { operatorId: string }> {
+    const run = await this.db
+      .selectFrom('video_tour_runs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('org_id', 'in', orgsUnder(this.db, scope))
+      .executeTakeFirst();
+    if (!run) throw new ProblemError('not_found', M.noSuchRun);
+    const steps = await this.db
+      .selectFrom('video_tour_steps')
+      .selectAll()
+      .where('run_id', '=', id)
+      .orderBy('position')
+      .execute();
+    return {
+      id: run.id,
+      tourId: run.tour_id,
+      operatorId: run.operator_id,
+      shift: run.shift,
+      shiftStart: new Date(run.shift_start).toISOString(),
+      startedAt: new Date(run.started_at).toISOString(),
+      finishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null,
+      steps: steps.map((s) => ({
+        position: s.position,
+        cameraId: s.camera_id,
+        result: s.result,
+        note: s.note,
+        incidentId: s.incident_id,
+        patrolRequest: s.patrol_request,
+      })),
+    };
+  }
+
+  async getRun(scope: OrgScope, id: string): Promise<TourRun> {
+    const { operatorId: _, ...run } = await this.run(scope, id);
+    return run;
+  }
+
+  /** Starts a run of the tour for the current shift (the tour's org's run, by this operator). */
+  async start(actor: Actor, tourId: string): Promise<TourRun> {
+    const tour = await this.get(actor, tourId);
+    const now = this.now();
+    const shift = shiftAt(now);
+    const id = uuidv7();
+    await this.db
+      .insertInto('video_tour_runs')
+      .values({
+        id,
+        tour_id: tour.id,
+        org_id: tour.orgId,
+        operator_id: actor.userId,
+        shift: shift.shift,
+        shift_start: shift.start,
+        started_at: now,
+        finished_at: null,
+      })
+      .execute();
+    return this.getRun(actor, id);
+  }
+
+  /** Records one camera's outcome; a finding may become an incident (dispatch) or a patrol request. */
+  async step(actor: Actor, runId: string, input: TourStepInput): Promise<TourRun> {
+    const run = await this.run(actor, runId);
+    if (run.operatorId !== actor.userId) throw new ProblemError('forbidden', M.notYourRun);
+    if (run.finishedAt) throw new ProblemError('conflict', M.runFinished);
+    const tour = await this.get(actor, run.tourId);
+    const camera = tour.cameras[input.position];
+    if (!camera) throw new ProblemError('validation', undefined, bad('position', 'not_found'));
+    if (run.steps.some((s) => s.position === input.position)) {
+      throw new ProblemError('conflict', M.stepRecorded);
+    }
+    let incidentId: string | null = null;
+    let patrolRequest: string | null = null;
+    if (input.result === 'finding') {
+      const note = input.note?.trim() ?? '';
+      if (note.length < 2) throw new ProblemError('validation', undefined, bad('note', 'required'));
+      if (input.action === 'incident') {
+        if (!input.category) throw new ProblemError('validation', undefined, bad('category', 'required'));
+        const created = await this.createIncident(actor, {
+          category: input.category,
+          subcategory: input.subcategory,
+          priority: input.priority ?? 'P3',
+          lon: camera.lon,
+          lat: camera.lat,
+          crs: 'wgs84',
+          narrative: `【视频巡查 ${tour.name} · ${camera.name}】${note}`,
+        });
+        incidentId = created.id;
+      } else if (input.action === 'patrol_request') {
+        patrolRequest = `请巡逻力量前往 ${camera.name} 附近核查：${note}`;
+      }
+    }
+    await this.db
+      .insertInto('video_tour_steps')
+      .values({
+        run_id: run.id,
+        position: input.position,
+        camera_id: camera.id,
+        result: input.result,
+        note: input.note ?? null,
+        incident_id: incidentId,
+        patrol_request: patrolRequest,
+        recorded_at: this.now(),
+      })
+      .execute();
+    return this.getRun(actor, runId);
+  }
+
+  /** Finishes a run: complete when every camera of the tour has an outcome. */
+  async finish(actor: Actor, runId: string): Promise<TourRun> {
+    const run = await this.run(actor, runId);
+    if (run.operatorId !== actor.userId) throw new ProblemError('forbidden', M.notYourRun);
+    const tour = await this.get(actor, run.tourId);
+    if (run.steps.length < tour.cameras.length) {
+      throw new ProblemError('validation', M.runIncomplete, bad('steps', 'every_camera'));
+    }
+    await this.db
+      .updateTable('video_tour_runs')
+      .set({ finished_at: this.now() })
+      .where('id', '=', runId)
+      .where('finished_at', 'is', null)
+      .execute();
+    return this.getRun(actor, runId);
+  }
+
+  /**
+   * Per scheduled shift occurrence in [from, to) and tour: the runs (operator, completed, cameras
+   * seen, findings), and a missed row where an occurrence ended without a completed run.
+   */
+  async report(scope: OrgScope, from: Date, to: Date): Promise<TourReport> {
+    const tours = await this.list(scope);
+    const runs = await this.db
+      .selectFrom('video_tour_runs as r')
+      .innerJoin('users as u', 'u.id', 'r.operator_id')
+      .leftJoin('video_tour_steps as s', 's.run_id', 'r.id')
+      .select(['r.id', 'r.tour_id', 'r.shift', 'r.shift_start', 'r.finished_at', 'u.username'])
+      .select((eb) => [
+        eb.fn.count<string>('s.position').as('seen'),
+        eb.fn.count<string>('s.position').filterWhere('s.result', '=', 'finding').as('findings'),
+      ])
+      .where('r.org_id', 'in', orgsUnder(this.db, scope))
+      .where('r.shift_start', '>=', new Date(from.getTime() - 12 * 3_600_000))
+      .where('r.shift_start', '<', to)
+      .groupBy(['r.id', 'r.tour_id', 'r.shift', 'r.shift_start', 'r.finished_at', 'u.username'])
+      .execute();
+    const now = this.now();
+    const rows: TourReport['rows'] = [];
+    for (const tour of tours) {
+      for (const occ of shiftsBetween(from, to, tour.shifts)) {
+        const mine = runs.filter(
+          (r) => r.tour_id === tour.id && new Date(r.shift_start).getTime() === occ.start.getTime(),
+        );
+        for (const r of mine) {
+          rows.push({
+            tourId: tour.id,
+            tourName: tour.name,
+            shift: occ.shift,
+            shiftStart: occ.start.toISOString(),
+            operator: r.username,
+            completed: r.finished_at !== null,
+            camerasSeen: Number(r.seen),
+            findings: Number(r.findings),
+            missed: false,
+          });
+        }
+        const completed = mine.some((r) => r.finished_at !== null);
+        if (!completed && occ.end.getTime() <= now.getTime()) {
+          rows.push({
+            tourId: tour.id,
+            tourName: tour.name,
+            shift: occ.shift,
+            shiftStart: occ.start.toISOString(),
+            operator: null,
+            completed: false,
+            camerasSeen: 0,
+            findings: 0,
+            missed: true,
+          });
+        }
+      }
+    }
+    return { from: from.toISOString(), to: to.toISOString(), rows };
+  }
+}
