@@ -112,6 +112,10 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     victimId: '',
     device: '',
     camera: '',
+    playback: '',
+    approvedPlayback: '',
+    tour: '',
+    run: '',
     report: '',
     case: '',
     agreedCase: '',
@@ -311,8 +315,27 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         rangeM: 60,
         owner: 'police',
         hlsUrl: 'http://127.0.0.1:9/live.m3u8',
+        playbackTemplate: 'rtsp://127.0.0.1:9/playback?c={code}&s={from}&e={to}',
       },
     });
+    return body.id as string;
+  }
+  async function freshPlayback(): Promise<string> {
+    const to = t.ctx.now().getTime() - 3_600_000;
+    const body = await created(cookies.same.dispatcher, {
+      method: 'POST',
+      url: '/api/video/playbacks',
+      payload: {
+        cameraId: A.camera,
+        from: new Date(to - 600_000).toISOString(),
+        to: new Date(to).toISOString(),
+        purpose: `核实警情 ${next()}`,
+      },
+    });
+    return body.id as string;
+  }
+  async function freshRun(cookie: string): Promise<string> {
+    const body = await created(cookie, { method: 'POST', url: `/api/video/tours/${A.tour}/runs` });
     return body.id as string;
   }
 
@@ -478,6 +501,21 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     A.device = await freshDevice();
     await oversightResources();
     A.camera = await freshCamera();
+    A.playback = await freshPlayback();
+    A.approvedPlayback = await freshPlayback();
+    await created(cookies.same.commander, {
+      method: 'POST',
+      url: `/api/video/playbacks/${A.approvedPlayback}/decision`,
+      payload: { approve: true },
+    });
+    A.tour = (
+      await created(cookies.same.commander, {
+        method: 'POST',
+        url: '/api/video/tours',
+        payload: { name: '龙城夜巡', cameraIds: [A.camera], shifts: ['day', 'night'] },
+      })
+    ).id as string;
+    A.run = await freshRun(cookies.same.dispatcher);
     A.report = await freshReport();
     A.case = await freshCase();
     A.agreedCase = await freshAgreedCase();
@@ -1107,6 +1145,89 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: () => ({
         ...get(`/api/video/cameras/${A.camera}/live`),
         headers: { 'x-purpose': encodeURIComponent('核查警情') },
+      }),
+    },
+    'GET /api/video/tours': {
+      role: 'dispatcher',
+      request: () => get('/api/video/tours'),
+      sibling: 'list',
+      markers: () => [A.tour],
+    },
+    'POST /api/video/tours': {
+      role: 'commander',
+      note: "A's camera named in the body: the sibling is refused naming the field (cameraIds.0 not_found)",
+      sibling: [400],
+      request: () =>
+        post('/api/video/tours', { name: `巡查 ${next()}`, cameraIds: [A.camera], shifts: ['day'] }),
+    },
+    'GET /api/video/tours/report': {
+      role: 'dispatcher',
+      request: () => {
+        const now = t.ctx.now().getTime();
+        return get(
+          `/api/video/tours/report?from=${new Date(now - 2 * 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`,
+        );
+      },
+      sibling: 'list',
+      markers: () => [A.tour],
+    },
+    'POST /api/video/tours/:id/runs': {
+      role: 'dispatcher',
+      request: () => post(`/api/video/tours/${A.tour}/runs`),
+    },
+    'GET /api/video/runs/:id': { role: 'dispatcher', request: () => get(`/api/video/runs/${A.run}`) },
+    'POST /api/video/runs/:id/steps': {
+      role: 'dispatcher',
+      note: "only the run's operator records: each walker starts its own run (the sibling names A's run)",
+      request: async (who) =>
+        post(`/api/video/runs/${who === 'sibling' ? A.run : await freshRun(cookies[who].dispatcher)}/steps`, {
+          position: 0,
+          result: 'nothing',
+        }),
+    },
+    'POST /api/video/runs/:id/finish': {
+      role: 'dispatcher',
+      note: "only the run's operator finishes: each walker runs the tour first (the sibling names A's run)",
+      request: async (who) => {
+        if (who === 'sibling') return post(`/api/video/runs/${A.run}/finish`);
+        const run = await freshRun(cookies[who].dispatcher);
+        await created(cookies[who].dispatcher, {
+          method: 'POST',
+          url: `/api/video/runs/${run}/steps`,
+          payload: { position: 0, result: 'nothing' },
+        });
+        return post(`/api/video/runs/${run}/finish`);
+      },
+    },
+    'GET /api/video/playbacks': {
+      role: 'dispatcher',
+      request: () => get('/api/video/playbacks'),
+      sibling: 'list',
+      markers: () => [A.playback],
+    },
+    'POST /api/video/playbacks': {
+      role: 'dispatcher',
+      note: "A's camera named in the body: the sibling is refused naming the field (cameraId not_found)",
+      sibling: [400],
+      request: () => {
+        const to = t.ctx.now().getTime() - 3_600_000;
+        return post('/api/video/playbacks', {
+          cameraId: A.camera,
+          from: new Date(to - 600_000).toISOString(),
+          to: new Date(to).toISOString(),
+          purpose: '核实警情',
+        });
+      },
+    },
+    'POST /api/video/playbacks/:id/decision': {
+      role: 'commander',
+      request: named(freshPlayback, (id) => post(`/api/video/playbacks/${id}/decision`, { approve: true })),
+    },
+    'GET /api/video/playbacks/:id/url': {
+      role: 'dispatcher',
+      request: () => ({
+        ...get(`/api/video/playbacks/${A.approvedPlayback}/url`),
+        headers: { 'x-purpose': encodeURIComponent('核实警情') },
       }),
     },
     'GET /api/video/near': {
