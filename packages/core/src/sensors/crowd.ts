@@ -27,9 +27,17 @@ export function countFlag(count: number, capacity: number): 'negative' | 'beyond
   return null;
 }
 
-/** Trend over the last counts: people per minute by least squares (0 with fewer than two). */
-export function trendPerMinute(points: readonly { atMs: number; count: number }[]): number {
-  if (points.length < 2) return 0;
+/** Counts spread over less than this give no trend (a burst of counts is no rate). */
+export const MIN_TREND_SPAN_MS = 60_000;
+
+/**
+ * Trend over the last counts: people per minute by least squares; null with fewer than two counts
+ * or when they span less than a minute.
+ */
+export function trendPerMinute(points: readonly { atMs: number; count: number }[]): number | null {
+  if (points.length < 2) return null;
+  const span = Math.max(...points.map((p) => p.atMs)) - Math.min(...points.map((p) => p.atMs));
+  if (span < MIN_TREND_SPAN_MS) return null;
   const n = points.length;
   const mx = points.reduce((s, p) => s + p.atMs, 0) / n;
   const my = points.reduce((s, p) => s + p.count, 0) / n;
@@ -39,5 +47,5 @@ export function trendPerMinute(points: readonly { atMs: number; count: number }[
     num += (p.atMs - mx) * (p.count - my);
     den += (p.atMs - mx) ** 2;
   }
-  return den === 0 ? 0 : (num / den) * 60_000;
+  return (num / den) * 60_000;
 }

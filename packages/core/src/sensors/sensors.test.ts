@@ -69,7 +69,14 @@ describe('crowd density', () => {
         { atMs: 120_000, count: 220 },
       ]),
     ).toBeCloseTo(60);
-    expect(trendPerMinute([{ atMs: 0, count: 1 }])).toBe(0);
+    expect(trendPerMinute([{ atMs: 0, count: 1 }])).toBeNull();
+    // A burst within a second is no rate.
+    expect(
+      trendPerMinute([
+        { atMs: 0, count: 100 },
+        { atMs: 500, count: 9_000 },
+      ]),
+    ).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
 import type { DomainEvent, DomainEventType, EventOfType } from '@citywatch/core/events/events';
+import type {} from '@citywatch/core/sensors/events';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { dispatchKeys, type Incident, isIncidentStatus, isUnitStatus, type Unit } from '../api/dispatch';
 import { identityKeys } from '../api/identity';
@@ -133,6 +134,10 @@ export const LIVE_TABLE: LiveTable = {
   },
   'identity.user_changed': { touches: [identityKeys.users] },
   'identity.org_changed': { touches: [identityKeys.orgs] },
+  // The sensors page's lists (devices, alarms, crowd areas) live under one prefix.
+  'sensors.alarm_changed': { touches: [['sensors']] },
+  'sensors.device_changed': { touches: [['sensors']] },
+  'sensors.crowd_changed': { touches: [['sensors']] },
 };
 
 /** The event types the app subscribes to: those the table knows. */

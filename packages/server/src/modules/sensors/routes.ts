@@ -141,7 +141,9 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
         tags,
         params: idParams,
         querystring: z.strictObject({ minutes: z.coerce.number().int().min(1).max(1440).default(60) }),
-        response: { 200: z.object({ items: z.array(crowdCountSchema), trendPerMinute: z.number() }) },
+        response: {
+          200: z.object({ items: z.array(crowdCountSchema), trendPerMinute: z.number().nullable() }),
+        },
       },
     },
     async (request) => {
