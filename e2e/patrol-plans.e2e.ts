@@ -135,6 +135,64 @@ describe('patrol plans and dosage (单元防控 巡逻计划与到位率) agains
     };
     expect(v2.body.targets[0].visitsPerShift).toBe(3);
     await page.locator('[data-testid="dosage-panel"][data-ready="true"]').waitFor({ timeout: 30_000 });
+  });
+
+  it("shows the dose a unit's AVL gave: a 12-minute stop at a point is a dosed visit", async () => {
+    // A plan for a shift that began 3 h ago, with the proposed plan's targets and unit.
+    const [first] = (await (await api('GET', '/api/patrol/plans')).json()) as { id: string }[];
+    const proposed = (await (await api('GET', `/api/patrol/plans/${first.id}`)).json()) as {
+      body: {
+        zones: unknown[];
+        targets: { key: string; geometry: { coordinates: number[] } }[];
+        assignments: { unitId: string }[];
+      };
+    };
+    const now = Date.now();
+    const made = await api('POST', '/api/patrol/plans', {
+      name: '早班（已执行 3 小时）',
+      shift: {
+        start: new Date(now - 3 * 3_600_000).toISOString(),
+        end: new Date(now + 5 * 3_600_000).toISOString(),
+      },
+      zones: proposed.body.zones,
+      targets: proposed.body.targets,
+      assignments: proposed.body.assignments.slice(0, 1),
+    });
+    expect(made.status, await made.clone().text()).toBe(201);
+    const plan = (await made.json()) as { id: string };
+    const unitId = proposed.body.assignments[0].unitId;
+    const target = proposed.body.targets[0];
+    const [lon, lat] = target.geometry.coordinates;
+    expect((await api('POST', `/api/dispatch/units/${unitId}/sign-on`)).status).toBe(200);
+    // 12 minutes at the point an hour ago, a fix every 5 s with a few metres of wobble.
+    const positions = Array.from({ length: 145 }, (_, i) => ({
+      unitId,
+      at: new Date(now - 3_600_000 + i * 5_000).toISOString(),
+      lon: lon + ((i % 3) - 1) * 0.00003,
+      lat: lat + ((i % 5) - 2) * 0.00002,
+    }));
+    const avl = await api('POST', '/api/dispatch/avl', { positions });
+    expect(avl.status, await avl.clone().text()).toBeLessThan(300);
+    await api('POST', `/api/dispatch/units/${unitId}/sign-off`);
+    const report = (await (await api('GET', `/api/patrol/plans/${plan.id}/compliance`)).json()) as {
+      targets: { key: string; dosedVisits: number }[];
+    };
+    expect(report.targets.find((x) => x.key === target.key)?.dosedVisits).toBe(1);
+
+    await page.reload();
+    await page.getByRole('tab', { name: '巡逻计划与到位率' }).click();
+    await page.getByTestId('plans-select').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: '早班（已执行 3 小时）' }).click();
+    await page.locator('[data-testid="dosage-panel"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    const row = page.locator('[data-testid="dosage-table"] tbody tr.ant-table-row').first();
+    const cells = await row.locator('td').allTextContents();
+    expect(cells[1]).toMatch(/^1 \/ \d+$/);
+    const [received] = cells[2].split(' / ').map(Number);
+    expect(received).toBeGreaterThan(11);
+    expect(received).toBeLessThan(13);
+    expect((await page.getByTestId('dosage-units').textContent()) ?? '').toContain('1 /');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-plans-dosage.png') });
     expect(problems).toEqual([]);
   });
 });
