@@ -127,7 +127,15 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     historyCategory: '龙城专案类',
   };
   /** Station A's regulated unit, its enterprise user, an inspection with a photo and its case. */
-  const OV = { unit: '', enterpriseUser: '', enterprise: '', inspection: '', photo: '', case: '' };
+  const OV = {
+    school: '',
+    unit: '',
+    enterpriseUser: '',
+    enterprise: '',
+    inspection: '',
+    photo: '',
+    case: '',
+  };
   const siblingUnit = { id: '' };
 
   const call = (cookie: string, options: InjectOptions) => t.as(cookie, options);
@@ -1511,6 +1519,27 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       sibling: 'list',
       markers: () => [OV.unit],
     },
+    'PUT /api/oversight/units/:id/compliance': {
+      role: 'admin',
+      request: () => ({
+        method: 'PUT',
+        url: `/api/oversight/units/${OV.school}/compliance`,
+        payload: {
+          population: 400,
+          guards: 2,
+          closedCampus: true,
+          alarmLinked: true,
+          alarmTestedOn: day(),
+          videoCoveragePct: 100,
+        },
+      }),
+    },
+    'GET /api/oversight/compliance': {
+      role: 'commander',
+      request: () => get('/api/oversight/compliance'),
+      sibling: 'list',
+      markers: () => [OV.school],
+    },
     'GET /api/oversight/attachments/:id': {
       role: 'commander',
       request: () => get(`/api/oversight/attachments/${OV.photo}`),
@@ -1539,6 +1568,13 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       },
     });
     OV.enterpriseUser = user.id as string;
+    OV.school = (
+      await created(cookies.same.admin, {
+        method: 'POST',
+        url: '/api/oversight/units',
+        payload: { industry: 'school', name: '龙城小学', ...SPOT },
+      })
+    ).id as string;
     const bound = await call(cookies.same.admin, {
       method: 'POST',
       url: `/api/oversight/units/${OV.unit}/users`,

@@ -287,4 +287,61 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     );
     expect((await t.as(other, { method: 'GET', url: '/api/oversight/risk-board' })).json().items).toEqual([]);
   });
+
+  it('assesses internal-security units: failing items open orders once; rates per station and in total', async () => {
+    const insp = await t.login('insp.lc', 'a-long-password');
+    const city = await t.login('admin', ADMIN_PASSWORD);
+    const unit = async (who: string, payload: Record<string, unknown>) => {
+      const r = await t.as(who, { method: 'POST', url: '/api/oversight/units', payload });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json().id as string;
+    };
+    const school = await unit(insp, { industry: 'school', name: '龙城小学', ...SPOT });
+    const hospital = await unit(insp, { industry: 'hospital', name: '龙城医院', ...SPOT });
+    const other = await unit(city, { industry: 'school', name: '龙岗中学', orgId: orgs['龙岗派出所'] });
+    const day = (n: number) =>
+      new Date(t.ctx.now().getTime() + 8 * 3600_000 - n * 86_400_000).toISOString().slice(0, 10);
+    const assess = (who: string, id: string, body: Record<string, unknown>) =>
+      t.as(who, { method: 'PUT', url: `/api/oversight/units/${id}/compliance`, payload: body });
+    const failing = {
+      population: 1200, // 3 guards needed (1 per 500, at least 2)
+      guards: 2,
+      closedCampus: true,
+      alarmLinked: true,
+      alarmTestedOn: day(40), // not tested this month
+      videoCoveragePct: 100,
+    };
+    const first = await assess(insp, school, failing);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({
+      compliant: false,
+      caseIds: [expect.any(String), expect.any(String)],
+    });
+    const again = await assess(insp, school, failing);
+    expect(again.json().caseIds).toEqual([]); // the open orders stand; no duplicates
+    const cases = (await t.as(insp, { method: 'GET', url: `/api/oversight/cases?unitId=${school}` })).json()
+      .items;
+    expect(cases.map((c: { item: string }) => c.item).sort()).toEqual(['alarm_110', 'guards']);
+    expect(cases[0]).toMatchObject({ source: 'compliance', kind: 'order', status: 'open' });
+    const ok = { ...failing, population: 300, guards: 3, alarmTestedOn: day(3) };
+    expect((await assess(insp, hospital, ok)).json()).toEqual({ compliant: true, caseIds: [] });
+    expect((await assess(city, other, { ...ok, population: 900 })).json().compliant).toBe(true);
+    const hotelNot = await assess(insp, hotel, ok);
+    expect(hotelNot.json().errors[0]).toMatchObject({ field: 'unitId', rule: 'internal_security_unit' });
+    expect((await assess(insp, other, ok)).statusCode).toBe(404);
+
+    const all = (await t.as(city, { method: 'GET', url: '/api/oversight/compliance' })).json();
+    const byName = Object.fromEntries(all.byStation.map((r: { orgName: string }) => [r.orgName, r]));
+    expect(byName['龙城派出所']).toMatchObject({ units: 2, assessed: 2, compliant: 1, rate: 0.5 });
+    expect(byName['龙岗派出所']).toMatchObject({ units: 1, compliant: 1, rate: 1 });
+    expect(all.total).toMatchObject({ units: 3, compliant: 2, rate: 0.6667 });
+    const station = (await t.as(insp, { method: 'GET', url: '/api/oversight/compliance' })).json();
+    expect(station.total).toMatchObject({ units: 2, compliant: 1, rate: 0.5 });
+    expect(JSON.stringify(station)).not.toContain('龙岗中学');
+    const schoolRow = station.units.find((u: { unitId: string }) => u.unitId === school);
+    expect(schoolRow.items.find((i: { item: string }) => i.item === 'guards')).toMatchObject({
+      ok: false,
+      detail: '2 / 3',
+    });
+  });
 });

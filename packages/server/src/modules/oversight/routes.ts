@@ -7,6 +7,7 @@ import {
   reportFixSchema,
   verifySchema,
 } from '@citywatch/core/oversight/cases';
+import { assessmentSchema, complianceReportSchema } from '@citywatch/core/oversight/compliance';
 import { riskBoardSchema, riskScoreSchema } from '@citywatch/core/oversight/risk';
 import {
   bindUserSchema,
@@ -223,5 +224,31 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
     '/api/oversight/risk-board',
     { config: { permission: 'oversight.read' }, schema: { tags, response: { 200: riskBoardSchema } } },
     async (request) => ({ items: await oversight.risk.board(actorOf(request)) }),
+  );
+
+  // ---- internal-security units (内保单位)
+
+  app.put(
+    '/api/oversight/units/:id/compliance',
+    {
+      config: { permission: 'oversight.write' },
+      schema: {
+        tags,
+        params: idParams,
+        body: assessmentSchema,
+        response: { 200: z.object({ compliant: z.boolean(), caseIds: z.array(z.string()) }) },
+      },
+    },
+    async (request) => {
+      const result = await oversight.compliance.assess(actorOf(request), request.params.id, request.body);
+      await oversight.risk.recompute([request.params.id]);
+      return result;
+    },
+  );
+
+  app.get(
+    '/api/oversight/compliance',
+    { config: { permission: 'oversight.read' }, schema: { tags, response: { 200: complianceReportSchema } } },
+    async (request) => oversight.compliance.report(actorOf(request)),
   );
 }

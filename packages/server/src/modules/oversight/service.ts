@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
 import { CasesStore } from './cases.js';
+import { ComplianceStore } from './compliance.js';
 import { caseDocument } from './pdf.js';
 import { RiskStore } from './risk.js';
 import { enterpriseUnitOf, UnitsStore } from './units.js';
@@ -13,6 +14,7 @@ export class OversightService {
   readonly units: UnitsStore;
   readonly cases: CasesStore;
   readonly risk: RiskStore;
+  readonly compliance: ComplianceStore;
   private readonly db: Kysely<Database>;
 
   constructor(readonly deps: Deps<'places'>) {
@@ -22,6 +24,7 @@ export class OversightService {
     this.cases = new CasesStore(this.db, this.units, deps.now, deps.publish, (ids) =>
       this.risk.recompute(ids),
     );
+    this.compliance = new ComplianceStore(this.db, this.units, this.cases, deps.now);
   }
 
   /**

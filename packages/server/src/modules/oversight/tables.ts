@@ -115,3 +115,21 @@ export interface OversightAttachmentsTable {
   uploaded_by: string;
   uploaded_at: Timestamp;
 }
+
+declare module '../../db/schema.js' {
+  interface Database {
+    oversight_compliance: OversightComplianceTable;
+  }
+}
+
+export interface OversightComplianceTable {
+  unit_id: string;
+  population: number | null;
+  guards: number;
+  closed_campus: boolean;
+  alarm_linked: boolean;
+  alarm_tested_on: string | null;
+  video_coverage_pct: number;
+  assessed_by: string;
+  assessed_at: Timestamp;
+}
