@@ -1,7 +1,7 @@
 /**
  * Oversight benchmark (issue 12): the explosives ledger.
  *
- *   npx tsx bench/oversight.ts [--smoke] [--postings 30000] [--batch 1000] [--crews 310]
+ *   npx tsx bench/oversight.ts [--smoke] [--postings 30000] [--batch 1000] [--crews 320]
  *       [--backends pglite,postgres]
  *
  * 1. Postings per second through the service's posting transaction (LedgerPoster, as the server's
@@ -10,7 +10,7 @@
  *    `--batch` to a transaction (the route takes up to 1,000 a request); each is still decided and
  *    refused on its own. On PGlite and on PostgreSQL (a throw-away database on
  *    CITYWATCH_TEST_PG_URL, dropped afterwards).
- * 2. Reconciliation of a generated year (`--crews 310` ≈ 1,000,000 movements, planted faults): the
+ * 2. Reconciliation of a generated year (`--crews 320` ≈ 1,004,000 movements, planted faults): the
  *    reconcile command's path (CSV text → in-memory PGlite → the service), seconds and peak RSS,
  *    and whether the report equals the planted one; the same walk over the in-memory core book.
  *
@@ -152,7 +152,7 @@ async function main() {
     result[b] = await postingRate(b, n, batch);
   }
 
-  const crews = Number(option('--crews') ?? (smoke ? 2 : 310));
+  const crews = Number(option('--crews') ?? (smoke ? 2 : 320));
   const days = smoke ? 20 : 365;
   log(`generating ${days} days with ${crews} crews`);
   const year = generateYear({ seed: 2026, days, crews, faults: smoke ? 1 : 5 });

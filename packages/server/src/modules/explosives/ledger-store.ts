@@ -100,13 +100,10 @@ export async function capacities(trx: Trx, book: BookRef, magazines: string[]) {
 
 export async function existingIds(trx: Trx, book: BookRef, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await trx
-    .selectFrom('explosives_transfers')
-    .select('id')
-    .where('enterprise_id', '=', book.enterpriseId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Set(rows.map((r) => r.id));
+  const r = await sql<{ id: string }>`
+    select id from explosives_transfers
+    where enterprise_id = ${book.enterpriseId} and id = any(${ids}::text[])`.execute(trx);
+  return new Set(r.rows.map((row) => row.id));
 }
 
 export interface TransferRow {
@@ -130,7 +127,7 @@ export async function writeBatch(
   postedAt: Date,
   transfers: TransferRow[],
   balances: { account: string; product: string; amount: number }[],
-  serials: { serial: string; product: string; account: string; transfer: string }[],
+  serials: { serial: string; product: string; account: string; transfer: string; existed: boolean }[],
   legs: {
     leg: PendingTransit;
     status: 'pending' | 'posted' | 'voided';
@@ -159,15 +156,22 @@ export async function writeBatch(
       trx,
     );
   }
-  if (serials.length > 0) {
+  // Codes seen for the first time are inserted; the others (locked above) are moved.
+  const fresh = serials.filter((s) => !s.existed);
+  const moved = serials.filter((s) => s.existed);
+  if (fresh.length > 0) {
     await sql`
       insert into explosives_serials (serial, enterprise_id, product, account, last_transfer)
-      select s, ${book.enterpriseId}, p, a, t from unnest(${serials.map((s) => s.serial)}::text[],
-        ${serials.map((s) => s.product)}::text[], ${serials.map((s) => s.account)}::text[],
-        ${serials.map((s) => s.transfer)}::text[]) as v(s, p, a, t)
-      on conflict (serial) do update set account = excluded.account, last_transfer = excluded.last_transfer`.execute(
-      trx,
-    );
+      select s, ${book.enterpriseId}, p, a, t from unnest(${fresh.map((s) => s.serial)}::text[],
+        ${fresh.map((s) => s.product)}::text[], ${fresh.map((s) => s.account)}::text[],
+        ${fresh.map((s) => s.transfer)}::text[]) as v(s, p, a, t)`.execute(trx);
+  }
+  if (moved.length > 0) {
+    await sql`
+      update explosives_serials x set account = v.a, last_transfer = v.t, enterprise_id = ${book.enterpriseId}
+      from unnest(${moved.map((s) => s.serial)}::text[], ${moved.map((s) => s.account)}::text[],
+        ${moved.map((s) => s.transfer)}::text[]) as v(s, a, t)
+      where x.serial = v.s`.execute(trx);
   }
   if (legs.length > 0) {
     await sql`

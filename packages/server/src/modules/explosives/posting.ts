@@ -147,7 +147,11 @@ export class LedgerPoster {
     for (const b of await ls.lockBalances(trx, book, [...keys.values()])) {
       ledger.balances.set(key(b.account, b.product), b.amount);
     }
-    for (const s of await ls.lockSerials(trx, book, [...codes])) ledger.serials.set(s.serial, s);
+    const known = new Set<string>();
+    for (const s of await ls.lockSerials(trx, book, [...codes])) {
+      ledger.serials.set(s.serial, s);
+      known.add(s.serial);
+    }
     const loadedLegs = await ls.lockPendingLegs(trx, book, [...transits]);
     for (const leg of loadedLegs) {
       const list = ledger.pending.get(leg.transit) ?? [];
@@ -212,7 +216,7 @@ export class LedgerPoster {
         reverses: m.reverses,
       })),
       [...keys.values()].map((k) => ({ ...k, amount: ledger.balance(k.account, k.product) })),
-      [...lastPlaces(posted).values()],
+      [...lastPlaces(posted).values()].map((p) => ({ ...p, existed: known.has(p.serial) })),
       legs,
     );
     if (permits.size > 0) await this.writePermitUse(trx, permits);
