@@ -66,6 +66,10 @@ const EXEMPT: Record<string, string> = {
     "public (Open311): only requests named by their unguessable ids (the reporter's); no list, no personal data",
   'GET /open311/v2/requests/:id.json': "public (Open311): one request by its unguessable id (the reporter's)",
   'GET /api/patrol/route': 'base map: the road route between two points the asker gives; no rows',
+  'GET /api/patrol/my-plan':
+    "the plan of the asker's own signed-on unit (dispatch sign-on), whichever org wrote it",
+  'POST /api/patrol/my-plan/check-ins':
+    "a check-in by the asker's own signed-on unit at a point of that plan",
   'POST /api/oversight/cases/:id/report':
     'enterprise users only (no staff role holds it): the fix of a case of the one unit the user is bound to (oversight cases.db.test.ts)',
 };
@@ -125,7 +129,28 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     crowdArea: '',
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
+    /** A patrol plan of station A (zone BOX, a point at SPOT, one of A's units). */
+    patrolPlan: '',
   };
+  /** A patrol plan body for station A: one zone (BOX), one must-patrol point at SPOT, the unit. */
+  const patrolPlanBody = (unitId: string) => ({
+    name: `巡逻计划 ${next()}`,
+    shift: {
+      start: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(),
+      end: new Date(t.ctx.now().getTime() + 7 * 3_600_000).toISOString(),
+    },
+    zones: [{ key: 'z1', name: '龙城巡区', geometry: BOX }],
+    targets: [
+      {
+        key: 'p1',
+        name: '必巡点',
+        kind: 'point',
+        geometry: { type: 'Point', coordinates: [SPOT.lon, SPOT.lat] },
+        zoneKey: 'z1',
+      },
+    ],
+    assignments: [{ unitId, zoneKey: 'z1' }],
+  });
   /** Station A's regulated unit, its enterprise user, an inspection with a photo and its case. */
   const OV = {
     school: '',
@@ -537,6 +562,13 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     A.sensor = (await freshSensor('door')).id;
     A.alarm = await freshSensorAlarm();
     A.crowdArea = await freshCrowdArea();
+    A.patrolPlan = (
+      await created(cookies.same.commander, {
+        method: 'POST',
+        url: '/api/patrol/plans',
+        payload: patrolPlanBody(await freshUnit()),
+      })
+    ).id as string;
     const imported = await call(cookies.same.commander, {
       method: 'POST',
       url: '/api/patrol/imports',
@@ -1092,6 +1124,48 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: () => get('/api/patrol/hotspots?unit=h3:9&limit=50'),
       sibling: 'list',
       markers: () => [latLngToCell(SPOT.lat, SPOT.lon, 9)],
+    },
+
+    // ---- patrol plans and compliance
+    'GET /api/patrol/plans': {
+      role: 'dispatcher',
+      request: () => get('/api/patrol/plans'),
+      sibling: 'list',
+      markers: () => [A.patrolPlan],
+    },
+    'POST /api/patrol/plans': {
+      role: 'commander',
+      note: "a plan assigning A's unit: the sibling is refused naming the field (unit_in_scope)",
+      sibling: [400],
+      request: async () => post('/api/patrol/plans', patrolPlanBody(await freshUnit())),
+    },
+    'GET /api/patrol/plans/:id': {
+      role: 'dispatcher',
+      request: () => get(`/api/patrol/plans/${A.patrolPlan}`),
+    },
+    'PUT /api/patrol/plans/:id': {
+      role: 'commander',
+      note: "A's plan with A's unit: the sibling is refused (unit_in_scope before the plan is looked up)",
+      sibling: [400, 404],
+      request: async () => ({
+        method: 'PUT',
+        url: `/api/patrol/plans/${A.patrolPlan}`,
+        payload: patrolPlanBody(await freshUnit()),
+      }),
+    },
+    'GET /api/patrol/plans/:id/versions': {
+      role: 'dispatcher',
+      request: () => get(`/api/patrol/plans/${A.patrolPlan}/versions`),
+    },
+    'GET /api/patrol/plans/:id/compliance': {
+      role: 'dispatcher',
+      request: () => get(`/api/patrol/plans/${A.patrolPlan}/compliance`),
+    },
+    'GET /api/patrol/zones/jurisdictions': {
+      role: 'dispatcher',
+      request: () => get('/api/patrol/zones/jurisdictions'),
+      sibling: 'list',
+      markers: () => [A.jurisdiction],
     },
 
     // ---- devices
