@@ -100,8 +100,10 @@ async function startStream(): Promise<string> {
   throw new Error('ffmpeg made no HLS stream within 30 s');
 }
 
-describe('video: live view in the dispatch console', () => {
+describe('video: live view in the dispatch console, and a video patrol tour', () => {
   let cameraId = '';
+  let secondCameraId = '';
+  let userCookie = '';
   let incidentNumber = '';
 
   beforeAll(async () => {
@@ -130,6 +132,7 @@ describe('video: live view in the dispatch console', () => {
       body: JSON.stringify({ username: 'video.zhang', password: 'video-Passw0rd-1' }),
     });
     const cookie = (userLogin.headers.get('set-cookie') ?? '').split(';')[0];
+    userCookie = cookie;
     const camera = await api<{ id: string }>(
       'POST',
       '/api/video/cameras',
@@ -148,23 +151,25 @@ describe('video: live view in the dispatch console', () => {
       cookie,
     );
     cameraId = camera.id;
-    await api(
-      'POST',
-      '/api/video/cameras',
-      {
-        code: '44030700001320000002',
-        name: '龙城小区南门',
-        lon: SPOT.lon - 0.001,
-        lat: SPOT.lat + 0.0006,
-        headingDeg: 180,
-        fovDeg: 90,
-        rangeM: 60,
-        owner: 'community',
-        agreementRef: '龙城-共享-2026-003',
-        hlsUrl: 'http://127.0.0.1:9/none.m3u8',
-      },
-      cookie,
-    );
+    secondCameraId = (
+      await api<{ id: string }>(
+        'POST',
+        '/api/video/cameras',
+        {
+          code: '44030700001320000002',
+          name: '龙城小区南门',
+          lon: SPOT.lon - 0.001,
+          lat: SPOT.lat + 0.0006,
+          headingDeg: 180,
+          fovDeg: 90,
+          rangeM: 60,
+          owner: 'community',
+          agreementRef: '龙城-共享-2026-003',
+          hlsUrl: 'http://127.0.0.1:9/none.m3u8',
+        },
+        cookie,
+      )
+    ).id;
     const { incident } = await api<{ incident: { number: string } }>(
       'POST',
       '/api/dispatch/incidents',
@@ -244,6 +249,59 @@ describe('video: live view in the dispatch console', () => {
         username: 'video.zhang',
       }),
     );
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('walks a video patrol tour and files a finding that becomes an incident', async () => {
+    await api(
+      'POST',
+      '/api/video/tours',
+      {
+        name: '龙城路口巡查',
+        cameraIds: [cameraId, secondCameraId],
+        dwellSeconds: 5,
+        shifts: ['day', 'night'],
+      },
+      userCookie,
+    );
+    await page.goto(`${server.baseUrl}/video`);
+    await page.getByTestId('video-page').waitFor();
+    await page.getByTestId('tour-item').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'video-page.png') });
+    await page.getByTestId('tour-start').first().click();
+    const runner = page.getByTestId('tour-runner');
+    await runner.waitFor();
+    expect(await runner.getByTestId('tour-camera').textContent()).toContain('龙城广场东路口');
+    // The first camera plays live; its timer counts down.
+    await page.waitForFunction(
+      () =>
+        ((document.querySelector('[data-testid="camera-video"]') as HTMLVideoElement | null)?.currentTime ??
+          0) > 0.3,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const timer0 = await runner.getByTestId('tour-timer').textContent();
+    await page.waitForTimeout(1_500);
+    expect(await runner.getByTestId('tour-timer').textContent()).not.toBe(timer0);
+    await page.screenshot({ path: path.join(SHOTS, 'video-tour-step.png') });
+    await runner.getByTestId('tour-nothing').click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="tour-camera"]')?.textContent?.includes('龙城小区南门'),
+    );
+    await runner.getByTestId('tour-finding-open').click();
+    await runner.getByTestId('tour-note').fill('小区南门有两人持棍对峙');
+    await runner.getByTestId('tour-file-finding').click();
+    const finished = page.getByTestId('tour-finished');
+    await finished.waitFor();
+    expect(await finished.getByTestId('tour-finding').textContent()).toContain('已生成警情');
+    await page.screenshot({ path: path.join(SHOTS, 'video-tour-finished.png') });
+    // The finding is an incident in the dispatch queue, at the camera's place.
+    const incidents = await api<{
+      items: { narrative: string; lon: number; lat: number; category: string }[];
+    }>('GET', '/api/dispatch/incidents', undefined, userCookie);
+    const made = incidents.items.find((i) => i.narrative.includes('小区南门有两人持棍对峙'));
+    expect(made).toMatchObject({ category: 'public_order' });
+    expect(made!.lon).toBeCloseTo(SPOT.lon - 0.001, 6);
     expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -1,8 +1,15 @@
-import type { Camera, NearCamera } from '@citywatch/core/video/schemas';
+import type {
+  Camera,
+  NearCamera,
+  Tour,
+  TourReport,
+  TourRun,
+  TourStepInput,
+} from '@citywatch/core/video/schemas';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../api/client';
 
-export type { Camera, NearCamera };
+export type { Camera, NearCamera, Tour, TourReport, TourRun, TourStepInput };
 
 const base = '/api/video';
 
@@ -12,6 +19,13 @@ export const videoApi = {
     api<{ items: Camera[]; total: number }>(`${base}/cameras`, { query: { limit: 5000 }, signal }),
   near: (lon: number, lat: number, signal?: AbortSignal) =>
     api<{ items: NearCamera[] }>(`${base}/near`, { query: { lon, lat, k: 5, maxM: 500 }, signal }),
+  tours: (signal?: AbortSignal) => api<{ items: Tour[] }>(`${base}/tours`, { signal }).then((r) => r.items),
+  startRun: (tourId: string) => api<TourRun>(`${base}/tours/${tourId}/runs`, { method: 'POST' }),
+  step: (runId: string, body: TourStepInput) =>
+    api<TourRun>(`${base}/runs/${runId}/steps`, { method: 'POST', body }),
+  finish: (runId: string) => api<TourRun>(`${base}/runs/${runId}/finish`, { method: 'POST' }),
+  report: (from: string, to: string, signal?: AbortSignal) =>
+    api<TourReport>(`${base}/tours/report`, { query: { from, to }, signal }),
   /** The live stream's address: a personal-data read, with the purpose stated (audited). */
   live: (id: string, purpose: string) =>
     api<{ cameraId: string; hlsUrl: string; purpose: string }>(`${base}/cameras/${id}/live`, {
@@ -23,9 +37,11 @@ export const videoKeys = {
   all: ['video'] as const,
   cameras: () => ['video', 'cameras'] as const,
   near: (lon: number, lat: number) => ['video', 'near', lon, lat] as const,
+  tours: () => ['video', 'tours'] as const,
 };
 
 export const videoQueries = {
+  tours: () => queryOptions({ queryKey: videoKeys.tours(), queryFn: ({ signal }) => videoApi.tours(signal) }),
   cameras: () =>
     queryOptions({ queryKey: videoKeys.cameras(), queryFn: ({ signal }) => videoApi.cameras(signal) }),
   near: (lon: number, lat: number) =>

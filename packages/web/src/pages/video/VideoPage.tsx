@@ -9,6 +9,7 @@ import { CityMap } from '../../map/CityMap';
 import { videoQueries } from '../../video/api';
 import { CameraPanel } from '../../video/CameraPanel';
 import { installSectorLayers, STATUS_COLORS, setSectors } from '../../video/sectorLayer';
+import { ToursPanel } from './ToursPanel';
 
 /**
  * 视频资源: every camera one may see drawn as its view sector (coloured by the probe's status); a
@@ -113,6 +114,7 @@ export function VideoPage() {
             </Typography.Text>
           </Space>
         </Card>
+        <ToursPanel />
         {point ? (
           <CameraPanel key={`${point.lon},${point.lat}`} lon={point.lon} lat={point.lat} />
         ) : (
