@@ -12,6 +12,7 @@ const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
 const START = { longitude: 114.1955, latitude: 22.6955 };
 const MOVED = { longitude: 114.1985, latitude: 22.6905 };
 const CALL = { lon: 114.2005, lat: 22.6805 };
+const POINT = { lon: 114.2005, lat: 22.6875 };
 
 let server: TestServer;
 let browser: Browser;
@@ -154,6 +155,62 @@ describe('the patrol officer’s phone (巡逻终端) at 390 × 844 against the 
       () => Number(document.querySelector('[data-testid="phone-page"]')?.getAttribute('data-sent')) >= 2,
     );
     expect(await page.getByTestId('phone-gps').textContent()).toContain('已上报');
+  });
+
+  it('shows today’s plan with the road route to the next visit, and checks in there', async () => {
+    const now = Date.now();
+    const d = 0.01;
+    const zone = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [POINT.lon - d, POINT.lat - d],
+          [POINT.lon + d, POINT.lat - d],
+          [POINT.lon + d, POINT.lat + d],
+          [POINT.lon - d, POINT.lat + d],
+          [POINT.lon - d, POINT.lat - d],
+        ],
+      ],
+    };
+    await api('POST', '/api/patrol/plans', {
+      name: '龙城白班',
+      city: 'shenzhen-longgang',
+      shift: {
+        start: new Date(now - 3_600_000).toISOString(),
+        end: new Date(now + 7 * 3_600_000).toISOString(),
+      },
+      zones: [{ key: 'z1', name: '龙城一区', geometry: zone }],
+      targets: [
+        {
+          key: 'p1',
+          name: '龙城广场必巡点',
+          kind: 'point',
+          geometry: { type: 'Point', coordinates: [POINT.lon, POINT.lat] },
+          zoneKey: 'z1',
+          visitsPerShift: 1,
+        },
+      ],
+      assignments: [{ unitId, zoneKey: 'z1' }],
+    });
+    // The phone asks for its plan every minute; a reload shows it at once.
+    await page.reload();
+    await page.locator('[data-testid="phone-next-visit"][data-target="p1"]').waitFor();
+    expect(await page.getByTestId('phone-next-visit').textContent()).toContain('龙城广场必巡点');
+    await page.locator('[data-testid="phone-page"][data-route="true"]').waitFor();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-phone-plan.png') });
+
+    await context.setGeolocation({ longitude: POINT.lon, latitude: POINT.lat, accuracy: 8 });
+    await until(unitNow, (u) => u.lat !== null && Math.abs(u.lat - POINT.lat) < 1e-6, 'the fix at the point');
+    expect(await page.getByTestId('phone-plan').getAttribute('data-done')).toBe('0');
+    await page.getByTestId('phone-check-in').click();
+    // The plan schedules the point again within the shift (revisit ≤ 2 h); the server decides
+    // which scheduled visits one check-in answers.
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="phone-plan"]')?.getAttribute('data-done')) > 0,
+    );
+    expect(await page.locator('[data-testid="phone-visit"][data-checked="true"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-phone-checked-in.png') });
   });
 
   it('receives a dispatch live, shows the road route to the scene, and accepts it', async () => {

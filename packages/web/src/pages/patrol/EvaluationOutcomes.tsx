@@ -47,10 +47,10 @@ export function EvaluationOutcomes({ city }: { city: string | undefined }) {
               },
               {
                 name: t('outside'),
-                type: 'line',
+                type: 'bar',
                 yAxisIndex: 1,
                 data: o.weeks.map((w) => w.outside),
-                itemStyle: { color: '#8c8c8c' },
+                itemStyle: { color: '#bfbfbf' },
               },
             ],
           }
