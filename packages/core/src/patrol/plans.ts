@@ -289,7 +289,14 @@ export function checkPlanStructure(body: PlanBody): PlanProblem[] {
   });
   for (let i = 0; i < body.zones.length; i++) {
     for (let j = i + 1; j < body.zones.length; j++) {
-      const shared = zonesOverlapM2(body.zones[i], body.zones[j]);
+      let shared = 0;
+      try {
+        shared = zonesOverlapM2(body.zones[i], body.zones[j]);
+      } catch {
+        // a ring turf cannot intersect (degenerate, self-crossing): refused as such
+        problems.push({ field: `zones.${j}.geometry`, rule: 'invalid_polygon', detail: body.zones[j].key });
+        continue;
+      }
       if (shared >= 1) {
         problems.push({
           field: `zones.${j}.geometry`,
