@@ -41,6 +41,7 @@ export function HelpPanel({ incidentId, units }: { incidentId: string | null; un
     queryKey: HELP_KEY,
     queryFn: ({ signal }) => helpApi.list(signal),
     refetchInterval: 5_000,
+    enabled: can('dispatch.write'),
   });
   const [unitId, setUnitId] = useState<string | null>(null);
   const [note, setNote] = useState('');
