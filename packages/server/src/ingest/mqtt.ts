@@ -97,7 +97,11 @@ export async function startEmbeddedBroker(
 ): Promise<EmbeddedBroker> {
   const { authority } = options;
   const host = options.host ?? '127.0.0.1';
-  const broker = await Aedes.createBroker();
+  // concurrency 0: mqemitter hands each message on at once instead of queueing beyond 100 in
+  // flight; its queue is drained by synchronous recursion, which overflowed the stack ("Maximum call
+  // stack size exceeded" in mqemitter's released/_do, mcollina/mqemitter#204) at 10,000 messages/s
+  // in bench:devices and took the whole process down.
+  const broker = await Aedes.createBroker({ concurrency: 0 });
   const principals = new WeakMap<Client, BrokerPrincipal>();
   const byDevice = new Map<string, Set<Client>>();
   const refusals = { connect: 0, publish: 0, retain: 0, subscribe: 0 };
