@@ -7,7 +7,9 @@ import { type EvaluationService, outcomeXlsx } from './evaluation-service.js';
 
 const outcomeQuery = z.strictObject({
   city: cityNameSchema,
-  start: z.iso.datetime({ offset: true }),
+  /** Default: the plan's shift start; required without a plan. */
+  start: z.iso.datetime({ offset: true }).optional(),
+  planId: z.string().uuid().optional(),
   weeksBefore: z.coerce.number().int().min(1).max(52).default(8),
   weeksAfter: z.coerce.number().int().min(1).max(52).default(8),
   coverage: z.coerce.number().gt(0).max(0.5).default(0.05),
@@ -19,7 +21,8 @@ export function evaluationRoutes(app: ZodApp, evaluation: EvaluationService): vo
     evaluation.outcome(
       {
         city: q.city,
-        start: new Date(q.start),
+        start: q.start ? new Date(q.start) : undefined,
+        planId: q.planId,
         weeksBefore: q.weeksBefore,
         weeksAfter: q.weeksAfter,
         coverage: q.coverage,

@@ -2,18 +2,21 @@
  * 巡逻成效评估: incidents in the planned hot spots against the rest, week by week before and after
  * the start, and dose against outcome (core/patrol/evaluation.ts), as JSON and as an .xlsx book.
  *
- * The planned places are the hot spots selected for the start: the cells the prior-counts model
- * flags at the coverage share, trained on the weeks before the start (what a plan built from the
- * hot-spot map would have covered). Patrol plans were not yet part of the module when this was
- * written, so neither plan targets nor measured dosage enter here yet; the answer says so
- * (`source.kind` 'hotspots', `dosageMeasured` false).
+ * The planned places are either a patrol plan's targets (the H3 cells of their anchors; the start
+ * is the plan's shift start unless given; dose = minutes received at each target in the plan's
+ * shift, measured from AVL by the plan's compliance), or, without a plan, the hot spots selected
+ * for the start: the cells the prior-counts model flags at the coverage share, trained on the 8
+ * weeks before the start (what a plan built from the hot-spot map would have covered), with no
+ * measured dose (`dosageMeasured` false).
  */
 import { EVALUATION_RESOLUTION, evaluateOutcome, type Outcome } from '@citywatch/core/patrol/evaluation';
 import ExcelJS from 'exceljs';
+import { latLngToCell } from 'h3-js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
+import type { PlansService } from './plans-service.js';
 import type { PatrolService } from './service.js';
 import * as store from './store.js';
 
@@ -25,7 +28,9 @@ export const EVALUATION_MESSAGES = {
 
 export interface OutcomeQuery {
   city: string | undefined;
-  start: Date;
+  /** Default: the plan's shift start (required without a plan). */
+  start?: Date;
+  planId?: string;
   weeksBefore: number;
   weeksAfter: number;
   coverage: number;
@@ -36,56 +41,75 @@ export class EvaluationService {
     private readonly db: Kysely<Database>,
     private readonly patrol: Pick<PatrolService, 'city' | 'hotspots'>,
     private readonly now: () => Date,
+    private readonly plans?: Pick<PlansService, 'get' | 'compliance'>,
   ) {}
 
   async outcome(q: OutcomeQuery, actor: Actor): Promise<Outcome> {
     const now = this.now();
-    if (q.start.getTime() > now.getTime()) {
+    const plan = q.planId && this.plans ? await this.plans.get(q.planId, undefined, actor) : null;
+    const start = q.start ?? (plan ? new Date(plan.body.shift.start) : null);
+    if (!start || start.getTime() > now.getTime()) {
       throw new ProblemError('validation', EVALUATION_MESSAGES.startInFuture, [
-        { field: 'start', rule: 'not_in_future', message: EVALUATION_MESSAGES.startInFuture.zh },
+        {
+          field: 'start',
+          rule: start ? 'not_in_future' : 'required',
+          message: EVALUATION_MESSAGES.startInFuture.zh,
+        },
       ]);
     }
-    const city = await this.patrol.city(q.city);
-    const hot = await this.patrol.hotspots(
-      city,
-      {
-        model: 'prior_counts',
-        unit: `h3:${EVALUATION_RESOLUTION}`,
-        from: q.start,
-        to: new Date(q.start.getTime() + WEEK_MS),
-        trainDays: 56,
-        coverage: q.coverage,
-        limit: 1000,
-        categories: [],
-      },
-      actor,
-    );
-    const planned = new Map(
-      hot.features
-        .filter((f) => f.properties.flagged)
-        .map((f) => [f.id, { name: f.properties.label, doseMinutes: null }] as const),
-    );
+    const city = await this.patrol.city(plan?.city ?? q.city);
+    const planned = new Map<string, { name: string | null; doseMinutes: number | null }>();
+    if (plan && this.plans) {
+      const dose = await this.plans.compliance(plan.id, undefined, actor);
+      for (const t of dose.targets) {
+        const cell = latLngToCell(t.lat, t.lon, EVALUATION_RESOLUTION);
+        const seen = planned.get(cell);
+        planned.set(cell, {
+          name: seen?.name ?? t.name,
+          doseMinutes: (seen?.doseMinutes ?? 0) + t.receivedMin,
+        });
+      }
+    } else {
+      const hot = await this.patrol.hotspots(
+        city,
+        {
+          model: 'prior_counts',
+          unit: `h3:${EVALUATION_RESOLUTION}`,
+          from: start,
+          to: new Date(start.getTime() + WEEK_MS),
+          trainDays: 56,
+          coverage: q.coverage,
+          limit: 1000,
+          categories: [],
+        },
+        actor,
+      );
+      for (const f of hot.features)
+        if (f.properties.flagged) planned.set(f.id, { name: f.properties.label, doseMinutes: null });
+    }
     const incidents = await store.historyColumns(this.db, city.name, actor, {
-      from: new Date(q.start.getTime() - q.weeksBefore * WEEK_MS),
-      to: new Date(q.start.getTime() + q.weeksAfter * WEEK_MS),
+      from: new Date(start.getTime() - q.weeksBefore * WEEK_MS),
+      to: new Date(start.getTime() + q.weeksAfter * WEEK_MS),
     });
     const result = evaluateOutcome({
       incidents,
       planned,
-      start: q.start,
+      start,
       now,
       weeksBefore: q.weeksBefore,
       weeksAfter: q.weeksAfter,
     });
     return {
       city: city.name,
-      start: q.start.toISOString(),
+      start: start.toISOString(),
       weeksBefore: q.weeksBefore,
       weeksAfter: q.weeksAfter,
-      source: { kind: 'hotspots', planId: null, planName: null, coverage: q.coverage },
+      source: plan
+        ? { kind: 'plan', planId: plan.id, planName: plan.name, coverage: null }
+        : { kind: 'hotspots', planId: null, planName: null, coverage: q.coverage },
       cells: planned.size,
       ...result,
-      dosageMeasured: false,
+      dosageMeasured: plan !== null,
     };
   }
 }

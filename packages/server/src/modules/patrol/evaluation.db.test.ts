@@ -83,6 +83,67 @@ describe(`巡逻成效评估: planned hot spots against the rest, before and aft
     expect(weeks.getRow(2).getCell(4).value).toBe(json.weeks[0].inside);
   });
 
+  it('takes a patrol plan’s targets as the planned places, its shift start as the start, and its dose', async () => {
+    const unit = await t.as(admin, {
+      method: 'POST',
+      url: '/api/dispatch/units',
+      payload: { callSign: '评估巡01', kind: 'patrol_car' },
+    });
+    const d = 0.01;
+    const plan = await t.as(admin, {
+      method: 'POST',
+      url: '/api/patrol/plans',
+      payload: {
+        name: '龙城热点夜巡',
+        city: 'shenzhen-longgang',
+        shift: { start: start.toISOString(), end: new Date(start.getTime() + 8 * 3_600_000).toISOString() },
+        zones: [
+          {
+            key: 'z1',
+            name: '龙城一区',
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [HOT.lon - d, HOT.lat - d],
+                  [HOT.lon + d, HOT.lat - d],
+                  [HOT.lon + d, HOT.lat + d],
+                  [HOT.lon - d, HOT.lat + d],
+                  [HOT.lon - d, HOT.lat - d],
+                ],
+              ],
+            },
+          },
+        ],
+        targets: [
+          {
+            key: 'hot',
+            name: '龙城热点',
+            kind: 'point',
+            geometry: { type: 'Point', coordinates: [HOT.lon, HOT.lat] },
+            zoneKey: 'z1',
+          },
+        ],
+        assignments: [{ unitId: unit.json().id, zoneKey: 'z1' }],
+      },
+    });
+    expect(plan.statusCode, plan.body).toBe(201);
+    const r = await t.as(admin, {
+      method: 'GET',
+      url: `/api/patrol/outcomes?planId=${plan.json().id}&weeksBefore=6&weeksAfter=4`,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const o = r.json();
+    expect(o.source).toMatchObject({ kind: 'plan', planId: plan.json().id, planName: '龙城热点夜巡' });
+    expect(o.start).toBe(start.toISOString());
+    expect(o.cells).toBe(1);
+    expect(o.dosageMeasured).toBe(true);
+    // No AVL from the unit in that shift: measured, and nothing received.
+    expect(o.dosage[0]).toMatchObject({ name: '龙城热点', doseMinutesPerWeek: 0 });
+    expect(o.dosage[0].beforePerWeek).toBeGreaterThanOrEqual(11);
+    expect(o.summary.relativeChange).toBeLessThan(0.7);
+  });
+
   it('refuses a start in the future, naming the rule', async () => {
     const future = new Date(t.ctx.now().getTime() + DAY).toISOString();
     const r = await t.as(admin, {

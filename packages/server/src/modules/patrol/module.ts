@@ -50,6 +50,6 @@ export const patrolModule = defineModule({
         plans: planAdder(plans, deps.now),
       }),
     );
-    evaluationRoutes(app, new EvaluationService(db, patrol, deps.now));
+    evaluationRoutes(app, new EvaluationService(db, patrol, deps.now, plans));
   },
 });
