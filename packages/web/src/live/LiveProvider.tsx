@@ -10,7 +10,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { useSession } from '../auth/session';
+import { useCan, useSession } from '../auth/session';
 import { type LiveStatus, openLiveFeed } from './connection';
 import { LIVE_EVENT_TYPES, liveCacheSync } from './invalidation';
 
@@ -34,10 +34,16 @@ const LiveContext = createContext<LiveContextValue | null>(null);
 export function LiveProvider({ children }: { children: ReactNode }) {
   const cache = useQueryClient();
   const { refresh } = useSession();
+  // Enterprise users hold no live.subscribe: no feed is opened for them (the server would refuse it).
+  const mayListen = useCan()('live.subscribe');
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const listeners = useRef(new Map<DomainEventType, Set<Listener>>());
 
   useEffect(() => {
+    if (!mayListen) {
+      setStatus('closed');
+      return;
+    }
     const sync = liveCacheSync(cache);
     let connectingSince = Date.now();
     let opened = 0;
@@ -60,7 +66,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       close();
       sync.stop();
     };
-  }, [cache, refresh]);
+  }, [cache, refresh, mayListen]);
 
   const listen = useCallback((type: DomainEventType, listener: Listener) => {
     const set = listeners.current.get(type) ?? new Set();
