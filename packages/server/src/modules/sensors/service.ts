@@ -353,20 +353,25 @@ export class SensorsService {
     this.announceOnline(d);
     await store.setOnline(this.db, d.id, true, new Date(nowMs));
     // Back: its offline alarm clears (by the platform), its fault ticket closes.
-    const open = await this.db
-      .selectFrom('sensor_alarms')
-      .select(['id', 'status'])
-      .where('originator', '=', d.id)
-      .where('type', '=', 'offline')
-      .where('status', 'in', ['active_unack', 'active_ack'])
-      .executeTakeFirst();
-    if (open) await this.setStatus(open.id, clear(open.status as AlarmStatus)!, null, nowMs, 'cleared');
+    await this.clearActive(d.id, 'offline', nowMs);
     await this.db
       .updateTable('sensor_tickets')
       .set({ closed_at: new Date(nowMs) })
       .where('device_id', '=', d.id)
       .where('closed_at', 'is', null)
       .execute();
+  }
+
+  /** The platform clears the active alarm of this originator and type (the condition is over). */
+  private async clearActive(originator: string, type: string, nowMs: number) {
+    const open = await this.db
+      .selectFrom('sensor_alarms')
+      .select(['id', 'status'])
+      .where('originator', '=', originator)
+      .where('type', '=', type)
+      .where('status', 'in', ['active_unack', 'active_ack'])
+      .executeTakeFirst();
+    if (open) await this.setStatus(open.id, clear(open.status as AlarmStatus)!, null, nowMs, 'cleared');
   }
 
   private async goOffline(d: Tracked, nowMs: number, why: 'timeout' | 'last_will') {
@@ -749,14 +754,7 @@ export class SensorsService {
       );
       if (created) units = await this.nearestUnits(area.centroid_lon, area.centroid_lat);
     } else if (area.level === 'alarm') {
-      const open = await this.db
-        .selectFrom('sensor_alarms')
-        .select(['id', 'status'])
-        .where('originator', '=', area.id)
-        .where('type', '=', 'crowd_density')
-        .where('status', 'in', ['active_unack', 'active_ack'])
-        .executeTakeFirst();
-      if (open) await this.setStatus(open.id, clear(open.status as AlarmStatus)!, null, nowMs, 'cleared');
+      await this.clearActive(area.id, 'crowd_density', nowMs);
     }
     this.deps.publish('sensors.crowd_changed', area.org_id, {
       areaId: area.id,
