@@ -70,6 +70,12 @@ export const permitApplicationSchema = z.strictObject({
   route: z.string().max(500).default(''),
   vehicle: z.string().max(64).default(''),
   escort: z.string().max(100).default(''),
+  /** The permitted route as a line of [lon, lat] (transport permits), watched against the vehicle's fixes. */
+  routeLine: z
+    .array(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]))
+    .min(2)
+    .max(5000)
+    .optional(),
 });
 export type PermitApplication = z.infer<typeof permitApplicationSchema>;
 export const permitSchema = z.object({
@@ -140,4 +146,21 @@ export const ledgerQuerySchema = z.strictObject({
   enterpriseId,
   account: z.string().max(80).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const trackSchema = z.strictObject({
+  fixes: z
+    .array(
+      z.strictObject({
+        at: z.string().datetime({ offset: true }),
+        lon: z.number().min(-180).max(180),
+        lat: z.number().min(-90).max(90),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export const trackResultSchema = z.object({
+  stored: z.number(),
+  alarms: z.array(z.object({ kind: z.string(), from: z.string(), to: z.string() })),
 });

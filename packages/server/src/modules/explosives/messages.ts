@@ -7,5 +7,7 @@ export const EXPLOSIVES_MESSAGES = {
   noSuchPermit: { zh: '许可证不存在', en: 'No such permit' },
   permitNotOpen: { zh: '该许可证已审批完毕或已驳回', en: 'This permit is already decided' },
   notBound: { zh: '企业用户尚未绑定单位', en: 'This enterprise user is not bound to a unit' },
+  noRoute: { zh: '该许可证不是带路线的运输许可', en: 'This permit is not a transport permit with a route' },
+  permitNotApproved: { zh: '该许可证尚未批准', en: 'This permit is not approved' },
   noSuchAlarm: { zh: '告警不存在', en: 'No such alarm' },
 };

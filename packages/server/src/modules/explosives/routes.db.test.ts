@@ -207,4 +207,57 @@ describe(`explosives routes (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(alarm).toMatchObject({ kind: 'variance', reportedAt: null });
     expect(Date.parse(alarm.reportDueAt) - Date.parse(alarm.raisedAt)).toBe(24 * 3600_000);
   });
+
+  it('a transport vehicle leaving its permitted route raises one route alarm per episode', async () => {
+    const route: [number, number][] = [
+      [114.19, 22.69],
+      [114.25, 22.69],
+    ];
+    const applied = await t.as(cookie['mine.user'] as string, {
+      method: 'POST',
+      url: '/api/explosives/permits',
+      payload: {
+        kind: 'transport',
+        validFrom: day(),
+        validTo: day(),
+        items: [{ product: 'EDET-8M', quantity: 20 }],
+        route: '龙城矿业库房 → 龙岗爆破点',
+        vehicle: '粤B·E1234',
+        escort: '押运员二名',
+        routeLine: route,
+      },
+    });
+    expect(applied.statusCode, applied.body).toBe(201);
+    const id = applied.json().id;
+    const track = (fixes: unknown[]) =>
+      t.as(cookie['mine.user'] as string, {
+        method: 'POST',
+        url: `/api/explosives/permits/${id}/track`,
+        payload: { fixes },
+      });
+    expect((await track([{ at: at(), lon: 114.2, lat: 22.69 }])).statusCode).toBe(409); // not approved yet
+    for (const who of ['cmd.lc', 'insp.lc']) {
+      const r = await t.as(cookie[who] as string, {
+        method: 'POST',
+        url: `/api/explosives/permits/${id}/approve`,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const t0 = t.ctx.now().getTime() - 3600_000;
+    const fixes = Array.from({ length: 12 }, (_, i) => ({
+      at: new Date(t0 + i * 120_000).toISOString(),
+      lon: 114.19 + i * 0.005,
+      lat: 22.69 + (i >= 5 && i <= 7 ? 0.01 : 0), // ~1.1 km north for three fixes
+    }));
+    const first = await track(fixes);
+    expect(first.json(), first.body).toMatchObject({ stored: 12, alarms: [{ kind: 'route_deviation' }] });
+    const again = await track(fixes.slice(-2));
+    expect(again.json().alarms).toEqual([]);
+    const other = await t.as(cookie['insp.lg'] as string, {
+      method: 'POST',
+      url: `/api/explosives/permits/${id}/track`,
+      payload: { fixes: fixes.slice(0, 1) },
+    });
+    expect(other.statusCode).toBe(404);
+  });
 });

@@ -10,6 +10,8 @@ import {
   postMovementsSchema,
   postResultsSchema,
   productSchema,
+  trackResultSchema,
+  trackSchema,
   transferViewSchema,
 } from '@citywatch/core/explosives/schemas';
 import { z } from 'zod';
@@ -170,6 +172,15 @@ export function explosivesRoutes(app: ZodApp, ex: ExplosivesService) {
       },
     },
     async (request) => ex.refuse(actorOf(request), request.params.id, request.body.reason),
+  );
+
+  app.post(
+    '/api/explosives/permits/:id/track',
+    {
+      config: { permission: 'explosives.post' },
+      schema: { tags, params: idParams, body: trackSchema, response: { 200: trackResultSchema } },
+    },
+    async (request) => ex.track(actorOf(request), request.params.id, request.body.fixes),
   );
 
   app.get(

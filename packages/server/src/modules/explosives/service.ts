@@ -21,6 +21,7 @@ import {
   TRANSIT_OVERDUE_MS,
 } from '@citywatch/core/explosives/ledger';
 import type { Book, PostResult } from '@citywatch/core/explosives/reconcile';
+import { watchRoute } from '@citywatch/core/explosives/route-watch';
 import type {
   Alarm,
   CountsInput,
@@ -42,6 +43,9 @@ import { LedgerPoster } from './posting.js';
 
 export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish'>;
 const REPORT_CLOCK_MS = 24 * 3600_000;
+/** Off the permitted route by more than this (m), or standing still longer than this (min): an alarm. */
+const ROUTE_DEVIATION_M = 500;
+const LONG_STOP_MIN = 30;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const invalid = (field: string, rule: string) =>
@@ -446,6 +450,7 @@ export class ExplosivesService {
           second_approved_at: null,
           refused_by: null,
           refused_reason: null,
+          route_line: input.routeLine ? JSON.stringify(input.routeLine) : null,
         })
         .execute();
       await trx
@@ -580,6 +585,57 @@ export class ExplosivesService {
           };
         }),
     }));
+  }
+
+  // ---- transport watch
+
+  /**
+   * Fixes of the vehicle carrying a transport permit's load: stored, and the last 24 hours watched
+   * against the permitted route; each new deviation or long stop is one alarm.
+   */
+  async track(actor: Actor, permitId: string, fixes: { at: string; lon: number; lat: number }[]) {
+    const permit = await this.permit(actor, permitId); // 404 outside the actor's scope
+    const row = await this.db
+      .selectFrom('explosives_permits')
+      .select(['route_line', 'kind', 'status'])
+      .where('id', '=', permitId)
+      .executeTakeFirstOrThrow();
+    if (row.kind !== 'transport' || !row.route_line) throw new ProblemError('conflict', M.noRoute);
+    if (row.status !== 'approved') throw new ProblemError('conflict', M.permitNotApproved);
+    await this.db
+      .insertInto('explosives_track_fixes')
+      .values(fixes.map((f) => ({ permit_id: permitId, at: f.at, lon: f.lon, lat: f.lat })))
+      .onConflict((oc) => oc.columns(['permit_id', 'at']).doNothing())
+      .execute();
+    const since = new Date(this.deps.now().getTime() - 24 * 3600_000);
+    const track = await this.db
+      .selectFrom('explosives_track_fixes')
+      .select(['at', 'lon', 'lat'])
+      .where('permit_id', '=', permitId)
+      .where('at', '>=', since)
+      .orderBy('at')
+      .execute();
+    const found = watchRoute(
+      row.route_line,
+      track.map((f) => ({ at: new Date(f.at).getTime(), lon: f.lon, lat: f.lat })),
+      { maxOffRouteM: ROUTE_DEVIATION_M, maxStopMin: LONG_STOP_MIN },
+    );
+    const book = { enterpriseId: permit.enterpriseId, orgId: permit.orgId };
+    const raised: { kind: string; from: string; to: string }[] = [];
+    for (const a of found) {
+      const subject = `${permitId}@${new Date(a.from).toISOString()}`;
+      const seen = await this.db
+        .selectFrom('explosives_alarms')
+        .select('id')
+        .where('enterprise_id', '=', book.enterpriseId)
+        .where('kind', '=', a.kind)
+        .where('subject', '=', subject)
+        .executeTakeFirst();
+      if (seen) continue;
+      await this.raise(book, [{ kind: a.kind, subject, detail: { permit: permitId, ...a } }]);
+      raised.push({ kind: a.kind, from: new Date(a.from).toISOString(), to: new Date(a.to).toISOString() });
+    }
+    return { stored: fixes.length, alarms: raised };
   }
 
   // ---- alarms

@@ -13,6 +13,7 @@ declare module '../../db/schema.js' {
     explosives_permit_items: ExplosivesPermitItemsTable;
     explosives_counts: ExplosivesCountsTable;
     explosives_alarms: ExplosivesAlarmsTable;
+    explosives_track_fixes: ExplosivesTrackFixesTable;
   }
 }
 
@@ -98,6 +99,14 @@ export interface ExplosivesPermitsTable {
   second_approved_at: Timestamp | null;
   refused_by: string | null;
   refused_reason: string | null;
+  /** Migration 032: the permitted route, [lon, lat] pairs. */
+  route_line: Json<[number, number][]> | null;
+}
+export interface ExplosivesTrackFixesTable {
+  permit_id: string;
+  at: Timestamp;
+  lon: number;
+  lat: number;
 }
 export interface ExplosivesPermitItemsTable {
   permit_id: string;
