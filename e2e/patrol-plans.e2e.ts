@@ -134,6 +134,38 @@ describe('patrol plans and dosage (单元防控 巡逻计划与到位率) agains
       body: { targets: { visitsPerShift: number }[] };
     };
     expect(v2.body.targets[0].visitsPerShift).toBe(3);
+
+    // A must-patrol point imported from GeoJSON (60 m from the first target), saved as version 3.
+    const [lon, lat] = (v2.body.targets[0] as unknown as { geometry: { coordinates: number[] } }).geometry
+      .coordinates;
+    await page.locator('[data-testid="plans-panel"] input[type="file"]').setInputFiles({
+      name: 'targets.geojson',
+      mimeType: 'application/geo+json',
+      buffer: Buffer.from(
+        JSON.stringify({
+          type: 'FeatureCollection',
+          features: [
+            {
+              type: 'Feature',
+              properties: { name: '学校门口', visitsPerShift: 2 },
+              geometry: { type: 'Point', coordinates: [lon + 0.0006, lat] },
+            },
+          ],
+        }),
+      ),
+    });
+    await page
+      .locator('[data-testid="plans-targets"] tbody tr.ant-table-row')
+      .filter({ hasText: '学校门口' })
+      .waitFor();
+    await page.getByTestId('plans-save').click();
+    await page.getByText('已保存为第 3 版').waitFor();
+    const v3 = (await (await api('GET', `/api/patrol/plans/${plans[0].id}`)).json()) as {
+      version: number;
+      body: { targets: { name: string }[] };
+    };
+    expect(v3.version).toBe(3);
+    expect(v3.body.targets.map((x) => x.name)).toContain('学校门口');
     await page.locator('[data-testid="dosage-panel"][data-ready="true"]').waitFor({ timeout: 30_000 });
   });
 

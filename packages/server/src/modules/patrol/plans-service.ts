@@ -48,7 +48,8 @@ const RULES: Record<string, string> = {
   unreachable:
     '无法经道路到达（距道路过远或不连通） | Not reachable on the road graph (too far from a road or cut off)',
   zones_overlap: '巡区重叠 | Zones overlap',
-  invalid_polygon: '巡区边界无效（退化或自相交） | The zone boundary is invalid (degenerate or self-crossing)',
+  invalid_polygon:
+    '巡区边界无效（退化或自相交） | The zone boundary is invalid (degenerate or self-crossing)',
   shift_capacity: '巡访次数超出该班次所能容纳 | More visits than the shift can hold',
   zone_unassigned: '巡区有必巡点但未分配警力 | The zone has targets but no unit',
   zone_exists: '巡区不存在 | No such zone in the plan',

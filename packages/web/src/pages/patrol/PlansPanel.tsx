@@ -28,7 +28,7 @@ import {
   plansKeys,
   plansQueries,
 } from './plans-api';
-import { proposePlan } from './plans-propose';
+import { insideRing, proposePlan } from './plans-propose';
 import { fill, usePlansText } from './plans-text';
 
 const PROPOSE_TOP = 6;
@@ -154,25 +154,74 @@ export function PlansPanel({ city }: { city: City }) {
     });
   };
 
-  const importZones = async (file: File) => {
+  /**
+   * A GeoJSON file of zones and must-patrol targets: Polygons are zones (or area targets when their
+   * `kind` property is 'area'), Points point targets, LineStrings line targets; a target joins the
+   * zone holding it (else the first). Applied to the draft; saved as a new version.
+   */
+  const importGeoJson = async (file: File) => {
     if (!plan.data) return;
     try {
       const geo = JSON.parse(await file.text()) as {
         features?: {
-          properties?: { name?: string };
-          geometry: { type: string; coordinates: number[][][] };
+          properties?: { name?: string; kind?: string; visitsPerShift?: number } | null;
+          geometry: { type: string; coordinates: unknown };
         }[];
       };
-      const zones: PatrolZone[] = (geo.features ?? [])
-        .filter((f) => f.geometry?.type === 'Polygon')
-        .map((f, i) => ({
-          key: `g${i + 1}`,
-          name: f.properties?.name ?? `${L.zones} ${i + 1}`,
-          geometry: { type: 'Polygon', coordinates: f.geometry.coordinates },
-          source: 'imported',
-        }));
-      setDraft({ id: plan.data.id, version: plan.data.version, targets, zones });
-      void message.info(fill(L.zonesImported, { n: zones.length }));
+      const features = geo.features ?? [];
+      const polygons = features.filter(
+        (f) => f.geometry?.type === 'Polygon' && f.properties?.kind !== 'area',
+      );
+      const zones: PatrolZone[] =
+        polygons.length > 0
+          ? polygons.map((f, i) => ({
+              key: `g${i + 1}`,
+              name: f.properties?.name ?? `${L.zones} ${i + 1}`,
+              geometry: { type: 'Polygon', coordinates: f.geometry.coordinates as number[][][] },
+              source: 'imported',
+            }))
+          : (draft?.zones ?? plan.data.body.zones);
+      const zoneOf = (lon: number, lat: number) =>
+        (zones.find((z) => insideRing(z.geometry.coordinates[0], lon, lat)) ?? zones[0]).key;
+      const added: TargetRow[] = [];
+      features.forEach((f, i) => {
+        const g = f.geometry;
+        const kind =
+          g?.type === 'Point'
+            ? 'point'
+            : g?.type === 'LineString'
+              ? 'line'
+              : f.properties?.kind === 'area'
+                ? 'area'
+                : null;
+        if (!kind) return;
+        const anchor =
+          g.type === 'Point'
+            ? (g.coordinates as number[])
+            : g.type === 'LineString'
+              ? (g.coordinates as number[][])[0]
+              : (g.coordinates as number[][][])[0][0];
+        added.push({
+          key: `f${i + 1}`,
+          name: f.properties?.name ?? `${L.target} ${added.length + 1}`,
+          kind,
+          geometry: g as TargetRow['geometry'],
+          zoneKey: zoneOf(anchor[0], anchor[1]),
+          radiusM: kind === 'line' ? 20 : 50,
+          visitsPerShift: f.properties?.visitsPerShift ?? 2,
+          dwellMinMin: 10,
+          dwellMaxMin: 16,
+          revisitMaxMin: 120,
+        });
+      });
+      const kept = targets.map((t) => ({
+        ...t,
+        zoneKey: zones.some((z) => z.key === t.zoneKey)
+          ? t.zoneKey
+          : zoneOf(...(t.geometry.coordinates.flat(2).slice(0, 2) as [number, number])),
+      }));
+      setDraft({ id: plan.data.id, version: plan.data.version, targets: [...kept, ...added], zones });
+      void message.info(fill(L.zonesImported, { n: polygons.length, t: added.length }));
     } catch (e) {
       setErrors([errorText(e)]);
     }
@@ -340,7 +389,7 @@ export function PlansPanel({ city }: { city: City }) {
                   accept=".geojson,.json"
                   showUploadList={false}
                   beforeUpload={(file) => {
-                    void importZones(file);
+                    void importGeoJson(file);
                     return false;
                   }}
                 >
