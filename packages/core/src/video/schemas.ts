@@ -206,3 +206,48 @@ export const tourReportSchema = z.object({
   ),
 });
 export type TourReport = z.infer<typeof tourReportSchema>;
+
+export const coverageSchema = z.object({
+  model: z.string(),
+  cameras: z.number(),
+  roads: z.object({ totalM: z.number(), coveredM: z.number(), share: z.number() }),
+  checkpoints: z.object({
+    total: z.number(),
+    covered: z.number(),
+    share: z.number(),
+    uncovered: z.array(z.object({ id: z.string(), name: z.string() })),
+  }),
+  gaps: z.object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        properties: z.object({ uncoveredM: z.number(), name: z.string().nullable() }),
+        geometry: z.object({
+          type: z.literal('LineString'),
+          coordinates: z.array(z.tuple([z.number(), z.number()])),
+        }),
+      }),
+    ),
+  }),
+});
+export type VideoCoverage = z.infer<typeof coverageSchema>;
+
+export const adviseInputSchema = z.strictObject({
+  count: z.number().int().min(1).max(50).default(5),
+  fovDeg: z.number().min(1).max(360).default(90),
+  rangeM: z.number().min(10).max(500).default(80),
+});
+export const adviceSchema = z.object({
+  before: z.number(),
+  picks: z.array(
+    z.object({
+      lon: z.number(),
+      lat: z.number(),
+      headingDeg: z.number(),
+      gainM: z.number(),
+      shareAfter: z.number(),
+    }),
+  ),
+});
+export type VideoAdvice = z.infer<typeof adviceSchema>;

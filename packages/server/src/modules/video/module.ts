@@ -18,7 +18,7 @@ declare module '../module.js' {
  */
 export const videoModule = defineModule({
   name: 'video',
-  needs: ['places', 'dispatch'],
+  needs: ['places', 'dispatch', 'perimeter'],
   permissions: {
     'video.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
     'video.view': ['commander', 'dispatcher', 'patrol_officer'],
@@ -33,6 +33,10 @@ export const videoModule = defineModule({
       now: deps.now,
       settings: videoSettings(),
       city: () => deps.places.cities.get(),
+      checkpointsOf: async (scope) =>
+        (await deps.perimeter.rings.registry.checkpoints({}, scope)).flatMap((c) =>
+          c.lon === null || c.lat === null ? [] : [{ id: c.id, name: c.name, lon: c.lon, lat: c.lat }],
+        ),
       createIncident: async (actor, req) => (await deps.dispatch.createIncident(actor, req)).incident,
       incidentVisible: (id, scope) =>
         deps.dispatch.incident(id, scope).then(

@@ -84,4 +84,67 @@ describe(`video near (${process.env.CITYWATCH_TEST_DB})`, () => {
     });
     expect(theirs.json().items.map((i: { camera: { code: string } }) => i.camera.code)).toEqual([code(4)]);
   });
+
+  it('measures coverage of roads and checkpoints by the viewer’s cameras, and advises placements', async () => {
+    // A dome right on a road node of the city: it must cover some road.
+    const city = (await t.ctx.places.cities.get())!;
+    const v = Math.floor(city.graph.nodeCount / 2);
+    const dome = await t.ctx.video.importCsv(
+      [
+        'code,name,lon,lat,height_m,heading_deg,fov_deg,range_m,owner,hls_url,org_code',
+        `${code(5)},路口球机,${city.graph.nodeLon[v]},${city.graph.nodeLat[v]},8,0,360,100,police,,440307-01`,
+      ].join('\n'),
+      null,
+      null,
+    );
+    expect(dome.imported).toBe(1);
+    // Checkpoints (placed on the road by perimeter): one at the dome's node, one at another node far off.
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+    }[];
+    const lc = orgs.find((o) => o.name === '龙城派出所')!.id;
+    for (const [id, lon, lat] of [
+      ['CP-VIDEO-IN', city.graph.nodeLon[v], city.graph.nodeLat[v]],
+      ['CP-VIDEO-OUT', city.graph.nodeLon[0], city.graph.nodeLat[0]],
+    ] as const) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/perimeter/checkpoints',
+        payload: { id, name: `${id} 卡口`, kind: 'post', orgId: lc, lon, lat },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const r = await t.as(dispatcher, { method: 'GET', url: '/api/video/coverage' });
+    expect(r.statusCode, r.body).toBe(200);
+    const c = r.json();
+    expect(c.cameras).toBe(4);
+    // A 100 m dome on a road node covers at least 100 m of road (both ways along one street).
+    expect(c.roads.coveredM).toBeGreaterThan(100);
+    expect(c.roads.totalM).toBeGreaterThan(100_000);
+    expect(c.roads.coveredM).toBeGreaterThan(0);
+    expect(c.roads.share).toBeLessThan(0.05);
+    expect(c.checkpoints).toMatchObject({
+      total: 2,
+      covered: 1,
+      uncovered: [{ id: 'CP-VIDEO-OUT', name: 'CP-VIDEO-OUT 卡口' }],
+    });
+    expect(c.gaps.features.length).toBeGreaterThan(0);
+    // The sibling sees none of 龙城's cameras or checkpoints in its figures.
+    const theirs = (await t.as(sibling, { method: 'GET', url: '/api/video/coverage' })).json();
+    expect(theirs.cameras).toBe(1);
+    expect(theirs.checkpoints.total).toBe(0);
+    const advice = await t.as(dispatcher, {
+      method: 'POST',
+      url: '/api/video/coverage/advise',
+      payload: { count: 3, fovDeg: 90, rangeM: 80 },
+    });
+    expect(advice.statusCode, advice.body).toBe(200);
+    const a = advice.json();
+    expect(a.picks).toHaveLength(3);
+    expect(a.picks[0].shareAfter).toBeGreaterThan(a.before);
+    expect(a.picks[2].shareAfter).toBeGreaterThan(a.picks[0].shareAfter);
+    expect(a.picks[0].gainM).toBeGreaterThanOrEqual(a.picks[1].gainM);
+  }, 120_000);
 });

@@ -1,7 +1,10 @@
 import {
+  adviceSchema,
+  adviseInputSchema,
   cameraInputSchema,
   cameraListSchema,
   cameraSchema,
+  coverageSchema,
   liveViewSchema,
   nearCamerasSchema,
   nearQuerySchema,
@@ -63,6 +66,22 @@ export async function explained<T>(request: FastifyRequest, fn: () => Promise<T>
 export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, video: VideoService) {
   playbackRoutes(app, deps, video.playback);
   tourRoutes(app, video.tours);
+
+  // Coverage of the viewer's cameras (own subtree and shared): roads, checkpoints, gaps; advisor.
+  app.get(
+    '/api/video/coverage',
+    { config: { permission: 'video.read' }, schema: { tags, response: { 200: coverageSchema } } },
+    async (request) => video.coverage.coverage(actorOf(request)),
+  );
+  app.post(
+    '/api/video/coverage/advise',
+    {
+      config: { permission: 'video.read', auditWrites: false },
+      schema: { tags, body: adviseInputSchema, response: { 200: adviceSchema } },
+    },
+    async (request) =>
+      video.coverage.advise(actorOf(request), request.body.count, request.body.fovDeg, request.body.rangeM),
+  );
   app.get(
     '/api/video/cameras',
     {

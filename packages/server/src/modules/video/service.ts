@@ -11,6 +11,7 @@ import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
+import { type CheckpointsOf, CoverageService } from './coverage.js';
 import { CameraIndexCache } from './index-cache.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
 import { PlaybackService, playbackSettings } from './playback.js';
@@ -47,6 +48,8 @@ export interface VideoDeps {
   settings: VideoSettings;
   /** The default city's road network (nearest by road); absent in the CLI. */
   city?: () => Promise<CityRuntime | undefined>;
+  /** The viewer's checkpoints (perimeter decides), for coverage; absent in the CLI. */
+  checkpointsOf?: CheckpointsOf;
   /** Creates an incident through dispatch (video patrol findings); absent in the CLI. */
   createIncident?: CreateIncidentFn;
   /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
@@ -132,6 +135,7 @@ export class VideoService {
   readonly index: CameraIndexCache;
   readonly playback: PlaybackService;
   readonly tours: ToursService;
+  readonly coverage: CoverageService;
 
   constructor(readonly deps: VideoDeps) {
     this.index = new CameraIndexCache(deps.db, deps.city ?? (async () => undefined));
@@ -140,6 +144,11 @@ export class VideoService {
       deps.now,
       playbackSettings(),
       deps.incidentVisible ?? (async () => false),
+    );
+    this.coverage = new CoverageService(
+      deps.db,
+      deps.city ?? (async () => undefined),
+      deps.checkpointsOf ?? (async () => []),
     );
     this.tours = new ToursService(
       deps.db,
