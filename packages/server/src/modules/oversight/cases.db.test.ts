@@ -190,12 +190,16 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
         .statusCode,
     ).toBe(404);
     // Every write named its resource in the audit chain.
-    const audit = await t.ctx.db.kysely
-      .selectFrom('audit_log')
-      .select('resource')
-      .where('resource', '=', `case:${order}`)
-      .execute();
-    expect(audit.length).toBe(4); // report, refused, report, accepted (refusals of the API leave no write row)
+    // The audit row is written as the response goes out: poll for it.
+    const audited = async () =>
+      (
+        await t.ctx.db.kysely
+          .selectFrom('audit_log')
+          .select('resource')
+          .where('resource', '=', `case:${order}`)
+          .execute()
+      ).length;
+    await expect.poll(audited).toBe(4); // report, refused, report, accepted (refusals of the API leave no write row)
   });
 
   it('escalates an open case past its deadline once, and the calendar follows the last inspection', async () => {
@@ -272,6 +276,7 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     t.advance(16 * 86_400_000);
     await t.ctx.oversight.tick();
     const insp2 = await t.login('insp.lc', 'a-long-password');
+    const city = await t.login('admin', ADMIN_PASSWORD);
     const high = (await t.as(insp2, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })).json();
     expect(high.level).toBe('high');
     expect(
@@ -280,6 +285,37 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(high.score).toBeGreaterThan(16);
     const board = (await t.as(insp2, { method: 'GET', url: '/api/oversight/risk-board' })).json().items;
     expect(board[0].unitId).toBe(unit);
+    // An incident at the premises (within 100 m) adds its points, named by the incident's id.
+    const made = await t.as(city, {
+      method: 'POST',
+      url: '/api/users',
+      payload: {
+        username: 'disp.lc',
+        displayName: '接警员',
+        password: 'a-long-password',
+        orgId: orgs['龙城派出所'],
+        roles: ['dispatcher'],
+      },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const call = await t.as(await t.login('disp.lc', 'a-long-password'), {
+      method: 'POST',
+      url: '/api/dispatch/incidents',
+      payload: { category: 'criminal', priority: 'P3', ...SPOT, narrative: '回收站内盗窃' },
+    });
+    expect(call.statusCode, call.body).toBe(201);
+    const withIncident = (
+      await t.as(insp2, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })
+    ).json();
+    expect(withIncident.contributions).toContainEqual(
+      expect.objectContaining({
+        rule: 'incident_at_premises',
+        ref: call.json().incident.id,
+        points: 3,
+        weight: 3,
+      }),
+    );
+    expect(withIncident.score).toBeCloseTo(high.score + 3, 2);
     // Other stations see none of it.
     const other = await t.login('insp.lg', 'a-long-password');
     expect((await t.as(other, { method: 'GET', url: `/api/oversight/units/${unit}/risk` })).statusCode).toBe(

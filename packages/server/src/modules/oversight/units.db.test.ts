@@ -73,12 +73,16 @@ describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
     // No personal data in the listing.
     expect(r.body).not.toContain('13800138000');
     expect(r.body).not.toContain('张三');
-    const audit = await t.ctx.db.kysely
-      .selectFrom('audit_log')
-      .select('resource')
-      .where('resource', '=', `unit:${hotel}`)
-      .execute();
-    expect(audit.length).toBe(1);
+    // The audit row is written as the response goes out: poll for it.
+    const audited = async () =>
+      (
+        await t.ctx.db.kysely
+          .selectFrom('audit_log')
+          .select('resource')
+          .where('resource', '=', `unit:${hotel}`)
+          .execute()
+      ).length;
+    await expect.poll(audited).toBe(1);
   });
 
   it('refuses a bad unit naming the field and the rule, in Chinese or English', async () => {
