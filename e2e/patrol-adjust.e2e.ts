@@ -165,6 +165,45 @@ describe('smart adjustment and the patrol evaluation on the 单元防控 page', 
     expect(file.size).toBeGreaterThan(3000);
     await page.waitForTimeout(600);
     await page.screenshot({ path: path.join(SHOTS, 'patrol-adjust-outcomes.png') });
+  });
+
+  it('evaluates against a patrol plan: its targets are the planned places, its dose measured', async () => {
+    const now = Date.now();
+    const d = 0.01;
+    const ring = [
+      [114.205 - d, 22.685 - d],
+      [114.205 + d, 22.685 - d],
+      [114.205 + d, 22.685 + d],
+      [114.205 - d, 22.685 + d],
+      [114.205 - d, 22.685 - d],
+    ];
+    const units = await api<{ items: { id: string; callSign: string }[] }>('GET', '/api/dispatch/units');
+    await api('POST', '/api/patrol/plans', {
+      name: '龙翔大道白班',
+      city: 'shenzhen-longgang',
+      shift: { start: new Date(now - H).toISOString(), end: new Date(now + 7 * H).toISOString() },
+      zones: [{ key: 'z1', name: '龙翔一区', geometry: { type: 'Polygon', coordinates: [ring] } }],
+      targets: [
+        {
+          key: 'p1',
+          name: '龙翔大道热点',
+          kind: 'point',
+          geometry: { type: 'Point', coordinates: [114.205, 22.685] },
+          zoneKey: 'z1',
+        },
+      ],
+      assignments: [{ unitId: units.items.find((u) => u.callSign === '龙城巡07')!.id, zoneKey: 'z1' }],
+    });
+    await page.reload();
+    await page.locator('[data-testid="outcomes"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('outcomes-plan').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: '龙翔大道白班' }).click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="outcomes"]')?.textContent?.includes('巡逻计划“龙翔大道白班”'),
+    );
+    expect(await page.getByTestId('outcomes-dosage').textContent()).toContain('龙翔大道热点');
+    await page.getByTestId('outcomes').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-outcomes-plan.png') });
     expect(problems).toEqual([]);
   });
 });

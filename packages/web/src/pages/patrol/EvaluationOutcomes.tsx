@@ -1,6 +1,6 @@
 import type { Outcome } from '@citywatch/core/patrol/evaluation';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Space, Table, Typography } from 'antd';
+import { Alert, Button, Card, DatePicker, Select, Space, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,13 +17,19 @@ const COVERAGE = 0.05;
 export function EvaluationOutcomes({ city }: { city: string | undefined }) {
   const { t } = useTranslation('patrol', { keyPrefix: 'outcomes' });
   const [start, setStart] = useState<Dayjs>(() => dayjs().startOf('day').subtract(4, 'week'));
-  const query = {
-    city,
-    start: start.toISOString(),
-    weeksBefore: WEEKS,
-    weeksAfter: WEEKS,
-    coverage: COVERAGE,
-  };
+  const [planId, setPlanId] = useState<string | undefined>();
+  const plans = useQuery({
+    queryKey: ['patrol', 'outcomes', 'plans', city ?? ''],
+    queryFn: ({ signal }) =>
+      api<{ id: string; name: string; shiftStart: string }[]>('/api/patrol/plans', {
+        query: { city },
+        signal,
+      }),
+  });
+  // A plan brings its own start (its shift's); without one, the date chosen.
+  const query = planId
+    ? { city, planId, weeksBefore: WEEKS, weeksAfter: WEEKS }
+    : { city, start: start.toISOString(), weeksBefore: WEEKS, weeksAfter: WEEKS, coverage: COVERAGE };
   const outcome = useQuery({
     queryKey: ['patrol', 'outcomes', query],
     queryFn: ({ signal }) => api<Outcome>('/api/patrol/outcomes', { query, signal }),
@@ -65,7 +71,20 @@ export function EvaluationOutcomes({ city }: { city: string | undefined }) {
       data-ready={o ? 'true' : 'false'}
       extra={
         <Space size={6}>
+          <Select
+            size="small"
+            style={{ width: 150 }}
+            value={planId ?? ''}
+            onChange={(v) => setPlanId(v || undefined)}
+            options={[
+              { value: '', label: t('noPlan') },
+              ...(plans.data ?? []).map((p) => ({ value: p.id, label: p.name })),
+            ]}
+            aria-label={t('plan')}
+            data-testid="outcomes-plan"
+          />
           <DatePicker
+            disabled={planId !== undefined}
             size="small"
             value={start}
             allowClear={false}
@@ -89,7 +108,9 @@ export function EvaluationOutcomes({ city }: { city: string | undefined }) {
       {o && (
         <>
           <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 4 }}>
-            {t('source', { share: `${Math.round((o.source.coverage ?? 0) * 100)}%`, cells: o.cells })}
+            {o.source.kind === 'plan'
+              ? t('sourcePlan', { name: o.source.planName ?? '', cells: o.cells })
+              : t('source', { share: `${Math.round((o.source.coverage ?? 0) * 100)}%`, cells: o.cells })}
           </Typography.Paragraph>
           <Typography.Paragraph style={{ marginBottom: 4 }} data-testid="outcomes-summary">
             {t('summary', {

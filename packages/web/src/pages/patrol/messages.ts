@@ -138,7 +138,11 @@ const zhCN = {
     weeks: '前后各 {{n}} 周',
     run: '评估',
     export: '导出 .xlsx',
-    source: '计划热点：起始前 8 周历史计数标记的 {{share}} 网格（{{cells}} 个）；巡逻计划尚未接入，剂量未测',
+    source: '计划热点：起始前 8 周历史计数标记的 {{share}} 网格（{{cells}} 个）；未选巡逻计划，剂量未测',
+    sourcePlan:
+      '计划热点：巡逻计划“{{name}}”的 {{cells}} 个巡点网格；剂量为该计划班次内由车载定位测得的停留分钟',
+    plan: '按巡逻计划',
+    noPlan: '不选计划（按热点）',
     week: '周',
     inside: '热点内',
     outside: '其余',
@@ -295,7 +299,11 @@ const en: PatrolMessages = {
     run: 'Evaluate',
     export: 'Export .xlsx',
     source:
-      'Planned places: the {{share}} of cells flagged by prior counts over the 8 weeks before the start ({{cells}} cells); patrol plans are not connected yet, dosage is not measured',
+      'Planned places: the {{share}} of cells flagged by prior counts over the 8 weeks before the start ({{cells}} cells); no plan chosen, dosage not measured',
+    sourcePlan:
+      'Planned places: the {{cells}} target cells of the plan “{{name}}”; dose = minutes at each target in the plan’s shift, measured from AVL',
+    plan: 'By patrol plan',
+    noPlan: 'No plan (hot spots)',
     week: 'Week',
     inside: 'Hot spots',
     outside: 'Rest',
