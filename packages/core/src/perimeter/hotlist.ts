@@ -37,6 +37,8 @@ export interface ActiveHotlistEntry {
   activeFromMs: number;
   /** Epoch ms at which it stops matching. */
   expiresAtMs: number;
+  /** The org that asked for it (its creator's): alerted of its hits wherever they happen. */
+  orgId?: string;
 }
 
 const NO_ENTRIES: readonly ActiveHotlistEntry[] = Object.freeze([]);

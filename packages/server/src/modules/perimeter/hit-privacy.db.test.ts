@@ -1,3 +1,4 @@
+import type { DomainEvent } from '@citywatch/core/events/events';
 import { residentIdCheckCharacter } from '@citywatch/core/perimeter/resident-id';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,5 +218,62 @@ describe(`hits: masking, audit and retention (${process.env.CITYWATCH_TEST_DB})`
     expect(purge.map((p) => p.detail)).toEqual([expect.objectContaining({ hitValues: 2 })]);
     expect(await purgeExpiredHitValues(t.ctx.db.kysely, 90, t.ctx.now())).toEqual({ hitValues: 0 });
     expect((await verifyAuditChain(t.ctx.db.kysely)).ok).toBe(true);
+  });
+
+  it("alerts the station that asked for an entry of a hit at another org's checkpoint", async () => {
+    const events: DomainEvent[] = [];
+    const unsubscribe = t.ctx.bus.subscribe((e) => {
+      events.push(e);
+    });
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      name: string;
+      kind: string;
+    }[];
+    const station = orgs.find((o) => o.name === '龙城派出所')!.id;
+    const city = orgs.find((o) => o.kind === 'city_bureau')!.id;
+    for (const username of ['commander.lc1', 'commander.lc2']) {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/users',
+        payload: {
+          username,
+          displayName: username,
+          password: 'a-long-password',
+          orgId: station,
+          roles: ['commander'],
+        },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const created = await t.as(await as('commander.lc1'), {
+      method: 'POST',
+      url: '/api/perimeter/hotlist',
+      payload: {
+        kind: 'plate',
+        value: '粤B5K7Q2',
+        category: 'vehicle_in_crime',
+        legalBasis: '刑事诉讼法 第一百五十三条',
+        expiresAt: nowIso(7 * DAY),
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const approved = await t.as(await as('commander.lc2'), {
+      method: 'POST',
+      url: `/api/perimeter/hotlist/${created.json().id}/approve`,
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    // The checkpoint (CP-PRIV) is the city bureau's; the entry is 龙城派出所's.
+    const reads = await asDevice(t, camera, {
+      method: 'POST',
+      url: '/api/perimeter/reads',
+      payload: { reads: [{ plate: '粤B5K7Q2', at: nowIso(-1000), direction: 'out' }] },
+    });
+    expect(reads.json()).toMatchObject({ hits: 1 });
+    unsubscribe();
+    const alerts = events.filter((e) => e.type === 'perimeter.hotlist_hit');
+    expect(alerts.map((e) => e.orgId).sort()).toEqual([city, station].sort());
+    expect(new Set(alerts.map((e) => (e.payload as { hitId: string }).hitId)).size).toBe(1);
   });
 });

@@ -82,7 +82,7 @@ export function listEntries(
 export async function loadActiveEntries(db: Queryable, now: Date): Promise<ActiveHotlistEntry[]> {
   const rows = await db
     .selectFrom('hotlist_entries')
-    .select(['id', 'kind', 'value', 'category', 'approved_at', 'expires_at'])
+    .select(['id', 'kind', 'value', 'category', 'approved_at', 'expires_at', 'org_id'])
     .where('status', '=', 'active')
     .where('expires_at', '>', now)
     .execute();
@@ -90,10 +90,11 @@ export async function loadActiveEntries(db: Queryable, now: Date): Promise<Activ
 }
 
 export function toActiveEntry(
-  r: Pick<HotlistEntryRow, 'id' | 'kind' | 'value' | 'category' | 'approved_at' | 'expires_at'>,
+  r: Pick<HotlistEntryRow, 'id' | 'kind' | 'value' | 'category' | 'approved_at' | 'expires_at' | 'org_id'>,
 ): ActiveHotlistEntry {
   return {
     id: r.id,
+    orgId: r.org_id,
     kind: r.kind,
     value: r.value,
     category: r.category,

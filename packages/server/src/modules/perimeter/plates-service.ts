@@ -261,7 +261,7 @@ export class PlateIngestService {
     for (let k = 0; k < hits.length; k++) {
       const h = hits[k];
       const nearestUnits = await this.nearestUnitsTo(h.checkpointId);
-      this.ctx.publish('perimeter.hotlist_hit', h.orgId, {
+      const alert = {
         hitId: hitIds[k],
         entryId: h.entry.id,
         checkpointId: h.checkpointId,
@@ -272,7 +272,12 @@ export class PlateIngestService {
         readAt: new Date(h.readAtMs).toISOString(),
         confidence: h.confidence,
         nearestUnits,
-      });
+      };
+      // To the checkpoint's org, and to the org that asked for the entry when it is another one
+      // (the same two orgs that see the hit in GET /api/perimeter/hits).
+      this.ctx.publish('perimeter.hotlist_hit', h.orgId, alert);
+      if (h.entry.orgId && h.entry.orgId !== h.orgId)
+        this.ctx.publish('perimeter.hotlist_hit', h.entry.orgId, alert);
     }
     return result;
   }
