@@ -267,6 +267,12 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
     await page.goto(`${server.baseUrl}/video`);
     await page.getByTestId('video-page').waitFor();
     await page.getByTestId('tour-item').first().waitFor();
+    // Coverage of the station's cameras over the city's roads, and the advisor's picks.
+    await page.waitForFunction(() =>
+      /\d%/.test(document.querySelector('[data-testid="coverage-roads"]')?.textContent ?? ''),
+    );
+    await page.getByTestId('coverage-advise').click();
+    await page.getByText('绿色标记').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'video-page.png') });
     await page.getByTestId('tour-start').first().click();
     const runner = page.getByTestId('tour-runner');

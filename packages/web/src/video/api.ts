@@ -5,11 +5,13 @@ import type {
   TourReport,
   TourRun,
   TourStepInput,
+  VideoAdvice,
+  VideoCoverage,
 } from '@citywatch/core/video/schemas';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../api/client';
 
-export type { Camera, NearCamera, Tour, TourReport, TourRun, TourStepInput };
+export type { Camera, NearCamera, Tour, TourReport, TourRun, TourStepInput, VideoAdvice, VideoCoverage };
 
 const base = '/api/video';
 
@@ -19,6 +21,9 @@ export const videoApi = {
     api<{ items: Camera[]; total: number }>(`${base}/cameras`, { query: { limit: 5000 }, signal }),
   near: (lon: number, lat: number, signal?: AbortSignal) =>
     api<{ items: NearCamera[] }>(`${base}/near`, { query: { lon, lat, k: 5, maxM: 500 }, signal }),
+  coverage: (signal?: AbortSignal) => api<VideoCoverage>(`${base}/coverage`, { signal }),
+  advise: (count: number, fovDeg: number, rangeM: number) =>
+    api<VideoAdvice>(`${base}/coverage/advise`, { method: 'POST', body: { count, fovDeg, rangeM } }),
   tours: (signal?: AbortSignal) => api<{ items: Tour[] }>(`${base}/tours`, { signal }).then((r) => r.items),
   startRun: (tourId: string) => api<TourRun>(`${base}/tours/${tourId}/runs`, { method: 'POST' }),
   step: (runId: string, body: TourStepInput) =>

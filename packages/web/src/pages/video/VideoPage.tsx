@@ -9,6 +9,7 @@ import { CityMap } from '../../map/CityMap';
 import { videoQueries } from '../../video/api';
 import { CameraPanel } from '../../video/CameraPanel';
 import { installSectorLayers, STATUS_COLORS, setSectors } from '../../video/sectorLayer';
+import { CoveragePanel } from './CoveragePanel';
 import { ToursPanel } from './ToursPanel';
 
 /**
@@ -114,6 +115,7 @@ export function VideoPage() {
             </Typography.Text>
           </Space>
         </Card>
+        <CoveragePanel map={map} />
         <ToursPanel />
         {point ? (
           <CameraPanel key={`${point.lon},${point.lat}`} lon={point.lon} lat={point.lat} />

@@ -15,6 +15,15 @@ const zhCN = {
     attribution: '路网 © OpenStreetMap contributors；行政区划代码：国家统计局 2023',
   },
   panel: videoPanelZh,
+  coverage: {
+    title: '视频覆盖',
+    roads: '道路覆盖率',
+    checkpoints: '卡口在视域内',
+    gaps: '在地图上显示未覆盖路段（红线）',
+    advise: '新增 5 台摄像机的选址建议',
+    advice: '建议 {{count}} 处（绿色标记），道路覆盖率由 {{before}} 提高到 {{after}}',
+    model: '模型：摄像机视域为扇形（距离不超过视距、偏离朝向不超过视场角一半），不计遮挡；道路按 10 米分段。',
+  },
   tours: {
     title: '视频巡查路线',
     none: '暂无巡查路线',
@@ -54,6 +63,16 @@ const en: Shape<typeof zhCN> = {
     attribution: 'Roads © OpenStreetMap contributors; division codes: National Bureau of Statistics 2023',
   },
   panel: videoPanelEn,
+  coverage: {
+    title: 'Camera coverage',
+    roads: 'Roads covered',
+    checkpoints: 'Checkpoints in view',
+    gaps: 'Show uncovered road on the map (red)',
+    advise: 'Where 5 new cameras would cover most',
+    advice: '{{count}} places (green markers): roads covered from {{before}} to {{after}}',
+    model:
+      'Model: a camera sees a sector (within range, within half the field of view of its heading), obstructions not counted; roads in 10 m pieces.',
+  },
   tours: {
     title: 'Video patrol tours',
     none: 'No tours yet',
