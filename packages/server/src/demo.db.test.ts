@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
+import { incidentLocations } from './modules/coverage/store.js';
 import type { CitySimulator } from './modules/dispatch/simulator.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from './test/app.js';
 
@@ -112,6 +113,11 @@ describe(`demo kept apart from real data (${process.env.CITYWATCH_TEST_DB})`, ()
     });
     expect(figures.statusCode, figures.body).toBe(200);
     expect(figures.json().calls).toBe(1);
+    // Nor are demo calls demand for the coverage advisor.
+    const city = await t.ctx.places.city(undefined);
+    expect(await incidentLocations(t.ctx.db.kysely, city.id, 10_000)).toEqual([
+      { lon: 114.2075, lat: 22.6915 },
+    ]);
   });
 
   it('never sends a demo unit to a real call, nor a real unit to a demo call', async () => {

@@ -160,7 +160,8 @@ export async function gazetteerPoints(
 
 /**
  * Locations of the city's recorded incidents, newest first, if the incidents table exists (it
- * comes with the dispatch module). Only `city_id`, `lon`, `lat` are relied upon.
+ * comes with the dispatch module). Only `city_id`, `lon`, `lat` and `demo` are relied upon: the
+ * demo simulator's calls are no demand to plan for.
  */
 export async function incidentLocations(
   db: Kysely<Database>,
@@ -170,6 +171,8 @@ export async function incidentLocations(
   const table = await sql<{ name: string | null }>`select to_regclass('incidents')::text as name`.execute(db);
   if (!table.rows[0]?.name) return [];
   const rows = await sql<LonLat>`
-    select lon, lat from incidents where city_id = ${cityId} order by id desc limit ${limit}`.execute(db);
+    select lon, lat from incidents where city_id = ${cityId} and not demo order by id desc limit ${limit}`.execute(
+    db,
+  );
   return rows.rows.map((r) => ({ lon: Number(r.lon), lat: Number(r.lat) }));
 }
