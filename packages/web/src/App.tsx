@@ -14,6 +14,10 @@ import { theme } from './theme';
 // Loaded on demand: the login page needs none of the frame, and each page is its own chunk.
 const LoginPage = lazy(() => import('./pages/login/LoginPage').then((m) => ({ default: m.LoginPage })));
 const AppFrame = lazy(() => import('./shell/AppFrame').then((m) => ({ default: m.AppFrame })));
+// The citizens' report page: public, phone-sized, outside the frame (pages/community).
+const ReportPage = lazy(() =>
+  import('./pages/community/ReportPage').then((m) => ({ default: m.ReportPage })),
+);
 const NotFoundPage = lazy(() => import('./shell/Results').then((m) => ({ default: m.NotFoundPage })));
 
 const queryClient = createQueryClient();
@@ -35,6 +39,7 @@ const router = createBrowserRouter([
     ),
     children: [
       { path: '/login', element: <LoginRoute /> },
+      { path: '/report', element: <ReportPage /> },
       {
         path: '/',
         element: (

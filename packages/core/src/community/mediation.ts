@@ -88,7 +88,9 @@ export function slaState(
   endedAt: Date | null,
 ): { daysLeft: number; overdue: boolean; onTime: boolean | null } {
   const at = endedAt ?? now;
-  const daysLeft = Math.floor((due.getTime() - at.getTime()) / DAY);
+  // Whole days, rounded away from zero: 29.9 days left reads "30 days left", 0.2 overdue "1 overdue".
+  const ms = due.getTime() - at.getTime();
+  const daysLeft = ms >= 0 ? Math.ceil(ms / DAY) : -Math.ceil(-ms / DAY);
   const late = at.getTime() > due.getTime();
   return { daysLeft, overdue: endedAt === null && late, onTime: endedAt === null ? null : !late };
 }

@@ -1,13 +1,18 @@
 import { addNamespaces } from '../i18n';
 import { auditPage } from './audit';
+import { communityPage } from './community';
 import { coveragePage } from './coverage';
+import { devicesPage } from './devices';
 import { dispatchPage } from './dispatch';
+import { explosivesPage } from './explosives';
 import { orgsPage } from './orgs';
 import { patrolPage } from './patrol';
 import { patrolPhonePage } from './patrol-phone';
 import { perimeterPage } from './perimeter';
-import { metricsPage, oversightPage } from './placeholders';
+import { oversightPage } from './oversight';
+import { metricsPage } from './placeholders';
 import { placesPage } from './places';
+import { sensorsPage } from './sensors';
 import { usersPage } from './users';
 import { videoPage } from './video';
 
@@ -24,9 +29,13 @@ export const PAGES = [
   videoPage,
   patrolPhonePage,
   oversightPage,
+  explosivesPage,
+  sensorsPage,
+  communityPage,
   placesPage,
   metricsPage,
   usersPage,
+  devicesPage,
   orgsPage,
   auditPage,
 ] as const;

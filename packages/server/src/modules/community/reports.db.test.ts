@@ -82,7 +82,8 @@ describe(`citizen reports and Open311 (${process.env.CITYWATCH_TEST_DB})`, () =>
       media: { type: 'image/jpeg' },
     });
     expect(mine.lat).toBeCloseTo(SPOT.lat, 4);
-    expect(mine.media.takenAt).toBe('2026-11-23T07:30:00.000Z');
+    // 07:30 on the phone's (the city's) clock.
+    expect(mine.media.takenAt).toBe('2026-11-22T23:30:00.000Z');
     // The sibling station neither lists nor reads it.
     const other = (await t.as(sibling, { method: 'GET', url: '/api/community/reports' })).json().items;
     expect(other.map((x: { id: string }) => x.id)).not.toContain(made.id);

@@ -354,7 +354,13 @@ async function readExif(bytes: Uint8Array): Promise<ExifFacts> {
       exif: true,
       pick: undefined,
     })) as { latitude?: number; longitude?: number; DateTimeOriginal?: Date; CreateDate?: Date } | undefined;
-    const taken = tags?.DateTimeOriginal ?? tags?.CreateDate;
+    const parsed = tags?.DateTimeOriginal ?? tags?.CreateDate;
+    // EXIF times carry no zone (OffsetTimeOriginal is rare): a phone writes its wall clock, which
+    // is the city's (Asia/Shanghai, UTC+8). exifr built the Date from it in the server's zone.
+    const taken =
+      parsed instanceof Date
+        ? new Date(parsed.getTime() - parsed.getTimezoneOffset() * 60_000 - 8 * 3_600_000)
+        : undefined;
     const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
     return {
       takenAt: taken instanceof Date && !Number.isNaN(taken.getTime()) ? taken : null,

@@ -1,0 +1,222 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import {
+  Alert,
+  Button,
+  Card,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Result,
+  Select,
+  Space,
+  Tag,
+  Typography,
+  Upload,
+} from 'antd';
+import type { UploadFile } from 'antd/es/upload/interface';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
+import { errorText } from '../../api/client';
+import { publicReportApi } from '../../api/community';
+
+const time = (iso: string) =>
+  new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+
+/** A fingerprint of this browser (hashed on the server): a stored random id and a few traits. */
+function deviceFingerprint(): string {
+  const key = 'citywatch.report.device';
+  let id = localStorage.getItem(key);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(key, id);
+  }
+  return [
+    id,
+    navigator.language,
+    screen.width,
+    screen.height,
+    Intl.DateTimeFormat().resolvedOptions().timeZone,
+  ].join('|');
+}
+
+/**
+ * 群众上报: the public page (no login, phone-sized). A category, a description, a photo or short
+ * video, the position from the phone or typed in; then a tracking link. With `?t=` it shows the
+ * report's progress instead.
+ */
+export function ReportPage() {
+  const [params] = useSearchParams();
+  const token = params.get('t');
+  return (
+    <div style={{ maxWidth: 480, margin: '0 auto', padding: 12 }} data-testid="report-page">
+      {token ? <Tracking token={token} /> : <ReportForm />}
+    </div>
+  );
+}
+
+function Tracking({ token }: { token: string }) {
+  const { t, i18n } = useTranslation('community');
+  const report = useQuery({ queryKey: ['report-track', token], queryFn: () => publicReportApi.track(token) });
+  const categories = useQuery({ queryKey: ['report-categories'], queryFn: publicReportApi.categories });
+  const cat = categories.data?.find((c) => c.code === report.data?.category);
+  return (
+    <Card title={t('report.trackTitle')}>
+      {report.error && <Alert type="error" message={errorText(report.error)} />}
+      {report.data && (
+        <Descriptions column={1} size="small" data-testid="report-tracking" data-status={report.data.status}>
+          <Descriptions.Item label={t('intake.number')}>{report.data.number}</Descriptions.Item>
+          <Descriptions.Item label={t('report.category')}>
+            {cat ? (i18n.language === 'en' ? cat.en : cat.zh) : report.data.category}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('intake.status')}>
+            <Tag color="blue">{t(`status.${report.data.status}`)}</Tag>
+          </Descriptions.Item>
+          {report.data.statusNotes && (
+            <Descriptions.Item label="">{report.data.statusNotes}</Descriptions.Item>
+          )}
+          <Descriptions.Item label={t('report.agency')}>{report.data.agency}</Descriptions.Item>
+          <Descriptions.Item label={t('intake.received')}>{time(report.data.receivedAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('report.expected')}>{time(report.data.expectedAt)}</Descriptions.Item>
+        </Descriptions>
+      )}
+    </Card>
+  );
+}
+
+interface FormValues {
+  category: string;
+  description: string;
+  address?: string;
+  lon?: number;
+  lat?: number;
+}
+
+function ReportForm() {
+  const { t, i18n } = useTranslation('community');
+  const [form] = Form.useForm<FormValues>();
+  const categories = useQuery({ queryKey: ['report-categories'], queryFn: publicReportApi.categories });
+  const [files, setFiles] = useState<UploadFile[]>([]);
+  const [located, setLocated] = useState<{ lon: number; lat: number } | null>(null);
+  const [locateError, setLocateError] = useState<string | null>(null);
+  const fingerprint = useMemo(deviceFingerprint, []);
+  const submit = useMutation({
+    mutationFn: (v: FormValues) => {
+      const data = new FormData();
+      data.set('category', v.category);
+      data.set('description', v.description);
+      data.set('fingerprint', fingerprint);
+      if (v.address) data.set('address', v.address);
+      const pos = located ?? (v.lon !== undefined && v.lat !== undefined ? { lon: v.lon, lat: v.lat } : null);
+      if (pos) {
+        data.set('lon', String(pos.lon));
+        data.set('lat', String(pos.lat));
+        data.set('positionSource', located ? 'device' : 'pin');
+      }
+      const file = files[0]?.originFileObj;
+      if (file) data.set('media', file, file.name);
+      return publicReportApi.submit(data);
+    },
+  });
+  const locate = () => {
+    setLocateError(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) =>
+        setLocated({ lon: Number(p.coords.longitude.toFixed(6)), lat: Number(p.coords.latitude.toFixed(6)) }),
+      (e) => setLocateError(e.message),
+      { enableHighAccuracy: true, timeout: 15_000 },
+    );
+  };
+  if (submit.data) {
+    const link = `${location.origin}/report?t=${encodeURIComponent(submit.data.token)}`;
+    return (
+      <Result
+        status="success"
+        title={t('report.done', { number: submit.data.number })}
+        subTitle={
+          <Space direction="vertical">
+            <Typography.Text>{t('report.keepLink')}</Typography.Text>
+            <Typography.Link href={link} copyable data-testid="tracking-link">
+              {link}
+            </Typography.Link>
+          </Space>
+        }
+      />
+    );
+  }
+  return (
+    <Card title={t('report.title')}>
+      <Typography.Paragraph type="secondary">{t('report.intro')}</Typography.Paragraph>
+      <Form form={form} layout="vertical" onFinish={(v) => submit.mutate(v)}>
+        <Form.Item name="category" label={t('report.category')} rules={[{ required: true }]}>
+          <Select
+            data-testid="report-category"
+            virtual={false}
+            options={(categories.data ?? []).map((c) => ({
+              value: c.code,
+              label: t('report.categoryHint', {
+                name: i18n.language === 'en' ? c.en : c.zh,
+                hours: c.slaHours,
+              }),
+            }))}
+          />
+        </Form.Item>
+        <Form.Item name="description" label={t('report.description')} rules={[{ required: true, min: 5 }]}>
+          <Input.TextArea
+            rows={4}
+            placeholder={t('report.descriptionHint')}
+            data-testid="report-description"
+          />
+        </Form.Item>
+        <Form.Item label={t('report.media')} extra={t('report.mediaHint')}>
+          <Upload
+            accept="image/jpeg,image/png,video/mp4,video/quicktime,video/webm"
+            maxCount={1}
+            fileList={files}
+            beforeUpload={() => false}
+            onChange={(e) => setFiles(e.fileList)}
+          >
+            <Button>{t('report.media')}</Button>
+          </Upload>
+        </Form.Item>
+        <Form.Item label={t('report.position')}>
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Button onClick={locate} data-testid="report-locate">
+              {t('report.locate')}
+            </Button>
+            {located && <Typography.Text type="success">{t('report.located', located)}</Typography.Text>}
+            {locateError && <Typography.Text type="warning">{locateError}</Typography.Text>}
+            {!located && <Typography.Text type="secondary">{t('report.pin')}</Typography.Text>}
+            {!located && (
+              <Space>
+                <Form.Item name="lon" noStyle>
+                  <InputNumber placeholder={t('report.lon')} min={-180} max={180} step={0.0001} />
+                </Form.Item>
+                <Form.Item name="lat" noStyle>
+                  <InputNumber placeholder={t('report.lat')} min={-90} max={90} step={0.0001} />
+                </Form.Item>
+              </Space>
+            )}
+          </Space>
+        </Form.Item>
+        <Form.Item name="address" label={t('report.address')}>
+          <Input />
+        </Form.Item>
+        {submit.error && (
+          <Alert type="error" style={{ marginBottom: 12 }} message={errorText(submit.error)} />
+        )}
+        <Button
+          type="primary"
+          htmlType="submit"
+          block
+          size="large"
+          loading={submit.isPending}
+          data-testid="report-submit"
+        >
+          {t('report.submit')}
+        </Button>
+      </Form>
+    </Card>
+  );
+}
