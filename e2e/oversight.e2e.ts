@@ -170,6 +170,28 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     await inspector.getByRole('tab', { name: '内保达标' }).click();
     await inspector.getByRole('tab', { name: '整改案件' }).click();
     await inspector.screenshot({ path: path.join(SHOTS, 'oversight-3-closed.png') });
+  });
+
+  it('the inspector imports units from CSV; bad rows are counted by reason', async () => {
+    await inspector.getByRole('tab', { name: '监管单位' }).click();
+    const csv = [
+      '行业,名称,许可证号,有效期止',
+      '废旧金属收购,龙城回收站,FJ-E2E-1,2027-01-31',
+      '印章刻制,龙城刻章社,YZ-E2E-1,',
+      '赌场,不存在的行业,X-1,',
+    ].join('\n');
+    await inspector.getByTestId('import-file').setInputFiles({
+      name: 'units.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv, 'utf8'),
+    });
+    const result = inspector.getByTestId('import-result');
+    await result.waitFor();
+    expect(await result.textContent()).toContain('unknown_industry: 1');
+    await inspector.locator('text=已导入 2 家单位 >> visible=true').first().waitFor();
+    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-4-import.png') });
+    await inspector.getByRole('button', { name: /知道了|OK/ }).click();
+    await inspector.getByRole('cell', { name: '龙城刻章社' }).waitFor();
     for (const c of consoles) expect(c.problems).toEqual([]);
   });
 });

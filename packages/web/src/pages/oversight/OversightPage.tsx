@@ -119,6 +119,7 @@ function RegistryTab() {
   });
   return (
     <>
+      {can('oversight.write') && <ImportButton />}
       <Table<Unit>
         rowKey="id"
         size="small"
@@ -158,6 +159,63 @@ function RegistryTab() {
       />
       {inspecting && <InspectModal unit={inspecting} onClose={() => setInspecting(null)} />}
     </>
+  );
+}
+
+type ImportResult = { imported: number; bad: number; reasons: Record<string, number> };
+
+/** CSV import of units (行业,名称,许可证号,有效期起,有效期止,地址,经度,纬度,负责人,负责人电话). */
+function ImportButton() {
+  const { t } = useTranslation('oversight');
+  const { message, modal } = App.useApp();
+  const qc = useQueryClient();
+  const run = useMutation({
+    mutationFn: async (file: File) =>
+      api<ImportResult>(`${base}/unit-imports`, { method: 'POST', body: { content: await file.text() } }),
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: KEY });
+      if (r.bad === 0) message.success(t('import.done', { imported: r.imported }));
+      else
+        modal.warning({
+          title: t('import.done', { imported: r.imported }),
+          content: (
+            <div data-testid="import-result">
+              {t('import.bad', { bad: r.bad })}
+              <ul>
+                {Object.entries(r.reasons).map(([reason, n]) => (
+                  <li key={reason}>
+                    {reason}: {n}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ),
+        });
+    },
+    onError: (e) => message.error(errorText(e)),
+  });
+  return (
+    <Space style={{ marginBottom: 12 }}>
+      <label>
+        <Button
+          loading={run.isPending}
+          onClick={(e) => (e.currentTarget.nextElementSibling as HTMLInputElement)?.click()}
+        >
+          {t('import.button')}
+        </Button>
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          hidden
+          data-testid="import-file"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) run.mutate(file);
+            e.target.value = '';
+          }}
+        />
+      </label>
+    </Space>
   );
 }
 

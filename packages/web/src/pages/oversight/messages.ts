@@ -23,7 +23,7 @@ const zh = {
     internal_other: '其他内保单位',
   },
   risk: { low: '低风险', medium: '中风险', high: '高风险' },
-  licence: { none: '无证照', valid: '有效', expiring: '即将到期', expired: '已过期' },
+  licence: { none: '无有效期', valid: '有效', expiring: '即将到期', expired: '已过期' },
   kind: { notice: '提示整改', order: '责令整改' },
   status: { open: '待整改', reported: '待复查', closed: '已销案' },
   col: {
@@ -78,6 +78,7 @@ const zh = {
   verify: { note: '复查意见', done: '复查结果已保存' },
   sla: { overdue: '逾期 {{days}} 天', left: '剩 {{days}} 天', closed: '—', escalated: '已上报所领导' },
   empty: { unbound: '您的账号尚未绑定监管单位，请联系辖区派出所。' },
+  import: { button: '导入 CSV', done: '已导入 {{imported}} 家单位', bad: '{{bad}} 行未导入，原因：' },
 };
 
 export const oversightMessages = {
@@ -107,7 +108,7 @@ export const oversightMessages = {
       internal_other: 'Other key unit',
     },
     risk: { low: 'Low', medium: 'Medium', high: 'High' },
-    licence: { none: 'None', valid: 'Valid', expiring: 'Expiring', expired: 'Expired' },
+    licence: { none: 'No validity', valid: 'Valid', expiring: 'Expiring', expired: 'Expired' },
     kind: { notice: 'Notice', order: 'Order' },
     status: { open: 'To fix', reported: 'To verify', closed: 'Closed' },
     col: {
@@ -167,5 +168,10 @@ export const oversightMessages = {
       escalated: 'Escalated',
     },
     empty: { unbound: 'Your account is not bound to a regulated unit yet; ask your police station.' },
+    import: {
+      button: 'Import CSV',
+      done: '{{imported}} units imported',
+      bad: '{{bad}} rows not imported, by reason:',
+    },
   },
 };
