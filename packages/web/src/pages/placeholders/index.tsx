@@ -1,9 +1,9 @@
-import { BarChartOutlined, SafetyOutlined } from '@ant-design/icons';
+import { BarChartOutlined } from '@ant-design/icons';
 import { lazy } from 'react';
 import { definePage } from '../page';
 
 /** A feature still to come: its menu entry and a page that says so. Its feature work replaces it. */
-function placeholder<const NS extends 'oversight' | 'metrics'>(
+function placeholder<const NS extends 'metrics'>(
   namespace: NS,
   path: string,
   order: number,
@@ -24,10 +24,6 @@ function placeholder<const NS extends 'oversight' | 'metrics'>(
   });
 }
 
-export const oversightPage = placeholder('oversight', 'oversight', 50, <SafetyOutlined />, {
-  'zh-CN': '要素管控',
-  en: 'Oversight',
-});
 export const metricsPage = placeholder('metrics', 'metrics', 70, <BarChartOutlined />, {
   'zh-CN': '评价指标',
   en: 'Indicators',
