@@ -191,7 +191,9 @@ async function runOne(brokerKind: string) {
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'citywatch-bench-devices-'));
   const db = await openDatabase({ databaseUrl, dataDir });
   await migrate(db);
-  const config = loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv);
+  // The app logs to stdout: only errors, so that the one JSON line stays alone there (an ingest that
+  // falls behind logs its reconnections as warnings).
+  const config = loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'error' } as NodeJS.ProcessEnv);
   const bus = createInProcessBus();
   const { app, ctx, start } = await buildApp({ config, db, bus });
   await seedIfEmpty(ctx.identity, ADMIN_PASSWORD, () => {});
