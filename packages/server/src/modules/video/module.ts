@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type {} from '@citywatch/core/video/events';
 import { defineModule } from '../module.js';
 import { videoRoutes } from './routes.js';
 import { VideoService, videoSettings } from './service.js';
@@ -26,6 +27,7 @@ export const videoModule = defineModule({
     // The second person who approves playback requests (where the bureau's rule asks for one).
     'video.approve': ['commander'],
   },
+  events: { 'video.tour_missed': 'video.approve' },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) =>
     new VideoService({
@@ -33,6 +35,7 @@ export const videoModule = defineModule({
       now: deps.now,
       settings: videoSettings(),
       city: () => deps.places.cities.get(),
+      publishMissed: (orgId, payload) => deps.publish('video.tour_missed', orgId, payload),
       checkpointsOf: async (scope) =>
         (await deps.perimeter.rings.registry.checkpoints({}, scope)).flatMap((c) =>
           c.lon === null || c.lat === null ? [] : [{ id: c.id, name: c.name, lon: c.lon, lat: c.lat }],
@@ -45,5 +48,14 @@ export const videoModule = defineModule({
         ),
     }),
   routes: (app, deps, video) => videoRoutes(app, deps, video),
-  start: (deps, video) => video.startProbe((error) => deps.log.warn({ err: error }, 'camera probe failed')),
+  start: (deps, video) => {
+    const stopProbe = video.startProbe((error) => deps.log.warn({ err: error }, 'camera probe failed'));
+    const stopEscalation = video.startEscalation((error) =>
+      deps.log.warn({ err: error }, 'missed tour escalation failed'),
+    );
+    return () => {
+      stopProbe();
+      stopEscalation();
+    };
+  },
 });

@@ -17,7 +17,7 @@ import { VIDEO_MESSAGES as M } from './messages.js';
 import { PlaybackService, playbackSettings } from './playback.js';
 import * as store from './store.js';
 import type { CamerasTable } from './tables.js';
-import { type CreateIncidentFn, ToursService } from './tours.js';
+import { type CreateIncidentFn, type PublishMissed, ToursService } from './tours.js';
 
 /** The video module's settings (environment; README lists them). */
 export interface VideoSettings {
@@ -50,6 +50,8 @@ export interface VideoDeps {
   city?: () => Promise<CityRuntime | undefined>;
   /** The viewer's checkpoints (perimeter decides), for coverage; absent in the CLI. */
   checkpointsOf?: CheckpointsOf;
+  /** Publishes a missed tour to its org's commanders; absent in the CLI. */
+  publishMissed?: PublishMissed;
   /** Creates an incident through dispatch (video patrol findings); absent in the CLI. */
   createIncident?: CreateIncidentFn;
   /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
@@ -157,6 +159,7 @@ export class VideoService {
         (async () => {
           throw new ProblemError('unavailable');
         }),
+      deps.publishMissed,
     );
   }
 
@@ -358,6 +361,15 @@ export class VideoService {
     } catch {
       return false;
     }
+  }
+
+  /** Starts the missed-tour escalation every 5 minutes; the returned function stops it. */
+  startEscalation(onError: (error: unknown) => void): () => void {
+    const timer = setInterval(() => {
+      this.tours.escalateMissed().catch(onError);
+    }, 5 * 60_000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Starts the periodic probe; the returned function stops it (and aborts a round under way). */

@@ -98,3 +98,9 @@ export interface VideoTourStepsTable {
   patrol_request: string | null;
   recorded_at: Timestamp;
 }
+
+declare module '../../db/schema.js' {
+  interface Database {
+    video_tour_escalations: { tour_id: string; shift_start: Timestamp; escalated_at: Timestamp };
+  }
+}

@@ -123,5 +123,15 @@ describe(`video patrol tours (${process.env.CITYWATCH_TEST_DB})`, () => {
       expect.objectContaining({ operator: 'lc.op', camerasSeen: 3, findings: 2, missed: false }),
     ]);
     expect(rows.filter((r) => r.missed).length).toBeGreaterThanOrEqual(3);
+    // Missed shifts of the last day are escalated to the tour org's commanders, once each: at
+    // 11-25 08:00 UTC the last day holds the night shift from 11-24 12:00 UTC, ended and missed
+    // (the day shift from 11-25 00:00 UTC is still running).
+    const escalated = await t.ctx.video.tours.escalateMissed();
+    expect(escalated).toBe(1);
+    expect(await t.ctx.video.tours.escalateMissed()).toBe(0);
+    const kept = await t.ctx.db.kysely.selectFrom('video_tour_escalations').selectAll().execute();
+    expect(kept.map((k) => [k.tour_id, new Date(k.shift_start).toISOString()])).toEqual([
+      [tourId, '2026-11-24T12:00:00.000Z'],
+    ]);
   });
 });

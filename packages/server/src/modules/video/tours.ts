@@ -23,12 +23,61 @@ export type CreateIncidentFn = (actor: Actor, req: CreateIncident) => Promise<{ 
 
 const bad = (field: string, rule: string) => [{ field, rule, message: '' }];
 
+export type PublishMissed = (
+  orgId: string,
+  payload: { tourId: string; tourName: string; shift: 'day' | 'night'; shiftStart: string },
+) => void;
+
 export class ToursService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly createIncident: CreateIncidentFn,
+    private readonly publishMissed: PublishMissed = () => {},
   ) {}
+
+  /**
+   * Escalates every shift occurrence of the last day that ended without a completed run of a tour
+   * scheduled for it, once each (a system job over all orgs; each event goes to its tour's org).
+   * Returns how many were escalated.
+   */
+  async escalateMissed(): Promise<number> {
+    const now = this.now();
+    const from = new Date(now.getTime() - 24 * 3_600_000);
+    const tours = await this.db
+      .selectFrom('video_tours')
+      .select(['id', 'name', 'org_id', 'shifts'])
+      .execute();
+    let count = 0;
+    for (const tour of tours) {
+      for (const occ of shiftsBetween(from, now, tour.shifts as Tour['shifts'])) {
+        if (occ.end.getTime() > now.getTime()) continue;
+        const done = await this.db
+          .selectFrom('video_tour_runs')
+          .select('id')
+          .where('tour_id', '=', tour.id)
+          .where('shift_start', '=', occ.start)
+          .where('finished_at', 'is not', null)
+          .executeTakeFirst();
+        if (done) continue;
+        const r = await this.db
+          .insertInto('video_tour_escalations')
+          .values({ tour_id: tour.id, shift_start: occ.start, escalated_at: now })
+          .onConflict((oc) => oc.doNothing())
+          .returning('tour_id')
+          .executeTakeFirst();
+        if (!r) continue;
+        this.publishMissed(tour.org_id, {
+          tourId: tour.id,
+          tourName: tour.name,
+          shift: occ.shift,
+          shiftStart: occ.start.toISOString(),
+        });
+        count++;
+      }
+    }
+    return count;
+  }
 
   async list(scope: OrgScope): Promise<Tour[]> {
     const tours = await this.db
