@@ -79,6 +79,9 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
       licenceNo: 'TH-E2E-001',
       licenceValidUntil: '2027-06-30',
       orgId: station,
+      responsibleName: '王经理',
+      responsiblePhone: '13800138000',
+      cameras: [{ name: '大堂', streamUrl: 'rtsp://10.0.0.8/lobby' }],
     });
     unitId = unit.id;
     await adminApi('POST', `/api/oversight/units/${unitId}/users`, { userId: ids.hotel_wang });
@@ -189,9 +192,24 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     await result.waitFor();
     expect(await result.textContent()).toContain('unknown_industry: 1');
     await inspector.locator('text=已导入 2 家单位 >> visible=true').first().waitFor();
+    await inspector.waitForTimeout(500); // the dialog's opening animation, for the screenshot
     await inspector.screenshot({ path: path.join(SHOTS, 'oversight-4-import.png') });
     await inspector.getByRole('button', { name: /知道了|OK/ }).click();
     await inspector.getByRole('cell', { name: '龙城刻章社' }).waitFor();
+  });
+
+  it('the inspector reads the responsible person only after stating a purpose', async () => {
+    const row = inspector.getByTestId(`unit-row-${unitId}`);
+    expect(await row.textContent()).not.toContain('13800138000');
+    await row.getByRole('button', { name: '人员' }).click();
+    await inspector.getByPlaceholder('例如：日常检查核对负责人').fill('日常检查核对负责人');
+    await inspector
+      .getByRole('button', { name: /确\s*定|OK/ })
+      .last()
+      .click();
+    await inspector.locator('text=王经理 13800138000 >> visible=true').first().waitFor();
+    await inspector.waitForTimeout(500); // the dialog's opening animation, for the screenshot
+    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-5-people.png') });
     for (const c of consoles) expect(c.problems).toEqual([]);
   });
 });

@@ -148,16 +148,96 @@ function RegistryTab() {
           },
           {
             title: t('col.actions'),
-            render: (_, u) =>
-              can('oversight.write') && (
-                <Button size="small" data-testid="inspect" onClick={() => setInspecting(u)}>
-                  {t('action.inspect')}
-                </Button>
-              ),
+            render: (_, u) => (
+              <Space>
+                {can('oversight.write') && (
+                  <Button size="small" data-testid="inspect" onClick={() => setInspecting(u)}>
+                    {t('action.inspect')}
+                  </Button>
+                )}
+                <PeopleButton unit={u} />
+              </Space>
+            ),
           },
         ]}
+        expandable={{
+          rowExpandable: (u) => u.cameras.length > 0 || Boolean(u.address),
+          expandedRowRender: (u) => (
+            <Space direction="vertical">
+              {u.address && <span>{u.address}</span>}
+              {u.cameras.map((c) => (
+                <span key={c.id}>
+                  {t('unit.camera')} {c.name}: <Typography.Text code>{c.streamUrl}</Typography.Text>
+                </span>
+              ))}
+            </Space>
+          ),
+        }}
       />
       {inspecting && <InspectModal unit={inspecting} onClose={() => setInspecting(null)} />}
+    </>
+  );
+}
+
+type People = {
+  responsibleName: string | null;
+  responsiblePhone: string | null;
+  staff: { id: string; name: string; post: string | null; phone: string | null }[];
+};
+
+/** The responsible person and staff: personal data, read only with a stated purpose (audited). */
+function PeopleButton({ unit }: { unit: Unit }) {
+  const { t } = useTranslation('oversight');
+  const { message, modal } = App.useApp();
+  const [purpose, setPurpose] = useState('');
+  const [open, setOpen] = useState(false);
+  const read = useMutation({
+    mutationFn: () =>
+      api<People>(`${base}/units/${unit.id}/people`, {
+        headers: { 'X-Purpose': encodeURIComponent(purpose) },
+      }),
+    onSuccess: (p) => {
+      setOpen(false);
+      modal.info({
+        title: `${unit.name}：${t('unit.people')}`,
+        content: (
+          <div>
+            <p>
+              {t('unit.responsible')}：{p.responsibleName ?? '—'} {p.responsiblePhone ?? ''}
+            </p>
+            <ul>
+              {p.staff.map((s) => (
+                <li key={s.id}>
+                  {s.name} {s.post ?? ''} {s.phone ?? ''}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ),
+      });
+    },
+    onError: (e) => message.error(errorText(e)),
+  });
+  return (
+    <>
+      <Button size="small" onClick={() => setOpen(true)}>
+        {t('unit.people')}
+      </Button>
+      {open && (
+        <Modal
+          open
+          title={t('unit.purposeTitle')}
+          onCancel={() => setOpen(false)}
+          onOk={() => read.mutate()}
+          okButtonProps={{ disabled: purpose.trim().length < 2, loading: read.isPending }}
+        >
+          <Input
+            value={purpose}
+            onChange={(e) => setPurpose(e.target.value)}
+            placeholder={t('unit.purpose')}
+          />
+        </Modal>
+      )}
     </>
   );
 }

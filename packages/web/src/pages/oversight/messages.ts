@@ -78,6 +78,13 @@ const zh = {
   verify: { note: '复查意见', done: '复查结果已保存' },
   sla: { overdue: '逾期 {{days}} 天', left: '剩 {{days}} 天', closed: '—', escalated: '已上报所领导' },
   empty: { unbound: '您的账号尚未绑定监管单位，请联系辖区派出所。' },
+  unit: {
+    camera: '摄像机',
+    people: '人员',
+    responsible: '负责人',
+    purposeTitle: '查看个人信息须说明用途（将记入审计日志）',
+    purpose: '例如：日常检查核对负责人',
+  },
   import: { button: '导入 CSV', done: '已导入 {{imported}} 家单位', bad: '{{bad}} 行未导入，原因：' },
 };
 
@@ -168,6 +175,13 @@ export const oversightMessages = {
       escalated: 'Escalated',
     },
     empty: { unbound: 'Your account is not bound to a regulated unit yet; ask your police station.' },
+    unit: {
+      camera: 'Camera',
+      people: 'People',
+      responsible: 'Responsible',
+      purposeTitle: 'Reading personal data needs a purpose (it is audited)',
+      purpose: 'e.g. checking the responsible person at inspection',
+    },
     import: {
       button: 'Import CSV',
       done: '{{imported}} units imported',
