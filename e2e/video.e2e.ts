@@ -147,6 +147,7 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
         rangeM: 150,
         owner: 'police',
         hlsUrl: await streamUrl,
+        playbackTemplate: 'rtsp://127.0.0.1:9/playback?channel={code}&start={from_compact}&end={to_compact}',
       },
       cookie,
     );
@@ -308,6 +309,53 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
     const made = incidents.items.find((i) => i.narrative.includes('小区南门有两人持棍对峙'));
     expect(made).toMatchObject({ category: 'public_order' });
     expect(made!.lon).toBeCloseTo(SPOT.lon - 0.001, 6);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('requests a playback window on the page; a second person approves; the NVR address opens', async () => {
+    const orgs = await api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
+    await api('POST', '/api/users', {
+      username: 'video.li',
+      displayName: '李所长',
+      password: 'video-Passw0rd-2',
+      orgId: orgs.items.find((o) => o.name === '龙城派出所')!.id,
+      roles: ['commander'],
+    });
+    await page.goto(`${server.baseUrl}/video`);
+    const panel = page.getByTestId('playback-panel');
+    await panel.waitFor();
+    await panel.getByTestId('playback-camera').click();
+    await page.getByTitle('龙城广场东路口').click();
+    // Shanghai wall-clock text for datetime-local: 2 h and 1.5 h ago.
+    const local = (ms: number) => new Date(Date.now() - ms + 8 * 3_600_000).toISOString().slice(0, 16);
+    await panel.getByTestId('playback-from').fill(local(2 * 3_600_000));
+    await panel.getByTestId('playback-to').fill(local(1.5 * 3_600_000));
+    await panel.getByTestId('playback-purpose').fill('核实报警人所述经过');
+    await panel.getByTestId('playback-ask').click();
+    await panel.getByText('待审批').waitFor();
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'video.li', password: 'video-Passw0rd-2' }),
+    });
+    const second = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const requests = await api<{ items: { id: string }[] }>('GET', '/api/video/playbacks', undefined, second);
+    await api('POST', `/api/video/playbacks/${requests.items[0].id}/decision`, { approve: true }, second);
+    await page.reload();
+    await panel.getByTestId('playback-open').click();
+    const url = await panel.getByTestId('playback-url').textContent();
+    expect(url).toContain('channel=44030700001320000001');
+    await page.screenshot({ path: path.join(SHOTS, 'video-playback.png') });
+    const audit = await api<{ items: { resource: string; purpose: string | null }[] }>(
+      'GET',
+      '/api/audit?action=personal_data_read&limit=50',
+    );
+    expect(audit.items).toContainEqual(
+      expect.objectContaining({
+        resource: `playback:${requests.items[0].id}`,
+        purpose: '核实报警人所述经过',
+      }),
+    );
     expect(problems).toEqual([]);
   }, 120_000);
 });

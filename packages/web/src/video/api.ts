@@ -1,6 +1,8 @@
 import type {
   Camera,
   NearCamera,
+  PlaybackRequest,
+  PlaybackRequestInput,
   Tour,
   TourReport,
   TourRun,
@@ -11,7 +13,18 @@ import type {
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../api/client';
 
-export type { Camera, NearCamera, Tour, TourReport, TourRun, TourStepInput, VideoAdvice, VideoCoverage };
+export type {
+  Camera,
+  NearCamera,
+  PlaybackRequest,
+  PlaybackRequestInput,
+  Tour,
+  TourReport,
+  TourRun,
+  TourStepInput,
+  VideoAdvice,
+  VideoCoverage,
+};
 
 const base = '/api/video';
 
@@ -24,6 +37,16 @@ export const videoApi = {
   coverage: (signal?: AbortSignal) => api<VideoCoverage>(`${base}/coverage`, { signal }),
   advise: (count: number, fovDeg: number, rangeM: number) =>
     api<VideoAdvice>(`${base}/coverage/advise`, { method: 'POST', body: { count, fovDeg, rangeM } }),
+  playbacks: (signal?: AbortSignal) =>
+    api<{ items: PlaybackRequest[] }>(`${base}/playbacks`, { signal }).then((r) => r.items),
+  requestPlayback: (body: PlaybackRequestInput) =>
+    api<PlaybackRequest>(`${base}/playbacks`, { method: 'POST', body }),
+  decidePlayback: (id: string, approve: boolean) =>
+    api<PlaybackRequest>(`${base}/playbacks/${id}/decision`, { method: 'POST', body: { approve } }),
+  playbackUrl: (id: string, purpose: string) =>
+    api<{ id: string; url: string }>(`${base}/playbacks/${id}/url`, {
+      headers: { 'X-Purpose': encodeURIComponent(purpose) },
+    }),
   tours: (signal?: AbortSignal) => api<{ items: Tour[] }>(`${base}/tours`, { signal }).then((r) => r.items),
   startRun: (tourId: string) => api<TourRun>(`${base}/tours/${tourId}/runs`, { method: 'POST' }),
   step: (runId: string, body: TourStepInput) =>

@@ -10,6 +10,7 @@ import { videoQueries } from '../../video/api';
 import { CameraPanel } from '../../video/CameraPanel';
 import { installSectorLayers, STATUS_COLORS, setSectors } from '../../video/sectorLayer';
 import { CoveragePanel } from './CoveragePanel';
+import { PlaybackPanel } from './PlaybackPanel';
 import { ToursPanel } from './ToursPanel';
 
 /**
@@ -117,6 +118,7 @@ export function VideoPage() {
         </Card>
         <CoveragePanel map={map} />
         <ToursPanel />
+        <PlaybackPanel cameras={cameras.data?.items ?? []} />
         {point ? (
           <CameraPanel key={`${point.lon},${point.lat}`} lon={point.lon} lat={point.lat} />
         ) : (

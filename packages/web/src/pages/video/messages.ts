@@ -24,6 +24,16 @@ const zhCN = {
     advice: '建议 {{count}} 处（绿色标记），道路覆盖率由 {{before}} 提高到 {{after}}',
     model: '模型：摄像机视域为扇形（距离不超过视距、偏离朝向不超过视场角一半），不计遮挡；道路按 10 米分段。',
   },
+  playback: {
+    title: '录像调阅',
+    camera: '选择摄像机（有录像回放的）',
+    purpose: '调阅用途（必填，将记入审计）',
+    ask: '提交调阅申请',
+    status: { pending: '待审批', approved: '已批准', rejected: '已驳回' },
+    approve: '批准',
+    reject: '驳回',
+    open: '打开录像回放地址',
+  },
   tours: {
     title: '视频巡查路线',
     none: '暂无巡查路线',
@@ -72,6 +82,16 @@ const en: Shape<typeof zhCN> = {
     advice: '{{count}} places (green markers): roads covered from {{before}} to {{after}}',
     model:
       'Model: a camera sees a sector (within range, within half the field of view of its heading), obstructions not counted; roads in 10 m pieces.',
+  },
+  playback: {
+    title: 'Playback requests',
+    camera: 'Camera (with NVR playback)',
+    purpose: 'Purpose (required, audited)',
+    ask: 'Request playback',
+    status: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' },
+    approve: 'Approve',
+    reject: 'Reject',
+    open: 'Open the NVR playback address',
   },
   tours: {
     title: 'Video patrol tours',
