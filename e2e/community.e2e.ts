@@ -43,9 +43,16 @@ async function reportFromPhone(
   });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
+  // The categories load before the list is opened.
+  const categories = page.waitForResponse((r) => r.url().includes('/api/community/public/categories'));
   await page.goto(`${server.baseUrl}/report`);
-  await page.getByTestId('report-category').click();
-  await page.locator('.ant-select-item-option').filter({ hasText: category }).click();
+  await categories;
+  const option = page.locator('.ant-select-item-option').filter({ hasText: category });
+  for (let i = 0; i < 5 && !(await option.isVisible()); i++) {
+    await page.getByTestId('report-category').click();
+    await option.waitFor({ timeout: 2000 }).catch(() => {});
+  }
+  await option.click();
   await page.getByTestId('report-description').fill(description);
   await page.locator('input[type="file"]').setInputFiles({
     name: 'IMG_0042.JPG',
@@ -166,6 +173,8 @@ describe('community: citizen reports and mediation in the browser', () => {
     await page.screenshot({ path: path.join(SHOTS, 'community-board.png') });
     await row.click();
     const drawer = page.getByTestId('case-drawer');
+    await drawer.getByRole('button', { name: '由我调解' }).click();
+    await drawer.locator('.ant-descriptions').getByText('王调解').waitFor();
     await drawer.getByPlaceholder('调解室').fill('第一调解室');
     await drawer.getByRole('button', { name: '设置调解室' }).click();
     await drawer.getByTestId('session-notes').fill('双方到场，查看漏水现场，同意修复');

@@ -18,7 +18,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/client';
 import { communityApi, communityKeys, communityQueries } from '../../api/community';
-import { useCan } from '../../auth/session';
+import { useCan, useCurrentUser } from '../../auth/session';
 import { SlaTag } from './SlaTag';
 
 const time = (iso: string) =>
@@ -51,6 +51,8 @@ export function CaseDrawer({ id, onClose }: { id: string; onClose: () => void })
     onError: fail,
   });
   const edit = can('community.mediate');
+  const me = useCurrentUser();
+  const mayMediate = me.roles.includes('mediator') || me.roles.includes('community_officer');
   const en = i18n.language === 'en';
   return (
     <Drawer
@@ -87,6 +89,11 @@ export function CaseDrawer({ id, onClose }: { id: string; onClose: () => void })
                 <Button danger>{t('cases.escalate')}</Button>
               </Popconfirm>
             )
+          )}
+          {edit && mayMediate && !c.mediator && (c.status === 'intake' || c.status === 'mediating') && (
+            <Button onClick={() => run.mutate(() => communityApi.updateCase(id, { mediatorId: me.id }))}>
+              {t('cases.takeCase')}
+            </Button>
           )}
           {edit && (c.status === 'intake' || c.status === 'mediating') && (
             <Form

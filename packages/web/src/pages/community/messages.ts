@@ -60,6 +60,7 @@ const zhCN = {
     escalate: '有暴力风险：转 110',
     escalated: '已转 110 警情',
     setRoom: '设置调解室',
+    takeCase: '由我调解',
     saved: '已保存',
   },
   rates: {
@@ -173,6 +174,7 @@ const en: Shape<typeof zhCN> = {
     escalate: 'Risk of violence: to 110',
     escalated: 'Escalated to 110',
     setRoom: 'Set room',
+    takeCase: 'Mediate it myself',
     saved: 'Saved',
   },
   rates: {
