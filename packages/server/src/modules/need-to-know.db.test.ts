@@ -20,6 +20,8 @@ type Role = 'admin' | 'commander' | 'dispatcher' | 'auditor';
 
 /** Routes that name no resource of any org, and why. */
 const EXEMPT: Record<string, string> = {
+  'GET /api/explosives/products': 'the explosives product catalogue (names and kinds); no rows of any org',
+  'POST /api/explosives/products': 'the explosives product catalogue, city-wide; no rows of any org',
   'GET /metrics': 'process metrics; no data of any org',
   'GET /api/openapi.json': 'the API description',
   'GET /api/health': 'liveness',
@@ -127,6 +129,9 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     sensor: '',
     alarm: '',
     crowdArea: '',
+    mine: '',
+    permit: '',
+    explosivesAlarm: '',
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
     /** A patrol plan of station A (zone BOX, a point at SPOT, one of A's units). */
@@ -416,6 +421,42 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
   }
   const PURPOSE = { 'x-purpose': encodeURIComponent('调解需要') };
 
+  async function freshPermit(): Promise<string> {
+    const body = await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/explosives/permits',
+      payload: {
+        enterpriseId: A.mine,
+        kind: 'purchase',
+        validFrom: day(),
+        validTo: day(),
+        items: [{ product: 'EMUL-32', quantity: 100 }],
+      },
+    });
+    return body.id as string;
+  }
+  /** A count above the book of station A's mine: a variance alarm. */
+  async function freshExplosivesAlarm(): Promise<string> {
+    const before = new Date(t.ctx.now().getTime());
+    await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/explosives/counts',
+      payload: {
+        enterpriseId: A.mine,
+        date: day(),
+        counts: [{ account: 'magazine:M1', product: 'EMUL-32', counted: next() }],
+      },
+    });
+    const alarm = await t.ctx.db.kysely
+      .selectFrom('explosives_alarms')
+      .select('id')
+      .where('enterprise_id', '=', A.mine)
+      .where('raised_at', '>=', before)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    return alarm.id;
+  }
+
   beforeAll(async () => {
     t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
@@ -550,6 +591,31 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     ).id as string;
     A.run = await freshRun(cookies.same.dispatcher);
     A.report = await freshReport();
+    await created(cityAdmin, {
+      method: 'POST',
+      url: '/api/explosives/products',
+      payload: { code: 'EMUL-32', name: '乳化炸药', kind: 'bulk' },
+    });
+    A.mine = (
+      await created(cookies.same.admin, {
+        method: 'POST',
+        url: '/api/oversight/units',
+        payload: {
+          industry: 'explosives',
+          name: '龙城矿业',
+          licenceNo: `MB-${next()}`,
+          address: '龙城',
+          ...SPOT,
+        },
+      })
+    ).id as string;
+    await created(cookies.same.admin, {
+      method: 'POST',
+      url: '/api/explosives/magazines',
+      payload: { enterpriseId: A.mine, name: 'M1', orgId: orgOf.same.id },
+    });
+    A.permit = await freshPermit();
+    A.explosivesAlarm = await freshExplosivesAlarm();
     A.case = await freshCase();
     A.agreedCase = await freshAgreedCase();
     A.sensorCommunity = (
@@ -1399,6 +1465,96 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'POST /api/community/cases/:id/escalate': {
       role: 'dispatcher',
       request: named(freshCase, (id) => post(`/api/community/cases/${id}/escalate`, { note: '扬言动手' })),
+    },
+
+    // ---- explosives (民爆物品): the books of station A's mine
+    'POST /api/explosives/magazines': {
+      role: 'admin',
+      sibling: 'org',
+      request: () =>
+        post('/api/explosives/magazines', { enterpriseId: A.mine, name: 'M1', orgId: orgOf.same.id }),
+    },
+    'GET /api/explosives/magazines': {
+      role: 'admin',
+      request: () => get(`/api/explosives/magazines?enterpriseId=${A.mine}`),
+    },
+    'POST /api/explosives/movements': {
+      role: 'admin',
+      request: () =>
+        post('/api/explosives/movements', {
+          enterpriseId: A.mine,
+          movements: [
+            {
+              id: `NTK-${next()}`,
+              time: new Date(t.ctx.now().getTime() - 60_000).toISOString(),
+              from: 'supplier:ACME',
+              to: 'magazine:M1',
+              product: 'EMUL-32',
+              quantity: 1,
+              serials: [],
+              permit: A.permit,
+            },
+          ],
+        }),
+    },
+    'GET /api/explosives/ledger': {
+      role: 'admin',
+      request: () => get(`/api/explosives/ledger?enterpriseId=${A.mine}`),
+    },
+    'POST /api/explosives/counts': {
+      role: 'admin',
+      request: () =>
+        post('/api/explosives/counts', {
+          enterpriseId: A.mine,
+          date: day(),
+          counts: [{ account: 'magazine:M1', product: 'EMUL-32', counted: 0 }],
+        }),
+    },
+    'GET /api/explosives/permits': {
+      role: 'commander',
+      request: () => get('/api/explosives/permits'),
+      sibling: 'list',
+      markers: () => [A.permit],
+    },
+    'POST /api/explosives/permits': {
+      role: 'admin',
+      request: () =>
+        post('/api/explosives/permits', {
+          enterpriseId: A.mine,
+          kind: 'purchase',
+          validFrom: day(),
+          validTo: day(),
+          items: [{ product: 'EMUL-32', quantity: 10 }],
+        }),
+    },
+    'POST /api/explosives/permits/:id/approve': {
+      role: 'commander',
+      request: named(freshPermit, (id) => post(`/api/explosives/permits/${id}/approve`)),
+    },
+    'POST /api/explosives/permits/:id/refuse': {
+      role: 'commander',
+      request: named(freshPermit, (id) =>
+        post(`/api/explosives/permits/${id}/refuse`, { reason: '资料不全' }),
+      ),
+    },
+    'POST /api/explosives/permits/:id/track': {
+      role: 'admin',
+      ok: [409],
+      note: "A's permit is a purchase permit: A's people see it and are told it has no route; the sibling does not see it",
+      request: () =>
+        post(`/api/explosives/permits/${A.permit}/track`, {
+          fixes: [{ at: new Date(t.ctx.now().getTime() - 60_000).toISOString(), ...SPOT }],
+        }),
+    },
+    'GET /api/explosives/alarms': {
+      role: 'commander',
+      request: () => get('/api/explosives/alarms'),
+      sibling: 'list',
+      markers: () => [A.explosivesAlarm],
+    },
+    'POST /api/explosives/alarms/:id/report': {
+      role: 'admin',
+      request: named(freshExplosivesAlarm, (id) => post(`/api/explosives/alarms/${id}/report`)),
     },
 
     // ---- community (citizen reports)
