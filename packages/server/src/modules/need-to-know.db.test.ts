@@ -1378,6 +1378,21 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         headers: { 'x-purpose': encodeURIComponent('核实警情') },
       }),
     },
+    'GET /api/video/coverage': {
+      role: 'dispatcher',
+      note: "figures over the asker's own and shared cameras and its own checkpoints; no row of A's in the sibling's",
+      request: () => get('/api/video/coverage'),
+      sibling: 'list',
+      check: (who, r) => {
+        if (who === 'sibling' && r.json().cameras !== 0) throw new Error('the sibling counts cameras of A');
+      },
+    },
+    'POST /api/video/coverage/advise': {
+      role: 'dispatcher',
+      note: 'where new cameras would cover most, over the asker’s own and shared cameras; picks, no rows',
+      request: () => post('/api/video/coverage/advise', { count: 1 }),
+      sibling: 'list',
+    },
     'GET /api/video/near': {
       role: 'dispatcher',
       request: () => get(`/api/video/near?lon=${SPOT.lon}&lat=${SPOT.lat}`),
