@@ -68,6 +68,9 @@ const EXEMPT: Record<string, string> = {
     "public (Open311): only requests named by their unguessable ids (the reporter's); no list, no personal data",
   'GET /open311/v2/requests/:id.json': "public (Open311): one request by its unguessable id (the reporter's)",
   'GET /api/patrol/route': 'base map: the road route between two points the asker gives; no rows',
+  'GET /api/patrol/outcomes':
+    "counts the incident history of the asker's own subtree (in the query); a plan named by planId is read within it (404 otherwise)",
+  'GET /api/patrol/outcomes.xlsx': 'the same figures as GET /api/patrol/outcomes, as a workbook',
   'GET /api/patrol/my-plan':
     "the plan of the asker's own signed-on unit (dispatch sign-on), whichever org wrote it",
   'POST /api/patrol/my-plan/check-ins':
@@ -102,6 +105,43 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
   let seq = 0;
   const next = () => ++seq;
 
+  /** A smart-adjustment proposal at SPOT filed under station A (scans need a cluster in the history). */
+  async function freshAdjustment(): Promise<string> {
+    const id = uuidv7();
+    const now = t.ctx.now();
+    await t.testDb.db.kysely
+      .insertInto('patrol_adjustments')
+      .values({
+        id,
+        city: 'shenzhen-longgang',
+        org_id: orgOf.same.id,
+        cell: latLngToCell(SPOT.lat, SPOT.lon, 9),
+        place: null,
+        lon: SPOT.lon,
+        lat: SPOT.lat,
+        window_start: new Date(now.getTime() - 6 * 3_600_000),
+        window_end: now,
+        observed: 5,
+        expected: 0.1,
+        p_value: 1e-6,
+        weeks: 8,
+        unit_id: null,
+        unit_call_sign: null,
+        eta_seconds: null,
+        status: 'proposed',
+        created_at: now,
+        created_by: null,
+        decided_at: null,
+        decided_by: null,
+        note: null,
+        plan_id: null,
+        plan_version: null,
+        plan_note: null,
+      })
+      .execute();
+    return id;
+  }
+
   /** Resources of station A (龙城派出所), made by its own people. */
   const A = {
     incident: '',
@@ -132,6 +172,8 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     mine: '',
     permit: '',
     explosivesAlarm: '',
+    /** A smart-adjustment proposal filed under station A. */
+    adjustment: '',
     /** A category only station A's incident history has. */
     historyCategory: '龙城专案类',
     /** A patrol plan of station A (zone BOX, a point at SPOT, one of A's units). */
@@ -628,6 +670,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     A.sensor = (await freshSensor('door')).id;
     A.alarm = await freshSensorAlarm();
     A.crowdArea = await freshCrowdArea();
+    A.adjustment = await freshAdjustment();
     A.patrolPlan = (
       await created(cookies.same.commander, {
         method: 'POST',
@@ -1190,6 +1233,25 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: () => get('/api/patrol/hotspots?unit=h3:9&limit=50'),
       sibling: 'list',
       markers: () => [latLngToCell(SPOT.lat, SPOT.lon, 9)],
+    },
+
+    // ---- patrol smart adjustment
+    'POST /api/patrol/adjustments/scan': {
+      role: 'commander',
+      request: () => post('/api/patrol/adjustments/scan', {}),
+      sibling: 'own',
+      markers: () => [A.adjustment],
+    },
+    'GET /api/patrol/adjustments': {
+      role: 'dispatcher',
+      request: () => get('/api/patrol/adjustments'),
+      sibling: 'list',
+      markers: () => [A.adjustment],
+    },
+    'POST /api/patrol/adjustments/:id/decision': {
+      role: 'commander',
+      request: async () =>
+        post(`/api/patrol/adjustments/${await freshAdjustment()}/decision`, { decision: 'dismiss' }),
     },
 
     // ---- patrol plans and compliance
