@@ -7,8 +7,8 @@ import { verifyAuditChain } from './identity/audit.js';
 import { registerExplosivesCommands } from './modules/explosives/cli.js';
 import { registerPatrolCommands } from './modules/patrol/cli.js';
 import { registerPerimeterCommands } from './modules/perimeter/cli.js';
-import { registerVideoCommands } from './modules/video/cli.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
+import { registerVideoCommands } from './modules/video/cli.js';
 import { start } from './platform.js';
 
 /** `citywatch …`: operator commands. Each exits non-zero with a message when it fails. */
