@@ -14,9 +14,14 @@
  * the incidents in units and ranking them with each model (training on the whole year, for the
  * next week). Building the units of a city (kept per graph in the server) is reported apart.
  *
- * `--smoke` ranks 20,000 incidents, to check the script works. Prints one JSON line on stdout;
- * progress goes to stderr.
+ * Patrol compliance (1,000 units × 8 h of 1 Hz fixes against 2,000 must-patrol targets) runs as
+ * bench/patrol-compliance.ts in a child process of its own, so that its peak memory is its own,
+ * and its line is given here under `compliance`.
+ *
+ * `--smoke` ranks 20,000 incidents and tracks 20 units for an hour, to check the script works.
+ * Prints one JSON line on stdout; progress goes to stderr.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { detectColumns } from '@citywatch/core/patrol/columns';
@@ -198,6 +203,7 @@ async function main(): Promise<void> {
     );
   }
 
+  const compliance = complianceFigures(smoke);
   process.stdout.write(
     `${JSON.stringify({
       incidents: count,
@@ -210,9 +216,24 @@ async function main(): Promise<void> {
       target_ms: TARGET_MS,
       within_target: total <= TARGET_MS,
       source: `Berkeley PD calls 2019 (${calls.length} located calls at ${locationOf.size} block locations) moved to random intersections of ${city}, ${JITTER_M} m jitter, hour of week kept, 52 weeks`,
+      compliance,
       smoke,
     })}\n`,
   );
+}
+
+/** bench/patrol-compliance.ts's one line (fixes_per_s, peak_rss_mb, …), run in its own process. */
+function complianceFigures(smoke: boolean): Record<string, unknown> {
+  const script = path.join(REPO_ROOT, 'bench/patrol-compliance.ts');
+  const run = spawnSync('npx', ['tsx', script, ...(smoke ? ['--smoke'] : [])], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  if (run.status !== 0) throw new Error(`bench/patrol-compliance.ts failed (exit ${run.status})`);
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Record<string, unknown>;
 }
 
 main().catch((error: unknown) => {
