@@ -224,8 +224,6 @@ export function PatrolPage() {
         />
         <EvaluationOutcomes city={cityName} />
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {t('page.later')}
-          <br />
           {t('page.attribution')}
         </Typography.Text>
       </div>

@@ -15,7 +15,6 @@ const zhCN = {
     noHistory:
       '暂无历史警情。请导入历史警情文件（CSV、JSON、GeoJSON、Esri JSON），或用命令 citywatch incidents import 导入大文件。',
     attribution: '历史警情来自导入的文件；路网 © OpenStreetMap contributors',
-    later: '巡区、必巡点、巡逻计划与巡逻考核将在后续版本提供。',
   },
   controls: {
     title: '研判条件',
@@ -170,7 +169,6 @@ const en: PatrolMessages = {
     noHistory:
       'No incident history yet. Import a history file (CSV, JSON, GeoJSON, Esri JSON), or large files with citywatch incidents import.',
     attribution: 'Incident history from the imported files; roads © OpenStreetMap contributors',
-    later: 'Patrol zones, must-patrol points, patrol plans and compliance come in later versions.',
   },
   controls: {
     title: 'Forecast',
