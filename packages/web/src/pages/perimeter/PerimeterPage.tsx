@@ -31,6 +31,7 @@ import { useCan } from '../../auth/session';
 import { minutesSeconds } from '../../format';
 import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
+import { CameraPanel } from '../../video/CameraPanel';
 import { CheckpointList, CheckpointModal } from './CheckpointPanel';
 import { HitsPanel } from './HitsPanel';
 import { HotlistPanel } from './HotlistPanel';
@@ -141,6 +142,8 @@ function PerimeterMapView() {
   const [intercept, setIntercept] = useState<InterceptResult | null>(null);
   const [tab, setTab] = useState('plan');
   const [map, setMap] = useState<MapLibreMap | null>(null);
+  // The checkpoint whose cameras the 周边视频 tab lists (the one last picked in the list).
+  const [cameraAt, setCameraAt] = useState<Checkpoint | null>(null);
 
   // The chosen ring, or the first one.
   const selectedId = rings.some((r) => r.id === chosenId) ? chosenId : (rings[0]?.id ?? null);
@@ -300,6 +303,7 @@ function PerimeterMapView() {
     (c: Checkpoint) => {
       if (map && c.lon !== null && c.lat !== null)
         map.easeTo({ center: [c.lon, c.lat], zoom: Math.max(map.getZoom(), 15) });
+      setCameraAt(c);
     },
     [map],
   );
@@ -460,6 +464,15 @@ function PerimeterMapView() {
                       />
                     ),
                   },
+                  ...(can('video.read')
+                    ? [
+                        {
+                          key: 'cameras',
+                          label: t('cameras.title'),
+                          children: <CheckpointCameras at={cameraAt} />,
+                        },
+                      ]
+                    : []),
                 ]}
               />
             </Card>
@@ -631,6 +644,26 @@ function DrawBar({
           </Button>
         </Space>
       </Card>
+    </div>
+  );
+}
+
+/** The cameras covering or nearest (by road) to the picked checkpoint, in the video module's panel. */
+function CheckpointCameras({ at }: { at: Checkpoint | null }) {
+  const { t } = useTranslation('perimeter');
+  if (!at || at.lon === null || at.lat === null)
+    return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('cameras.pick')} />;
+  return (
+    <div data-testid="checkpoint-cameras">
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {t('cameras.at', { name: at.name })}
+      </Typography.Text>
+      <CameraPanel
+        key={at.id}
+        lon={at.lon}
+        lat={at.lat}
+        defaultPurpose={t('cameras.purpose', { name: at.name })}
+      />
     </div>
   );
 }

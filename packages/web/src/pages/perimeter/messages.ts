@@ -154,6 +154,12 @@ const zhCN = {
     passed: '车辆可能已通过 {{count}} 个查控点',
     clear: '清除',
   },
+  cameras: {
+    title: '周边视频',
+    pick: '在左侧查控点列表中点选一个查控点，查看覆盖它或离它最近的摄像机',
+    at: '查控点：{{name}}',
+    purpose: '查控点 {{name}} 周边核查',
+  },
   tabs: { map: '圈层与封控', hotlist: '布控名单', hits: '比中预警', reports: '卡口报表' },
   hotlist: {
     title: '布控名单',
@@ -392,6 +398,12 @@ const en: PerimeterMessages = {
     loses: 'Vehicle may be first',
     passed: 'The vehicle may already have passed {{count}} checkpoint(s)',
     clear: 'Clear',
+  },
+  cameras: {
+    title: 'Cameras',
+    pick: 'Pick a checkpoint in the list on the left to see the cameras that cover it or are nearest to it',
+    at: 'Checkpoint: {{name}}',
+    purpose: 'check around checkpoint {{name}}',
   },
   tabs: { map: 'Rings and closure', hotlist: 'Hotlist', hits: 'Hits', reports: 'Checkpoint reports' },
   hotlist: {
