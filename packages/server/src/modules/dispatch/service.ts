@@ -208,6 +208,11 @@ export class DispatchService {
 
   // ---- figures
 
+  /** Where and when the scope's police incidents (110 calls, no demo) were received in [from, to). */
+  policeIncidentPoints(scope: OrgScope, from: Date, to: Date) {
+    return this.figuresService.policeIncidentPoints(scope, from, to);
+  }
+
   /** Response figures over the incidents of the scope's subtree. */
   figures(scope: OrgScope, from: Date, to: Date) {
     return this.figuresService.figures(scope, from, to);

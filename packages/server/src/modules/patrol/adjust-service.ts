@@ -56,7 +56,7 @@ export interface AdjustDeps {
   db: Kysely<Database>;
   now: () => Date;
   city: (name: string | undefined) => Promise<CityRuntime>;
-  dispatch: Pick<DispatchService, 'unitsService'>;
+  dispatch: Pick<DispatchService, 'unitsService' | 'policeIncidentPoints'>;
   plans?: PlanAdder;
 }
 
@@ -69,10 +69,16 @@ export class AdjustService {
     const now = this.deps.now();
     const w = params.windowHours * 3_600_000;
     const from = new Date(now.getTime() - params.weeks * WEEK_MS - w);
-    const [incidents, summary] = await Promise.all([
+    const [history, summary] = await Promise.all([
       store.historyColumns(db, city.name, actor, { from, to: now }),
       store.historySummary(db, city.name, actor),
     ]);
+    // Live 110 calls count too, from where the imported history ends (before that the history is
+    // the record of the same calls, so counting both would count them twice).
+    const historyEnd = summary.last ? new Date(summary.last).getTime() : Number.NEGATIVE_INFINITY;
+    const liveFrom = new Date(Math.max(from.getTime(), historyEnd + 1));
+    const live = liveFrom < now ? await this.deps.dispatch.policeIncidentPoints(actor, liveFrom, now) : [];
+    const incidents = withLiveIncidents(history, live);
     const result = scanClusters(incidents, now, summary.first, params, ADJUST_DEFAULTS.resolution);
     const seen = await adjustStore.recentlyProposedCells(db, city.name, new Date(now.getTime() - w));
     const orgOfJurisdiction = await store.jurisdictionOrgs(db, city.name);
@@ -240,4 +246,26 @@ function present(r: adjustStore.AdjustmentRow, names: Map<string, string>): Adju
     note: r.note,
     plan: { id: r.plan_id, version: r.plan_version, note: r.plan_note },
   };
+}
+
+/** Imported history and live incidents as one set of columns (scanClusters needs no order). */
+function withLiveIncidents(
+  history: { lon: ArrayLike<number>; lat: ArrayLike<number>; time: ArrayLike<number> },
+  live: readonly { lon: number; lat: number; at: Date }[],
+): { lon: Float64Array; lat: Float64Array; time: Float64Array } {
+  const n = history.time.length;
+  const out = {
+    lon: new Float64Array(n + live.length),
+    lat: new Float64Array(n + live.length),
+    time: new Float64Array(n + live.length),
+  };
+  out.lon.set(Array.from(history.lon));
+  out.lat.set(Array.from(history.lat));
+  out.time.set(Array.from(history.time));
+  live.forEach((p, i) => {
+    out.lon[n + i] = p.lon;
+    out.lat[n + i] = p.lat;
+    out.time[n + i] = p.at.getTime();
+  });
+  return out;
 }

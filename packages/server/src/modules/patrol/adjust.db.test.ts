@@ -192,4 +192,42 @@ describe(`smart adjustment: clusters beyond expectation, the nearest patrol unit
     });
     expect(missing.statusCode).toBe(404);
   });
+
+  it('counts live 110 calls received after the imported history ends; demo calls are not counted', async () => {
+    // A third place with no history: four calls filed in the console now (after the history's last
+    // record), and a fifth marked demo at a fourth place with the same count.
+    const LIVE = { lon: 114.2035, lat: 22.6875 };
+    const DEMO_PLACE = { lon: 114.1915, lat: 22.6845 };
+    const file = async (place: { lon: number; lat: number }, k: number) => {
+      const r = await t.as(admin, {
+        method: 'POST',
+        url: '/api/dispatch/incidents',
+        payload: {
+          category: 'public_order',
+          priority: 'P2',
+          lon: place.lon + k * 0.0001,
+          lat: place.lat,
+          narrative: '聚集斗殴',
+        },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json().incident.id as string;
+    };
+    for (let k = 0; k < 4; k++) await file(LIVE, k);
+    const demoIds = [];
+    for (let k = 0; k < 4; k++) demoIds.push(await file(DEMO_PLACE, k));
+    await t.testDb.db.kysely
+      .updateTable('incidents')
+      .set({ demo: true })
+      .where('id', 'in', demoIds)
+      .execute();
+    t.advance(60_000); // the scan's window ends before its now
+    const r = await scan();
+    expect(r.statusCode, r.body).toBe(200);
+    const created = r.json().created as { lon: number; lat: number; observed: number }[];
+    expect(created).toHaveLength(1);
+    expect(created[0].observed).toBe(4);
+    expect(Math.abs(created[0].lon - LIVE.lon)).toBeLessThan(0.005);
+    expect(Math.abs(created[0].lat - LIVE.lat)).toBeLessThan(0.005);
+  });
 });

@@ -15,6 +15,12 @@ import * as store from './store.js';
 export class FiguresService {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Positions and times of the scope's police incidents received in [from, to) (no demo calls). */
+  async policeIncidentPoints(scope: OrgScope, from: Date, to: Date) {
+    const rows = await store.policeIncidentPointsBetween(this.db, scope, from, to);
+    return rows.map((r) => ({ lon: r.lon, lat: r.lat, at: new Date(r.received_at) }));
+  }
+
   /** Over the incidents of the scope's subtree (city-level staff: the city). */
   async figures(scope: OrgScope, from: Date, to: Date) {
     const rows = await store.incidentsReceivedBetween(this.db, scope, from, to);

@@ -20,6 +20,22 @@ export function incidentsReceivedBetween(db: Queryable, scope: OrgScope, from: D
     .execute();
 }
 
+/**
+ * Where and when the police incidents of the scope's subtree were received in [from, to) (patrol's
+ * smart adjustment counts them beside imported history). Demo calls are left out.
+ */
+export function policeIncidentPointsBetween(db: Queryable, scope: OrgScope, from: Date, to: Date) {
+  return db
+    .selectFrom('incidents')
+    .select(['lon', 'lat', 'received_at'])
+    .where('org_id', 'in', orgsUnder(db, scope))
+    .where('police', '=', true)
+    .where('demo', '=', false)
+    .where('received_at', '>=', from)
+    .where('received_at', '<', to)
+    .execute();
+}
+
 /** The names of the orgs of the scope's subtree by id (stations in the figures). */
 export async function orgNames(db: Queryable, scope: OrgScope): Promise<Map<string, string>> {
   return new Map(
