@@ -58,6 +58,20 @@ const EXEMPT: Record<string, string> = {
   'POST /api/community/public/reports':
     "public: a citizen's report; it lands in the org whose jurisdiction holds its position",
   'POST /api/community/public/track': "public: the reporter's own report, found by the secret token only",
+  ...Object.fromEntries(
+    [
+      'GET me',
+      'POST me/signups',
+      'POST me/offers',
+      'POST me/takes',
+      'POST me/check-in',
+      'POST me/check-out',
+      'POST me/fixes',
+    ].map((k) => [
+      k.replace(' ', ' /api/community/volunteer/').replace(/\/$/, ''),
+      "a volunteer's own phone link: their own team's shifts and sign-ups, found by their secret token only",
+    ]),
+  ),
   'POST /api/sensors/ingest':
     "device telemetry: a community sensor reports for itself only (its token's device)",
   'GET /api/sensors/ingest/stats':
@@ -165,6 +179,10 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     report: '',
     case: '',
     agreedCase: '',
+    /** A volunteer team of station A, a member, a shift (a checked-in sign-up for the hours). */
+    vTeam: '',
+    vMember: '',
+    vShift: '',
     sensorCommunity: '',
     sensor: '',
     alarm: '',
@@ -462,6 +480,14 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     return id;
   }
   const PURPOSE = { 'x-purpose': encodeURIComponent('调解需要') };
+  const volunteerShift = () => ({
+    teamId: A.vTeam,
+    title: `值守 ${next()}`,
+    startsAt: new Date(t.ctx.now().getTime() - 3_600_000).toISOString(),
+    endsAt: new Date(t.ctx.now().getTime() + 3_600_000).toISOString(),
+    capacity: 3,
+    ...SPOT,
+  });
 
   async function freshPermit(): Promise<string> {
     const body = await created(cookies.same.admin, {
@@ -660,6 +686,27 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     A.explosivesAlarm = await freshExplosivesAlarm();
     A.case = await freshCase();
     A.agreedCase = await freshAgreedCase();
+    A.vTeam = (
+      await created(cookies.same.commander, post('/api/community/volunteer-teams', { name: '龙城志愿队' }))
+    ).id as string;
+    A.vMember = (
+      await created(
+        cookies.same.commander,
+        post('/api/community/volunteer-members', { teamId: A.vTeam, name: '甲' }),
+      )
+    ).id as string;
+    A.vShift = (
+      await created(cookies.same.commander, post('/api/community/volunteer-shifts', volunteerShift()))
+    ).id as string;
+    await t.testDb.db.kysely
+      .insertInto('volunteer_signups')
+      .values({
+        shift_id: A.vShift,
+        member_id: A.vMember,
+        signed_at: t.ctx.now(),
+        checked_in_at: t.ctx.now(),
+      })
+      .execute();
     A.sensorCommunity = (
       await created(cookies.same.commander, {
         method: 'POST',
@@ -1542,6 +1589,64 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'POST /api/community/cases/:id/escalate': {
       role: 'dispatcher',
       request: named(freshCase, (id) => post(`/api/community/cases/${id}/escalate`, { note: '扬言动手' })),
+    },
+
+    // ---- community (volunteers and teams)
+    'GET /api/community/volunteer-teams': {
+      role: 'commander',
+      request: () => get('/api/community/volunteer-teams'),
+      sibling: 'list',
+      markers: () => [A.vTeam],
+    },
+    'POST /api/community/volunteer-teams': {
+      role: 'commander',
+      sibling: 'org',
+      request: () => post('/api/community/volunteer-teams', { name: `队 ${next()}`, orgId: orgOf.same.id }),
+    },
+    'PATCH /api/community/volunteer-teams/:id': {
+      role: 'commander',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/community/volunteer-teams/${A.vTeam}`,
+        payload: { name: '龙城志愿队' },
+      }),
+    },
+    'GET /api/community/volunteer-teams/:id/members': {
+      role: 'commander',
+      request: () => get(`/api/community/volunteer-teams/${A.vTeam}/members`),
+      markers: () => [A.vMember],
+    },
+    'POST /api/community/volunteer-members': {
+      role: 'commander',
+      request: () => post('/api/community/volunteer-members', { teamId: A.vTeam, name: `队员${next()}` }),
+    },
+    'GET /api/community/volunteer-members/:id/phone': {
+      role: 'commander',
+      request: () => ({
+        method: 'GET',
+        url: `/api/community/volunteer-members/${A.vMember}/phone`,
+        headers: PURPOSE,
+      }),
+    },
+    'GET /api/community/volunteer-shifts': {
+      role: 'commander',
+      request: () => get('/api/community/volunteer-shifts'),
+      sibling: 'list',
+      markers: () => [A.vShift],
+    },
+    'POST /api/community/volunteer-shifts': {
+      role: 'commander',
+      request: () => post('/api/community/volunteer-shifts', volunteerShift()),
+    },
+    'GET /api/community/volunteer-shifts/:id/fixes': {
+      role: 'commander',
+      request: () => get(`/api/community/volunteer-shifts/${A.vShift}/fixes`),
+    },
+    'GET /api/community/volunteer-hours': {
+      role: 'commander',
+      request: () => get('/api/community/volunteer-hours?from=2026-01&to=2027-12'),
+      sibling: 'list',
+      markers: () => [A.vTeam],
     },
 
     // ---- explosives (民爆物品): the books of station A's mine

@@ -6,10 +6,13 @@ import { caseRoutes } from './cases-routes.js';
 import { reportRoutes } from './routes.js';
 import { ReportsService } from './service.js';
 import type {} from './tables.js';
+import { volunteerRoutes } from './volunteers-routes.js';
+import { VolunteersService } from './volunteers-service.js';
 
 export interface CommunityService {
   reports: ReportsService;
   cases: CasesService;
+  volunteers: VolunteersService;
 }
 
 declare module '../module.js' {
@@ -33,6 +36,7 @@ export const communityModule = defineModule({
     'community.intake': ['dispatcher', 'commander'],
     'community.mediate': ['mediator', 'community_officer', 'commander'],
     'community.escalate': ['mediator', 'community_officer', 'commander', 'dispatcher'],
+    'community.volunteers': ['community_officer', 'commander'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: {
@@ -44,11 +48,12 @@ export const communityModule = defineModule({
     const reports = new ReportsService(deps);
     const cases = new CasesService(deps, (caseId) => reports.closeForCase(caseId));
     reports.caseFromReport = (actor, report, note) => cases.fromReport(actor, report, note);
-    return { reports, cases };
+    return { reports, cases, volunteers: new VolunteersService(deps) };
   },
   routes: async (app, deps, community) => {
     await reportRoutes(app, community.reports);
     caseRoutes(app, deps, community.cases);
+    volunteerRoutes(app, deps, community.volunteers);
   },
   start: (deps, community): Stop => {
     const unsubscribe = deps.bus.subscribe(
