@@ -15,6 +15,7 @@ import {
 import { useCan } from '../../auth/session';
 import { CaseDrawer } from './CaseDrawer';
 import { SlaTag } from './SlaTag';
+import { VolunteersTab, VolunteersTabLabel } from './VolunteersTab';
 
 const time = (iso: string) =>
   new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
@@ -31,6 +32,7 @@ export function CommunityPage() {
           { key: 'intake', label: t('tabs.intake'), children: <IntakeQueue /> },
           { key: 'cases', label: t('tabs.cases'), children: <CasesBoard /> },
           { key: 'rates', label: t('tabs.rates'), children: <Rates /> },
+          { key: 'volunteers', label: <VolunteersTabLabel />, children: <VolunteersTab /> },
         ]}
       />
     </div>
