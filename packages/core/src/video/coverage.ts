@@ -194,3 +194,40 @@ export function advisePlacement(
   }
   return picks;
 }
+
+/**
+ * A representative point of a hot spot's shape, for point coverage: a polygon's vertex mean (its
+ * outer ring without the closing vertex; an H3 cell's centre), a line's point halfway along it.
+ */
+export function shapeCentre(
+  geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'LineString'; coordinates: number[][] },
+): { lon: number; lat: number } | null {
+  if (geometry.type === 'Polygon') {
+    const ring = geometry.coordinates[0] ?? [];
+    const closed = ring.length > 1 && ring[0][0] === ring.at(-1)![0] && ring[0][1] === ring.at(-1)![1];
+    const pts = closed ? ring.slice(0, -1) : ring;
+    if (pts.length === 0) return null;
+    return {
+      lon: pts.reduce((a, p) => a + p[0], 0) / pts.length,
+      lat: pts.reduce((a, p) => a + p[1], 0) / pts.length,
+    };
+  }
+  const pts = geometry.coordinates;
+  if (pts.length === 0) return null;
+  const seg = (i: number) => Math.hypot(pts[i + 1][0] - pts[i][0], pts[i + 1][1] - pts[i][1]);
+  let total = 0;
+  for (let i = 0; i + 1 < pts.length; i++) total += seg(i);
+  let left = total / 2;
+  for (let i = 0; i + 1 < pts.length; i++) {
+    const d = seg(i);
+    if (d >= left && d > 0) {
+      const f = left / d;
+      return {
+        lon: pts[i][0] + f * (pts[i + 1][0] - pts[i][0]),
+        lat: pts[i][1] + f * (pts[i + 1][1] - pts[i][1]),
+      };
+    }
+    left -= d;
+  }
+  return { lon: pts[0][0], lat: pts[0][1] };
+}

@@ -170,6 +170,8 @@ export const tourRunSchema = z.object({
       note: z.string().nullable(),
       incidentId: z.string().nullable(),
       patrolRequest: z.string().nullable(),
+      /** The oversight inspection (video check) the finding was filed as. */
+      inspectionId: z.string().nullable(),
     }),
   ),
 });
@@ -180,7 +182,12 @@ export const tourStepInputSchema = z.strictObject({
   position: z.number().int().min(0),
   result: z.enum(['nothing', 'finding']),
   note: z.string().trim().max(2000).optional(),
-  action: z.enum(['incident', 'patrol_request']).optional(),
+  /** inspection: an oversight inspection finding for the regulated unit the camera is linked to. */
+  action: z.enum(['incident', 'patrol_request', 'inspection']).optional(),
+  /** The regulated unit (inspection; needed only when the camera is linked to several). */
+  unitId: z.string().uuid().optional(),
+  /** The finding's severity (inspection; minor opens a notice, serious an order). */
+  severity: z.enum(['minor', 'serious']).optional(),
   category: z.string().min(1).max(40).optional(),
   subcategory: z.string().min(1).max(40).optional(),
   priority: z.enum(['P1', 'P2', 'P3', 'P4']).optional(),
@@ -217,6 +224,15 @@ export const coverageSchema = z.object({
     share: z.number(),
     uncovered: z.array(z.object({ id: z.string(), name: z.string() })),
   }),
+  /** Patrol's current hot spots within some camera's view (null: no ranking to be had); at most 50 uncovered listed. */
+  hotSpots: z
+    .object({
+      total: z.number(),
+      covered: z.number(),
+      share: z.number(),
+      uncovered: z.array(z.object({ id: z.string(), label: z.string().nullable() })),
+    })
+    .nullable(),
   gaps: z.object({
     type: z.literal('FeatureCollection'),
     features: z.array(

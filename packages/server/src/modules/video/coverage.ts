@@ -35,11 +35,20 @@ export type CheckpointsOf = (
   scope: OrgScope,
 ) => Promise<{ id: string; name: string; lon: number; lat: number }[]>;
 
+/**
+ * The current hot spots the viewer sees (patrol's ranking decides: its flagged units), each by its
+ * centre; null when there is no ranking to be had (no history, no patrol).
+ */
+export type HotSpotsOf = (
+  actor: OrgScope & { userId: string },
+) => Promise<{ id: string; label: string | null; lon: number; lat: number }[] | null>;
+
 export class CoverageService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly city: () => Promise<CityRuntime | undefined>,
     private readonly checkpointsOf: CheckpointsOf,
+    private readonly hotSpotsOf: HotSpotsOf = async () => null,
   ) {}
 
   private async inputs(scope: OrgScope) {
@@ -58,10 +67,13 @@ export class CoverageService {
     return { city, cams, refLat, samples, covered };
   }
 
-  async coverage(scope: OrgScope, gapLimit = 300) {
+  async coverage(scope: OrgScope & { userId: string }, gapLimit = 300) {
     const { city, cams, refLat, samples, covered } = await this.inputs(scope);
     const checkpoints = await this.checkpointsOf(scope);
-    const cp = pointCoverage(new SectorIndex(cams, refLat), checkpoints);
+    const sectors = new SectorIndex(cams, refLat);
+    const cp = pointCoverage(sectors, checkpoints);
+    const spots = await this.hotSpotsOf(scope);
+    const hot = spots ? pointCoverage(sectors, spots) : null;
     const g = city.graph;
     const gaps = roadGaps(samples, covered.covered)
       .slice(0, gapLimit)
@@ -80,7 +92,9 @@ export class CoverageService {
         },
       }));
     return {
-      model: 'sector: within range and ±fov/2 of heading; obstructions not modelled; roads in 10 m samples',
+      model:
+        'sector: within range and ±fov/2 of heading; obstructions not modelled; roads in 10 m samples; ' +
+        'a hot spot (patrol’s flagged units of the coming 7 days) counts when its centre is in view',
       cameras: cams.length,
       roads: {
         totalM: Math.round(covered.totalM),
@@ -93,6 +107,14 @@ export class CoverageService {
         share: cp.share,
         uncovered: cp.uncovered.map((c) => ({ id: c.id, name: c.name })),
       },
+      hotSpots: hot
+        ? {
+            total: hot.total,
+            covered: hot.covered,
+            share: hot.share,
+            uncovered: hot.uncovered.slice(0, 50).map((h) => ({ id: h.id, label: h.label })),
+          }
+        : null,
       gaps: { type: 'FeatureCollection' as const, features: gaps },
     };
   }

@@ -16,6 +16,10 @@ export const VIDEO_MESSAGES = {
   runFinished: { zh: '本次巡查已结束', en: 'This run is finished' },
   stepRecorded: { zh: '该摄像机已记录', en: 'This camera is recorded already' },
   runIncomplete: { zh: '还有摄像机未查看', en: 'Some cameras have not been looked at' },
+  mayNotInspect: {
+    zh: '填报监管检查须有要素管控检查权限',
+    en: 'Filing an oversight inspection needs the oversight write permission',
+  },
 };
 
 /** Rule texts of the video module's rules (a field error carries its own message). */
@@ -44,6 +48,14 @@ export const VIDEO_RULES: Record<string, { zh: string; en: string }> = {
   no_playback: { zh: '该摄像机没有录像回放地址模板', en: 'This camera has no NVR playback template' },
   second_person: { zh: '须由申请人以外的人审批', en: 'Someone other than the requester must decide' },
   every_camera: { zh: '每台摄像机都须记录结果', en: 'Every camera needs an outcome' },
+  camera_not_linked: {
+    zh: '该摄像机未关联任何您管辖的监管单位（按流地址）',
+    en: 'This camera is linked to no regulated unit in your jurisdiction (by stream URL)',
+  },
+  choose_unit: {
+    zh: '该摄像机关联多个监管单位，请指定其一',
+    en: 'This camera is linked to several regulated units: name one',
+  },
   not_found: { zh: '不存在或不在您的管辖范围内', en: 'Does not exist or is outside your jurisdiction' },
 };
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { shapeCentre } from '@citywatch/core/video/coverage';
 import type {} from '@citywatch/core/video/events';
 import { defineModule } from '../module.js';
 import { videoRoutes } from './routes.js';
@@ -19,7 +20,7 @@ declare module '../module.js' {
  */
 export const videoModule = defineModule({
   name: 'video',
-  needs: ['places', 'dispatch', 'perimeter'],
+  needs: ['places', 'dispatch', 'perimeter', 'patrol', 'oversight'],
   permissions: {
     'video.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
     'video.view': ['commander', 'dispatcher', 'patrol_officer'],
@@ -40,6 +41,33 @@ export const videoModule = defineModule({
         (await deps.perimeter.rings.registry.checkpoints({}, scope)).flatMap((c) =>
           c.lon === null || c.lat === null ? [] : [{ id: c.id, name: c.name, lon: c.lon, lat: c.lat }],
         ),
+      // The current hot spots as the patrol page ranks them by default (prior counts on H3 cells of
+      // resolution 9, the coming 7 days from 56 days of history, the top 5 % of the area flagged).
+      hotSpotsOf: async (actor) => {
+        const city = await deps.patrol.city(undefined).catch(() => null);
+        if (!city) return null;
+        const ranked = await deps.patrol.hotspots(
+          city,
+          { model: 'prior_counts', unit: 'h3:9', trainDays: 56, coverage: 0.05, limit: 100, categories: [] },
+          actor,
+        );
+        if (ranked.meta.trainIncidents === 0) return null;
+        return ranked.features.flatMap((f) => {
+          const at = f.properties.flagged ? shapeCentre(f.geometry) : null;
+          return at ? [{ id: f.id, label: f.properties.label, ...at }] : [];
+        });
+      },
+      // A tour camera is linked to a regulated unit when one of the unit's cameras (oversight keeps
+      // them as stream URLs) has one of the camera's stream URLs; findings there are video inspections.
+      oversight: {
+        mayInspect: (actor) => deps.permissions.grants(actor.roles, 'oversight.write'),
+        linkedUnits: async (actor, urls) =>
+          (await deps.oversight.units.list(actor, {}))
+            .filter((u) => u.cameras.some((c) => urls.includes(c.streamUrl.trim())))
+            .map((u) => ({ id: u.id, name: u.name })),
+        inspect: async (actor, unitId, finding) =>
+          (await deps.oversight.cases.inspect(actor, { unitId, kind: 'video', findings: [finding] })).id,
+      },
       createIncident: async (actor, req) => (await deps.dispatch.createIncident(actor, req)).incident,
       incidentVisible: (id, scope) =>
         deps.dispatch.incident(id, scope).then(

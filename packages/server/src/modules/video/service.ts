@@ -11,13 +11,13 @@ import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
-import { type CheckpointsOf, CoverageService } from './coverage.js';
+import { type CheckpointsOf, CoverageService, type HotSpotsOf } from './coverage.js';
 import { CameraIndexCache } from './index-cache.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
 import { PlaybackService, playbackSettings } from './playback.js';
 import * as store from './store.js';
 import type { CamerasTable } from './tables.js';
-import { type CreateIncidentFn, type PublishMissed, ToursService } from './tours.js';
+import { type CreateIncidentFn, type PublishMissed, type TourOversight, ToursService } from './tours.js';
 
 /** The video module's settings (environment; README lists them). */
 export interface VideoSettings {
@@ -50,12 +50,16 @@ export interface VideoDeps {
   city?: () => Promise<CityRuntime | undefined>;
   /** The viewer's checkpoints (perimeter decides), for coverage; absent in the CLI. */
   checkpointsOf?: CheckpointsOf;
+  /** The viewer's current hot spots (patrol decides), for coverage; absent in the CLI. */
+  hotSpotsOf?: HotSpotsOf;
   /** Publishes a missed tour to its org's commanders; absent in the CLI. */
   publishMissed?: PublishMissed;
   /** Creates an incident through dispatch (video patrol findings); absent in the CLI. */
   createIncident?: CreateIncidentFn;
   /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
   incidentVisible?: (id: string, scope: OrgScope) => Promise<boolean>;
+  /** Regulated units linked to cameras and video inspections (oversight decides); absent in the CLI. */
+  oversight?: TourOversight;
 }
 
 /** A camera near a point: its view covers the point, and metres to it by road (or straight). */
@@ -151,6 +155,7 @@ export class VideoService {
       deps.db,
       deps.city ?? (async () => undefined),
       deps.checkpointsOf ?? (async () => []),
+      deps.hotSpotsOf,
     );
     this.tours = new ToursService(
       deps.db,
@@ -160,6 +165,7 @@ export class VideoService {
           throw new ProblemError('unavailable');
         }),
       deps.publishMissed,
+      deps.oversight,
     );
   }
 

@@ -96,6 +96,8 @@ export interface VideoTourStepsTable {
   note: string | null;
   incident_id: string | null;
   patrol_request: string | null;
+  /** The oversight inspection (kind video) a finding was filed as (migration 054). */
+  inspection_id: string | null;
   recorded_at: Timestamp;
 }
 

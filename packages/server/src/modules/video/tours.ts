@@ -21,6 +21,20 @@ import * as store from './store.js';
 
 export type CreateIncidentFn = (actor: Actor, req: CreateIncident) => Promise<{ id: string }>;
 
+/**
+ * Oversight, for findings at regulated premises: the units in the actor's scope one of whose
+ * cameras has one of these stream URLs, and filing a video inspection with one finding.
+ */
+export interface TourOversight {
+  mayInspect(actor: Actor): boolean;
+  linkedUnits(actor: Actor, streamUrls: readonly string[]): Promise<{ id: string; name: string }[]>;
+  inspect(
+    actor: Actor,
+    unitId: string,
+    finding: { description: string; severity: 'minor' | 'serious' },
+  ): Promise<string>;
+}
+
 const bad = (field: string, rule: string) => [{ field, rule, message: '' }];
 
 export type PublishMissed = (
@@ -34,6 +48,7 @@ export class ToursService {
     private readonly now: () => Date,
     private readonly createIncident: CreateIncidentFn,
     private readonly publishMissed: PublishMissed = () => {},
+    private readonly oversight?: TourOversight,
   ) {}
 
   /**
@@ -174,6 +189,7 @@ export class ToursService {
         note: s.note,
         incidentId: s.incident_id,
         patrolRequest: s.patrol_request,
+        inspectionId: s.inspection_id,
       })),
     };
   }
@@ -218,6 +234,7 @@ export class ToursService {
     }
     let incidentId: string | null = null;
     let patrolRequest: string | null = null;
+    let inspectionId: string | null = null;
     if (input.result === 'finding') {
       const note = input.note?.trim() ?? '';
       if (note.length < 2) throw new ProblemError('validation', undefined, bad('note', 'required'));
@@ -235,6 +252,8 @@ export class ToursService {
         incidentId = created.id;
       } else if (input.action === 'patrol_request') {
         patrolRequest = `请巡逻力量前往 ${camera.name} 附近核查：${note}`;
+      } else if (input.action === 'inspection') {
+        inspectionId = await this.inspectionFinding(actor, camera, tour.name, note, input);
       }
     }
     await this.db
@@ -247,10 +266,50 @@ export class ToursService {
         note: input.note ?? null,
         incident_id: incidentId,
         patrol_request: patrolRequest,
+        inspection_id: inspectionId,
         recorded_at: this.now(),
       })
       .execute();
     return this.getRun(actor, runId);
+  }
+
+  /**
+   * Files the finding as an oversight inspection (kind video) of the regulated unit the camera is
+   * linked to: a unit in the actor's scope listing one of the camera's stream URLs (HLS, WebRTC,
+   * RTSP) among its cameras. Needs oversight's write permission besides the video one.
+   */
+  private async inspectionFinding(
+    actor: Actor,
+    camera: { id: string; name: string },
+    tourName: string,
+    note: string,
+    input: TourStepInput,
+  ): Promise<string> {
+    if (!this.oversight?.mayInspect(actor)) throw new ProblemError('forbidden', M.mayNotInspect);
+    const urls = await this.db
+      .selectFrom('cameras')
+      .select(['hls_url', 'webrtc_url', 'rtsp_url'])
+      .where('id', '=', camera.id)
+      .executeTakeFirst();
+    const streams = [urls?.hls_url, urls?.webrtc_url, urls?.rtsp_url].flatMap((u) => (u ? [u.trim()] : []));
+    const units = streams.length ? await this.oversight.linkedUnits(actor, streams) : [];
+    if (units.length === 0)
+      throw new ProblemError('validation', undefined, bad('position', 'camera_not_linked'));
+    const unit = input.unitId
+      ? units.find((u) => u.id === input.unitId)
+      : units.length === 1
+        ? units[0]
+        : null;
+    if (!unit)
+      throw new ProblemError(
+        'validation',
+        undefined,
+        bad('unitId', input.unitId ? 'not_found' : 'choose_unit'),
+      );
+    return this.oversight.inspect(actor, unit.id, {
+      description: `【视频巡查 ${tourName} · ${camera.name}】${note}`,
+      severity: input.severity ?? 'minor',
+    });
   }
 
   /** Finishes a run: complete when every camera of the tour has an outcome. */

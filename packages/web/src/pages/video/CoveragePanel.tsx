@@ -10,7 +10,8 @@ const GAPS_SOURCE = 'video-gaps';
 const GAPS_LAYER = 'video-gaps-line';
 
 /**
- * Coverage of one's cameras (sector model): shares of road length and of checkpoints, the longest
+ * Coverage of one's cameras (sector model): shares of road length, of checkpoints and of patrol's
+ * current hot spots, the longest
  * uncovered stretches as red lines on the map, and the greedy placement advisor's picks as markers.
  */
 export function CoveragePanel({ map }: { map: MapLibreMap | null }) {
@@ -62,7 +63,18 @@ export function CoveragePanel({ map }: { map: MapLibreMap | null }) {
               title={t('checkpoints')}
               value={c ? `${c.checkpoints.covered}/${c.checkpoints.total}` : '—'}
             />
+            <Statistic
+              title={t('hotSpots')}
+              value={c?.hotSpots ? `${c.hotSpots.covered}/${c.hotSpots.total}` : '—'}
+              suffix={c?.hotSpots ? <small>（{pct(c.hotSpots.share)}）</small> : null}
+              data-testid="coverage-hotspots"
+            />
           </Space>
+          {c && !c.hotSpots ? (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t('noHotSpots')}
+            </Typography.Text>
+          ) : null}
           <Space>
             <Switch size="small" checked={showGaps} onChange={setShowGaps} />
             <Typography.Text>{t('gaps')}</Typography.Text>

@@ -4,14 +4,16 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/client';
 import { dispatchQueries } from '../../api/dispatch';
+import { useCan } from '../../auth/session';
 import { type Tour, type TourRun, videoApi } from '../../video/api';
 import { HlsPlayer } from '../../video/HlsPlayer';
 
 /**
  * One run of a video patrol tour: the cameras one after another, each shown live (the view is
  * audited with the tour as its purpose) for the tour's dwell time; the operator records "nothing
- * to note" or a finding (an incident, or a patrol request) and moves on; the run is finished
- * after the last camera.
+ * to note" or a finding (an incident, a patrol request, or an oversight inspection finding for
+ * the regulated unit the camera is linked to) and moves on; the run is finished after the last
+ * camera.
  */
 export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void }) {
   const { t } = useTranslation('video', { keyPrefix: 'tours' });
@@ -22,7 +24,9 @@ export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void })
   const [stream, setStream] = useState<string | null>(null);
   const [finding, setFinding] = useState(false);
   const [note, setNote] = useState('');
-  const [action, setAction] = useState<'incident' | 'patrol_request'>('incident');
+  const [action, setAction] = useState<'incident' | 'patrol_request' | 'inspection'>('incident');
+  const [severity, setSeverity] = useState<'minor' | 'serious'>('minor');
+  const can = useCan();
   const [category, setCategory] = useState<string | undefined>('public_order');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -61,7 +65,14 @@ export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void })
           run.id,
           result === 'nothing'
             ? { position, result }
-            : { position, result, note, action, category: action === 'incident' ? category : undefined },
+            : {
+                position,
+                result,
+                note,
+                action,
+                category: action === 'incident' ? category : undefined,
+                severity: action === 'inspection' ? severity : undefined,
+              },
         );
         if (position + 1 >= tour.cameras.length) next = await videoApi.finish(run.id);
         setRun(next);
@@ -74,7 +85,7 @@ export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void })
         setBusy(false);
       }
     },
-    [run, position, note, action, category, tour.cameras.length],
+    [run, position, note, action, category, severity, tour.cameras.length],
   );
 
   if (run?.finishedAt) {
@@ -142,7 +153,23 @@ export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void })
               <Radio.Group value={action} onChange={(e) => setAction(e.target.value)}>
                 <Radio value="incident">{t('asIncident')}</Radio>
                 <Radio value="patrol_request">{t('asPatrol')}</Radio>
+                {can('oversight.write') ? (
+                  <Radio value="inspection" data-testid="tour-as-inspection">
+                    {t('asInspection')}
+                  </Radio>
+                ) : null}
               </Radio.Group>
+              {action === 'inspection' ? (
+                <Space orientation="vertical" size={4}>
+                  <Radio.Group value={severity} onChange={(e) => setSeverity(e.target.value)}>
+                    <Radio value="minor">{t('minor')}</Radio>
+                    <Radio value="serious">{t('serious')}</Radio>
+                  </Radio.Group>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {t('inspectionHint')}
+                  </Typography.Text>
+                </Space>
+              ) : null}
               {action === 'incident' ? (
                 <Select
                   style={{ width: 240 }}
