@@ -225,11 +225,28 @@ describe(`identity and sessions (${backend})`, () => {
     for (const r of routes) expect(t.ctx.permissions.has(r.permission), `${r.method} ${r.url}`).toBe(true);
     const publicRoutes = routes.filter((r) => r.permission === 'public').map((r) => `${r.method} ${r.url}`);
     expect(publicRoutes.sort()).toEqual([
+      // Citizens' reports without login (rate-limited; the reporter follows with a token).
+      'GET /api/community/public/categories',
+      // A volunteer's phone link: no account, its own bearer token (checked by the service).
+      'GET /api/community/volunteer/me',
       'GET /api/health',
       'GET /api/openapi.json',
       'GET /metrics',
+      // Open311 GeoReport v2: the same public reports as the spec's clients send them.
+      'GET /open311/v2/requests.json',
+      'GET /open311/v2/requests/:id.json',
+      'GET /open311/v2/services.json',
       'POST /api/auth/login',
+      'POST /api/community/public/reports',
+      'POST /api/community/public/track',
+      'POST /api/community/volunteer/me/check-in',
+      'POST /api/community/volunteer/me/check-out',
+      'POST /api/community/volunteer/me/fixes',
+      'POST /api/community/volunteer/me/offers',
+      'POST /api/community/volunteer/me/signups',
+      'POST /api/community/volunteer/me/takes',
       'POST /api/dispatch/diversions/:id/outcome', // the 12345 hotline's callback, token-checked
+      'POST /open311/v2/requests.json',
     ]);
     for (const r of routes.filter((x) => x.permission !== 'public')) {
       const url = r.url.replace(':id', '0190b5a0-0000-7000-8000-000000000001');
