@@ -69,9 +69,7 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     expect(triage.police).toBe(true);
     const detail = (await get(`/api/dispatch/incidents/${incident.id}`)).json();
     const eido = (await get(`/api/dispatch/incidents/${incident.id}/eido`)).json();
-    expect(eido.incidentTrackingIdentifier).toBe(
-      `urn:emergency:uid:incidentid:${incident.number}:citywatch.local`,
-    );
+    expect(eido.$id).toBe(`urn:emergency:uid:incidentid:${incident.id}:citywatch.local`);
     expect(eido.locationComponent[0].locationByValue).toContain(
       `<gml:pos>${SCENE.lat} ${SCENE.lon}</gml:pos>`,
     );

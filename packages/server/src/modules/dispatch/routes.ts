@@ -1,5 +1,5 @@
 import { DISPATCH_CATEGORIES } from '@citywatch/core/dispatch/categories';
-import { toEido } from '@citywatch/core/dispatch/eido';
+import { eidoSchema, toEido } from '@citywatch/core/dispatch/eido';
 import {
   avlBatchSchema,
   createIncidentSchema,
@@ -86,12 +86,21 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
 
   app.get(
     '/api/dispatch/incidents/:id/eido',
-    { config: { permission: 'dispatch.read' }, schema: { tags, params: idParams } },
-    async (request) =>
-      toEido(await dispatch.incident(request.params.id, actorOf(request)), {
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, params: idParams, response: { 200: eidoSchema } },
+    },
+    async (request) => {
+      const incident = await dispatch.incident(request.params.id, actorOf(request));
+      // The kind of each unit on the incident (its Emergency Resource Type code); a unit lent by
+      // another station is on the incident, so its kind is shown with it.
+      const units = await Promise.all(incident.units.map((u) => dispatch.unit(u.id)));
+      return toEido(incident, {
         agencyDomain: ctx.config.agencyDomain,
         issuedAt: ctx.now().toISOString(),
-      }),
+        unitKinds: Object.fromEntries(units.map((u) => [u.id, u.kind])),
+      });
+    },
   );
 
   app.get(
