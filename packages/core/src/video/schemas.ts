@@ -95,6 +95,31 @@ export const nearQuerySchema = z.strictObject({
   maxM: z.coerce.number().min(10).max(5000).default(500),
 });
 
+/** Citizens' photos and videos near a point (community reports with an attachment), for staff. */
+export const citizenMediaQuerySchema = z.strictObject({
+  lon: z.coerce.number().min(-180).max(180),
+  lat: z.coerce.number().min(-90).max(90),
+  maxM: z.coerce.number().min(10).max(5000).default(500),
+});
+export const citizenMediaSchema = z.object({
+  items: z.array(
+    z.object({
+      reportId: z.string(),
+      number: z.string(),
+      category: z.string(),
+      description: z.string(),
+      receivedAt: z.string(),
+      /** image/jpeg, video/mp4, …; the bytes through the community module (staff only). */
+      mediaType: z.string(),
+      takenAt: z.string().nullable(),
+      distanceM: z.number(),
+      /** The community route that serves the stored (stripped) attachment. */
+      mediaPath: z.string(),
+    }),
+  ),
+});
+export type CitizenMedia = z.infer<typeof citizenMediaSchema>['items'][number];
+
 /** A request to view a past window of a camera through its NVR (playback: citywatch stores no video). */
 export const playbackRequestInputSchema = z.strictObject({
   cameraId: z.string().uuid(),

@@ -1508,6 +1508,12 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       sibling: 'list',
       markers: () => [A.camera],
     },
+    'GET /api/video/near/media': {
+      role: 'dispatcher',
+      request: () => get(`/api/video/near/media?lon=${SPOT.lon}&lat=${SPOT.lat}`),
+      sibling: 'list',
+      markers: () => [A.report],
+    },
 
     // ---- community (mediation cases)
     'GET /api/community/cases': {

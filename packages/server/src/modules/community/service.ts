@@ -21,6 +21,7 @@ import {
   reportNumber,
 } from '@citywatch/core/community/reports';
 import { localDay } from '@citywatch/core/dispatch/incident';
+import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import exifr from 'exifr';
 import { latLngToCell } from 'h3-js';
 import type { Kysely } from 'kysely';
@@ -253,6 +254,32 @@ export class ReportsService {
       expectedAt: iso(row.expected_at),
       updatedAt: iso(row.updated_at),
     };
+  }
+
+  /**
+   * Reports of the scope's subtree with a stored attachment within `maxM` (straight line) of a
+   * point, nearest first, with their distance (the video module lists them beside the cameras).
+   */
+  async withMediaNear(
+    scope: OrgScope,
+    lon: number,
+    lat: number,
+    maxM: number,
+    limit = 20,
+  ): Promise<(Report & { distanceM: number })[]> {
+    const dLat = maxM / 111_320;
+    const dLon = maxM / (111_320 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+    const rows = await store.reportsWithMediaIn(
+      this.db,
+      scope,
+      { minLon: lon - dLon, maxLon: lon + dLon, minLat: lat - dLat, maxLat: lat + dLat },
+      500,
+    );
+    return rows
+      .map((r) => ({ ...present(r), distanceM: Math.round(haversineMetres(lon, lat, r.lon, r.lat)) }))
+      .filter((r) => r.distanceM <= maxM)
+      .sort((a, b) => a.distanceM - b.distanceM)
+      .slice(0, limit);
   }
 
   /** The stored (stripped) attachment of a report of the scope's subtree. */

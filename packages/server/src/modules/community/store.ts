@@ -53,6 +53,24 @@ export function listReports(db: Queryable, scope: OrgScope, status: string | und
   return q.orderBy('r.received_at', 'desc').limit(limit).execute();
 }
 
+/** Reports of the scope's subtree with an attachment, within a lon/lat box, newest first. */
+export function reportsWithMediaIn(
+  db: Queryable,
+  scope: OrgScope,
+  box: { minLon: number; minLat: number; maxLon: number; maxLat: number },
+  limit: number,
+) {
+  return reports(db, scope)
+    .where('r.media_file', 'is not', null)
+    .where('r.lon', '>=', box.minLon)
+    .where('r.lon', '<=', box.maxLon)
+    .where('r.lat', '>=', box.minLat)
+    .where('r.lat', '<=', box.maxLat)
+    .orderBy('r.received_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 /** One report of the scope's subtree (null scope: any). */
 export function findReport(db: Queryable, id: string, scope: OrgScope | null) {
   return reports(db, scope).where('r.id', '=', id).executeTakeFirst();

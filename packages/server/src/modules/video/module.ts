@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { shapeCentre } from '@citywatch/core/video/coverage';
 import type {} from '@citywatch/core/video/events';
+import { ProblemError } from '../../http/problem.js';
 import { defineModule } from '../module.js';
 import { videoRoutes } from './routes.js';
 import { VideoService, videoSettings } from './service.js';
@@ -20,7 +21,7 @@ declare module '../module.js' {
  */
 export const videoModule = defineModule({
   name: 'video',
-  needs: ['places', 'dispatch', 'perimeter', 'patrol', 'oversight'],
+  needs: ['places', 'dispatch', 'perimeter', 'patrol', 'oversight', 'community'],
   permissions: {
     'video.read': ['commander', 'dispatcher', 'patrol_officer', 'auditor', 'admin'],
     'video.view': ['commander', 'dispatcher', 'patrol_officer'],
@@ -56,6 +57,32 @@ export const videoModule = defineModule({
           const at = f.properties.flagged ? shapeCentre(f.geometry) : null;
           return at ? [{ id: f.id, label: f.properties.label, ...at }] : [];
         });
+      },
+      // Citizens' media near a point: reports of the asker's subtree through the community service,
+      // for those community lets read reports (staff); the bytes stay behind community's route.
+      citizenMediaNear: async (actor, lon, lat, maxM) => {
+        if (!deps.permissions.grants(actor.roles, 'community.read'))
+          throw new ProblemError('forbidden', {
+            zh: '查看群众上传的照片和视频须有社区防控查看权限',
+            en: 'Citizens’ photos and videos need the community read permission',
+          });
+        return (await deps.community.reports.withMediaNear(actor, lon, lat, maxM)).flatMap((r) =>
+          r.media
+            ? [
+                {
+                  reportId: r.id,
+                  number: r.number,
+                  category: r.category,
+                  description: r.description,
+                  receivedAt: r.receivedAt,
+                  mediaType: r.media.type,
+                  takenAt: r.media.takenAt,
+                  distanceM: r.distanceM,
+                  mediaPath: `/api/community/reports/${r.id}/media`,
+                },
+              ]
+            : [],
+        );
       },
       // A tour camera is linked to a regulated unit when one of the unit's cameras (oversight keeps
       // them as stream URLs) has one of the camera's stream URLs; findings there are video inspections.

@@ -4,6 +4,8 @@ import {
   cameraInputSchema,
   cameraListSchema,
   cameraSchema,
+  citizenMediaQuerySchema,
+  citizenMediaSchema,
   coverageSchema,
   liveViewSchema,
   nearCamerasSchema,
@@ -111,6 +113,19 @@ export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, vid
     async (request) => {
       const q = request.query;
       return { items: await video.near(actorOf(request), q.lon, q.lat, q.k, q.maxM) };
+    },
+  );
+
+  // Citizens' photos and videos near the point (community reports; staff with community.read only).
+  app.get(
+    '/api/video/near/media',
+    {
+      config: { permission: 'video.read' },
+      schema: { tags, querystring: citizenMediaQuerySchema, response: { 200: citizenMediaSchema } },
+    },
+    async (request) => {
+      const q = request.query;
+      return { items: await video.citizenMedia(actorOf(request), q.lon, q.lat, q.maxM) };
     },
   );
 

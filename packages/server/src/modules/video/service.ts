@@ -1,7 +1,7 @@
 import { cameraRules, isShared } from '@citywatch/core/video/camera';
 import { codeDivision } from '@citywatch/core/video/code';
 import { readCameraCsv } from '@citywatch/core/video/csv';
-import type { Camera, CameraInput, ImportResult } from '@citywatch/core/video/schemas';
+import type { Camera, CameraInput, CitizenMedia, ImportResult } from '@citywatch/core/video/schemas';
 import { metresBetween } from '@citywatch/core/video/sector';
 import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -58,6 +58,8 @@ export interface VideoDeps {
   createIncident?: CreateIncidentFn;
   /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
   incidentVisible?: (id: string, scope: OrgScope) => Promise<boolean>;
+  /** Citizens' reports with media near a point (community decides, staff only); absent in the CLI. */
+  citizenMediaNear?: (actor: Actor, lon: number, lat: number, maxM: number) => Promise<CitizenMedia[]>;
   /** Regulated units linked to cameras and video inspections (oversight decides); absent in the CLI. */
   oversight?: TourOversight;
 }
@@ -167,6 +169,12 @@ export class VideoService {
       deps.publishMissed,
       deps.oversight,
     );
+  }
+
+  /** Citizens' photos and videos near the point, beside its cameras (community's scope and rules). */
+  async citizenMedia(actor: Actor, lon: number, lat: number, maxM: number): Promise<CitizenMedia[]> {
+    if (!this.deps.citizenMediaNear) throw new ProblemError('unavailable');
+    return this.deps.citizenMediaNear(actor, lon, lat, maxM);
   }
 
   /**
