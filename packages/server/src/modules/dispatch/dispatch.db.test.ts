@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { asDevice, issueDevice } from '../../test/devices.js';
+import { eidoErrors } from './eido/nena-schema.js';
 
 // Real places on the bundled Shenzhen Longgang extract (OpenStreetMap).
 const SCENE = { lon: 114.2075, lat: 22.6915 }; // by 龙翔大道 2001号
@@ -70,6 +71,7 @@ describe(`dispatch on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     const detail = (await get(`/api/dispatch/incidents/${incident.id}`)).json();
     const eido = (await get(`/api/dispatch/incidents/${incident.id}/eido`)).json();
     expect(eido.$id).toBe(`urn:emergency:uid:incidentid:${incident.id}:citywatch.local`);
+    expect(eidoErrors(eido)).toEqual([]); // NENA-STA-021.1b, see eido/eido.db.test.ts
     expect(eido.locationComponent[0].locationByValue).toContain(
       `<gml:pos>${SCENE.lat} ${SCENE.lon}</gml:pos>`,
     );
