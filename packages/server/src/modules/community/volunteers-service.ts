@@ -314,6 +314,7 @@ export class VolunteersService {
       .where('s.starts_at', '<', to)
       .where('g.checked_in_at', 'is not', null)
       .execute();
+    const now = this.deps.now();
     const out = new Map<string, HoursRow>();
     const add = (key: string, base: Omit<HoursRow, 'shifts' | 'hours'>, h: number) => {
       const row = out.get(key) ?? { ...base, shifts: 0, hours: 0 };
@@ -322,7 +323,9 @@ export class VolunteersService {
       out.set(key, row);
     };
     for (const r of rows) {
-      const h = hoursServed({ startsAt: r.starts_at, endsAt: r.ends_at }, r.checked_in_at, r.checked_out_at);
+      // A shift under way counts up to now.
+      const until = r.checked_out_at ?? (now < new Date(r.ends_at) ? now : null);
+      const h = hoursServed({ startsAt: r.starts_at, endsAt: r.ends_at }, r.checked_in_at, until);
       const month = monthOf(r.starts_at);
       const team = { month, teamId: r.team_id, teamName: r.team_name };
       add(`${month}|${r.team_id}|`, { ...team, memberId: null, name: null }, h);

@@ -39,6 +39,8 @@ const WORDS = {
     end: '结束',
     capacity: '名额',
     radius: '签到半径（米）',
+    lon: '经度',
+    lat: '纬度',
     signed: '报名',
     checkedIn: '已签到',
     offered: '换班中',
@@ -73,6 +75,8 @@ const WORDS = {
     end: 'End',
     capacity: 'Places',
     radius: 'Check-in radius (m)',
+    lon: 'Longitude',
+    lat: 'Latitude',
     signed: 'Signed up',
     checkedIn: 'Checked in',
     offered: 'Offered for a swap',
@@ -401,13 +405,13 @@ function Shifts({ teamId, editable }: { teamId: string; editable: boolean }) {
             onChange={(v) => set({ capacity: v ?? 1 })}
           />
           <InputNumber
-            addonBefore="经度 lon"
+            addonBefore={w.lon}
             value={form.lon}
             step={0.001}
             onChange={(v) => set({ lon: v ?? 0 })}
           />
           <InputNumber
-            addonBefore="纬度 lat"
+            addonBefore={w.lat}
             value={form.lat}
             step={0.001}
             onChange={(v) => set({ lat: v ?? 0 })}
