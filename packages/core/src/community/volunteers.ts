@@ -38,10 +38,12 @@ export const createTeamSchema = z.strictObject({
 });
 export type CreateTeam = z.infer<typeof createTeamSchema>;
 
-export const updateTeamSchema = z.strictObject({
-  name: text(100).optional(),
-  leaderId: z.uuid().nullable().optional(),
-});
+export const updateTeamSchema = z
+  .strictObject({
+    name: text(100).optional(),
+    leaderId: z.uuid().nullable().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
 
 export const createMemberSchema = z.strictObject({
   name: text(50),
