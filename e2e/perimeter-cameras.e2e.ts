@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jpegWithExif } from '../packages/server/src/modules/community/fixtures';
 import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
 import { REPO_ROOT, startServer, type TestServer } from './server';
 
@@ -34,6 +35,7 @@ async function adminApi<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: u
 
 describe('perimeter: the cameras at a checkpoint, opened in the video panel', () => {
   let coveringId = '';
+  let reportNumber = '';
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -94,6 +96,22 @@ describe('perimeter: the cameras at a checkpoint, opened in the video panel', ()
       agreementRef: '龙城-共享-2026-009',
       hlsUrl: 'http://127.0.0.1:9/other.m3u8',
     });
+    // A citizen's photo 30 m from the checkpoint, sent from the public report page's route.
+    const form = new FormData();
+    form.set('category', 'suspicious');
+    form.set('description', '检查站旁有人翻越护栏');
+    form.set('fingerprint', 'perimeter-cameras-phone-0001');
+    form.set('lon', String(at.lon + 0.0003));
+    form.set('lat', String(at.lat));
+    const photo = jpegWithExif({ lon: at.lon + 0.0003, lat: at.lat, takenAt: '2026:11:29 09:30:00' });
+    form.set('media', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+    const sent = await fetch(`${server.baseUrl}/api/community/public/reports`, {
+      method: 'POST',
+      body: form,
+    });
+    const sentBody = await sent.text();
+    expect(sent.status, sentBody).toBe(201);
+    reportNumber = (JSON.parse(sentBody) as { number: string }).number;
     browser = await launchChromium();
     context = await browser.newContext({
       viewport: { width: 1680, height: 1000 },
@@ -129,6 +147,10 @@ describe('perimeter: the cameras at a checkpoint, opened in the video panel', ()
     expect(items[0]).toContain('视域覆盖');
     expect(items.join('\n')).toContain('龙城小区北门');
     expect(items.slice(1).join('\n')).not.toContain('视域覆盖');
+    // The citizen's photo near the checkpoint is listed beside the cameras.
+    const media = panel.getByTestId('citizen-media-item');
+    await media.first().waitFor();
+    expect(await media.allTextContents()).toEqual([expect.stringContaining(reportNumber)]);
     await panel.getByTestId('camera-item').first().getByTestId('camera-view').click();
     const purpose = '查控点 龙城广场检查站 周边核查';
     await expect.poll(() => panel.getByTestId('camera-purpose-input').inputValue()).toBe(purpose);

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { errorText } from '../api/client';
 import { useCan } from '../auth/session';
 import { type NearCamera, videoApi, videoQueries } from './api';
+import { CitizenMediaList } from './CitizenMediaList';
 import { HlsPlayer } from './HlsPlayer';
 
 const STATUS_COLOR = { unknown: 'default', online: 'success', offline: 'warning', fault: 'error' } as const;
@@ -165,6 +166,7 @@ export function CameraPanel({
       {error ? (
         <Alert style={{ marginTop: 8 }} type="error" showIcon title={t('viewFailed', { error })} />
       ) : null}
+      <CitizenMediaList lon={lon} lat={lat} />
     </Card>
   );
 }

@@ -1,5 +1,6 @@
 import type {
   Camera,
+  CitizenMedia,
   NearCamera,
   PlaybackRequest,
   PlaybackRequestInput,
@@ -15,6 +16,7 @@ import { api } from '../api/client';
 
 export type {
   Camera,
+  CitizenMedia,
   NearCamera,
   PlaybackRequest,
   PlaybackRequestInput,
@@ -34,6 +36,11 @@ export const videoApi = {
     api<{ items: Camera[]; total: number }>(`${base}/cameras`, { query: { limit: 5000 }, signal }),
   near: (lon: number, lat: number, signal?: AbortSignal) =>
     api<{ items: NearCamera[] }>(`${base}/near`, { query: { lon, lat, k: 5, maxM: 500 }, signal }),
+  /** Citizens' reports with a photo or video near the point (staff with community.read). */
+  citizenMedia: (lon: number, lat: number, signal?: AbortSignal) =>
+    api<{ items: CitizenMedia[] }>(`${base}/near/media`, { query: { lon, lat, maxM: 500 }, signal }).then(
+      (r) => r.items,
+    ),
   coverage: (signal?: AbortSignal) => api<VideoCoverage>(`${base}/coverage`, { signal }),
   advise: (count: number, fovDeg: number, rangeM: number) =>
     api<VideoAdvice>(`${base}/coverage/advise`, { method: 'POST', body: { count, fovDeg, rangeM } }),
@@ -65,6 +72,7 @@ export const videoKeys = {
   all: ['video'] as const,
   cameras: () => ['video', 'cameras'] as const,
   near: (lon: number, lat: number) => ['video', 'near', lon, lat] as const,
+  citizenMedia: (lon: number, lat: number) => ['video', 'citizen-media', lon, lat] as const,
   tours: () => ['video', 'tours'] as const,
 };
 
@@ -72,6 +80,11 @@ export const videoQueries = {
   tours: () => queryOptions({ queryKey: videoKeys.tours(), queryFn: ({ signal }) => videoApi.tours(signal) }),
   cameras: () =>
     queryOptions({ queryKey: videoKeys.cameras(), queryFn: ({ signal }) => videoApi.cameras(signal) }),
+  citizenMedia: (lon: number, lat: number) =>
+    queryOptions({
+      queryKey: videoKeys.citizenMedia(lon, lat),
+      queryFn: ({ signal }) => videoApi.citizenMedia(lon, lat, signal),
+    }),
   near: (lon: number, lat: number) =>
     queryOptions({
       queryKey: videoKeys.near(lon, lat),

@@ -21,6 +21,13 @@ export const videoPanelZh = {
   viewing: '正在查看：{{name}}（用途：{{purpose}}）',
   viewFailed: '无法打开视频：{{error}}',
   noStream: '无 HLS 流',
+  media: {
+    title: '群众上传的照片和视频（500 米内）',
+    none: '附近没有群众上传的照片或视频',
+    distance: '{{metres}} 米',
+    received: '收到 {{at}}',
+    taken: '拍摄 {{at}}',
+  },
 };
 
 export const videoPanelEn: Shape<typeof videoPanelZh> = {
@@ -40,4 +47,11 @@ export const videoPanelEn: Shape<typeof videoPanelZh> = {
   viewing: 'Viewing: {{name}} (purpose: {{purpose}})',
   viewFailed: 'Cannot open the video: {{error}}',
   noStream: 'No HLS stream',
+  media: {
+    title: 'Photos and videos from citizens (within 500 m)',
+    none: 'No photo or video from citizens nearby',
+    distance: '{{metres}} m',
+    received: 'received {{at}}',
+    taken: 'taken {{at}}',
+  },
 };
