@@ -1,21 +1,10 @@
+import { seededRandom } from '@citywatch/core/patrol/plans';
 import { latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 
 const DAY = 86_400_000;
-
-/** mulberry32: a seeded stream, so the history is the same every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `2026/11/20 21:05` in Beijing time. */
 function beijing(ms: number): string {
@@ -81,7 +70,7 @@ describe(`video coverage of hot spots (${process.env.CITYWATCH_TEST_DB})`, () =>
       const [lon, lat] = [g.nodeLon[v], g.nodeLat[v]];
       if (lon > b.minLon && lon < b.maxLon && lat > b.minLat && lat < b.maxLat) inside.push(v);
     }
-    const rnd = random(11);
+    const rnd = seededRandom(11);
     const now = Date.now();
     const a = inside[Math.floor(inside.length / 3)];
     hot = { lon: g.nodeLon[a], lat: g.nodeLat[a] };
