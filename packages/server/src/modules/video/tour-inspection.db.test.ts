@@ -124,13 +124,17 @@ describe(`video tour findings as oversight inspections (${process.env.CITYWATCH_
     expect(c).toMatchObject({ unitId, severity: 'serious', kind: 'order' });
     expect(c.description).toContain('大堂未按规定登记住客身份');
     expect(c.description).toContain('宾馆大堂');
-    // The write is audited naming the run (the step is the write; the inspection is filed within it).
+    // The step is audited naming the run, and the inspection it filed by its own row.
     const audit = await t.ctx.db.kysely
       .selectFrom('audit_log')
-      .select(['action', 'resource'])
-      .where('resource', '=', `run:${run.id}`)
+      .select(['action', 'resource', 'username'])
+      .where('resource', 'in', [`run:${run.id}`, `inspection:${s.inspectionId}`])
+      .orderBy('seq')
       .execute();
-    expect(audit.length).toBeGreaterThan(0);
+    expect(audit).toEqual([
+      { action: 'write', resource: `inspection:${s.inspectionId}`, username: 'lc.vinsp' },
+      { action: 'write', resource: `run:${run.id}`, username: 'lc.vinsp' },
+    ]);
   });
 
   it('refuses a video inspection to someone without oversight’s write permission', async () => {

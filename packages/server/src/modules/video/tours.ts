@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
+import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import { type OrgScope, orgsUnder } from '../scope.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
@@ -253,7 +254,7 @@ export class ToursService {
       } else if (input.action === 'patrol_request') {
         patrolRequest = `请巡逻力量前往 ${camera.name} 附近核查：${note}`;
       } else if (input.action === 'inspection') {
-        inspectionId = await this.inspectionFinding(actor, camera, tour.name, note, input);
+        inspectionId = await this.inspectionFinding(actor, run.id, camera, tour.name, note, input);
       }
     }
     await this.db
@@ -280,6 +281,7 @@ export class ToursService {
    */
   private async inspectionFinding(
     actor: Actor,
+    runId: string,
     camera: { id: string; name: string },
     tourName: string,
     note: string,
@@ -306,10 +308,25 @@ export class ToursService {
         undefined,
         bad('unitId', input.unitId ? 'not_found' : 'choose_unit'),
       );
-    return this.oversight.inspect(actor, unit.id, {
+    const id = await this.oversight.inspect(actor, unit.id, {
       description: `【视频巡查 ${tourName} · ${camera.name}】${note}`,
       severity: input.severity ?? 'minor',
     });
+    // The hook audits the step as run:<id>; this row names the inspection it filed.
+    await this.db.transaction().execute((trx) =>
+      appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: `inspection:${id}`,
+          detail: { via: 'video_tour', run: runId, camera: camera.id, unit: unit.id },
+        },
+        this.now(),
+      ),
+    );
+    return id;
   }
 
   /** Finishes a run: complete when every camera of the tour has an outcome. */
