@@ -77,8 +77,8 @@ describe('community: volunteers, shifts and check-in in the browser', () => {
     await page.getByTestId('member-name').fill('陈阿姨');
     await page.getByPlaceholder('手机（可选）').fill('13800000011');
     await page.getByRole('button', { name: '添加队员' }).click();
-    const token = (await page.getByTestId('member-token').textContent())?.trim() ?? '';
-    expect(token.length).toBeGreaterThan(20);
+    const link = (await page.getByTestId('member-token').textContent())?.trim() ?? '';
+    expect(link).toMatch(/\/volunteer\?t=\S{20,}$/);
     await page.getByRole('button', { name: /知道了|OK/ }).click();
 
     // A shift starting in 10 minutes, two hours long.
@@ -90,27 +90,33 @@ describe('community: volunteers, shifts and check-in in the browser', () => {
     await page.getByRole('button', { name: '新建班次' }).click();
     await page.locator('tr', { hasText: '放学时段校门值守' }).waitFor();
 
-    // The member's phone signs up and checks in at the school gate (about 100 m from the place).
-    const auth = { authorization: `Bearer ${token}` };
-    const mine = await call<{ shifts: { id: string; title: string }[] }>(
-      'GET',
-      '/api/community/volunteer/me',
-      undefined,
-      auth,
-    );
-    const shiftId = mine.shifts.find((s) => s.title === '放学时段校门值守')!.id;
-    await call('POST', '/api/community/volunteer/me/signups', { shiftId }, auth);
-    const checkIn = await call<{ metres: number }>(
-      'POST',
-      '/api/community/volunteer/me/check-in',
-      { shiftId, lon: SPOT.lon + 0.001, lat: SPOT.lat },
-      auth,
-    );
-    expect(checkIn.metres).toBeGreaterThan(50);
+    // The member's phone opens the link, signs up and checks in at the school gate (about 100 m off).
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      geolocation: { longitude: SPOT.lon + 0.001, latitude: SPOT.lat, accuracy: 10 },
+      permissions: ['geolocation'],
+    });
+    const mobile = await phone.newPage();
+    const phoneErrors = collectPageErrors(mobile);
+    await mobile.goto(link);
+    const card = mobile.getByTestId('shift-放学时段校门值守');
+    await card
+      .getByRole('button', { name: '报 名' })
+      .or(card.getByRole('button', { name: '报名' }))
+      .click();
+    await card.getByRole('button', { name: '到岗签到' }).click();
+    await card.getByText('已签到').waitFor();
+    await mobile.screenshot({ path: path.join(SHOTS, 'volunteers-phone.png'), fullPage: true });
+    expect(phoneErrors).toEqual([]);
+    await phone.close();
 
     await page.reload();
     await page.getByRole('tab', { name: '志愿者与排班' }).click();
-    await page.locator('tr', { hasText: '龙城红袖标巡逻队' }).first().click();
+    await page.getByTestId('volunteer-teams').locator('tr', { hasText: '龙城红袖标巡逻队' }).click();
     await page.getByText('陈阿姨 · 已签到').waitFor();
 
     // Her phone only after a purpose.

@@ -18,6 +18,10 @@ const AppFrame = lazy(() => import('./shell/AppFrame').then((m) => ({ default: m
 const ReportPage = lazy(() =>
   import('./pages/community/ReportPage').then((m) => ({ default: m.ReportPage })),
 );
+// A volunteer's phone page: public, the link's token speaks (pages/community).
+const VolunteerPhonePage = lazy(() =>
+  import('./pages/community/VolunteerPhonePage').then((m) => ({ default: m.VolunteerPhonePage })),
+);
 const NotFoundPage = lazy(() => import('./shell/Results').then((m) => ({ default: m.NotFoundPage })));
 
 const queryClient = createQueryClient();
@@ -40,6 +44,7 @@ const router = createBrowserRouter([
     children: [
       { path: '/login', element: <LoginRoute /> },
       { path: '/report', element: <ReportPage /> },
+      { path: '/volunteer', element: <VolunteerPhonePage /> },
       {
         path: '/',
         element: (

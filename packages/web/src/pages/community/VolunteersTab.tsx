@@ -29,7 +29,7 @@ const WORDS = {
     phone: '手机（可选）',
     showPhone: '查看手机',
     purpose: '查看手机号的用途',
-    linkCode: '{{name}} 的志愿者链接码（仅显示一次，请交给本人）：',
+    linkCode: '{{name}} 的志愿者链接（仅显示一次，请发给本人）：',
     shifts: '班次',
     newShift: '新建班次',
     title: '名称',
@@ -65,7 +65,7 @@ const WORDS = {
     phone: 'Phone (optional)',
     showPhone: 'Show phone',
     purpose: 'Why you read the phone number',
-    linkCode: "{{name}}'s volunteer link code (shown once, hand it to them):",
+    linkCode: "{{name}}'s volunteer link (shown once, send it to them):",
     shifts: 'Shifts',
     newShift: 'New shift',
     title: 'Title',
@@ -131,7 +131,7 @@ export function VolunteersTab() {
   const editable = can('community.volunteers');
   return (
     <Space direction="vertical" style={{ width: '100%' }} data-testid="volunteers-tab">
-      <Card size="small" title={w.teams}>
+      <Card size="small" title={w.teams} data-testid="volunteer-teams">
         {editable && (
           <Space style={{ marginBottom: 8 }}>
             <Input
@@ -208,7 +208,7 @@ function Members({ teamId, editable }: { teamId: string; editable: boolean }) {
         title: w.linkCode.replace('{{name}}', name.trim()),
         content: (
           <Typography.Text copyable code data-testid="member-token">
-            {r.token}
+            {`${window.location.origin}/volunteer?t=${r.token}`}
           </Typography.Text>
         ),
       });
