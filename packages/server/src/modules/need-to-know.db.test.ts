@@ -1626,6 +1626,10 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       role: 'commander',
       request: () => post('/api/community/volunteer-members', { teamId: A.vTeam, name: `队员${next()}` }),
     },
+    'POST /api/community/volunteer-members/:id/token': {
+      role: 'commander',
+      request: () => post(`/api/community/volunteer-members/${A.vMember}/token`),
+    },
     'GET /api/community/volunteer-members/:id/phone': {
       role: 'commander',
       request: () => ({

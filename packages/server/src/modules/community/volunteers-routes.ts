@@ -85,6 +85,15 @@ export function volunteerRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>,
     },
   );
 
+  app.post(
+    '/api/community/volunteer-members/:id/token',
+    {
+      config: { permission: 'community.volunteers' },
+      schema: { tags, params: idParams, response: { 200: z.object({ id: z.string(), token: z.string() }) } },
+    },
+    async (request) => v.reissueToken(actorOf(request), request.params.id),
+  );
+
   app.get(
     '/api/community/volunteer-members/:id/phone',
     {

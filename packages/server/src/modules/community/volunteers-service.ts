@@ -161,6 +161,18 @@ export class VolunteersService {
     return { id, token };
   }
 
+  /** A new link for a member who lost theirs: the old token stops working at once. */
+  async reissueToken(actor: Actor, memberId: string): Promise<{ id: string; token: string }> {
+    await this.memberInScope(memberId, actor);
+    const token = randomBytes(24).toString('base64url');
+    await this.db
+      .updateTable('volunteer_members')
+      .set({ token_hash: sha256(token) })
+      .where('id', '=', memberId)
+      .execute();
+    return { id: memberId, token };
+  }
+
   /** The member's team, within the scope (404 outside it): the route audits the phone read after this. */
   async memberInScope(memberId: string, scope: OrgScope) {
     const row = await this.db

@@ -260,6 +260,23 @@ describe(`volunteers and teams (${process.env.CITYWATCH_TEST_DB})`, () => {
     ).toBe(404);
     t.advance(3 * H);
 
+    // A lost link: a new one; the old one stops working, another station cannot.
+    officer = await t.login('vol.officer', 'a-long-password');
+    sibling = await t.login('vol.sibling', 'a-long-password');
+    const fresh = await t.as(officer, {
+      method: 'POST',
+      url: `/api/community/volunteer-members/${a.id}/token`,
+    });
+    expect(fresh.statusCode, fresh.body).toBe(200);
+    expect((await me(a.token, 'check-out', { shiftId: overlapping })).statusCode).toBe(401);
+    expect((await me(fresh.json().token, 'check-out', { shiftId: overlapping })).json().errors).toMatchObject(
+      [{ field: 'shiftId', rule: 'not_checked_in' }],
+    );
+    expect(
+      (await t.as(sibling, { method: 'POST', url: `/api/community/volunteer-members/${a.id}/token` }))
+        .statusCode,
+    ).toBe(404);
+
     // Hours: 小王 from check-in (the start) to the end, 2 h; 刘大爷 1 h on the morning, 2 h on patrol.
     officer = await t.login('vol.officer', 'a-long-password');
     sibling = await t.login('vol.sibling', 'a-long-password');

@@ -24,6 +24,7 @@ const WORDS = {
     members: '队员',
     leader: '队长',
     makeLeader: '设为队长',
+    newLink: '重发链接',
     addMember: '添加队员',
     name: '姓名',
     phone: '手机（可选）',
@@ -60,6 +61,7 @@ const WORDS = {
     members: 'Members',
     leader: 'Leader',
     makeLeader: 'Make leader',
+    newLink: 'New link',
     addMember: 'Add member',
     name: 'Name',
     phone: 'Phone (optional)',
@@ -197,6 +199,16 @@ function Members({ teamId, editable }: { teamId: string; editable: boolean }) {
     void cache.invalidateQueries({ queryKey: key });
     void cache.invalidateQueries({ queryKey: ['community', 'volunteer-teams'] });
   };
+  /** A member's phone link, shown once (only its token's hash is kept). */
+  const showLink = (who: string, token: string) =>
+    modal.info({
+      title: w.linkCode.replace('{{name}}', who),
+      content: (
+        <Typography.Text copyable code data-testid="member-token">
+          {`${window.location.origin}/volunteer?t=${token}`}
+        </Typography.Text>
+      ),
+    });
   const add = useMutation({
     mutationFn: () =>
       api<{ id: string; token: string }>('/api/community/volunteer-members', {
@@ -204,18 +216,19 @@ function Members({ teamId, editable }: { teamId: string; editable: boolean }) {
         body: { teamId, name: name.trim(), ...(phone.trim() ? { phone: phone.trim() } : {}) },
       }),
     onSuccess: (r) => {
-      modal.info({
-        title: w.linkCode.replace('{{name}}', name.trim()),
-        content: (
-          <Typography.Text copyable code data-testid="member-token">
-            {`${window.location.origin}/volunteer?t=${r.token}`}
-          </Typography.Text>
-        ),
-      });
+      showLink(name.trim(), r.token);
       setName('');
       setPhone('');
       refresh();
     },
+    onError: (e) => message.error(errorText(e)),
+  });
+  const reissue = useMutation({
+    mutationFn: (m: Member) =>
+      api<{ id: string; token: string }>(`/api/community/volunteer-members/${m.id}/token`, {
+        method: 'POST',
+      }).then((r) => ({ ...r, name: m.name })),
+    onSuccess: (r) => showLink(r.name, r.token),
     onError: (e) => message.error(errorText(e)),
   });
   const lead = useMutation({
@@ -290,10 +303,17 @@ function Members({ teamId, editable }: { teamId: string; editable: boolean }) {
           {
             title: '',
             render: (_, m) =>
-              editable && !m.leader ? (
-                <Button size="small" type="link" onClick={() => lead.mutate(m.id)}>
-                  {w.makeLeader}
-                </Button>
+              editable ? (
+                <Space>
+                  {!m.leader && (
+                    <Button size="small" type="link" onClick={() => lead.mutate(m.id)}>
+                      {w.makeLeader}
+                    </Button>
+                  )}
+                  <Button size="small" type="link" onClick={() => reissue.mutate(m)}>
+                    {w.newLink}
+                  </Button>
+                </Space>
               ) : null,
           },
         ]}
