@@ -102,12 +102,11 @@ describe('community: volunteers, shifts and check-in in the browser', () => {
     });
     const mobile = await phone.newPage();
     const phoneErrors = collectPageErrors(mobile);
+    const loaded = mobile.waitForResponse((r) => r.url().includes('/api/community/volunteer/me'));
     await mobile.goto(link);
+    await loaded;
     const card = mobile.getByTestId('shift-放学时段校门值守');
-    await card
-      .getByRole('button', { name: '报 名' })
-      .or(card.getByRole('button', { name: '报名' }))
-      .click();
+    await card.getByRole('button', { name: /^报\s*名$/ }).click();
     await card.getByRole('button', { name: '到岗签到' }).click();
     await card.getByText('已签到').waitFor();
     await mobile.screenshot({ path: path.join(SHOTS, 'volunteers-phone.png'), fullPage: true });
@@ -121,8 +120,15 @@ describe('community: volunteers, shifts and check-in in the browser', () => {
 
     // Her phone only after a purpose.
     await page.getByRole('button', { name: '查看手机' }).click();
-    await page.getByTestId('phone-purpose').fill('通知排班变更');
-    await page.getByRole('button', { name: /确\s*定|OK/ }).click();
+    const purpose = page.getByTestId('phone-purpose');
+    await purpose.fill('通知排班变更');
+    expect(await purpose.inputValue()).toBe('通知排班变更');
+    const read = page.waitForResponse((r) => r.url().includes('/phone'));
+    await page
+      .locator('.ant-modal-confirm-btns')
+      .getByRole('button', { name: /确\s*定|OK/ })
+      .click();
+    expect((await read).status()).toBe(200);
     await page.getByText('13800000011').waitFor();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, 'volunteers.png'), fullPage: true });

@@ -119,6 +119,39 @@ export const shiftSchema = z.object({
 });
 export type Shift = z.infer<typeof shiftSchema>;
 
+/** What a member's own link shows: their team's shifts, counts only (no other member's name). */
+export const myShiftsSchema = z.object({
+  memberId: z.string(),
+  name: z.string(),
+  shifts: z.array(
+    shiftSchema
+      .pick({
+        id: true,
+        title: true,
+        task: true,
+        startsAt: true,
+        endsAt: true,
+        capacity: true,
+        lon: true,
+        lat: true,
+        radiusM: true,
+        area: true,
+      })
+      .extend({
+        signed: z.number(),
+        offered: z.boolean(),
+        mine: z
+          .object({
+            offered: z.boolean(),
+            checkedInAt: z.string().nullable(),
+            checkedOutAt: z.string().nullable(),
+          })
+          .nullable(),
+      }),
+  ),
+});
+export type MyShifts = z.infer<typeof myShiftsSchema>;
+
 /** What a member's phone sends. */
 export const shiftRefSchema = z.strictObject({ shiftId: z.uuid() });
 export const checkInSchema = z.strictObject({ shiftId: z.uuid(), lon, lat });

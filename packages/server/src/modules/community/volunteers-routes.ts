@@ -6,6 +6,7 @@ import {
   fixesSchema,
   hoursRowSchema,
   memberSchema,
+  myShiftsSchema,
   shiftRefSchema,
   shiftSchema,
   teamSchema,
@@ -191,7 +192,7 @@ export function volunteerRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>,
 
   app.get(
     '/api/community/volunteer/me',
-    { config: { permission: 'public' }, schema: { tags } },
+    { config: { permission: 'public' }, schema: { tags, response: { 200: myShiftsSchema } } },
     async (request) => v.mine(await v.principal(tokenOf(request))),
   );
 

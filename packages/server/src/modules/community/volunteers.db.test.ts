@@ -207,6 +207,18 @@ describe(`volunteers and teams (${process.env.CITYWATCH_TEST_DB})`, () => {
         .signups.map((g) => g.memberId)
         .sort(),
     ).toEqual([b.id, c.id].sort());
+    // A member's link shows the team's shifts with counts, never another member's name.
+    const view = await t.app.inject({
+      method: 'GET',
+      url: '/api/community/volunteer/me',
+      headers: { authorization: `Bearer ${b.token}` },
+    });
+    expect(view.json().shifts.find((s: { id: string }) => s.id === morning)).toMatchObject({
+      signed: 2,
+      capacity: 2,
+      mine: { offered: false, checkedInAt: null },
+    });
+    expect(view.body).not.toContain('小王');
     // Now 陈阿姨 is free for the overlapping shift.
     expect((await me(a.token, 'signups', { shiftId: overlapping })).statusCode).toBe(200);
     const swapAudit = await t.ctx.db.kysely

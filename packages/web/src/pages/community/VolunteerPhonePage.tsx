@@ -1,22 +1,9 @@
-import { SHIFT_TASK_LABELS, type ShiftTask } from '@citywatch/core/community/volunteers';
+import { type MyShifts, SHIFT_TASK_LABELS } from '@citywatch/core/community/volunteers';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Result, Space, Tag, Typography } from 'antd';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../../api/client';
-
-/** A volunteer's own shift as their link shows it. */
-interface MyShift {
-  id: string;
-  title: string;
-  task: ShiftTask;
-  startsAt: string;
-  endsAt: string;
-  capacity: number;
-  signed: number;
-  offered: boolean;
-  mine: { offered: boolean; checkedInAt: string | null; checkedOutAt: string | null } | null;
-}
 
 const WORDS = {
   'zh-CN': {
@@ -85,7 +72,7 @@ export function VolunteerPhonePage() {
   const me = useQuery({
     queryKey: ['volunteer', 'me', token],
     queryFn: ({ signal }) =>
-      api<{ name: string; shifts: MyShift[] }>('/api/community/volunteer/me', {
+      api<MyShifts>('/api/community/volunteer/me', {
         headers,
         signal,
         noAuthRedirect: true,
