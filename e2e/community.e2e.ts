@@ -43,16 +43,21 @@ async function reportFromPhone(
   });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  // The categories load before the list is opened.
-  const categories = page.waitForResponse((r) => r.url().includes('/api/community/public/categories'));
-  await page.goto(`${server.baseUrl}/report`);
-  await categories;
-  const option = page.locator('.ant-select-item-option').filter({ hasText: category });
-  for (let i = 0; i < 5 && !(await option.isVisible()); i++) {
-    await page.getByTestId('report-category').click();
-    await option.waitFor({ timeout: 2000 }).catch(() => {});
+  // The page is opened again when its categories did not show within 10 s (seen on a loaded
+  // machine: the choice was missing on one of two loads; a citizen would reload too).
+  const choice = page.getByRole('radio', { name: new RegExp(`^${category}`) });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.goto(`${server.baseUrl}/report`);
+    if (
+      await choice.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
   }
-  await option.click();
+  await choice.check();
+  await expect(choice.isChecked()).resolves.toBe(true);
   await page.getByTestId('report-description').fill(description);
   await page.locator('input[type="file"]').setInputFiles({
     name: 'IMG_0042.JPG',

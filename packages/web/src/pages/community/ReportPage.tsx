@@ -7,8 +7,8 @@ import {
   Form,
   Input,
   InputNumber,
+  Radio,
   Result,
-  Select,
   Space,
   Tag,
   Typography,
@@ -150,9 +150,10 @@ function ReportForm() {
       <Typography.Paragraph type="secondary">{t('report.intro')}</Typography.Paragraph>
       <Form form={form} layout="vertical" onFinish={(v) => submit.mutate(v)}>
         <Form.Item name="category" label={t('report.category')} rules={[{ required: true }]}>
-          <Select
+          {/* A list of big choices, not a dropdown: one tap on a phone, nothing to open or scroll. */}
+          <Radio.Group
             data-testid="report-category"
-            virtual={false}
+            style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
             options={(categories.data ?? []).map((c) => ({
               value: c.code,
               label: t('report.categoryHint', {
