@@ -125,6 +125,20 @@ describe(`devices (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(listed.find((d: { id: string }) => d.id === camera.id).lastSeenAt).toBe(t.ctx.now().toISOString());
   });
 
+  it('a read naming a checkpoint by a value nested 50,000 deep is refused as not bound, not a 500', async () => {
+    const camera = await issueDevice(t, { checkpointId: 'CP-DEV-A' });
+    const depth = 50_000;
+    const payload = `{"reads":[{"plate":"粤B11111","at":"${t.ctx.now().toISOString()}","checkpointId":${'['.repeat(depth)}1${']'.repeat(depth)},"direction":"in","confidence":0.9}]}`;
+    const r = await asDevice(t, camera.token, {
+      method: 'POST',
+      url: '/api/perimeter/reads',
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
+    expect(r.json().accepted).toBe(0);
+  });
+
   it('refuses people on plate ingest, other kinds of device, unknown tokens and no credentials', async () => {
     const commander = await t.login('commander.qian', 'a-long-password');
     const byPerson = await t.as(commander, {

@@ -315,8 +315,14 @@ export class PlateIngestService {
     source: IngestSource,
     now: Date,
   ) {
-    const claimedOf = (i: number) =>
-      String((batch[i] as { checkpointId?: unknown }).checkpointId).slice(0, 64);
+    // Only a string is quoted: String() of a value nested 50,000 deep recurses until the stack
+    // overflows (found by the OpenAPI fuzzer: a 500 on a camera's batch).
+    const claimedOf = (i: number) => {
+      const claimed = (batch[i] as { checkpointId?: unknown }).checkpointId;
+      return typeof claimed === 'string'
+        ? claimed.slice(0, 64)
+        : `(${Array.isArray(claimed) ? 'array' : typeof claimed})`;
+    };
     const claimed = [...new Set(notBound.map(claimedOf))];
     await recordAudit(
       this.db,
