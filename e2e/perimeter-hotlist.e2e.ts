@@ -53,6 +53,31 @@ function poll<T>(fn: () => T | Promise<T>) {
   return expect.poll(fn, { timeout: 20_000, interval: 100 });
 }
 
+type OfficerConsole = { page: Page; frames: string[]; socketClosed: () => boolean };
+let officer: OfficerConsole;
+
+/** The patrol officer signed in on the app, with the frames its live socket receives. */
+async function openOfficerConsole(): Promise<OfficerConsole> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const frames: string[] = [];
+  let open = 0;
+  let closed = 0;
+  page.on('websocket', (ws) => {
+    if (!ws.url().endsWith('/api/live')) return;
+    open++;
+    ws.on('framereceived', (f) => frames.push(String(f.payload)));
+    ws.on('close', () => {
+      closed++;
+    });
+  });
+  await signInThroughPage(page, `${server.baseUrl}/dispatch`, 'officer_p', PASSWORD);
+  await poll(() => open).toBeGreaterThan(0);
+  consoles.push({ context, page, errors: collectPageErrors(page) });
+  return { page, frames, socketClosed: () => open > 0 && closed >= open };
+}
+
 const okButton = (page: Page, title: string) =>
   page
     .locator('.ant-modal')
@@ -84,6 +109,14 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
         roles: ['commander'],
       });
     }
+    // A patrol officer of the same city: on the live feed, but without the permission for hits.
+    await adminApi('POST', '/api/users', {
+      username: 'officer_p',
+      displayName: '巡逻民警丙',
+      password: PASSWORD,
+      orgId: root.id,
+      roles: ['patrol_officer'],
+    });
     await adminApi('PUT', `/api/perimeter/checkpoints/${CHECKPOINT}`, {
       name: '龙岗测试检查站',
       kind: 'station',
@@ -153,6 +186,8 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
 
     await page.getByRole('tab', { name: '比中预警' }).click();
     await page.locator('[data-testid="hits-live"][data-live="open"]').waitFor();
+    // The patrol officer's console, open meanwhile: its live socket's frames are kept.
+    officer = await openOfficerConsole();
     // The checkpoint's camera posts the reads with its device token (an admin issues it, once).
     const camera = await adminApi<{ token: string }>('POST', '/api/devices', {
       kind: 'camera',
@@ -197,6 +232,12 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
       .filter({ hasText: `比中预警：${PLATE}` })
       .waitFor();
     expect(await page.getByTestId('hits-table').textContent()).not.toContain('粤B12345');
+    // The officer's socket is live (the demo's units move on it) but carries no hit and no plate.
+    await poll(() => officer.frames.length).toBeGreaterThan(0);
+    await page.waitForTimeout(1000);
+    // (Its subscription's acknowledgement names the types it asked for; an event names its own type.)
+    expect(officer.frames.filter((f) => f.includes('"type":"perimeter.hotlist_hit"'))).toEqual([]);
+    expect(officer.frames.filter((f) => f.includes(PLATE))).toEqual([]);
 
     await hit.getByTestId('hit-handle').click();
     await page.getByTestId('hit-action').fill('已派龙岗巡11在卡口拦截，车辆及驾驶人已控制');
@@ -204,6 +245,17 @@ describe('perimeter hotlist: four eyes, a live hit, its action and the day repor
     await poll(() => hit.getAttribute('data-handled')).toBe('true');
     expect(await hit.getByTestId('hit-handled').textContent()).toBe('已处置');
     await shot(page, 'hotlist-hits');
+  });
+
+  it('signing out closes the patrol officer’s live socket', async () => {
+    expect(officer.socketClosed()).toBe(false);
+    await officer.page.getByTestId('logout').click();
+    await officer.page
+      .locator('.ant-popconfirm')
+      .getByRole('button', { name: /确\s*定|OK/ })
+      .click();
+    await officer.page.waitForURL('**/login');
+    await poll(() => officer.socketClosed()).toBe(true);
   });
 
   it('the day report counts the hit and its action', async () => {
