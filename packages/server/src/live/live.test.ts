@@ -87,6 +87,7 @@ interface Frame {
   kind: string;
   event?: DomainEvent;
   types?: string[] | null;
+  refused?: string[];
   detail?: string;
 }
 
@@ -256,7 +257,11 @@ describe('/api/live', () => {
     const c = openClient(h.url, { cookie: 'sid=good', origin: ORIGIN });
     await c.next((f) => f.kind === 'hello');
     c.ws.send(JSON.stringify({ kind: 'subscribe', types: ['identity.org_changed'] }));
-    expect(await c.next()).toEqual({ kind: 'subscribed', types: ['identity.org_changed'] });
+    expect(await c.next()).toEqual({
+      kind: 'subscribed',
+      types: ['identity.org_changed'],
+      refused: [],
+    });
     const user = userChanged('org-a');
     const org = orgChanged('org-a');
     await h.bus.publish(user);
@@ -269,10 +274,35 @@ describe('/api/live', () => {
     c.ws.send(JSON.stringify({ kind: 'subscribe', types: [42] }));
     expect((await c.next()).kind).toBe('error');
     c.ws.send(JSON.stringify({ kind: 'subscribe', types: null }));
-    expect(await c.next()).toEqual({ kind: 'subscribed', types: null });
+    expect(await c.next()).toEqual({ kind: 'subscribed', types: null, refused: [] });
     const user2 = userChanged('org-a');
     await h.bus.publish(user2);
     expect(await c.next()).toEqual({ kind: 'event', event: user2 });
+  });
+
+  it('acknowledges only the types the viewer may receive, naming the refused ones', async () => {
+    const h = await start({
+      authenticate: async (req) => {
+        const viewer = await fakeAuthenticate(req);
+        return viewer && { ...viewer, mayReceive: (type) => type !== 'identity.user_changed' };
+      },
+    });
+    const c = openClient(h.url, { cookie: 'sid=good', origin: ORIGIN });
+    await c.next((f) => f.kind === 'hello');
+    c.ws.send(
+      JSON.stringify({ kind: 'subscribe', types: ['identity.user_changed', 'identity.org_changed'] }),
+    );
+    expect(await c.next()).toEqual({
+      kind: 'subscribed',
+      types: ['identity.org_changed'],
+      refused: ['identity.user_changed'],
+    });
+    const user = userChanged('org-a');
+    const org = orgChanged('org-a');
+    await h.bus.publish(user);
+    await h.bus.publish(org);
+    expect(await c.next()).toEqual({ kind: 'event', event: org });
+    expect(c.frames.some((f) => f.event?.id === user.id)).toBe(false);
   });
 
   it('removes its bus subscription when the client goes away', async () => {

@@ -7,7 +7,10 @@
  * Protocol (JSON text frames):
  *   server → client  {"kind":"hello"}                         once, after the upgrade
  *                    {"kind":"event","event":DomainEvent}     each event in the viewer's scope
- *                    {"kind":"subscribed","types":[..]|null}  acknowledges a subscribe
+ *                    {"kind":"subscribed","types":[..]|null,"refused":[..]}
+ *                                                             acknowledges a subscribe: the types
+ *                                                             this viewer will receive, and those
+ *                                                             asked for that its roles may not
  *                    {"kind":"error","detail":"..."}          a client message was not understood
  *   client → server  {"kind":"subscribe","types":[..]}        only these event types (null = all)
  * Keepalive: a ping every 30 s; a socket that missed the previous pong is terminated.
@@ -72,7 +75,7 @@ const EVENT_TYPE_RE = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 type ServerFrame =
   | { kind: 'hello' }
   | { kind: 'event'; event: DomainEvent }
-  | { kind: 'subscribed'; types: string[] | null }
+  | { kind: 'subscribed'; types: string[] | null; refused: string[] }
   | { kind: 'error'; detail: string };
 
 export function normalizeOrigin(origin: string): string {
@@ -274,8 +277,16 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           sendFrame({ kind: 'error', detail: parsed.error });
           return;
         }
-        types = parsed.types ? new Set(parsed.types) : null;
-        sendFrame({ kind: 'subscribed', types: parsed.types });
+        // The ack names what will be delivered, not what was asked: a type the viewer's roles may
+        // not receive is listed as refused, so a console never waits for events that cannot come.
+        const may = (type: string) => viewer.mayReceive?.(type) ?? true;
+        const asked = parsed.types ?? [];
+        types = parsed.types ? new Set(asked.filter(may)) : null;
+        sendFrame({
+          kind: 'subscribed',
+          types: types ? [...types] : null,
+          refused: asked.filter((type) => !may(type)),
+        });
       });
 
       sendFrame({ kind: 'hello' });
