@@ -158,7 +158,8 @@ export function volunteerRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>,
           200: z.object({
             items: z.array(
               z.object({
-                memberId: z.string(),
+                /** A track number local to the shift, never the member (no tracking of named people). */
+                walker: z.number().int(),
                 at: z.string(),
                 lon: z.number(),
                 lat: z.number(),

@@ -296,24 +296,33 @@ export class VolunteersService {
     return this.shift(id, null);
   }
 
-  /** Positions posted on a shift, for its org's staff (duty time only: the phone posts while checked in). */
+  /**
+   * Positions posted on a shift, for its org's staff (duty time only: the phone posts while checked
+   * in). Staff need to see that the area was walked, not where a named resident went (DESIGN.md:
+   * no tracking of named people): each track is labelled by a number local to this shift (1, 2, …
+   * in the order the tracks began), never by member id or name.
+   */
   async fixes(shiftId: string, scope: OrgScope) {
     await this.shift(shiftId, scope);
     const rows = await this.db
       .selectFrom('volunteer_fixes')
       .select(['member_id', 'at', 'lon', 'lat', 'inside'])
       .where('shift_id', '=', shiftId)
-      .orderBy('member_id')
       .orderBy('at')
+      .orderBy('member_id')
       .limit(20_000)
       .execute();
-    return rows.map((r) => ({
-      memberId: r.member_id,
-      at: iso(r.at),
-      lon: r.lon,
-      lat: r.lat,
-      inside: r.inside,
-    }));
+    const walkerOf = new Map<string, number>();
+    return rows.map((r) => {
+      if (!walkerOf.has(r.member_id)) walkerOf.set(r.member_id, walkerOf.size + 1);
+      return {
+        walker: walkerOf.get(r.member_id) as number,
+        at: iso(r.at),
+        lon: r.lon,
+        lat: r.lat,
+        inside: r.inside,
+      };
+    });
   }
 
   /** Hours served per member and per team (memberId null) and month, for shifts starting in [from, to). */

@@ -266,6 +266,10 @@ describe(`volunteers and teams (${process.env.CITYWATCH_TEST_DB})`, () => {
       url: `/api/community/volunteer-shifts/${patrol}/fixes`,
     });
     expect(track.json().items.map((f: { inside: boolean }) => f.inside)).toEqual([true, false]);
+    // The track shows the area was walked, not by whom: a shift-local number, no member id or name.
+    expect(track.json().items.map((f: { walker: number }) => f.walker)).toEqual([1, 1]);
+    expect(track.body).not.toContain(b.id);
+    expect(track.body).not.toContain('刘大爷');
     expect(
       (await t.as(sibling, { method: 'GET', url: `/api/community/volunteer-shifts/${patrol}/fixes` }))
         .statusCode,
