@@ -24,6 +24,7 @@ import type {
   ModuleServices,
   Publish,
   PublishFailures,
+  RegisteredIndicator,
   Runtime,
   Stop,
   ZodApp,
@@ -99,7 +100,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   };
   const modules: readonly Module[] = MODULES;
   const permissions = permissionTable(modules);
-  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions };
+  const indicators: RegisteredIndicator[] = [];
+  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions, indicators };
   const services: Record<string, unknown> = {};
   const depsOf = (module: Module) => {
     const deps: CoreDeps & Record<string, unknown> = { ...core, log: app.log.child({ module: module.name }) };
@@ -111,7 +113,11 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     }
     return deps;
   };
-  for (const module of modules) services[module.name] = await module.create(depsOf(module));
+  for (const module of modules) {
+    services[module.name] = await module.create(depsOf(module));
+    for (const declared of module.indicators(depsOf(module), services[module.name]))
+      indicators.push({ ...declared, module: module.name });
+  }
   const routes: RegisteredRoute[] = [];
   const ctx = { ...core, ...(services as unknown as ModuleServices), routes };
 

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { PermissionMap, PermissionTable } from '../identity/permissions.js';
 import type { MqttConnection } from '../ingest/mqtt.js';
+import type { IndicatorDeclaration } from './indicators/indicator.js';
 
 /**
  * The module contract (DESIGN.md "Modules"). A feature is one `defineModule({...})` value in its
@@ -42,7 +43,12 @@ export interface CoreDeps {
   log: FastifyBaseLogger;
   /** Every module's permissions and the roles holding them. */
   permissions: PermissionTable;
+  /** Every module's indicators, each with its module's name (filled as the modules are created). */
+  indicators: readonly RegisteredIndicator[];
 }
+
+/** An indicator as the registry holds it: its declaration and the module that declared it. */
+export type RegisteredIndicator = IndicatorDeclaration & { module: string };
 
 /** Each module's service under its name; modules add theirs by declaration merging. */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in each module
@@ -84,6 +90,8 @@ export interface ModuleSpec<Name extends string, P extends PermissionMap, N exte
   create?: (deps: Deps<N>) => S | Promise<S>;
   routes?: (app: ZodApp, deps: Deps<N>, service: S) => void | Promise<void>;
   start?: (deps: Deps<N>, service: S, runtime: Runtime) => Stop | undefined | Promise<Stop | undefined>;
+  /** The module's indicators (评价指标), computed from its own tables; see indicators/indicator.ts. */
+  indicators?: (deps: Deps<N>, service: S) => readonly IndicatorDeclaration[];
 }
 
 /** The erased form MODULES holds; `permissions` keeps its literal keys for the Permission type. */
@@ -100,6 +108,7 @@ export interface Module<P extends PermissionMap = PermissionMap> {
     service: unknown,
     runtime: Runtime,
   ): Stop | undefined | Promise<Stop | undefined>;
+  indicators(deps: CoreDeps & Record<string, unknown>, service: unknown): readonly IndicatorDeclaration[];
 }
 
 export function defineModule<
@@ -119,6 +128,24 @@ export function defineModule<
     create: (deps) => spec.create?.(deps as unknown as AnyDeps),
     routes: (app, deps, service) => spec.routes?.(app, deps as unknown as AnyDeps, service as Service),
     start: (deps, service, runtime) => spec.start?.(deps as unknown as AnyDeps, service as Service, runtime),
+    indicators: (deps, service) => spec.indicators?.(deps as unknown as AnyDeps, service as Service) ?? [],
+  };
+}
+
+/**
+ * A listed module with indicators declared in a file of its folder (`<module>/indicators.ts`),
+ * for modules written before the contract had the field (MODULES wraps them).
+ */
+export function withIndicators<P extends PermissionMap, N extends ModuleName, S>(
+  module: Module<P>,
+  indicators: (deps: Deps<N>, service: S) => readonly IndicatorDeclaration[],
+): Module<P> {
+  return {
+    ...module,
+    indicators: (deps, service) => [
+      ...module.indicators(deps, service),
+      ...indicators(deps as unknown as Deps<N>, service as S),
+    ],
   };
 }
 
