@@ -33,6 +33,20 @@ function LoginRoute() {
 }
 
 const router = createBrowserRouter([
+  // The public pages stay outside the session: its probe of /api/auth/me answers 401 there, and
+  // the anonymous session then clears the query cache, dropping the page's own query in flight
+  // (the report page's categories never showed, the volunteer page's request was aborted).
+  {
+    element: (
+      <Suspense fallback={<FullPageSpin />}>
+        <Outlet />
+      </Suspense>
+    ),
+    children: [
+      { path: '/report', element: <ReportPage /> },
+      { path: '/volunteer', element: <VolunteerPhonePage /> },
+    ],
+  },
   {
     element: (
       <SessionProvider>
@@ -43,8 +57,6 @@ const router = createBrowserRouter([
     ),
     children: [
       { path: '/login', element: <LoginRoute /> },
-      { path: '/report', element: <ReportPage /> },
-      { path: '/volunteer', element: <VolunteerPhonePage /> },
       {
         path: '/',
         element: (
