@@ -164,3 +164,28 @@ export const trackResultSchema = z.object({
   stored: z.number(),
   alarms: z.array(z.object({ kind: z.string(), from: z.string(), to: z.string() })),
 });
+
+/** Monthly close (月结) of an enterprise's magazines, from the month's daily closes. */
+export const monthCloseSchema = z.strictObject({
+  enterpriseId,
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+});
+export const monthLineSchema = z.object({
+  account: z.string(),
+  product: z.string(),
+  opening: z.number(),
+  received: z.number(),
+  issued: z.number(),
+  closing: z.number(),
+  counted: z.number().nullable(),
+  /** counted − closing at the month's end; carried into the next month's close. */
+  variance: z.number(),
+  varianceDays: z.number(),
+  carriedIn: z.number(),
+});
+export const monthCloseResultSchema = z.object({
+  month: z.string(),
+  closedAt: z.string(),
+  lines: z.array(monthLineSchema),
+});
+export type MonthCloseResult = z.infer<typeof monthCloseResultSchema>;

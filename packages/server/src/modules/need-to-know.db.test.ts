@@ -1702,6 +1702,16 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
           counts: [{ account: 'magazine:M1', product: 'EMUL-32', counted: 0 }],
         }),
     },
+    'POST /api/explosives/month-close': {
+      role: 'admin',
+      ok: [201, 409],
+      note: "A's October (nothing moved, nothing to count) closes for the first of the station and the bureau; the second is told it is closed",
+      request: () => post('/api/explosives/month-close', { enterpriseId: A.mine, month: '2026-10' }),
+    },
+    'GET /api/explosives/month-closes': {
+      role: 'commander',
+      request: () => get(`/api/explosives/month-closes?enterpriseId=${A.mine}`),
+    },
     'GET /api/explosives/permits': {
       role: 'commander',
       request: () => get('/api/explosives/permits'),

@@ -10,4 +10,10 @@ export const EXPLOSIVES_MESSAGES = {
   noRoute: { zh: '该许可证不是带路线的运输许可', en: 'This permit is not a transport permit with a route' },
   permitNotApproved: { zh: '该许可证尚未批准', en: 'This permit is not approved' },
   noSuchAlarm: { zh: '告警不存在', en: 'No such alarm' },
+  monthClosed: { zh: '该月已月结', en: 'This month is already closed' },
+  previousMonthOpen: { zh: '上月尚未月结', en: 'The month before is not closed yet' },
+  dayUnclosed: (date: string, n: number) => ({
+    zh: `本月尚有未日清的日期（${date} 起共 ${n} 项），不能月结`,
+    en: `Days of this month are not closed (${n} missing counts, the first on ${date}); the month cannot close`,
+  }),
 };

@@ -5,6 +5,8 @@ import {
   ledgerQuerySchema,
   magazineSchema,
   magazineViewSchema,
+  monthCloseResultSchema,
+  monthCloseSchema,
   permitApplicationSchema,
   permitSchema,
   postMovementsSchema,
@@ -123,6 +125,34 @@ export function explosivesRoutes(app: ZodApp, ex: ExplosivesService) {
       const actor = actorOf(request);
       const book = await ex.book(actor, request.body.enterpriseId);
       return ex.closeDay(actor, book, request.body);
+    },
+  );
+
+  app.post(
+    '/api/explosives/month-close',
+    {
+      config: { permission: 'explosives.post' },
+      schema: { tags, body: monthCloseSchema, response: { 201: monthCloseResultSchema } },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const book = await ex.book(actor, request.body.enterpriseId);
+      return reply.code(201).send(await ex.closeMonth(actor, book, request.body.month));
+    },
+  );
+  app.get(
+    '/api/explosives/month-closes',
+    {
+      config: { permission: 'explosives.read' },
+      schema: {
+        tags,
+        querystring: enterpriseQuery,
+        response: { 200: z.object({ items: z.array(monthCloseResultSchema) }) },
+      },
+    },
+    async (request) => {
+      const book = await ex.book(actorOf(request), request.query.enterpriseId);
+      return { items: await ex.monthCloses(book) };
     },
   );
 

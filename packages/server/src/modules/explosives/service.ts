@@ -20,12 +20,14 @@ import {
   quantityOf,
   TRANSIT_OVERDUE_MS,
 } from '@citywatch/core/explosives/ledger';
+import { closeMonth, daysOfMonth, previousMonth } from '@citywatch/core/explosives/month-close';
 import type { Book, PostResult } from '@citywatch/core/explosives/reconcile';
 import { watchRoute } from '@citywatch/core/explosives/route-watch';
 import type {
   Alarm,
   CountsInput,
   MagazineInput,
+  MonthCloseResult,
   Permit,
   PermitApplication,
   Product,
@@ -401,6 +403,181 @@ export class ExplosivesService {
     return { date: input.date, variances };
   }
 
+  // ---- monthly close (月结): the month's daily closes summed up
+
+  /**
+   * Closes a month of the book's magazines from its daily closes: refused while the month has not
+   * ended, while the month before (when the book moved before this month) is open, or while any
+   * day lacks a count for a magazine that held stock or moved that day. Closed once.
+   */
+  async closeMonth(actor: Actor | null, book: BookRef, month: string): Promise<MonthCloseResult> {
+    const days = daysOfMonth(month);
+    const first = days[0] as string;
+    const last = days[days.length - 1] as string;
+    if (last >= bookDate(this.deps.now().getTime())) throw invalid('month', 'month_ended');
+    const closed = await this.db
+      .selectFrom('explosives_month_closes')
+      .select('month')
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('month', 'in', [month, previousMonth(month)])
+      .execute();
+    if (closed.some((c) => c.month === month))
+      throw new ProblemError('conflict', M.monthClosed, [
+        { field: 'month', rule: 'not_closed', message: '' },
+      ]);
+    const earlier = await this.db
+      .selectFrom('explosives_transfers')
+      .select('id')
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('book_date', '<', first)
+      .limit(1)
+      .executeTakeFirst();
+    if (earlier && closed.length === 0) {
+      throw new ProblemError('conflict', M.previousMonthOpen, [
+        { field: 'month', rule: 'previous_month_closed', message: previousMonth(month) },
+      ]);
+    }
+    const keys = await this.db
+      .selectFrom('explosives_balances')
+      .select(['account', 'product'])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('account', 'like', 'magazine:%')
+      .orderBy('account')
+      .orderBy('product')
+      .execute();
+    const openings = await this.bookAt(book, previousDay(first), keys);
+    const moves = await sql<{
+      date: string;
+      account: string;
+      product: string;
+      received: string;
+      issued: string;
+    }>`
+      select date, account, product, sum(received) as received, sum(issued) as issued from (
+        select book_date::text as date, to_account as account, product, amount as received, 0 as issued
+          from explosives_transfers where enterprise_id = ${book.enterpriseId}
+          and book_date between ${first} and ${last} and to_account like 'magazine:%'
+        union all
+        select book_date::text, from_account, product, 0, amount
+          from explosives_transfers where enterprise_id = ${book.enterpriseId}
+          and book_date between ${first} and ${last} and from_account like 'magazine:%'
+      ) m group by date, account, product`.execute(this.db);
+    const counts = await this.db
+      .selectFrom('explosives_counts')
+      .select(['account', 'product', 'counted', 'book', sql<string>`book_date::text`.as('date')])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('book_date', '>=', first)
+      .where('book_date', '<=', last)
+      .where('account', 'like', 'magazine:%')
+      .execute();
+    const carriedIn = await this.db
+      .selectFrom('explosives_month_lines')
+      .select(['account', 'product', 'variance'])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('month', '=', previousMonth(month))
+      .execute();
+    const outcome = closeMonth({
+      month,
+      keys: keys.map((k, i) => ({ ...k, opening: openings[i] ?? 0 })),
+      moves: moves.rows.map((r) => ({ ...r, received: Number(r.received), issued: Number(r.issued) })),
+      counts: counts.map((c) => ({ ...c, counted: Number(c.counted), book: Number(c.book) })),
+      carriedIn: carriedIn.map((c) => ({ ...c, variance: Number(c.variance) })),
+    });
+    if (!outcome.ok) {
+      throw new ProblemError(
+        'conflict',
+        M.dayUnclosed(outcome.unclosed[0]?.date ?? first, outcome.unclosed.length),
+        outcome.unclosed.slice(0, 31).map((u) => ({
+          field: 'month',
+          rule: 'day_unclosed',
+          message: `${u.date} ${u.account} ${u.product}`,
+        })),
+      );
+    }
+    const closedAt = this.deps.now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('explosives_month_closes')
+        .values({
+          enterprise_id: book.enterpriseId,
+          month,
+          org_id: book.orgId,
+          closed_by: actor?.userId ?? null,
+          closed_at: closedAt,
+        })
+        .execute();
+      if (outcome.lines.length > 0) {
+        await trx
+          .insertInto('explosives_month_lines')
+          .values(
+            outcome.lines.map((l) => ({
+              enterprise_id: book.enterpriseId,
+              month,
+              account: l.account,
+              product: l.product,
+              opening: l.opening,
+              received: l.received,
+              issued: l.issued,
+              closing: l.closing,
+              counted: l.counted,
+              variance: l.variance,
+              variance_days: l.varianceDays,
+              carried_in: l.carriedIn,
+            })),
+          )
+          .execute();
+      }
+    });
+    return (await this.monthCloses(book, month))[0] as MonthCloseResult;
+  }
+
+  /** Closed months of a book, newest first (or the one asked for), in quantities. */
+  async monthCloses(book: BookRef, month?: string): Promise<MonthCloseResult[]> {
+    let q = this.db
+      .selectFrom('explosives_month_closes')
+      .select(['month', 'closed_at'])
+      .where('enterprise_id', '=', book.enterpriseId)
+      .orderBy('month', 'desc')
+      .limit(36);
+    if (month) q = q.where('month', '=', month);
+    const heads = await q.execute();
+    if (heads.length === 0) return [];
+    const lines = await this.db
+      .selectFrom('explosives_month_lines')
+      .selectAll()
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where(
+        'month',
+        'in',
+        heads.map((h) => h.month),
+      )
+      .orderBy('account')
+      .orderBy('product')
+      .execute();
+    const kinds = await this.kinds();
+    return heads.map((h) => ({
+      month: h.month,
+      closedAt: new Date(h.closed_at).toISOString(),
+      lines: lines
+        .filter((l) => l.month === h.month)
+        .map((l) => {
+          const q = (x: number | string | null) => quantityOf(kinds.get(l.product) ?? 'itemised', Number(x));
+          return {
+            account: l.account,
+            product: l.product,
+            opening: q(l.opening),
+            received: q(l.received),
+            issued: q(l.issued),
+            closing: q(l.closing),
+            counted: l.counted === null ? null : q(l.counted),
+            variance: q(l.variance),
+            varianceDays: l.variance_days,
+            carriedIn: q(l.carried_in),
+          };
+        }),
+    }));
+  }
+
   // ---- permits (four eyes)
 
   async apply(actor: Actor, input: PermitApplication): Promise<Permit> {
@@ -747,6 +924,11 @@ interface AlarmDraft {
   kind: Alarm['kind'];
   subject: string;
   detail: Record<string, unknown>;
+}
+
+/** The calendar day before a YYYY-MM-DD date. */
+function previousDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Pieces stay pieces; kg become grams. */

@@ -14,6 +14,8 @@ declare module '../../db/schema.js' {
     explosives_counts: ExplosivesCountsTable;
     explosives_alarms: ExplosivesAlarmsTable;
     explosives_track_fixes: ExplosivesTrackFixesTable;
+    explosives_month_closes: ExplosivesMonthClosesTable;
+    explosives_month_lines: ExplosivesMonthLinesTable;
   }
 }
 
@@ -136,4 +138,27 @@ export interface ExplosivesAlarmsTable {
   report_due_at: Timestamp;
   reported_at: Timestamp | null;
   reported_by: string | null;
+}
+
+/** Migration 033: a closed month of a book, and its lines per magazine account and product. */
+export interface ExplosivesMonthClosesTable {
+  enterprise_id: string;
+  month: string;
+  org_id: string;
+  closed_by: string | null;
+  closed_at: Timestamp;
+}
+export interface ExplosivesMonthLinesTable {
+  enterprise_id: string;
+  month: string;
+  account: string;
+  product: string;
+  opening: number;
+  received: number;
+  issued: number;
+  closing: number;
+  counted: number | null;
+  variance: number;
+  variance_days: number;
+  carried_in: number;
 }
