@@ -41,6 +41,9 @@ export type RingRule =
   | 'not_closed'
   | 'self_intersecting'
   | 'zero_area'
+  | 'hole_outside_shell'
+  | 'unsupported_crs'
+  | 'unsupported_datum'
   | 'invalid_level'
   | 'ambiguous_feature'
   | 'no_road_inside'
@@ -189,7 +192,33 @@ export function validateRingGeometry(geometry: unknown, field = 'geometry'): Rin
       },
     ];
   }
-  return structure.flatRings;
+  if (structure.flatRings.length > 0) return structure.flatRings;
+  return holesOutsideShell(structure.polygons, geometry as RingGeometry, field);
+}
+
+/**
+ * Holes that lie outside their polygon's outer ring (OGC: a hole must lie inside its shell).
+ * Run after the contact check, so a hole crosses no ring: it lies wholly inside or wholly outside,
+ * and one of its positions off the shell's boundary tells which.
+ */
+function holesOutsideShell(polygons: Position[][][], geometry: RingGeometry, field: string): RingIssue[] {
+  const issues: RingIssue[] = [];
+  polygons.forEach((polygon, p) => {
+    const shell = pointInRingTester({ type: 'Polygon', coordinates: [polygon[0]] });
+    const polygonField = geometry.type === 'Polygon' ? `${field}.coordinates` : `${field}.coordinates.${p}`;
+    for (let r = 1; r < polygon.length; r++) {
+      // Without contacts, every vertex of a hole is strictly inside or strictly outside the shell.
+      const [lon, lat] = polygon[r][0];
+      if (!shell(lon, lat)) {
+        issues.push({
+          field: `${polygonField}.${r}`,
+          rule: 'hole_outside_shell',
+          message: 'a hole must lie inside its outer ring, this one lies outside it',
+        });
+      }
+    }
+  });
+  return issues;
 }
 
 /**

@@ -11,6 +11,7 @@
  * with one line on stderr naming the file and the problem; nothing is written anywhere.
  */
 import { readFile } from 'node:fs/promises';
+import { readAreaOrThrow } from '@citywatch/core/geo/geojson';
 import {
   analyzeClosure,
   type CheckpointDirections,
@@ -24,12 +25,7 @@ import {
   MinCutError,
   ringMinimumCut,
 } from '@citywatch/core/perimeter/mincut';
-import {
-  nodesInside,
-  parseRing,
-  type RingGeometry,
-  RingValidationError,
-} from '@citywatch/core/perimeter/ring';
+import { nodesInside, type RingGeometry, RingValidationError } from '@citywatch/core/perimeter/ring';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
@@ -95,7 +91,8 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 async function readRingFile(path: string, what: string): Promise<RingGeometry> {
   const json = await readJsonFile(path, what);
   try {
-    return parseRing(json).geometry;
+    // The same reader as the API and the web's paste box (core/geo/geojson).
+    return readAreaOrThrow(json).geometry;
   } catch (error) {
     if (error instanceof RingValidationError)
       throw new PerimeterInputError(`${what} ${path}: ${ringProblems(error)}`);

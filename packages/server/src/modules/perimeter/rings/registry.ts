@@ -3,7 +3,8 @@
  * the road segment nearest where it was clicked and may belong to a ring. A checkpoint created or
  * changed (or detached by its ring's deletion) is announced as `perimeter.checkpoints_changed`.
  */
-import { type RingGeometry, type RingLevel, ringStructureIssues } from '@citywatch/core/perimeter/ring';
+import { type Datum, readArea } from '@citywatch/core/geo/geojson';
+import { RING_LEVELS, type RingGeometry, type RingLevel } from '@citywatch/core/perimeter/ring';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
@@ -25,11 +26,16 @@ import { CHECKPOINT_SNAP_LIMIT_M } from './travel.js';
 export type CheckpointKind = 'station' | 'post' | 'camera';
 export type CheckpointDirections = 'inbound' | 'outbound' | 'both';
 
+/**
+ * A ring as posted: the area as a Geometry, a Feature or a FeatureCollection (core/geo/geojson),
+ * in `datum` (default WGS-84). Name and level fall back to the feature's properties.
+ */
 export interface RingInput {
   city?: string;
-  name: string;
-  level: RingLevel;
+  name?: string;
+  level?: RingLevel;
   geometry: unknown;
+  datum?: Datum;
 }
 
 export interface CheckpointInput {
@@ -55,14 +61,6 @@ export interface RingPlanGuard {
   hasActivePlan(ringId: string): Promise<boolean>;
 }
 
-/** A Feature is accepted for convenience (files drawn in QGIS/geojson.io are Features). */
-function unwrapGeometry(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Feature') {
-    return (value as { geometry?: unknown }).geometry;
-  }
-  return value;
-}
-
 const checkpointNotFound = () => new ProblemError('not_found', RING_DETAILS.noSuchCheckpoint);
 
 export class RingRegistry {
@@ -78,16 +76,16 @@ export class RingRegistry {
   // ---- rings
 
   /**
-   * Size limits and structure at once (no geometry: linear and cheap); then self-intersection and
-   * "is there any road inside" on the ring's city, on a worker thread.
+   * The area read at the edge (wrapper, crs, size limits, structure; datum to WGS-84; right-hand
+   * rule: linear and cheap); then self-intersection, holes and "is there any road inside" on the
+   * ring's city, on a worker thread.
    */
-  private async checkGeometry(city: CityRuntime, input: unknown): Promise<RingGeometry> {
-    const geometry = unwrapGeometry(input);
-    const structure = ringStructureIssues(geometry);
-    if (structure.length > 0) throw ringIssuesToProblem(structure);
+  private async checkGeometry(city: CityRuntime, input: unknown, datum: Datum | undefined) {
+    const read = readArea(input, { datum, structureOnly: true });
+    if (read.area === null) throw ringIssuesToProblem(read.issues);
+    const geometry = read.area.geometry;
     const { issues, insideNodes } = await this.ctx.workers.run('ring.check', { geometry }, { city });
     if (issues.length > 0) throw ringIssuesToProblem(issues);
-    const ring = geometry as RingGeometry;
     if (insideNodes === 0) {
       throw ringIssuesToProblem([
         {
@@ -97,21 +95,40 @@ export class RingRegistry {
         },
       ]);
     }
-    return ring;
+    return read.area;
   }
 
   /** A ring belongs to the org of the commander who draws it. */
   async createRing(input: RingInput, actor: OrgScope) {
     const city = await this.ctx.places.city(input.city);
-    const geometry = await this.checkGeometry(city, input.geometry);
+    const area = await this.checkGeometry(city, input.geometry, input.datum);
+    const name = input.name?.trim() || area.name;
+    const level = input.level ?? area.level;
+    const missing = [
+      ...(name
+        ? []
+        : [{ field: 'name', rule: 'required', message: 'give name, or a feature property name' }]),
+      ...(level === null
+        ? [{ field: 'level', rule: 'required', message: 'give level, or a feature property level' }]
+        : (RING_LEVELS as readonly string[]).includes(level)
+          ? []
+          : [
+              {
+                field: 'level',
+                rule: 'invalid_level',
+                message: `level must be one of ${RING_LEVELS.join(', ')}`,
+              },
+            ]),
+    ];
+    if (missing.length > 0) throw new ProblemError('validation', RING_DETAILS.ringUnusable, missing);
     const now = this.ctx.now();
     const row = await store.insertRing(this.db, {
       id: uuidv7(),
       city_id: city.id,
       org_id: actor.orgId,
-      name: input.name.trim(),
-      level: input.level,
-      geometry: JSON.stringify(geometry),
+      name: (name as string).slice(0, 200),
+      level: level as RingLevel,
+      geometry: JSON.stringify(area.geometry satisfies RingGeometry),
       created_at: now,
       updated_at: now,
     });
@@ -133,7 +150,10 @@ export class RingRegistry {
     const geometry =
       changes.geometry === undefined
         ? undefined
-        : JSON.stringify(await this.checkGeometry(await cityOfRing(this.ctx, ring), changes.geometry));
+        : JSON.stringify(
+            (await this.checkGeometry(await cityOfRing(this.ctx, ring), changes.geometry, changes.datum))
+              .geometry,
+          );
     const row = await store.updateRing(
       this.db,
       id,

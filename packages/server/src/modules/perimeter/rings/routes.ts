@@ -3,6 +3,7 @@
  * segments, closure plans and the interception advisor. Each route declares its schema and its
  * permission; the handler calls the service.
  */
+import { DATUMS, featureCollection } from '@citywatch/core/geo/geojson';
 import { RING_GEOJSON_MAX_BYTES, RING_LEVELS } from '@citywatch/core/perimeter/ring';
 import { z } from 'zod';
 import { actorOf } from '../../../http/auth.js';
@@ -14,23 +15,46 @@ const tags = ['perimeter'];
 const ringIdParams = z.strictObject({ id: z.string().uuid() });
 const checkpointId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 const checkpointIdParams = z.strictObject({ id: checkpointId });
-const cityQuery = z.strictObject({ city: z.string().min(1).max(200).optional() });
 
-const ringBody = z.strictObject({
-  city: z.string().min(1).max(200).optional(),
-  name: z.string().trim().min(1).max(200),
-  level: z.enum(RING_LEVELS),
-  // Checked by core/perimeter/ring.ts (structure, self-intersection) and against the road graph.
+const ringFields = {
+  name: z.string().trim().min(1).max(200).optional(),
+  level: z.enum(RING_LEVELS).optional(),
+  /** Datum of the coordinates (AMap/Tencent: gcj02, Baidu: bd09); stored as WGS-84. */
+  datum: z.enum(DATUMS).optional(),
+  // A Geometry, Feature or FeatureCollection; read by core/geo/geojson.ts (crs, structure,
+  // datum, right-hand rule), then checked on the road graph.
   geometry: z.unknown(),
+};
+const isGeoJsonFile = (body: unknown) =>
+  typeof body === 'object' &&
+  body !== null &&
+  ['Feature', 'FeatureCollection'].includes((body as { type?: unknown }).type as string);
+/**
+ * Name and level may come from the feature's properties. A GeoJSON file posted as it is (what
+ * QGIS or ogr2ogr saved; city and datum then in the query) is read as `{ geometry: file }`.
+ */
+const ringBody = z.preprocess(
+  (body) => (isGeoJsonFile(body) ? { geometry: body } : body),
+  z.strictObject({ city: z.string().min(1).max(200).optional(), ...ringFields }),
+);
+const ringCreateQuery = z.strictObject({
+  city: z.string().min(1).max(200).optional(),
+  datum: z.enum(DATUMS).optional(),
 });
 // A change names at least one field: an empty PATCH is refused (400), not answered as a no-op.
 const ringPatch = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    level: z.enum(RING_LEVELS).optional(),
+    name: ringFields.name,
+    level: ringFields.level,
+    datum: ringFields.datum,
     geometry: z.unknown().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: 'Nothing to change' });
+const ringListQuery = z.strictObject({
+  city: z.string().min(1).max(200).optional(),
+  /** geojson: the rings as one FeatureCollection a GIS tool opens. */
+  format: z.enum(['json', 'geojson']).optional(),
+});
 const analysisQuery = z.strictObject({
   corridorBandM: z.coerce.number().positive().max(20_000).optional(),
   cost: z.enum(['unit', 'class']).optional(),
@@ -97,6 +121,25 @@ const interceptQuery = z
     path: ['lon'],
   });
 
+/** The rings as one layer: name, level, city, org and times as columns. */
+function ringsFeatureCollection(rings: Awaited<ReturnType<RingsServices['registry']['rings']>>) {
+  return featureCollection(
+    'perimeter_rings',
+    rings.map((r) => ({
+      id: r.id,
+      geometry: r.geometry,
+      properties: {
+        name: r.name,
+        level: r.level,
+        cityId: r.cityId,
+        orgId: r.orgId,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      },
+    })),
+  );
+}
+
 /** Registers the rings, checkpoints, closure-plan and interception routes. */
 export function ringsRoutes(
   app: ZodApp,
@@ -111,14 +154,25 @@ export function ringsRoutes(
     {
       config: { permission: 'perimeter.write' },
       bodyLimit: RING_GEOJSON_MAX_BYTES,
-      schema: { tags, body: ringBody },
+      schema: { tags, body: ringBody, querystring: ringCreateQuery },
     },
-    async (request, reply) => reply.code(201).send(await registry.createRing(request.body, actorOf(request))),
+    async (request, reply) => {
+      const { city, datum } = request.query;
+      const input = { ...request.body, city: request.body.city ?? city, datum: request.body.datum ?? datum };
+      return reply.code(201).send(await registry.createRing(input, actorOf(request)));
+    },
   );
   app.get(
     '/api/perimeter/rings',
-    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: cityQuery } },
-    async (request) => ({ items: await registry.rings(actorOf(request), request.query.city) }),
+    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: ringListQuery } },
+    async (request, reply) => {
+      const rings = await registry.rings(actorOf(request), request.query.city);
+      if (request.query.format !== 'geojson') return { items: rings };
+      return reply
+        .type('application/geo+json')
+        .header('content-disposition', 'inline; filename="rings.geojson"')
+        .send(ringsFeatureCollection(rings));
+    },
   );
   app.get(
     '/api/perimeter/rings/:id',
