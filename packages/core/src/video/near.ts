@@ -46,18 +46,28 @@ export function placeOnRoad(
 /** Distances along the road network in metres from one place, bounded (both directions of travel). */
 export class RoadDistance {
   private readonly engine: DijkstraEngine;
-  private readonly field = new Map<number, number>();
+  // The settled field of the current start, per node: valid where fieldEpoch[v] === epoch (typed
+  // arrays reused across queries: no map to grow and collect per request).
+  private readonly field: Float64Array;
+  private readonly fieldEpoch: Uint32Array;
+  private epoch = 0;
   private from: RoadPlace | null = null;
 
   constructor(graph: RoadGraph) {
     // The same graph with length as the cost: the engine's arrays are per engine, not per graph.
     this.engine = new DijkstraEngine({ ...graph, edgeTime: graph.edgeLength });
+    this.field = new Float64Array(graph.nodeCount);
+    this.fieldEpoch = new Uint32Array(graph.nodeCount);
   }
 
   /** Settles the network around `from` up to `limitM` metres. */
   start(from: RoadPlace, limitM: number): void {
     this.from = from;
-    this.field.clear();
+    this.epoch++;
+    if (this.epoch === 0xffffffff) {
+      this.fieldEpoch.fill(0);
+      this.epoch = 1;
+    }
     const seeds = [
       { node: from.a, cost: from.toA },
       { node: from.b, cost: from.toB },
@@ -66,10 +76,16 @@ export class RoadDistance {
       const settled = this.engine.travelTimeField(seeds, limitM, direction);
       for (const v of settled) {
         const d = this.engine.costOf(v);
-        const known = this.field.get(v);
-        if (known === undefined || d < known) this.field.set(v, d);
+        if (this.fieldEpoch[v] !== this.epoch || d < this.field[v]) {
+          this.field[v] = d;
+          this.fieldEpoch[v] = this.epoch;
+        }
       }
     }
+  }
+
+  private at(v: number): number | undefined {
+    return this.fieldEpoch[v] === this.epoch ? this.field[v] : undefined;
   }
 
   /** Metres by road from the started place to `to` (Infinity beyond the limit or unreachable). */
@@ -78,8 +94,8 @@ export class RoadDistance {
     if (!from) return Number.POSITIVE_INFINITY;
     let best = Number.POSITIVE_INFINITY;
     if (to.edge === from.edge) best = Math.abs(to.toA - from.toA);
-    const da = this.field.get(to.a);
-    const db = this.field.get(to.b);
+    const da = this.at(to.a);
+    const db = this.at(to.b);
     if (da !== undefined) best = Math.min(best, da + to.toA);
     if (db !== undefined) best = Math.min(best, db + to.toB);
     return best + from.offM + to.offM;

@@ -72,6 +72,9 @@ export interface NearCameraOut {
   roadM: number | null;
 }
 
+/** How many candidates the index is asked for when k cameras are wanted (room for those scoped out). */
+export const nearCandidates = (k: number) => Math.max(k * 3, 24);
+
 /** Who acts, for audit rows: a person, or an operator's command (no session). */
 type Who = Pick<Actor, 'userId' | 'username'> | null;
 
@@ -182,7 +185,7 @@ export class VideoService {
    * `maxM`), each once: covering ones first (nearest first), then the others by road distance.
    */
   async near(actor: OrgScope, lon: number, lat: number, k: number, maxM: number): Promise<NearCameraOut[]> {
-    const found = await this.index.near(lon, lat, Math.max(k * 3, 24), maxM);
+    const found = await this.index.near(lon, lat, nearCandidates(k), maxM);
     const ids = [...new Set([...found.covering.map((c) => c.id), ...found.nearest.map((n) => n.item.id)])];
     const rows = new Map((await store.visibleAmong(this.db, ids, actor)).map((r) => [r.id, r]));
     const covering = new Set(found.covering.map((c) => c.id));
