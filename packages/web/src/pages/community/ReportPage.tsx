@@ -149,6 +149,18 @@ function ReportForm() {
     <Card title={t('report.title')}>
       <Typography.Paragraph type="secondary">{t('report.intro')}</Typography.Paragraph>
       <Form form={form} layout="vertical" onFinish={(v) => submit.mutate(v)}>
+        {categories.error && (
+          <Alert
+            type="error"
+            style={{ marginBottom: 12 }}
+            message={errorText(categories.error)}
+            action={
+              <Button size="small" onClick={() => void categories.refetch()}>
+                {t('report.retry')}
+              </Button>
+            }
+          />
+        )}
         <Form.Item name="category" label={t('report.category')} rules={[{ required: true }]}>
           {/* A list of big choices, not a dropdown: one tap on a phone, nothing to open or scroll. */}
           <Radio.Group

@@ -97,6 +97,7 @@ const zhCN = {
     agency: '处理单位',
     expected: '预计受理时间',
     noPosition: '请先定位或填写经纬度',
+    retry: '重试',
   },
   status: {
     received: '待受理',
@@ -210,6 +211,7 @@ const en: Shape<typeof zhCN> = {
     trackTitle: 'Your report',
     agency: 'Handled by',
     expected: 'Decision expected by',
+    retry: 'Try again',
     noPosition: 'Locate yourself or enter coordinates first',
   },
   status: {
