@@ -6,13 +6,15 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { uuidv7 } from 'uuidv7';
+import { z } from 'zod';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { installAuth } from './http/auth.js';
 import { clientDbError } from './http/db-errors.js';
 import { installMetrics } from './http/metrics.js';
+import { openapiOptions } from './http/openapi.js';
 import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
 import { installRequestLog, loggerOptions } from './http/request-log.js';
 import { describeIssues, RequestValidationError, zodValidatorCompiler } from './http/validation.js';
@@ -29,6 +31,8 @@ import type {
   Stop,
   ZodApp,
 } from './modules/module.js';
+
+const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });
 
 export interface BuildAppOptions {
   config: Config;
@@ -122,13 +126,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   const ctx = { ...core, ...(services as unknown as ModuleServices), routes };
 
   await app.register(fastifyCookie);
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'citywatch API', version: '0.1.0', description: '社会治安防控平台 API' },
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(fastifySwagger, openapiOptions());
   // At the root, before the auth hook, so sockets refused by it are closed by the websocket plugin.
   await app.register(fastifyWebsocket, {
     options: { maxPayload: 16 * 1024 },
@@ -148,7 +146,14 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   );
   app.get(
     '/api/health',
-    { config: { permission: 'public' }, schema: { tags: ['system'] } },
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags: ['system'],
+        summary: 'Is the server up and its database reachable',
+        response: { 200: healthSchema, 503: healthSchema },
+      },
+    },
     async (_request, reply) => {
       try {
         await db.kysely.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
