@@ -104,8 +104,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   };
   const modules: readonly Module[] = MODULES;
   const permissions = permissionTable(modules);
-  const indicators: RegisteredIndicator[] = [];
-  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions, indicators };
+  const indicatorRegistry: RegisteredIndicator[] = [];
+  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions, indicatorRegistry };
   const services: Record<string, unknown> = {};
   const depsOf = (module: Module) => {
     const deps: CoreDeps & Record<string, unknown> = { ...core, log: app.log.child({ module: module.name }) };
@@ -120,7 +120,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
   for (const module of modules) {
     services[module.name] = await module.create(depsOf(module));
     for (const declared of module.indicators(depsOf(module), services[module.name]))
-      indicators.push({ ...declared, module: module.name });
+      indicatorRegistry.push({ ...declared, module: module.name });
   }
   const routes: RegisteredRoute[] = [];
   const ctx = { ...core, ...(services as unknown as ModuleServices), routes };

@@ -1,14 +1,23 @@
 import { identityModule } from '../identity/module.js';
 import { liveModule } from '../live/module.js';
 import { workersModule } from '../workers/module.js';
+import { communityIndicators } from './community/indicators.js';
 import { communityModule } from './community/module.js';
+import { coverageIndicators } from './coverage/indicators.js';
 import { coverageModule } from './coverage/module.js';
+import { devicesIndicators } from './devices/indicators.js';
 import { devicesModule } from './devices/module.js';
+import { dispatchIndicators } from './dispatch/indicators.js';
 import { dispatchModule } from './dispatch/module.js';
 import { explosivesModule } from './explosives/module.js';
+import { indicatorsModule } from './indicators/module.js';
+import { withIndicators } from './module.js';
+import { oversightIndicators } from './oversight/indicators.js';
 import { oversightModule } from './oversight/module.js';
 import { patrolModule } from './patrol/module.js';
+import { perimeterIndicators } from './perimeter/indicators.js';
 import { perimeterModule } from './perimeter/module.js';
+import { placesIndicators } from './places/indicators.js';
 import { placesModule } from './places/module.js';
 import { sensorsModule } from './sensors/module.js';
 import { tilesModule } from './tiles/module.js';
@@ -16,24 +25,26 @@ import { videoModule } from './video/module.js';
 
 /**
  * Every feature of the server, in start order (a module comes after those it `needs`). This is
- * the only list: adding a feature adds one line here.
+ * the only list: adding a feature adds one line here. Modules written before the contract had
+ * `indicators` get their `indicators.ts` attached here with withIndicators().
  */
 export const MODULES = [
   workersModule,
   identityModule,
   liveModule,
-  placesModule,
+  withIndicators(placesModule, placesIndicators),
   tilesModule,
-  dispatchModule,
-  coverageModule,
-  perimeterModule,
+  withIndicators(dispatchModule, dispatchIndicators),
+  withIndicators(coverageModule, coverageIndicators),
+  withIndicators(perimeterModule, perimeterIndicators),
   patrolModule,
-  devicesModule,
-  communityModule,
-  oversightModule,
+  withIndicators(devicesModule, devicesIndicators),
+  withIndicators(communityModule, communityIndicators),
+  withIndicators(oversightModule, oversightIndicators),
   explosivesModule,
   sensorsModule,
   videoModule,
+  indicatorsModule,
 ] as const;
 
 /** Every route's permission: `public` or one a module declares (a literal union, checked by tsc). */

@@ -44,7 +44,7 @@ export interface CoreDeps {
   /** Every module's permissions and the roles holding them. */
   permissions: PermissionTable;
   /** Every module's indicators, each with its module's name (filled as the modules are created). */
-  indicators: readonly RegisteredIndicator[];
+  indicatorRegistry: readonly RegisteredIndicator[];
 }
 
 /** An indicator as the registry holds it: its declaration and the module that declared it. */

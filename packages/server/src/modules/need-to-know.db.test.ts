@@ -33,6 +33,8 @@ const EXEMPT: Record<string, string> = {
   'GET /api/live':
     'WebSocket; each event reaches only viewers whose subtree holds its org (live/module.ts, live tests)',
   'GET /api/cities': 'base map: imported road networks belong to no org',
+  'GET /api/indicators':
+    'the indicator registry: names, units, targets and rule versions; no rows of any org',
   'GET /api/places/search': 'base map: the gazetteer of standard addresses and places',
   'GET /api/places/reverse': 'base map: nearest road and address',
   'GET /api/places/grid': 'base map: counts of roads and addresses per H3 cell',
@@ -1036,6 +1038,33 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         get(`/api/dispatch/figures?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`),
       sibling: 'list',
       markers: () => [orgOf.same.name],
+    },
+
+    // ---- indicators (the org asked for must lie in the asker's subtree)
+    'GET /api/indicators/values': {
+      role: 'dispatcher',
+      request: () => get(`/api/indicators/values?org=${orgOf.same.id}`),
+      sibling: 'org',
+    },
+    'GET /api/indicators/:id/rows': {
+      role: 'dispatcher',
+      request: () => get(`/api/indicators/dispatch.validity_rate/rows?org=${orgOf.same.id}`),
+      sibling: 'org',
+    },
+    'GET /api/indicators/:id/trend': {
+      role: 'dispatcher',
+      request: () => get(`/api/indicators/dispatch.validity_rate/trend?org=${orgOf.same.id}`),
+      sibling: 'org',
+    },
+    'GET /api/indicators/:id/ranking': {
+      role: 'dispatcher',
+      request: () => get(`/api/indicators/dispatch.validity_rate/ranking?org=${orgOf.same.id}`),
+      sibling: 'org',
+    },
+    'POST /api/indicators/snapshots': {
+      role: 'commander',
+      request: () => post('/api/indicators/snapshots', { day: day(), org: orgOf.same.id }),
+      sibling: 'org',
     },
 
     // ---- coverage

@@ -1,0 +1,187 @@
+/**
+ * Dispatch's indicators (评价指标): 110 validity rate, call-to-dispatch and call-to-arrival times
+ * (median and 90th percentile) by priority, and the share of P1 calls with a unit on scene within
+ * 1, 3 and 5 minutes ("1-3-5"). Over the non-demo incidents of an org's subtree received in the
+ * period; the drill-down lists those incidents (no caller number, no narrative).
+ */
+import { quantile } from '@citywatch/core/dispatch/figures';
+import type { Priority } from '@citywatch/core/dispatch/incident';
+import {
+  figure,
+  type IndicatorContext,
+  type IndicatorDeclaration,
+  type IndicatorRows,
+  iso,
+  type RowColumn,
+  secondsBetween,
+  shareOf,
+} from '../indicators/indicator.js';
+import { orgsUnder } from '../scope.js';
+
+const PRIORITIES: Priority[] = ['P1', 'P2', 'P3', 'P4'];
+
+function incidentsQuery(ctx: IndicatorContext) {
+  return ctx.db
+    .selectFrom('incidents')
+    .innerJoin('orgs', 'orgs.id', 'incidents.org_id')
+    .where('incidents.org_id', 'in', orgsUnder(ctx.db, ctx.scope))
+    .where('incidents.demo', '=', false)
+    .where('incidents.received_at', '>=', ctx.from)
+    .where('incidents.received_at', '<', ctx.to);
+}
+
+function timesOf(ctx: IndicatorContext) {
+  return ctx.memo('dispatch.incidents', () =>
+    incidentsQuery(ctx)
+      .select([
+        'incidents.priority',
+        'incidents.police',
+        'incidents.received_at',
+        'incidents.dispatched_at',
+        'incidents.arrived_at',
+      ])
+      .execute(),
+  );
+}
+
+const COLUMNS: RowColumn[] = [
+  { key: 'number', zh: '警情编号', en: 'Number' },
+  { key: 'station', zh: '所属单位', en: 'Station' },
+  { key: 'category', zh: '类别', en: 'Category' },
+  { key: 'priority', zh: '等级', en: 'Priority' },
+  { key: 'police', zh: '有效警情', en: 'Police matter' },
+  { key: 'receivedAt', zh: '接警时间', en: 'Received' },
+  { key: 'callToDispatchS', zh: '接警至派警(秒)', en: 'Call to dispatch (s)' },
+  { key: 'callToArrivalS', zh: '接警至到场(秒)', en: 'Call to arrival (s)' },
+];
+
+async function incidentRows(
+  ctx: IndicatorContext,
+  limit: number,
+  filter: { priority?: Priority; arrived?: boolean },
+): Promise<IndicatorRows> {
+  let q = incidentsQuery(ctx);
+  if (filter.priority) q = q.where('incidents.priority', '=', filter.priority);
+  if (filter.arrived) q = q.where('incidents.arrived_at', 'is not', null);
+  const [rows, count] = await Promise.all([
+    q
+      .select([
+        'incidents.number',
+        'orgs.name as station',
+        'incidents.category',
+        'incidents.priority',
+        'incidents.police',
+        'incidents.received_at',
+        'incidents.dispatched_at',
+        'incidents.arrived_at',
+      ])
+      .orderBy('incidents.received_at', 'desc')
+      .limit(limit)
+      .execute(),
+    q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    columns: COLUMNS,
+    total: Number(count.n),
+    rows: rows.map((r) => ({
+      number: r.number,
+      station: r.station,
+      category: r.category,
+      priority: r.priority,
+      police: r.police,
+      receivedAt: iso(r.received_at),
+      callToDispatchS: secondsBetween(r.received_at, r.dispatched_at),
+      callToArrivalS: secondsBetween(r.received_at, r.arrived_at),
+    })),
+  };
+}
+
+const sorted = (xs: (number | null)[]) =>
+  xs.filter((x): x is number => x !== null && Number.isFinite(x) && x >= 0).sort((a, b) => a - b);
+
+/** Targets of the 1-3-5 rule for urgent calls: dispatched within a minute, on scene within three. */
+const DISPATCH_TARGET: Partial<Record<Priority, number>> = { P1: 60, P2: 120 };
+const ARRIVAL_TARGET: Partial<Record<Priority, number>> = { P1: 180, P2: 300 };
+
+function timeIndicators(
+  leg: 'call_to_dispatch' | 'call_to_arrival',
+  stat: 'median' | 'p90',
+  priority: Priority,
+): IndicatorDeclaration {
+  const legName =
+    leg === 'call_to_dispatch'
+      ? { zh: '接警至派警', en: 'call to dispatch' }
+      : { zh: '接警至到场', en: 'call to arrival' };
+  const statName =
+    stat === 'median' ? { zh: '中位数', en: 'median' } : { zh: '90分位', en: '90th percentile' };
+  const target =
+    stat === 'median' ? (leg === 'call_to_dispatch' ? DISPATCH_TARGET : ARRIVAL_TARGET)[priority] : undefined;
+  return {
+    id: `dispatch.${leg}.${stat}.${priority}`,
+    name: {
+      zh: `${priority}警情${legName.zh}时长${statName.zh}`,
+      en: `${priority} ${legName.en} time, ${statName.en}`,
+    },
+    unit: 'seconds',
+    target: target ?? null,
+    higherIsBetter: false,
+    ruleVersion: 1,
+    async compute(ctx) {
+      const rows = (await timesOf(ctx)).filter((r) => r.priority === priority);
+      const secs = sorted(
+        rows.map((r) =>
+          secondsBetween(r.received_at, leg === 'call_to_dispatch' ? r.dispatched_at : r.arrived_at),
+        ),
+      );
+      return { ...figure(quantile(secs, stat === 'median' ? 0.5 : 0.9)), denominator: secs.length };
+    },
+    rows: (ctx, limit) => incidentRows(ctx, limit, { priority, arrived: leg === 'call_to_arrival' }),
+  };
+}
+
+function bandIndicator(minutes: 1 | 3 | 5): IndicatorDeclaration {
+  return {
+    id: `dispatch.p1_arrived_within_${minutes}min`,
+    name: { zh: `P1警情${minutes}分钟到场率`, en: `P1 calls on scene within ${minutes} min` },
+    unit: 'share',
+    target: minutes === 1 ? null : minutes === 3 ? 0.9 : 0.98,
+    higherIsBetter: true,
+    ruleVersion: 1,
+    async compute(ctx) {
+      const secs = sorted(
+        (await timesOf(ctx))
+          .filter((r) => r.priority === 'P1')
+          .map((r) => secondsBetween(r.received_at, r.arrived_at)),
+      );
+      return shareOf(secs.filter((s) => s <= minutes * 60).length, secs.length);
+    },
+    rows: (ctx, limit) => incidentRows(ctx, limit, { priority: 'P1', arrived: true }),
+  };
+}
+
+export function dispatchIndicators(): IndicatorDeclaration[] {
+  return [
+    {
+      id: 'dispatch.validity_rate',
+      name: { zh: '110有效警情率', en: '110 validity rate' },
+      unit: 'share',
+      target: 0.364,
+      higherIsBetter: true,
+      ruleVersion: 1,
+      async compute(ctx) {
+        const rows = await timesOf(ctx);
+        return shareOf(rows.filter((r) => r.police).length, rows.length);
+      },
+      rows: (ctx, limit) => incidentRows(ctx, limit, {}),
+    },
+    ...PRIORITIES.flatMap((p) => [
+      timeIndicators('call_to_dispatch', 'median', p),
+      timeIndicators('call_to_dispatch', 'p90', p),
+      timeIndicators('call_to_arrival', 'median', p),
+      timeIndicators('call_to_arrival', 'p90', p),
+    ]),
+    bandIndicator(1),
+    bandIndicator(3),
+    bandIndicator(5),
+  ];
+}

@@ -1,0 +1,146 @@
+import { indicatorMetaSchema } from '@citywatch/core/indicators/indicators';
+import { z } from 'zod';
+import { actorOf } from '../../http/auth.js';
+import type { ZodApp } from '../module.js';
+import type { IndicatorsService } from './service.js';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const periodQuery = z.strictObject({
+  org: z.string().uuid().optional(),
+  from: day.optional(),
+  to: day.optional(),
+});
+const idParams = z.strictObject({ id: z.string().min(1).max(100) });
+const rowsQuery = periodQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
+const valuesQuery = periodQuery.extend({
+  ids: z
+    .string()
+    .max(4000)
+    .transform((s) => s.split(',').filter(Boolean))
+    .optional(),
+});
+const snapshotBody = z.strictObject({ day, org: z.string().uuid().optional() });
+
+const figureSchema = indicatorMetaSchema.extend({
+  value: z.number().nullable(),
+  numerator: z.number().nullable(),
+  denominator: z.number().nullable(),
+  status: z.enum(['met', 'missed', 'none']),
+  error: z.string().optional(),
+});
+const orgSchema = z.object({ id: z.string(), name: z.string(), code: z.string(), kind: z.string() });
+const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/**
+ * Indicator routes: the registry, values of an org's subtree over a period, the rows behind a value
+ * (drill-down), trends from the daily snapshots, the ranking of stations, and a snapshot on demand.
+ * The org asked for must lie in the asker's subtree (400 org_in_scope otherwise); every query
+ * counts that org's subtree only.
+ */
+export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
+  app.get(
+    '/api/indicators',
+    {
+      config: { permission: 'indicators.read' },
+      schema: {
+        tags: ['indicators'],
+        response: { 200: z.object({ items: z.array(indicatorMetaSchema) }) },
+      },
+    },
+    async () => ({ items: indicators.list() }),
+  );
+
+  app.get(
+    '/api/indicators/values',
+    {
+      config: { permission: 'indicators.read' },
+      schema: {
+        tags: ['indicators'],
+        querystring: valuesQuery,
+        response: {
+          200: z.object({
+            org: orgSchema,
+            from: z.string(),
+            to: z.string(),
+            items: z.array(figureSchema),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const org = await indicators.org(actorOf(request), q.org);
+      const period = indicators.period(q.from, q.to);
+      const items = await indicators.compute(org, period, q.ids);
+      return { org, from: period.from.toISOString(), to: period.to.toISOString(), items };
+    },
+  );
+
+  app.get(
+    '/api/indicators/:id/rows',
+    {
+      config: { permission: 'indicators.read' },
+      schema: {
+        tags: ['indicators'],
+        params: idParams,
+        querystring: rowsQuery,
+        response: {
+          200: z.object({
+            org: orgSchema,
+            columns: z.array(z.object({ key: z.string(), zh: z.string(), en: z.string() })),
+            rows: z.array(z.record(z.string(), cell)),
+            total: z.number(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      indicators.find(request.params.id);
+      const org = await indicators.org(actorOf(request), q.org);
+      const rows = await indicators.rows(request.params.id, org, indicators.period(q.from, q.to), q.limit);
+      return { org, ...rows };
+    },
+  );
+
+  app.get(
+    '/api/indicators/:id/trend',
+    {
+      config: { permission: 'indicators.read' },
+      schema: { tags: ['indicators'], params: idParams, querystring: periodQuery },
+    },
+    async (request) => {
+      const q = request.query;
+      indicators.find(request.params.id);
+      const org = await indicators.org(actorOf(request), q.org);
+      return { org, ...(await indicators.trend(request.params.id, org, indicators.period(q.from, q.to))) };
+    },
+  );
+
+  app.get(
+    '/api/indicators/:id/ranking',
+    {
+      config: { permission: 'indicators.read' },
+      schema: { tags: ['indicators'], params: idParams, querystring: periodQuery },
+    },
+    async (request) => {
+      const q = request.query;
+      indicators.find(request.params.id);
+      const org = await indicators.org(actorOf(request), q.org);
+      return { org, ...(await indicators.ranking(request.params.id, org, indicators.period(q.from, q.to))) };
+    },
+  );
+
+  app.post(
+    '/api/indicators/snapshots',
+    {
+      config: { permission: 'indicators.write' },
+      schema: { tags: ['indicators'], body: snapshotBody },
+    },
+    async (request) => {
+      const org = await indicators.org(actorOf(request), request.body.org);
+      indicators.period(request.body.day, request.body.day);
+      return indicators.snapshot(request.body.day, org);
+    },
+  );
+}

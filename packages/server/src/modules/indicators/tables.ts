@@ -1,0 +1,48 @@
+import type { Timestamp } from '../../db/schema.js';
+
+declare module '../../db/schema.js' {
+  interface Database {
+    indicator_snapshots: IndicatorSnapshotsTable;
+    indicator_reports: IndicatorReportsTable;
+  }
+}
+
+export interface IndicatorSnapshotsTable {
+  indicator_id: string;
+  org_id: string;
+  /** The Shanghai day, YYYY-MM-DD. */
+  day: string;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  rule_version: number;
+  computed_at: Timestamp;
+}
+
+export interface IndicatorReportsTable {
+  id: string;
+  org_id: string;
+  kind: 'daily' | 'weekly' | 'monthly';
+  format: 'pdf' | 'xlsx';
+  period_from: Timestamp;
+  period_to: Timestamp;
+  label: string;
+  sha256: string;
+  bytes: Buffer;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+declare module '../../db/schema.js' {
+  interface Database {
+    indicator_jobs: IndicatorJobsTable;
+  }
+}
+
+export interface IndicatorJobsTable {
+  job: string;
+  period: string;
+  claimed_by: string;
+  claimed_at: Timestamp;
+  finished_at: Timestamp | null;
+}
