@@ -22,6 +22,8 @@ const ReportPage = lazy(() =>
 const VolunteerPhonePage = lazy(() =>
   import('./pages/community/VolunteerPhonePage').then((m) => ({ default: m.VolunteerPhonePage })),
 );
+// The command-centre wall (大屏): full screen, dark, outside the frame (pages/metrics).
+const WallRoute = lazy(() => import('./pages/metrics/WallRoute').then((m) => ({ default: m.WallRoute })));
 const NotFoundPage = lazy(() => import('./shell/Results').then((m) => ({ default: m.NotFoundPage })));
 
 const queryClient = createQueryClient();
@@ -57,6 +59,16 @@ const router = createBrowserRouter([
     ),
     children: [
       { path: '/login', element: <LoginRoute /> },
+      {
+        path: '/wall',
+        element: (
+          <RequireSession>
+            <RequirePermission permission="indicators.read">
+              <WallRoute />
+            </RequirePermission>
+          </RequireSession>
+        ),
+      },
       {
         path: '/',
         element: (

@@ -1,0 +1,318 @@
+import type { Incident, Unit } from '@citywatch/core/dispatch/schemas';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
+import { type CSSProperties, useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { dispatchQueries } from '../../api/dispatch';
+import { defaultCity, placesQueries } from '../../api/places';
+import { useLiveEvent, useLiveStatus } from '../../live/LiveProvider';
+import { CityMap } from '../../map/CityMap';
+import { indicatorKeys, indicatorQueries } from './api';
+import { shanghaiToday, showValue } from './presentation';
+
+/** The figures the wall shows for today (the page has them all). */
+const WALL_INDICATORS = [
+  'dispatch.validity_rate',
+  'dispatch.call_to_dispatch.median.P1',
+  'dispatch.call_to_arrival.median.P1',
+  'dispatch.p1_arrived_within_3min',
+  'dispatch.p1_arrived_within_5min',
+  'perimeter.hotlist_hits',
+  'devices.online_rate',
+  'community.mediation_resolution_rate',
+];
+const OPEN: ReadonlySet<string> = new Set(['received', 'dispatched', 'en_route', 'on_scene']);
+const PRIORITY_COLORS: Record<string, string> = {
+  P1: '#ff4d4f',
+  P2: '#fa8c16',
+  P3: '#40a9ff',
+  P4: '#8c8c8c',
+};
+const UNIT_COLORS: Record<string, string> = {
+  available: '#73d13d',
+  dispatched: '#ffc53d',
+  en_route: '#ffc53d',
+  on_scene: '#ff7875',
+  out_of_service: '#595959',
+};
+const SOURCES = { incidents: 'wall-incidents', units: 'wall-units' } as const;
+
+// Sizes follow the viewport so 1920 × 1080 and 3840 × 2160 read the same from the back of the room.
+const vw = (n: number) => `${n}vw`;
+const panel: CSSProperties = {
+  background: 'rgba(13, 31, 56, 0.88)',
+  border: '1px solid #1d3b63',
+  borderRadius: vw(0.4),
+  padding: vw(0.8),
+  minHeight: 0,
+  overflow: 'hidden',
+};
+
+function incidentsGeoJson(incidents: readonly Incident[]) {
+  return {
+    type: 'FeatureCollection' as const,
+    features: incidents.map((i) => ({
+      type: 'Feature' as const,
+      properties: { id: i.id, color: PRIORITY_COLORS[i.priority] ?? '#40a9ff', number: i.number },
+      geometry: { type: 'Point' as const, coordinates: [i.lon, i.lat] },
+    })),
+  };
+}
+function unitsGeoJson(units: readonly Unit[]) {
+  return {
+    type: 'FeatureCollection' as const,
+    features: units.flatMap((u) =>
+      u.lon === null || u.lat === null
+        ? []
+        : [
+            {
+              type: 'Feature' as const,
+              properties: { id: u.id, color: UNIT_COLORS[u.status] ?? '#73d13d' },
+              geometry: { type: 'Point' as const, coordinates: [u.lon, u.lat] },
+            },
+          ],
+    ),
+  };
+}
+
+/**
+ * 指挥大屏: the command-centre wall, full screen and dark. The live map of open incidents and units,
+ * today's figures and the open incidents as alarms; it never reloads: incidents and units follow
+ * the live socket (the app's cache sync), today's figures are fetched again on each incident event
+ * (at most every 10 s) and every minute.
+ */
+export function WallPage() {
+  const { t, i18n } = useTranslation('metrics');
+  const lang = i18n.language;
+  const cache = useQueryClient();
+  const live = useLiveStatus();
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const today = shanghaiToday(now);
+  const cities = useQuery(placesQueries.cities());
+  const city = defaultCity(cities.data);
+  const incidents = useQuery({ ...dispatchQueries.incidents() });
+  const units = useQuery({ ...dispatchQueries.units() });
+  const figures = useQuery({
+    ...indicatorQueries.values({ from: today, to: today }),
+    refetchInterval: 60_000,
+  });
+  const [lastRefresh, setLastRefresh] = useState(0);
+  useLiveEvent('dispatch.incident_changed', () => {
+    if (Date.now() - lastRefresh < 10_000) return;
+    setLastRefresh(Date.now());
+    void cache.invalidateQueries({ queryKey: [...indicatorKeys.all, 'values'] });
+  });
+
+  const open = useMemo(
+    () =>
+      (incidents.data ?? [])
+        .filter((i) => OPEN.has(i.status))
+        .sort((a, b) => a.priority.localeCompare(b.priority) || b.receivedAt.localeCompare(a.receivedAt)),
+    [incidents.data],
+  );
+  const unitList = units.data ?? [];
+  const [map, setMap] = useState<MapLibreMap | null>(null);
+  const onReady = useCallback((m: MapLibreMap) => {
+    m.addSource(SOURCES.incidents, { type: 'geojson', data: incidentsGeoJson([]) });
+    m.addSource(SOURCES.units, { type: 'geojson', data: unitsGeoJson([]) });
+    m.addLayer({
+      id: 'wall-incidents-halo',
+      type: 'circle',
+      source: SOURCES.incidents,
+      paint: { 'circle-radius': 16, 'circle-color': ['get', 'color'], 'circle-opacity': 0.3 },
+    });
+    m.addLayer({
+      id: 'wall-incidents',
+      type: 'circle',
+      source: SOURCES.incidents,
+      paint: {
+        'circle-radius': 8,
+        'circle-color': ['get', 'color'],
+        'circle-stroke-color': '#fff',
+        'circle-stroke-width': 2,
+      },
+    });
+    m.addLayer({
+      id: 'wall-units',
+      type: 'circle',
+      source: SOURCES.units,
+      paint: {
+        'circle-radius': 6,
+        'circle-color': ['get', 'color'],
+        'circle-stroke-color': '#001529',
+        'circle-stroke-width': 2,
+      },
+    });
+    setMap(m);
+  }, []);
+  useEffect(() => {
+    (map?.getSource(SOURCES.incidents) as GeoJSONSource | undefined)?.setData(incidentsGeoJson(open));
+  }, [map, open]);
+  useEffect(() => {
+    (map?.getSource(SOURCES.units) as GeoJSONSource | undefined)?.setData(unitsGeoJson(unitList));
+  }, [map, unitList]);
+
+  const figureById = new Map((figures.data?.items ?? []).map((f) => [f.id, f]));
+  const calls = figureById.get('dispatch.validity_rate')?.denominator ?? 0;
+  const available = unitList.filter((u) => u.status === 'available').length;
+  const busy = unitList.filter((u) => ['dispatched', 'en_route', 'on_scene'].includes(u.status)).length;
+  const clock = now.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    hour12: false,
+  });
+
+  return (
+    <div
+      data-testid="wall"
+      style={{
+        position: 'fixed',
+        inset: 0,
+        background: 'radial-gradient(ellipse at top, #0b2447 0%, #050d1a 70%)',
+        color: '#d6e4ff',
+        display: 'grid',
+        gridTemplateRows: `${vw(4)} 1fr`,
+        gridTemplateColumns: `${vw(22)} 1fr ${vw(24)}`,
+        gap: vw(0.6),
+        padding: vw(0.6),
+        fontSize: vw(0.9),
+        boxSizing: 'border-box',
+      }}
+    >
+      <header
+        style={{
+          gridColumn: '1 / 4',
+          display: 'flex',
+          alignItems: 'center',
+          justifyContent: 'space-between',
+          borderBottom: '2px solid #1d5fa8',
+        }}
+      >
+        <span style={{ fontSize: vw(1.8), fontWeight: 700, letterSpacing: '0.1em', color: '#e6f4ff' }}>
+          {t('wall.title')}
+        </span>
+        <span style={{ fontSize: vw(1.1) }}>
+          <span
+            data-testid="wall-live"
+            style={{ color: live === 'open' ? '#73d13d' : '#ff7875', marginRight: vw(1) }}
+          >
+            ● {live === 'open' ? t('wall.live') : t('wall.offline')}
+          </span>
+          <span style={{ fontVariantNumeric: 'tabular-nums' }}>{clock}</span>
+        </span>
+      </header>
+
+      <section style={{ ...panel, display: 'flex', flexDirection: 'column', gap: vw(0.6) }}>
+        <h2 style={{ margin: 0, fontSize: vw(1.2), color: '#69b1ff' }}>{t('wall.today')}</h2>
+        <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: vw(0.5) }}>
+          {[
+            [t('wall.calls'), String(calls), 'wall-calls'],
+            [t('wall.open'), String(open.length), 'wall-open'],
+            [t('wall.unitsAvailable'), String(available), 'wall-available'],
+            [t('wall.unitsBusy'), String(busy), 'wall-busy'],
+          ].map(([label, value, id]) => (
+            <div key={id} style={{ background: '#0e2a4d', borderRadius: vw(0.3), padding: vw(0.5) }}>
+              <div style={{ fontSize: vw(0.8), color: '#91caff' }}>{label}</div>
+              <div data-testid={id} style={{ fontSize: vw(2.2), fontWeight: 700, color: '#fff' }}>
+                {value}
+              </div>
+            </div>
+          ))}
+        </div>
+        <div style={{ display: 'flex', flexDirection: 'column', gap: vw(0.35), overflow: 'hidden' }}>
+          {WALL_INDICATORS.flatMap((id) => {
+            const f = figureById.get(id);
+            if (!f) return [];
+            return [
+              <div
+                key={id}
+                data-testid={`wall-figure-${id}`}
+                style={{
+                  display: 'flex',
+                  justifyContent: 'space-between',
+                  borderBottom: '1px dashed #1d3b63',
+                }}
+              >
+                <span>{lang === 'en' ? f.name.en : f.name.zh}</span>
+                <span
+                  style={{
+                    fontWeight: 700,
+                    color: f.status === 'missed' ? '#ff7875' : f.status === 'met' ? '#95de64' : '#d6e4ff',
+                  }}
+                >
+                  {showValue(f.value, f.unit, lang)}
+                </span>
+              </div>,
+            ];
+          })}
+        </div>
+      </section>
+
+      <section style={{ ...panel, padding: 0 }}>
+        {city && (
+          <CityMap
+            key={city.name}
+            city={city.name}
+            bounds={city.bounds}
+            onReady={onReady}
+            fallback={<div style={{ padding: vw(1) }}>{t('wall.noMap')}</div>}
+            style={{
+              height: '100%',
+              width: '100%',
+              filter: 'invert(0.92) hue-rotate(190deg) brightness(0.9)',
+            }}
+          />
+        )}
+      </section>
+
+      <section style={{ ...panel, display: 'flex', flexDirection: 'column', gap: vw(0.4) }}>
+        <h2 style={{ margin: 0, fontSize: vw(1.2), color: '#ff9c6e' }}>
+          {t('wall.alarms')} · {open.length}
+        </h2>
+        {open.length === 0 && <div style={{ color: '#8c8c8c' }}>{t('wall.noAlarms')}</div>}
+        <ol
+          data-testid="wall-alarms"
+          style={{ listStyle: 'none', margin: 0, padding: 0, overflow: 'hidden' }}
+        >
+          {open.slice(0, 14).map((i) => (
+            <li
+              key={i.id}
+              data-testid={`wall-alarm-${i.number}`}
+              style={{
+                borderLeft: `${vw(0.3)} solid ${PRIORITY_COLORS[i.priority] ?? '#40a9ff'}`,
+                background: '#0e2a4d',
+                marginBottom: vw(0.35),
+                padding: `${vw(0.3)} ${vw(0.5)}`,
+              }}
+            >
+              <div style={{ display: 'flex', justifyContent: 'space-between', fontWeight: 600 }}>
+                <span>
+                  {i.priority} {i.number}
+                </span>
+                <span style={{ fontVariantNumeric: 'tabular-nums' }}>
+                  {new Date(i.receivedAt).toLocaleTimeString('zh-CN', {
+                    timeZone: 'Asia/Shanghai',
+                    hour12: false,
+                  })}
+                </span>
+              </div>
+              <div
+                style={{
+                  color: '#91caff',
+                  whiteSpace: 'nowrap',
+                  overflow: 'hidden',
+                  textOverflow: 'ellipsis',
+                }}
+              >
+                {i.addressLabel ?? `${i.lon.toFixed(4)}, ${i.lat.toFixed(4)}`}
+              </div>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import type { PageMessages, Shape } from '../page';
+
+/** Messages of the indicators page (评价指标) and the command-centre wall (大屏): the `metrics` namespace. */
+const zhCN = {
+  menu: '评价指标',
+  page: {
+    title: '评价指标',
+    org: '单位',
+    period: '统计周期',
+    wall: '指挥大屏',
+    loadFailed: '加载失败：{{error}}',
+    computedLive: '按所选周期从业务数据实时计算；趋势取自每日快照（含规则版本）。',
+  },
+  table: {
+    name: '指标',
+    module: '模块',
+    value: '数值',
+    target: '目标',
+    status: '达标',
+    basis: '计算基数',
+    cityWide: '全市',
+    open: '明细',
+  },
+  status: { met: '达标', missed: '未达标', none: '—' },
+  trend: { title: '趋势（每日快照）', empty: '该周期尚无快照', target: '目标' },
+  ranking: { title: '派出所排名', rank: '名次', station: '派出所', empty: '无下属派出所' },
+  rows: { title: '{{name}} — 计算明细', total: '共 {{total}} 条', shown: '显示前 {{shown}} 条' },
+  modules: {
+    dispatch: '情指行',
+    coverage: '覆盖',
+    perimeter: '圈层查控',
+    places: '标准地址',
+    community: '社区',
+    devices: '设备',
+    oversight: '行业监管',
+  },
+  wall: {
+    title: '社会治安防控指挥大屏',
+    today: '今日指标',
+    alarms: '实时警情',
+    calls: '今日接警',
+    open: '在办警情',
+    unitsAvailable: '可用警力',
+    unitsBusy: '出警中',
+    live: '实时连接',
+    offline: '连接中断，正在重连',
+    noAlarms: '暂无在办警情',
+    noMap: '当前浏览器无法显示地图',
+  },
+};
+
+const en: Shape<typeof zhCN> = {
+  menu: 'Indicators',
+  page: {
+    title: 'Indicators',
+    org: 'Org',
+    period: 'Period',
+    wall: 'Command wall',
+    loadFailed: 'Could not load: {{error}}',
+    computedLive:
+      'Computed live from the records for the period; trends come from the daily snapshots (with rule version).',
+  },
+  table: {
+    name: 'Indicator',
+    module: 'Module',
+    value: 'Value',
+    target: 'Target',
+    status: 'Target met',
+    basis: 'Counted',
+    cityWide: 'City-wide',
+    open: 'Rows',
+  },
+  status: { met: 'Met', missed: 'Missed', none: '—' },
+  trend: { title: 'Trend (daily snapshots)', empty: 'No snapshots in this period yet', target: 'Target' },
+  ranking: { title: 'Stations ranked', rank: 'Rank', station: 'Station', empty: 'No stations below' },
+  rows: { title: '{{name}} — rows', total: '{{total}} rows', shown: 'first {{shown}} shown' },
+  modules: {
+    dispatch: 'Dispatch',
+    coverage: 'Coverage',
+    perimeter: 'Perimeter',
+    places: 'Addresses',
+    community: 'Community',
+    devices: 'Devices',
+    oversight: 'Oversight',
+  },
+  wall: {
+    title: 'Public security command wall',
+    today: 'Today',
+    alarms: 'Live incidents',
+    calls: 'Calls today',
+    open: 'Open incidents',
+    unitsAvailable: 'Units available',
+    unitsBusy: 'Units out',
+    live: 'Live',
+    offline: 'Connection lost, reconnecting',
+    noAlarms: 'No open incidents',
+    noMap: 'This browser cannot show the map',
+  },
+};
+
+export const metricsMessages: PageMessages<typeof zhCN> = { 'zh-CN': zhCN, en };
