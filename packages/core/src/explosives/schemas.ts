@@ -113,6 +113,7 @@ export const closeResultSchema = z.object({
 
 export const ALARM_KINDS = [
   'variance',
+  'loss',
   'serial_anomaly',
   'overdue_transit',
   'route_deviation',
@@ -128,6 +129,8 @@ export const alarmSchema = z.object({
   raisedAt: z.string(),
   reportDueAt: z.string(),
   reportedAt: z.string().nullable(),
+  /** When the clock ran out unreported and the alarm went to the station head and the command centre. */
+  escalatedAt: z.string().nullable(),
 });
 export type Alarm = z.infer<typeof alarmSchema>;
 

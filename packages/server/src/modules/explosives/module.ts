@@ -11,8 +11,8 @@ declare module '../module.js' {
   }
 }
 
-/** How often pending transports are checked for the 24-hour limit. */
-const OVERDUE_CHECK_MS = 60_000;
+/** How often pending transports and alarms are checked against their 24-hour limits. */
+const CLOCK_CHECK_MS = 60_000;
 
 /**
  * 民爆物品 (explosives): permits with four-eyes approval, magazines with capacity, a double-entry
@@ -30,16 +30,25 @@ export const explosivesModule = defineModule({
     'explosives.admin': ['industry_inspector', 'admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  events: { 'explosives.alarm': 'explosives.read', 'explosives.permit': 'explosives.permits' },
+  events: {
+    'explosives.alarm': 'explosives.read',
+    'explosives.report_overdue': 'explosives.read',
+    'explosives.permit': 'explosives.permits',
+  },
   create: (deps) => new ExplosivesService(deps),
   routes: (app, _deps, ex) => explosivesRoutes(app, ex),
   start: (deps, ex) => {
+    // Late transports and unreported alarms: every minute (each claimed row is handled by one node).
+    let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      ex.checkOverdueTransits().catch((error) =>
-        deps.log.error({ err: error }, 'explosives overdue check failed'),
-      );
-    }, OVERDUE_CHECK_MS);
+      running = ex
+        .tick()
+        .catch((error: unknown) => deps.log.error({ err: error }, 'explosives clock check failed'));
+    }, CLOCK_CHECK_MS);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
   },
 });

@@ -10,6 +10,7 @@
 
 import type { PendingTransit } from '@citywatch/core/explosives/ledger';
 import {
+  accountKind,
   bookDate,
   endOfBookDate,
   GRAMS_PER_KG,
@@ -36,6 +37,7 @@ import { type Kysely, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
+import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
 import { assertOrgInScope, orgsUnder } from '../scope.js';
@@ -253,6 +255,21 @@ export class ExplosivesService {
             });
           }
         }
+      }
+    }
+    for (const m of outcome.posted) {
+      if (accountKind(m.to) === 'lost') {
+        alarms.push({
+          kind: 'loss',
+          subject: m.id,
+          detail: {
+            account: m.to,
+            from: m.from,
+            product: m.product,
+            amount: m.amount,
+            serials: m.serials.length,
+          },
+        });
       }
     }
     if (alarms.length > 0) await this.raise(book, alarms);
@@ -866,22 +883,100 @@ export class ExplosivesService {
       raisedAt: new Date(r.raised_at).toISOString(),
       reportDueAt: new Date(r.report_due_at).toISOString(),
       reportedAt: r.reported_at ? new Date(r.reported_at).toISOString() : null,
+      escalatedAt: r.escalated_at ? new Date(r.escalated_at).toISOString() : null,
     }));
   }
 
   /** The report was made (to the public security organ): the clock stops. */
   async reportAlarm(actor: Actor, id: string): Promise<Alarm> {
-    const r = await this.db
+    let q = this.db
       .updateTable('explosives_alarms')
       .set({ reported_at: this.deps.now(), reported_by: actor.userId })
       .where('id', '=', id)
-      .where('reported_at', 'is', null)
-      .where('org_id', 'in', orgsUnder(this.db, actor))
-      .executeTakeFirst();
+      .where('reported_at', 'is', null);
+    // An enterprise user reports their own unit's alarms only (their org holds other units too).
+    if (this.isEnterprise(actor))
+      q = q.where('enterprise_id', '=', (await this.boundUnit(actor)) ?? '\u0000');
+    else q = q.where('org_id', 'in', orgsUnder(this.db, actor));
+    const r = await q.executeTakeFirst();
     const alarm = (await this.alarms(actor, 1000)).find((a) => a.id === id);
     if (!alarm) throw new ProblemError('not_found', M.noSuchAlarm);
     if (Number(r.numUpdatedRows) === 0 && alarm.reportedAt === null) throw new ProblemError('conflict');
     return alarm;
+  }
+
+  /**
+   * The 24-hour report clock: alarms past their deadline and not reported are escalated, once, to
+   * the enterprise's station (its head) and the command centre (the root of the org tree): a live
+   * event and an audit row each, in the transaction that marks them. The update claims its rows,
+   * so with several API nodes each alarm is escalated by exactly one.
+   */
+  async escalateUnreported(): Promise<number> {
+    const now = this.deps.now();
+    const escalated = await this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('explosives_alarms')
+        .set({ escalated_at: now })
+        .where('reported_at', 'is', null)
+        .where('escalated_at', 'is', null)
+        .where('report_due_at', '<=', now)
+        .returning(['id', 'enterprise_id', 'org_id', 'kind', 'subject', 'raised_at', 'report_due_at'])
+        .execute();
+      if (rows.length === 0) return [];
+      const orgs = await trx
+        .selectFrom('orgs')
+        .select(['id', 'path'])
+        .where('id', 'in', [...new Set(rows.map((r) => r.org_id))])
+        .execute();
+      const out = rows.map((r) => {
+        const path = orgs.find((o) => o.id === r.org_id)?.path ?? `/${r.org_id}/`;
+        return { ...r, commandOrgId: path.split('/')[1] || r.org_id };
+      });
+      for (const r of out) {
+        await appendAudit(
+          trx,
+          {
+            userId: null,
+            username: 'system',
+            action: 'write',
+            resource: `explosives_alarm:${r.id}`,
+            detail: {
+              change: 'report_overdue',
+              enterpriseId: r.enterprise_id,
+              kind: r.kind,
+              subject: r.subject,
+              raisedAt: new Date(r.raised_at).toISOString(),
+              reportDueAt: new Date(r.report_due_at).toISOString(),
+              escalatedTo: { stationOrgId: r.org_id, commandOrgId: r.commandOrgId },
+            },
+          },
+          now,
+        );
+      }
+      return out;
+    });
+    for (const r of escalated) {
+      const payload = {
+        alarmId: r.id,
+        enterpriseId: r.enterprise_id,
+        kind: r.kind,
+        subject: r.subject,
+        reportDueAt: new Date(r.report_due_at).toISOString(),
+        stationOrgId: r.org_id,
+        commandOrgId: r.commandOrgId,
+      };
+      // Published at the station: the live gateway brings it to the station's head and to every
+      // console whose scope holds the station, the command centre's (city scope) among them.
+      this.deps.publish('explosives.report_overdue', r.org_id, payload);
+    }
+    return escalated.length;
+  }
+
+  /** The periodic run: transports past 24 h raise their alarm, alarms past their clock escalate. */
+  async tick(): Promise<{ overdueTransits: number; escalated: number }> {
+    const overdueTransits = await this.checkOverdueTransits();
+    const escalated = await this.escalateUnreported();
+    return { overdueTransits, escalated };
   }
 
   /** Transports pending for more than 24 h not yet alarmed: raise one alarm each (run by a timer). */

@@ -131,13 +131,15 @@ export interface ExplosivesAlarmsTable {
   id: string;
   enterprise_id: string;
   org_id: string;
-  kind: 'variance' | 'serial_anomaly' | 'overdue_transit' | 'route_deviation' | 'long_stop';
+  kind: 'variance' | 'loss' | 'serial_anomaly' | 'overdue_transit' | 'route_deviation' | 'long_stop';
   subject: string;
   detail: Json<Record<string, unknown>>;
   raised_at: Timestamp;
   report_due_at: Timestamp;
   reported_at: Timestamp | null;
   reported_by: string | null;
+  /** Migration 034: when the unreported alarm was escalated at its deadline. */
+  escalated_at: Timestamp | null;
 }
 
 /** Migration 033: a closed month of a book, and its lines per magazine account and product. */

@@ -375,7 +375,11 @@ function AlarmsTab() {
               <Space>
                 <span style={{ color: dayjs(a.reportDueAt).isBefore(dayjs()) ? 'red' : undefined }}>
                   {dayjs(a.reportDueAt).format('MM-DD HH:mm')}
-                  {dayjs(a.reportDueAt).isBefore(dayjs()) ? ` ${t('alarms.overdue')}` : ''}
+                  {a.escalatedAt
+                    ? ` ${t('alarms.escalated')}`
+                    : dayjs(a.reportDueAt).isBefore(dayjs())
+                      ? ` ${t('alarms.overdue')}`
+                      : ''}
                 </span>
                 {can('explosives.post') && (
                   <Button size="small" onClick={() => report.mutate(a.id)}>
