@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
+import { everyNodeLeads, postgresLeadership } from './singleton.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -14,6 +15,12 @@ export interface Db {
   kysely: Kysely<Database>;
   /** Runs a multi-statement SQL script (simple-query protocol), outside Kysely. */
   execScript(script: string): Promise<void>;
+  /**
+   * Whether this process is the one node that runs job `name` now (retention purges, forwarders,
+   * scheduled reports: work that must happen once however many API nodes share the database).
+   * See singleton.ts.
+   */
+  tryLead(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -45,6 +52,7 @@ async function openPGlite(dataDir: string): Promise<Db> {
         throw error;
       }
     },
+    tryLead: everyNodeLeads,
     close: () => kysely.destroy(),
   };
 }
@@ -66,6 +74,7 @@ async function openPostgres(databaseUrl: string): Promise<Db> {
     process.emitWarning(`PostgreSQL idle client error: ${error.message}`);
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const leadership = postgresLeadership(databaseUrl);
   return {
     kind: 'postgres',
     kysely,
@@ -80,7 +89,11 @@ async function openPostgres(databaseUrl: string): Promise<Db> {
         client.release();
       }
     },
-    close: () => kysely.destroy(),
+    tryLead: (name) => leadership.tryLead(name),
+    close: async () => {
+      await leadership.close();
+      await kysely.destroy();
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/dispatch/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { redactUrl } from '../../ingest/mqtt.js';
 import { defineModule, type Stop } from '../module.js';
 import { AVL_TOPIC, startAvlMqttIngest } from './avl-mqtt.js';
@@ -16,6 +17,8 @@ declare module '../module.js' {
 
 /** How often personal data past its retention period is purged. */
 const RETENTION_PURGE_MS = 3600_000;
+/** How often queued and retry-due 12345 diversions are sent. */
+const HOTLINE_FORWARD_MS = 5_000;
 
 /** Command and dispatch (情指行一体化): 110 intake, units and AVL, dispatch, 12345, figures. */
 export const dispatchModule = defineModule({
@@ -43,22 +46,27 @@ export const dispatchModule = defineModule({
         )
       : null;
     if (avl) deps.log.info(`MQTT ${redactUrl(runtime.mqtt!.url)}: AVL on ${AVL_TOPIC}`);
-    dispatch.hotline.start(undefined, (error) => deps.log.error({ err: error }, '12345 forwarding failed'));
+    // Forwarding and purging run on one node however many share the database (db/singleton.ts).
+    const stopForwarder = everyOnOneNode(
+      deps.db,
+      'dispatch.hotline-forwarder',
+      HOTLINE_FORWARD_MS,
+      () => dispatch.hotline.forwardDue(),
+      (error) => deps.log.error({ err: error }, '12345 forwarding failed'),
+      { runAtStart: false },
+    );
     const policy = { callerDays: deps.config.retentionCallerDays, avlDays: deps.config.retentionAvlDays };
-    let purging: Promise<unknown> = Promise.resolve();
-    const purge = () => {
-      purging = purgeExpiredPersonalData(deps.db.kysely, policy, deps.now()).catch((error: unknown) =>
-        deps.log.error({ err: error }, 'retention purge failed'),
-      );
-    };
-    purge();
-    const purgeTimer = setInterval(purge, RETENTION_PURGE_MS);
-    purgeTimer.unref();
+    const stopPurge = everyOnOneNode(
+      deps.db,
+      'dispatch.retention-purge',
+      RETENTION_PURGE_MS,
+      () => purgeExpiredPersonalData(deps.db.kysely, policy, deps.now()),
+      (error) => deps.log.error({ err: error }, 'retention purge failed'),
+    );
     return async () => {
-      clearInterval(purgeTimer);
-      dispatch.hotline.stop();
+      await stopForwarder();
       await avl?.subscription.close();
-      await purging;
+      await stopPurge();
     };
   },
 });

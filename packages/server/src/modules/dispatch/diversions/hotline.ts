@@ -22,9 +22,6 @@ export interface HotlineOptions {
 }
 
 export class HotlineForwarder {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: HotlineOptions,
@@ -35,61 +32,45 @@ export class HotlineForwarder {
     ) => Promise<{ ok: boolean; status: number }> = postJson,
   ) {}
 
-  start(everyMs = 5_000, onError: (error: unknown) => void = () => {}) {
-    this.timer = setInterval(() => {
-      if (!this.running) this.forwardDue().catch(onError);
-    }, everyMs);
-    this.timer.unref();
-  }
-
-  stop() {
-    clearInterval(this.timer);
-  }
-
   /** Sends every diversion that is queued, or failed and due for a retry. Returns how many were sent. */
   async forwardDue(): Promise<number> {
     if (!this.options.url) return 0; // no hotline configured: diversions wait, visible as queued
-    this.running = true;
     let sent = 0;
-    try {
-      const now = this.now();
-      const due = await store.unsentDiversions(this.db, MAX_ATTEMPTS);
-      for (const d of due) {
-        if (
-          d.status === 'failed' &&
-          now.getTime() - new Date(d.updated_at).getTime() < retryDelayMs(d.attempts)
-        )
-          continue;
-        // The caller's number is not sent: the hotline calls back through its own channel if needed.
-        const body = {
-          diversionId: d.id,
-          incidentNumber: d.number,
-          category: d.category,
-          subcategory: d.subcategory,
-          narrative: d.narrative,
-          lon: d.lon,
-          lat: d.lat,
-          address: d.address_label,
-          receivedAt: new Date(d.received_at).toISOString(),
-          callbackUrl: `${this.options.callbackBase}/${d.id}/outcome`,
-        };
-        let error: string | null = null;
-        try {
-          const r = await this.send(this.options.url, body);
-          if (!r.ok) error = `HTTP ${r.status}`;
-        } catch (e) {
-          error = (e as Error).message;
-        }
-        await store.recordAttempt(this.db, d.id, {
-          status: error ? 'failed' : 'sent',
-          attempts: d.attempts + 1,
-          error,
-          at: this.now(),
-        });
-        if (!error) sent++;
+    const now = this.now();
+    const due = await store.unsentDiversions(this.db, MAX_ATTEMPTS);
+    for (const d of due) {
+      if (
+        d.status === 'failed' &&
+        now.getTime() - new Date(d.updated_at).getTime() < retryDelayMs(d.attempts)
+      )
+        continue;
+      // The caller's number is not sent: the hotline calls back through its own channel if needed.
+      const body = {
+        diversionId: d.id,
+        incidentNumber: d.number,
+        category: d.category,
+        subcategory: d.subcategory,
+        narrative: d.narrative,
+        lon: d.lon,
+        lat: d.lat,
+        address: d.address_label,
+        receivedAt: new Date(d.received_at).toISOString(),
+        callbackUrl: `${this.options.callbackBase}/${d.id}/outcome`,
+      };
+      let error: string | null = null;
+      try {
+        const r = await this.send(this.options.url, body);
+        if (!r.ok) error = `HTTP ${r.status}`;
+      } catch (e) {
+        error = (e as Error).message;
       }
-    } finally {
-      this.running = false;
+      await store.recordAttempt(this.db, d.id, {
+        status: error ? 'failed' : 'sent',
+        attempts: d.attempts + 1,
+        error,
+        at: this.now(),
+      });
+      if (!error) sent++;
     }
     return sent;
   }
