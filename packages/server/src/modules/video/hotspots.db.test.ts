@@ -1,6 +1,6 @@
 import { seededRandom } from '@citywatch/core/patrol/plans';
 import { latLngToCell } from 'h3-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 
@@ -123,5 +123,67 @@ describe(`video coverage of hot spots (${process.env.CITYWATCH_TEST_DB})`, () =>
     // 龙城's dispatcher cannot use the bureau's camera: none of its hot spots count as covered.
     const theirs = (await coverage(station)).hotSpots;
     if (theirs) expect(theirs.covered).toBe(0);
+  }, 120_000);
+
+  it('ranks the hot spots once per org and day, again after new history or the next day', async () => {
+    const cache = t.ctx.video.hotSpots!;
+    const ranked = vi.spyOn(t.ctx.patrol, 'hotspots');
+    try {
+      const first = (await coverage(admin)).hotSpots!;
+      // The camera changes nothing here; hot spots come from the cache (the previous test ranked them).
+      const again = (await coverage(admin)).hotSpots!;
+      expect(again).toEqual(first);
+      expect(ranked).toHaveBeenCalledTimes(0);
+      // The station's were ranked (for its own subtree) in the previous test too.
+      const computed = cache.computed;
+      await coverage(station);
+      expect(cache.computed).toBe(computed);
+      expect(ranked).toHaveBeenCalledTimes(0);
+
+      // New history: 60 more incidents at a second cluster, far from the first.
+      const city = (await t.ctx.places.cities.get())!;
+      const g = city.graph;
+      const b = city.bounds;
+      let far = 0;
+      for (let v = 0; v < g.nodeCount; v++) {
+        const [lon, lat] = [g.nodeLon[v], g.nodeLat[v]];
+        if (!(lon > b.minLon && lon < b.maxLon && lat > b.minLat && lat < b.maxLat)) continue;
+        if (
+          Math.hypot(lon - hot.lon, lat - hot.lat) >
+          Math.hypot(g.nodeLon[far] - hot.lon, g.nodeLat[far] - hot.lat)
+        )
+          far = v;
+      }
+      const rnd = seededRandom(12);
+      const now = t.ctx.now().getTime();
+      const rows = ['警情编号,报警时间,警情类别,经度,纬度'];
+      for (let k = 0; k < 60; k++)
+        rows.push(
+          `W${String(k).padStart(5, '0')},${beijing(now - (0.1 + rnd() * 30) * DAY)},盗窃,${(g.nodeLon[far] + (rnd() - 0.5) * 0.0003).toFixed(6)},${(g.nodeLat[far] + (rnd() - 0.5) * 0.0003).toFixed(6)}`,
+        );
+      const imported = await t.as(admin, {
+        method: 'POST',
+        url: '/api/patrol/imports',
+        payload: { fileName: 'more.csv', content: rows.join('\r\n') },
+      });
+      expect(imported.statusCode, imported.body).toBe(201);
+      const after = (await coverage(admin)).hotSpots!;
+      expect(ranked).toHaveBeenCalledTimes(1);
+      expect(after.uncovered.map((u) => u.id)).toContain(latLngToCell(g.nodeLat[far], g.nodeLon[far], 9));
+      await coverage(admin);
+      expect(ranked).toHaveBeenCalledTimes(1);
+      // Each org ranks its own: the station once more, then from the cache.
+      await coverage(station);
+      await coverage(station);
+      expect(ranked).toHaveBeenCalledTimes(2);
+
+      // The next day the window has moved: ranked again.
+      t.advance(DAY);
+      const fresh = await t.login('admin', ADMIN_PASSWORD);
+      await coverage(fresh);
+      expect(ranked).toHaveBeenCalledTimes(3);
+    } finally {
+      ranked.mockRestore();
+    }
   }, 120_000);
 });

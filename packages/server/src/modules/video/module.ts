@@ -108,7 +108,12 @@ export const videoModule = defineModule({
     const stopEscalation = video.startEscalation((error) =>
       deps.log.warn({ err: error }, 'missed tour escalation failed'),
     );
+    // New history moves patrol's hot spots: coverage ranks them again on its next call.
+    const unsubscribe = deps.bus.subscribe(() => video.hotSpots?.invalidate(), {
+      types: ['patrol.history_imported'],
+    });
     return () => {
+      unsubscribe();
       stopProbe();
       stopEscalation();
     };

@@ -12,6 +12,7 @@ import type { Actor } from '../../identity/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
 import { type CheckpointsOf, CoverageService, type HotSpotsOf } from './coverage.js';
+import { HotSpotCache } from './hotspot-cache.js';
 import { CameraIndexCache } from './index-cache.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
 import { PlaybackService, playbackSettings } from './playback.js';
@@ -147,6 +148,8 @@ export class VideoService {
   readonly playback: PlaybackService;
   readonly tours: ToursService;
   readonly coverage: CoverageService;
+  /** Patrol's hot spots per (org, day, history version); the module drops them on a history import. */
+  readonly hotSpots: HotSpotCache | null;
 
   constructor(readonly deps: VideoDeps) {
     this.index = new CameraIndexCache(deps.db, deps.city ?? (async () => undefined));
@@ -156,11 +159,12 @@ export class VideoService {
       playbackSettings(),
       deps.incidentVisible ?? (async () => false),
     );
+    this.hotSpots = deps.hotSpotsOf ? new HotSpotCache(deps.hotSpotsOf, deps.now) : null;
     this.coverage = new CoverageService(
       deps.db,
       deps.city ?? (async () => undefined),
       deps.checkpointsOf ?? (async () => []),
-      deps.hotSpotsOf,
+      this.hotSpots?.get,
     );
     this.tours = new ToursService(
       deps.db,
