@@ -5,6 +5,7 @@ import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { verifyAuditChain } from './identity/audit.js';
 import { registerExplosivesCommands } from './modules/explosives/cli.js';
+import { registerReportCommands } from './modules/indicators/cli.js';
 import { registerPatrolCommands } from './modules/patrol/cli.js';
 import { registerPerimeterCommands } from './modules/perimeter/cli.js';
 import { CityImportError, importCity } from './modules/roads/city-import.js';
@@ -122,6 +123,7 @@ registerPerimeterCommands(program);
 registerPatrolCommands(program);
 registerVideoCommands(program);
 registerExplosivesCommands(program);
+registerReportCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`citywatch: ${(error as Error).message}`);

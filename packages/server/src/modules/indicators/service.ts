@@ -186,13 +186,7 @@ export class IndicatorsService {
   async ranking(id: string, org: OrgRef, period: Period) {
     const indicator = this.find(id);
     const meta = metaOf(indicator);
-    const stations = await this.db
-      .selectFrom('orgs')
-      .select(['id', 'name', 'code', 'kind', 'path'])
-      .where('path', 'like', subtreePattern(scopeOf(org)))
-      .where('kind', '=', 'police_station')
-      .orderBy('name')
-      .execute();
+    const stations = await this.stationsUnder(org);
     const values = await Promise.all(
       stations.map(async (s) => ({
         ...(await this.computeOne(indicator, this.context(scopeOf(s), period))),
@@ -322,6 +316,46 @@ export class IndicatorsService {
       const r = await this.snapshot(yesterday, root);
       this.deps.log.info(r, 'indicator snapshot stored');
     });
+  }
+
+  /** The police stations of the org's subtree, by name. */
+  stationsUnder(org: OrgRef): Promise<OrgRef[]> {
+    return this.db
+      .selectFrom('orgs')
+      .select(['id', 'name', 'code', 'kind', 'path'])
+      .where('path', 'like', subtreePattern(scopeOf(org)))
+      .where('kind', '=', 'police_station')
+      .orderBy('code')
+      .execute();
+  }
+
+  /**
+   * One value per day of an indicator for the org: the stored snapshot where there is one (its
+   * rule then), else computed now from the records.
+   */
+  async dailyValues(id: string, org: OrgRef, days: readonly string[]): Promise<(number | null)[]> {
+    const indicator = this.find(id);
+    if (days.length === 0) return [];
+    const stored = new Map(
+      (
+        await this.db
+          .selectFrom('indicator_snapshots')
+          .select(['day', 'value'])
+          .where('indicator_id', '=', id)
+          .where('org_id', '=', org.id)
+          .where('day', '>=', days[0])
+          .where('day', '<=', days[days.length - 1])
+          .execute()
+      ).map((r) => [r.day, r.value] as const),
+    );
+    return Promise.all(
+      days.map(async (day) => {
+        if (stored.has(day)) return stored.get(day)!;
+        const from = dayStart(day)!;
+        const ctx = this.context(scopeOf(org), { from, to: new Date(from.getTime() + DAY_MS) });
+        return (await this.computeOne(indicator, ctx)).value;
+      }),
+    );
   }
 
   /** The days of a period, for reports that need a value per day. */
