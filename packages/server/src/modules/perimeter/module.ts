@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/perimeter/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { defineModule, type Stop } from '../module.js';
 import { HotlistService } from './hotlist-service.js';
 import { startPlateMqttIngest } from './plates-mqtt.js';
@@ -27,7 +28,7 @@ export const PLATES_TOPIC = 'citywatch/plates/+';
 /** Perimeter control (圈层查控): rings, checkpoints, closure plans, the hotlist and plate reads. */
 export const perimeterModule = defineModule({
   name: 'perimeter',
-  needs: ['places', 'dispatch', 'workers'],
+  needs: ['places', 'dispatch', 'workers', 'cap'],
   permissions: {
     'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
     // Not admin: whoever manages accounts may not also keep the hotlist (separation of duties).
@@ -82,24 +83,26 @@ export const perimeterModule = defineModule({
       plates.flush().catch((error: unknown) => deps.log.error({ err: error }, 'volume flush failed'));
     }, VOLUME_FLUSH_MS);
     // Plans expire on their own: lazily on every plan read, and by this sweep so that units are
-    // freed even when nobody is looking at the perimeter pages.
-    const sweepTimer = setInterval(() => {
-      rings.plans
-        .expireDuePlans()
-        .catch((error: unknown) => deps.log.error({ err: error }, 'closure plan expiry failed'));
-    }, PLAN_EXPIRY_SWEEP_MS);
+    // freed even when nobody is looking at the perimeter pages. Sweep and purge run on one node
+    // however many share the database (db/singleton.ts); the volume flush writes each node's own
+    // counters, so every node runs it.
+    const stopSweep = everyOnOneNode(
+      deps.db,
+      'perimeter.plan-expiry',
+      PLAN_EXPIRY_SWEEP_MS,
+      () => rings.plans.expireDuePlans(),
+      (error) => deps.log.error({ err: error }, 'closure plan expiry failed'),
+      { runAtStart: false },
+    );
     // Hits keep the plate or ID read for CITYWATCH_RETENTION_HIT_DAYS (default 90), then lose it.
-    let purging: Promise<unknown> = Promise.resolve();
-    const purge = () => {
-      purging = purgeExpiredHitValues(deps.db.kysely, deps.config.retentionHitDays, deps.now()).catch(
-        (error: unknown) => deps.log.error({ err: error }, 'hit retention purge failed'),
-      );
-    };
-    purge();
-    const purgeTimer = setInterval(purge, HIT_RETENTION_PURGE_MS);
+    const stopPurge = everyOnOneNode(
+      deps.db,
+      'perimeter.hit-retention-purge',
+      HIT_RETENTION_PURGE_MS,
+      () => purgeExpiredHitValues(deps.db.kysely, deps.config.retentionHitDays, deps.now()),
+      (error) => deps.log.error({ err: error }, 'hit retention purge failed'),
+    );
     flushTimer.unref();
-    sweepTimer.unref();
-    purgeTimer.unref();
     const mqtt = runtime.mqtt
       ? await startPlateMqttIngest({
           connection: runtime.mqtt,
@@ -112,13 +115,12 @@ export const perimeterModule = defineModule({
       : null;
     return async () => {
       clearInterval(flushTimer);
-      clearInterval(sweepTimer);
-      clearInterval(purgeTimer);
       unsubscribeHotlist();
       unsubscribeCheckpoints();
       await mqtt?.close();
       await plates.flush();
-      await purging;
+      await stopSweep();
+      await stopPurge();
     };
   },
 });
