@@ -32,6 +32,66 @@ const diversionOutcomeSchema = z.strictObject({
  * may send; another station's unit comes without the incident it serves (`incidentId` null).
  */
 const unitSeenSchema = unitSchema.extend({ inScope: z.boolean() });
+const categorySchema = z.object({
+  code: z.string(),
+  zh: z.string(),
+  en: z.string(),
+  police: z.boolean(),
+  needs: z.array(z.string()).describe('Capabilities a unit must have to be recommended'),
+  sub: z.array(z.object({ code: z.string(), zh: z.string(), en: z.string() })),
+});
+const createdIncidentSchema = z.object({
+  incident: incidentSchema,
+  duplicates: z.array(incidentSchema).describe('Open incidents near it that may be the same event'),
+  triage: z.object({
+    police: z.boolean(),
+    matched: z.array(z.string()).describe('Words that decided it'),
+    reason: z.enum(['category', 'police_words', 'non_police_words', 'default']),
+  }),
+});
+const avlReportSchema = z.object({
+  accepted: z.number().int(),
+  outOfOrder: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.array(z.object({ index: z.number().int(), reason: z.string() })),
+});
+const diversionSchema = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  incidentNumber: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  outcome: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const responseFiguresSchema = z.object({
+  count: z.number().int(),
+  medianSeconds: z.number().nullable(),
+  p90Seconds: z.number().nullable(),
+});
+const figureGroupSchema = z.object({
+  key: z.string(),
+  calls: z.number().int(),
+  callToArrival: responseFiguresSchema,
+});
+const figuresSchema = z.object({
+  calls: z.number().int(),
+  policeIncidents: z.number().int(),
+  validityRate: z.number().nullable(),
+  byPriority: z.record(
+    z.string(),
+    z.object({
+      callToDispatch: responseFiguresSchema,
+      dispatchToArrival: responseFiguresSchema,
+      callToArrival: responseFiguresSchema,
+    }),
+  ),
+  byStation: z.array(figureGroupSchema),
+  byHour: z.array(figureGroupSchema),
+  p1WithinMinutes: z.record(z.string(), z.number().nullable()),
+});
 const figuresQuery = z.strictObject({
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
@@ -42,13 +102,19 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
 
   app.get(
     '/api/dispatch/categories',
-    { config: { permission: 'dispatch.read' }, schema: { tags } },
-    async () => ({ items: DISPATCH_CATEGORIES }),
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, response: { 200: z.object({ items: z.array(categorySchema) }) } },
+    },
+    async () => ({ items: DISPATCH_CATEGORIES.map((c) => ({ ...c, needs: [...c.needs], sub: [...c.sub] })) }),
   );
 
   app.post(
     '/api/dispatch/incidents',
-    { config: { permission: 'dispatch.write' }, schema: { tags, body: createIncidentSchema } },
+    {
+      config: { permission: 'dispatch.write' },
+      schema: { tags, body: createIncidentSchema, response: { 201: createdIncidentSchema } },
+    },
     async (request, reply) =>
       reply.code(201).send(await dispatch.createIncident(actorOf(request), request.body)),
   );
@@ -105,7 +171,14 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
 
   app.get(
     '/api/dispatch/incidents/:id/caller',
-    { config: { permission: 'dispatch.caller' }, schema: { tags, params: idParams } },
+    {
+      config: { permission: 'dispatch.caller' },
+      schema: {
+        tags,
+        params: idParams,
+        response: { 200: z.object({ callerPhone: z.string().nullable() }) },
+      },
+    },
     async (request) => {
       const { id } = request.params;
       const phone = await dispatch.callerPhone(id, actorOf(request));
@@ -216,7 +289,7 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
     '/api/dispatch/avl',
     {
       config: { permission: 'units.report', device: 'avl', auditWrites: false },
-      schema: { tags, body: avlBatchSchema },
+      schema: { tags, body: avlBatchSchema, response: { 200: avlReportSchema } },
     },
     async (request) => {
       const device = deviceOf(request);
@@ -228,7 +301,10 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
 
   app.get(
     '/api/dispatch/diversions',
-    { config: { permission: 'dispatch.read' }, schema: { tags } },
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, response: { 200: z.object({ items: z.array(diversionSchema) }) } },
+    },
     async (request) => ({
       items: await dispatch.diversions(actorOf(request)),
     }),
@@ -237,20 +313,32 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
   // Called by the 12345 hotline, not by a person: public, but only with the shared token.
   app.post(
     '/api/dispatch/diversions/:id/outcome',
-    { config: { permission: 'public' }, schema: { tags, params: idParams, body: diversionOutcomeSchema } },
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        params: idParams,
+        body: diversionOutcomeSchema,
+        security: [{ hotlineToken: [] }],
+        response: { 204: z.null() },
+      },
+    },
     async (request, reply) => {
       if (!tokenMatches(ctx.config.hotlineToken, request.headers['x-hotline-token'])) {
         throw new ProblemError('unauthenticated', DISPATCH_MESSAGES.invalidHotlineToken);
       }
       const body = request.body;
       await dispatch.recordDiversionOutcome(request.params.id, body.status, body.outcome);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/api/dispatch/figures',
-    { config: { permission: 'dispatch.read' }, schema: { tags, querystring: figuresQuery } },
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, querystring: figuresQuery, response: { 200: figuresSchema } },
+    },
     async (request) => {
       const q = request.query;
       const to = q.to ? new Date(q.to) : ctx.now();
