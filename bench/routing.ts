@@ -8,6 +8,10 @@
  *
  * Prints exactly one JSON line on stdout; progress goes to stderr. Exits non-zero when PostgreSQL
  * or pgRouting is unavailable (unless --no-pg) or when any pair's times differ by more than 1e-6 s.
+ *
+ * `restricted` repeats the many-to-one run on the turn-restricted graph (OSM restriction
+ * relations, see core/roads/turn-restrictions.ts), checked against a plain Dijkstra on that graph
+ * and against pgRouting's pgr_trsp given the same forbidden edge sequences on the base edges.
  */
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,10 +24,20 @@ import {
 } from '@citywatch/core/roads/ch';
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import { graphByteSize, type RoadGraph } from '@citywatch/core/roads/graph';
+import type { OsmExtract } from '@citywatch/core/roads/osm';
+import {
+  baseEdgeOf,
+  buildTurnRestrictedGraph,
+  nodeCopies,
+  resolveTurnRestrictions,
+  type TurnRestrictionReport,
+} from '@citywatch/core/roads/turn-restrictions';
 import pg from 'pg';
 import { loadGraphFromOsmFile } from '../packages/server/src/modules/roads/load';
 
 const TOLERANCE_SECONDS = 1e-6;
+/** Cost pgr_trsp adds for driving a forbidden sequence (seconds; no city trip comes near it). */
+const FORBIDDEN_COST = 1e7;
 
 export interface RoutingBenchOptions {
   osmFile: string;
@@ -60,6 +74,39 @@ export interface RoutingBenchResult {
   mismatches_vs_pgrouting: number;
   mismatches_vs_dijkstra: number;
   pgrouting_version: string | null;
+  restricted: RestrictedBenchResult;
+}
+
+export interface RestrictedBenchResult {
+  /** Restriction relations applied (resolved to forbidden edge sequences). */
+  restrictions_applied: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Pairs differing from the restricted Dijkstra or from pgr_trsp. */
+  mismatches: number;
+  /** Resolve restrictions + split junctions + build the CH on the restricted graph. */
+  preprocess_ms: number;
+  /** Restricted graph + its CH, bytes per edge of the restricted graph. */
+  bytes_per_edge: number;
+  restrictions_read: number;
+  restrictions_skipped: TurnRestrictionReport['skipped'];
+  conflicting_only_merged: number;
+  forbidden_sequences: number;
+  junction_copies: number;
+  edge_copies: number;
+  /** Pairs whose time the restrictions changed (longer, or unreachable). */
+  pairs_changed: number;
+  pairs_checked_dijkstra: number;
+  pairs_checked_pgrouting: number;
+  mismatches_vs_dijkstra: number;
+  mismatches_vs_pgrouting: number;
+  /** Pairs where pgr_trsp's many-to-one answer differed from its own one-to-one answer. */
+  pgrouting_many_to_one_inconsistent: number;
+  /**
+   * Pairs where pgr_trsp's time is longer than ours and our route was checked: it drives no
+   * forbidden sequence and its edge times add up to our time (so pgr_trsp's is not the shortest).
+   */
+  pgrouting_longer_verified: number;
 }
 
 function log(message: string): void {
@@ -202,6 +249,49 @@ export class PgRoutingPeer {
     return times;
   }
 
+  /** Loads forbidden sequences (our edge ids) as pgr_trsp restrictions on the same edge rows. */
+  async setRestrictions(sequences: readonly (readonly number[])[]): Promise<void> {
+    await this.client.query('DROP TABLE IF EXISTS restrictions');
+    await this.client.query(
+      'CREATE TABLE restrictions (id serial PRIMARY KEY, path bigint[] NOT NULL, cost float8 NOT NULL)',
+    );
+    // pgr_trsp adds `cost` when a route drives the sequence: far above any city trip, so a result
+    // at or over it means "only reachable by breaking a restriction", i.e. unreachable.
+    for (let start = 0; start < sequences.length; start += 5_000) {
+      const paths = sequences
+        .slice(start, start + 5_000)
+        .map((seq) => `{${seq.map((e) => e + 1).join(',')}}`);
+      await this.client.query(
+        'INSERT INTO restrictions (path, cost) SELECT p::bigint[], $2 FROM unnest($1::text[]) AS t(p)',
+        [paths, FORBIDDEN_COST],
+      );
+    }
+  }
+
+  /** pgr_trsp many-to-one with the restrictions loaded by setRestrictions. */
+  async restrictedManyToOne(starts: readonly number[], end: number): Promise<Float64Array> {
+    const { rows } = await this.client.query<{ start_vid: string; agg_cost: number }>(
+      `SELECT start_vid, agg_cost FROM pgr_trsp(
+         'SELECT id, source, target, cost, reverse_cost FROM edges',
+         'SELECT path, cost FROM restrictions', $1::bigint[], $2::bigint, directed => true)
+       WHERE edge = -1`,
+      [starts.map((v) => v + 1), end + 1],
+    );
+    const byStart = new Map<number, number>();
+    for (const row of rows) byStart.set(Number(row.start_vid) - 1, Number(row.agg_cost));
+    const times = new Float64Array(starts.length);
+    for (let i = 0; i < starts.length; i++) {
+      const found = byStart.get(starts[i]);
+      times[i] =
+        starts[i] === end
+          ? 0
+          : found === undefined || found >= FORBIDDEN_COST
+            ? Number.POSITIVE_INFINITY
+            : found;
+    }
+    return times;
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
     await this.admin.query(`DROP DATABASE IF EXISTS ${this.databaseName}`);
@@ -241,7 +331,7 @@ class DijkstraManyToOne {
 
 export async function runRoutingBench(options: RoutingBenchOptions): Promise<RoutingBenchResult> {
   const loadStart = process.hrtime.bigint();
-  const { graph } = await loadGraphFromOsmFile(options.osmFile);
+  const { graph, extract } = await loadGraphFromOsmFile(options.osmFile);
   const loadMs = elapsedMs(loadStart);
   const city = basename(options.osmFile).replace(/\.osm(\.pbf|\.gz)?$/, '');
   log(`${city}: ${graph.nodeCount} nodes, ${graph.edgeCount} edges, loaded in ${loadMs.toFixed(0)} ms`);
@@ -305,6 +395,11 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   }
   log(`ours p50 ${summarise(oursMs).p50_ms} ms; dijkstra p50 ${summarise(dijkstraMs).p50_ms} ms`);
 
+  const restricted = runRestrictedTables(graph, extract, units, targets, ours);
+  log(
+    `restricted: ${restricted.result.restrictions_applied} restrictions applied, p99 ${restricted.result.p99_ms} ms, ${restricted.result.pairs_changed} pairs changed`,
+  );
+
   let pgrouting: LatencySummary | null = null;
   let pgVersion: string | null = null;
   let mismatchesVsPg = 0;
@@ -331,6 +426,41 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
       }
       pgrouting = summarise(pgMs);
       log(`pgRouting ${pgVersion} p50 ${pgrouting.p50_ms} ms over ${samples} targets`);
+
+      await peer.setRestrictions(restricted.sequences);
+      const r = restricted.result;
+      for (let t = 0; t < samples; t++) {
+        const times = await peer.restrictedManyToOne(units, targets[t]);
+        for (let i = 0; i < units.length; i++) {
+          r.pairs_checked_pgrouting++;
+          if (sameTime(restricted.times[t][i], times[i])) continue;
+          // pgr_trsp 3.4.2's many-to-one form sometimes answers a pair differently from its own
+          // one-to-one form (seen on Monaco: one short time repeated for many starts). The
+          // one-to-one answer is pgRouting's considered answer for the pair: judge by it.
+          const single = (await peer.restrictedManyToOne([units[i]], targets[t]))[0];
+          if (!sameTime(single, times[i])) r.pgrouting_many_to_one_inconsistent++;
+          if (!sameTime(restricted.times[t][i], single)) {
+            if (
+              single > restricted.times[t][i] &&
+              restricted.verifyRoute(units[i], targets[t], restricted.times[t][i])
+            ) {
+              // pgr_trsp keeps one label per edge, so it cannot find a route that passes a node
+              // twice (e.g. round the block to avoid a via-way ban): ours is shorter and checked.
+              r.pgrouting_longer_verified++;
+              continue;
+            }
+            r.mismatches_vs_pgrouting++;
+            if (r.mismatches_vs_pgrouting <= 5)
+              log(
+                `restricted mismatch unit ${units[i]} → ${targets[t]}: ours ${restricted.times[t][i]} pgr_trsp ${single}`,
+              );
+          }
+        }
+      }
+      r.mismatches = r.mismatches_vs_dijkstra + r.mismatches_vs_pgrouting;
+      log(
+        `pgr_trsp: ${r.pairs_checked_pgrouting} restricted pairs, ${r.mismatches_vs_pgrouting} mismatches, ${r.pgrouting_many_to_one_inconsistent} many-to-one answers unlike its one-to-one`,
+      );
     } finally {
       await peer.close();
     }
@@ -346,7 +476,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
     ours: oursSummary,
     pgrouting,
     ratio_p50: pgrouting ? round(pgrouting.p50_ms / oursSummary.p50_ms, 1) : null,
-    mismatches: mismatchesVsDijkstra + mismatchesVsPg,
+    mismatches: mismatchesVsDijkstra + mismatchesVsPg + restricted.result.mismatches,
     preprocess_ms: round(preprocessMs, 1),
     bytes_per_edge: round((graphBytes + chBytes) / graph.edgeCount, 1),
     dijkstra: summarise(dijkstraMs),
@@ -359,6 +489,109 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
     mismatches_vs_pgrouting: mismatchesVsPg,
     mismatches_vs_dijkstra: mismatchesVsDijkstra,
     pgrouting_version: pgVersion,
+    restricted: restricted.result,
+  };
+}
+
+/**
+ * The same many-to-one run on the turn-restricted graph. Units start at plain nodes (no turn
+ * history); a target is reached at its node whichever junction copy the route arrives in.
+ */
+function runRestrictedTables(
+  base: RoadGraph,
+  extract: OsmExtract,
+  units: readonly number[],
+  targets: readonly number[],
+  unrestrictedTimes: readonly Float64Array[],
+): {
+  result: RestrictedBenchResult;
+  sequences: number[][];
+  times: Float64Array[];
+  /** Re-finds the pair's route and checks it independently of the search that timed it. */
+  verifyRoute: (unit: number, target: number, time: number) => boolean;
+} {
+  const start = process.hrtime.bigint();
+  const { sequences, report } = resolveTurnRestrictions(base, extract.restrictions, extract.ways);
+  const graph = buildTurnRestrictedGraph(base, sequences);
+  const ch = buildContractionHierarchy(graph);
+  const preprocessMs = elapsedMs(start);
+
+  const table = new ManyToOneTable(ch);
+  table.setSources(units.map((node) => [{ node, cost: 0 }]));
+  const targetSeeds = targets.map((node) => nodeCopies(graph, node).map((copy) => ({ node: copy, cost: 0 })));
+  const times = targets.map(() => new Float64Array(units.length));
+  for (let round = 0; round < 3; round++)
+    for (let t = 0; t < targets.length; t++) table.timesTo(targetSeeds[t], times[t]);
+  const samplesMs: number[] = [];
+  for (let t = 0; t < targets.length; t++) {
+    const t0 = process.hrtime.bigint();
+    table.timesTo(targetSeeds[t], times[t]);
+    samplesMs.push(elapsedMs(t0));
+  }
+
+  const engine = new DijkstraEngine(graph);
+  let mismatches = 0;
+  let changed = 0;
+  for (let t = 0; t < targets.length; t++) {
+    engine.begin('reverse');
+    for (const seed of targetSeeds[t]) engine.addSeed(seed.node, 0);
+    while (engine.settleNext() >= 0) {}
+    for (let i = 0; i < units.length; i++) {
+      const reference = engine.costOf(units[i]);
+      if (!sameTime(times[t][i], engine.isSettled(units[i]) ? reference : Number.POSITIVE_INFINITY)) {
+        mismatches++;
+        if (mismatches <= 5)
+          log(`restricted mismatch vs Dijkstra ${units[i]} → ${targets[t]}: ${times[t][i]} vs ${reference}`);
+      }
+      if (!sameTime(times[t][i], unrestrictedTimes[t][i])) changed++;
+    }
+  }
+  const latency = summarise(samplesMs);
+  const turns = graph.turns;
+  return {
+    sequences,
+    times,
+    result: {
+      restrictions_applied: report.applied,
+      p50_ms: latency.p50_ms,
+      p99_ms: latency.p99_ms,
+      mismatches,
+      preprocess_ms: round(preprocessMs, 1),
+      bytes_per_edge: round((graphByteSize(graph) + chByteSize(ch)) / graph.edgeCount, 1),
+      restrictions_read: report.relations,
+      restrictions_skipped: report.skipped,
+      conflicting_only_merged: report.conflictingOnlyMerged,
+      forbidden_sequences: report.forbiddenSequences,
+      junction_copies: graph.nodeCount - turns.baseNodeCount,
+      edge_copies: graph.edgeCount - turns.baseEdgeCount,
+      pairs_changed: changed,
+      pairs_checked_dijkstra: targets.length * units.length,
+      pairs_checked_pgrouting: 0,
+      mismatches_vs_dijkstra: mismatches,
+      mismatches_vs_pgrouting: 0,
+      pgrouting_many_to_one_inconsistent: 0,
+      pgrouting_longer_verified: 0,
+    },
+    verifyRoute: (unit, target, time) => {
+      const route = engine.route(
+        [{ node: unit, cost: 0 }],
+        nodeCopies(graph, target).map((node) => ({ node, cost: 0 })),
+      );
+      if (!route || !sameTime(route.time, time)) return false;
+      const driven = route.edges.map((e) => baseEdgeOf(graph, e));
+      let sum = 0;
+      for (let k = 0; k < driven.length; k++) {
+        sum += base.edgeTime[driven[k]];
+        if (k > 0 && base.edgeHead[driven[k - 1]] !== base.edgeTail[driven[k]]) return false;
+      }
+      if (
+        driven.length > 0 &&
+        (base.edgeTail[driven[0]] !== unit || base.edgeHead[driven[driven.length - 1]] !== target)
+      )
+        return false;
+      const text = `,${driven.join(',')},`;
+      return sameTime(sum, time) && sequences.every((seq) => !text.includes(`,${seq.join(',')},`));
+    },
   };
 }
 

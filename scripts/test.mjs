@@ -61,8 +61,13 @@ const smokes = [
       path.resolve(root, '../shared/data/roads/monaco/monaco.osm.pbf'),
       '--smoke',
     ],
-    keys: ['city', 'nodes', 'edges', 'ours', 'pgrouting', 'ratio_p50', 'mismatches'],
-    check: (j) => j.mismatches === 0,
+    keys: ['city', 'nodes', 'edges', 'ours', 'pgrouting', 'ratio_p50', 'mismatches', 'restricted'],
+    // Turn restrictions too: applied, and no pair unlike pgr_trsp or the restricted Dijkstra.
+    check: (j) =>
+      j.mismatches === 0 &&
+      j.restricted.mismatches === 0 &&
+      j.restricted.restrictions_applied > 0 &&
+      j.restricted.pairs_checked_pgrouting > 0,
   },
   {
     name: 'bench:coverage smoke',

@@ -32,6 +32,12 @@ export interface RoadGraph {
   readonly inEdge: Uint32Array; // length edgeCount
 
   readonly ways: readonly WayInfo[];
+
+  /**
+   * Present on a turn-restricted graph (turn-restrictions.ts): junction copies appended after
+   * the base nodes, and how every node and edge maps back to the base graph.
+   */
+  readonly turns?: import('./turn-restrictions').TurnExpansion;
 }
 
 export interface WayInfo {

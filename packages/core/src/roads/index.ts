@@ -6,3 +6,4 @@ export * from './osm';
 export * from './osm-to-graph';
 export * from './snap';
 export * from './speeds';
+export * from './turn-restrictions';

@@ -10,6 +10,7 @@
  */
 import type { DijkstraEngine, SearchDirection } from './dijkstra';
 import { type EdgeSnapper, type SnapResult, sourceSeeds, targetSeeds } from './snap';
+import { baseEdgeOf } from './turn-restrictions';
 
 export type Position = [number, number];
 
@@ -140,7 +141,29 @@ export function reachedPieces(
       }
     }
   }
-  return pieces;
+  return graph.turns ? mergeCopies(graph, pieces, direction) : pieces;
+}
+
+/**
+ * On a turn-restricted graph one street may be reached through several junction copies of its
+ * edge: report each base edge once, with the furthest reach (forward pieces grow from a fixed
+ * start, reverse pieces towards a fixed end).
+ */
+function mergeCopies(
+  graph: DijkstraEngine['graph'],
+  pieces: ReachedPiece[],
+  direction: SearchDirection,
+): ReachedPiece[] {
+  const merged = new Map<string, ReachedPiece>();
+  for (const p of pieces) {
+    const edge = baseEdgeOf(graph, p.edge);
+    const key = direction === 'forward' ? `${edge}|${p.from}` : `${edge}|${p.to}`;
+    const known = merged.get(key);
+    if (!known) merged.set(key, { edge, from: p.from, to: p.to });
+    else if (direction === 'forward') known.to = Math.max(known.to, p.to);
+    else known.from = Math.min(known.from, p.from);
+  }
+  return [...merged.values()];
 }
 
 /** Union of the raster cells the lines pass through, as simple rings (see the file comment). */

@@ -62,11 +62,22 @@ export interface OsmBuilding {
 
 export interface OsmTurnRestriction {
   readonly osmId: number;
-  /** The `restriction` value, e.g. `no_left_turn`, `only_straight_on`. */
-  readonly kind: string;
-  readonly fromWay: number;
-  readonly viaNode: number;
-  readonly toWay: number;
+  /**
+   * The `restriction` value (or `restriction:motorcar`, `restriction:motor_vehicle`), e.g.
+   * `no_left_turn`, `only_straight_on`; null when the relation names none that binds cars (e.g.
+   * only `restriction:hgv`), kept so the import can report it.
+   */
+  readonly kind: string | null;
+  /** `from` way ids (one, except for `no_entry` / `no_exit`). */
+  readonly fromWays: readonly number[];
+  /** The `via` node, or null when the restriction goes via ways. */
+  readonly viaNode: number | null;
+  /** The `via` ways in relation order (empty for a via node). */
+  readonly viaWays: readonly number[];
+  /** `to` way ids (one, except for `no_entry` / `no_exit`). */
+  readonly toWays: readonly number[];
+  /** The `except` values (`psv`, `bicycle`, `motorcar`, `emergency`, …), split at `;`. */
+  readonly except: readonly string[];
 }
 
 export interface OsmBoundaryMember {
@@ -101,7 +112,7 @@ export interface OsmReadCounts {
   relations: number;
   /** Way node refs whose node is not in the file (clipped extracts). */
   missingNodeRefs: number;
-  /** Restrictions skipped because they go via a way or miss a member. */
+  /** Restriction relations without a from, via or to member (the rest are resolved on the graph). */
   restrictionsSkipped: number;
 }
 

@@ -11,6 +11,7 @@
 import type { Seed } from './dijkstra';
 import type { RoadGraph } from './graph';
 import { haversineMetres } from './osm-to-graph';
+import { forEachCopy } from './turn-restrictions';
 
 export interface SnapResult {
   /** The representative edge of the segment (see `EdgeSnapper.twinOf` for the other direction). */
@@ -33,12 +34,17 @@ const MAX_GRID_CELLS = 4_000_000;
 export function edgeTwins(graph: RoadGraph): Int32Array {
   const twins = new Int32Array(graph.edgeCount).fill(-1);
   const { firstOut, edgeTail, edgeHead, edgeWay } = graph;
-  for (let e = 0; e < graph.edgeCount; e++) {
+  // On a turn-restricted graph only base edges (ids below baseEdgeCount, leaving plain nodes) are
+  // segments; their heads may be junction copies, so compare base nodes. Copies have no twin.
+  const nodeBase = graph.turns?.nodeBase;
+  const segments = graph.turns?.baseEdgeCount ?? graph.edgeCount;
+  for (let e = 0; e < segments; e++) {
     const u = edgeTail[e];
-    const v = edgeHead[e];
+    const v = nodeBase ? nodeBase[edgeHead[e]] : edgeHead[e];
     let fallback = -1;
     for (let f = firstOut[v]; f < firstOut[v + 1]; f++) {
-      if (edgeHead[f] !== u || f === e) continue;
+      const head = nodeBase ? nodeBase[edgeHead[f]] : edgeHead[f];
+      if (head !== u || f === e) continue;
       if (edgeWay[f] === edgeWay[e]) {
         fallback = f;
         break;
@@ -106,7 +112,7 @@ export class EdgeSnapper {
 
     // Representatives: one directed edge per physical segment.
     const segmentEdges: number[] = [];
-    for (let e = 0; e < graph.edgeCount; e++) {
+    for (let e = 0; e < (graph.turns?.baseEdgeCount ?? graph.edgeCount); e++) {
       const twin = this.twins[e];
       if (twin < 0 || e < twin) segmentEdges.push(e);
     }
@@ -245,24 +251,32 @@ export class EdgeSnapper {
 
 /**
  * Where a search may start from a snapped point: along the snapped edge to its head, and (if the
- * street is two-way) along the twin to the tail. Costs are the partial-edge times.
+ * street is two-way) along the twin to its head, the edge's tail. Costs are the partial-edge times.
+ * On a turn-restricted graph the heads are the junction states after driving those edges, so a
+ * restriction that starts on the snapped street applies.
  */
 export function sourceSeeds(graph: RoadGraph, twins: Int32Array | EdgeSnapper, at: SnapResult): Seed[] {
   const twin = twins instanceof EdgeSnapper ? twins.twinOf(at.edge) : twins[at.edge];
   const seeds: Seed[] = [{ node: graph.edgeHead[at.edge], cost: (1 - at.t) * graph.edgeTime[at.edge] }];
   // On the twin (head→tail) the point sits at fraction 1 - t, so t of the twin remains to the tail.
-  if (twin >= 0) seeds.push({ node: graph.edgeTail[at.edge], cost: at.t * graph.edgeTime[twin] });
+  if (twin >= 0) seeds.push({ node: graph.edgeHead[twin], cost: at.t * graph.edgeTime[twin] });
   return seeds;
 }
 
 /**
  * Where a search may end at a snapped point: arriving at the edge's tail and driving fraction t
- * of it, or (two-way) arriving at its head and driving the twin's remaining 1 - t.
+ * of it, or (two-way) arriving at its head and driving the twin's remaining 1 - t. On a
+ * turn-restricted graph every junction state from which the edge may be entered is a target.
  */
 export function targetSeeds(graph: RoadGraph, twins: Int32Array | EdgeSnapper, at: SnapResult): Seed[] {
   const twin = twins instanceof EdgeSnapper ? twins.twinOf(at.edge) : twins[at.edge];
-  const seeds: Seed[] = [{ node: graph.edgeTail[at.edge], cost: at.t * graph.edgeTime[at.edge] }];
-  if (twin >= 0) seeds.push({ node: graph.edgeHead[at.edge], cost: (1 - at.t) * graph.edgeTime[twin] });
+  const seeds: Seed[] = [];
+  const cost = at.t * graph.edgeTime[at.edge];
+  forEachCopy(graph, at.edge, (copy) => seeds.push({ node: graph.edgeTail[copy], cost }));
+  if (twin >= 0) {
+    const twinCost = (1 - at.t) * graph.edgeTime[twin];
+    forEachCopy(graph, twin, (copy) => seeds.push({ node: graph.edgeTail[copy], cost: twinCost }));
+  }
   return seeds;
 }
 

@@ -98,9 +98,11 @@ describe('readOsmFile on the real extracts', () => {
     expect(x.restrictions).toContainEqual({
       osmId: 9505204,
       kind: 'no_right_turn',
-      fromWay: 114964880,
+      fromWays: [114964880],
       viaNode: 2283652470,
-      toWay: 685047853,
+      viaWays: [],
+      toWays: [685047853],
+      except: [],
     });
   });
 
@@ -134,6 +136,8 @@ describe('readOsmFile on the real extracts', () => {
 
     const police = x.places.find((p) => p.category === 'amenity=police')!;
     expect(police).toMatchObject({ source: 'way', osmId: 226670893 });
+    // Two of Zhongguancun's restrictions go via ways; the reader keeps them for the graph to resolve.
+    expect(x.restrictions.filter((r) => r.viaNode === null && r.viaWays.length > 0)).toHaveLength(2);
   });
 
   it('reads Monaco (PBF): boundary 36990, a roundabout, oneway=-1, toll booths on the A8', () => {
@@ -196,9 +200,11 @@ describe('readOsmFile on the real extracts', () => {
     expect(x.restrictions).toContainEqual({
       osmId: 3863088,
       kind: 'no_left_turn',
-      fromWay: 98040438,
+      fromWays: [98040438],
       viaNode: 2123388822,
-      toWay: 6003340,
+      viaWays: [],
+      toWays: [6003340],
+      except: [],
     });
     const withNumber = x.addresses.filter((a) => a.addr.housenumber !== undefined);
     expect(withNumber.filter((a) => a.source === 'way').length).toBeGreaterThanOrEqual(600);

@@ -184,15 +184,33 @@ class ExtractBuilder {
     this.counts.relations++;
     const type = tags.type;
     if (type === 'restriction') {
-      const kind = tags.restriction ?? tags['restriction:motorcar'] ?? tags['restriction:motor_vehicle'];
-      const from = members.find((m) => m.role === 'from' && m.type === 'way');
-      const via = members.filter((m) => m.role === 'via');
-      const to = members.find((m) => m.role === 'to' && m.type === 'way');
-      if (kind === undefined || !from || !to || via.length !== 1 || via[0].type !== 'node') {
+      const kind =
+        tags.restriction ?? tags['restriction:motorcar'] ?? tags['restriction:motor_vehicle'] ?? null;
+      const ways = (role: string) =>
+        members.filter((m) => m.role === role && m.type === 'way').map((m) => m.ref);
+      const fromWays = ways('from');
+      const toWays = ways('to');
+      const viaNodes = members.filter((m) => m.role === 'via' && m.type === 'node');
+      const viaWays = ways('via');
+      // Exactly one via node or at least one via way; anything else cannot be resolved at all.
+      const viaOk =
+        (viaNodes.length === 1 && viaWays.length === 0) || (viaNodes.length === 0 && viaWays.length > 0);
+      if (fromWays.length === 0 || toWays.length === 0 || !viaOk) {
         this.counts.restrictionsSkipped++;
         return;
       }
-      this.restrictions.push({ osmId: id, kind, fromWay: from.ref, viaNode: via[0].ref, toWay: to.ref });
+      this.restrictions.push({
+        osmId: id,
+        kind,
+        fromWays,
+        viaNode: viaNodes.length === 1 ? viaNodes[0].ref : null,
+        viaWays,
+        toWays,
+        except: (tags.except ?? '')
+          .split(';')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      });
     } else if (
       (tags.boundary === 'administrative' || tags.boundary === 'land_area') &&
       (type === 'boundary' || type === 'multipolygon')
