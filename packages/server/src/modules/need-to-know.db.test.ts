@@ -1061,6 +1061,31 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       request: () => get(`/api/indicators/dispatch.validity_rate/ranking?org=${orgOf.same.id}`),
       sibling: 'org',
     },
+    'GET /api/indicators/reports': {
+      role: 'dispatcher',
+      request: () => get(`/api/indicators/reports?org=${orgOf.same.id}`),
+      sibling: 'org',
+    },
+    'POST /api/indicators/reports': {
+      role: 'commander',
+      request: () =>
+        post('/api/indicators/reports', { kind: 'daily', format: 'xlsx', period: day(), org: orgOf.same.id }),
+      sibling: 'org',
+    },
+    'GET /api/indicators/reports/:id': {
+      role: 'dispatcher',
+      request: named(
+        async () =>
+          (
+            await created(cookies.same.commander, {
+              method: 'POST',
+              url: '/api/indicators/reports',
+              payload: { kind: 'daily', format: 'xlsx', period: day() },
+            })
+          ).id as string,
+        (id) => get(`/api/indicators/reports/${id}`),
+      ),
+    },
     'POST /api/indicators/snapshots': {
       role: 'commander',
       request: () => post('/api/indicators/snapshots', { day: day(), org: orgOf.same.id }),

@@ -216,6 +216,34 @@ describe(`indicators (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(stations.filter((s) => s.value === null).every((s) => s.rank === null)).toBe(true);
   });
 
+  it('generates a report on demand, lists and serves it within the subtree only', async () => {
+    const made = await t.as(admin, {
+      method: 'POST',
+      url: '/api/indicators/reports',
+      payload: { kind: 'daily', format: 'xlsx', period: '2026-11-23', org: org.longcheng.id },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({ orgName: '龙城派出所', kind: 'daily', label: '2026-11-23' });
+    const file = await t.as(admin, { method: 'GET', url: `/api/indicators/reports/${made.json().id}` });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['x-content-sha256']).toBe(made.json().sha256);
+    expect(file.rawPayload.length).toBe(made.json().bytes);
+    const other = await t.as(stationDispatcher, {
+      method: 'GET',
+      url: `/api/indicators/reports/${made.json().id}`,
+    });
+    expect(other.statusCode).toBe(404);
+    const list = await t.as(stationDispatcher, { method: 'GET', url: '/api/indicators/reports' });
+    expect(list.json().items).toEqual([]);
+    const wrong = await t.as(admin, {
+      method: 'POST',
+      url: '/api/indicators/reports',
+      payload: { kind: 'daily', format: 'pdf', period: '2026-11' },
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().errors[0]).toMatchObject({ field: 'period', rule: 'period_for_kind' });
+  });
+
   it('refuses a period that ends before it starts, and an unknown indicator', async () => {
     const backwards = await t.as(admin, {
       method: 'GET',

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { previousPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
 import { defineModule, type Stop } from '../module.js';
+import { generateReport } from './report.js';
 import { indicatorRoutes } from './routes.js';
 import { IndicatorsService } from './service.js';
 import type {} from './tables.js';
@@ -33,6 +35,7 @@ export const indicatorsModule = defineModule({
     const run = () => {
       running = indicators
         .scheduledSnapshot()
+        .then(() => scheduledReports(indicators, deps.log))
         .catch((error: unknown) => deps.log.error({ err: error }, 'scheduled indicator snapshot failed'));
     };
     let timer: NodeJS.Timeout | undefined;
@@ -49,3 +52,26 @@ export const indicatorsModule = defineModule({
     };
   },
 });
+
+/**
+ * The city's reports of the last complete day, week and month (PDF and workbook), each generated
+ * once across nodes (claimed per kind, format and period) and archived.
+ */
+async function scheduledReports(
+  indicators: IndicatorsService,
+  log: { error: (o: object, m: string) => void },
+) {
+  const city = await indicators.orgByCode(undefined);
+  if (!city) return;
+  const now = indicators.now();
+  for (const kind of ['daily', 'weekly', 'monthly'] as const) {
+    const period = previousPeriod(kind, now);
+    for (const format of ['pdf', 'xlsx'] as const) {
+      await indicators
+        .once(`report.${kind}.${format}`, shanghaiDay(period.from), async () => {
+          await generateReport(indicators, { org: city, kind, format, period, userId: null, now });
+        })
+        .catch((error: unknown) => log.error({ err: error, kind, format }, 'scheduled report failed'));
+    }
+  }
+}

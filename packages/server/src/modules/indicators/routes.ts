@@ -1,7 +1,10 @@
 import { indicatorMetaSchema } from '@citywatch/core/indicators/indicators';
+import { reportPeriod } from '@citywatch/core/indicators/period';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth.js';
+import { ProblemError } from '../../http/problem.js';
 import type { ZodApp } from '../module.js';
+import { generateReport } from './report.js';
 import type { IndicatorsService } from './service.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -20,6 +23,27 @@ const valuesQuery = periodQuery.extend({
     .optional(),
 });
 const snapshotBody = z.strictObject({ day, org: z.string().uuid().optional() });
+const reportBody = z.strictObject({
+  kind: z.enum(['daily', 'weekly', 'monthly']),
+  format: z.enum(['pdf', 'xlsx']),
+  period: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'YYYY-MM-DD or YYYY-MM'),
+  org: z.string().uuid().optional(),
+});
+const reportSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  orgName: z.string(),
+  kind: z.string(),
+  format: z.string(),
+  label: z.string(),
+  sha256: z.string(),
+  bytes: z.number(),
+  createdAt: z.string(),
+});
+const CONTENT_TYPES = {
+  pdf: 'application/pdf',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+} as const;
 
 const figureSchema = indicatorMetaSchema.extend({
   value: z.number().nullable(),
@@ -141,6 +165,68 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
       const org = await indicators.org(actorOf(request), request.body.org);
       indicators.period(request.body.day, request.body.day);
       return indicators.snapshot(request.body.day, org);
+    },
+  );
+
+  app.get(
+    '/api/indicators/reports',
+    {
+      config: { permission: 'indicators.read' },
+      schema: {
+        tags: ['indicators'],
+        querystring: z.strictObject({ org: z.string().uuid().optional() }),
+        response: { 200: z.object({ items: z.array(reportSchema) }) },
+      },
+    },
+    async (request) => {
+      const org = await indicators.org(actorOf(request), request.query.org);
+      return { items: await indicators.reports(org) };
+    },
+  );
+
+  app.get(
+    '/api/indicators/reports/:id',
+    {
+      config: { permission: 'indicators.read' },
+      schema: { tags: ['indicators'], params: z.strictObject({ id: z.string().uuid() }) },
+    },
+    async (request, reply) => {
+      const report = await indicators.report(request.params.id, actorOf(request));
+      const file = encodeURIComponent(`${report.org_name}-${report.kind}-${report.label}.${report.format}`);
+      return reply
+        .header('content-type', CONTENT_TYPES[report.format])
+        .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
+        .header('x-content-sha256', report.sha256)
+        .send(Buffer.from(report.bytes));
+    },
+  );
+
+  app.post(
+    '/api/indicators/reports',
+    {
+      config: { permission: 'indicators.write' },
+      schema: { tags: ['indicators'], body: reportBody, response: { 201: reportSchema } },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const b = request.body;
+      const org = await indicators.org(actor, b.org);
+      const period = reportPeriod(b.kind, b.period);
+      if (!period) {
+        throw new ProblemError('validation', undefined, [
+          { field: 'period', rule: 'period_for_kind', message: '' },
+        ]);
+      }
+      const made = await generateReport(indicators, {
+        org,
+        kind: b.kind,
+        format: b.format,
+        period,
+        userId: actor.userId,
+        now: indicators.now(),
+      });
+      const [listed] = (await indicators.reports(org)).filter((r) => r.id === made.id);
+      return reply.code(201).send(listed);
     },
   );
 }

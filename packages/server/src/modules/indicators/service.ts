@@ -12,7 +12,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { CoreDeps, RegisteredIndicator } from '../module.js';
-import { assertOrgInScope, type OrgScope, subtreePattern } from '../scope.js';
+import { assertOrgInScope, type OrgScope, orgsUnder, subtreePattern } from '../scope.js';
 import type { IndicatorContext, IndicatorRows } from './indicator.js';
 import { messages } from './messages.js';
 
@@ -361,6 +361,57 @@ export class IndicatorsService {
   /** The days of a period, for reports that need a value per day. */
   days(period: Period): string[] {
     return daysBetween(period.from, period.to);
+  }
+
+  now(): Date {
+    return this.deps.now();
+  }
+
+  /** The archived reports of the org's subtree, newest first (without their bytes). */
+  async reports(org: OrgRef) {
+    const rows = await this.db
+      .selectFrom('indicator_reports')
+      .innerJoin('orgs', 'orgs.id', 'indicator_reports.org_id')
+      .select((eb) => [
+        'indicator_reports.id',
+        'indicator_reports.org_id',
+        'orgs.name as org_name',
+        'indicator_reports.kind',
+        'indicator_reports.format',
+        'indicator_reports.label',
+        'indicator_reports.sha256',
+        'indicator_reports.created_at',
+        eb.fn<number>('octet_length', ['indicator_reports.bytes']).as('size'),
+      ])
+      .where('indicator_reports.org_id', 'in', orgsUnder(this.db, scopeOf(org)))
+      .orderBy('indicator_reports.created_at', 'desc')
+      .limit(200)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      orgId: r.org_id,
+      orgName: r.org_name,
+      kind: r.kind,
+      format: r.format,
+      label: r.label,
+      sha256: r.sha256,
+      bytes: Number(r.size),
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /** One archived report of the asker's subtree (404 otherwise: outside is as good as missing). */
+  async report(id: string, actor: OrgScope) {
+    const row = await this.db
+      .selectFrom('indicator_reports')
+      .innerJoin('orgs', 'orgs.id', 'indicator_reports.org_id')
+      .selectAll('indicator_reports')
+      .select('orgs.name as org_name')
+      .where('indicator_reports.id', '=', id)
+      .where('indicator_reports.org_id', 'in', orgsUnder(this.db, actor))
+      .executeTakeFirst();
+    if (!row) throw new ProblemError('not_found', messages.noSuchReport);
+    return row;
   }
 
   /** Archives a generated report with the SHA-256 of its bytes. */
