@@ -70,6 +70,15 @@ export const permitApplicationSchema = z.strictObject({
   route: z.string().max(500).default(''),
   vehicle: z.string().max(64).default(''),
   escort: z.string().max(100).default(''),
+  /**
+   * The permitted route's stops, [lon, lat] from the origin to the destination: the server draws
+   * the quickest road route through them on the city's road graph and keeps it as `routeLine`.
+   */
+  routeVia: z
+    .array(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]))
+    .min(2)
+    .max(10)
+    .optional(),
   /** The permitted route as a line of [lon, lat] (transport permits), watched against the vehicle's fixes. */
   routeLine: z
     .array(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]))
@@ -192,3 +201,32 @@ export const monthCloseResultSchema = z.object({
   lines: z.array(monthLineSchema),
 });
 export type MonthCloseResult = z.infer<typeof monthCloseResultSchema>;
+
+/** A transport vehicle registered for an enterprise; its device token is shown once. */
+export const vehicleInputSchema = z.strictObject({ enterpriseId, plate: text(64) });
+export const vehicleSchema = z.object({
+  deviceId: z.string(),
+  enterpriseId: z.string(),
+  plate: z.string(),
+  createdAt: z.string(),
+});
+export const issuedVehicleSchema = vehicleSchema.extend({ token: z.string() });
+/** AVL positions a vehicle sends with its own token (Authorization: Bearer). */
+export const vehicleAvlSchema = trackSchema;
+export const vehicleAvlResultSchema = trackResultSchema.extend({ permitId: z.string() });
+/** A transport permit's route and track for the map: the permitted road route, positions, alarms. */
+export const transportViewSchema = z.object({
+  permitId: z.string(),
+  vehicle: z.string(),
+  route: z.array(z.tuple([z.number(), z.number()])),
+  fixes: z.array(z.object({ at: z.string(), lon: z.number(), lat: z.number() })),
+  alarms: z.array(
+    z.object({
+      kind: z.string(),
+      lon: z.number().nullable(),
+      lat: z.number().nullable(),
+      raisedAt: z.string(),
+    }),
+  ),
+});
+export type TransportView = z.infer<typeof transportViewSchema>;

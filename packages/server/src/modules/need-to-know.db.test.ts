@@ -74,6 +74,8 @@ const EXEMPT: Record<string, string> = {
       "a volunteer's own phone link: their own team's shifts and sign-ups, found by their secret token only",
     ]),
   ),
+  'POST /api/explosives/vehicles/avl':
+    "device telemetry: an explosives vehicle reports for itself only (its token's vehicle, its own permit)",
   'POST /api/sensors/ingest':
     "device telemetry: a community sensor reports for itself only (its token's device)",
   'GET /api/sensors/ingest/stats':
@@ -1801,6 +1803,18 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         post(`/api/explosives/permits/${A.permit}/track`, {
           fixes: [{ at: new Date(t.ctx.now().getTime() - 60_000).toISOString(), ...SPOT }],
         }),
+    },
+    'GET /api/explosives/permits/:id/transport': {
+      role: 'commander',
+      request: () => get(`/api/explosives/permits/${A.permit}/transport`),
+    },
+    'POST /api/explosives/vehicles': {
+      role: 'admin',
+      request: () => post('/api/explosives/vehicles', { enterpriseId: A.mine, plate: `粤B·NTK${next()}` }),
+    },
+    'GET /api/explosives/vehicles': {
+      role: 'commander',
+      request: () => get(`/api/explosives/vehicles?enterpriseId=${A.mine}`),
     },
     'GET /api/explosives/alarms': {
       role: 'commander',

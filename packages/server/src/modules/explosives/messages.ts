@@ -10,6 +10,12 @@ export const EXPLOSIVES_MESSAGES = {
   noRoute: { zh: '该许可证不是带路线的运输许可', en: 'This permit is not a transport permit with a route' },
   permitNotApproved: { zh: '该许可证尚未批准', en: 'This permit is not approved' },
   noSuchAlarm: { zh: '告警不存在', en: 'No such alarm' },
+  noDevices: { zh: '设备令牌服务未启用', en: 'Device tokens are not available here' },
+  vehicleTaken: { zh: '该车牌已登记', en: 'This plate is already registered' },
+  noActivePermit: {
+    zh: '该车辆今日没有已批准的运输许可',
+    en: 'This vehicle has no approved transport permit valid today',
+  },
   monthClosed: { zh: '该月已月结', en: 'This month is already closed' },
   previousMonthOpen: { zh: '上月尚未月结', en: 'The month before is not closed yet' },
   dayUnclosed: (date: string, n: number) => ({

@@ -21,6 +21,8 @@ const CLOCK_CHECK_MS = 60_000;
  */
 export const explosivesModule = defineModule({
   name: 'explosives',
+  // The road graph draws permitted routes; device tokens let transport vehicles send their positions.
+  needs: ['places', 'devices'],
   permissions: {
     'explosives.read': ['commander', 'industry_inspector', 'auditor', 'admin', 'enterprise'],
     'explosives.post': ['industry_inspector', 'admin', 'enterprise'],
@@ -28,6 +30,8 @@ export const explosivesModule = defineModule({
     'explosives.apply': ['enterprise', 'industry_inspector', 'admin'],
     'explosives.approve': ['commander', 'industry_inspector', 'admin'],
     'explosives.admin': ['industry_inspector', 'admin'],
+    /** Only a vehicle's own device token (no person holds it: a person cannot speak for a device). */
+    'explosives.avl': [],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: {

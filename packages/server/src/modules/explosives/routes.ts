@@ -2,6 +2,7 @@ import {
   alarmSchema,
   closeResultSchema,
   countsSchema,
+  issuedVehicleSchema,
   ledgerQuerySchema,
   magazineSchema,
   magazineViewSchema,
@@ -15,9 +16,15 @@ import {
   trackResultSchema,
   trackSchema,
   transferViewSchema,
+  transportViewSchema,
+  vehicleAvlResultSchema,
+  vehicleAvlSchema,
+  vehicleInputSchema,
+  vehicleSchema,
 } from '@citywatch/core/explosives/schemas';
 import { z } from 'zod';
-import { actorOf } from '../../http/auth.js';
+import { actorOf, deviceOf } from '../../http/auth.js';
+import { ProblemError } from '../../http/problem.js';
 import type { ZodApp } from '../module.js';
 import type { ExplosivesService } from './service.js';
 
@@ -211,6 +218,53 @@ export function explosivesRoutes(app: ZodApp, ex: ExplosivesService) {
       schema: { tags, params: idParams, body: trackSchema, response: { 200: trackResultSchema } },
     },
     async (request) => ex.track(actorOf(request), request.params.id, request.body.fixes),
+  );
+
+  app.get(
+    '/api/explosives/permits/:id/transport',
+    {
+      config: { permission: 'explosives.permits' },
+      schema: { tags, params: idParams, response: { 200: transportViewSchema } },
+    },
+    async (request) => ex.transportView(actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/api/explosives/vehicles',
+    {
+      config: { permission: 'explosives.admin' },
+      schema: { tags, body: vehicleInputSchema, response: { 201: issuedVehicleSchema } },
+    },
+    async (request, reply) => {
+      const vehicle = await ex.registerVehicle(actorOf(request), request.body);
+      request.createdId = vehicle.deviceId;
+      return reply.code(201).send(vehicle);
+    },
+  );
+  app.get(
+    '/api/explosives/vehicles',
+    {
+      config: { permission: 'explosives.read' },
+      schema: {
+        tags,
+        querystring: enterpriseQuery,
+        response: { 200: z.object({ items: z.array(vehicleSchema) }) },
+      },
+    },
+    async (request) => ({ items: await ex.vehicles(actorOf(request), request.query.enterpriseId) }),
+  );
+  // A vehicle's AVL with its own token: it speaks for itself only (no vehicle or permit in the request).
+  app.post(
+    '/api/explosives/vehicles/avl',
+    {
+      config: { permission: 'explosives.avl', device: 'sensor', auditWrites: false },
+      schema: { tags, body: vehicleAvlSchema, response: { 200: vehicleAvlResultSchema } },
+    },
+    async (request) => {
+      const device = deviceOf(request);
+      if (!device) throw new ProblemError('forbidden');
+      return ex.vehicleAvl(device, request.body.fixes);
+    },
   );
 
   app.get(

@@ -32,10 +32,13 @@ import type {
   Permit,
   PermitApplication,
   Product,
+  TransportView,
 } from '@citywatch/core/explosives/schemas';
+import { roadRoute } from '@citywatch/core/patrol/phone';
 import { type Kysely, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
+import type { DevicePrincipal } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
@@ -45,7 +48,9 @@ import type { BookRef } from './ledger-store.js';
 import { EXPLOSIVES_MESSAGES as M } from './messages.js';
 import { LedgerPoster } from './posting.js';
 
-export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish'>;
+/** The road graph (places) and device tokens (devices) are optional: the CLI and bench run without. */
+export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish'> &
+  Partial<Pick<Deps<'places' | 'devices'>, 'places' | 'devices'>>;
 const REPORT_CLOCK_MS = 24 * 3600_000;
 /** Off the permitted route by more than this (m), or standing still longer than this (min): an alarm. */
 const ROUTE_DEVIATION_M = 500;
@@ -611,6 +616,7 @@ export class ExplosivesService {
     if (input.kind === 'transport' && (!input.route || !input.vehicle)) {
       throw invalid(input.route ? 'vehicle' : 'route', 'required_for_transport');
     }
+    const routeLine = input.routeVia ? await this.roadLine(input.routeVia) : input.routeLine;
     const kinds = await this.kinds();
     const seen = new Set<string>();
     input.items.forEach((it, i) => {
@@ -644,7 +650,7 @@ export class ExplosivesService {
           second_approved_at: null,
           refused_by: null,
           refused_reason: null,
-          route_line: input.routeLine ? JSON.stringify(input.routeLine) : null,
+          route_line: routeLine ? JSON.stringify(routeLine) : null,
         })
         .execute();
       await trx
@@ -789,6 +795,28 @@ export class ExplosivesService {
    */
   async track(actor: Actor, permitId: string, fixes: { at: string; lon: number; lat: number }[]) {
     const permit = await this.permit(actor, permitId); // 404 outside the actor's scope
+    return this.watch(permitId, { enterpriseId: permit.enterpriseId, orgId: permit.orgId }, fixes);
+  }
+
+  /**
+   * The quickest road route through the stops on the city's road graph (each leg snapped to the
+   * nearest road within 500 m), as one line: what the vehicle's positions are watched against.
+   */
+  private async roadLine(via: [number, number][]): Promise<[number, number][]> {
+    const city = this.deps.places ? await this.deps.places.city(undefined) : null;
+    if (!city) throw invalid('routeVia', 'road_graph');
+    const line: [number, number][] = [];
+    for (let i = 1; i < via.length; i++) {
+      const [a, b] = [via[i - 1], via[i]] as [[number, number], [number, number]];
+      const leg = roadRoute(city.dijkstra, city.snapper, { lon: a[0], lat: a[1] }, { lon: b[0], lat: b[1] });
+      if (!leg) throw invalid(`routeVia[${i}]`, 'no_road_route');
+      line.push(...(line.length > 0 ? leg.coordinates.slice(1) : leg.coordinates));
+    }
+    return line;
+  }
+
+  /** Stores fixes of an approved transport permit's vehicle and watches the last 24 h against its route. */
+  private async watch(permitId: string, book: BookRef, fixes: { at: string; lon: number; lat: number }[]) {
     const row = await this.db
       .selectFrom('explosives_permits')
       .select(['route_line', 'kind', 'status'])
@@ -814,7 +842,6 @@ export class ExplosivesService {
       track.map((f) => ({ at: new Date(f.at).getTime(), lon: f.lon, lat: f.lat })),
       { maxOffRouteM: ROUTE_DEVIATION_M, maxStopMin: LONG_STOP_MIN },
     );
-    const book = { enterpriseId: permit.enterpriseId, orgId: permit.orgId };
     const raised: { kind: string; from: string; to: string }[] = [];
     for (const a of found) {
       const subject = `${permitId}@${new Date(a.from).toISOString()}`;
@@ -830,6 +857,132 @@ export class ExplosivesService {
       raised.push({ kind: a.kind, from: new Date(a.from).toISOString(), to: new Date(a.to).toISOString() });
     }
     return { stored: fixes.length, alarms: raised };
+  }
+
+  // ---- transport vehicles (device tokens)
+
+  /** Registers a vehicle of an enterprise and issues its device token (shown once). */
+  async registerVehicle(actor: Actor, input: { enterpriseId: string; plate: string }) {
+    const book = await this.book(actor, input.enterpriseId);
+    if (!this.deps.devices) throw new ProblemError('conflict', M.noDevices);
+    const taken = await this.db
+      .selectFrom('explosives_vehicles')
+      .select('device_id')
+      .where('enterprise_id', '=', book.enterpriseId)
+      .where('plate', '=', input.plate)
+      .executeTakeFirst();
+    if (taken)
+      throw new ProblemError('conflict', M.vehicleTaken, [{ field: 'plate', rule: 'unique', message: '' }]);
+    const issued = await this.deps.devices.issueSensor(actor, `民爆运输车 ${input.plate}`, book.orgId);
+    const createdAt = this.deps.now();
+    await this.db
+      .insertInto('explosives_vehicles')
+      .values({
+        device_id: issued.id,
+        enterprise_id: book.enterpriseId,
+        org_id: book.orgId,
+        plate: input.plate,
+        created_at: createdAt,
+      })
+      .execute();
+    return {
+      deviceId: issued.id,
+      enterpriseId: book.enterpriseId,
+      plate: input.plate,
+      createdAt: createdAt.toISOString(),
+      token: issued.token,
+    };
+  }
+
+  async vehicles(actor: Actor, enterpriseId: string) {
+    const book = await this.book(actor, enterpriseId);
+    const rows = await this.db
+      .selectFrom('explosives_vehicles')
+      .selectAll()
+      .where('enterprise_id', '=', book.enterpriseId)
+      .orderBy('plate')
+      .execute();
+    return rows.map((r) => ({
+      deviceId: r.device_id,
+      enterpriseId: r.enterprise_id,
+      plate: r.plate,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /**
+   * AVL positions a vehicle sends with its own token: they go to the approved transport permit
+   * naming its plate and valid today (the latest applied, when several). A device that is not a
+   * registered vehicle is refused (403); a vehicle with no such permit is told so (409).
+   */
+  async vehicleAvl(device: DevicePrincipal, fixes: { at: string; lon: number; lat: number }[]) {
+    const vehicle = await this.db
+      .selectFrom('explosives_vehicles')
+      .selectAll()
+      .where('device_id', '=', device.deviceId)
+      .executeTakeFirst();
+    if (!vehicle) throw new ProblemError('forbidden');
+    const today = bookDate(this.deps.now().getTime());
+    const permit = await this.db
+      .selectFrom('explosives_permits')
+      .select('id')
+      .where('enterprise_id', '=', vehicle.enterprise_id)
+      .where('kind', '=', 'transport')
+      .where('status', '=', 'approved')
+      .where('vehicle', '=', vehicle.plate)
+      .where('valid_from', '<=', today)
+      .where('valid_to', '>=', today)
+      .where('route_line', 'is not', null)
+      .orderBy('applied_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!permit) throw new ProblemError('conflict', M.noActivePermit);
+    const out = await this.watch(
+      permit.id,
+      { enterpriseId: vehicle.enterprise_id, orgId: vehicle.org_id },
+      fixes,
+    );
+    return { permitId: permit.id, ...out };
+  }
+
+  /** A transport permit on the map: the permitted road route, the vehicle's positions, its route alarms. */
+  async transportView(actor: Actor, permitId: string): Promise<TransportView> {
+    const permit = await this.permit(actor, permitId); // 404 outside scope or another unit's
+    const row = await this.db
+      .selectFrom('explosives_permits')
+      .select(['route_line'])
+      .where('id', '=', permitId)
+      .executeTakeFirstOrThrow();
+    const fixes = await this.db
+      .selectFrom('explosives_track_fixes')
+      .select(['at', 'lon', 'lat'])
+      .where('permit_id', '=', permitId)
+      .orderBy('at')
+      .limit(5000)
+      .execute();
+    const alarms = await this.db
+      .selectFrom('explosives_alarms')
+      .select(['kind', 'detail', 'raised_at'])
+      .where('enterprise_id', '=', permit.enterpriseId)
+      .where('kind', 'in', ['route_deviation', 'long_stop'])
+      .where('subject', 'like', `${permitId}@%`)
+      .orderBy('raised_at')
+      .execute();
+    return {
+      permitId,
+      vehicle: permit.vehicle,
+      route: row.route_line ?? [],
+      fixes: fixes.map((f) => ({ at: new Date(f.at).toISOString(), lon: f.lon, lat: f.lat })),
+      alarms: alarms.map((a) => {
+        const d = a.detail as { lon?: number; lat?: number };
+        return {
+          kind: a.kind,
+          lon: d.lon ?? null,
+          lat: d.lat ?? null,
+          raisedAt: new Date(a.raised_at).toISOString(),
+        };
+      }),
+    };
   }
 
   // ---- alarms

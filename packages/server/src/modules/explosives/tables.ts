@@ -16,6 +16,7 @@ declare module '../../db/schema.js' {
     explosives_track_fixes: ExplosivesTrackFixesTable;
     explosives_month_closes: ExplosivesMonthClosesTable;
     explosives_month_lines: ExplosivesMonthLinesTable;
+    explosives_vehicles: ExplosivesVehiclesTable;
   }
 }
 
@@ -163,4 +164,13 @@ export interface ExplosivesMonthLinesTable {
   variance: number;
   variance_days: number;
   carried_in: number;
+}
+
+/** Migration 039: a transport vehicle and the device token it sends its positions with. */
+export interface ExplosivesVehiclesTable {
+  device_id: string;
+  enterprise_id: string;
+  org_id: string;
+  plate: string;
+  created_at: Timestamp;
 }
