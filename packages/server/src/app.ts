@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { installAuth } from './http/auth.js';
-import { clientDbError } from './http/db-errors.js';
+import { clientDbError, DATABASE_RETRY_AFTER_S, databaseUnavailable } from './http/db-errors.js';
 import { installMetrics } from './http/metrics.js';
 import { openapiOptions } from './http/openapi.js';
 import { ProblemError, pickLanguage, sendProblem } from './http/problem.js';
@@ -159,6 +159,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
         await db.kysely.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
         return { status: 'ok', database: db.kind };
       } catch {
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
         return reply.code(503).send({ status: 'unavailable', database: db.kind });
       }
     },
@@ -238,6 +239,16 @@ function installErrorHandling(app: FastifyInstance, config: Config, serveWebFile
       return sendProblem(request, reply, 'validation', {
         status,
         detail: { zh: error.message, en: error.message },
+      });
+    }
+    if (databaseUnavailable(error)) {
+      request.log.warn({ err: error, reqId: request.id }, 'database unreachable');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+      return sendProblem(request, reply, 'unavailable', {
+        detail: {
+          zh: `数据库暂时无法连接，请 ${DATABASE_RETRY_AFTER_S} 秒后重试`,
+          en: `The database cannot be reached; retry in ${DATABASE_RETRY_AFTER_S} s`,
+        },
       });
     }
     const dbError = clientDbError(error);

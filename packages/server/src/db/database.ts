@@ -73,6 +73,14 @@ async function openPostgres(databaseUrl: string): Promise<Db> {
   pool.on('error', (error) => {
     process.emitWarning(`PostgreSQL idle client error: ${error.message}`);
   });
+  // The same for a client that is checked out when its connection drops (between the statements
+  // of a transaction, say): its query fails with the error, the pool discards it on release, and
+  // the process must not crash on the client's unhandled 'error' event.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      process.emitWarning(`PostgreSQL client error: ${error.message}`);
+    });
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const leadership = postgresLeadership(databaseUrl);
   return {

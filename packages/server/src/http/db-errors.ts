@@ -86,3 +86,35 @@ export function clientDbError(error: unknown): ClientDbError | null {
       return null;
   }
 }
+
+/**
+ * The database cannot be reached right now (stopped, restarting, failing over, out of
+ * connections): the request is answered 503 with Retry-After, never 500. A write cut before its
+ * commit is rolled back by the server. (A commit whose answer was lost in the cut may have
+ * landed: the 503 does not claim otherwise.) The pool replaces dead connections by itself, so
+ * service resumes when the database is back.
+ */
+export function databaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // Node socket errors while connecting or talking to the server.
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code))
+      return true;
+    // SQLSTATE class 08 (connection exception); 57P01–57P03 (admin/crash shutdown, cannot connect
+    // now: a server starting, stopping or in recovery); 53300 (too many connections).
+    if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  }
+  // node-postgres reports a connection lost mid-query, or a pool that could not connect in time,
+  // with a plain Error and no code.
+  const message = (error as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(
+      message,
+    )
+  );
+}
+
+/** Seconds a client is asked to wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;
