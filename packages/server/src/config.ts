@@ -46,6 +46,8 @@ export interface Config {
   hotlineToken: string | undefined;
   /** The bureau's domain, used in exchanged identifiers (EIDO, CAP). */
   agencyDomain: string;
+  /** Where every CAP alert issued is POSTed (CITYWATCH_CAP_WEBHOOKS, comma-separated URLs). */
+  capWebhooks: string[];
   /** Public base URL of this server (for callbacks). */
   publicUrl: string;
   /** Days a caller's number is kept; AVL history days. */
@@ -103,6 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hotlineUrl: env.CITYWATCH_12345_URL || undefined,
     hotlineToken: env.CITYWATCH_12345_TOKEN || undefined,
     agencyDomain: env.CITYWATCH_AGENCY_DOMAIN ?? 'citywatch.local',
+    capWebhooks: (env.CITYWATCH_CAP_WEBHOOKS ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== ''),
     publicUrl: (env.CITYWATCH_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
     retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),

@@ -225,6 +225,9 @@ describe(`identity and sessions (${backend})`, () => {
     for (const r of routes) expect(t.ctx.permissions.has(r.permission), `${r.method} ${r.url}`).toBe(true);
     const publicRoutes = routes.filter((r) => r.permission === 'public').map((r) => `${r.method} ${r.url}`);
     expect(publicRoutes.sort()).toEqual([
+      // CAP 1.2: the feed of public alerts and each public alert (what CAP is for).
+      'GET /api/cap/alerts/:id.xml',
+      'GET /api/cap/feed.atom',
       // Citizens' reports without login (rate-limited; the reporter follows with a token).
       'GET /api/community/public/categories',
       // A volunteer's phone link: no account, its own bearer token (checked by the service).

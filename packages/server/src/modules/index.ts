@@ -1,6 +1,7 @@
 import { identityModule } from '../identity/module.js';
 import { liveModule } from '../live/module.js';
 import { workersModule } from '../workers/module.js';
+import { capModule } from './cap/module.js';
 import { communityIndicators } from './community/indicators.js';
 import { communityModule } from './community/module.js';
 import { coverageIndicators } from './coverage/indicators.js';
@@ -36,6 +37,7 @@ export const MODULES = [
   tilesModule,
   withIndicators(dispatchModule, dispatchIndicators),
   withIndicators(coverageModule, coverageIndicators),
+  capModule,
   withIndicators(perimeterModule, perimeterIndicators),
   patrolModule,
   withIndicators(devicesModule, devicesIndicators),

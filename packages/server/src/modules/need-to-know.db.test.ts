@@ -24,6 +24,9 @@ const EXEMPT: Record<string, string> = {
   'POST /api/explosives/products': 'the explosives product catalogue, city-wide; no rows of any org',
   'GET /metrics': 'process metrics; no data of any org',
   'GET /api/openapi.json': 'the API description',
+  'GET /api/cap/feed.atom': 'public: the Atom feed of CAP alerts issued with scope Public (cap.db.test.ts)',
+  'GET /api/cap/alerts/:id.xml':
+    'public: a CAP alert issued with scope Public; Restricted ones answer 404 to anyone (cap.db.test.ts)',
   'GET /api/health': 'liveness',
   'POST /api/auth/login': 'public; signs oneself in',
   'POST /api/auth/logout': "the actor's own session",

@@ -3,8 +3,11 @@
  * checkpoints by the optimal assignment; a plan ends by hand or expires, and frees its units. The
  * units themselves are dispatch's: they are read, taken, freed and announced through its service.
  */
+
+import { ringClosureAlert } from '@citywatch/core/cap/road-closure';
 import type { Unit } from '@citywatch/core/dispatch/schemas';
 import { solveAssignment } from '@citywatch/core/perimeter/assignment';
+import type { RingGeometry } from '@citywatch/core/perimeter/ring';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -43,6 +46,12 @@ export interface PlanWarning {
 export interface ActivateRequest {
   reason: string;
   durationMinutes: number;
+  /**
+   * The CAP road-control notice goes in the public feed (scope Public, without the reason) when
+   * true; otherwise it is Restricted (with the reason) and reaches the partner agencies' webhooks
+   * only.
+   */
+  publicNotice?: boolean;
 }
 
 /** Thrown inside the activation transaction when a unit was taken meanwhile: recompute and retry. */
@@ -175,7 +184,8 @@ export class ClosurePlans {
     });
     const planId = uuidv7();
     const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000);
-    await this.db.transaction().execute(async (trx) => {
+    const notice = this.ctx.cap.newIdentifier();
+    const alert = await this.db.transaction().execute(async (trx) => {
       await planStore.insertPlan(trx, {
         id: planId,
         ring_id: ring.id,
@@ -230,16 +240,43 @@ export class ClosurePlans {
             durationMinutes: request.durationMinutes,
             assigned: unitOfCheckpoint.size,
             checkpoints: checkpoints.length,
+            capAlert: notice.identifier,
           },
         },
         now,
       );
+      // The road-control notice (CAP 1.2), recorded with the plan it announces.
+      const scope = request.publicNotice ? 'Public' : 'Restricted';
+      return this.ctx.cap.record(
+        trx,
+        notice.id,
+        ringClosureAlert({
+          identifier: notice.identifier,
+          sender: this.ctx.cap.sender,
+          senderName: { zh: '公安机关', en: 'Public Security Bureau' },
+          sent: now,
+          expires: expiresAt,
+          ringName: ring.name,
+          geometry: ring.geometry as RingGeometry,
+          scope,
+          reason: request.reason,
+          planId,
+          web: scope === 'Public' ? notice.url : undefined,
+        }),
+        { orgId: ring.org_id, source: `closure_plan:${planId}` },
+      );
     });
+    this.ctx.cap.deliver(alert);
     await this.announcePlan(planId);
     await this.ctx.dispatch.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
     const plan = await this.plan(planId, null);
     return {
       ...plan,
+      capAlert: {
+        identifier: alert.identifier,
+        scope: request.publicNotice ? 'Public' : 'Restricted',
+        url: alert.url,
+      },
       warnings,
       // The matrix the assignment was solved on, so a console (or a test) can check it.
       etaMatrix: {

@@ -100,6 +100,8 @@ const checkpointQuery = z.strictObject({
 const activateBody = z.strictObject({
   reason: z.string().trim().min(4).max(1000),
   durationMinutes: z.number().int().min(1).max(720).default(120),
+  /** Also publish the road-control notice in the public CAP feed (without the reason). */
+  publicNotice: z.boolean().default(false),
 });
 const planIdParams = z.strictObject({ id: z.string().uuid() });
 const planQuery = z.strictObject({
