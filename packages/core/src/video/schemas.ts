@@ -219,6 +219,21 @@ export const tourStepInputSchema = z.strictObject({
 });
 export type TourStepInput = z.infer<typeof tourStepInputSchema>;
 
+/** Counts of a group of scheduled tour shifts: those begun, done (a completed run), missed, escalated. */
+const tourTallySchema = z.object({
+  /** Shift occurrences of the group's tours that have begun within the window. */
+  scheduled: z.number(),
+  /** Of those, the ones with a completed run. */
+  done: z.number(),
+  /** Ended without a completed run. */
+  missed: z.number(),
+  /** Missed and escalated to the tour org's commanders. */
+  escalated: z.number(),
+  /** Findings recorded in the group's runs. */
+  findings: z.number(),
+});
+export type TourTally = z.infer<typeof tourTallySchema>;
+
 export const tourReportSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -234,8 +249,26 @@ export const tourReportSchema = z.object({
       findings: z.number(),
       /** The shift ended without a completed run: escalated to the tour's org commanders. */
       missed: z.boolean(),
+      /** A missed shift the escalation job has published to the commanders. */
+      escalated: z.boolean(),
     }),
   ),
+  /** The same window in totals: per tour, per shift occurrence, and per operator (runs they made). */
+  summary: z.object({
+    byTour: z.array(tourTallySchema.extend({ tourId: z.string(), tourName: z.string() })),
+    byShift: z.array(tourTallySchema.extend({ shift: tourShiftSchema, shiftStart: z.string() })),
+    byOperator: z.array(
+      z.object({
+        operator: z.string(),
+        /** Runs started, completed, and left unfinished. */
+        runs: z.number(),
+        done: z.number(),
+        unfinished: z.number(),
+        camerasSeen: z.number(),
+        findings: z.number(),
+      }),
+    ),
+  }),
 });
 export type TourReport = z.infer<typeof tourReportSchema>;
 

@@ -8,6 +8,7 @@ import type {
   TourReport,
   TourRun,
   TourStepInput,
+  TourTally,
   VideoAdvice,
   VideoCoverage,
 } from '@citywatch/core/video/schemas';
@@ -24,6 +25,7 @@ export type {
   TourReport,
   TourRun,
   TourStepInput,
+  TourTally,
   VideoAdvice,
   VideoCoverage,
 };

@@ -133,5 +133,41 @@ describe(`video patrol tours (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(kept.map((k) => [k.tour_id, new Date(k.shift_start).toISOString()])).toEqual([
       [tourId, '2026-11-24T12:00:00.000Z'],
     ]);
+
+    // The report's totals: the tour was made on 11-23 at 08:00 UTC, so from three days before to
+    // 11-25 08:00 UTC five shifts of it were due and have begun (11-23 day, done; 11-23 night,
+    // 11-24 day and night, missed; 11-25 day, under way; none before it existed), the missed night
+    // escalated; the operator made one run with three cameras and two findings.
+    const totals = (
+      await t.as(fresh, {
+        method: 'GET',
+        url: `/api/video/tours/report?from=${new Date(startedAt - 72 * HOUR).toISOString()}&to=${new Date(t.ctx.now().getTime()).toISOString()}`,
+      })
+    ).json();
+    expect(totals.summary.byTour).toEqual([
+      { tourId, tourName: '龙城白班巡查', scheduled: 5, done: 1, missed: 3, escalated: 1, findings: 2 },
+    ]);
+    expect(
+      totals.summary.byShift.map(
+        (s: { shiftStart: string; done: number; missed: number; escalated: number }) => [
+          s.shiftStart,
+          s.done,
+          s.missed,
+          s.escalated,
+        ],
+      ),
+    ).toEqual([
+      ['2026-11-23T00:00:00.000Z', 1, 0, 0],
+      ['2026-11-23T12:00:00.000Z', 0, 1, 0],
+      ['2026-11-24T00:00:00.000Z', 0, 1, 0],
+      ['2026-11-24T12:00:00.000Z', 0, 1, 1],
+      ['2026-11-25T00:00:00.000Z', 0, 0, 0],
+    ]);
+    expect(totals.summary.byOperator).toEqual([
+      { operator: 'lc.op', runs: 1, done: 1, unfinished: 0, camerasSeen: 3, findings: 2 },
+    ]);
+    expect(totals.rows.filter((r: { escalated: boolean }) => r.escalated)).toEqual([
+      expect.objectContaining({ missed: true, shiftStart: '2026-11-24T12:00:00.000Z', shift: 'night' }),
+    ]);
   });
 });

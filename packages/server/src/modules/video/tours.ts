@@ -62,12 +62,14 @@ export class ToursService {
     const from = new Date(now.getTime() - 24 * 3_600_000);
     const tours = await this.db
       .selectFrom('video_tours')
-      .select(['id', 'name', 'org_id', 'shifts'])
+      .select(['id', 'name', 'org_id', 'shifts', 'created_at'])
       .execute();
     let count = 0;
     for (const tour of tours) {
       for (const occ of shiftsBetween(from, now, tour.shifts as Tour['shifts'])) {
         if (occ.end.getTime() > now.getTime()) continue;
+        // A shift that ended before the tour existed was never due.
+        if (occ.end.getTime() <= new Date(tour.created_at).getTime()) continue;
         const done = await this.db
           .selectFrom('video_tour_runs')
           .select('id')
@@ -348,7 +350,10 @@ export class ToursService {
 
   /**
    * Per scheduled shift occurrence in [from, to) and tour: the runs (operator, completed, cameras
-   * seen, findings), and a missed row where an occurrence ended without a completed run.
+   * seen, findings), and a missed row where an occurrence ended without a completed run (escalated
+   * once the job has published it). A shift that ended before the tour was made was never due. The
+   * summary totals the window per tour, per shift occurrence (scheduled = occurrences due and begun;
+   * done, missed, escalated of those) and per operator (runs).
    */
   async report(scope: OrgScope, from: Date, to: Date): Promise<TourReport> {
     const tours = await this.list(scope);
@@ -366,14 +371,54 @@ export class ToursService {
       .where('r.shift_start', '<', to)
       .groupBy(['r.id', 'r.tour_id', 'r.shift', 'r.shift_start', 'r.finished_at', 'u.username'])
       .execute();
+    const escalations = tours.length
+      ? await this.db
+          .selectFrom('video_tour_escalations as e')
+          .innerJoin('video_tours as t', 't.id', 'e.tour_id')
+          .select(['e.tour_id', 'e.shift_start'])
+          .where('t.org_id', 'in', orgsUnder(this.db, scope))
+          .where('e.shift_start', '>=', from)
+          .where('e.shift_start', '<', to)
+          .execute()
+      : [];
+    const escalated = new Set(escalations.map((e) => `${e.tour_id}|${new Date(e.shift_start).getTime()}`));
+    const created = new Map(
+      (tours.length
+        ? await this.db
+            .selectFrom('video_tours')
+            .select(['id', 'created_at'])
+            .where(
+              'id',
+              'in',
+              tours.map((x) => x.id),
+            )
+            .execute()
+        : []
+      ).map((x) => [x.id, new Date(x.created_at).getTime()]),
+    );
     const now = this.now();
     const rows: TourReport['rows'] = [];
+    const byTour = new Map<string, TourReport['summary']['byTour'][number]>();
+    const byShift = new Map<number, TourReport['summary']['byShift'][number]>();
+    const byOperator = new Map<string, TourReport['summary']['byOperator'][number]>();
+    const tally = { scheduled: 0, done: 0, missed: 0, escalated: 0, findings: 0 };
     for (const tour of tours) {
+      const perTour = { tourId: tour.id, tourName: tour.name, ...tally };
+      byTour.set(tour.id, perTour);
       for (const occ of shiftsBetween(from, to, tour.shifts)) {
+        // Due: begun by now, and not over before the tour existed.
+        if (occ.start.getTime() > now.getTime()) continue;
+        if (occ.end.getTime() <= (created.get(tour.id) ?? 0)) continue;
+        let perShift = byShift.get(occ.start.getTime());
+        if (!perShift) {
+          perShift = { shift: occ.shift, shiftStart: occ.start.toISOString(), ...tally };
+          byShift.set(occ.start.getTime(), perShift);
+        }
         const mine = runs.filter(
           (r) => r.tour_id === tour.id && new Date(r.shift_start).getTime() === occ.start.getTime(),
         );
         for (const r of mine) {
+          const findings = Number(r.findings);
           rows.push({
             tourId: tour.id,
             tourName: tour.name,
@@ -382,12 +427,37 @@ export class ToursService {
             operator: r.username,
             completed: r.finished_at !== null,
             camerasSeen: Number(r.seen),
-            findings: Number(r.findings),
+            findings,
             missed: false,
+            escalated: false,
           });
+          perTour.findings += findings;
+          perShift.findings += findings;
+          const op = byOperator.get(r.username) ?? {
+            operator: r.username,
+            runs: 0,
+            done: 0,
+            unfinished: 0,
+            camerasSeen: 0,
+            findings: 0,
+          };
+          op.runs++;
+          if (r.finished_at !== null) op.done++;
+          else op.unfinished++;
+          op.camerasSeen += Number(r.seen);
+          op.findings += findings;
+          byOperator.set(r.username, op);
         }
         const completed = mine.some((r) => r.finished_at !== null);
-        if (!completed && occ.end.getTime() <= now.getTime()) {
+        const missed = !completed && occ.end.getTime() <= now.getTime();
+        const wasEscalated = missed && escalated.has(`${tour.id}|${occ.start.getTime()}`);
+        for (const group of [perTour, perShift]) {
+          group.scheduled++;
+          if (completed) group.done++;
+          if (missed) group.missed++;
+          if (wasEscalated) group.escalated++;
+        }
+        if (missed) {
           rows.push({
             tourId: tour.id,
             tourName: tour.name,
@@ -398,10 +468,20 @@ export class ToursService {
             camerasSeen: 0,
             findings: 0,
             missed: true,
+            escalated: wasEscalated,
           });
         }
       }
     }
-    return { from: from.toISOString(), to: to.toISOString(), rows };
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      rows,
+      summary: {
+        byTour: [...byTour.values()],
+        byShift: [...byShift.values()].sort((x, y) => x.shiftStart.localeCompare(y.shiftStart)),
+        byOperator: [...byOperator.values()].sort((x, y) => x.operator.localeCompare(y.operator)),
+      },
+    };
   }
 }

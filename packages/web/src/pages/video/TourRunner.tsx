@@ -95,13 +95,23 @@ export function TourRunner({ tour, onDone }: { tour: Tour; onDone: () => void })
         status="success"
         title={t('finished')}
         subTitle={t('summary', { seen: run.steps.length, findings: findings.length })}
-        extra={<Button onClick={onDone}>{t('close')}</Button>}
+        extra={
+          <Button onClick={onDone} data-testid="tour-close">
+            {t('close')}
+          </Button>
+        }
         data-testid="tour-finished"
       >
         {findings.map((s) => (
           <div key={s.position} data-testid="tour-finding">
             {tour.cameras[s.position]?.name}：{s.note}
-            {s.incidentId ? ` — ${t('becameIncident')}` : s.patrolRequest ? ` — ${t('becamePatrol')}` : ''}
+            {s.incidentId
+              ? ` — ${t('becameIncident')}`
+              : s.patrolRequest
+                ? ` — ${t('becamePatrol')}`
+                : s.inspectionId
+                  ? ` — ${t('becameInspection')}`
+                  : ''}
           </div>
         ))}
       </Result>

@@ -11,6 +11,7 @@ import { CameraPanel } from '../../video/CameraPanel';
 import { installSectorLayers, STATUS_COLORS, setSectors } from '../../video/sectorLayer';
 import { CoveragePanel } from './CoveragePanel';
 import { PlaybackPanel } from './PlaybackPanel';
+import { TourReportPanel } from './TourReportPanel';
 import { ToursPanel } from './ToursPanel';
 
 /**
@@ -118,6 +119,7 @@ export function VideoPage() {
         </Card>
         <CoveragePanel map={map} />
         <ToursPanel />
+        <TourReportPanel />
         <PlaybackPanel cameras={cameras.data?.items ?? []} />
         {point ? (
           <CameraPanel key={`${point.lon},${point.lat}`} lon={point.lon} lat={point.lat} />
