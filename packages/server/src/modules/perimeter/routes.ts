@@ -54,6 +54,83 @@ const volumesQuery = z.strictObject({
   to: z.iso.datetime({ offset: true }),
 });
 
+const hotlistEntrySchema = z.object({
+  id: z.string(),
+  kind: z.enum(HOTLIST_KINDS),
+  value: z.string().describe('Plates in full; resident IDs masked unless a purpose was stated (audited)'),
+  category: z.enum(HOTLIST_CATEGORIES),
+  legalBasis: z.string(),
+  warrantRef: z.string().nullable(),
+  status: z.enum(['pending', 'active', 'revoked']),
+  expired: z.boolean().describe('An active entry past its expiry: it no longer matches'),
+  expiresAt: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  approvedBy: z.string().nullable(),
+  approvedAt: z.string().nullable(),
+  renewals: z.number().int(),
+  revokedBy: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revokeReason: z.string().nullable(),
+});
+const hitSchema = z.object({
+  id: z.string(),
+  entryId: z.string(),
+  checkpointId: z.string(),
+  direction: z.enum(['in', 'out']),
+  readAt: z.string(),
+  kind: z.enum(HOTLIST_KINDS),
+  value: z
+    .string()
+    .nullable()
+    .describe('As read; a resident ID masked without a purpose; null past retention'),
+  confidence: z.number(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  actionTaken: z.string().nullable(),
+});
+const ingestResultSchema = z.object({
+  accepted: z.number().int().describe('Valid reads matched against the hotlist and counted'),
+  hits: z.number().int(),
+  invalid: z.number().int().describe('Reads whose plate or resident ID is not valid: counted, dropped'),
+  rejected: z.array(z.object({ index: z.number().int(), reason: z.string() })),
+});
+const reportTotals = {
+  readsIn: z.number(),
+  readsOut: z.number(),
+  hits: z.number(),
+  actionsTaken: z.number(),
+};
+const checkpointReportSchema = z.object({
+  period: z.enum(['day', 'week', 'month']),
+  title: z.string(),
+  label: z.string(),
+  from: z.string(),
+  to: z.string(),
+  checkpoints: z.array(
+    z.object({
+      checkpointId: z.string(),
+      name: z.string(),
+      ring: z.string().nullable(),
+      invalid: z.number(),
+      ...reportTotals,
+    }),
+  ),
+  rings: z.array(z.object({ ring: z.string(), ...reportTotals })),
+  hourly: z.array(z.object({ hour: z.number().int(), reads: z.number(), hits: z.number() })),
+  totals: z.object({ reads: z.number(), hits: z.number(), invalid: z.number(), actionsTaken: z.number() }),
+});
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const binaryFile = z.string().meta({ format: 'binary' });
+const volumeSchema = z.object({
+  checkpointId: z.string(),
+  direction: z.enum(['in', 'out']),
+  hour: z.string().describe('Start of the hour, ISO-8601'),
+  reads: z.number().int(),
+  hits: z.number().int(),
+  invalid: z.number().int(),
+});
+
 /** A read batch may be ~110 bytes a read; 10,000 reads need more than the app's default body limit. */
 const READS_BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -67,7 +144,10 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
 
   app.post(
     '/api/perimeter/hotlist',
-    { config: { permission: 'hotlist.write' }, schema: { tags: ['perimeter'], body: createBody } },
+    {
+      config: { permission: 'hotlist.write' },
+      schema: { tags: ['perimeter'], body: createBody, response: { 201: hotlistEntrySchema } },
+    },
     async (request, reply) => {
       const body = request.body;
       const entry = await inLanguage(request, () => hotlist.create(actorOf(request), body));
@@ -77,7 +157,10 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
 
   app.post(
     '/api/perimeter/hotlist/:id/approve',
-    { config: { permission: 'hotlist.write' }, schema: { tags: ['perimeter'], params: idParams } },
+    {
+      config: { permission: 'hotlist.write' },
+      schema: { tags: ['perimeter'], params: idParams, response: { 200: hotlistEntrySchema } },
+    },
     async (request) => {
       const { id } = request.params;
       return inLanguage(request, () => hotlist.approve(actorOf(request), id));
@@ -88,7 +171,12 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/hotlist/:id/renew',
     {
       config: { permission: 'hotlist.write' },
-      schema: { tags: ['perimeter'], params: idParams, body: renewBody },
+      schema: {
+        tags: ['perimeter'],
+        params: idParams,
+        body: renewBody,
+        response: { 200: hotlistEntrySchema },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -101,7 +189,12 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/hotlist/:id/revoke',
     {
       config: { permission: 'hotlist.write' },
-      schema: { tags: ['perimeter'], params: idParams, body: revokeBody },
+      schema: {
+        tags: ['perimeter'],
+        params: idParams,
+        body: revokeBody,
+        response: { 200: hotlistEntrySchema },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -112,7 +205,14 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
 
   app.get(
     '/api/perimeter/hotlist',
-    { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: listQuery } },
+    {
+      config: { permission: 'hotlist.read' },
+      schema: {
+        tags: ['perimeter'],
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(hotlistEntrySchema) }) },
+      },
+    },
     async (request) => {
       const query = request.query;
       // Resident IDs come masked; the full numbers only with a stated, audited purpose.
@@ -128,7 +228,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
       bodyLimit: READS_BODY_LIMIT,
       // Cameras only (a device token bound to one checkpoint): no person holds plates.ingest.
       config: { permission: 'plates.ingest', device: 'camera', auditWrites: false },
-      schema: { tags: ['perimeter'], body: readsBody },
+      schema: { tags: ['perimeter'], body: readsBody, response: { 200: ingestResultSchema } },
     },
     async (request) => {
       const device = deviceOf(request);
@@ -144,7 +244,14 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
 
   app.get(
     '/api/perimeter/hits',
-    { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: hitsQuery } },
+    {
+      config: { permission: 'hotlist.read' },
+      schema: {
+        tags: ['perimeter'],
+        querystring: hitsQuery,
+        response: { 200: z.object({ items: z.array(hitSchema) }) },
+      },
+    },
     async (request) => {
       const { checkpointId, since, limit } = request.query;
       // Resident IDs come masked; the full numbers only with a stated, audited purpose (the audit
@@ -165,32 +272,57 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/hits/:id/action',
     {
       config: { permission: 'hotlist.write' },
-      schema: { tags: ['perimeter'], params: hitIdParams, body: hitActionBody },
+      schema: { tags: ['perimeter'], params: hitIdParams, body: hitActionBody, response: { 204: z.null() } },
     },
     async (request, reply) => {
       await hotlist.actOnHit(actorOf(request), request.params.id, request.body.action);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/api/perimeter/reports',
-    { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: reportQuery } },
+    {
+      config: { permission: 'hotlist.read' },
+      schema: {
+        tags: ['perimeter'],
+        querystring: reportQuery,
+        response: {
+          200: {
+            description: 'The report: JSON, or with format=xlsx an Excel workbook',
+            content: {
+              'application/json': { schema: checkpointReportSchema },
+              [XLSX]: { schema: binaryFile },
+            },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const q = request.query;
       const report = await plates.report(q.period, q.date, actorOf(request));
       if (q.format === 'json') return report;
       const file = encodeURIComponent(`${report.title}-${report.label}.xlsx`);
-      return reply
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
-        .send(await checkpointReportXlsx(report));
+      return (
+        reply
+          .type(XLSX)
+          .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
+          // A Buffer is sent as it is (never serialized); the cast only meets the declared types.
+          .send((await checkpointReportXlsx(report)) as unknown as string)
+      );
     },
   );
 
   app.get(
     '/api/perimeter/volumes',
-    { config: { permission: 'hotlist.read' }, schema: { tags: ['perimeter'], querystring: volumesQuery } },
+    {
+      config: { permission: 'hotlist.read' },
+      schema: {
+        tags: ['perimeter'],
+        querystring: volumesQuery,
+        response: { 200: z.object({ items: z.array(volumeSchema) }) },
+      },
+    },
     async (request) => {
       const { checkpointId, from, to } = request.query;
       return {
