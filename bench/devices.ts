@@ -319,22 +319,30 @@ async function runOne(brokerKind: string) {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const stats = ctx.sensors.stats;
+  // Counted as written: taken, committed with its batch and acknowledged to the broker.
   let windowStart = { at: 0, messages: 0 };
   let windowEnd = { at: 0, messages: 0 };
   let stopped: Record<string, number> = {};
+  const progress = setInterval(
+    () =>
+      log(
+        `${brokerKind}: taken ${stats.messages}, written ${stats.acknowledged}, alarms seen ${alarmLatencies.length}`,
+      ),
+    5_000,
+  );
   const done = await new Promise<Extract<FromPublisher, { kind: 'done' }>>((resolve, reject) => {
     child.on('message', (m: FromPublisher) => {
       if (m.kind === 'ready') {
         log(
           `${brokerKind}: ${publishing.length} device connections up; publishing ${RATE}/s for ${SECONDS} s`,
         );
-        windowStart = { at: now(), messages: stats.messages };
+        windowStart = { at: now(), messages: stats.acknowledged };
       } else if (m.kind === 'alarm') {
         const list = sentAlarms.get(m.deviceId) ?? [];
         list.push(m.at);
         sentAlarms.set(m.deviceId, list);
       } else if (m.kind === 'stopped') {
-        windowEnd = { at: now(), messages: stats.messages };
+        windowEnd = { at: now(), messages: stats.acknowledged };
         stopped = m.lastAck;
         log(`${brokerKind}: ${Object.keys(stopped).length} devices stopped; waiting for offline detection`);
       } else if (m.kind === 'done') resolve(m);
@@ -350,13 +358,14 @@ async function runOne(brokerKind: string) {
       timeoutS: TIMEOUT_S,
     } satisfies PublisherPlan);
   });
-  // Drain: every acknowledged message taken, or nothing more arrives for 3 s.
+  // Drain: every message the broker acknowledged to a device written, or nothing more for 3 s.
   let last = -1;
-  for (let quiet = 0; quiet < 30 && stats.messages < done.acked; ) {
+  for (let quiet = 0; quiet < 30 && stats.acknowledged < done.acked; ) {
     await new Promise((r) => setTimeout(r, 100));
-    quiet = stats.messages === last ? quiet + 1 : 0;
-    last = stats.messages;
+    quiet = stats.acknowledged === last ? quiet + 1 : 0;
+    last = stats.acknowledged;
   }
+  clearInterval(progress);
   const offlineLatencies = Object.entries(stopped).map(([id, lastAckAt]) =>
     offlineAt.has(id) ? offlineAt.get(id)! - lastAckAt : Number.POSITIVE_INFINITY,
   );
@@ -368,7 +377,8 @@ async function runOne(brokerKind: string) {
     published: done.sent,
     acked: done.acked,
     taken: stats.messages,
-    lost_acked: Math.max(0, done.acked - stats.messages),
+    written: stats.acknowledged,
+    lost_acked: Math.max(0, done.acked - stats.acknowledged),
     publish_errors: done.errors,
     first_error: done.firstError,
     dropped: { ...stats.dropped },

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { deviceDrops } from '../ingest/drops.js';
 import type { PublishFailures } from '../modules/module.js';
 
 /** Prometheus metrics on /metrics: process defaults plus request durations by route and status. */
 export function installMetrics(app: FastifyInstance, publishFailures: PublishFailures): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Dropped device messages by source and reason (ingest/drops.ts), logged through the app's logger.
+  registry.registerMetric(deviceDrops.counter);
+  deviceDrops.useLog(app.log);
   const duration = new Histogram({
     name: 'citywatch_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

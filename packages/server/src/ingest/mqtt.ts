@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { deviceDrops } from './drops.js';
 
 /**
  * MQTT for high-rate device inputs (AVL, plate reads). In production the bureau's broker
@@ -25,6 +26,8 @@ export interface MqttConnection {
    * sessions are found again by id after a restart. Each API node needs its own prefix.
    */
   clientIdPrefix: string;
+  /** MQTT version to speak; default 5, falling back to 3.1.1 when the broker refuses 5. */
+  protocolVersion?: 4 | 5;
 }
 
 /** A URL as it may be shown: without user and password. */
@@ -107,6 +110,7 @@ export async function startEmbeddedBroker(
   const refusals = { connect: 0, publish: 0, retain: 0, subscribe: 0 };
   const refuse = (kind: keyof typeof refusals, client: Client | null, detail: string) => {
     refusals[kind]++;
+    deviceDrops.count('broker', `refused_${kind}`);
     options.log?.({ clientId: client?.id, rule: kind, detail }, 'MQTT refused');
   };
 
@@ -198,7 +202,7 @@ export async function startEmbeddedBroker(
 
 export interface MqttSubscription {
   client: MqttClient;
-  /** Resolves once the message being processed (if any) is processed and acknowledged. */
+  /** Resolves once every message received so far is processed and acknowledged. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -207,16 +211,95 @@ export interface MqttSubscription {
 const MAX_ATTEMPTS = 8;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
+/**
+ * QoS 1 messages the broker may have in flight to the server unacknowledged (MQTT 5 Receive
+ * Maximum, the protocol's largest). Mosquitto takes it in place of its max_inflight_messages (20 by
+ * default): with 20, a subscriber that acknowledges per batch gets 20 messages per batch, the rest
+ * wait in the session's queue (max_queued_messages, 1000 by default) and beyond that Mosquitto drops
+ * QoS 1 messages it has already acknowledged to the device.
+ */
+export const RECEIVE_MAXIMUM = 65_535;
+/** MQTT 5: how long the broker keeps the server's session (and queues for it) while it is away. */
+const SESSION_EXPIRY_S = 24 * 3600;
 
 /**
- * Subscribes to `topic` with QoS 1 on a persistent session (clean: false, a fixed client id) and
- * hands each message to `onMessage`, one at a time, in arrival order. A message is acknowledged
- * (PUBACK) only once `onMessage` has resolved: until then the client reads no further packet, so
- * the broker keeps the rest (its in-flight window and the session's queue) and nothing piles up
- * here; after a crash the broker delivers again what was not acknowledged. A failing `onMessage`
- * is retried with backoff, then given up (counted by the caller's onError).
+ * Connects an ingest client on a persistent session (clean: false, a fixed client id). MQTT 5 with
+ * a large Receive Maximum where the broker speaks it (Mosquitto, EMQX, HiveMQ…); 3.1.1 where it does
+ * not (the embedded Aedes broker refuses 5 with "unacceptable protocol version").
  * Rejects when the broker cannot be reached or refuses the credentials within the timeout, so a
  * misconfigured deployment fails at start-up; later disconnections are retried by the client.
+ */
+async function connectIngestClient(
+  connection: MqttConnection,
+  clientId: string,
+  timeoutMs: number,
+  prepare: (client: MqttClient) => void,
+): Promise<MqttClient> {
+  const shownUrl = redactUrl(connection.url);
+  const attempt = (protocolVersion: 4 | 5) => {
+    const connectOptions: IClientOptions = {
+      connectTimeout: timeoutMs,
+      reconnectPeriod: 1_000,
+      clean: false,
+      clientId,
+      protocolVersion,
+      ...(protocolVersion === 5
+        ? { properties: { receiveMaximum: RECEIVE_MAXIMUM, sessionExpiryInterval: SESSION_EXPIRY_S } }
+        : {}),
+      username: connection.username,
+      password: connection.password,
+      ...(connection.caFile ? { ca: readFileSync(connection.caFile) } : {}),
+      ...(connection.certFile ? { cert: readFileSync(connection.certFile) } : {}),
+      ...(connection.keyFile ? { key: readFileSync(connection.keyFile) } : {}),
+    };
+    const client = mqtt.connect(connection.url, connectOptions);
+    prepare(client);
+    return new Promise<MqttClient>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        client.end(true);
+        reject(error);
+      };
+      client.once('connect', () => {
+        clearTimeout(timer);
+        client.removeListener('error', fail);
+        resolve(client);
+      });
+      client.once('error', fail);
+    });
+  };
+  const first = connection.protocolVersion ?? 5;
+  try {
+    return await attempt(first);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const refusedVersion = code === 1 || code === 132 || /protocol/i.test((error as Error).message);
+    try {
+      if (first === 5 && refusedVersion) return await attempt(4);
+      throw error;
+    } catch (final) {
+      // The message names the broker without credentials; the cause is mqtt.js's own (no secrets).
+      throw new Error(`MQTT broker ${shownUrl} is unreachable: ${(final as Error).message}`);
+    }
+  }
+}
+
+async function subscribeQos1(client: MqttClient, connection: MqttConnection, topic: string) {
+  const granted = await client.subscribeAsync(topic, { qos: 1 });
+  if (granted.some((g) => g.qos === 128 || g.qos > 2)) {
+    client.end(true);
+    throw new Error(`MQTT broker ${redactUrl(connection.url)} refused the subscription to ${topic}`);
+  }
+}
+
+/**
+ * Subscribes to `topic` with QoS 1 on a persistent session and hands each message to
+ * `onMessage`, one at a time, in arrival order. A message is acknowledged (PUBACK) only once
+ * `onMessage` has resolved: until then the client reads no further packet, so the broker keeps the
+ * rest (its in-flight window and the session's queue) and nothing piles up here; after a crash the
+ * broker delivers again what was not acknowledged. A failing `onMessage` is retried with backoff,
+ * then given up (counted by the caller's onError).
  */
 export async function subscribeMqtt(options: {
   connection: MqttConnection;
@@ -227,33 +310,8 @@ export async function subscribeMqtt(options: {
   connectTimeoutMs?: number;
   onError?: (error: unknown) => void;
 }): Promise<MqttSubscription> {
-  const { connection } = options;
-  const shownUrl = redactUrl(connection.url);
-  const timeoutMs = options.connectTimeoutMs ?? 5_000;
-  const connectOptions: IClientOptions = {
-    connectTimeout: timeoutMs,
-    reconnectPeriod: 1_000,
-    clean: false,
-    clientId: options.clientId,
-    protocolVersion: 4,
-    username: connection.username,
-    password: connection.password,
-    ...(connection.caFile ? { ca: readFileSync(connection.caFile) } : {}),
-    ...(connection.certFile ? { cert: readFileSync(connection.certFile) } : {}),
-    ...(connection.keyFile ? { key: readFileSync(connection.keyFile) } : {}),
-  };
-  const client = mqtt.connect(connection.url, connectOptions);
   let closing = false;
   let current: Promise<void> = Promise.resolve();
-  // Acknowledge after processing: mqtt.js sends the PUBACK when this callback is called, and reads
-  // the next packet only after that.
-  client.handleMessage = (packet, callback) => {
-    if (closing) return; // not acknowledged: delivered again to the next session
-    current = processWithRetry(packet.topic, packet.payload as Buffer).then(
-      () => callback(),
-      () => {}, // stopping: not acknowledged, so the broker delivers it again
-    );
-  };
   const processWithRetry = async (topic: string, payload: Buffer) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -269,26 +327,23 @@ export async function subscribeMqtt(options: {
       }
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      client.end(true);
-      // The message names the broker without credentials; the cause is mqtt.js's own (no secrets).
-      reject(new Error(`MQTT broker ${shownUrl} is unreachable: ${error.message}`));
-    };
-    client.once('connect', () => {
-      clearTimeout(timer);
-      client.removeListener('error', fail);
-      resolve();
-    });
-    client.once('error', fail);
-  });
-  const granted = await client.subscribeAsync(options.topic, { qos: 1 });
-  if (granted.some((g) => g.qos === 128)) {
-    client.end(true);
-    throw new Error(`MQTT broker ${shownUrl} refused the subscription to ${options.topic}`);
-  }
+  const client = await connectIngestClient(
+    options.connection,
+    options.clientId,
+    options.connectTimeoutMs ?? 5_000,
+    (c) => {
+      // Acknowledge after processing: mqtt.js sends the PUBACK when this callback is called, and
+      // reads the next packet only after that.
+      c.handleMessage = (packet, callback) => {
+        if (closing) return; // not acknowledged: delivered again to the next session
+        current = processWithRetry(packet.topic, packet.payload as Buffer).then(
+          () => callback(),
+          () => {}, // stopping: not acknowledged, so the broker delivers it again
+        );
+      };
+    },
+  );
+  await subscribeQos1(client, options.connection, options.topic);
   client.on('error', (error) => options.onError?.(error));
   return {
     client,
@@ -301,4 +356,191 @@ export async function subscribeMqtt(options: {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** What a batched subscription hands its messages to. */
+export interface BatchSink {
+  /**
+   * Takes one message into the batch being gathered (parse, check, keep in memory). Work that must
+   * not wait for the batch (an alarm to raise) is started here and returned: the batch is
+   * acknowledged only once it is done. Must not throw: a bad message is the sink's to count.
+   */
+  take(topic: string, payload: Buffer): Promise<unknown> | undefined;
+  /** Writes what was taken since the last commit (one statement); resolves once it is durable. */
+  commit(): Promise<void>;
+  /** Called after a batch was written and acknowledged, with its size. */
+  acknowledged?(messages: number): void;
+}
+
+/**
+ * A batch is written when BATCH_MAX messages are in, BATCH_DELAY_MS after its first message, or
+ * when no message came for BATCH_IDLE_MS. Long batches coalesce: a device beating ten times a
+ * second is one row per batch, not ten. The idle rule keeps a broker with a small in-flight window
+ * (MQTT 3.1.1: Mosquitto's 20) from waiting a whole BATCH_DELAY_MS for each window's PUBACKs, and a
+ * quiet stream from waiting at all. Alarms do not wait for either (the sink raises them at take).
+ */
+export const BATCH_MAX = 20_000;
+export const BATCH_DELAY_MS = 1_000;
+export const BATCH_IDLE_MS = 20;
+
+/** mqtt.js's handleMessage callback given an error skips its PUBACK and reads the next packet. */
+const LATER = new Error('acknowledged with its batch');
+
+/**
+ * Subscribes to `topic` with QoS 1 on a persistent session and takes messages in batches: each
+ * message is taken into memory at once (the sink's take), the batch is written with one commit
+ * (see BATCH_MAX, BATCH_DELAY_MS, BATCH_IDLE_MS), and only then are its messages acknowledged
+ * (PUBACK), so "acknowledged" keeps meaning "durably taken". One commit at a time; the
+ * next batch gathers meanwhile, and when it is full the client stops reading (TCP backpressure to
+ * the broker, which holds the rest in its in-flight window). A failing commit is retried with
+ * backoff until it succeeds or the subscription closes (then nothing of it is acknowledged and the
+ * broker delivers it again to the next session). Acknowledgements of a connection that dropped
+ * are not sent on the next one: the broker redelivers those messages (taken twice: at least once).
+ */
+export async function subscribeMqttBatched(options: {
+  connection: MqttConnection;
+  clientId: string;
+  topic: string;
+  sink: BatchSink;
+  batchMax?: number;
+  batchDelayMs?: number;
+  batchIdleMs?: number;
+  connectTimeoutMs?: number;
+  onError?: (error: unknown) => void;
+}): Promise<MqttSubscription> {
+  const { sink } = options;
+  const batchMax = options.batchMax ?? BATCH_MAX;
+  const batchDelayMs = options.batchDelayMs ?? BATCH_DELAY_MS;
+  const batchIdleMs = options.batchIdleMs ?? BATCH_IDLE_MS;
+  interface Batch {
+    messageIds: number[];
+    connection: number;
+    work: Promise<unknown>[];
+  }
+  /** Stopping: no more messages are taken; then closing: a failing commit is no longer retried. */
+  let stopping = false;
+  let closing = false;
+  let connectionNo = 0;
+  let gathering: Batch = { messageIds: [], connection: 0, work: [] };
+  /** The batch's age limit, and the idle gap (refreshed by every message). */
+  let timer: NodeJS.Timeout | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> | null = null;
+  /** The reader, stopped while a full batch waits for the one being written. */
+  let resumeReader: (() => void) | null = null;
+  let client: MqttClient;
+
+  const sendPubacks = (batch: Batch) => {
+    if (batch.connection !== connectionNo || !client.connected) return;
+    // mqtt.js has no public call for a PUBACK sent later; its own path is _sendPacket.
+    const send = (client as unknown as { _sendPacket(packet: object): void })._sendPacket.bind(client);
+    for (const messageId of batch.messageIds) send({ cmd: 'puback', messageId, reasonCode: 0 });
+  };
+  const write = async (batch: Batch) => {
+    for (const r of await Promise.allSettled(batch.work)) {
+      if (r.status === 'rejected') options.onError?.(r.reason);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sink.commit();
+        break;
+      } catch (error) {
+        options.onError?.(error);
+        if (closing) throw error;
+        await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1)));
+      }
+    }
+    sendPubacks(batch);
+    sink.acknowledged?.(batch.messageIds.length);
+  };
+  const flush = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (idleTimer) {
+      clearTimeout(idleTimer);
+      idleTimer = null;
+    }
+    if (writing || (gathering.messageIds.length === 0 && gathering.work.length === 0)) return;
+    const batch = gathering;
+    gathering = { messageIds: [], connection: connectionNo, work: [] };
+    writing = write(batch)
+      .catch(() => {}) // closing: left unacknowledged
+      .finally(() => {
+        writing = null;
+        const resume = resumeReader;
+        resumeReader = null;
+        resume?.();
+        if (gathering.messageIds.length >= batchMax) flush();
+        else if (gathering.messageIds.length > 0 || gathering.work.length > 0) {
+          timer ??= setTimeout(flush, batchDelayMs);
+          idleTimer ??= setTimeout(flush, batchIdleMs);
+        }
+      });
+  };
+
+  client = await connectIngestClient(
+    options.connection,
+    options.clientId,
+    options.connectTimeoutMs ?? 5_000,
+    (c) => {
+      // Set here: a persistent session's queued messages may arrive before connect resolves.
+      client = c;
+      c.on('connect', () => {
+        connectionNo++;
+        // What the dropped connection delivered and no batch wrote yet is not acknowledged on this
+        // one: the broker delivers it again.
+        gathering = { messageIds: [], connection: connectionNo, work: gathering.work };
+      });
+      c.handleMessage = (packet, callback) => {
+        if (stopping) return; // not acknowledged: delivered again to the next session
+        try {
+          const work = sink.take(packet.topic, packet.payload as Buffer);
+          if (work) gathering.work.push(work);
+        } catch (error) {
+          options.onError?.(error);
+        }
+        if (packet.qos > 0 && packet.messageId !== undefined) gathering.messageIds.push(packet.messageId);
+        if (gathering.messageIds.length >= batchMax) {
+          flush();
+          // Still full (one batch is being written): read on once it is.
+          if (gathering.messageIds.length >= batchMax) {
+            resumeReader = () => callback(LATER);
+            return;
+          }
+        } else {
+          timer ??= setTimeout(flush, batchDelayMs);
+          if (idleTimer) idleTimer.refresh();
+          else idleTimer = setTimeout(flush, batchIdleMs);
+        }
+        callback(packet.qos > 0 ? LATER : undefined);
+      };
+    },
+  );
+  await subscribeQos1(client, options.connection, options.topic);
+  client.on('error', (error) => options.onError?.(error));
+  const idle = async () => {
+    while (writing || gathering.messageIds.length > 0 || gathering.work.length > 0) {
+      if (!writing) flush();
+      await writing;
+    }
+  };
+  return {
+    client,
+    idle,
+    close: async () => {
+      // What was taken is written and acknowledged before the session ends (a few seconds at most:
+      // the process must stop within 10 s); what arrives after is left to the broker.
+      stopping = true;
+      resumeReader = null;
+      await Promise.race([idle().catch(() => {}), sleep(CLOSE_WAIT_MS)]);
+      closing = true;
+      if (timer) clearTimeout(timer);
+      if (idleTimer) clearTimeout(idleTimer);
+      await writing;
+      await client.endAsync();
+    },
+  };
+}
+
+const CLOSE_WAIT_MS = 5_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

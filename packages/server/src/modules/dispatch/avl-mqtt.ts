@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceDrops } from '../../ingest/drops.js';
 import { type MqttConnection, type MqttSubscription, subscribeMqtt } from '../../ingest/mqtt.js';
 import type { PlacesService } from '../places/service.js';
 import type { DispatchService } from './service.js';
@@ -55,6 +56,7 @@ export async function startAvlMqttIngest(
       }
       if (!unitId.success || !parsed?.success) {
         stats.malformed++;
+        deviceDrops.count('avl', 'malformed', 1, { topic });
         return;
       }
       const fixes = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).map((f) => ({

@@ -7,6 +7,8 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit, recordAudit } from '../../identity/audit.js';
+import { FUTURE_TOLERANCE_MS } from '../../ingest/device-time.js';
+import { deviceDrops } from '../../ingest/drops.js';
 import type { Deps } from '../module.js';
 import type { OrgScope } from '../scope.js';
 import type { HotlistService } from './hotlist-service.js';
@@ -15,8 +17,11 @@ import { type CheckpointReport, checkpointReport } from './reports.js';
 
 /** At most this many reads per batch (HTTP body or MQTT message). */
 export const MAX_READS_PER_BATCH = 10_000;
-/** Reads stamped further ahead than this are refused: the camera's clock is wrong. */
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * Reads stamped further ahead than this are refused: the camera's clock is wrong (the device-time
+ * tolerance of every device message, 5 s unless CITYWATCH_DEVICE_FUTURE_TOLERANCE_S says otherwise).
+ */
+export const MAX_FUTURE_SKEW_MS = FUTURE_TOLERANCE_MS;
 /** Reads older than this are refused: too late to act on, and volumes for that hour are closed. */
 export const MAX_READ_AGE_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
@@ -279,6 +284,8 @@ export class PlateIngestService {
       if (h.entry.orgId && h.entry.orgId !== h.orgId)
         this.ctx.publish('perimeter.hotlist_hit', h.entry.orgId, alert);
     }
+    for (const r of result.rejected) deviceDrops.count('plates', r.reason);
+    deviceDrops.count('plates', 'invalid_plate', result.invalid);
     return result;
   }
 

@@ -19,6 +19,8 @@ import { uuidv7 } from 'uuidv7';
 import type { DevicePrincipal } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
+import { stampedInFuture } from '../../ingest/device-time.js';
+import { deviceDrops } from '../../ingest/drops.js';
 import type { Deps } from '../module.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
 import { SENSOR_MESSAGES as M } from './messages.js';
@@ -51,7 +53,14 @@ type RaisedAlarm = Pick<
 >;
 
 /** Why a device message was dropped. */
-export type DropReason = 'bad_token' | 'wrong_device' | 'unknown_device' | 'malformed' | 'foreign_area';
+export type DropReason =
+  | 'bad_token'
+  | 'wrong_device'
+  | 'unknown_device'
+  | 'malformed'
+  | 'foreign_area'
+  /** A count stamped beyond the tolerance ahead of the server's clock (ingest/device-time.ts). */
+  | 'in_the_future';
 
 /** A device as the in-memory tracker holds it (online state decided here, written through). */
 interface Tracked {
@@ -68,7 +77,11 @@ interface Tracked {
   lastSeenMs: number;
   counts: Record<string, number>;
   telemetry: Record<string, number>;
-  dirty: boolean;
+  /**
+   * It was heard from and went offline before: it may have an active offline alarm and an open
+   * fault ticket to close when it is back (a device never heard from has neither; no query then).
+   */
+  mayHaveOffline: boolean;
 }
 
 /**
@@ -80,17 +93,27 @@ interface Tracked {
  */
 export class SensorsService {
   private readonly tracked = new Map<string, Tracked>();
+  /** Devices whose last-seen, online state, counts or telemetry changed since the last commit. */
+  private readonly dirty = new Set<Tracked>();
+  /** Commits run one after another, so that an older snapshot never lands after a newer one. */
+  private committing: Promise<unknown> = Promise.resolve();
   /** Per-originator chain, so that raises of one alarm never race each other. */
   private readonly chains = new Map<string, Promise<unknown>>();
   readonly stats = {
     messages: 0,
+    /** Messages taken over MQTT, written and acknowledged to the broker (after their batch's commit). */
+    acknowledged: 0,
     heartbeats: 0,
     events: 0,
     counts: 0,
-    dropped: { bad_token: 0, wrong_device: 0, unknown_device: 0, malformed: 0, foreign_area: 0 } as Record<
-      DropReason,
-      number
-    >,
+    dropped: {
+      bad_token: 0,
+      wrong_device: 0,
+      unknown_device: 0,
+      malformed: 0,
+      foreign_area: 0,
+      in_the_future: 0,
+    } as Record<DropReason, number>,
     alarmsRaised: 0,
     incidents: 0,
     tickets: 0,
@@ -208,7 +231,7 @@ export class SensorsService {
       lastSeenMs: r.last_seen_at ? new Date(r.last_seen_at).getTime() : 0,
       counts: { ...r.counts },
       telemetry: { ...r.telemetry },
-      dirty: false,
+      mayHaveOffline: !r.online && r.last_seen_at !== null,
     };
     this.tracked.set(r.id, t);
     return t;
@@ -231,18 +254,36 @@ export class SensorsService {
 
   // ---- ingest (HTTP from the device's token, MQTT from its topic)
 
-  drop(reason: DropReason, n = 1) {
+  /** A dropped message counted here, on /metrics by reason, and logged (rate-limited). */
+  drop(reason: DropReason, n = 1): undefined {
     this.stats.dropped[reason] += n;
+    deviceDrops.count('sensors', reason, n);
+    return undefined;
   }
 
   /**
-   * An MQTT message on citywatch/sensors/<deviceId>: the topic names the device (the closed broker
-   * lets a device publish only on its own; the bureau's broker enforces its ACL). Dropped and
-   * counted when the topic names no sensor or the payload is malformed.
+   * An MQTT message on citywatch/sensors/<deviceId>, taken into the batch being gathered (the
+   * subscription commits and acknowledges it): the topic names the device (the closed broker lets a
+   * device publish only on its own; the bureau's broker enforces its ACL). Dropped and counted when
+   * the topic names no sensor or the payload is malformed. Returns the work that does not wait for
+   * the batch (an alarm raised, a device back online), if any.
    */
+  takeMqtt(deviceId: string, payload: Buffer): Promise<unknown> | undefined {
+    const device = this.tracked.get(deviceId);
+    if (device) return this.takePayload(device, payload);
+    if (!isUuid(deviceId)) return this.drop('unknown_device');
+    return this.tracker(deviceId).then((d) =>
+      d ? this.takePayload(d, payload) : this.drop('unknown_device'),
+    );
+  }
+
+  /** One MQTT message written at once (tests, and callers without a batch). */
   async ingestMqtt(deviceId: string, payload: Buffer): Promise<void> {
-    const device = this.tracked.get(deviceId) ?? (isUuid(deviceId) ? await this.tracker(deviceId) : null);
-    if (!device) return this.drop('unknown_device');
+    await this.takeMqtt(deviceId, payload);
+    await this.commit();
+  }
+
+  private takePayload(device: Tracked, payload: Buffer): Promise<unknown> | undefined {
     let parsed: ReturnType<typeof sensorMessageSchema.safeParse>;
     try {
       parsed = sensorMessageSchema.safeParse(JSON.parse(payload.toString('utf8')));
@@ -250,7 +291,8 @@ export class SensorsService {
       return this.drop('malformed');
     }
     if (!parsed.success) return this.drop('malformed');
-    await this.take(device, parsed.data, this.deps.now().getTime());
+    const taken = this.take(device, parsed.data, this.deps.now().getTime());
+    return typeof taken === 'boolean' ? undefined : taken;
   }
 
   /** HTTP: messages of the device behind the token (already validated by the route's schema). */
@@ -263,15 +305,20 @@ export class SensorsService {
     const nowMs = this.deps.now().getTime();
     let accepted = 0;
     for (const m of messages) if (await this.take(device, m, nowMs)) accepted++;
+    // Answered once written, as MQTT is acknowledged.
+    await this.commit();
     return { accepted, dropped: messages.length - accepted };
   }
 
-  /** One message of a device; false when dropped. Heartbeats never wait for the database. */
+  /**
+   * One message of a device; false when dropped. Heartbeats, telemetry and counted events never
+   * wait for the database (they are written by the next commit); alarms are raised at once.
+   */
   private take(d: Tracked, m: SensorMessage, nowMs: number): boolean | Promise<boolean> {
     this.stats.messages++;
     if (m.type === 'offline') return this.goOffline(d, nowMs, 'last_will').then(() => true);
     d.lastSeenMs = Math.max(d.lastSeenMs, nowMs);
-    d.dirty = true;
+    this.dirty.add(d);
     const back = d.online ? null : this.goOnline(d, nowMs);
     switch (m.type) {
       case 'heartbeat':
@@ -294,12 +341,14 @@ export class SensorsService {
     d.counts[event] = (d.counts[event] ?? 0) + n;
     const rule = alarmForEvent(d.kind, event);
     if (!rule) return;
-    const { alarm, created } = await this.raise(
-      { originator: d.id, deviceId: d.id, areaId: null, communityId: d.communityId, orgId: d.orgId },
-      rule.type,
-      rule.severity,
-      { event, count: n, device: d.name, address: d.address },
-      nowMs,
+    const { alarm, created } = await retried(() =>
+      this.raise(
+        { originator: d.id, deviceId: d.id, areaId: null, communityId: d.communityId, orgId: d.orgId },
+        rule.type,
+        rule.severity,
+        { event, count: n, device: d.name, address: d.address },
+        nowMs,
+      ),
     );
     // An alarm button pressed: a 110 incident at the device's address (once per alarm).
     if (created && d.kind === 'alarm_button') await this.incidentFor(d, alarm.id);
@@ -348,10 +397,12 @@ export class SensorsService {
     };
   }
 
+  /** Online again (written by the next commit); its offline alarm and ticket, if any, closed. */
   private async goOnline(d: Tracked, nowMs: number) {
     d.online = true;
     this.announceOnline(d);
-    await store.setOnline(this.db, d.id, true, new Date(nowMs));
+    if (!d.mayHaveOffline) return;
+    d.mayHaveOffline = false;
     // Back: its offline alarm clears (by the platform), its fault ticket closes.
     await this.clearActive(d.id, 'offline', nowMs);
     await this.db
@@ -391,7 +442,15 @@ export class SensorsService {
 
   /** Offline state written, the offline alarm raised; a camera's opens a fault ticket. */
   private async offlineWrites(d: Tracked, nowMs: number, why: 'timeout' | 'last_will') {
-    await store.setOnline(this.db, d.id, false, new Date(d.lastSeenMs || nowMs));
+    d.mayHaveOffline = true;
+    // Through the commit chain, so that a batch's older snapshot cannot mark it online again.
+    this.dirty.add(d);
+    await this.commit();
+    await this.offlineAlarm(d, nowMs, why);
+  }
+
+  /** The offline alarm raised (or repeated); a camera's first one opens a fault ticket. */
+  private async offlineAlarm(d: Tracked, nowMs: number, why: 'timeout' | 'last_will') {
     const { alarm, created } = await this.raise(
       { originator: d.id, deviceId: d.id, areaId: null, communityId: d.communityId, orgId: d.orgId },
       'offline',
@@ -555,9 +614,14 @@ export class SensorsService {
       }
     }
     for (const d of due) {
+      d.mayHaveOffline = true;
+      this.dirty.add(d);
+    }
+    if (due.length > 0) await this.commit();
+    for (const d of due) {
       // Heard from again meanwhile: it went online again itself.
       if (d.online) continue;
-      await this.offlineWrites(d, nowMs, 'timeout');
+      await this.offlineAlarm(d, nowMs, 'timeout');
     }
     return due.length;
   }
@@ -589,15 +653,40 @@ export class SensorsService {
     }
   }
 
-  /** Writes last-seen, counts and telemetry of the devices heard from since the last flush. */
-  async flush(): Promise<number> {
-    const rows: Parameters<typeof store.flushSeen>[1] = [];
-    for (const d of this.tracked.values()) {
-      if (!d.dirty) continue;
-      d.dirty = false;
-      rows.push({ id: d.id, at: new Date(d.lastSeenMs), counts: d.counts, telemetry: d.telemetry });
+  /**
+   * Writes last-seen, online state, counts and telemetry of the devices changed since the last
+   * commit: one statement per 5,000 devices (heartbeats coalesced: only a device's latest last-seen
+   * is written). Commits run one at a time; a failed one leaves its devices to the next.
+   */
+  commit(): Promise<number> {
+    const next = this.committing.catch(() => {}).then(() => this.writeDirty());
+    this.committing = next;
+    return next;
+  }
+
+  /** The periodic write-through (module timer): the same as a commit. */
+  flush(): Promise<number> {
+    return this.commit();
+  }
+
+  private async writeDirty(): Promise<number> {
+    if (this.dirty.size === 0) return 0;
+    const devices = [...this.dirty];
+    this.dirty.clear();
+    const rows = devices.map((d) => ({
+      id: d.id,
+      at: d.lastSeenMs > 0 ? new Date(d.lastSeenMs) : null,
+      online: d.online,
+      counts: JSON.stringify(d.counts),
+      telemetry: JSON.stringify(d.telemetry),
+    }));
+    try {
+      for (let i = 0; i < rows.length; i += 5000) await store.flushSeen(this.db, rows.slice(i, i + 5000));
+    } catch (error) {
+      // Not written: the next commit writes them (with whatever changed since).
+      for (const d of devices) this.dirty.add(d);
+      throw error;
     }
-    for (let i = 0; i < rows.length; i += 5000) await store.flushSeen(this.db, rows.slice(i, i + 5000));
     return rows.length;
   }
 
@@ -699,6 +788,10 @@ export class SensorsService {
     nowMs: number,
   ): Promise<boolean> {
     this.stats.counts++;
+    if (m.at && stampedInFuture(Date.parse(m.at), nowMs)) {
+      this.drop('in_the_future');
+      return false;
+    }
     // The area must belong to the counter's org subtree.
     const org = await this.db
       .selectFrom('orgs')
@@ -774,6 +867,18 @@ export class SensorsService {
     } catch (error) {
       this.deps.log.warn({ err: error }, 'crowd alarm: no unit ranking');
       return [];
+    }
+  }
+}
+
+/** An alarm's write tried again a few times (the database restarting) before it is given up. */
+async function retried<T>(task: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }
   }
 }

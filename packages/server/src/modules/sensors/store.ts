@@ -92,25 +92,26 @@ export function findDevice(q: Q, id: string, scope: OrgScope | null) {
   return query.executeTakeFirst();
 }
 
-export function setOnline(q: Q, id: string, online: boolean, at: Date) {
-  return q.updateTable('sensor_devices').set({ online, last_seen_at: at }).where('id', '=', id).execute();
-}
-
-/** last_seen_at, counts and telemetry of many devices in one statement. */
+/**
+ * last_seen_at, online, counts and telemetry of many devices in one statement (counts and
+ * telemetry as JSON text). last_seen_at never goes back.
+ */
 export async function flushSeen(
   q: Q,
-  rows: { id: string; at: Date; counts: Record<string, number>; telemetry: Record<string, number> }[],
+  rows: { id: string; at: Date | null; online: boolean; counts: string; telemetry: string }[],
 ) {
   if (rows.length === 0) return;
   await sql`
     update sensor_devices as s
        set last_seen_at = greatest(s.last_seen_at, v.at),
+           online = v.online,
            counts = v.counts,
            telemetry = v.telemetry
       from (select unnest(${rows.map((r) => r.id)}::uuid[]) as id,
-                   unnest(${rows.map((r) => r.at.toISOString())}::timestamptz[]) as at,
-                   unnest(${rows.map((r) => JSON.stringify(r.counts))}::jsonb[]) as counts,
-                   unnest(${rows.map((r) => JSON.stringify(r.telemetry))}::jsonb[]) as telemetry) as v
+                   unnest(${rows.map((r) => r.at?.toISOString() ?? null)}::timestamptz[]) as at,
+                   unnest(${rows.map((r) => r.online)}::boolean[]) as online,
+                   unnest(${rows.map((r) => r.counts)}::jsonb[]) as counts,
+                   unnest(${rows.map((r) => r.telemetry)}::jsonb[]) as telemetry) as v
      where s.id = v.id`.execute(q);
 }
 

@@ -6,6 +6,8 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { Actor } from '../../../identity/service.js';
+import { stampedInFuture } from '../../../ingest/device-time.js';
+import { deviceDrops } from '../../../ingest/drops.js';
 import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../../scope.js';
@@ -239,7 +241,8 @@ export class UnitsService {
         rejected.push({ index, reason: 'unknown_unit' });
         continue;
       }
-      if (at > now + 60_000) {
+      // A clock ahead of ours would pin the unit there against genuine fixes until then.
+      if (stampedInFuture(at, now)) {
         rejected.push({ index, reason: 'in_the_future' });
         continue;
       }
@@ -268,6 +271,7 @@ export class UnitsService {
       inserted.set(key, left - 1);
       return left <= 0;
     });
+    for (const r of rejected) deviceDrops.count('avl', r.reason);
     const latest = [...fresh.values()];
     const moved = latest.length ? await store.moveUnits(this.db, latest) : [];
     const tracker = await this.tracker(city);
