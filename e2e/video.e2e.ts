@@ -105,6 +105,7 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
   let secondCameraId = '';
   let userCookie = '';
   let incidentNumber = '';
+  let liveUrl = '';
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -133,6 +134,7 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
     });
     const cookie = (userLogin.headers.get('set-cookie') ?? '').split(';')[0];
     userCookie = cookie;
+    liveUrl = await streamUrl;
     const camera = await api<{ id: string }>(
       'POST',
       '/api/video/cameras',
@@ -146,7 +148,7 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
         fovDeg: 70,
         rangeM: 150,
         owner: 'police',
-        hlsUrl: await streamUrl,
+        hlsUrl: liveUrl,
         playbackTemplate: 'rtsp://127.0.0.1:9/playback?channel={code}&start={from_compact}&end={to_compact}',
       },
       cookie,
@@ -309,7 +311,134 @@ describe('video: live view in the dispatch console, and a video patrol tour', ()
     const made = incidents.items.find((i) => i.narrative.includes('小区南门有两人持棍对峙'));
     expect(made).toMatchObject({ category: 'public_order' });
     expect(made!.lon).toBeCloseTo(SPOT.lon - 0.001, 6);
+    // The report view: this shift of the tour (made today: no earlier shift was due) is done, with
+    // its one finding.
+    await finished.getByTestId('tour-close').click();
+    const report = page.getByTestId('tour-report');
+    const row = report.getByTestId('tour-report-table').locator('tr', { hasText: '龙城路口巡查' });
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('[data-testid="tour-report-table"] tr')).some(
+        (tr) => tr.textContent?.includes('龙城路口巡查') && tr.querySelectorAll('td')[2]?.textContent === '1',
+      ),
+    );
+    expect(await row.locator('td').allTextContents()).toEqual(['龙城路口巡查', '1', '1', '0', '0', '1']);
+    await report.getByTestId('tour-report-by-operator').click();
+    const mine = report.getByTestId('tour-report-table').locator('tr', { hasText: 'video.zhang' });
+    expect(await mine.locator('td').allTextContents()).toEqual(['video.zhang', '1', '1', '0', '1']);
+    await report.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'video-tour-report.png') });
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('files a tour finding at a regulated hotel as an inspection finding: the case is in oversight', async () => {
+    const orgs = await api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
+    await api('POST', '/api/users', {
+      username: 'video.wang',
+      displayName: '王检查员',
+      password: 'video-Passw0rd-3',
+      orgId: orgs.items.find((o) => o.name === '龙城派出所')!.id,
+      roles: ['dispatcher', 'industry_inspector'],
+    });
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'video.wang', password: 'video-Passw0rd-3' }),
+    });
+    const wang = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    // The hotel lists the crossing camera's live stream among its own cameras: the link.
+    const unit = await api<{ id: string }>(
+      'POST',
+      '/api/oversight/units',
+      {
+        industry: 'hotel',
+        name: '龙城广场宾馆',
+        licenceNo: 'TH-2026-318',
+        licenceValidFrom: '2024-01-01',
+        licenceValidUntil: '2030-01-01',
+        address: '龙城广场东路 8 号',
+        lon: SPOT.lon + 0.0009,
+        lat: SPOT.lat + 0.0001,
+        cameras: [{ name: '大堂', streamUrl: liveUrl }],
+      },
+      wang,
+    );
+    await api(
+      'POST',
+      '/api/video/tours',
+      { name: '宾馆视频检查', cameraIds: [cameraId], dwellSeconds: 5, shifts: ['day', 'night'] },
+      userCookie,
+    );
+    const own = await browser.newContext({
+      viewport: { width: 1600, height: 1000 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    try {
+      const inspector = await own.newPage();
+      inspector.setDefaultTimeout(20_000);
+      const errors = collectPageErrors(inspector);
+      await signInThroughPage(inspector, `${server.baseUrl}/video`, 'video.wang', 'video-Passw0rd-3');
+      await inspector
+        .getByTestId('tour-item')
+        .filter({ hasText: '宾馆视频检查' })
+        .getByTestId('tour-start')
+        .click();
+      const runner = inspector.getByTestId('tour-runner');
+      await runner.waitFor();
+      expect(await runner.getByTestId('tour-camera').textContent()).toContain('龙城广场东路口');
+      await inspector.waitForFunction(
+        () =>
+          ((document.querySelector('[data-testid="camera-video"]') as HTMLVideoElement | null)?.currentTime ??
+            0) > 0.3,
+        undefined,
+        { timeout: 30_000 },
+      );
+      await runner.getByTestId('tour-finding-open').click();
+      await runner.getByTestId('tour-note').fill('大堂消防通道被杂物堵塞');
+      await runner.getByTestId('tour-as-inspection').click();
+      await runner.getByText('严重（责令整改）').click();
+      await runner.getByTestId('tour-file-finding').click();
+      const finished = inspector.getByTestId('tour-finished');
+      await finished.waitFor();
+      expect(await finished.getByTestId('tour-finding').textContent()).toContain('已填报监管检查');
+      await inspector.screenshot({ path: path.join(SHOTS, 'video-tour-inspection.png') });
+
+      // In oversight: a video inspection of the hotel with the finding, and the order case it opened.
+      await inspector.goto(`${server.baseUrl}/oversight`);
+      await inspector.getByRole('tab', { name: '整改案件' }).click();
+      const caseRow = inspector
+        .locator('[data-testid^="case-row-"]')
+        .filter({ hasText: '龙城广场宾馆' })
+        .first();
+      await caseRow.waitFor();
+      expect(await caseRow.textContent()).toContain('大堂消防通道被杂物堵塞');
+      expect(await caseRow.textContent()).toContain('视频巡查 宾馆视频检查');
+      await inspector.screenshot({ path: path.join(SHOTS, 'video-tour-inspection-case.png') });
+      const inspections = await api<{ items: { id: string; kind: string; caseIds: string[] }[] }>(
+        'GET',
+        `/api/oversight/inspections?unitId=${unit.id}`,
+        undefined,
+        wang,
+      );
+      expect(inspections.items).toEqual([
+        expect.objectContaining({ kind: 'video', caseIds: [expect.any(String)] }),
+      ]);
+      const filed = await api<{
+        inspectionId: string;
+        kind: string;
+        severity: string;
+        description: string;
+      }>('GET', `/api/oversight/cases/${inspections.items[0].caseIds[0]}`, undefined, wang);
+      expect(filed).toMatchObject({
+        inspectionId: inspections.items[0].id,
+        kind: 'order',
+        severity: 'serious',
+      });
+      expect(filed.description).toContain('大堂消防通道被杂物堵塞');
+      expect(errors).toEqual([]);
+    } finally {
+      await own.close();
+    }
   }, 120_000);
 
   it('requests a playback window on the page; a second person approves; the NVR address opens', async () => {
