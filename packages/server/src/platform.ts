@@ -41,7 +41,8 @@ export async function start(options: StartOptions = {}) {
     ? undefined
     : await startBrokerOrFallback(config.mqttPort, deviceBrokerAuthority(ctx.devices, server), print);
   const mqtt: MqttConnection = broker
-    ? { url: broker.url, ...server, clientIdPrefix: config.mqttClientId }
+    ? // Aedes speaks MQTT 3.1.1 only (and has no in-flight window to widen).
+      { url: broker.url, ...server, clientIdPrefix: config.mqttClientId, protocolVersion: 4 }
     : {
         url: config.mqttUrl!,
         username: config.mqttUsername,
