@@ -13,6 +13,7 @@ const SPOT = { lon: 114.1955, lat: 22.6955 };
 let server: TestServer;
 let browser: Browser;
 let adminCookie = '';
+let mineUnitId = '';
 const consoles: { context: BrowserContext; page: Page; problems: string[] }[] = [];
 
 async function adminApi<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -75,6 +76,7 @@ describe('explosives page (民爆物品): an enterprise permit from application 
       address: '龙城大道 1 号',
       ...SPOT,
     });
+    mineUnitId = unit.id;
     await adminApi('POST', `/api/oversight/units/${unit.id}/users`, { userId: ids.mine_user });
     await adminApi('POST', '/api/explosives/products', {
       code: 'EDET-8M',
@@ -149,5 +151,93 @@ describe('explosives page (民爆物品): an enterprise permit from application 
     const shellLive = /WebSocket connection to .*\/api\/live' failed: .* 403/;
     expect(consoles[0]?.problems.filter((p) => !shellLive.test(p))).toEqual([]);
     for (const c of consoles.slice(1)) expect(c.problems).toEqual([]);
+  });
+
+  it('the transport map shows the permitted road route, the vehicle’s positions and its route alarm', async () => {
+    const cookieOf = async (username: string) => {
+      const r = await fetch(`${server.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: PASSWORD }),
+      });
+      return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    };
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const permit = await adminApi<{ id: string }>('POST', '/api/explosives/permits', {
+      enterpriseId: mineUnitId,
+      kind: 'transport',
+      validFrom: today,
+      validTo: today,
+      items: [{ product: 'EDET-8M', quantity: 200 }],
+      route: '龙城矿业库房 → 东部爆破点',
+      vehicle: '粤B·E7788',
+      escort: '押运员二名',
+      routeVia: [
+        [SPOT.lon, SPOT.lat],
+        [114.225, 22.7],
+      ],
+    });
+    for (const who of ['police_a', 'police_b']) {
+      const r = await fetch(`${server.baseUrl}/api/explosives/permits/${permit.id}/approve`, {
+        method: 'POST',
+        headers: { cookie: await cookieOf(who) },
+      });
+      expect(r.status).toBe(200);
+    }
+    const vehicle = await adminApi<{ token: string }>('POST', '/api/explosives/vehicles', {
+      enterpriseId: mineUnitId,
+      plate: '粤B·E7788',
+    });
+    const view = await adminApi<{ route: [number, number][] }>(
+      'GET',
+      `/api/explosives/permits/${permit.id}/transport`,
+    );
+    // Along the first half of the road route, then ~1.3 km north of it for three minutes.
+    const t0 = Date.now() - 3600_000;
+    const half = view.route.slice(0, Math.ceil(view.route.length / 2));
+    const step = Math.max(1, Math.floor(half.length / 8));
+    const along = half.filter((_, i) => i % step === 0);
+    const last = along[along.length - 1] as [number, number];
+    const fixes = [
+      ...along.map(([lon, lat], i) => ({ at: new Date(t0 + i * 60_000).toISOString(), lon, lat })),
+      ...[1, 2, 3].map((k) => ({
+        at: new Date(t0 + (along.length + k) * 60_000).toISOString(),
+        lon: last[0] + 0.002 * k,
+        lat: last[1] + 0.012,
+      })),
+    ];
+    const avl = await fetch(`${server.baseUrl}/api/explosives/vehicles/avl`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${vehicle.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fixes }),
+    });
+    const sent = (await avl.json()) as { alarms: { kind: string }[] };
+    expect(sent.alarms.map((a) => a.kind)).toEqual(['route_deviation']);
+
+    const page = await openExplosives('police_a');
+    await page.getByRole('tab', { name: '运输监控' }).click();
+    const panel = page.getByTestId('explosives-transport');
+    await panel.getByText(`车辆定位 ${fixes.length} 个`).waitFor();
+    await panel.getByText('路线告警 1 条').waitFor();
+    // The map holds the route, the track and the alarm (read from MapLibre's sources).
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          type Source = { serialize(): { data?: { features?: unknown[] } } };
+          const map = (
+            globalThis as {
+              __citywatchMap?: { loaded(): boolean; getSource(id: string): Source | undefined };
+            }
+          ).__citywatchMap;
+          const count = (id: string) => map?.getSource(id)?.serialize().data?.features?.length ?? 0;
+          return map?.loaded()
+            ? [count('explosives-route'), count('explosives-track'), count('explosives-route-alarms')]
+            : null;
+        }),
+      )
+      .toEqual([1, fixes.length + 1, 1]);
+    await page.waitForTimeout(1500); // tiles settle before the picture
+    await page.screenshot({ path: path.join(SHOTS, 'explosives-transport.png') });
+    expect(consoles.at(-1)?.problems).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { type Alarm, explosivesApi, type Permit } from './api';
+import { TransportTab } from './TransportMap';
 
 const errorText = (e: unknown) =>
   e instanceof ApiError
@@ -60,6 +61,11 @@ export function ExplosivesPage() {
           { key: 'ledger', label: t('tabs.ledger'), children: <LedgerTab enterprise={enterprise} /> },
           { key: 'close', label: t('tabs.close'), children: <CloseTab enterprise={enterprise} /> },
           { key: 'alarms', label: t('tabs.alarms'), children: <AlarmsTab /> },
+          {
+            key: 'transport',
+            label: t('tabs.transport'),
+            children: <TransportTab enterprise={enterprise} />,
+          },
         ]}
       />
     </div>

@@ -1,7 +1,7 @@
-import type { Alarm, Permit, PermitApplication } from '@citywatch/core/explosives/schemas';
+import type { Alarm, Permit, PermitApplication, TransportView } from '@citywatch/core/explosives/schemas';
 import { api } from '../../api/client';
 
-export type { Alarm, Permit, PermitApplication };
+export type { Alarm, Permit, PermitApplication, TransportView };
 
 export interface MagazineView {
   enterpriseId: string;
@@ -51,6 +51,8 @@ export const explosivesApi = {
       { method: 'POST', body: { enterpriseId, date, counts } },
     ),
   alarms: () => api<{ items: Alarm[] }>(`${base}/alarms`),
+  transport: (permitId: string) =>
+    api<TransportView>(`${base}/permits/${encodeURIComponent(permitId)}/transport`),
   report: (id: string) => api<Alarm>(`${base}/alarms/${encodeURIComponent(id)}/report`, { method: 'POST' }),
   products: () =>
     api<{ items: { code: string; name: string; kind: 'itemised' | 'bulk' }[] }>(`${base}/products`),
