@@ -54,7 +54,7 @@ export class CoverageService {
   private async inputs(scope: OrgScope) {
     const city = await this.city();
     if (!city) throw new ProblemError('not_found', { zh: '尚未导入任何城市', en: 'No city imported yet' });
-    const cams = (await store.visibleCameras(this.db, scope)).map((c) => ({
+    const cams = (await store.visibleSectors(this.db, scope)).map((c) => ({
       lon: c.lon,
       lat: c.lat,
       headingDeg: c.heading_deg,
@@ -63,14 +63,14 @@ export class CoverageService {
     }));
     const refLat = (city.bounds.minLat + city.bounds.maxLat) / 2;
     const samples = samplesFor(city.graph);
-    const covered = roadCoverage(new SectorIndex(cams, refLat), samples);
-    return { city, cams, refLat, samples, covered };
+    const sectors = new SectorIndex(cams, refLat);
+    const covered = roadCoverage(sectors, samples);
+    return { city, cams, refLat, samples, sectors, covered };
   }
 
   async coverage(scope: OrgScope & { userId: string }, gapLimit = 300) {
-    const { city, cams, refLat, samples, covered } = await this.inputs(scope);
+    const { city, cams, samples, sectors, covered } = await this.inputs(scope);
     const checkpoints = await this.checkpointsOf(scope);
-    const sectors = new SectorIndex(cams, refLat);
     const cp = pointCoverage(sectors, checkpoints);
     const spots = await this.hotSpotsOf(scope);
     const hot = spots ? pointCoverage(sectors, spots) : null;

@@ -66,9 +66,13 @@ export function listCameras(q: Q, scope: OrgScope, f: CameraFilter) {
 }
 export type CameraRow = Awaited<ReturnType<typeof listCameras>>[number];
 
-/** Every camera the scope may see (for sector queries near a point), positions and sectors only. */
-export function visibleCameras(q: Q, scope: OrgScope) {
-  return visible(q, scope).execute();
+/** Every camera the scope may see, positions and sectors only (coverage reads tens of thousands). */
+export function visibleSectors(q: Q, scope: OrgScope) {
+  return q
+    .selectFrom('cameras')
+    .select(['lon', 'lat', 'heading_deg', 'fov_deg', 'range_m'])
+    .where((eb) => eb.or([eb('cameras.org_id', 'in', orgsUnder(q, scope)), eb('cameras.shared', '=', true)]))
+    .execute();
 }
 
 /** The visible ones among these cameras (candidates found in memory, scoped here in the query). */
