@@ -92,6 +92,11 @@ program
       console.log(
         `  kept:  ${k.addresses} addresses, ${k.places} named places, ${k.streets} named streets, ${k.buildings} buildings, ${k.jurisdictions} station areas, ${k.restrictions} turn restrictions`,
       );
+      const t = report.turnRestrictions;
+      const notApplied = Object.entries(t.skipped).filter(([, n]) => n > 0);
+      console.log(
+        `  turn restrictions: ${t.applied} of ${t.relations} applied${notApplied.length ? `; not applied: ${notApplied.map(([reason, n]) => `${reason} ${n}`).join(', ')}` : ''}${t.conflictingOnlyMerged ? `; ${t.conflictingOnlyMerged} contradicting only_* merged` : ''}`,
+      );
     } catch (error) {
       if (error instanceof CityImportError) {
         console.error(`citywatch import-osm: ${error.message}; nothing was changed`);

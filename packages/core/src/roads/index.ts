@@ -4,6 +4,8 @@ export * from './graph';
 export * from './isochrone';
 export * from './osm';
 export * from './osm-to-graph';
+export * from './route';
+export * from './schemas';
 export * from './snap';
 export * from './speeds';
 export * from './turn-restrictions';

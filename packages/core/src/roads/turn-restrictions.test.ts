@@ -5,6 +5,7 @@ import type { RoadGraph } from './graph';
 import { isochrone } from './isochrone';
 import type { OsmExtract, OsmTags, OsmTurnRestriction } from './osm';
 import { osmToGraph } from './osm-to-graph';
+import { roadRoute } from './route';
 import { EdgeSnapper, sourceSeeds, targetSeeds } from './snap';
 import {
   baseEdgeOf,
@@ -324,5 +325,55 @@ describe('buildTurnRestrictedGraph', () => {
     // An isochrone on the restricted graph reports base edges only.
     const iso = isochrone(engine, snapper, from, 60);
     expect(iso.pieces.every((p) => p.edge < base.edgeCount)).toBe(true);
+  });
+});
+
+describe('roadRoute on the restricted graph', () => {
+  const ways = gridWays();
+  const w = (a: number, b: number) => wayBetween(ways, a, b);
+  // The banned approach is one-way east, so a trip starting on it must pass the junction.
+  const approach = ways.find((x) => x.id === w(nodeId(1, 0), nodeId(1, 1)))!;
+  approach.tags = { highway: 'residential', oneway: 'yes' };
+  const ban = restriction(41, 'no_left_turn', [w(nodeId(1, 0), nodeId(1, 1))], nodeId(1, 1), [
+    w(nodeId(1, 1), nodeId(2, 1)),
+  ]);
+  const extract = gridExtract(ways, [ban]);
+  const { graph: base } = osmToGraph(extract);
+  const resolved = resolveTurnRestrictions(base, [ban], extract.ways);
+  const graph = buildTurnRestrictedGraph(base, resolved.sequences);
+  const snapper = new EdgeSnapper(graph);
+  const lonOf = (id: number) => ((id - 100) % SIZE) * 0.001;
+  const latOf = (id: number) => Math.floor((id - 100) / SIZE) * 0.0015;
+
+  it('draws the restricted route from point to point; street times add up to the total', () => {
+    const from = snapper.snap(0.0004, latOf(nodeId(1, 0)) + 0.00001)!;
+    const to = snapper.snap(lonOf(nodeId(2, 1)) + 0.00001, latOf(nodeId(1, 1)) + 0.001)!;
+    const engine = new DijkstraEngine(graph);
+    const route = roadRoute(engine, snapper, from, to, resolved)!;
+    const expected = engine.route(sourceSeeds(graph, snapper, from), targetSeeds(graph, snapper, to))!.time;
+    expect(route.timeS).toBeCloseTo(expected, 9);
+    expect(route.coordinates[0]).toEqual([from.lon, from.lat].map((x) => expect.closeTo(x, 9)));
+    expect(route.coordinates.at(-1)).toEqual([to.lon, to.lat].map((x) => expect.closeTo(x, 9)));
+    expect(route.segments.reduce((sum, s) => sum + s.timeS, 0)).toBeCloseTo(route.timeS, 9);
+    expect(route.segments[0].startS).toBe(0);
+    expect(route.restrictionsObeyed).toEqual([41]);
+    // Without the restriction the same trip is shorter: it turns left at (1,1).
+    const plain = roadRoute(new DijkstraEngine(base), new EdgeSnapper(base), from, to)!;
+    expect(plain.timeS).toBeLessThan(route.timeS);
+    expect(plain.restrictionsObeyed).toEqual([]);
+    // Geometry is continuous: each segment starts where the previous ended.
+    for (let k = 1; k < route.segments.length; k++)
+      expect(route.segments[k].from).toBe(route.segments[k - 1].to);
+  });
+
+  it('stays on one street when both points are on it, in the allowed direction', () => {
+    const a = snapper.snap(0.0002, latOf(nodeId(0, 0)))!;
+    const b = snapper.snap(0.0008, latOf(nodeId(0, 0)))!;
+    const there = roadRoute(new DijkstraEngine(graph), snapper, a, b)!;
+    const back = roadRoute(new DijkstraEngine(graph), snapper, b, a)!;
+    expect(there.coordinates).toHaveLength(2);
+    expect(back.coordinates).toHaveLength(2);
+    expect(there.timeS).toBeCloseTo(back.timeS, 9);
+    expect(there.lengthM).toBeGreaterThan(60);
   });
 });

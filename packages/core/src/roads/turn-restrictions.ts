@@ -76,6 +76,8 @@ export interface TurnRestrictionReport {
 export interface ResolvedRestrictions {
   /** Forbidden sequences of base-graph edge ids (length ≥ 2), in driving order. */
   sequences: number[][];
+  /** The relation each sequence came from (the first, when several forbid the same one). */
+  osmIds: number[];
   report: TurnRestrictionReport;
 }
 
@@ -142,14 +144,17 @@ export function resolveTurnRestrictions(
     return osmWayOf.get(wayOsmId)?.refs.includes(nodeOsmId) === true;
   };
 
-  const forbidden = new Map<string, number[]>();
+  const forbidden = new Map<string, { sequence: number[]; osmId: number }>();
+  let currentOsmId = 0;
   const forbid = (sequence: number[]): void => {
-    forbidden.set(sequence.join(','), sequence);
+    const key = sequence.join(',');
+    if (!forbidden.has(key)) forbidden.set(key, { sequence, osmId: currentOsmId });
   };
   // only_* via a node, gathered per approach edge first so contradicting relations can merge.
   const onlyExits = new Map<number, { exits: Set<number>; osmId: number }>();
 
   for (const r of restrictions) {
+    currentOsmId = r.osmId;
     if (r.kind === null) {
       skip(r.osmId, 'not_for_cars');
       continue;
@@ -268,13 +273,14 @@ export function resolveTurnRestrictions(
     report.appliedViaWay++;
   }
 
-  for (const [i, { exits }] of onlyExits) {
+  for (const [i, { exits, osmId }] of onlyExits) {
+    currentOsmId = osmId;
     const v = edgeHead[i];
     for (let e = firstOut[v]; e < firstOut[v + 1]; e++) if (!exits.has(e)) forbid([i, e]);
   }
-  const sequences = [...forbidden.values()];
-  report.forbiddenSequences = sequences.length;
-  return { sequences, report };
+  const entries = [...forbidden.values()];
+  report.forbiddenSequences = entries.length;
+  return { sequences: entries.map((x) => x.sequence), osmIds: entries.map((x) => x.osmId), report };
 
   /** The nodes where the chain enters and leaves the via ways, and the edges along them. */
   function viaWayPath(

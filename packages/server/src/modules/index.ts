@@ -20,6 +20,7 @@ import { perimeterIndicators } from './perimeter/indicators.js';
 import { perimeterModule } from './perimeter/module.js';
 import { placesIndicators } from './places/indicators.js';
 import { placesModule } from './places/module.js';
+import { roadsModule } from './roads/module.js';
 import { sensorsModule } from './sensors/module.js';
 import { tilesModule } from './tiles/module.js';
 import { videoModule } from './video/module.js';
@@ -34,6 +35,7 @@ export const MODULES = [
   identityModule,
   liveModule,
   withIndicators(placesModule, placesIndicators),
+  roadsModule,
   tilesModule,
   withIndicators(dispatchModule, dispatchIndicators),
   withIndicators(coverageModule, coverageIndicators),

@@ -4,6 +4,7 @@ import type { RoadGraph } from '@citywatch/core/roads/graph';
 import type { OsmExtract } from '@citywatch/core/roads/osm';
 import { type OsmGraphStats, osmToGraph } from '@citywatch/core/roads/osm-to-graph';
 import { EdgeSnapper, sourceSeeds } from '@citywatch/core/roads/snap';
+import { resolveTurnRestrictions, type TurnRestrictionReport } from '@citywatch/core/roads/turn-restrictions';
 import { latLngToCell } from 'h3-js';
 import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -38,6 +39,8 @@ export interface CityImportReport {
     jurisdictions: number;
     restrictions: number;
   };
+  /** Restriction relations applied, and the rest counted by reason (none dropped silently). */
+  turnRestrictions: Omit<TurnRestrictionReport, 'samples'> & { samples: TurnRestrictionReport['samples'] };
   elapsedMs: number;
 }
 
@@ -68,6 +71,7 @@ export async function importCity(
   if (graph.edgeCount === 0) {
     throw new CityImportError(`${options.file} holds no drivable road (read ${extract.counts.ways} ways)`);
   }
+  const turns = resolveTurnRestrictions(graph, extract.restrictions, extract.ways);
   const cityId = uuidv7();
   const snapper = new EdgeSnapper(graph);
   const gazetteer = buildGazetteer(cityId, extract, graph, snapper);
@@ -98,8 +102,8 @@ export async function importCity(
         imported_at: now,
         is_default: !!isDefault,
         bounds: JSON.stringify(bounds),
-        stats: JSON.stringify({ read: extract.counts, graph: stats }),
-        graph: encodeGraph(graph),
+        stats: JSON.stringify({ read: extract.counts, graph: stats, turnRestrictions: turns.report }),
+        graph: encodeGraph(graph, { sequences: turns.sequences, osmIds: turns.osmIds }),
         ways: JSON.stringify(graph.ways),
       })
       .execute();
@@ -138,6 +142,7 @@ export async function importCity(
       jurisdictions: jurisdictions.length,
       restrictions: extract.restrictions.length,
     },
+    turnRestrictions: turns.report,
     elapsedMs: Date.now() - started,
   };
 }

@@ -22,11 +22,29 @@ const VERSION = 1;
 
 type ArrayKey = (typeof ARRAYS)[number][0];
 
-export function encodeGraph(g: RoadGraph): Buffer {
+/**
+ * Turn restrictions resolved at import travel after the arrays as a trailer (readers of the plain
+ * graph stop before it): magic, sequence count, then per sequence its OSM relation id, its length
+ * and its base edge ids.
+ */
+const TURNS_MAGIC = 0x43575452; // "CWTR"
+
+export interface StoredTurnRestrictions {
+  /** Forbidden base-edge sequences (core/roads/turn-restrictions.ts). */
+  sequences: number[][];
+  /** The restriction relation each sequence came from. */
+  osmIds: number[];
+}
+
+export function encodeGraph(g: RoadGraph, turns?: StoredTurnRestrictions): Buffer {
   const headerBytes = 16 + ARRAYS.length * 8;
   let size = headerBytes;
   for (const [key] of ARRAYS) size += align8(g[key].byteLength);
+  const trailer = turns ? encodeTurns(turns) : null;
+  const graphBytes = size;
+  if (trailer) size += trailer.byteLength;
   const out = Buffer.alloc(size);
+  if (trailer) trailer.copy(out, graphBytes);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(VERSION, 4);
   out.writeUInt32LE(g.nodeCount, 8);
@@ -68,6 +86,42 @@ export function decodeGraph(buf: Uint8Array, ways: readonly WayInfo[]): RoadGrap
     ...(arrays as unknown as Omit<RoadGraph, 'nodeCount' | 'edgeCount' | 'ways'>),
     ways,
   };
+}
+
+function encodeTurns(turns: StoredTurnRestrictions): Buffer {
+  const words = [TURNS_MAGIC, turns.sequences.length];
+  turns.sequences.forEach((sequence, i) => {
+    words.push(turns.osmIds[i], sequence.length, ...sequence);
+  });
+  // Float64: OSM relation ids and edge ids are integers below 2^53.
+  const out = Buffer.alloc(words.length * 8);
+  words.forEach((w, i) => {
+    out.writeDoubleLE(w, i * 8);
+  });
+  return out;
+}
+
+/** The stored turn restrictions, or null for a graph imported before they were stored. */
+export function decodeTurnRestrictions(buf: Uint8Array): StoredTurnRestrictions | null {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let offset = 16 + ARRAYS.length * 8;
+  ARRAYS.forEach(([, Ctor], i) => {
+    offset += align8(view.getFloat64(16 + i * 8, true) * Ctor.BYTES_PER_ELEMENT);
+  });
+  if (offset + 16 > buf.byteLength || view.getFloat64(offset, true) !== TURNS_MAGIC) return null;
+  const count = view.getFloat64(offset + 8, true);
+  offset += 16;
+  const sequences: number[][] = [];
+  const osmIds: number[] = [];
+  for (let k = 0; k < count; k++) {
+    osmIds.push(view.getFloat64(offset, true));
+    const length = view.getFloat64(offset + 8, true);
+    offset += 16;
+    const sequence: number[] = [];
+    for (let j = 0; j < length; j++, offset += 8) sequence.push(view.getFloat64(offset, true));
+    sequences.push(sequence);
+  }
+  return { sequences, osmIds };
 }
 
 function align8(n: number): number {

@@ -1,16 +1,33 @@
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import { EdgeSnapper } from '@citywatch/core/roads/snap';
+import { buildTurnRestrictedGraph, type TurnRestrictedGraph } from '@citywatch/core/roads/turn-restrictions';
 import { booleanPointInPolygon } from '@turf/turf';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CityRegistry, GeoJsonArea, LoadedCity } from './city-registry.js';
-import { decodeGraph } from './graph-codec.js';
+import { decodeGraph, decodeTurnRestrictions, type StoredTurnRestrictions } from './graph-codec.js';
+
+/**
+ * Routing that obeys the city's turn restrictions (core/roads/turn-restrictions.ts): the restricted
+ * graph keeps the base graph's node and edge ids, so `snapper` snaps for it too and `sourceSeeds` /
+ * `targetSeeds` given this graph seed the right junction states.
+ */
+export interface TurnRouting {
+  graph: TurnRestrictedGraph;
+  dijkstra: DijkstraEngine;
+  /** The forbidden base-edge sequences and their relations, as resolved at import. */
+  stored: StoredTurnRestrictions;
+  /** False for a city imported before restrictions were stored: re-import to apply them. */
+  restrictionsStored: boolean;
+}
 
 /** A loaded city plus the per-city engines built once and reused by every request. */
 export interface CityRuntime extends LoadedCity {
   snapper: EdgeSnapper;
   /** One Dijkstra engine per city: requests run one at a time on Node's single thread. */
   dijkstra: DijkstraEngine;
+  /** The turn-restricted routing graph, built on first use. */
+  turnRouting(): TurnRouting;
   jurisdictionAt(lon: number, lat: number): { id: string; name: string } | null;
 }
 
@@ -69,6 +86,8 @@ export class DbCityRegistry implements CityRegistry {
       .executeTakeFirst();
     if (!row) return undefined;
     const graph = decodeGraph(row.graph, row.ways);
+    const storedTurns = decodeTurnRestrictions(row.graph);
+    let turnRouting: TurnRouting | undefined;
     const [buildings, jurisdictions] = await Promise.all([
       this.db
         .selectFrom('buildings')
@@ -97,6 +116,19 @@ export class DbCityRegistry implements CityRegistry {
       jurisdictions: areas,
       snapper: new EdgeSnapper(graph),
       dijkstra: new DijkstraEngine(graph),
+      turnRouting: () => {
+        if (!turnRouting) {
+          const stored = storedTurns ?? { sequences: [], osmIds: [] };
+          const restricted = buildTurnRestrictedGraph(graph, stored.sequences);
+          turnRouting = {
+            graph: restricted,
+            dijkstra: new DijkstraEngine(restricted),
+            stored,
+            restrictionsStored: storedTurns !== null,
+          };
+        }
+        return turnRouting;
+      },
       jurisdictionAt: (lon, lat) => {
         const hit = areas.find((a) => booleanPointInPolygon([lon, lat], a.geometry));
         return hit ? { id: hit.id, name: hit.name } : null;
