@@ -19,6 +19,8 @@ import { type IdentityService, sessionRef } from './service.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+/** 204: the answer has no body. */
+const noContent = z.null();
 
 export function identityRoutes(
   app: ZodApp,
@@ -55,13 +57,13 @@ export function identityRoutes(
 
   app.post(
     '/api/auth/logout',
-    { config: { permission: 'session.self' }, schema: { tags: ['identity'] } },
+    { config: { permission: 'session.self' }, schema: { tags: ['identity'], response: { 204: noContent } } },
     async (request, reply) => {
       const actor = actorOf(request);
       await identity.logout(actor);
       ctx.publish('identity.session_ended', actor.orgId, { sessionRef: sessionRef(actor.sessionTokenHash) });
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -69,7 +71,7 @@ export function identityRoutes(
     '/api/auth/password',
     {
       config: { permission: 'session.self' },
-      schema: { tags: ['identity'], body: changePasswordRequestSchema },
+      schema: { tags: ['identity'], body: changePasswordRequestSchema, response: { 204: noContent } },
     },
     async (request, reply) => {
       await identity.changeOwnPassword(
@@ -77,7 +79,7 @@ export function identityRoutes(
         request.body.currentPassword,
         request.body.newPassword,
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -138,12 +140,15 @@ export function identityRoutes(
 
   app.post(
     '/api/users/:id/end-sessions',
-    { config: { permission: 'users.write' }, schema: { tags: ['identity'], params: idParams } },
+    {
+      config: { permission: 'users.write' },
+      schema: { tags: ['identity'], params: idParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await identity.endSessions(actorOf(request), id);
       ctx.publish('identity.sessions_ended', actorOf(request).orgId, { userId: id });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

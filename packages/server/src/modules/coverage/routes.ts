@@ -1,3 +1,4 @@
+import { coverageAdviceSchema, coverageFiguresSchema } from '@citywatch/core/coverage/schemas';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth.js';
 import type { ZodApp } from '../module.js';
@@ -64,6 +65,21 @@ const postSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 
+const figuresSchema = coverageFiguresSchema.extend({
+  /** With byCell=true: per H3 cell, its addresses and the share reached within each threshold. */
+  cells: z.array(z.object({ h3: z.string(), addresses: z.number(), shares: z.array(z.number()) })).optional(),
+});
+const layerSchema = z.object({
+  type: z.literal('FeatureCollection'),
+  features: z.array(
+    z.object({
+      type: z.literal('Feature'),
+      properties: z.object({ band: z.number().describe('Seconds: the smallest limit reaching the piece') }),
+      geometry: z.object({ type: z.literal('LineString'), coordinates: z.array(z.array(z.number())) }),
+    }),
+  ),
+});
+
 /** Coverage routes: posts (CRUD), coverage figures, the banded road layer and the placement advisor. */
 export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
   app.get(
@@ -106,16 +122,22 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
 
   app.delete(
     '/api/coverage/posts/:id',
-    { config: { permission: 'coverage.write' }, schema: { tags: ['coverage'], params: idParams } },
+    {
+      config: { permission: 'coverage.write' },
+      schema: { tags: ['coverage'], params: idParams, response: { 204: z.null() } },
+    },
     async (request, reply) => {
       await coverage.deletePost(request.params.id, actorOf(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/api/coverage',
-    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: coverageQuery } },
+    {
+      config: { permission: 'coverage.read' },
+      schema: { tags: ['coverage'], querystring: coverageQuery, response: { 200: figuresSchema } },
+    },
     async (request) => {
       const q = request.query;
       const city = await coverage.city(q.city);
@@ -125,7 +147,10 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
 
   app.get(
     '/api/coverage/layer',
-    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], querystring: layerQuery } },
+    {
+      config: { permission: 'coverage.read' },
+      schema: { tags: ['coverage'], querystring: layerQuery, response: { 200: layerSchema } },
+    },
     async (request) => {
       const q = request.query;
       return coverage.layer(await coverage.city(q.city), q.seconds);
@@ -134,7 +159,10 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
 
   app.post(
     '/api/coverage/advise',
-    { config: { permission: 'coverage.read' }, schema: { tags: ['coverage'], body: adviseBody } },
+    {
+      config: { permission: 'coverage.read' },
+      schema: { tags: ['coverage'], body: adviseBody, response: { 200: coverageAdviceSchema } },
+    },
     async (request) => {
       const body = request.body;
       const city = await coverage.city(body.city);

@@ -23,10 +23,62 @@ const gridQuerySchema = zod.strictObject({
   resolution: zod.coerce.number().int().min(5).max(11).default(9),
 });
 
+/** A GeoJSON geometry as stored or computed (Polygon or MultiPolygon here), coordinates as given. */
+const geometryOut = zod.object({ type: zod.string(), coordinates: zod.array(zod.unknown()) });
+const citySchema = zod.object({
+  id: zod.string(),
+  name: zod.string(),
+  importedAt: zod.string(),
+  isDefault: zod.boolean(),
+  bounds: zod.object({
+    minLon: zod.number(),
+    minLat: zod.number(),
+    maxLon: zod.number(),
+    maxLat: zod.number(),
+  }),
+  stats: zod.record(zod.string(), zod.unknown()).describe('Import figures: what was read, the graph built'),
+});
+const gridSchema = zod.object({
+  resolution: zod.number().int(),
+  cells: zod.array(
+    zod.object({
+      h3: zod.string().describe('H3 cell index'),
+      roadNodes: zod.number().int(),
+      roadLengthM: zod.number(),
+      addresses: zod.number().int(),
+      places: zod.number().int(),
+    }),
+  ),
+});
+const isochronesSchema = zod.object({
+  type: zod.literal('FeatureCollection'),
+  features: zod.array(
+    zod.object({
+      type: zod.literal('Feature'),
+      properties: zod.object({ minutes: zod.number(), reachedNodes: zod.number().int() }),
+      geometry: geometryOut.nullable().describe('In the datum asked for; null when nothing is reached'),
+    }),
+  ),
+});
+const jurisdictionsSchema = zod.object({
+  type: zod.literal('FeatureCollection'),
+  features: zod.array(
+    zod.object({
+      type: zod.literal('Feature'),
+      id: zod.string(),
+      properties: zod.object({ id: zod.string(), name: zod.string() }),
+      geometry: geometryOut,
+    }),
+  ),
+});
+
 export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, places: PlacesService) {
   app.get(
     '/api/cities',
-    { config: { permission: 'places.read' }, schema: { tags: ['places'] } },
+    {
+      config: { permission: 'places.read' },
+      schema: { tags: ['places'], response: { 200: zod.object({ items: zod.array(citySchema) }) } },
+    },
     async () => ({
       items: await places.cities.list(),
     }),
@@ -56,7 +108,10 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
 
   app.get(
     '/api/places/grid',
-    { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: gridQuerySchema } },
+    {
+      config: { permission: 'places.read' },
+      schema: { tags: ['places'], querystring: gridQuerySchema, response: { 200: gridSchema } },
+    },
     async (request) => places.grid(request.query),
   );
 
@@ -64,20 +119,23 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
     '/api/places/isochrone',
     {
       config: { permission: 'places.read' },
-      schema: { tags: ['places'], querystring: isochroneQuerySchema },
+      schema: { tags: ['places'], querystring: isochroneQuerySchema, response: { 200: isochronesSchema } },
     },
     async (request) => places.isochrones(request.query),
   );
 
   app.get(
     '/api/jurisdictions',
-    { config: { permission: 'places.read' }, schema: { tags: ['places'], querystring: cityQuery } },
+    {
+      config: { permission: 'places.read' },
+      schema: { tags: ['places'], querystring: cityQuery, response: { 200: jurisdictionsSchema } },
+    },
     async (request) => {
       const city = await places.city(request.query.city);
       return {
-        type: 'FeatureCollection',
+        type: 'FeatureCollection' as const,
         features: city.jurisdictions.map((j) => ({
-          type: 'Feature',
+          type: 'Feature' as const,
           id: j.id,
           properties: { id: j.id, name: j.name },
           geometry: j.geometry,
@@ -90,7 +148,12 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
     '/api/jurisdictions',
     {
       config: { permission: 'places.write' },
-      schema: { tags: ['places'], querystring: cityQuery, body: jurisdictionImportSchema },
+      schema: {
+        tags: ['places'],
+        querystring: cityQuery,
+        body: jurisdictionImportSchema,
+        response: { 200: zod.object({ replaced: zod.number().int() }) },
+      },
     },
     async (request) => {
       // Replacing every jurisdiction of the city is the city bureau's to do.
@@ -107,7 +170,12 @@ export function placesRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, pla
     '/api/jurisdictions/:id',
     {
       config: { permission: 'places.write' },
-      schema: { tags: ['places'], params: idParams, body: jurisdictionPatchSchema },
+      schema: {
+        tags: ['places'],
+        params: idParams,
+        body: jurisdictionPatchSchema,
+        response: { 200: zod.object({ ok: zod.boolean() }) },
+      },
     },
     async (request) => {
       const { id } = request.params;
