@@ -7,6 +7,8 @@
  * the parent bureau succeed. A route this test does not know fails it: give it a walk below, or an
  * exemption with the reason it names no resource.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { latLngToCell } from 'h3-js';
 import { uuidv7 } from 'uuidv7';
@@ -14,6 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../test/app.js';
 import { jpegWithExif, multipart } from './community/fixtures.js';
+import { NENA_DIR } from './dispatch/eido/nena-schema.js';
+
+const NENA_SAMPLE_EIDO = JSON.parse(
+  readFileSync(path.join(NENA_DIR, 'Samples', 'Sample call transfer EIDO.json'), 'utf8'),
+);
 
 type Who = 'same' | 'parent' | 'sibling';
 type Role = 'admin' | 'commander' | 'dispatcher' | 'auditor';
@@ -917,6 +924,17 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         if (who === 'sibling') expect(ids).not.toContain(A.incident);
         else expect(ids).toContain(A.incident);
       },
+    },
+    'POST /api/dispatch/eido': {
+      role: 'dispatcher',
+      sibling: 'own',
+      note: "a call transferred in (NENA's sample EIDO, placed at A's spot) opens an incident like a call taken there; duplicates offered are the taker's own",
+      request: () =>
+        post(`/api/dispatch/eido?lon=${SPOT.lon}&lat=${SPOT.lat}`, {
+          ...NENA_SAMPLE_EIDO,
+          $id: `urn:emergency:uid:incidentid:${next()}:ntk.example`,
+        }),
+      markers: () => [A.incident],
     },
     'GET /api/dispatch/incidents': {
       role: 'dispatcher',

@@ -4,6 +4,7 @@ import { everyOnOneNode } from '../../db/singleton.js';
 import { redactUrl } from '../../ingest/mqtt.js';
 import { defineModule, type Stop } from '../module.js';
 import { AVL_TOPIC, startAvlMqttIngest } from './avl-mqtt.js';
+import { eidoImportRoutes } from './eido/routes.js';
 import { purgeExpiredPersonalData } from './retention.js';
 import { dispatchRoutes } from './routes.js';
 import { DispatchService } from './service.js';
@@ -38,7 +39,10 @@ export const dispatchModule = defineModule({
     'dispatch.help_changed': 'dispatch.read',
   },
   create: (deps) => new DispatchService(deps),
-  routes: (app, deps, dispatch) => dispatchRoutes(app, deps, dispatch),
+  routes: (app, deps, dispatch) => {
+    dispatchRoutes(app, deps, dispatch);
+    eidoImportRoutes(app, deps, dispatch);
+  },
   start: async (deps, dispatch, runtime): Promise<Stop> => {
     const avl = runtime.mqtt
       ? await startAvlMqttIngest({ places: deps.places, dispatch }, runtime.mqtt, (obj, msg) =>
