@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATUMS, readArea } from '../geo/geojson';
 
 /**
  * Smart-community sensors (智慧安防小区, "3+1+1+N") and crowd counts (M14). Every device is a
@@ -160,19 +161,64 @@ export type Alarm = z.infer<typeof alarmSchema>;
 
 // ---- crowd areas
 
-export const createCrowdAreaSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  orgId: z.string().uuid(),
-  ring,
-  /** People per m² at which the area warns and alarms (alarm above warning). */
-  warnDensity: z.number().positive().max(20),
-  alarmDensity: z.number().positive().max(20),
-  /** People the area holds at most; a count beyond it is flagged as implausible, not alarmed. */
-  capacity: z.number().int().positive().max(10_000_000),
-  /** An event area is drawn for a day: deleted after this time (default: 24 h after drawing). */
-  expiresAt: z.string().datetime({ offset: true }).optional(),
-});
-export type CreateCrowdArea = z.infer<typeof createCrowdAreaSchema>;
+export const createCrowdAreaSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    orgId: z.string().uuid(),
+    /** The outline as one closed ring of [lon, lat]; or give `area`. */
+    ring: ring.optional(),
+    /**
+     * The outline as GeoJSON as GIS tools write it (a Polygon, a Feature or a one-feature
+     * FeatureCollection; read by core/geo/geojson), instead of `ring`.
+     */
+    area: z.unknown().optional(),
+    /** Datum of `ring` or `area` (AMap/Tencent: gcj02, Baidu: bd09); stored as WGS-84. */
+    datum: z.enum(DATUMS).optional(),
+    /** People per m² at which the area warns and alarms (alarm above warning). */
+    warnDensity: z.number().positive().max(20),
+    alarmDensity: z.number().positive().max(20),
+    /** People the area holds at most; a count beyond it is flagged as implausible, not alarmed. */
+    capacity: z.number().int().positive().max(10_000_000),
+    /** An event area is drawn for a day: deleted after this time (default: 24 h after drawing). */
+    expiresAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .transform(({ area, datum, ...rest }, ctx) => {
+    const given = area !== undefined ? 'area' : rest.ring !== undefined ? 'ring' : null;
+    if (given === null || (area !== undefined && rest.ring !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ring'],
+        message: 'give ring or area, one of them',
+        params: { rule: 'required' },
+      });
+      return z.NEVER;
+    }
+    // Both go through the one reader: structure, datum, self-contact, right-hand rule.
+    const input = given === 'area' ? area : { type: 'Polygon', coordinates: [rest.ring] };
+    const read = readArea(input, { field: given, datum, single: true });
+    const issues = read.issues.map((i) =>
+      given === 'ring' ? { ...i, field: i.field.replace(/^ring\.coordinates\.0/, 'ring') } : i,
+    );
+    const polygon = read.area?.geometry.coordinates as [number, number][][] | undefined;
+    if (polygon && polygon.length > 1) {
+      issues.push({
+        field: `${given}.coordinates.1`,
+        rule: 'malformed',
+        message: 'a crowd area is one ring, without holes',
+      });
+    }
+    for (const issue of issues) {
+      ctx.addIssue({
+        code: 'custom',
+        path: issue.field.split('.'),
+        message: issue.message,
+        params: { rule: issue.rule },
+      });
+    }
+    if (issues.length > 0 || !polygon) return z.NEVER;
+    return { ...rest, ring: polygon[0].map(([lon, lat]) => [lon, lat] as [number, number]) };
+  });
+export type CreateCrowdArea = z.output<typeof createCrowdAreaSchema>;
 
 export const CROWD_LEVELS = ['normal', 'warning', 'alarm'] as const;
 export type CrowdLevel = (typeof CROWD_LEVELS)[number];
