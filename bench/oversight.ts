@@ -1,15 +1,18 @@
 /**
  * Oversight benchmark (issue 12): the explosives ledger.
  *
- *   npx tsx bench/oversight.ts [--smoke] [--postings 30000] [--batch 1000] [--crews 320]
- *       [--backends pglite,postgres]
+ *   npx tsx bench/oversight.ts [--smoke] [--postings 30000] [--batch 1000] [--single 3000]
+ *       [--concurrency 8] [--crews 320] [--backends pglite,postgres]
  *
  * 1. Postings per second through the service's posting transaction (LedgerPoster, as the server's
  *    POST /api/explosives/movements runs it), each posting a transfer of 20 detonator codes: a third
  *    receipts from the supplier, a third issues to crews, a third firings. Postings are sent
  *    `--batch` to a transaction (the route takes up to 1,000 a request); each is still decided and
  *    refused on its own. On PGlite and on PostgreSQL (a throw-away database on
- *    CITYWATCH_TEST_PG_URL, dropped afterwards).
+ *    CITYWATCH_TEST_PG_URL, dropped afterwards). Then `--single` postings each in its own
+ *    transaction (one request with one movement), one after the other and `--concurrency` books
+ *    at once; with the statements each transaction sent (the machine's load average is printed
+ *    beside: the figures are wall-clock on a shared machine).
  * 2. Reconciliation of a generated year (`--crews 320` ≈ 1,004,000 movements, planted faults): the
  *    reconcile command's path (CSV text → in-memory PGlite → the service), seconds and peak RSS,
  *    and whether the report equals the planted one; the same walk over the in-memory core book.
@@ -17,10 +20,12 @@
  * `--smoke` runs 3,000 postings and a 20-day year. One JSON line on stdout; progress on stderr.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { formatCountsCsv, formatMovementsCsv } from '@citywatch/core/explosives/csv';
 import { generateYear } from '@citywatch/core/explosives/generator';
 import type { MovementInput } from '@citywatch/core/explosives/ledger';
 import { MemoryBook, type ReconcileReport, reconcile } from '@citywatch/core/explosives/reconcile';
+import type { QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { type Db, openDatabase } from '../packages/server/src/db/database';
@@ -70,14 +75,18 @@ async function openBackend(kind: 'pglite' | 'postgres'): Promise<{ db: Db; drop:
   };
 }
 
-/** Receipts, issues and firings of 20 codes each, in that order per lot. */
-function postings(n: number): MovementInput[] {
+/** Receipts, issues and firings of 20 codes each, in that order per lot (`prefix` keeps streams' codes apart). */
+function postings(n: number, prefix = '9'): MovementInput[] {
   const out: MovementInput[] = [];
   const time = '2026-11-28T09:00:00+08:00';
   for (let lot = 0; out.length < n; lot++) {
     const codes = Array.from(
       { length: 20 },
-      (_, i) => `9${(lot * 20 + i).toString(36).toUpperCase().padStart(12, '0')}`,
+      (_, i) =>
+        `${prefix}${(lot * 20 + i)
+          .toString(36)
+          .toUpperCase()
+          .padStart(13 - prefix.length, '0')}`,
     );
     const crew = `crew:C${lot % 50}`;
     const base = { time, product: 'EDET-8M', quantity: 20, serials: codes };
@@ -88,7 +97,28 @@ function postings(n: number): MovementInput[] {
   return out.slice(0, n);
 }
 
-async function postingRate(kind: 'pglite' | 'postgres', n: number, batch: number) {
+/** Counts the statements the service sends (BEGIN and COMMIT are not seen by Kysely's plugins). */
+function statementCounter() {
+  const counter = {
+    statements: 0,
+    plugin: {
+      transformQuery: (args: { node: RootOperationNode }) => {
+        counter.statements++;
+        return args.node;
+      },
+      transformResult: async (args: { result: QueryResult<UnknownRow> }) => args.result,
+    },
+  };
+  return counter;
+}
+
+/**
+ * Postings through the service: `batch` postings per transaction (1: each its own, as one request
+ * with one movement), `concurrency` streams at once, each in a book of its own (as many
+ * enterprises posting at the same time do; within a book, postings over the same accounts queue
+ * on their row locks).
+ */
+async function postingRate(kind: 'pglite' | 'postgres', n: number, batch: number, concurrency: number) {
   const { db, drop } = await openBackend(kind);
   try {
     await migrate(db, [identityModule.migrations, explosivesModule.migrations] as string[]);
@@ -104,20 +134,44 @@ async function postingRate(kind: 'pglite' | 'postgres', n: number, batch: number
         path: `/${orgId}/`,
       })
       .execute();
-    const service = new ExplosivesService({ db, now: () => new Date(), publish: () => {} });
+    const counter = statementCounter();
+    const counted = { ...db, kysely: db.kysely.withPlugin(counter.plugin) } as Db;
+    const service = new ExplosivesService({ db: counted, now: () => new Date(), publish: () => {} });
     await service.putProduct({ code: 'EDET-8M', name: 'electronic detonator', kind: 'itemised' });
-    const book = { enterpriseId: 'bench', orgId };
-    const all = postings(n);
+    const per = Math.ceil(n / concurrency);
+    const streams = Array.from({ length: concurrency }, (_, s) => ({
+      book: { enterpriseId: `bench-${s}`, orgId },
+      all: postings(
+        Math.min(per, n - s * per),
+        `${'9ABCDEFGHJKLMNPQRSTUVWXYZ'[s % 25]}${Math.floor(s / 25)}`,
+      ),
+    }));
     let posted = 0;
+    counter.statements = 0;
     const started = performance.now();
-    for (let i = 0; i < all.length; i += batch) {
-      const out = await service.post(null, book, all.slice(i, i + batch), false);
-      posted += out.posted.length;
-    }
+    await Promise.all(
+      streams.map(async ({ book, all }) => {
+        for (let i = 0; i < all.length; i += batch) {
+          const out = await service.post(null, book, all.slice(i, i + batch), false);
+          posted += out.posted.length;
+        }
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
-    const balanced = await service.balanced(book);
-    log(`${kind}: ${posted} postings in ${seconds.toFixed(2)} s`);
-    return { postings: posted, seconds: round(seconds), per_s: Math.round(posted / seconds), balanced };
+    const transactions = streams.reduce((t, s) => t + Math.ceil(s.all.length / batch), 0);
+    let balanced = true;
+    for (const s of streams) balanced &&= await service.balanced(s.book);
+    log(`${kind}: ${posted} postings (batch ${batch}, ${concurrency} at once) in ${seconds.toFixed(2)} s`);
+    return {
+      postings: posted,
+      batch,
+      concurrency,
+      seconds: round(seconds),
+      per_s: Math.round(posted / seconds),
+      // Kysely statements plus BEGIN and COMMIT, per transaction.
+      statements_per_transaction: round(counter.statements / transactions + 2, 1),
+      balanced,
+    };
   } finally {
     await drop();
   }
@@ -144,13 +198,21 @@ function sameReport(a: ReconcileReport, b: ReconcileReport): boolean {
 async function main() {
   const smoke = process.argv.includes('--smoke');
   const n = Number(option('--postings') ?? (smoke ? 3_000 : 30_000));
+  const single = Number(option('--single') ?? (smoke ? 300 : 3_000));
   const batch = Number(option('--batch') ?? 1_000);
+  const concurrency = Number(option('--concurrency') ?? 8);
   const backends = (option('--backends') ?? 'pglite,postgres').split(',');
   const result: Record<string, unknown> = { serials_per_posting: 20, batch, target_per_s: TARGET_PER_S };
   for (const b of backends) {
     if (b !== 'pglite' && b !== 'postgres') throw new Error(`unknown back end ${b}`);
-    result[b] = await postingRate(b, n, batch);
+    // Batched (the figure the target is held to), then single postings one by one and concurrently.
+    result[b] = {
+      ...(await postingRate(b, n, batch, 1)),
+      single: await postingRate(b, single, 1, 1),
+      single_concurrent: await postingRate(b, single, 1, concurrency),
+    };
   }
+  result.load_average_1m = round(loadavg()[0] ?? 0, 1);
 
   const crews = Number(option('--crews') ?? (smoke ? 2 : 320));
   const days = smoke ? 20 : 365;

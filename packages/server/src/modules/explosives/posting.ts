@@ -99,11 +99,6 @@ export class LedgerPoster {
         });
       }
     }
-    const existing = await ls.existingIds(
-      trx,
-      book,
-      inputs.map((i) => i.id),
-    );
     const valid: { index: number; m: Movement }[] = [];
     const seenIds = new Set<string>();
     inputs.forEach((raw, index) => {
@@ -116,7 +111,7 @@ export class LedgerPoster {
         }
         input = reversalOf(original, raw.id, raw.time);
       }
-      if (existing.has(input.id) || seenIds.has(input.id)) {
+      if (seenIds.has(input.id)) {
         results[index] = { id: raw.id, refused: refused('unique', 'id') };
         return;
       }
@@ -144,22 +139,37 @@ export class LedgerPoster {
       if (accountKind(m.from) === 'transit') transits.add(m.from);
       if (accountKind(m.to) === 'magazine') magazines.add(m.to.slice('magazine:'.length));
     }
-    for (const b of await ls.lockBalances(trx, book, [...keys.values()])) {
-      ledger.balances.set(key(b.account, b.product), b.amount);
-    }
+    // One round trip locks and reads all of it (ids already in the journal, balances, codes, legs,
+    // capacities).
+    const touched = await ls.lockAll(trx, book, {
+      ids: valid.map((v) => v.m.id),
+      keys: [...keys.values()],
+      codes: [...codes],
+      transits: [...transits],
+      magazines: [...magazines],
+    });
+    for (const b of touched.balances) ledger.balances.set(key(b.account, b.product), b.amount);
     const known = new Set<string>();
-    for (const s of await ls.lockSerials(trx, book, [...codes])) {
+    for (const s of touched.serials) {
       ledger.serials.set(s.serial, s);
       known.add(s.serial);
     }
-    const loadedLegs = await ls.lockPendingLegs(trx, book, [...transits]);
+    const loadedLegs = touched.legs;
     for (const leg of loadedLegs) {
       const list = ledger.pending.get(leg.transit) ?? [];
       list.push({ ...leg });
       ledger.pending.set(leg.transit, list);
     }
-    for (const c of await ls.capacities(trx, book, [...magazines])) {
-      ledger.capacities.set(key(`magazine:${c.magazine}`, c.product), Number(c.capacity));
+    for (const c of touched.capacities) {
+      ledger.capacities.set(key(`magazine:${c.magazine}`, c.product), c.capacity);
+    }
+    // An id already in the journal is refused (the duplicate's keys were locked, harmlessly).
+    for (let i = valid.length - 1; i >= 0; i--) {
+      const v = valid[i] as { index: number; m: Movement };
+      if (touched.existing.has(v.m.id)) {
+        results[v.index] = { id: v.m.id, refused: refused('unique', 'id') };
+        valid.splice(i, 1);
+      }
     }
     const permits = options.checkPermits ? await this.lockPermits(trx, book, valid) : new Map();
 
