@@ -17,12 +17,23 @@ const FONT_CANDIDATES: { path: string; family?: string }[] = [
 export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: string; family?: string } {
   const fromEnv = env.CITYWATCH_CJK_FONT;
   if (fromEnv) {
-    if (existsSync(fromEnv)) return { path: fromEnv, family: env.CITYWATCH_CJK_FONT_FAMILY };
+    if (existsSync(fromEnv))
+      return { path: fromEnv, family: env.CITYWATCH_CJK_FONT_FAMILY ?? simplifiedChineseFace(fromEnv) };
     throw missingFont(`CITYWATCH_CJK_FONT=${fromEnv} does not exist`);
   }
   const found = FONT_CANDIDATES.find((c) => existsSync(c.path));
   if (!found) throw missingFont(`none of ${FONT_CANDIDATES.map((c) => c.path).join(', ')}`);
   return found;
+}
+
+/**
+ * A Noto CJK collection (.ttc) holds the Japanese, Simplified and Traditional Chinese and Korean
+ * faces, Japanese first: without a face named, pdfkit takes the first and Chinese text is set with
+ * Japanese glyph shapes (e.g. 骨, 直). Its Simplified Chinese face, by PostScript name.
+ */
+export function simplifiedChineseFace(path: string): string | undefined {
+  const m = /(Noto(?:Sans|Serif)CJK)-(\w+)\.ttc$/.exec(path);
+  return m ? `${m[1]}sc-${m[2]}` : undefined;
 }
 
 function missingFont(why: string): ProblemError {
