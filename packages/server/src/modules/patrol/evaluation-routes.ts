@@ -41,14 +41,33 @@ export function evaluationRoutes(app: ZodApp, evaluation: EvaluationService): vo
 
   app.get(
     '/api/patrol/outcomes.xlsx',
-    { config: { permission: 'patrol.read' }, schema: { tags: ['patrol'], querystring: outcomeQuery } },
+    {
+      config: { permission: 'patrol.read' },
+      schema: {
+        tags: ['patrol'],
+        querystring: outcomeQuery,
+        response: {
+          200: {
+            description: 'The outcome evaluation as an Excel workbook (summary, weeks, dosage)',
+            content: {
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+                schema: z.string().meta({ format: 'binary' }),
+              },
+            },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const o = await run(request.query, request);
       const file = encodeURIComponent(`巡逻成效评估-${o.start.slice(0, 10)}.xlsx`);
-      return reply
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
-        .send(await outcomeXlsx(o));
+      return (
+        reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
+          // A Buffer is sent as it is (never serialized); the cast only meets the declared types.
+          .send((await outcomeXlsx(o)) as unknown as string)
+      );
     },
   );
 }
