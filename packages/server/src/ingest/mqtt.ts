@@ -231,8 +231,12 @@ const RETRY_MAX_MS = 5_000;
  * QoS 1 messages it has already acknowledged to the device.
  */
 export const RECEIVE_MAXIMUM = 65_535;
-/** MQTT 5: how long the broker keeps the server's session (and queues for it) while it is away. */
-const SESSION_EXPIRY_S = 24 * 3600;
+/**
+ * MQTT 5: the broker keeps the server's session (and queues for it) while it is away, however long
+ * (0xFFFFFFFF: never expires), as a 3.1.1 persistent session does: reads taken by the broker while
+ * the server was down for a weekend are still delivered.
+ */
+const SESSION_EXPIRY_S = 0xffffffff;
 
 /**
  * Connects an ingest client on a persistent session (clean: false, a fixed client id). MQTT 5 with
