@@ -247,6 +247,15 @@ describe('dispatch console: two dispatchers against the real server', () => {
     const firstRow = page.locator('[data-testid="recommendations"] tbody tr').first();
     firstCallSign = (await firstRow.locator('strong').first().textContent()) ?? '';
     expect(UNITS.map((u) => u.callSign)).toContain(firstCallSign);
+    // The first recommended unit's road route (GET /api/roads/route) is drawn on the map.
+    await poll(() =>
+      page.evaluate(
+        () =>
+          (globalThis as PageGlobals).__citywatchMap?.querySourceFeatures('dispatch-recommended-route')
+            .length ?? 0,
+      ),
+    ).toBeGreaterThan(0);
+    await shot(page, 'dispatch-recommended-route');
 
     // Dispatcher B sees the new call in the queue without reloading.
     const item = B().getByTestId(`queue-item-${firstNumber}`);

@@ -27,6 +27,7 @@ import {
   unitsCollection,
 } from './mapLayers';
 import { PRIORITY_COLORS, UNIT_COLORS } from './presentation';
+import { type RouteEnds, useRecommendedRoute } from './recommendedRoute';
 
 const LIVE_BADGE: Record<LiveStatus, 'success' | 'processing' | 'error'> = {
   open: 'success',
@@ -54,6 +55,7 @@ export function DispatchConsole() {
   const [created, setCreated] = useState<CreatedIncident | null>(null);
   const [location, setLocation] = useState<CallLocation | null>(null);
   const [map, setMap] = useState<MapLibreMap | null>(null);
+  const [routeEnds, setRouteEnds] = useState<RouteEnds | null>(null);
 
   const unitsRef = useRef(units);
   unitsRef.current = units;
@@ -79,6 +81,20 @@ export function DispatchConsole() {
   const fitPending = useRef<string | null>(null);
   const onRecommendations = useCallback(
     (incident: Incident, recs: readonly Recommendation[]) => {
+      // The first recommended unit's road route (positions to ~10 m, so a moving unit does not
+      // ask for a new route every second).
+      const top = recs[0] ? unitsRef.current.find((u) => u.id === recs[0].unitId) : undefined;
+      const near = (x: number) => Math.round(x * 1e4) / 1e4;
+      setRouteEnds(
+        top && top.lon !== null && top.lat !== null
+          ? {
+              incidentId: incident.id,
+              unitId: top.id,
+              from: [near(top.lon), near(top.lat)],
+              to: [incident.lon, incident.lat],
+            }
+          : null,
+      );
       if (!map || fitPending.current !== incident.id) return;
       fitPending.current = null;
       const bounds = new LngLatBounds([incident.lon, incident.lat], [incident.lon, incident.lat]);
@@ -152,6 +168,8 @@ export function DispatchConsole() {
     fitPending.current = c.incident.id;
     setSelectedId(c.incident.id);
   }, []);
+
+  useRecommendedRoute(map, city?.name, routeEnds && routeEnds.incidentId === selectedId ? routeEnds : null);
 
   const selectedIncident = selectedId ? incidents.find((i) => i.id === selectedId) : undefined;
   const frame = { height: 'calc(100vh - 96px)', minHeight: 600 };
