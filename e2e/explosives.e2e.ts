@@ -240,4 +240,21 @@ describe('explosives page (民爆物品): an enterprise permit from application 
     await page.screenshot({ path: path.join(SHOTS, 'explosives-transport.png') });
     expect(consoles.at(-1)?.problems).toEqual([]);
   });
+
+  it('the enterprise closes last month (月结) on the daily-close tab and sees it listed', async () => {
+    const page = await openExplosives('mine_user');
+    await page.getByRole('tab', { name: '日清盘点' }).click();
+    const card = page.getByTestId('month-close');
+    await card.getByTestId('month-close-submit').click();
+    const last = new Date(Date.now() + 8 * 3600_000);
+    last.setUTCDate(1);
+    last.setUTCMonth(last.getUTCMonth() - 1);
+    const month = last.toISOString().slice(0, 7);
+    await page.getByText(`${month} 已月结`).waitFor();
+    await card.locator('td').filter({ hasText: month }).first().waitFor();
+    // Closed once: a second close is refused with the rule named.
+    await card.getByTestId('month-close-submit').click();
+    await page.locator('.ant-message-error').filter({ hasText: 'not_closed' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'explosives-month-close.png') });
+  });
 });

@@ -337,7 +337,88 @@ function CloseTab({ enterprise }: { enterprise: string | undefined }) {
         ) : (
           result.map((r) => <Alert key={r} type="error" message={r} />)
         ))}
+      <MonthCloseCard enterprise={enterprise} />
     </Space>
+  );
+}
+
+/** 月结: a month closed from its daily closes (refused while a day is unclosed), and the closed months. */
+function MonthCloseCard({ enterprise }: { enterprise: string }) {
+  const { t } = useTranslation('explosives');
+  const { message } = App.useApp();
+  const cache = useQueryClient();
+  const [month, setMonth] = useState(() => dayjs().subtract(1, 'month'));
+  const closes = useQuery({
+    queryKey: ['explosives', 'month-closes', enterprise],
+    queryFn: () => explosivesApi.monthCloses(enterprise),
+  });
+  const close = useMutation({
+    mutationFn: () => explosivesApi.closeMonth(enterprise, month.format('YYYY-MM')),
+    onSuccess: (r) => {
+      message.success(t('month.closed', { month: r.month }));
+      cache.invalidateQueries({ queryKey: ['explosives', 'month-closes', enterprise] });
+    },
+    onError: (e) => message.error(errorText(e)),
+  });
+  return (
+    <Card size="small" title={t('month.title')} data-testid="month-close">
+      <Space style={{ marginBottom: 8 }}>
+        <DatePicker picker="month" value={month} onChange={(m) => m && setMonth(m)} allowClear={false} />
+        <Button
+          type="primary"
+          onClick={() => close.mutate()}
+          loading={close.isPending}
+          data-testid="month-close-submit"
+        >
+          {t('month.submit')}
+        </Button>
+      </Space>
+      <Table
+        size="small"
+        rowKey={(r) => `${r.month}${r.account}${r.product}`}
+        pagination={false}
+        locale={{ emptyText: t('month.none') }}
+        dataSource={(closes.data?.items ?? []).flatMap((m) =>
+          m.lines.length > 0
+            ? m.lines.map((l) => ({ month: m.month, ...l }))
+            : [
+                {
+                  month: m.month,
+                  account: '—',
+                  product: '—',
+                  opening: 0,
+                  received: 0,
+                  issued: 0,
+                  closing: 0,
+                  counted: null,
+                  variance: 0,
+                  varianceDays: 0,
+                  carriedIn: 0,
+                },
+              ],
+        )}
+        columns={[
+          { title: t('month.month'), dataIndex: 'month' },
+          { title: t('close.account'), dataIndex: 'account' },
+          { title: t('magazines.product'), dataIndex: 'product' },
+          { title: t('month.opening'), dataIndex: 'opening' },
+          { title: t('month.received'), dataIndex: 'received' },
+          { title: t('month.issued'), dataIndex: 'issued' },
+          { title: t('month.closing'), dataIndex: 'closing' },
+          { title: t('close.counted'), dataIndex: 'counted', render: (c: number | null) => c ?? '—' },
+          {
+            title: t('month.variance'),
+            dataIndex: 'variance',
+            render: (v: number, r) => (
+              <span style={{ color: v !== 0 || r.carriedIn !== 0 ? 'red' : undefined }}>
+                {v}
+                {r.carriedIn !== 0 ? ` ${t('month.carried', { n: r.carriedIn })}` : ''}
+              </span>
+            ),
+          },
+        ]}
+      />
+    </Card>
   );
 }
 

@@ -1,7 +1,13 @@
-import type { Alarm, Permit, PermitApplication, TransportView } from '@citywatch/core/explosives/schemas';
+import type {
+  Alarm,
+  MonthCloseResult,
+  Permit,
+  PermitApplication,
+  TransportView,
+} from '@citywatch/core/explosives/schemas';
 import { api } from '../../api/client';
 
-export type { Alarm, Permit, PermitApplication, TransportView };
+export type { Alarm, MonthCloseResult, Permit, PermitApplication, TransportView };
 
 export interface MagazineView {
   enterpriseId: string;
@@ -51,6 +57,10 @@ export const explosivesApi = {
       { method: 'POST', body: { enterpriseId, date, counts } },
     ),
   alarms: () => api<{ items: Alarm[] }>(`${base}/alarms`),
+  monthCloses: (enterpriseId: string) =>
+    api<{ items: MonthCloseResult[] }>(`${base}/month-closes`, { query: { enterpriseId } }),
+  closeMonth: (enterpriseId: string, month: string) =>
+    api<MonthCloseResult>(`${base}/month-close`, { method: 'POST', body: { enterpriseId, month } }),
   transport: (permitId: string) =>
     api<TransportView>(`${base}/permits/${encodeURIComponent(permitId)}/transport`),
   report: (id: string) => api<Alarm>(`${base}/alarms/${encodeURIComponent(id)}/report`, { method: 'POST' }),
