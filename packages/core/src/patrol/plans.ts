@@ -1,5 +1,6 @@
 import { area, booleanPointInPolygon, intersect } from '@turf/turf';
 import { z } from 'zod';
+import { DATUMS, type Datum, readArea } from '../geo/geojson';
 
 /**
  * Patrol plans (巡逻计划, 单元防控): patrol zones, must-patrol targets (points, lines, areas) with a
@@ -55,6 +56,40 @@ const key = z
 const name = z.string().trim().min(1).max(120);
 
 export const ZONE_SOURCES = ['drawn', 'imported', 'jurisdiction'] as const;
+/**
+ * A zone's geometry may come as GIS tools write it (a Feature, a one-feature FeatureCollection
+ * with a crs, a one-part MultiPolygon) and in a Chinese basemap's datum (`datum`: gcj02, bd09):
+ * read by core/geo/geojson (WGS-84, right-hand rule) before the zone's own rules. A plain WGS-84
+ * Polygon passes as it is.
+ */
+function readZoneGeometry(zone: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof zone !== 'object' || zone === null || Array.isArray(zone)) return zone;
+  const { datum, ...rest } = zone as Record<string, unknown>;
+  const geometry = rest.geometry as { type?: unknown } | undefined;
+  if (datum === undefined && geometry?.type === 'Polygon') return zone;
+  if (datum !== undefined && !(DATUMS as readonly unknown[]).includes(datum)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['datum'],
+      message: `datum must be one of ${DATUMS.join(', ')}`,
+      params: { rule: 'unsupported_datum' },
+    });
+    return z.NEVER;
+  }
+  const read = readArea(geometry, { datum: datum as Datum | undefined, single: true });
+  if (read.area === null) {
+    for (const issue of read.issues)
+      ctx.addIssue({
+        code: 'custom',
+        path: issue.field.split('.'),
+        message: issue.message,
+        params: { rule: issue.rule },
+      });
+    return z.NEVER;
+  }
+  return { ...rest, geometry: read.area.geometry };
+}
+
 export const zoneSchema = z.strictObject({
   key,
   name,
@@ -62,6 +97,8 @@ export const zoneSchema = z.strictObject({
   source: z.enum(ZONE_SOURCES).default('drawn'),
   jurisdictionId: z.uuid().nullable().optional(),
 });
+/** A zone as a commander sends it (request bodies only: answers carry `zoneSchema`). */
+export const zoneInputSchema = z.preprocess(readZoneGeometry, zoneSchema);
 export type PatrolZone = z.infer<typeof zoneSchema>;
 
 export const TARGET_KINDS = ['point', 'line', 'area'] as const;
@@ -123,7 +160,7 @@ export const planBodySchema = z.strictObject({
   /** The org the plan belongs to (default: the author's). */
   orgId: z.uuid().optional(),
   shift: shiftSchema,
-  zones: z.array(zoneSchema).min(1).max(200),
+  zones: z.array(zoneInputSchema).min(1).max(200),
   targets: z.array(targetSchema).max(3000).default([]),
   assignments: z.array(assignmentSchema).max(500).default([]),
   /** Seed of the randomised visit order; a new one is drawn when absent. */
