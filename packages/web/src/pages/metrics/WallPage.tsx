@@ -1,7 +1,6 @@
-import type { Incident, Unit } from '@citywatch/core/dispatch/schemas';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
-import { type CSSProperties, useCallback, useEffect, useMemo, useState } from 'react';
+import { type Map as MapLibreMap, Marker } from 'maplibre-gl';
+import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { dispatchQueries } from '../../api/dispatch';
 import { defaultCity, placesQueries } from '../../api/places';
@@ -35,7 +34,6 @@ const UNIT_COLORS: Record<string, string> = {
   on_scene: '#ff7875',
   out_of_service: '#595959',
 };
-const SOURCES = { incidents: 'wall-incidents', units: 'wall-units' } as const;
 
 // Sizes follow the viewport so 1920 × 1080 and 3840 × 2160 read the same from the back of the room.
 const vw = (n: number) => `${n}vw`;
@@ -47,33 +45,6 @@ const panel: CSSProperties = {
   minHeight: 0,
   overflow: 'hidden',
 };
-
-function incidentsGeoJson(incidents: readonly Incident[]) {
-  return {
-    type: 'FeatureCollection' as const,
-    features: incidents.map((i) => ({
-      type: 'Feature' as const,
-      properties: { id: i.id, color: PRIORITY_COLORS[i.priority] ?? '#40a9ff', number: i.number },
-      geometry: { type: 'Point' as const, coordinates: [i.lon, i.lat] },
-    })),
-  };
-}
-function unitsGeoJson(units: readonly Unit[]) {
-  return {
-    type: 'FeatureCollection' as const,
-    features: units.flatMap((u) =>
-      u.lon === null || u.lat === null
-        ? []
-        : [
-            {
-              type: 'Feature' as const,
-              properties: { id: u.id, color: UNIT_COLORS[u.status] ?? '#73d13d' },
-              geometry: { type: 'Point' as const, coordinates: [u.lon, u.lat] },
-            },
-          ],
-    ),
-  };
-}
 
 /**
  * 指挥大屏: the command-centre wall, full screen and dark. The live map of open incidents and units,
@@ -116,45 +87,67 @@ export function WallPage() {
   );
   const unitList = units.data ?? [];
   const [map, setMap] = useState<MapLibreMap | null>(null);
-  const onReady = useCallback((m: MapLibreMap) => {
-    m.addSource(SOURCES.incidents, { type: 'geojson', data: incidentsGeoJson([]) });
-    m.addSource(SOURCES.units, { type: 'geojson', data: unitsGeoJson([]) });
-    m.addLayer({
-      id: 'wall-incidents-halo',
-      type: 'circle',
-      source: SOURCES.incidents,
-      paint: { 'circle-radius': 16, 'circle-color': ['get', 'color'], 'circle-opacity': 0.3 },
-    });
-    m.addLayer({
-      id: 'wall-incidents',
-      type: 'circle',
-      source: SOURCES.incidents,
-      paint: {
-        'circle-radius': 8,
-        'circle-color': ['get', 'color'],
-        'circle-stroke-color': '#fff',
-        'circle-stroke-width': 2,
-      },
-    });
-    m.addLayer({
-      id: 'wall-units',
-      type: 'circle',
-      source: SOURCES.units,
-      paint: {
-        'circle-radius': 6,
-        'circle-color': ['get', 'color'],
-        'circle-stroke-color': '#001529',
-        'circle-stroke-width': 2,
-      },
-    });
-    setMap(m);
-  }, []);
+  // DOM markers, not canvas layers: the dark look inverts the map's canvas only, so the markers
+  // keep their true colours (red is P1, green an available unit).
+  const markers = useRef(new Map<string, Marker>());
   useEffect(() => {
-    (map?.getSource(SOURCES.incidents) as GeoJSONSource | undefined)?.setData(incidentsGeoJson(open));
-  }, [map, open]);
-  useEffect(() => {
-    (map?.getSource(SOURCES.units) as GeoJSONSource | undefined)?.setData(unitsGeoJson(unitList));
-  }, [map, unitList]);
+    if (!map) return;
+    const wanted = new Map<
+      string,
+      { lon: number; lat: number; color: string; size: number; title: string }
+    >();
+    for (const i of open)
+      wanted.set(`i:${i.id}`, {
+        lon: i.lon,
+        lat: i.lat,
+        color: PRIORITY_COLORS[i.priority] ?? '#40a9ff',
+        size: 1.1,
+        title: `${i.priority} ${i.number}`,
+      });
+    for (const u of unitList)
+      if (u.lon !== null && u.lat !== null)
+        wanted.set(`u:${u.id}`, {
+          lon: u.lon,
+          lat: u.lat,
+          color: UNIT_COLORS[u.status] ?? '#73d13d',
+          size: 0.7,
+          title: u.callSign,
+        });
+    for (const [key, marker] of markers.current)
+      if (!wanted.has(key)) {
+        marker.remove();
+        markers.current.delete(key);
+      }
+    for (const [key, w] of wanted) {
+      const existing = markers.current.get(key);
+      if (existing) {
+        existing.setLngLat([w.lon, w.lat]);
+        (existing.getElement().firstChild as HTMLElement).style.background = w.color;
+        continue;
+      }
+      const el = document.createElement('div');
+      const dot = document.createElement('div');
+      dot.title = w.title;
+      dot.dataset.marker = key;
+      Object.assign(dot.style, {
+        width: vw(w.size),
+        height: vw(w.size),
+        borderRadius: '50%',
+        background: w.color,
+        border: `${vw(0.12)} solid ${key.startsWith('i:') ? '#fff' : '#001529'}`,
+        boxShadow: key.startsWith('i:') ? `0 0 ${vw(0.8)} ${w.color}` : 'none',
+      });
+      el.appendChild(dot);
+      markers.current.set(key, new Marker({ element: el }).setLngLat([w.lon, w.lat]).addTo(map));
+    }
+  }, [map, open, unitList]);
+  useEffect(
+    () => () => {
+      for (const marker of markers.current.values()) marker.remove();
+      markers.current.clear();
+    },
+    [],
+  );
 
   const figureById = new Map((figures.data?.items ?? []).map((f) => [f.id, f]));
   const calls = figureById.get('dispatch.validity_rate')?.denominator ?? 0;
@@ -251,13 +244,20 @@ export function WallPage() {
         </div>
       </section>
 
-      <section style={{ ...panel, padding: 0 }}>
+      <section style={{ ...panel, padding: 0 }} className="wall-map">
+        <style>
+          {'.wall-map .maplibregl-canvas { filter: invert(0.92) hue-rotate(190deg) brightness(0.9); }'}
+        </style>
         {city && (
           <CityMap
             key={city.name}
             city={city.name}
             bounds={city.bounds}
-            onReady={onReady}
+            onReady={(m) => {
+              // Dark: the canvas only, so the DOM markers keep their colours.
+              m.getCanvas().style.filter = 'invert(0.92) hue-rotate(190deg) brightness(0.9)';
+              setMap(m);
+            }}
             fallback={<div style={{ padding: vw(1) }}>{t('wall.noMap')}</div>}
             style={{
               height: '100%',

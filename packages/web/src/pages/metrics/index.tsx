@@ -6,7 +6,8 @@ import { metricsMessages } from './messages';
 /** 评价指标: every module's indicators per org level, targets, trends, ranking, drill-down. */
 export const metricsPage = definePage({
   namespace: 'metrics',
-  path: 'metrics',
+  // Not /metrics: that is the server's Prometheus endpoint.
+  path: 'indicators',
   nav: { icon: <BarChartOutlined />, order: 70 },
   permission: 'indicators.read',
   element: lazy(() => import('./MetricsPage').then((m) => ({ default: m.MetricsPage }))),
