@@ -4,6 +4,7 @@ import { EdgeSnapper, sourceSeeds, targetSeeds } from '@citywatch/core/roads/sna
 import { buildTurnRestrictedGraph, resolveTurnRestrictions } from '@citywatch/core/roads/turn-restrictions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { UnitTracker } from '../dispatch/tracker.js';
 import { importCity } from './city-import.js';
 import { type LoadedRoadGraph, loadGraphFromOsmFile } from './load.js';
 
@@ -76,6 +77,18 @@ describe(`road routes obeying turn restrictions (${process.env.CITYWATCH_TEST_DB
     expect(line[0][0]).toBeCloseTo(from[0], 5);
     expect(line.at(-1)[1]).toBeCloseTo(to[1], 5);
     expect(p.segments.at(-1).to).toBe(line.length - 1);
+  });
+
+  it("dispatch's unit ranking gives the same restricted time as the drawn route", async () => {
+    const from = midpointAtVia(RESTRICTION.fromWay, true);
+    const to = midpointAtVia(RESTRICTION.toWay, false);
+    const route = (
+      await get(`/api/roads/route?city=baltimore&from=${from.join(',')}&to=${to.join(',')}`)
+    ).json();
+    const tracker = new UnitTracker(await t.ctx.places.city('baltimore'));
+    expect(tracker.setPosition('unit-at-the-ban', from[0], from[1])).toBe(true);
+    const eta = tracker.timesTo(to[0], to[1])?.get('unit-at-the-ban');
+    expect(eta).toBeCloseTo(route.properties.timeS, 0);
   });
 
   it('takes the start time and echoes it (static times until learned ones exist)', async () => {
