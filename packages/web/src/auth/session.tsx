@@ -1,6 +1,15 @@
 import type { SessionInfo, User } from '@citywatch/core/identity/schemas';
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { ApiError, setUnauthorizedHandler } from '../api/client';
 import { authApi } from '../api/identity';
@@ -45,9 +54,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     };
   }, [probe]);
 
-  // Signed out (or never in): nothing another user's session loaded stays in the cache.
+  // Signed out: nothing the session loaded stays in the cache. Only on the way out of a session:
+  // clearing when the first probe finds none would also drop queries in flight that need no
+  // session (the public pages lost theirs that way; login clears the cache itself).
+  const previousStatus = useRef(state.status);
   useEffect(() => {
-    if (state.status === 'anonymous') queryClient.clear();
+    if (state.status === 'anonymous' && previousStatus.current === 'signedIn') queryClient.clear();
+    previousStatus.current = state.status;
   }, [state.status, queryClient]);
 
   // Any 401 from any call: the session is gone, go to the login page and come back afterwards.
