@@ -462,7 +462,7 @@ describe('perimeter control: a commander activates a closure plan', () => {
     const modal = page.locator('.ant-modal').filter({ hasText: '新建圈层' });
     await modal.waitFor();
     await page.getByTestId('ring-name').fill('龙岗核心区圈层');
-    await modal.locator('.ant-select').click();
+    await modal.locator('.ant-select').first().click();
     await page.locator('.ant-select-item-option').filter({ hasText: '核心区圈层' }).click();
     await modal.getByText('在地图上绘制').click();
     await modal.getByRole('button', { name: '开始绘制' }).click();
@@ -512,6 +512,52 @@ describe('perimeter control: a commander activates a closure plan', () => {
     ).toBeGreaterThan(0);
     await mapSettled(page);
     await shot(page, 'perimeter-drawn-ring');
+    for (const c of consoles) expect(c.errors).toEqual([]);
+  });
+  it('takes a ring pasted as QGIS / ogr2ogr save it (FeatureCollection, crs, MultiPolygon) in GCJ-02, name and level from the file', async () => {
+    const page = consoles[0].page;
+    // The Longgang box as read off an AMap basemap (GCJ-02: about 500 m from WGS-84 here).
+    const gcj = [
+      [114.1999222, 22.6732064],
+      [114.2178812, 22.6731794],
+      [114.2178824, 22.6911837],
+      [114.1999233, 22.6912107],
+      [114.1999222, 22.6732064],
+    ];
+    const file = {
+      type: 'FeatureCollection',
+      name: 'ring',
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:OGC:1.3:CRS84' } },
+      features: [
+        {
+          type: 'Feature',
+          properties: { fid: 1, name: '高德底图画的圈', level: 'district' },
+          geometry: { type: 'MultiPolygon', coordinates: [[gcj]] },
+        },
+      ],
+    };
+    await page.getByTestId('ring-create').click();
+    const modal = page.locator('.ant-modal').filter({ hasText: '新建圈层' });
+    await modal.waitFor();
+    await page.getByTestId('ring-datum').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'GCJ-02' }).click();
+    await page.getByTestId('ring-geojson').fill(JSON.stringify(file, null, 1));
+    // The name comes from the file's properties.
+    await poll(() => page.getByTestId('ring-name').inputValue()).toBe('高德底图画的圈');
+    await shot(page, 'perimeter-paste-ring');
+    await modal.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await modal.waitFor({ state: 'hidden' });
+    const rings = await adminApi<{
+      items: { name: string; level: string; geometry: { coordinates: number[][][][] } }[];
+    }>('GET', '/api/perimeter/rings');
+    const pasted = rings.items.find((r) => r.name === '高德底图画的圈');
+    expect(pasted?.level).toBe('district');
+    // Stored in WGS-84 (the box 114.195–114.213, 22.676–22.694), not where the GCJ-02 numbers say.
+    const shell = pasted?.geometry.coordinates[0][0] ?? [];
+    const lons = shell.map((p) => p[0]);
+    const lats = shell.map((p) => p[1]);
+    expect(Math.min(...lons)).toBeCloseTo(114.195, 5);
+    expect(Math.max(...lats)).toBeCloseTo(22.694, 5);
     for (const c of consoles) expect(c.errors).toEqual([]);
   });
 });

@@ -40,7 +40,13 @@ export type RingGeometry = Ring['geometry'];
 export type CheckpointDirections = Checkpoint['directions'];
 export type HotlistStatus = HotlistEntry['status'];
 
-export type NewRing = { name: string; level: RingLevel; geometry: unknown; city?: string };
+export type NewRing = {
+  name: string;
+  level: RingLevel;
+  geometry: unknown;
+  city?: string;
+  datum?: 'wgs84' | 'gcj02' | 'bd09';
+};
 export type NewCheckpoint = {
   name: string;
   kind: CheckpointKind;

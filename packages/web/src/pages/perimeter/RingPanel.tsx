@@ -1,4 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
+import { DATUMS, type Datum, readArea } from '@citywatch/core/geo/geojson';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -164,7 +165,7 @@ export function RingList({
   );
 }
 
-type RingForm = { name: string; level: RingLevel; geometry?: string };
+type RingForm = { name: string; level: RingLevel; geometry?: string; datum: Datum };
 
 /**
  * 新建圈层: a name, a level, and the area either pasted as GeoJSON or drawn on the map (the page
@@ -191,7 +192,7 @@ export function CreateRingModal({
   const [source, setSource] = useState<'paste' | 'draw'>('paste');
   const [error, setError] = useState<string[]>([]);
   const create = useMutation({
-    mutationFn: (body: { name: string; level: RingLevel; geometry: unknown }) =>
+    mutationFn: (body: { name: string; level: RingLevel; geometry: unknown; datum: Datum }) =>
       perimeterApi.createRing({ ...body, city }),
     onMutate: () => setError([]),
     onSuccess: (ring) => {
@@ -207,6 +208,27 @@ export function CreateRingModal({
     onError: (err) => setError(applyServerErrors(form, err, ['name', 'level', 'geometry'])),
   });
 
+  /**
+   * A pasted file is read as the server reads it (core/geo/geojson: Geometry, Feature or a QGIS /
+   * ogr2ogr FeatureCollection): its problems are shown at once, and its name and level fill the
+   * fields left empty.
+   */
+  const readPasted = (text: string | undefined, datum: Datum) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text ?? '');
+    } catch {
+      return { json: undefined, problems: [t('createRing.geojsonInvalid')] };
+    }
+    const read = readArea(json, { datum });
+    if (read.area === null) return { json, problems: read.issues.map((i) => `${i.message} (${i.field})`) };
+    const { name, level } = read.area;
+    if (name && !form.getFieldValue('name')) form.setFieldValue('name', name);
+    if (level && (RING_LEVELS as readonly string[]).includes(level) && !form.isFieldTouched('level'))
+      form.setFieldValue('level', level);
+    return { json, problems: [] };
+  };
+
   // Coming back from drawing: the drawn polygon is the area.
   useEffect(() => {
     if (open && drawn.length > 0) setSource('draw');
@@ -219,12 +241,12 @@ export function CreateRingModal({
     setError([]);
     let geometry: unknown;
     if (source === 'paste') {
-      try {
-        geometry = JSON.parse(values.geometry ?? '');
-      } catch {
-        form.setFields([{ name: 'geometry', errors: [t('createRing.geojsonInvalid')] }]);
+      const pasted = readPasted(values.geometry, values.datum);
+      if (pasted.problems.length > 0) {
+        form.setFields([{ name: 'geometry', errors: pasted.problems }]);
         return;
       }
+      geometry = pasted.json;
     } else {
       if (drawn.length < 3) {
         setError([t('createRing.geometryRequired')]);
@@ -232,7 +254,9 @@ export function CreateRingModal({
       }
       geometry = { type: 'Polygon', coordinates: [[...drawn, drawn[0]]] };
     }
-    create.mutate({ name: values.name, level: values.level, geometry });
+    // A drawn ring was clicked on the map, which is WGS-84.
+    const datum = source === 'paste' ? values.datum : 'wgs84';
+    create.mutate({ name: values.name, level: values.level, datum, geometry });
   };
 
   return (
@@ -244,7 +268,19 @@ export function CreateRingModal({
       okButtonProps={{ loading: create.isPending }}
       width={560}
     >
-      <Form form={form} layout="vertical" initialValues={{ level: 'district' }} requiredMark>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{ level: 'district', datum: 'wgs84' }}
+        requiredMark
+        onValuesChange={(changed: Partial<RingForm>, all: RingForm) => {
+          // Name and level from a pasted file's properties, and its problems, as soon as it is pasted.
+          if ('geometry' in changed && all.geometry?.trim()) {
+            const { problems } = readPasted(all.geometry, all.datum);
+            form.setFields([{ name: 'geometry', errors: problems }]);
+          }
+        }}
+      >
         <Form.Item
           name="name"
           label={t('createRing.name')}
@@ -271,6 +307,14 @@ export function CreateRingModal({
             ]}
           />
         </Form.Item>
+        {source === 'paste' ? (
+          <Form.Item name="datum" label={t('createRing.datum')}>
+            <Select
+              data-testid="ring-datum"
+              options={DATUMS.map((d) => ({ value: d, label: t(`createRing.datums.${d}`) }))}
+            />
+          </Form.Item>
+        ) : null}
         {source === 'paste' ? (
           <Form.Item
             name="geometry"
