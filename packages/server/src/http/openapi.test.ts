@@ -20,14 +20,7 @@ const UNDECLARED_RESPONSES = new Set([
   'GET /api/perimeter/rings',
   'GET /api/perimeter/rings/{id}',
   'PATCH /api/perimeter/rings/{id}',
-  'DELETE /api/perimeter/rings/{id}',
   'GET /api/perimeter/rings/{id}/analysis',
-  'GET /api/perimeter/rings/{id}/checkpoints',
-  'POST /api/perimeter/checkpoints',
-  'GET /api/perimeter/checkpoints',
-  'PUT /api/perimeter/checkpoints/{id}',
-  'GET /api/perimeter/checkpoints/{id}',
-  'PATCH /api/perimeter/checkpoints/{id}',
   'POST /api/perimeter/rings/{id}/activate',
   'GET /api/perimeter/plans',
   'GET /api/perimeter/plans/{id}',
@@ -66,9 +59,8 @@ const BEING_REWRITTEN = [
   '/api/video/',
   '/api/indicators/',
   '/api/cap/',
-  // Rings, checkpoints and closure plans: GeoJSON import/export and CAP notices under way.
+  // Rings and closure plans: GeoJSON import/export and CAP notices under way.
   '/api/perimeter/rings',
-  '/api/perimeter/checkpoints',
   '/api/perimeter/plans',
 ];
 

@@ -143,6 +143,30 @@ function ringsFeatureCollection(rings: Awaited<ReturnType<RingsServices['registr
 }
 
 /** Registers the rings, checkpoints, closure-plan and interception routes. */
+
+const checkpointSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['station', 'post', 'camera']),
+  cityId: z.string().nullable(),
+  orgId: z.string(),
+  ringId: z.string().nullable(),
+  lon: z.number().nullable(),
+  lat: z.number().nullable(),
+  segment: z
+    .object({ fromOsmNode: z.number(), toOsmNode: z.number() })
+    .nullable()
+    .describe('The road segment it sits on (OSM node ids), null when not placed on one'),
+  directions: z.unknown().describe('The traffic directions it watches'),
+  equipment: z.unknown(),
+  staffing: z.unknown(),
+  createdAt: z.string().nullable(),
+});
+const createdCheckpointSchema = checkpointSchema.extend({
+  snapDistanceM: z.number().nullable().optional().describe('How far the given point was from its road'),
+});
+const checkpointListSchema = z.object({ items: z.array(checkpointSchema) });
+
 export function ringsRoutes(
   app: ZodApp,
   { registry, analysis, plans, advisor }: RingsServices,
@@ -192,10 +216,13 @@ export function ringsRoutes(
   );
   app.delete(
     '/api/perimeter/rings/:id',
-    { config: { permission: 'perimeter.write' }, schema: { tags, params: ringIdParams } },
+    {
+      config: { permission: 'perimeter.write' },
+      schema: { tags, params: ringIdParams, response: { 204: z.null() } },
+    },
     async (request, reply) => {
       await registry.deleteRing(request.params.id, actorOf(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(
@@ -208,20 +235,29 @@ export function ringsRoutes(
   );
   app.get(
     '/api/perimeter/rings/:id/checkpoints',
-    { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, params: ringIdParams, response: { 200: checkpointListSchema } },
+    },
     async (request) => ({
       items: await registry.checkpoints({ ringId: request.params.id }, actorOf(request), true),
     }),
   );
   app.post(
     '/api/perimeter/checkpoints',
-    { config: { permission: 'perimeter.write' }, schema: { tags, body: checkpointBody } },
+    {
+      config: { permission: 'perimeter.write' },
+      schema: { tags, body: checkpointBody, response: { 201: createdCheckpointSchema } },
+    },
     async (request, reply) =>
       reply.code(201).send(await registry.createCheckpoint(request.body, actorOf(request))),
   );
   app.get(
     '/api/perimeter/checkpoints',
-    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: checkpointQuery } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, querystring: checkpointQuery, response: { 200: checkpointListSchema } },
+    },
     async (request) => ({ items: await registry.checkpoints(request.query, actorOf(request)) }),
   );
   // Create by id (idempotent from the caller's side: the id is the bureau's own checkpoint code).
@@ -229,7 +265,12 @@ export function ringsRoutes(
     '/api/perimeter/checkpoints/:id',
     {
       config: { permission: 'perimeter.write' },
-      schema: { tags, params: checkpointIdParams, body: checkpointPut },
+      schema: {
+        tags,
+        params: checkpointIdParams,
+        body: checkpointPut,
+        response: { 201: createdCheckpointSchema },
+      },
     },
     async (request, reply) => {
       const { id } = request.params;
@@ -238,14 +279,22 @@ export function ringsRoutes(
   );
   app.get(
     '/api/perimeter/checkpoints/:id',
-    { config: { permission: 'perimeter.read' }, schema: { tags, params: checkpointIdParams } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, params: checkpointIdParams, response: { 200: checkpointSchema } },
+    },
     async (request) => registry.checkpoint(request.params.id, actorOf(request)),
   );
   app.patch(
     '/api/perimeter/checkpoints/:id',
     {
       config: { permission: 'perimeter.write' },
-      schema: { tags, params: checkpointIdParams, body: checkpointPatch },
+      schema: {
+        tags,
+        params: checkpointIdParams,
+        body: checkpointPatch,
+        response: { 200: checkpointSchema },
+      },
     },
     async (request) => registry.updateCheckpoint(request.params.id, request.body, actorOf(request)),
   );
