@@ -48,6 +48,12 @@ async function main(): Promise<void> {
     dijkstra_p99_ms: r.dijkstra.p99_ms,
     pgrouting_p50_ms: r.pgrouting?.p50_ms ?? null,
     mismatches: r.mismatches,
+    restricted: {
+      restrictions_applied: r.restricted.restrictions_applied,
+      p99_ms: r.restricted.p99_ms,
+      preprocess_ms: r.restricted.preprocess_ms,
+      mismatches: r.restricted.mismatches,
+    },
   }));
   const mismatches = results.reduce((sum, r) => sum + r.mismatches, 0);
   process.stdout.write(`${JSON.stringify({ units, targets, graphs, mismatches })}\n`);
