@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/explosives/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { defineModule } from '../module.js';
 import { explosivesRoutes } from './routes.js';
 import { ExplosivesService } from './service.js';
@@ -41,18 +42,15 @@ export const explosivesModule = defineModule({
   },
   create: (deps) => new ExplosivesService(deps),
   routes: (app, _deps, ex) => explosivesRoutes(app, ex),
-  start: (deps, ex) => {
-    // Late transports and unreported alarms: every minute (each claimed row is handled by one node).
-    let running: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      running = ex
-        .tick()
-        .catch((error: unknown) => deps.log.error({ err: error }, 'explosives clock check failed'));
-    }, CLOCK_CHECK_MS);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await running;
-    };
-  },
+  // Late transports and unreported alarms: every minute, on one node (db/singleton.ts; each claimed
+  // row is also handled once by its UPDATE … RETURNING).
+  start: (deps, ex) =>
+    everyOnOneNode(
+      deps.db,
+      'explosives.report-clock',
+      CLOCK_CHECK_MS,
+      () => ex.tick(),
+      (error) => deps.log.error({ err: error }, 'explosives clock check failed'),
+      { runAtStart: false },
+    ),
 });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/oversight/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { defineModule } from '../module.js';
 import { oversightRoutes } from './routes.js';
 import { OversightService } from './service.js';
@@ -42,22 +43,16 @@ export const oversightModule = defineModule({
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) => new OversightService(deps),
   routes: (app, deps, oversight) => oversightRoutes(app, deps, oversight),
-  start: (deps, oversight) => {
-    // Overdue cases escalate to the station's head and risk levels follow the points: every 10 minutes (and at start).
-    let running: Promise<unknown> = Promise.resolve();
-    const run = () => {
-      running = oversight
-        .tick()
-        .catch((error: unknown) => deps.log.error({ err: error }, 'escalation or risk scoring failed'));
-    };
-    run();
-    const timer = setInterval(run, ESCALATION_CHECK_MS);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await running;
-    };
-  },
+  // Overdue cases escalate to the station's head and risk levels follow the points: every 10 minutes
+  // and at start, on one node (db/singleton.ts).
+  start: (deps, oversight) =>
+    everyOnOneNode(
+      deps.db,
+      'oversight.escalation-and-risk',
+      ESCALATION_CHECK_MS,
+      () => oversight.tick(),
+      (error) => deps.log.error({ err: error }, 'escalation or risk scoring failed'),
+    ),
 });
 
 /** How often open cases are checked against their deadlines. */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { shapeCentre } from '@citywatch/core/video/coverage';
 import type {} from '@citywatch/core/video/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { ProblemError } from '../../http/problem.js';
 import { defineModule } from '../module.js';
 import { videoRoutes } from './routes.js';
@@ -105,17 +106,23 @@ export const videoModule = defineModule({
   routes: (app, deps, video) => videoRoutes(app, deps, video),
   start: (deps, video) => {
     const stopProbe = video.startProbe((error) => deps.log.warn({ err: error }, 'camera probe failed'));
-    const stopEscalation = video.startEscalation((error) =>
-      deps.log.warn({ err: error }, 'missed tour escalation failed'),
+    // Missed tours escalate every 5 minutes, on one node (db/singleton.ts).
+    const stopEscalation = everyOnOneNode(
+      deps.db,
+      'video.missed-tour-escalation',
+      5 * 60_000,
+      () => video.tours.escalateMissed(),
+      (error) => deps.log.warn({ err: error }, 'missed tour escalation failed'),
+      { runAtStart: false },
     );
     // New history moves patrol's hot spots: coverage ranks them again on its next call.
     const unsubscribe = deps.bus.subscribe(() => video.hotSpots?.invalidate(), {
       types: ['patrol.history_imported'],
     });
-    return () => {
+    return async () => {
       unsubscribe();
       stopProbe();
-      stopEscalation();
+      await stopEscalation();
     };
   },
 });

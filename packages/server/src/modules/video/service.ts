@@ -384,15 +384,6 @@ export class VideoService {
     }
   }
 
-  /** Starts the missed-tour escalation every 5 minutes; the returned function stops it. */
-  startEscalation(onError: (error: unknown) => void): () => void {
-    const timer = setInterval(() => {
-      this.tours.escalateMissed().catch(onError);
-    }, 5 * 60_000);
-    timer.unref();
-    return () => clearInterval(timer);
-  }
-
   /** Starts the periodic probe; the returned function stops it (and aborts a round under way). */
   startProbe(onError: (error: unknown) => void): () => void {
     const every = this.deps.settings.probeEveryMs;
