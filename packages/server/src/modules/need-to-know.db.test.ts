@@ -1396,6 +1396,10 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       role: 'dispatcher',
       request: () => get(`/api/patrol/plans/${A.patrolPlan}`),
     },
+    'GET /api/patrol/plans/:id/zones.geojson': {
+      role: 'dispatcher',
+      request: () => get(`/api/patrol/plans/${A.patrolPlan}/zones.geojson`),
+    },
     'PUT /api/patrol/plans/:id': {
       role: 'commander',
       note: "A's plan with A's unit: the sibling is refused (unit_in_scope before the plan is looked up)",

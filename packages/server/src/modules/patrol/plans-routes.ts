@@ -1,3 +1,4 @@
+import { featureCollection } from '@citywatch/core/geo/geojson';
 import {
   checkInResultSchema,
   complianceReportSchema,
@@ -64,6 +65,34 @@ export function plansRoutes(app: ZodApp, plans: PlansService): void {
       },
     },
     async (request) => plans.get(request.params.id, request.query.version, actorOf(request)),
+  );
+
+  // The plan's zones as one layer a GIS tool opens (RFC 7946, right-hand rule, flat properties).
+  app.get(
+    '/api/patrol/plans/:id/zones.geojson',
+    {
+      config: { permission: 'patrol.read' },
+      schema: { tags: ['patrol'], params: idParams, querystring: versionQuery },
+    },
+    async (request, reply) => {
+      const plan = await plans.get(request.params.id, request.query.version, actorOf(request));
+      const layer = featureCollection(
+        'patrol_zones',
+        plan.body.zones.map((zone) => ({
+          id: zone.key,
+          geometry: zone.geometry,
+          properties: {
+            key: zone.key,
+            name: zone.name,
+            source: zone.source,
+            planId: plan.id,
+            planName: plan.body.name,
+            version: plan.version,
+          },
+        })),
+      );
+      return reply.type('application/geo+json').send(layer);
+    },
   );
 
   app.put(

@@ -172,6 +172,16 @@ describe(`patrol plans and compliance (${process.env.CITYWATCH_TEST_DB})`, () =>
     ).toBe(true);
     expect((await call(sibling, 'GET', `/api/patrol/plans/${planId}`)).statusCode).toBe(404);
     expect((await call(sibling, 'GET', `/api/patrol/plans/${planId}/compliance`)).statusCode).toBe(404);
+    // The zones as a GIS layer: the station's own plan only.
+    const layer = await call(commander, 'GET', `/api/patrol/plans/${planId}/zones.geojson`);
+    expect(layer.statusCode).toBe(200);
+    expect(layer.headers['content-type']).toContain('application/geo+json');
+    expect(layer.json()).toMatchObject({ type: 'FeatureCollection', name: 'patrol_zones' });
+    for (const f of layer.json().features) {
+      expect(f).toMatchObject({ type: 'Feature', id: f.properties.key, geometry: { type: 'Polygon' } });
+      expect(f.geometry.coordinates[0][0]).toEqual(f.geometry.coordinates[0].at(-1));
+    }
+    expect((await call(sibling, 'GET', `/api/patrol/plans/${planId}/zones.geojson`)).statusCode).toBe(404);
     // the sibling cannot assign the other station's unit either
     const r = await call(sibling, 'POST', '/api/patrol/plans', plan());
     expect(r.statusCode).toBe(400);

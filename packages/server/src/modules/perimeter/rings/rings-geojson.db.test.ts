@@ -183,4 +183,19 @@ describe(`rings from GIS files, in any datum, and out as GeoJSON (${process.env.
     // The body schema (a preprocess for raw files) still documents.
     expect((await t.as(admin, { method: 'GET', url: '/api/openapi.json' })).statusCode).toBe(200);
   });
+  it('station areas (GET /api/jurisdictions) come as a FeatureCollection a GIS tool opens as well', async () => {
+    const r = await t.as(admin, { method: 'GET', url: '/api/jurisdictions' });
+    expect(r.statusCode).toBe(200);
+    const fc = r.json();
+    expect(fc.type).toBe('FeatureCollection');
+    expect(fc.features.length).toBeGreaterThan(0);
+    for (const f of fc.features) {
+      expect(f.type).toBe('Feature');
+      expect(typeof f.id).toBe('string');
+      expect(['Polygon', 'MultiPolygon']).toContain(f.geometry.type);
+      for (const v of Object.values(f.properties)) expect(typeof v === 'object' && v !== null).toBe(false);
+      const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      for (const polygon of polygons) for (const ring of polygon) expect(ring[0]).toEqual(ring.at(-1));
+    }
+  });
 });
