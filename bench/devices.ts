@@ -269,7 +269,14 @@ async function runOne(brokerKind: string) {
   if (brokerKind === 'embedded') {
     const server = { username: 'citywatch-server', password: randomBytes(24).toString('base64url') };
     broker = await startEmbeddedBroker(0, { authority: deviceBrokerAuthority(ctx.devices, server) });
-    connection = { url: broker.url, ...server, clientIdPrefix: prefix };
+    // As the platform connects to its embedded broker (platform.ts).
+    connection = {
+      url: broker.url,
+      ...server,
+      clientIdPrefix: prefix,
+      protocolVersion: 4,
+      inProcess: true,
+    };
   } else {
     connection = { url: MOSQUITTO_URL, clientIdPrefix: prefix };
   }

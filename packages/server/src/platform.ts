@@ -41,8 +41,15 @@ export async function start(options: StartOptions = {}) {
     ? undefined
     : await startBrokerOrFallback(config.mqttPort, deviceBrokerAuthority(ctx.devices, server), print);
   const mqtt: MqttConnection = broker
-    ? // Aedes speaks MQTT 3.1.1 only (and has no in-flight window to widen).
-      { url: broker.url, ...server, clientIdPrefix: config.mqttClientId, protocolVersion: 4 }
+    ? // Aedes speaks MQTT 3.1.1 only (and has no in-flight window to widen); a clean session there
+      // without keepalive (mqtt.ts MqttConnection.inProcess says why).
+      {
+        url: broker.url,
+        ...server,
+        clientIdPrefix: config.mqttClientId,
+        protocolVersion: 4,
+        inProcess: true,
+      }
     : {
         url: config.mqttUrl!,
         username: config.mqttUsername,

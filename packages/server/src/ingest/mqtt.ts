@@ -28,6 +28,15 @@ export interface MqttConnection {
   clientIdPrefix: string;
   /** MQTT version to speak; default 5, falling back to 3.1.1 when the broker refuses 5. */
   protocolVersion?: 4 | 5;
+  /**
+   * The embedded broker, in this process: a clean session instead of a persistent one (its sessions
+   * are in memory: a persistent one keeps nothing a crash would not lose, and costs Aedes a scan of
+   * all the session's unacknowledged messages for every message delivered, aedes-persistence
+   * outgoingUpdate: quadratic once acknowledgements wait for a batch), and no keepalive (under load
+   * a PINGRESP queued behind a backlog of deliveries came late, the client dropped the connection,
+   * and with it the clean session's unacknowledged messages).
+   */
+  inProcess?: boolean;
 }
 
 /** A URL as it may be shown: without user and password. */
@@ -256,7 +265,8 @@ async function connectIngestClient(
     const connectOptions: IClientOptions = {
       connectTimeout: timeoutMs,
       reconnectPeriod: 1_000,
-      clean: false,
+      clean: connection.inProcess ?? false,
+      ...(connection.inProcess ? { keepalive: 0 } : {}),
       clientId,
       protocolVersion,
       ...(protocolVersion === 5
