@@ -166,6 +166,18 @@ const createdCheckpointSchema = checkpointSchema.extend({
   snapDistanceM: z.number().nullable().optional().describe('How far the given point was from its road'),
 });
 const checkpointListSchema = z.object({ items: z.array(checkpointSchema) });
+const ringSchema = z.object({
+  id: z.string(),
+  cityId: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  level: z.enum(['city', 'core', 'district']),
+  geometry: z
+    .object({ type: z.string(), coordinates: z.array(z.unknown()) })
+    .describe('GeoJSON Polygon or MultiPolygon, WGS-84, as stored (right-hand rule)'),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
 
 export function ringsRoutes(
   app: ZodApp,
@@ -180,7 +192,7 @@ export function ringsRoutes(
     {
       config: { permission: 'perimeter.write' },
       bodyLimit: RING_GEOJSON_MAX_BYTES,
-      schema: { tags, body: ringBody, querystring: ringCreateQuery },
+      schema: { tags, body: ringBody, querystring: ringCreateQuery, response: { 201: ringSchema } },
     },
     async (request, reply) => {
       const { city, datum } = request.query;
@@ -202,7 +214,10 @@ export function ringsRoutes(
   );
   app.get(
     '/api/perimeter/rings/:id',
-    { config: { permission: 'perimeter.read' }, schema: { tags, params: ringIdParams } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, params: ringIdParams, response: { 200: ringSchema } },
+    },
     async (request) => registry.ring(request.params.id, actorOf(request)),
   );
   app.patch(
@@ -210,7 +225,7 @@ export function ringsRoutes(
     {
       config: { permission: 'perimeter.write' },
       bodyLimit: RING_GEOJSON_MAX_BYTES,
-      schema: { tags, params: ringIdParams, body: ringPatch },
+      schema: { tags, params: ringIdParams, body: ringPatch, response: { 200: ringSchema } },
     },
     async (request) => registry.updateRing(request.params.id, request.body, actorOf(request)),
   );
