@@ -133,6 +133,18 @@ const smokes = [
       j.pglite.postings === 3000 && j.postgres.postings === 3000 && j.reconcile.found_planted_only === true,
   },
   {
+    name: 'bench:indicators smoke (PGlite and PostgreSQL)',
+    args: ['tsx', 'bench/indicators.ts', '--smoke'],
+    keys: ['incidents', 'pglite', 'postgres', 'within_target'],
+    // Output and completeness are checked (every generated call counted, every station ranked), not the figures.
+    check: (j) =>
+      j.pglite.validity_counted === j.incidents &&
+      j.postgres.validity_counted === j.incidents &&
+      j.postgres.stations_ranked === 20 &&
+      Number.isFinite(j.postgres.snapshot_ms) &&
+      Number.isFinite(j.postgres.period_query_ms),
+  },
+  {
     name: 'bench:video smoke',
     args: ['tsx', 'bench/video.ts', '--smoke'],
     keys: ['cameras', 'nearest_p99_ms', 'coverage_s', 'import_per_s', 'within_target'],

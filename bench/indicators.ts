@@ -1,0 +1,153 @@
+/**
+ * bench:indicators — every indicator over a city's generated incident history.
+ *
+ *   npx tsx bench/indicators.ts [--smoke] [--incidents 300000] [--days 365] [--stations 20]
+ *       [--backends pglite,postgres]
+ *
+ * Per backend: a fresh database, the seeded org tree grown to `--stations` police stations, and
+ * `--incidents` incidents spread at random over `--days` days before the last day (generated in
+ * SQL: stations, priorities, a 36 % police share, dispatch 30–120 s and arrival 2–9 min after the
+ * call). Measured: a full daily snapshot (every indicator for every org of the tree, stored) and an
+ * ad-hoc query (every indicator for the city over the whole period, live), and the ranking of the
+ * stations by one indicator over the period. Targets (issue 15, for one year of a 1,000-unit city):
+ * snapshot ≤ 60 s and period query ≤ 2 s on PostgreSQL. AVL rows are not generated: no indicator
+ * reads them yet. `--smoke` runs 3,000 incidents over 30 days. One JSON line on stdout.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { reportPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../packages/server/src/app';
+import { createInProcessBus } from '../packages/server/src/bus/index';
+import { loadConfig } from '../packages/server/src/config';
+import { type Db, openDatabase } from '../packages/server/src/db/database';
+import { migrate } from '../packages/server/src/db/migrate';
+import { seedIfEmpty } from '../packages/server/src/seed';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    incidents: { type: 'string' },
+    days: { type: 'string' },
+    stations: { type: 'string', default: '20' },
+    backends: { type: 'string', default: 'pglite,postgres' },
+  },
+});
+const INCIDENTS = Number(args.incidents ?? (args.smoke ? 3000 : 300_000));
+const DAYS = Number(args.days ?? (args.smoke ? 30 : 365));
+const STATIONS = Number(args.stations);
+const PG_ADMIN_URL = process.env.CITYWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function openBackend(kind: 'pglite' | 'postgres'): Promise<{ db: Db; drop: () => Promise<void> }> {
+  if (kind === 'pglite') {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    return { db, drop: () => db.close() };
+  }
+  const name = `citywatch_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const db = await openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) });
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function run(kind: 'pglite' | 'postgres') {
+  const { db, drop } = await openBackend(kind);
+  const bus = createInProcessBus();
+  try {
+    await migrate(db);
+    const config = loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'error' } as NodeJS.ProcessEnv);
+    const { app, ctx } = await buildApp({ config, db, bus });
+    try {
+      await seedIfEmpty(ctx.identity, 'bench-admin-password', () => {});
+      const orgs = await ctx.identity.listOrgsUnscoped();
+      const branch = orgs.find((o) => o.kind === 'branch_bureau')!;
+      const have = orgs.filter((o) => o.kind === 'police_station').length;
+      for (let i = have; i < STATIONS; i++)
+        await ctx.identity.createRootOrg(
+          {
+            kind: 'police_station',
+            name: `压测派出所${i + 1}`,
+            code: `440307-${String(i + 1).padStart(2, '0')}`,
+            lon: 114.2,
+            lat: 22.69,
+          },
+          branch.id,
+        );
+      const stationIds = (await ctx.identity.listOrgsUnscoped())
+        .filter((o) => o.kind === 'police_station')
+        .map((o) => o.id);
+      // The last day of the history is yesterday (Shanghai); it is the snapshot's day.
+      const lastDay = shanghaiDay(new Date(Date.now() - 86_400_000));
+      const end = reportPeriod('daily', lastDay)!.to;
+      const start = new Date(end.getTime() - DAYS * 86_400_000);
+      const loadStarted = performance.now();
+      const stationArray = `{${stationIds.join(',')}}`;
+      for (let done = 0; done < INCIDENTS; done += 50_000) {
+        const n = Math.min(50_000, INCIDENTS - done);
+        await sql`
+          insert into incidents (id, number, org_id, category, priority, status, police, narrative, lon, lat, h3,
+                                 received_at, dispatched_at, arrived_at, updated_at, demo)
+          select gen_random_uuid(), 'B' || (${done}::int + g), (${stationArray}::uuid[])[1 + floor(random() * ${stationIds.length})::int],
+                 'criminal', (array['P1','P2','P3','P4'])[1 + floor(random() * 4)::int], 'closed', random() < 0.36,
+                 'bench', 114.2, 22.69, '8941a3b2a2bffff', t, t + (30 + random() * 90) * interval '1 second',
+                 t + (120 + random() * 420) * interval '1 second', t, false
+          from (select g, ${start}::timestamptz + random() * ${DAYS * 86400} * interval '1 second' as t
+                from generate_series(1, ${n}) g) s`.execute(db.kysely);
+      }
+      const loadMs = performance.now() - loadStarted;
+      log(`${kind}: ${INCIDENTS} incidents over ${DAYS} days loaded in ${Math.round(loadMs)} ms`);
+      const city = (await ctx.indicators.orgByCode(undefined))!;
+      const snapStarted = performance.now();
+      const snap = await ctx.indicators.snapshot(lastDay, city);
+      const snapshotMs = performance.now() - snapStarted;
+      const period = { from: start, to: end };
+      const periodStarted = performance.now();
+      const figures = await ctx.indicators.compute(city, period);
+      const periodMs = performance.now() - periodStarted;
+      const rankStarted = performance.now();
+      const ranking = await ctx.indicators.ranking('dispatch.validity_rate', city, period);
+      const rankingMs = performance.now() - rankStarted;
+      const validity = figures.find((f) => f.id === 'dispatch.validity_rate')!;
+      log(
+        `${kind}: snapshot ${snap.orgs} orgs × ${ctx.indicatorRegistry.length} indicators ${Math.round(snapshotMs)} ms; period ${Math.round(periodMs)} ms; ranking ${Math.round(rankingMs)} ms`,
+      );
+      return {
+        incidents: INCIDENTS,
+        load_ms: Math.round(loadMs),
+        snapshot_ms: Math.round(snapshotMs),
+        snapshot_orgs: snap.orgs,
+        snapshot_values: snap.values,
+        period_query_ms: Math.round(periodMs),
+        ranking_ms: Math.round(rankingMs),
+        stations_ranked: ranking.stations.length,
+        validity_counted: validity.denominator,
+      };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await bus.close();
+    await drop();
+  }
+}
+
+const backends = args.backends.split(',') as ('pglite' | 'postgres')[];
+const out: Record<string, unknown> = { incidents: INCIDENTS, days: DAYS, stations: STATIONS };
+for (const kind of backends) out[kind] = await run(kind);
+const pgResult = out.postgres as { snapshot_ms: number; period_query_ms: number } | undefined;
+out.within_target = pgResult ? pgResult.snapshot_ms <= 60_000 && pgResult.period_query_ms <= 2000 : null;
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
