@@ -23,6 +23,8 @@ const UNDECLARED_RESPONSES = new Set([
   'GET /api/perimeter/plans/{id}',
   'POST /api/perimeter/plans/{id}/end',
   'GET /api/perimeter/intercept',
+  // GeoJSON export of a plan's zones (issue 14 item 3, added meanwhile by its engineer).
+  'GET /api/patrol/plans/{id}/zones.geojson',
   'GET /api/community/reports/{id}/media',
   'POST /api/community/public/reports',
   'GET /api/community/cases/{id}/agreement.pdf',
