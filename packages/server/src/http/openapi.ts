@@ -161,8 +161,12 @@ export function openapiOptions(): SwaggerOptions {
         version: '0.1.0',
         description:
           '社会治安防控平台 API. Every error is answered as RFC 9457 problem details (application/problem+json), in the language of Accept-Language (zh-CN first).',
-        // No open licence has been chosen for the project: say so rather than invent one.
-        license: { name: 'Proprietary; all rights reserved', identifier: 'LicenseRef-citywatch-proprietary' },
+        // citywatch is an open-source project, but its maintainers have not yet named its licence
+        // (there is no LICENSE file): say so rather than invent one, or claim it is proprietary.
+        license: {
+          name: 'Open source; licence not yet chosen by the maintainers',
+          identifier: 'LicenseRef-citywatch-unlicensed-pending',
+        },
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
