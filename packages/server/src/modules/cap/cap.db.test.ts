@@ -20,6 +20,8 @@ describe(`CAP 1.2 road-control notices of ring activations (${process.env.CITYWA
   let admin: string;
   let webhook: Server;
   const received: { type: string | undefined; body: string }[] = [];
+  /** The plan whose notice went public, and that notice's identifier. */
+  const publicPlan = { id: '', identifier: '' };
 
   beforeAll(async () => {
     // A partner agency's endpoint: takes what is POSTed to it.
@@ -79,6 +81,8 @@ describe(`CAP 1.2 road-control notices of ring activations (${process.env.CITYWA
     });
     expect(r.statusCode, r.body).toBe(200);
     const { capAlert } = r.json();
+    publicPlan.id = r.json().id;
+    publicPlan.identifier = capAlert.identifier;
     expect(capAlert.scope).toBe('Public');
     expect(capAlert.identifier).toMatch(/^urn:uuid:/);
 
@@ -138,6 +142,29 @@ describe(`CAP 1.2 road-control notices of ring activations (${process.env.CITYWA
     expect(restricted?.body).toContain('<restriction>');
     expect(restricted?.body).toContain('抢劫嫌疑车辆逃逸');
     expect(t.ctx.cap.delivered).toEqual({ ok: 2, failed: 0 });
+  });
+
+  it('lifts the notice when the plan ends: a Cancel referencing it, valid, in the feed and to the webhook', async () => {
+    t.advance(30 * 60_000);
+    const ended = await t.as(admin, { method: 'POST', url: `/api/perimeter/plans/${publicPlan.id}/end` });
+    expect(ended.statusCode, ended.body).toBe(200);
+    const feed = (await t.app.inject({ method: 'GET', url: '/api/cap/feed.atom' })).body;
+    expect(feed).toContain('已解除：龙岗中心圈临时交通管控');
+    const cancelUrl = [
+      ...feed.matchAll(/<entry>[\s\S]*?<title>([^<]+)<\/title>[\s\S]*?href="([^"]+)"/g),
+    ].find((m) => m[1].startsWith('已解除'))?.[2];
+    expect(cancelUrl).toBeDefined();
+    const xml = (await t.app.inject({ method: 'GET', url: new URL(cancelUrl!).pathname })).body;
+    expect(xmllintErrors(xml)).toEqual([]);
+    expect(xml).toContain('<msgType>Cancel</msgType>');
+    expect(xml).toMatch(
+      new RegExp(`<references>cap@citywatch.local,${publicPlan.identifier},[^<]+</references>`),
+    );
+    expect(xml).toContain('<responseType>AllClear</responseType>');
+    await t.ctx.cap.settle();
+    expect(received).toHaveLength(3);
+    expect(received[2].body).toContain('<msgType>Cancel</msgType>');
+    expect(xmllintErrors(received[2].body)).toEqual([]);
   });
 
   it('answers 404 for an unknown alert and refuses a malformed id by name', async () => {

@@ -85,6 +85,61 @@ export class CapService {
     return { id, identifier: alert.identifier, url: this.alertUrl(id), xml };
   }
 
+  /**
+   * The Cancel of the alert issued for `source` (e.g. a closure plan that ended): same scope,
+   * referencing it, "all clear" in both languages. Null when no alert was issued for it.
+   */
+  async recordCancel(trx: Transaction<Database>, source: string, at: Date): Promise<IssuedAlert | null> {
+    const original = await trx
+      .selectFrom('cap_alerts')
+      .select(['identifier', 'sent', 'scope', 'org_id', 'headline'])
+      .where('source', '=', source)
+      .where('msg_type', '=', 'Alert')
+      .orderBy('sent', 'desc')
+      .executeTakeFirst();
+    if (!original) return null;
+    const { id, identifier, url } = this.newIdentifier();
+    const common = {
+      category: ['Security' as const, 'Transport' as const],
+      responseType: ['AllClear' as const],
+      urgency: 'Past' as const,
+      severity: 'Minor' as const,
+      certainty: 'Observed' as const,
+      ...(original.scope === 'Public' ? { web: url } : {}),
+    };
+    return this.record(
+      trx,
+      id,
+      {
+        identifier,
+        sender: this.sender,
+        sent: at,
+        status: 'Actual',
+        msgType: 'Cancel',
+        scope: original.scope,
+        ...(original.scope === 'Restricted'
+          ? { restriction: '公安机关及协作单位 / police and partner agencies only' }
+          : {}),
+        references: [{ sender: this.sender, identifier: original.identifier, sent: new Date(original.sent) }],
+        info: [
+          {
+            language: 'zh-CN',
+            ...common,
+            event: '道路临时管控解除',
+            headline: `已解除：${original.headline}`.slice(0, 160),
+          },
+          {
+            language: 'en-US',
+            ...common,
+            event: 'Temporary road control lifted',
+            headline: `Lifted: ${original.headline}`.slice(0, 160),
+          },
+        ],
+      },
+      { orgId: original.org_id, source },
+    );
+  }
+
   /** POSTs the alert to every configured webhook, in the background (awaited on stop). */
   deliver(alert: IssuedAlert): void {
     for (const url of this.deps.config.capWebhooks) {

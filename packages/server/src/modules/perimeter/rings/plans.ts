@@ -75,12 +75,15 @@ export class ClosurePlans {
     const due = await planStore.duePlans(this.db, this.ctx.now());
     let expired = 0;
     for (const plan of due) {
-      const freed = await this.db.transaction().execute(async (trx) => {
-        if (!(await planStore.closePlan(trx, plan.id, 'expired', new Date(plan.expires_at), null, null)))
-          return null;
-        return this.ctx.dispatch.releasePlanUnits(trx, plan.id);
+      const ended = await this.db.transaction().execute(async (trx) => {
+        const at = new Date(plan.expires_at);
+        if (!(await planStore.closePlan(trx, plan.id, 'expired', at, null, null))) return null;
+        const units = await this.ctx.dispatch.releasePlanUnits(trx, plan.id);
+        return { units, cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${plan.id}`, at) };
       });
-      if (freed === null) continue;
+      if (ended === null) continue;
+      if (ended.cancel) this.ctx.cap.deliver(ended.cancel);
+      const freed = ended.units;
       expired++;
       await this.announcePlan(plan.id);
       await this.ctx.dispatch.announceUnits(freed);
@@ -386,10 +389,14 @@ export class ClosurePlans {
     const plan = await planStore.findPlan(this.db, id, actor);
     if (!plan) throw planNotFound();
     const now = this.ctx.now();
-    const freed = await this.db.transaction().execute(async (trx) => {
+    const ended = await this.db.transaction().execute(async (trx) => {
       if (!(await planStore.closePlan(trx, id, 'ended', now, actor.userId, actor))) return null;
-      return this.ctx.dispatch.releasePlanUnits(trx, id);
+      const units = await this.ctx.dispatch.releasePlanUnits(trx, id);
+      // The road-control notice is lifted with the plan (a CAP Cancel referencing it).
+      return { units, cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${id}`, now) };
     });
+    if (ended?.cancel) this.ctx.cap.deliver(ended.cancel);
+    const freed = ended?.units ?? null;
     if (freed === null) {
       throw new ProblemError('conflict', RING_DETAILS.planNotActive(plan.status), [
         { field: 'id', rule: 'plan_not_active', message: '' },
