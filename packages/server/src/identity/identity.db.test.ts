@@ -234,6 +234,9 @@ describe(`identity and sessions (${backend})`, () => {
       'GET /api/community/volunteer/me',
       'GET /api/health',
       'GET /api/openapi.json',
+      // The base map for the report page's pin (OSM roads and buildings only, rate-limited).
+      'GET /api/public/map',
+      'GET /api/public/tiles/:z/:x/:y.pbf',
       'GET /metrics',
       // Open311 GeoReport v2: the same public reports as the spec's clients send them.
       'GET /open311/v2/requests.json',

@@ -53,6 +53,8 @@ const EXEMPT: Record<string, string> = {
   'GET /api/jurisdictions':
     "the map layer of station areas: every station sees where its neighbours' areas lie (calls are routed by it)",
   'GET /api/tiles/:z/:x/:y.pbf': 'base map vector tiles',
+  'GET /api/public/tiles/:z/:x/:y.pbf': 'public base map, OSM roads only, no org data (no station areas)',
+  'GET /api/public/map': 'public base map: the city bounds and centre, no org data',
   'GET /api/dispatch/categories': 'the incident classification',
   'GET /api/dispatch/sign-on': "the actor's own sign-on",
   'POST /api/dispatch/avl': 'device telemetry: an AVL terminal (or a crew) reports its own unit only',

@@ -6,6 +6,7 @@ import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import type { LoadedCity } from '../roads/city-registry.js';
 import { loadGraphFromOsmFile } from '../roads/load.js';
+import { PUBLIC_TILE_BURST } from './routes.js';
 import {
   chainSegments,
   createTileSource,
@@ -316,5 +317,89 @@ describe('GET /api/tiles/:z/:x/:y.pbf', () => {
     const { z, x, y } = streetTile;
     const res = await t.app.inject({ method: 'GET', url: url(z, x, y) });
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('GET /api/public/tiles/:z/:x/:y.pbf (no login)', () => {
+  let t: TestApp;
+  let streetTile: { z: number; x: number; y: number };
+
+  beforeAll(async () => {
+    const city = await loadCity('shenzhen-longgang', 'shenzhen-longgang/shenzhen_longgang.osm');
+    const point = pointOnStreet(city.graph, '龙岗大道');
+    streetTile = tileAt(point.lon, point.lat, 14);
+    t = await createTestApp();
+    // Seeds the bundled city's station areas, so the signed-in tile has them to leave out here.
+    await ensureBundledCity(t.ctx, () => {});
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const url = ({ z, x, y }: { z: number; x: number; y: number }, query = '') =>
+    `/api/public/tiles/${z}/${x}/${y}.pbf${query}`;
+
+  it('answers an anonymous client the roads without the station areas, cacheable, then 304', async () => {
+    const res = await t.app.inject({ method: 'GET', url: url(streetTile), remoteAddress: '198.51.100.1' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-protobuf');
+    expect(res.headers['cache-control']).toBe('public, max-age=3600');
+    const tile = decode(new Uint8Array(res.rawPayload));
+    expect(Object.keys(tile.layers)).not.toContain('jurisdictions');
+    expect(features(tile.layers.roads).some((f) => f.properties.name === '龙岗大道')).toBe(true);
+
+    const again = await t.app.inject({
+      method: 'GET',
+      url: url(streetTile, '?city=shenzhen-longgang'),
+      remoteAddress: '198.51.100.1',
+      headers: { 'if-none-match': String(res.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+
+    const far = tileAt(0.5, 0.5, 14);
+    const empty = await t.app.inject({ method: 'GET', url: url(far), remoteAddress: '198.51.100.1' });
+    expect(empty.statusCode).toBe(204);
+  });
+
+  it('serves only the pin map zooms (10–18)', async () => {
+    for (const z of [9, 19]) {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: url({ z, x: 0, y: 0 }),
+        remoteAddress: '198.51.100.2',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].field).toBe('params.z');
+    }
+  });
+
+  it('answers one address 429 with Retry-After once its burst is spent, others still get tiles', async () => {
+    let refused: Awaited<ReturnType<typeof t.app.inject>> | undefined;
+    let granted = 0;
+    for (let i = 0; i < PUBLIC_TILE_BURST * 2 && !refused; i++) {
+      const res = await t.app.inject({ method: 'GET', url: url(streetTile), remoteAddress: '203.0.113.9' });
+      if (res.statusCode === 429) refused = res;
+      else granted++;
+    }
+    expect(refused).toBeDefined();
+    // The burst, plus what trickled back while the loop ran.
+    expect(granted).toBeGreaterThanOrEqual(PUBLIC_TILE_BURST);
+    expect(refused!.headers['content-type']).toContain('application/problem+json');
+    expect(Number(refused!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused!.json()).toMatchObject({ status: 429, detail: '地图请求过于频繁，请稍后再试' });
+
+    const other = await t.app.inject({ method: 'GET', url: url(streetTile), remoteAddress: '203.0.113.10' });
+    expect(other.statusCode).toBe(200);
+  });
+
+  it('tells an anonymous page where the city is', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/public/map', remoteAddress: '198.51.100.3' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.city).toBe('shenzhen-longgang');
+    expect(body.center.lon).toBeGreaterThan(body.bounds.minLon);
+    expect(body.center.lon).toBeLessThan(body.bounds.maxLon);
+    expect(body.tiles).toBe('/api/public/tiles/{z}/{x}/{y}.pbf?city=shenzhen-longgang');
   });
 });

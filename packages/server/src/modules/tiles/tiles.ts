@@ -314,10 +314,22 @@ export function isTileInRange(z: number, x: number, y: number): boolean {
   );
 }
 
-/** The MVT bytes of tile z/x/y, or null when the tile is outside the zoom range or holds nothing. */
-export function renderTile(source: TileSource, z: number, x: number, y: number): Uint8Array | null {
+/** The layers an anonymous page may see: the OSM base map, no station areas. */
+export const PUBLIC_TILE_LAYERS: readonly TileLayerName[] = [LAYER_BUILDINGS, LAYER_ROADS];
+
+/**
+ * The MVT bytes of tile z/x/y, or null when the tile is outside the zoom range or holds nothing.
+ * `layers` picks which of the source's layers go in (all by default); each choice is cached apart.
+ */
+export function renderTile(
+  source: TileSource,
+  z: number,
+  x: number,
+  y: number,
+  layers: readonly TileLayerName[] = TILE_LAYERS,
+): Uint8Array | null {
   if (z < TILE_MIN_ZOOM || z > TILE_MAX_ZOOM || !isTileInRange(z, x, y)) return null;
-  const key = `${z}/${x}/${y}`;
+  const key = layers === TILE_LAYERS ? `${z}/${x}/${y}` : `${layers.join(',')}:${z}/${x}/${y}`;
   const cached = source.encoded.get(key);
   if (cached !== undefined) {
     // Refresh the entry's place in the insertion order: the Map doubles as an LRU list.
@@ -325,7 +337,7 @@ export function renderTile(source: TileSource, z: number, x: number, y: number):
     source.encoded.set(key, cached);
     return cached;
   }
-  const bytes = encodeTile(source, z, x, y);
+  const bytes = encodeTile(source, z, x, y, layers);
   source.encoded.set(key, bytes);
   if (source.encoded.size > ENCODED_CACHE_SIZE) {
     const oldest = source.encoded.keys().next().value;
@@ -347,10 +359,17 @@ function tileBounds(
   return { minLon: lon(x - pad), maxLon: lon(x + 1 + pad), maxLat: lat(y - pad), minLat: lat(y + 1 + pad) };
 }
 
-function encodeTile(source: TileSource, z: number, x: number, y: number): Uint8Array | null {
+function encodeTile(
+  source: TileSource,
+  z: number,
+  x: number,
+  y: number,
+  wanted: readonly TileLayerName[],
+): Uint8Array | null {
   const box = tileBounds(z, x, y);
   const layers: Record<string, GeoJSONVTTile> = {};
-  for (const name of TILE_LAYERS) {
+  // In the drawing order whatever order the caller listed them in.
+  for (const name of TILE_LAYERS.filter((layer) => wanted.includes(layer))) {
     const data = source.layers[name];
     const touching: Feature[] = [];
     for (let i = 0; i < data.features.length; i++) {
