@@ -54,6 +54,38 @@ const figureSchema = indicatorMetaSchema.extend({
 });
 const orgSchema = z.object({ id: z.string(), name: z.string(), code: z.string(), kind: z.string() });
 const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const status = z.enum(['met', 'missed', 'none']);
+const trendSchema = z.object({
+  org: orgSchema,
+  indicator: indicatorMetaSchema,
+  points: z.array(
+    z.object({
+      day: z.string(),
+      value: z.number().nullable(),
+      numerator: z.number().nullable(),
+      denominator: z.number().nullable(),
+      ruleVersion: z.number(),
+      status,
+    }),
+  ),
+});
+const rankingSchema = z.object({
+  org: orgSchema,
+  indicator: indicatorMetaSchema,
+  stations: z.array(
+    z.object({
+      rank: z.number().nullable(),
+      orgId: z.string(),
+      name: z.string(),
+      code: z.string(),
+      value: z.number().nullable(),
+      numerator: z.number().nullable(),
+      denominator: z.number().nullable(),
+      status,
+    }),
+  ),
+});
+const snapshotSchema = z.object({ day: z.string(), orgs: z.number(), values: z.number(), ms: z.number() });
 
 /**
  * Indicator routes: the registry, values of an org's subtree over a period, the rows behind a value
@@ -131,7 +163,12 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
     '/api/indicators/:id/trend',
     {
       config: { permission: 'indicators.read' },
-      schema: { tags: ['indicators'], params: idParams, querystring: periodQuery },
+      schema: {
+        tags: ['indicators'],
+        params: idParams,
+        querystring: periodQuery,
+        response: { 200: trendSchema },
+      },
     },
     async (request) => {
       const q = request.query;
@@ -145,7 +182,12 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
     '/api/indicators/:id/ranking',
     {
       config: { permission: 'indicators.read' },
-      schema: { tags: ['indicators'], params: idParams, querystring: periodQuery },
+      schema: {
+        tags: ['indicators'],
+        params: idParams,
+        querystring: periodQuery,
+        response: { 200: rankingSchema },
+      },
     },
     async (request) => {
       const q = request.query;
@@ -159,7 +201,7 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
     '/api/indicators/snapshots',
     {
       config: { permission: 'indicators.write' },
-      schema: { tags: ['indicators'], body: snapshotBody },
+      schema: { tags: ['indicators'], body: snapshotBody, response: { 200: snapshotSchema } },
     },
     async (request) => {
       const org = await indicators.org(actorOf(request), request.body.org);
