@@ -297,6 +297,11 @@ async function runOne(brokerKind: string) {
   const sentAlarms = new Map<string, number[]>();
   const alarmLatencies: number[] = [];
   const offlineAt = new Map<string, number>();
+  /** Offline events before the devices stopped: a device still publishing declared offline. */
+  let falseOffline = 0;
+  let stoppedAtMs: number | null = null;
+  /** Why the console's socket closed during the run, if it did (1013: too slow, dropped). */
+  let consoleClosed: string | null = null;
   const console_ = new WebSocket(`ws://127.0.0.1:${port}/api/live`, { headers: { cookie } });
   console_.on('message', (data) => {
     const at = now();
@@ -310,8 +315,13 @@ async function runOne(brokerKind: string) {
       const t = sentAlarms.get(e.payload.deviceId)?.shift();
       if (t !== undefined) alarmLatencies.push(at - t);
     } else if (e.type === 'sensors.device_changed' && e.payload.online === false) {
-      if (!offlineAt.has(e.payload.deviceId)) offlineAt.set(e.payload.deviceId, at);
+      if (stoppedAtMs === null) falseOffline++;
+      else if (!offlineAt.has(e.payload.deviceId)) offlineAt.set(e.payload.deviceId, at);
     }
+  });
+  let closingConsole = false;
+  console_.on('close', (code, reason) => {
+    if (!closingConsole) consoleClosed ??= `${code} ${String(reason)}`;
   });
   await new Promise<void>((resolve, reject) => {
     console_.once('open', () => resolve());
@@ -351,6 +361,7 @@ async function runOne(brokerKind: string) {
       } else if (m.kind === 'stopped') {
         windowEnd = { at: now(), messages: stats.acknowledged };
         stopped = m.lastAck;
+        stoppedAtMs = now();
         log(`${brokerKind}: ${Object.keys(stopped).length} devices stopped; waiting for offline detection`);
       } else if (m.kind === 'done') resolve(m);
     });
@@ -390,6 +401,8 @@ async function runOne(brokerKind: string) {
     first_error: done.firstError,
     dropped: { ...stats.dropped },
     offline_detected: offlineLatencies.filter(Number.isFinite).length,
+    false_offline: falseOffline,
+    console_closed: consoleClosed,
     offline_stopped: offlineLatencies.length,
     offline_p50_s: round(percentile(offlineLatencies, 50) / 1000, 2),
     offline_p99_s: round(percentile(offlineLatencies, 99) / 1000, 2),
@@ -398,6 +411,7 @@ async function runOne(brokerKind: string) {
     alarm_to_console_p50_ms: round(percentile(alarmLatencies, 50), 2),
     alarm_to_console_p99_ms: round(percentile(alarmLatencies, 99), 2),
   };
+  closingConsole = true;
   console_.close();
   await app.close();
   await broker?.close();
