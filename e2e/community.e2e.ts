@@ -7,6 +7,15 @@ const PASSWORD = 'a-long-community-password';
 // Inside 龙城派出所's jurisdiction on the bundled Longgang extract.
 const SPOT = { lon: 114.1955, lat: 22.6955 };
 
+/** The part of the report page's MapLibre map the test reads (exposed as `__citywatchMap`). */
+interface PageMap {
+  loaded(): boolean;
+  isMoving(): boolean;
+  querySourceFeatures(source: string, options: { sourceLayer: string }): unknown[];
+  unproject(p: [number, number]): { lng: number; lat: number };
+}
+type PageGlobals = { __citywatchMap?: PageMap };
+
 const e2e = setupE2E({
   demo: true,
   users: [
@@ -46,7 +55,7 @@ async function reportFromPhone(
     buffer: jpegWithExif({ ...SPOT, takenAt: '2026:11:29 09:30:00' }),
   });
   await page.getByTestId('report-locate').click();
-  await page.getByText('已定位').waitFor();
+  await page.getByText('位置：手机定位').waitFor();
   await page.screenshot({ path: shot(`${name}-form`), fullPage: true });
   await page.getByTestId('report-submit').click();
   const link = await page.getByTestId('tracking-link').textContent();
@@ -61,6 +70,64 @@ async function reportFromPhone(
 }
 
 describe('community: citizen reports and mediation in the browser', () => {
+  it('a citizen taps the map to place the pin, and the report is stored there', async () => {
+    const { page, errors, context } = await e2e.phone(SPOT);
+    const probes = sessionProbes(page);
+    // Tiles are fetched by MapLibre's worker: watched on the context, which sees those too.
+    const tileUrls: string[] = [];
+    context.on('request', (r) => {
+      if (r.url().includes('.pbf')) tileUrls.push(r.url());
+    });
+    await page.goto(`${e2e.server.baseUrl}/report`);
+    await page.getByRole('radio', { name: /^市政设施/ }).check();
+    await page.getByTestId('report-description').fill('井盖缺失，路口有坑，夜里看不清');
+    await page.getByTestId('report-locate').click();
+    await page.getByText('位置：手机定位').waitFor();
+    // The map has drawn its base-map tiles around the phone's fix before the citizen taps it.
+    await page.waitForFunction(() => {
+      const map = (globalThis as PageGlobals).__citywatchMap;
+      return (
+        !!map &&
+        map.loaded() &&
+        !map.isMoving() &&
+        map.querySourceFeatures('city', { sourceLayer: 'roads' }).length > 0
+      );
+    });
+    const box = (await page.getByTestId('report-map').boundingBox())!;
+    const tap = { x: Math.round(box.width * 0.7), y: Math.round(box.height * 0.3) };
+    await page.getByTestId('report-map').click({ position: tap });
+    await page.getByText('位置：地图选点').waitFor();
+    const expected = await page.evaluate(
+      ([x, y]) => {
+        const at = (globalThis as PageGlobals).__citywatchMap!.unproject([x, y]);
+        return { lon: at.lng, lat: at.lat };
+      },
+      [tap.x, tap.y],
+    );
+    // The public map never asks for the signed-in tiles (which carry station areas).
+    expect(tileUrls.length).toBeGreaterThan(0);
+    expect(tileUrls.every((u) => u.includes('/api/public/tiles/'))).toBe(true);
+    await page.screenshot({ path: shot('community-report-pin'), fullPage: true });
+    await page.getByTestId('report-submit').click();
+    const title = await page.locator('.ant-result-title').textContent();
+    const number = /R\d{8}-\d{4}/.exec(title ?? '')![0];
+    expect(errors).toEqual([]);
+    expect(probes).toEqual([]);
+
+    // Read back as the station's dispatcher: the report went to the station whose area holds the pin.
+    const dispatcherCookie = await e2e.login('lc.dispatcher', PASSWORD);
+    const reports = await e2e.api<{
+      items: { number: string; lon: number | null; lat: number | null; positionSource: string | null }[];
+    }>('GET', '/api/community/reports', undefined, { cookie: dispatcherCookie });
+    const stored = reports.items.find((r) => r.number === number)!;
+    expect(stored.positionSource).toBe('pin');
+    const metres = (a: { lon: number; lat: number }, b: { lon: number; lat: number }) =>
+      Math.hypot((a.lon - b.lon) * 111_320 * Math.cos((a.lat * Math.PI) / 180), (a.lat - b.lat) * 110_540);
+    expect(metres({ lon: stored.lon!, lat: stored.lat! }, expected)).toBeLessThan(3);
+    // Not the phone's fix: the tap was well off the map's centre.
+    expect(metres({ lon: stored.lon!, lat: stored.lat! }, SPOT)).toBeGreaterThan(20);
+  });
+
   it('a citizen report from a phone becomes a 110 incident, and the reporter sees it', async () => {
     const { number, link } = await reportFromPhone(
       '可疑情况',

@@ -15,11 +15,20 @@ import {
   Upload,
 } from 'antd';
 import type { UploadFile } from 'antd/es/upload/interface';
-import { useMemo, useState } from 'react';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import type { Map as MapLibreMap, Marker } from 'maplibre-gl';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
-import { errorText } from '../../api/client';
+import { api, errorText } from '../../api/client';
 import { publicReportApi } from '../../api/community';
+import { cityMapStyle } from '../../map/style';
+
+type LonLat = { lon: number; lat: number };
+const rounded = (lon: number, lat: number): LonLat => ({
+  lon: Number(lon.toFixed(6)),
+  lat: Number(lat.toFixed(6)),
+});
 
 const time = (iso: string) =>
   new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
@@ -98,7 +107,8 @@ function ReportForm() {
   const [form] = Form.useForm<FormValues>();
   const categories = useQuery({ queryKey: ['report-categories'], queryFn: publicReportApi.categories });
   const [files, setFiles] = useState<UploadFile[]>([]);
-  const [located, setLocated] = useState<{ lon: number; lat: number } | null>(null);
+  const [located, setLocated] = useState<LonLat | null>(null);
+  const [pin, setPin] = useState<LonLat | null>(null);
   const [locateError, setLocateError] = useState<string | null>(null);
   const fingerprint = useMemo(deviceFingerprint, []);
   const submit = useMutation({
@@ -108,11 +118,13 @@ function ReportForm() {
       data.set('description', v.description);
       data.set('fingerprint', fingerprint);
       if (v.address) data.set('address', v.address);
-      const pos = located ?? (v.lon !== undefined && v.lat !== undefined ? { lon: v.lon, lat: v.lat } : null);
+      // A pin placed on the map wins over the phone's fix: the citizen put it there on purpose.
+      const typed = v.lon !== undefined && v.lat !== undefined ? { lon: v.lon, lat: v.lat } : null;
+      const pos = pin ?? located ?? typed;
       if (pos) {
         data.set('lon', String(pos.lon));
         data.set('lat', String(pos.lat));
-        data.set('positionSource', located ? 'device' : 'pin');
+        data.set('positionSource', pos === located ? 'device' : 'pin');
       }
       const file = files[0]?.originFileObj;
       if (file) data.set('media', file, file.name);
@@ -122,8 +134,7 @@ function ReportForm() {
   const locate = () => {
     setLocateError(null);
     navigator.geolocation.getCurrentPosition(
-      (p) =>
-        setLocated({ lon: Number(p.coords.longitude.toFixed(6)), lat: Number(p.coords.latitude.toFixed(6)) }),
+      (p) => setLocated(rounded(p.coords.longitude, p.coords.latitude)),
       (e) => setLocateError(e.message),
       { enableHighAccuracy: true, timeout: 15_000 },
     );
@@ -198,10 +209,26 @@ function ReportForm() {
             <Button onClick={locate} data-testid="report-locate">
               {t('report.locate')}
             </Button>
-            {located && <Typography.Text type="success">{t('report.located', located)}</Typography.Text>}
+            <PinMap located={located} pin={pin} onPin={setPin} />
+            {pin ? (
+              <Space>
+                <Typography.Text type="success" data-testid="report-position">
+                  {t('report.fromPin', pin)}
+                </Typography.Text>
+                <Button size="small" type="link" onClick={() => setPin(null)}>
+                  {t('report.clearPin')}
+                </Button>
+              </Space>
+            ) : located ? (
+              <Typography.Text type="success" data-testid="report-position">
+                {t('report.fromDevice', located)}
+              </Typography.Text>
+            ) : (
+              <Typography.Text type="secondary">{t('report.tapMap')}</Typography.Text>
+            )}
             {locateError && <Typography.Text type="warning">{locateError}</Typography.Text>}
-            {!located && <Typography.Text type="secondary">{t('report.pin')}</Typography.Text>}
-            {!located && (
+            {!located && !pin && <Typography.Text type="secondary">{t('report.pin')}</Typography.Text>}
+            {!located && !pin && (
               <Space>
                 <Form.Item name="lon" noStyle>
                   <InputNumber placeholder={t('report.lon')} min={-180} max={180} step={0.0001} />
@@ -231,5 +258,108 @@ function ReportForm() {
         </Button>
       </Form>
     </Card>
+  );
+}
+
+interface PublicMap {
+  center: LonLat;
+  minZoom: number;
+  maxZoom: number;
+  tiles: string;
+}
+
+/**
+ * A small map over the public base map (OSM roads and buildings, no login): tapping it sets or
+ * moves the report's pin. Opens on the phone's fix when there is one, else on the city centre;
+ * MapLibre is loaded only when the map is drawn, so the form itself stays light.
+ */
+function PinMap({
+  located,
+  pin,
+  onPin,
+}: {
+  located: LonLat | null;
+  pin: LonLat | null;
+  onPin: (p: LonLat) => void;
+}) {
+  const { t } = useTranslation('community');
+  const container = useRef<HTMLDivElement>(null);
+  const map = useRef<MapLibreMap | null>(null);
+  const marker = useRef<Marker | null>(null);
+  const [failed, setFailed] = useState(false);
+  const info = useQuery({
+    queryKey: ['public-map'],
+    queryFn: () => api<PublicMap>('/api/public/map', { noAuthRedirect: true }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const onPinRef = useRef(onPin);
+  onPinRef.current = onPin;
+  // The first view only; later fixes move the camera in the effect below.
+  const startAt = useRef(located);
+  startAt.current ??= located;
+
+  useEffect(() => {
+    if (!info.data || !container.current) return;
+    const { center, minZoom, maxZoom, tiles } = info.data;
+    let cancelled = false;
+    let created: MapLibreMap | undefined;
+    void (async () => {
+      const [maplibre, worker] = await Promise.all([
+        import('maplibre-gl'),
+        import('maplibre-gl/dist/maplibre-gl-worker.mjs?url'),
+      ]);
+      if (cancelled || !container.current) return;
+      maplibre.setWorkerUrl(worker.default);
+      const start = startAt.current ?? center;
+      try {
+        created = new maplibre.Map({
+          container: container.current,
+          // Tiles are fetched from a worker: the template must be absolute.
+          style: cityMapStyle({ tileUrl: `${window.location.origin}${tiles}` }),
+          center: [start.lon, start.lat],
+          zoom: startAt.current ? 16 : 13,
+          minZoom,
+          maxZoom: maxZoom + 1,
+          attributionControl: { compact: true },
+          maplibreLogo: false,
+          dragRotate: false,
+          pitchWithRotate: false,
+        });
+      } catch {
+        setFailed(true);
+        return;
+      }
+      created.touchZoomRotate.disableRotation();
+      created.on('click', (e) => onPinRef.current(rounded(e.lngLat.lng, e.lngLat.lat)));
+      map.current = created;
+      marker.current = new maplibre.Marker({ color: '#cf1322' });
+      if (navigator.webdriver) window.__citywatchMap = created;
+    })();
+    return () => {
+      cancelled = true;
+      created?.remove();
+      map.current = null;
+      marker.current = null;
+    };
+  }, [info.data]);
+
+  useEffect(() => {
+    if (located && !pin) map.current?.easeTo({ center: [located.lon, located.lat], zoom: 16 });
+  }, [located, pin]);
+
+  useEffect(() => {
+    const m = map.current;
+    if (!m || !marker.current) return;
+    if (pin) marker.current.setLngLat([pin.lon, pin.lat]).addTo(m);
+    else marker.current.remove();
+  }, [pin]);
+
+  if (failed || info.error) return <Typography.Text type="secondary">{t('report.noMap')}</Typography.Text>;
+  return (
+    <div
+      ref={container}
+      data-testid="report-map"
+      style={{ width: '100%', height: 220, borderRadius: 6, overflow: 'hidden', touchAction: 'pan-y' }}
+    />
   );
 }
