@@ -23,24 +23,13 @@ describe(`explosives 24-hour report clock (${process.env.CITYWATCH_TEST_DB})`, (
       events.push(e);
     });
     admin = await t.login('admin', ADMIN_PASSWORD);
-    for (const o of (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
-      id: string;
-      name: string;
-    }[])
-      orgs[o.name] = o.id;
-    for (const [username, roles, org] of [
+    Object.assign(orgs, await t.orgIds(admin));
+    const made = await t.users(admin, [
       ['insp.clock', ['industry_inspector'], '龙城派出所'],
       ['head.clock', ['commander'], '龙城派出所'],
       ['head.lg', ['commander'], '龙岗派出所'],
-    ] as const) {
-      const r = await t.as(admin, {
-        method: 'POST',
-        url: '/api/users',
-        payload: { username, displayName: username, password: 'a-long-password', orgId: orgs[org], roles },
-      });
-      expect(r.statusCode, r.body).toBe(201);
-      cookie[username] = await t.login(username, 'a-long-password');
-    }
+    ]);
+    for (const [username, user] of Object.entries(made)) cookie[username] = user.cookie;
     const product = await t.as(admin, {
       method: 'POST',
       url: '/api/explosives/products',

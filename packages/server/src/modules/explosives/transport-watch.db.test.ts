@@ -29,24 +29,13 @@ describe(`explosives transport vehicles (${process.env.CITYWATCH_TEST_DB})`, () 
     t = await createTestApp();
     await ensureBundledCity(t.ctx, () => {});
     admin = await t.login('admin', ADMIN_PASSWORD);
-    for (const o of (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
-      id: string;
-      name: string;
-    }[])
-      orgs[o.name] = o.id;
-    for (const [username, roles, org] of [
+    Object.assign(orgs, await t.orgIds(admin));
+    const made = await t.users(admin, [
       ['insp.road', ['industry_inspector'], '龙城派出所'],
       ['cmd.road', ['commander'], '龙城派出所'],
       ['insp.road.lg', ['industry_inspector'], '龙岗派出所'],
-    ] as const) {
-      const r = await t.as(admin, {
-        method: 'POST',
-        url: '/api/users',
-        payload: { username, displayName: username, password: 'a-long-password', orgId: orgs[org], roles },
-      });
-      expect(r.statusCode, r.body).toBe(201);
-      cookie[username] = await t.login(username, 'a-long-password');
-    }
+    ]);
+    for (const [username, user] of Object.entries(made)) cookie[username] = user.cookie;
     await t.as(admin, {
       method: 'POST',
       url: '/api/explosives/products',
