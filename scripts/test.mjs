@@ -14,6 +14,8 @@ mkdirSync(tmp, { recursive: true });
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// Named again just above the last line: CI keeps only the tail of the output.
+const failures = [];
 
 for (const item of (process.env.CITYWATCH_EXTRA_RESULTS ?? '').split(',').filter(Boolean)) {
   const [name, result] = item.split(':');
@@ -45,8 +47,20 @@ if (existsSync(report)) {
   skipped += r.numPendingTests + r.numTodoTests;
   // A suite that failed to load (syntax error, failed beforeAll) counts as a failure too.
   failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  for (const file of r.testResults) {
+    const where = path.relative(root, file.name);
+    if (file.status === 'failed' && file.assertionResults.length === 0) {
+      failures.push(`${where}: did not load: ${(file.message ?? '').split('\n')[0]}`);
+    }
+    for (const t of file.assertionResults) {
+      if (t.status !== 'failed') continue;
+      const why = (t.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+      failures.push(`${where} > ${t.fullName}: ${why}`);
+    }
+  }
 } else {
   console.log(`FAILED: vitest produced no report (exit ${vitest.status})`);
+  failures.push(`vitest produced no report (exit ${vitest.status})`);
   failed++;
 }
 
@@ -178,6 +192,7 @@ if (extraArgs.length === 0) {
     else {
       failed++;
       console.log(`FAILED ${smoke.name}: exit ${r.status}, stdout: ${(r.stdout ?? '').slice(0, 500)}`);
+      failures.push(`${smoke.name}: exit ${r.status}`);
     }
   }
 }
@@ -193,5 +208,6 @@ else {
   );
 }
 
+if (failures.length > 0) console.log(`Failed tests:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
