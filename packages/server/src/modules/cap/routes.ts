@@ -12,14 +12,36 @@ const tags = ['cap'];
 export function capRoutes(app: ZodApp, cap: CapService) {
   app.get(
     '/api/cap/feed.atom',
-    { config: { permission: 'public' }, schema: { tags, summary: 'Atom feed of public CAP 1.2 alerts' } },
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        summary: 'Atom feed of public CAP 1.2 alerts',
+        response: {
+          200: {
+            description: 'Atom 1.0 feed, one entry per public alert, newest first',
+            content: { 'application/atom+xml': { schema: z.string() } },
+          },
+        },
+      },
+    },
     async (_request, reply) => reply.type('application/atom+xml; charset=utf-8').send(await cap.publicFeed()),
   );
   app.get(
     '/api/cap/alerts/:id.xml',
     {
       config: { permission: 'public' },
-      schema: { tags, summary: 'A public CAP 1.2 alert', params: z.strictObject({ id: z.string().uuid() }) },
+      schema: {
+        tags,
+        summary: 'A public CAP 1.2 alert',
+        params: z.strictObject({ id: z.string().uuid() }),
+        response: {
+          200: {
+            description: 'The alert as CAP 1.2 XML (urn:oasis:names:tc:emergency:cap:1.2)',
+            content: { 'application/cap+xml': { schema: z.string() } },
+          },
+        },
+      },
     },
     async (request, reply) => {
       const xml = await cap.publicAlertXml(request.params.id);

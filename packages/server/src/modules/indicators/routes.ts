@@ -44,6 +44,7 @@ const CONTENT_TYPES = {
   pdf: 'application/pdf',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
+const binaryFile = z.string().meta({ format: 'binary' });
 
 const figureSchema = indicatorMetaSchema.extend({
   value: z.number().nullable(),
@@ -230,7 +231,19 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
     '/api/indicators/reports/:id',
     {
       config: { permission: 'indicators.read' },
-      schema: { tags: ['indicators'], params: z.strictObject({ id: z.string().uuid() }) },
+      schema: {
+        tags: ['indicators'],
+        params: z.strictObject({ id: z.string().uuid() }),
+        response: {
+          200: {
+            description: 'The archived report file (its SHA-256 in x-content-sha256)',
+            content: {
+              [CONTENT_TYPES.pdf]: { schema: binaryFile },
+              [CONTENT_TYPES.xlsx]: { schema: binaryFile },
+            },
+          },
+        },
+      },
     },
     async (request, reply) => {
       const report = await indicators.report(request.params.id, actorOf(request));
