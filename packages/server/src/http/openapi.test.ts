@@ -16,12 +16,6 @@ const REDOCLY = path.resolve(import.meta.dirname, '../../../../node_modules/@red
  * its schema. Those left are in modules whose routes were being rewritten when the list was made.
  */
 const UNDECLARED_RESPONSES = new Set([
-  'GET /api/perimeter/rings',
-  'GET /api/perimeter/rings/{id}/analysis',
-  'POST /api/perimeter/rings/{id}/activate',
-  'GET /api/perimeter/plans',
-  'GET /api/perimeter/plans/{id}',
-  'POST /api/perimeter/plans/{id}/end',
   'GET /api/perimeter/intercept',
   // GeoJSON export of a plan's zones (issue 14 item 3, added meanwhile by its engineer).
   'GET /api/patrol/plans/{id}/zones.geojson',
@@ -40,9 +34,6 @@ const UNDECLARED_RESPONSES = new Set([
   'GET /api/sensors/ingest/stats',
   'DELETE /api/sensors/crowd-areas/{id}',
   'DELETE /api/video/cameras/{id}',
-  'GET /api/indicators/{id}/trend',
-  'GET /api/indicators/{id}/ranking',
-  'POST /api/indicators/snapshots',
 ]);
 
 /**
@@ -53,14 +44,7 @@ const UNDECLARED_RESPONSES = new Set([
 const BEING_REWRITTEN = [
   '/api/explosives/',
   '/api/oversight/',
-  '/api/sensors/',
-  '/api/community/',
   '/api/video/',
-  '/api/indicators/',
-  '/api/cap/',
-  // Rings and closure plans: GeoJSON import/export and CAP notices under way.
-  '/api/perimeter/rings',
-  '/api/perimeter/plans',
 ];
 
 type Op = {
