@@ -32,13 +32,23 @@ import type {
   ZodApp,
 } from './modules/module.js';
 
-const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });
+const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.string(),
+  /** The event bus, when the node has a probe for it (NATS): `ok` or `unreachable`. */
+  bus: z.enum(['ok', 'unreachable']).optional(),
+});
 
 export interface BuildAppOptions {
   config: Config;
   db: Db;
   bus: EventBus;
   now?: () => Date;
+  /**
+   * Rejects when the event bus cannot be reached (NATS: no server answers a ping): /api/health then
+   * answers 503, and HAProxy stops sending to this node. Absent (in-process bus): not checked.
+   */
+  busProbe?: () => Promise<void>;
   /** Extra routes (tests); registered like any module's, so they must declare permissions too. */
   extraRoutes?: (app: ZodApp, ctx: AppHandle['ctx']) => void;
 }
@@ -74,6 +84,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     // Unique across nodes and restarts: a client quoting it finds the one log line.
     genReqId: () => uuidv7(),
     bodyLimit: config.bodyLimitBytes,
+    // X-Forwarded-For names the client only from the proxies configured (HAProxy in front).
+    trustProxy: trustProxyOption(config.trustProxy),
     // The router's own refusals (a path that is not UTF-8 once decoded, a path parameter longer
     // than maxParamLength) are problems too, not fastify's plain JSON.
     frameworkErrors: (error, request, reply) => {
@@ -150,18 +162,31 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
       config: { permission: 'public' },
       schema: {
         tags: ['system'],
-        summary: 'Is the server up and its database reachable',
+        summary: 'Is the server up, its database and its event bus reachable',
         response: { 200: healthSchema, 503: healthSchema },
       },
     },
     async (_request, reply) => {
-      try {
-        await db.kysely.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
-        return { status: 'ok', database: db.kind };
-      } catch {
-        reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
-        return reply.code(503).send({ status: 'unavailable', database: db.kind });
-      }
+      const probe = options.busProbe;
+      const [database, busOk] = await Promise.all([
+        db.kysely
+          .selectNoFrom((eb) => eb.val(1).as('ok'))
+          .execute()
+          .then(
+            () => true,
+            () => false,
+          ),
+        probe
+          ? probe().then(
+              () => true,
+              () => false,
+            )
+          : Promise.resolve(undefined),
+      ]);
+      const bus = busOk === undefined ? {} : { bus: busOk ? ('ok' as const) : ('unreachable' as const) };
+      if (database && busOk !== false) return { status: 'ok' as const, database: db.kind, ...bus };
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+      return reply.code(503).send({ status: 'unavailable', database: db.kind, ...bus });
     },
   );
 
@@ -195,6 +220,13 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
       }
     },
   };
+}
+
+/** Fastify's types omit the hop count its runtime takes: a count becomes the same function. */
+function trustProxyOption(
+  value: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value;
 }
 
 type WebFileServer = (url: string, reply: FastifyReply) => unknown;

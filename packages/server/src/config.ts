@@ -62,6 +62,14 @@ export interface Config {
   /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal (LOG_FORMAT). */
   logFormat: 'pretty' | 'json';
   bodyLimitBytes: number;
+  /**
+   * Which proxies in front may name the client (CITYWATCH_TRUST_PROXY), as Fastify's trustProxy:
+   * false (default: the socket's peer is the client; X-Forwarded-For is ignored), a hop count
+   * (`1`: the one HAProxy directly in front), or the proxies' addresses/CIDRs (`10.0.0.5,10.0.1.0/24`).
+   * `on`/`true` trusts every hop (only when nothing but the proxy can reach the node). Rate limits,
+   * login throttling and the audit log see request.ip, i.e. the forwarded client only when trusted.
+   */
+  trustProxy: boolean | number | string[];
   /** Threads, queue, timeout and heap of the pool for heavy jobs (workers/config.ts). */
   workers: WorkerPoolConfig;
 }
@@ -123,6 +131,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? 'pretty'
           : 'json',
     bodyLimitBytes: Number(env.CITYWATCH_BODY_LIMIT ?? 1_048_576),
+    trustProxy: parseTrustProxy(env.CITYWATCH_TRUST_PROXY),
     workers: loadWorkerPoolConfig(env),
   };
+}
+
+/** CITYWATCH_TRUST_PROXY: off (default) | on | a hop count | comma-separated addresses/CIDRs. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'off' || v === 'false' || v === '0') return false;
+  if (v === 'on' || v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!list.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s)))
+    throw new Error(`CITYWATCH_TRUST_PROXY must be off, on, a hop count or addresses/CIDRs, got ${value}`);
+  return list;
 }
