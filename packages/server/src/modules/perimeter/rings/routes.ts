@@ -179,6 +179,127 @@ const ringSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 
+const ringListSchema = z.object({ items: z.array(ringSchema) });
+/** `?format=geojson`: the rings as one FeatureCollection (application/geo+json). */
+const ringsFeatureCollectionSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    name: z.string().optional(),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        id: z.string().optional(),
+        geometry: z.object({ type: z.string(), coordinates: z.array(z.unknown()) }),
+        properties: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .describe('name, level, cityId, orgId, createdAt, updatedAt'),
+      }),
+    ),
+  })
+  .loose()
+  .describe('format=geojson: a FeatureCollection a GIS tool opens (WGS-84)');
+
+const roadSegmentPoint = {
+  wayOsmId: z.number(),
+  name: z.string().nullable(),
+  highway: z.string(),
+  lon: z.number(),
+  lat: z.number(),
+};
+const analysisSchema = z.object({
+  ringId: z.string(),
+  cityId: z.string(),
+  crossings: z.number().int().describe('Inbound crossings of the ring line'),
+  outboundOnly: z.number().int(),
+  insideNodes: z.number().int(),
+  covered: z.number().int(),
+  closureRate: z.number().nullable().describe('null: the ring has no inbound crossing'),
+  weightedClosureRate: z.number().nullable(),
+  checkpoints: z.array(z.string()),
+  crossingList: z.array(
+    z.object({
+      ...roadSegmentPoint,
+      outsideOsmNode: z.number(),
+      insideOsmNode: z.number(),
+      inbound: z.boolean(),
+      outbound: z.boolean(),
+      coveredInbound: z.boolean(),
+      coveredOutbound: z.boolean(),
+    }),
+  ),
+  gaps: z.array(
+    z.object({
+      ...roadSegmentPoint,
+      weight: z.number(),
+      outsideOsmNode: z.number(),
+      insideOsmNode: z.number(),
+    }),
+  ),
+  minimumCut: z.object({
+    segments: z.number().int(),
+    cost: z.number(),
+    costModel: z.enum(['unit', 'class']),
+    corridorBandM: z
+      .number()
+      .nullable()
+      .describe('Band on each side of the ring the cut may fall in; null: none'),
+    replacesCrossings: z.number().int(),
+    cut: z.array(
+      z.object({ ...roadSegmentPoint, fromOsmNode: z.number(), toOsmNode: z.number(), cost: z.number() }),
+    ),
+  }),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+
+const planSummarySchema = z.object({
+  id: z.string(),
+  ringId: z.string().nullable(),
+  status: z.enum(['active', 'ended', 'expired']),
+  reason: z.string(),
+  activatedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+});
+const planListSchema = z.object({ items: z.array(planSummarySchema) });
+const planSchema = planSummarySchema.extend({
+  ringName: z.string().nullable(),
+  activatedBy: z.string().nullable(),
+  assignments: z.array(
+    z.object({
+      checkpointId: z.string(),
+      checkpointName: z.string().nullable(),
+      kind: z.string().nullable(),
+      lon: z.number().nullable(),
+      lat: z.number().nullable(),
+      unitId: z.string().nullable(),
+      callSign: z.string().nullable(),
+      etaSeconds: z.number().nullable(),
+      status: z.enum(['assigned', 'arrived', 'unassigned']),
+      arrivedAt: z.string().nullable(),
+      holdableWithin10Min: z.boolean(),
+    }),
+  ),
+  assigned: z.number().int(),
+  arrived: z.number().int(),
+  timeToFullClosureSeconds: z.number().nullable().describe('null while any checkpoint has no unit'),
+  notHoldableWithin10Min: z.array(z.string()),
+});
+const activatedPlanSchema = planSchema.extend({
+  capAlert: z.object({
+    identifier: z.string(),
+    scope: z.string().describe('Public or Restricted'),
+    url: z.string().nullable().optional(),
+  }),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  etaMatrix: z
+    .object({
+      unitIds: z.array(z.string()),
+      checkpointIds: z.array(z.string()),
+      seconds: z.array(z.array(z.number().nullable())),
+    })
+    .describe('The unit × checkpoint travel times (s) the assignment was solved on'),
+});
+
 export function ringsRoutes(
   app: ZodApp,
   { registry, analysis, plans, advisor }: RingsServices,
@@ -202,7 +323,14 @@ export function ringsRoutes(
   );
   app.get(
     '/api/perimeter/rings',
-    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: ringListQuery } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: {
+        tags,
+        querystring: ringListQuery,
+        response: { 200: z.union([ringListSchema, ringsFeatureCollectionSchema]) },
+      },
+    },
     async (request, reply) => {
       const rings = await registry.rings(actorOf(request), request.query.city);
       if (request.query.format !== 'geojson') return { items: rings };
@@ -244,7 +372,7 @@ export function ringsRoutes(
     '/api/perimeter/rings/:id/analysis',
     {
       config: { permission: 'perimeter.read' },
-      schema: { tags, params: ringIdParams, querystring: analysisQuery },
+      schema: { tags, params: ringIdParams, querystring: analysisQuery, response: { 200: analysisSchema } },
     },
     async (request) => analysis.analysis(request.params.id, request.query, actorOf(request)),
   );
@@ -320,13 +448,16 @@ export function ringsRoutes(
     '/api/perimeter/rings/:id/activate',
     {
       config: { permission: 'perimeter.command' },
-      schema: { tags, params: ringIdParams, body: activateBody },
+      schema: { tags, params: ringIdParams, body: activateBody, response: { 200: activatedPlanSchema } },
     },
     async (request) => plans.activate(actorOf(request), request.params.id, request.body),
   );
   app.get(
     '/api/perimeter/plans',
-    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: planQuery } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, querystring: planQuery, response: { 200: planListSchema } },
+    },
     async (request) => {
       const q = request.query;
       return {
@@ -336,12 +467,18 @@ export function ringsRoutes(
   );
   app.get(
     '/api/perimeter/plans/:id',
-    { config: { permission: 'perimeter.read' }, schema: { tags, params: planIdParams } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, params: planIdParams, response: { 200: planSchema } },
+    },
     async (request) => plans.plan(request.params.id, actorOf(request)),
   );
   app.post(
     '/api/perimeter/plans/:id/end',
-    { config: { permission: 'perimeter.command' }, schema: { tags, params: planIdParams } },
+    {
+      config: { permission: 'perimeter.command' },
+      schema: { tags, params: planIdParams, response: { 200: planSchema } },
+    },
     async (request) => plans.endPlan(actorOf(request), request.params.id),
   );
 
