@@ -1,5 +1,5 @@
 import { SENSOR_TOPIC_PREFIX } from '@citywatch/core/devices/schemas';
-import { type MqttConnection, type MqttSubscription, subscribeMqttBatched } from '../../ingest/mqtt.js';
+import { type BatchedSubscription, type MqttConnection, subscribeMqttBatched } from '../../ingest/mqtt.js';
 import type { SensorsService } from './service.js';
 
 export const SENSORS_TOPIC = `${SENSOR_TOPIC_PREFIX}+`;
@@ -15,7 +15,7 @@ export function startSensorsMqttIngest(
   connection: MqttConnection,
   log: (obj: object, msg: string) => void,
   options: { clientId?: string; connectTimeoutMs?: number } = {},
-): Promise<MqttSubscription> {
+): Promise<BatchedSubscription> {
   return subscribeMqttBatched({
     connection,
     clientId: options.clientId ?? `${connection.clientIdPrefix}-sensors`,

@@ -3,7 +3,7 @@ import type { DomainEvent } from '@citywatch/core/events/events';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
-import { type EmbeddedBroker, type MqttSubscription, startEmbeddedBroker } from '../../ingest/mqtt.js';
+import { type BatchedSubscription, type EmbeddedBroker, startEmbeddedBroker } from '../../ingest/mqtt.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { asDevice, issueDevice } from '../../test/devices.js';
 import { deviceBrokerAuthority } from '../devices/broker.js';
@@ -331,18 +331,30 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
     expect(left).toEqual([]);
   });
 
-  describe('over MQTT through the embedded broker', () => {
+  // The platform's own ingest subscribes on its embedded broker in process (connection.inProcess);
+  // another node's, or a tool's, connects over TCP: both take the same messages.
+  describe.each([
+    ['over TCP', false],
+    ['in process (the platform on its own embedded broker)', true],
+  ])('over MQTT through the embedded broker, %s', (_how, inProcess) => {
     let broker: EmbeddedBroker;
-    let ingest: MqttSubscription;
+    let ingest: BatchedSubscription;
     const clients: mqtt.MqttClient[] = [];
     const server = { username: 'citywatch-server', password: randomBytes(24).toString('base64url') };
     beforeAll(async () => {
       broker = await startEmbeddedBroker(0, { authority: deviceBrokerAuthority(t.ctx.devices, server) });
       ingest = await startSensorsMqttIngest(
         t.ctx.sensors,
-        { url: broker.url, ...server, clientIdPrefix: `cw-test-${randomBytes(3).toString('hex')}` },
+        {
+          url: broker.url,
+          ...server,
+          clientIdPrefix: `cw-test-${randomBytes(3).toString('hex')}`,
+          ...(inProcess ? { inProcess, protocolVersion: 4 as const } : {}),
+        },
         () => {},
       );
+      // In process: no TCP client of its own.
+      expect(ingest.client === null).toBe(inProcess);
     });
     afterAll(async () => {
       for (const c of clients) await c.endAsync(true).catch(() => {});
@@ -351,8 +363,8 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
     });
 
     it('heartbeats and events with the device token; last will marks it offline; others refused', async () => {
-      const smoke = await register('smoke', '5栋烟感');
-      const other = await register('smoke', '6栋烟感');
+      const smoke = await register('smoke', `5栋烟感 ${inProcess ? 'B' : 'A'}`);
+      const other = await register('smoke', `6栋烟感 ${inProcess ? 'B' : 'A'}`);
       const c = await mqtt.connectAsync(broker.url, {
         clientId: `${smoke.id}-1`,
         username: smoke.id,
