@@ -1,0 +1,421 @@
+/**
+ * Map matching: a GPS trace becomes the road edges driven, with entry and exit times.
+ *
+ * A hidden Markov model in the manner of Newson & Krumm (2009, "Hidden Markov map matching
+ * through noise and sparseness"):
+ * - states: for each fix, the directed edges within `radiusM` (both directions of a two-way
+ *   street; at most `maxCandidates`, nearest first);
+ * - emission: Gaussian in the distance fix → road, log p = −½ (d / σ)², σ ≈ the GPS noise;
+ * - transition: exponential in |route length − straight-line distance| between consecutive
+ *   fixes, log p = −|Δ| / β, with β growing with the sampling interval (β = β₀ + β₁·Δt: at
+ *   30 s a vehicle turning corners drives noticeably further than the straight line). Routes
+ *   are shortest paths by length on the directed graph (one-way streets respected), searched
+ *   from each candidate only as far as a plausible speed allows; an implied speed over
+ *   `maxSpeedKmh` is impossible;
+ * - Viterbi in log space, one layer per fix.
+ *
+ * Robustness: fixes are first screened and skipped, counted by reason (out of order, duplicate
+ * time, teleport over 200 km/h from the last kept fix, no road within the radius). A fix that no
+ * candidate of the previous fix can reach is taken for a GPS jump and skipped; two in a row, or a
+ * gap longer than `maxGapS`, break the trace, and each piece is matched on its own. A trace in
+ * which fewer than two fixes match is reported unmatchable and yields no traversals.
+ *
+ * Traversals: between consecutive matched fixes the route is re-traced and times interpolated by
+ * distance; an edge is reported only when both its entry and its exit fall inside one matched
+ * piece (the first and last edge of a piece are partial and not reported).
+ *
+ * The graph must be the base graph (no turn-restriction copies): edges are road positions.
+ */
+import { DijkstraEngine } from '../dijkstra';
+import type { RoadGraph } from '../graph';
+import { CandidateIndex } from './candidates';
+
+export interface GpsFix {
+  /** Seconds (Unix or any monotone clock). */
+  time: number;
+  lon: number;
+  lat: number;
+}
+
+export type SkipReason =
+  | 'invalid'
+  | 'out_of_order'
+  | 'duplicate'
+  | 'teleport'
+  | 'far_from_road'
+  | 'unreachable'
+  | 'isolated';
+
+export const SKIP_REASONS: readonly SkipReason[] = [
+  'invalid',
+  'out_of_order',
+  'duplicate',
+  'teleport',
+  'far_from_road',
+  'unreachable',
+  'isolated',
+];
+
+export interface Traversal {
+  /** Base edge id. */
+  edge: number;
+  /** Seconds, same clock as the fixes. */
+  entry: number;
+  exit: number;
+}
+
+export interface MatchOptions {
+  /** Candidate search radius, metres (default 75). */
+  radiusM?: number;
+  maxCandidates?: number;
+  /** GPS noise σ, metres (default 10). */
+  sigmaM?: number;
+  /** β = betaBaseM + betaPerSecondM · Δt (defaults 5 m and 0.5 m/s). */
+  betaBaseM?: number;
+  betaPerSecondM?: number;
+  /** Speed above which a step is impossible (default 200 km/h). */
+  maxSpeedKmh?: number;
+  /** A longer interval between kept fixes breaks the trace (default 180 s). */
+  maxGapS?: number;
+}
+
+export interface MatchResult {
+  points: number;
+  /** Fixes placed on the road inside a matched piece of two or more fixes. */
+  matched: number;
+  skipped: Record<SkipReason, number>;
+  /** Matched pieces (a break starts a new one). */
+  pieces: number;
+  unmatchable: boolean;
+  /** Per input fix: the matched edge, or -1. */
+  pointEdge: Int32Array;
+  /** Per input fix: fraction along the matched edge. */
+  pointT: Float64Array;
+  traversals: Traversal[];
+}
+
+export function emptySkips(): Record<SkipReason, number> {
+  return {
+    invalid: 0,
+    out_of_order: 0,
+    duplicate: 0,
+    teleport: 0,
+    far_from_road: 0,
+    unreachable: 0,
+    isolated: 0,
+  };
+}
+
+function haversine(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const r = Math.PI / 180;
+  const dLat = (lat2 - lat1) * r;
+  const dLon = (lon2 - lon1) * r;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** One Viterbi layer: the candidates of one kept fix. */
+interface Layer {
+  point: number;
+  time: number;
+  x: number;
+  y: number;
+  edge: Int32Array;
+  t: Float64Array;
+  emission: Float64Array;
+  score: Float64Array;
+  back: Int32Array;
+}
+
+export class HmmMatcher {
+  readonly graph: RoadGraph;
+  readonly index: CandidateIndex;
+  private readonly engine: DijkstraEngine;
+  private readonly sigma: number;
+  private readonly betaBase: number;
+  private readonly betaPerS: number;
+  private readonly maxSpeed: number;
+  private readonly maxGap: number;
+  private readonly radius: number;
+  private readonly dist: Float64Array;
+
+  constructor(graph: RoadGraph, options: MatchOptions = {}) {
+    if (graph.turns) throw new Error('map matching runs on the base graph, not the turn-restricted one');
+    this.graph = graph;
+    this.radius = options.radiusM ?? 75;
+    this.index = new CandidateIndex(graph, this.radius, options.maxCandidates ?? 8);
+    // Shortest paths by length: the same CSR with lengths as costs.
+    this.engine = new DijkstraEngine({ ...graph, edgeTime: graph.edgeLength });
+    this.sigma = options.sigmaM ?? 10;
+    this.betaBase = options.betaBaseM ?? 5;
+    this.betaPerS = options.betaPerSecondM ?? 0.5;
+    this.maxSpeed = (options.maxSpeedKmh ?? 200) / 3.6;
+    this.maxGap = options.maxGapS ?? 180;
+    this.dist = new Float64Array(64);
+  }
+
+  match(fixes: readonly GpsFix[]): MatchResult {
+    const n = fixes.length;
+    const skipped = emptySkips();
+    const pointEdge = new Int32Array(n).fill(-1);
+    const pointT = new Float64Array(n);
+    const traversals: Traversal[] = [];
+    let matched = 0;
+    let pieces = 0;
+
+    let piece: Layer[] = [];
+    /** A fix no candidate could reach: a jump if the next one connects, else a break. */
+    let pending: Layer | null = null;
+    let lastKept = -1;
+    let teleportRun = 0;
+
+    const finish = () => {
+      if (piece.length >= 2) {
+        pieces++;
+        matched += piece.length;
+        this.backtrack(piece, pointEdge, pointT, traversals);
+      } else if (piece.length === 1) skipped.isolated++;
+      piece = [];
+    };
+
+    for (let i = 0; i < n; i++) {
+      const f = fixes[i];
+      if (
+        !Number.isFinite(f.time) ||
+        !Number.isFinite(f.lon) ||
+        !Number.isFinite(f.lat) ||
+        Math.abs(f.lat) > 90 ||
+        Math.abs(f.lon) > 180
+      ) {
+        skipped.invalid++;
+        continue;
+      }
+      if (lastKept >= 0) {
+        const p = fixes[lastKept];
+        if (f.time < p.time) {
+          skipped.out_of_order++;
+          continue;
+        }
+        if (f.time === p.time) {
+          skipped.duplicate++;
+          continue;
+        }
+        const speed = haversine(p.lon, p.lat, f.lon, f.lat) / (f.time - p.time);
+        // After several rejections in a row the kept fix itself is suspect: start afresh.
+        if (speed > this.maxSpeed && teleportRun < 5) {
+          skipped.teleport++;
+          teleportRun++;
+          continue;
+        }
+      }
+      teleportRun = 0;
+      const layer = this.layer(i, f);
+      if (layer === null) {
+        skipped.far_from_road++;
+        lastKept = i;
+        continue;
+      }
+      lastKept = i;
+      const prev = piece.length > 0 ? piece[piece.length - 1] : null;
+      if (prev === null) {
+        piece.push(layer);
+        continue;
+      }
+      if (layer.time - prev.time > this.maxGap) {
+        if (pending) skipped.unreachable++;
+        pending = null;
+        finish();
+        piece.push(layer);
+        continue;
+      }
+      if (this.step(prev, layer)) {
+        if (pending) skipped.unreachable++;
+        pending = null;
+        piece.push(layer);
+        continue;
+      }
+      if (pending === null) {
+        pending = layer;
+        continue;
+      }
+      // Two unreachable fixes in a row: a real break. Restart from the first of them.
+      finish();
+      const first = pending;
+      pending = null;
+      first.score.set(first.emission);
+      piece.push(first);
+      if (this.step(first, layer)) piece.push(layer);
+      else {
+        skipped.isolated++;
+        piece = [layer];
+      }
+    }
+    if (pending) skipped.unreachable++;
+    finish();
+    return {
+      points: n,
+      matched,
+      skipped,
+      pieces,
+      unmatchable: matched < 2,
+      pointEdge,
+      pointT,
+      traversals,
+    };
+  }
+
+  private layer(point: number, f: GpsFix): Layer | null {
+    const c = this.index.query(f.lon, f.lat);
+    if (c.count === 0) return null;
+    const k = c.count;
+    const emission = new Float64Array(k);
+    const inv = 1 / this.sigma;
+    for (let j = 0; j < k; j++) {
+      const z = c.distance[j] * inv;
+      emission[j] = -0.5 * z * z;
+    }
+    return {
+      point,
+      time: f.time,
+      x: this.index.x(f.lon),
+      y: this.index.y(f.lat),
+      edge: c.edge.slice(0, k),
+      t: c.t.slice(0, k),
+      emission,
+      score: emission.slice(),
+      back: new Int32Array(k).fill(-1),
+    };
+  }
+
+  /** Viterbi step prev → next; false (next untouched) when no candidate of next is reachable. */
+  private step(prev: Layer, next: Layer): boolean {
+    const g = this.graph;
+    const dt = next.time - prev.time;
+    const gc = Math.hypot(next.x - prev.x, next.y - prev.y);
+    const beta = this.betaBase + this.betaPerS * dt;
+    const invBeta = 1 / beta;
+    const maxRoute = Math.min(3 * gc + 2 * this.radius + 300, this.maxSpeed * dt + 2 * this.radius);
+    const backTolerance = 2 * this.sigma;
+    const kn = next.edge.length;
+    const best = new Float64Array(kn).fill(Number.NEGATIVE_INFINITY);
+    const back = new Int32Array(kn).fill(-1);
+    const dist = kn <= this.dist.length ? this.dist : new Float64Array(kn);
+    const eng = this.engine;
+    for (let i = 0; i < prev.edge.length; i++) {
+      const si = prev.score[i];
+      if (si === Number.NEGATIVE_INFINITY) continue;
+      const ei = prev.edge[i];
+      const li = g.edgeLength[ei];
+      const rest = (1 - prev.t[i]) * li;
+      let searched = false;
+      for (let j = 0; j < kn; j++) {
+        const ej = next.edge[j];
+        let d = Number.POSITIVE_INFINITY;
+        if (ej === ei) {
+          const along = (next.t[j] - prev.t[i]) * li;
+          if (along >= -backTolerance) d = Math.max(along, 0);
+        }
+        if (d === Number.POSITIVE_INFINITY) {
+          if (!searched) {
+            searched = true;
+            this.search(g.edgeHead[ei], maxRoute - rest, next);
+          }
+          const tail = g.edgeTail[ej];
+          if (eng.isSettled(tail)) d = rest + eng.costOf(tail) + next.t[j] * g.edgeLength[ej];
+        }
+        dist[j] = d;
+      }
+      for (let j = 0; j < kn; j++) {
+        const d = dist[j];
+        if (d > maxRoute) continue;
+        const s = si - Math.abs(d - gc) * invBeta;
+        if (s > best[j]) {
+          best[j] = s;
+          back[j] = i;
+        }
+      }
+    }
+    let top = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < kn; j++) if (best[j] > top) top = best[j];
+    if (top === Number.NEGATIVE_INFINITY) return false;
+    for (let j = 0; j < kn; j++) {
+      next.score[j] = best[j] === Number.NEGATIVE_INFINITY ? best[j] : best[j] - top + next.emission[j];
+      next.back[j] = back[j];
+    }
+    return true;
+  }
+
+  /** Dijkstra by length from `source` until every candidate tail of `next` settles or bound. */
+  private search(source: number, bound: number, next: Layer): void {
+    const eng = this.engine;
+    const g = this.graph;
+    eng.begin('forward');
+    eng.addSeed(source, 0);
+    if (bound < 0) return;
+    let remaining = next.edge.length;
+    while (remaining > 0 && eng.peekCost() <= bound) {
+      const v = eng.settleNext();
+      for (let j = 0; j < next.edge.length; j++) if (g.edgeTail[next.edge[j]] === v) remaining--;
+    }
+  }
+
+  /** Best state sequence of a piece; records per-fix positions and the traversals. */
+  private backtrack(piece: Layer[], pointEdge: Int32Array, pointT: Float64Array, out: Traversal[]): void {
+    const g = this.graph;
+    const last = piece[piece.length - 1];
+    let j = 0;
+    for (let c = 1; c < last.score.length; c++) if (last.score[c] > last.score[j]) j = c;
+    const chosen = new Int32Array(piece.length);
+    for (let l = piece.length - 1; l >= 0; l--) {
+      chosen[l] = j;
+      j = piece[l].back[j];
+      if (j < 0 && l > 0) j = 0; // cannot happen for a connected piece; keep the index valid
+    }
+    for (let l = 0; l < piece.length; l++) {
+      pointEdge[piece[l].point] = piece[l].edge[chosen[l]];
+      pointT[piece[l].point] = piece[l].t[chosen[l]];
+    }
+    // Walk the route, interpolating times by distance between consecutive fixes.
+    let curEdge = piece[0].edge[chosen[0]];
+    let curEntry = Number.NaN; // unknown: the piece starts part-way along the edge
+    const eng = this.engine;
+    for (let l = 1; l < piece.length; l++) {
+      const a = piece[l - 1];
+      const b = piece[l];
+      const ea = a.edge[chosen[l - 1]];
+      const ta = a.t[chosen[l - 1]];
+      const eb = b.edge[chosen[l]];
+      const tb = b.t[chosen[l]];
+      if (ea === eb && tb >= ta - (2 * this.sigma) / Math.max(1e-9, g.edgeLength[ea])) continue;
+      // Route ea (from ta) → path → eb (to tb).
+      eng.begin('forward');
+      eng.addSeed(g.edgeHead[ea], 0);
+      const target = g.edgeTail[eb];
+      let v = -2;
+      while (v !== -1 && !eng.isSettled(target)) v = eng.settleNext();
+      if (!eng.isSettled(target)) {
+        curEntry = Number.NaN; // should not happen: the step found this route
+        curEdge = eb;
+        continue;
+      }
+      const path = eng.pathEdges(target);
+      const legs: number[] = [ea, ...path, eb];
+      const lens: number[] = [(1 - ta) * g.edgeLength[ea]];
+      for (const e of path) lens.push(g.edgeLength[e]);
+      lens.push(tb * g.edgeLength[eb]);
+      let total = 0;
+      for (const x of lens) total += x;
+      const dt = b.time - a.time;
+      let acc = 0;
+      for (let k = 0; k < legs.length - 1; k++) {
+        acc += lens[k];
+        const boundary = a.time + (total > 0 ? (dt * acc) / total : dt);
+        // Leaving legs[k] at `boundary`, entering legs[k + 1].
+        if (legs[k] === curEdge && !Number.isNaN(curEntry))
+          out.push({ edge: curEdge, entry: curEntry, exit: boundary });
+        curEdge = legs[k + 1];
+        curEntry = boundary;
+      }
+    }
+  }
+}
