@@ -204,7 +204,7 @@ class Proc {
 export async function startCluster(options = {}) {
   const nodes = options.nodes ?? 3;
   const log = options.log ?? ((line) => process.stderr.write(`[cluster] ${line}\n`));
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'citywatch-cluster-'));
+  const tmp = mkdtempSync(path.join(tempRoot(), 'citywatch-cluster-'));
   const parts = { tmp, pg: [], nats: [], api: [], haproxy: null };
   const cluster = {
     tmp,
@@ -220,13 +220,18 @@ export async function startCluster(options = {}) {
   };
   const stopParts = async () => {
     const t0 = Date.now();
+    const timed = async (name, promise) => {
+      await promise;
+      if (process.env.CITYWATCH_CLUSTER_DEBUG) log(`${name} stopped at ${Date.now() - t0} ms`);
+    };
+    // API nodes first, while NATS and PostgreSQL still answer (their stop drains the bus).
+    await Promise.all(parts.api.map((p) => timed(p?.name, p?.stop(5_000))));
     await Promise.all([
-      ...parts.api.map((p) => p?.stop(6_000)),
-      parts.haproxy?.stop(2_000),
-      ...parts.nats.map((p) => p.stop(5_000)),
+      timed('haproxy', parts.haproxy?.stop(1_000)),
+      ...parts.nats.map((p) => timed(p.name, p.stop(2_000))),
     ]);
     // The cluster's data is thrown away: no shutdown checkpoint to wait for.
-    await Promise.all(parts.pg.map((pg) => pg.stopAsync('immediate')));
+    await Promise.all(parts.pg.map((pg) => timed(pg.name, pg.stopAsync('immediate', 2_000))));
     rmSync(tmp, { recursive: true, force: true });
     active.delete(cluster);
     log(`stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${tmp} removed`);
@@ -260,6 +265,8 @@ export async function startCluster(options = {}) {
         'max_connections = 200',
         'shared_buffers = 64MB',
         'synchronous_commit = on',
+        // Segments in the data dir (removed with it), not /dev/shm files left by a kill -9.
+        'dynamic_shared_memory_type = mmap',
         '',
       ].join('\n'),
     );
@@ -293,6 +300,7 @@ export async function startCluster(options = {}) {
 
     // NATS: three servers in one cluster, JetStream on each.
     const natsPorts = [];
+    const natsConfs = [];
     for (let i = 0; i < 3; i++)
       natsPorts.push({ client: await freePort(), cluster: await freePort(), http: await freePort() });
     step();
@@ -316,7 +324,18 @@ export async function startCluster(options = {}) {
         ].join('\n'),
       );
       parts.nats.push(new Proc(`nats-${i + 1}`, 'nats-server', ['-c', conf], {}, `${dir}.log`));
+      natsConfs.push(conf);
     }
+    cluster.restartNats = (i) => {
+      parts.nats[i] = new Proc(
+        `nats-${i + 1}`,
+        'nats-server',
+        ['-c', natsConfs[i]],
+        {},
+        `${natsConfs[i]}.log`,
+      );
+    };
+    cluster.natsMonitor = natsPorts.map((p) => `http://127.0.0.1:${p.http}`);
     const natsUrl = natsPorts.map((p) => `nats://127.0.0.1:${p.client}`).join(',');
     await createReplicatedStream(natsUrl);
     log(`NATS JetStream cluster ${natsUrl}, stream ${STREAM} R3`);
@@ -357,7 +376,7 @@ export async function startCluster(options = {}) {
         `  bind 127.0.0.1:${pgLbPort}`,
         '  option tcp-check',
         '  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions',
-        `  server primary 127.0.0.1:${pgPort1} check`,
+        `  server primary 127.0.0.1:${pgPort1} check on-marked-up shutdown-backup-sessions`,
         `  server standby 127.0.0.1:${pgPort2} check backup`,
         '',
       ].join('\n'),
@@ -505,11 +524,22 @@ async function createReplicatedStream(natsUrl) {
   }
 }
 
+/**
+ * Where the temp dir goes: CITYWATCH_CLUSTER_DIR, else /dev/shm (tmpfs) when present, else the OS
+ * temp dir. On tmpfs the teardown's removal of ~3,000 files takes milliseconds instead of 10 s on
+ * this machine's disk under load. A process killed -9 loses nothing in the page cache either way:
+ * the drills kill processes, not the machine's power (which is not drilled here).
+ */
+export function tempRoot() {
+  if (process.env.CITYWATCH_CLUSTER_DIR) return process.env.CITYWATCH_CLUSTER_DIR;
+  return existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+}
+
 /** Temp dirs of clusters from earlier runs killed before they could clean up (for the smoke test). */
 export function staleClusterDirs() {
-  return readdirSync(os.tmpdir())
+  return readdirSync(tempRoot())
     .filter((d) => d.startsWith('citywatch-cluster-'))
-    .map((d) => path.join(os.tmpdir(), d))
+    .map((d) => path.join(tempRoot(), d))
     .filter((d) => existsSync(d));
 }
 

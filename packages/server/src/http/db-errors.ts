@@ -102,8 +102,9 @@ export function databaseUnavailable(error: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code))
       return true;
     // SQLSTATE class 08 (connection exception); 57P01–57P03 (admin/crash shutdown, cannot connect
-    // now: a server starting, stopping or in recovery); 53300 (too many connections).
-    if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+    // now: a server starting, stopping or in recovery); 53300 (too many connections); 25006 (a
+    // write reached a hot standby: the primary is gone and the standby not yet promoted).
+    if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '25006'].includes(code)) return true;
   }
   // node-postgres reports a connection lost mid-query, or a pool that could not connect in time,
   // with a plain Error and no code.

@@ -1,0 +1,241 @@
+// `npm run drill` (issue 17, item 3): failure drills on the cluster of lib.mjs (3 API nodes behind
+// HAProxy, NATS JetStream ×3 with the stream R3, PostgreSQL primary + streaming standby), under
+// load through HAProxy (console WebSockets and incidents POSTed at a fixed rate). One line per
+// drill with its figures and PASS/FAIL; exit 1 when any drill fails.
+//
+//   node scripts/cluster/drill.mjs [--quick] [--json] [--rate 10] [--consoles 20]
+//
+//   api-kill     kill -9 one API node: consoles on the others miss nothing; no acknowledged
+//                incident lost; the killed node's consoles are back (through HAProxy) within 15 s
+//   nats-kill    kill -9 one NATS server: every acknowledged incident's event reaches every
+//                console that stayed connected; stall = worst POST → console latency
+//   pg-stop      PostgreSQL primary stopped 15 s: answers are 201 or 503 with Retry-After (no 500);
+//                nothing acknowledged lost; recovers by itself (time to first 201 after restart)
+//   burst-kill   kill -9 an API node during a burst of 200 concurrent incident POSTs: every
+//                acknowledged incident is stored
+//   promote      kill -9 the primary, promote the standby 2 s later (pg_ctl promote; HAProxy sends
+//                the nodes' new connections to it): RPO = acknowledged incidents missing on the
+//                promoted standby (and seconds of acknowledgements lost), RTO = kill → first 201
+//   pg-kill-burst kill -9 PostgreSQL (the promoted one) during a burst, restart it: every
+//                acknowledged incident present after crash recovery
+// --quick: 2 API nodes, the api-kill drill only (the subset run by npm test, < 2 min).
+// --json: the drill lines go to stderr and one JSON line with every drill's figures to stdout.
+import { login, sleep, startCluster, stopAll } from './lib.mjs';
+import { Consoles, Incidents, missingFromDb, p99 } from './load.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? Number(argv[at + 1]) : fallback;
+};
+const quick = argv.includes('--quick');
+const json = argv.includes('--json');
+const RATE = opt('--rate', quick ? 8 : 10);
+const CONSOLES = opt('--consoles', quick ? 12 : 20);
+const out = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+const note = (line) => process.stderr.write(`[drill] ${line}\n`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    const hard = setTimeout(() => process.exit(1), 9_500);
+    await stopAll();
+    clearTimeout(hard);
+    process.exit(1);
+  });
+}
+
+const results = [];
+function report(name, pass, figures) {
+  results.push({ drill: name, pass, ...figures });
+  const text = Object.entries(figures)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' ');
+  out(`${pass ? 'PASS' : 'FAIL'} ${name}: ${text}`);
+}
+const s1 = (ms) => (ms === null || ms === undefined ? null : Math.round(ms / 100) / 10);
+
+let cluster;
+let promoted = false;
+try {
+  const t0 = performance.now();
+  cluster = await startCluster({ nodes: quick ? 2 : 3, log: note });
+  const base = cluster.base;
+  const cookie = await login(base);
+  const map = await (await fetch(`${base}/api/public/map`)).json();
+  const consoles = new Consoles(base, cookie, CONSOLES);
+  if (!(await consoles.waitAllReady())) throw new Error('consoles did not all subscribe');
+  note(`cluster up in ${s1(performance.now() - t0)} s; ${CONSOLES} consoles, ${RATE} incidents/s`);
+
+  // One drill: load runs `before` ms, then `act()`, then `after` ms; figures from `judge`.
+  const drill = async (_name, { before = 4_000, after = 10_000, act, judge }) => {
+    const incidents = new Incidents(base, cookie, map.center, consoles);
+    incidents.run(RATE);
+    await sleep(before);
+    const tAct = performance.now();
+    const ctx = await act(incidents, tAct);
+    await sleep(after);
+    await incidents.stop();
+    await sleep(2_000); // events in flight reach the consoles
+    await judge(incidents, tAct, ctx);
+  };
+
+  // api-kill
+  await drill('api-kill', {
+    act: async () => {
+      await cluster.parts.api[0].kill9();
+    },
+    judge: async (incidents, tAct) => {
+      const back = await consoles.waitAllReady(15_000);
+      const lastReady = Math.max(...consoles.list.map((c) => c.readyAt));
+      const dropped = consoles.list.filter((c) => c.drops > 0).length;
+      const m = consoles.missed(incidents.acked);
+      const lost = missingFromDb(currentPrimary(), incidents.acked).length;
+      report('api-kill', back && m.steady === 0 && lost === 0, {
+        acked: incidents.acked.length,
+        errors: incidents.errors(),
+        statuses: incidents.statuses,
+        consoles_dropped: dropped,
+        consoles_back: back,
+        failover_s: dropped ? s1(lastReady - tAct) : 0,
+        events_missed_steady: m.steady,
+        events_missed_after_reconnect: m.gap,
+        acked_lost: lost,
+      });
+    },
+  });
+  if (quick) throw Object.assign(new Error('done'), { done: true });
+
+  // nats-kill
+  await drill('nats-kill', {
+    act: async () => {
+      await cluster.parts.nats[1].kill9();
+    },
+    judge: async (incidents, tAct) => {
+      const m = consoles.missed(incidents.acked);
+      const lost = missingFromDb(currentPrimary(), incidents.acked).length;
+      const after = incidents.acked.filter((a) => a.t0 >= tAct).map((a) => a.id);
+      const lat = [];
+      for (const id of after) {
+        for (const c of consoles.list) if (!c.seen.has(id)) lat.push(Number.POSITIVE_INFINITY);
+      }
+      report('nats-kill', m.steady === 0 && lost === 0, {
+        acked: incidents.acked.length,
+        errors: incidents.errors(),
+        events_missed: m.steady + m.gap,
+        console_p99_ms: Math.round(p99(consoles.latency) ?? -1),
+        stall_max_ms: Math.round(Math.max(...consoles.latency.slice(-after.length * CONSOLES))),
+        acked_lost: lost,
+      });
+      cluster.restartNats(1);
+    },
+  });
+  await sleep(3_000);
+
+  // pg-stop
+  await drill('pg-stop', {
+    act: async () => {
+      await cluster.primary.stopAsync('fast');
+      const stoppedAt = performance.now();
+      await sleep(15_000);
+      cluster.primary.start();
+      return { restartedAt: performance.now(), stoppedAt };
+    },
+    judge: async (incidents, _tAct, ctx) => {
+      const s = incidents.statuses;
+      const lost = missingFromDb(cluster.primary, incidents.acked).length;
+      const recovered = incidents.firstAckAfter(ctx.restartedAt);
+      report(
+        'pg-stop',
+        (s[500] ?? 0) === 0 && incidents.retryAfterMissing === 0 && lost === 0 && recovered !== null,
+        {
+          acked: incidents.acked.length,
+          statuses: s,
+          status_503_without_retry_after: incidents.retryAfterMissing,
+          acked_lost: lost,
+          recovered_s_after_restart: s1(recovered),
+        },
+      );
+    },
+  });
+
+  // burst-kill (API node)
+  {
+    const incidents = new Incidents(base, cookie, map.center, consoles);
+    const posts = [];
+    for (let i = 0; i < 200; i++) posts.push(incidents.post());
+    await sleep(300);
+    const victim = cluster.parts.api.find((p, i) => i > 0 && p.running);
+    await victim.kill9();
+    await Promise.all(posts);
+    const lost = missingFromDb(cluster.primary, incidents.acked).length;
+    report('burst-kill', lost === 0, {
+      posted: 200,
+      acked: incidents.acked.length,
+      statuses: incidents.statuses,
+      acked_lost: lost,
+    });
+  }
+
+  // promote
+  await drill('promote', {
+    after: 12_000,
+    act: async (_incidents, tAct) => {
+      cluster.primary.kill9();
+      await sleep(2_000);
+      cluster.standby.promote();
+      promoted = true;
+      return { promotedAt: performance.now(), tAct };
+    },
+    judge: async (incidents, tAct) => {
+      const missing = missingFromDb(cluster.standby, incidents.acked);
+      const rto = incidents.firstAckAfter(tAct);
+      const firstLost = missing.length ? Math.min(...missing.map((a) => a.tAck)) : null;
+      report('promote', rto !== null, {
+        acked: incidents.acked.length,
+        statuses: incidents.statuses,
+        rpo_acked_lost: missing.length,
+        rpo_s: firstLost === null ? 0 : s1(tAct - firstLost),
+        rto_s: s1(rto),
+      });
+    },
+  });
+
+  // pg-kill-burst (PostgreSQL killed -9 during a burst; crash recovery)
+  {
+    const incidents = new Incidents(base, cookie, map.center, consoles);
+    const posts = [];
+    for (let i = 0; i < 200; i++) posts.push(incidents.post());
+    await sleep(300);
+    cluster.standby.kill9();
+    await Promise.all(posts);
+    await sleep(1_000);
+    cluster.standby.start();
+    const lost = missingFromDb(cluster.standby, incidents.acked).length;
+    report('pg-kill-burst', lost === 0, {
+      posted: 200,
+      acked: incidents.acked.length,
+      statuses: incidents.statuses,
+      acked_lost: lost,
+    });
+  }
+  consoles.close();
+} catch (error) {
+  if (!error.done) {
+    out(`FAIL drill run: ${error.stack ?? error}`);
+    results.push({ drill: 'run', pass: false, error: String(error.message ?? error) });
+  }
+} finally {
+  const t = performance.now();
+  await stopAll();
+  note(`cluster stopped in ${s1(performance.now() - t)} s`);
+}
+const pass = results.length > 0 && results.every((r) => r.pass);
+if (json) process.stdout.write(`${JSON.stringify({ pass, drills: results })}\n`);
+process.exit(pass ? 0 : 1);
+
+function currentPrimary() {
+  return promoted ? cluster.standby : cluster.primary;
+}
