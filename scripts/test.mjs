@@ -169,6 +169,21 @@ const smokes = [
       Number.isFinite(j.nearest_p99_ms) &&
       Number.isFinite(j.coverage_s),
   },
+  {
+    // The cheapest failure drill (scripts/cluster/drill.mjs): 2 API nodes behind HAProxy on NATS ×3
+    // and PostgreSQL with a standby, one killed -9 under load. Nothing acknowledged may be lost.
+    name: 'drill --quick (API node killed behind HAProxy)',
+    args: ['node', 'scripts/cluster/drill.mjs', '--quick', '--json'],
+    keys: ['pass', 'drills'],
+    check: (j) => j.pass === true && j.drills[0].acked_lost === 0 && j.drills[0].events_missed_steady === 0,
+  },
+  {
+    name: 'bench:cluster smoke',
+    args: ['tsx', 'bench/cluster.ts', '--smoke'],
+    keys: ['console_p99_ms', 'errors', 'events_missed_after_resume', 'failover_s', 'recommend_p99_ms'],
+    // Output and completeness are checked; the targets are for the full run on a quiet machine.
+    check: (j) => j.incidents_acked > 0 && j.acked_lost === 0 && Number.isFinite(j.console_p99_ms),
+  },
 ];
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
