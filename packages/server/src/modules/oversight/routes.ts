@@ -30,6 +30,9 @@ const listQuery = z.strictObject({
   licence: z.enum(['none', 'valid', 'expiring', 'expired']).optional(),
   q: z.string().trim().min(1).max(100).optional(),
 });
+/** A file in the answer's body (a PDF, a photo): the OpenAPI document names its media types. */
+const binaryFile = z.string().meta({ format: 'binary' });
+
 const importBody = z.strictObject({
   content: z
     .string()
@@ -171,13 +174,28 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
 
   app.get(
     '/api/oversight/cases/:id/document',
-    { config: { permission: 'oversight.read' }, schema: { tags, params: idParams } },
+    {
+      config: { permission: 'oversight.read' },
+      schema: {
+        tags,
+        params: idParams,
+        response: {
+          200: {
+            description: 'The rectification notice (整改通知书) as a PDF, named by its case number',
+            content: { 'application/pdf': { schema: binaryFile } },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const { number, pdf } = await oversight.caseDocument(actorOf(request), request.params.id);
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(`${number}.pdf`)}`)
-        .send(pdf);
+      return (
+        reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(`${number}.pdf`)}`)
+          // A Buffer is sent as it is (never serialized); the cast only meets the declared types.
+          .send(pdf as unknown as string)
+      );
     },
   );
 
@@ -202,10 +220,29 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
 
   app.get(
     '/api/oversight/attachments/:id',
-    { config: { permission: 'oversight.read' }, schema: { tags, params: idParams } },
+    {
+      config: { permission: 'oversight.read' },
+      schema: {
+        tags,
+        params: idParams,
+        response: {
+          200: {
+            description: 'An inspection or rectification file (photo or PDF) in its stored media type',
+            content: {
+              'image/jpeg': { schema: binaryFile },
+              'image/png': { schema: binaryFile },
+              'application/pdf': { schema: binaryFile },
+            },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const file = await oversight.cases.attachment(actorOf(request), request.params.id);
-      return reply.type(file.content_type).header('cache-control', 'private, no-store').send(file.bytes);
+      return reply
+        .type(file.content_type)
+        .header('cache-control', 'private, no-store')
+        .send(file.bytes as unknown as string);
     },
   );
 

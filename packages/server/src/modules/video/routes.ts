@@ -150,10 +150,13 @@ export function videoRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, vid
 
   app.delete(
     '/api/video/cameras/:id',
-    { config: { permission: 'video.write' }, schema: { tags, params: idParams } },
+    {
+      config: { permission: 'video.write' },
+      schema: { tags, params: idParams, response: { 204: z.null().describe('Removed') } },
+    },
     async (request, reply) => {
       await video.remove(actorOf(request), request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
