@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { verifyAuditChain } from './identity/audit.js';
+import { registerEtaCommands } from './modules/eta/cli.js';
 import { registerExplosivesCommands } from './modules/explosives/cli.js';
 import { registerReportCommands } from './modules/indicators/cli.js';
 import { registerPatrolCommands } from './modules/patrol/cli.js';
@@ -129,6 +130,7 @@ registerPatrolCommands(program);
 registerVideoCommands(program);
 registerExplosivesCommands(program);
 registerReportCommands(program);
+registerEtaCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`citywatch: ${(error as Error).message}`);
