@@ -2,10 +2,15 @@
  * In-process event bus: the embedded default (one process, no broker). Delivery is synchronous and
  * in publish order, also when a handler publishes while being called (the new event is queued and
  * delivered after the current one reached every handler). A failing handler is logged and skipped.
+ *
+ * Every event gets the next sequence of this process's stream and is kept in a ring of the last
+ * `ringSize` events (default 10,000; CITYWATCH_LIVE_RING), from which a reconnecting console is
+ * replayed. Past the ring, or after a restart (a new stream id), the console is told to resync.
  */
 import type { EventBus, EventHandler, SubscribeFilter, Unsubscribe } from '@citywatch/core/events/bus';
 import { matchesFilter } from '@citywatch/core/events/bus';
 import type { DomainEvent } from '@citywatch/core/events/events';
+import { RecentIds, type ResumableBus, type SequencedEvent, sequenceOf, setSequence } from './resume';
 
 /** The part of a pino / Fastify logger the buses use. */
 export interface BusLogger {
@@ -33,8 +38,14 @@ export class LocalFanOut {
   private readonly subs = new Set<Subscription>();
   private readonly queue: DomainEvent[] = [];
   private dispatching = false;
+  private lastSeq = 0;
 
   constructor(private readonly log: BusLogger) {}
+
+  /** The sequence of the event being or last delivered: a subscriber added now gets those after it. */
+  get headSeq(): number {
+    return this.lastSeq;
+  }
 
   subscribe(handler: EventHandler, filter?: SubscribeFilter): Unsubscribe {
     const sub: Subscription = {
@@ -73,6 +84,8 @@ export class LocalFanOut {
   }
 
   private dispatchOne(event: DomainEvent): void {
+    const seq = sequenceOf(event);
+    if (seq !== undefined) this.lastSeq = seq;
     // Snapshot: handlers added during delivery get the next event, not this one.
     for (const sub of [...this.subs]) {
       if (!sub.active || !matchesFilter(event.type, sub.filter)) continue;
@@ -94,20 +107,57 @@ export class LocalFanOut {
 
 export interface InProcessBusOptions {
   logger?: BusLogger;
+  /** Events kept for replay to reconnecting consoles; default 10,000. */
+  ringSize?: number;
 }
 
-export class InProcessBus implements EventBus {
+export const DEFAULT_RING_SIZE = 10_000;
+
+export class InProcessBus implements EventBus, ResumableBus {
   private readonly fanOut: LocalFanOut;
   private closed = false;
+  readonly streamId = `process:${crypto.randomUUID()}`;
+  private seq = 0;
+  private readonly ring: SequencedEvent[];
+  private readonly ringSize: number;
+  /** Index in `ring` where the next event goes (the ring is full once seq ≥ ringSize). */
+  private ringNext = 0;
+  private readonly seen = new RecentIds(DEFAULT_RING_SIZE);
 
   constructor(opts: InProcessBusOptions = {}) {
     this.fanOut = new LocalFanOut(opts.logger ?? consoleBusLogger);
+    this.ringSize = Math.max(1, Math.floor(opts.ringSize ?? DEFAULT_RING_SIZE));
+    this.ring = [];
   }
 
   publish(event: DomainEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    // A re-published event (a retry with the same id) is delivered once, as JetStream does.
+    if (!this.seen.add(event.id)) return Promise.resolve();
+    const seq = ++this.seq;
+    setSequence(event, seq);
+    this.ring[this.ringNext] = { seq, event };
+    this.ringNext = (this.ringNext + 1) % this.ringSize;
     this.fanOut.deliver(event);
     return Promise.resolve();
+  }
+
+  headSeq(): number {
+    return this.fanOut.headSeq;
+  }
+
+  replay(after: number, upTo: number, max: number): Promise<SequencedEvent[] | null> {
+    if (upTo <= after) return Promise.resolve([]);
+    const oldest = Math.max(1, this.seq - this.ring.length + 1);
+    if (after + 1 < oldest || upTo > this.seq || upTo - after > max) return Promise.resolve(null);
+    const out: SequencedEvent[] = [];
+    for (let seq = after + 1; seq <= upTo; seq++) {
+      // seq n sits at index (n - 1) % ringSize.
+      const entry = this.ring[(seq - 1) % this.ringSize];
+      if (!entry || entry.seq !== seq) return Promise.resolve(null);
+      out.push(entry);
+    }
+    return Promise.resolve(out);
   }
 
   subscribe(handler: EventHandler, filter?: SubscribeFilter): Unsubscribe {

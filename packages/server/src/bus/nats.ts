@@ -7,6 +7,11 @@
  * Stream `CITYWATCH` (configurable), subjects `citywatch.events.>`, one subject per event type:
  * `citywatch.events.<type>`. Reconnects are the client library's job (it retries forever); the
  * ordered consumer re-creates itself after a reconnect and resumes after the last sequence it saw.
+ *
+ * Every event is delivered with its stream sequence (resume.ts): a console that reconnects to any
+ * node names the last sequence it got and is replayed the rest from the stream (an ordered consumer
+ * from that sequence on), as long as the stream still holds it (max age, default 24 h).
+ * A message at or below the last sequence delivered, or with an id already delivered, is dropped.
  */
 import type { EventBus, EventHandler, SubscribeFilter, Unsubscribe } from '@citywatch/core/events/bus';
 import { parseDomainEvent } from '@citywatch/core/events/bus';
@@ -29,6 +34,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { type BusLogger, consoleBusLogger, LocalFanOut } from './in-process';
+import { RecentIds, type ResumableBus, type SequencedEvent, setSequence } from './resume';
 
 export interface NatsBusOptions {
   /** NATS server URL(s), comma-separated, e.g. `nats://127.0.0.1:4222`. */
@@ -51,9 +57,11 @@ export interface NatsBusOptions {
 export const DEFAULT_STREAM = 'CITYWATCH';
 export const DEFAULT_SUBJECT_PREFIX = 'citywatch.events';
 
-export class NatsBus implements EventBus {
+export class NatsBus implements EventBus, ResumableBus {
   private closed = false;
   private closing: Promise<void> | null = null;
+  private lastSeq: number;
+  private readonly seen = new RecentIds(10_000);
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -63,7 +71,12 @@ export class NatsBus implements EventBus {
     private readonly fanOut: LocalFanOut,
     private readonly subjectPrefix: string,
     private readonly log: BusLogger,
-  ) {}
+    private readonly streamName: string,
+    readonly streamId: string,
+    startSeq: number,
+  ) {
+    this.lastSeq = startSeq - 1;
+  }
 
   /** Connects, makes sure the stream exists and starts consuming events published from now on. */
   static async create(opts: NatsBusOptions): Promise<NatsBus> {
@@ -100,10 +113,27 @@ export class NatsBus implements EventBus {
       });
       const fan = new LocalFanOut(log);
       let bus: NatsBus | null = null;
+      const early: JsMsg[] = [];
       const messages = await consumer.consume({
-        callback: (m: JsMsg) => bus?.onMessage(m),
+        callback: (m: JsMsg) => {
+          if (bus) bus.onMessage(m);
+          else early.push(m);
+        },
       });
-      bus = new NatsBus(nc, js, consumer, messages, fan, prefix, log);
+      const streamId = `${streamName}@${info.created}`;
+      bus = new NatsBus(
+        nc,
+        js,
+        consumer,
+        messages,
+        fan,
+        prefix,
+        log,
+        streamName,
+        streamId,
+        info.state.last_seq + 1,
+      );
+      for (const m of early) bus.onMessage(m);
       bus.watchStatus();
       return bus;
     } catch (err) {
@@ -126,6 +156,48 @@ export class NatsBus implements EventBus {
     return this.fanOut.subscribe(handler, filter);
   }
 
+  headSeq(): number {
+    return this.lastSeq;
+  }
+
+  async replay(after: number, upTo: number, max: number): Promise<SequencedEvent[] | null> {
+    if (upTo <= after) return [];
+    if (upTo - after > max) return null;
+    const jsm = await jetstreamManager(this.nc);
+    const info = await jsm.streams.info(this.streamName);
+    // Older than the stream keeps (max age): the console must resync.
+    if (after + 1 < info.state.first_seq) return null;
+    const consumer = await this.js.consumers.get(this.streamName, {
+      filter_subjects: `${this.subjectPrefix}.>`,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: after + 1,
+    });
+    const out: SequencedEvent[] = [];
+    try {
+      let reached = after;
+      while (reached < upTo) {
+        const batch = await consumer.fetch({ max_messages: Math.min(upTo - reached, 500), expires: 5_000 });
+        let got = 0;
+        for await (const m of batch) {
+          got++;
+          reached = m.seq;
+          if (m.seq > upTo) break;
+          const event = this.decode(m);
+          if (event) {
+            setSequence(event, m.seq);
+            out.push({ seq: m.seq, event });
+          }
+          if (m.seq >= upTo) break;
+        }
+        // Nothing came within the wait: the stream lost the messages (purged); resync.
+        if (got === 0) return null;
+      }
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+    return out;
+  }
+
   close(): Promise<void> {
     if (!this.closing) {
       this.closed = true;
@@ -142,19 +214,34 @@ export class NatsBus implements EventBus {
 
   private onMessage(m: JsMsg): void {
     if (this.closed) return;
+    // The ordered consumer delivers each sequence once and in order; a re-created one must not
+    // hand out again what was delivered already.
+    if (m.seq <= this.lastSeq) return;
+    this.lastSeq = m.seq;
+    const event = this.decode(m);
+    if (!event) return;
+    if (!this.seen.add(event.id)) {
+      this.log.warn({ eventId: event.id, seq: m.seq }, 'dropping an event delivered twice');
+      return;
+    }
+    setSequence(event, m.seq);
+    this.fanOut.deliver(event);
+  }
+
+  private decode(m: JsMsg): DomainEvent | null {
     let decoded: unknown;
     try {
       decoded = JSON.parse(m.string());
     } catch (err) {
       this.log.warn({ err, subject: m.subject, seq: m.seq }, 'dropping undecodable event from NATS');
-      return;
+      return null;
     }
     const event = parseDomainEvent(decoded);
     if (!event || m.subject !== this.subjectFor(event.type)) {
       this.log.warn({ subject: m.subject, seq: m.seq }, 'dropping malformed event from NATS');
-      return;
+      return null;
     }
-    this.fanOut.deliver(event);
+    return event;
   }
 
   private watchStatus(): void {

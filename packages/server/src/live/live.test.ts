@@ -241,8 +241,9 @@ describe('/api/live', () => {
     await h.bus.publish(outOfScope);
     await h.bus.publish(inScope);
     await h.bus.publish(cityWide);
-    expect(await c.next()).toEqual({ kind: 'event', event: inScope });
-    expect(await c.next()).toEqual({ kind: 'event', event: cityWide });
+    // Sequences count every event of the stream, also those this viewer does not get.
+    expect(await c.next()).toEqual({ kind: 'event', seq: 2, event: inScope });
+    expect(await c.next()).toEqual({ kind: 'event', seq: 3, event: cityWide });
     expect(c.frames.some((f) => f.event?.id === outOfScope.id)).toBe(false);
   });
 
@@ -266,7 +267,7 @@ describe('/api/live', () => {
     const org = orgChanged('org-a');
     await h.bus.publish(user);
     await h.bus.publish(org);
-    expect(await c.next()).toEqual({ kind: 'event', event: org });
+    expect(await c.next()).toEqual({ kind: 'event', seq: expect.any(Number), event: org });
     expect(c.frames.some((f) => f.event?.id === user.id)).toBe(false);
 
     c.ws.send('not json');
@@ -277,7 +278,7 @@ describe('/api/live', () => {
     expect(await c.next()).toEqual({ kind: 'subscribed', types: null, refused: [] });
     const user2 = userChanged('org-a');
     await h.bus.publish(user2);
-    expect(await c.next()).toEqual({ kind: 'event', event: user2 });
+    expect(await c.next()).toEqual({ kind: 'event', seq: expect.any(Number), event: user2 });
   });
 
   it('acknowledges only the types the viewer may receive, naming the refused ones', async () => {
@@ -301,7 +302,7 @@ describe('/api/live', () => {
     const org = orgChanged('org-a');
     await h.bus.publish(user);
     await h.bus.publish(org);
-    expect(await c.next()).toEqual({ kind: 'event', event: org });
+    expect(await c.next()).toEqual({ kind: 'event', seq: expect.any(Number), event: org });
     expect(c.frames.some((f) => f.event?.id === user.id)).toBe(false);
   });
 

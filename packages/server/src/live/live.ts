@@ -4,9 +4,22 @@
  * problem+json: the Origin header against the allow-list (403; browsers always send one, so a
  * cross-site page cannot ride the session cookie) and the session (401).
  *
+ * Resuming: `GET /api/live?stream=<id>&after=<seq>` names the stream and the last sequence the
+ * console received (from any node). The events after it that it may see are sent first, in sequence
+ * order, then the live ones, none twice; then `live`. When the bus no longer holds them (stream max
+ * age on NATS; the embedded ring of CITYWATCH_LIVE_RING events; more than `maxReplay`) or the stream
+ * is another (a restart of the embedded bus, a re-created stream), `resync` says so instead: the
+ * console reloads its state over HTTP and continues from the sequence given.
+ *
  * Protocol (JSON text frames):
- *   server → client  {"kind":"hello"}                         once, after the upgrade
- *                    {"kind":"event","event":DomainEvent}     each event in the viewer's scope
+ *   server → client  {"kind":"hello","stream":id}            once, after the upgrade (no stream:
+ *                                                             the bus cannot resume)
+ *                    {"kind":"live","stream":id,"seq":n,"replayed":k}
+ *                                                             caught up: every event up to seq n
+ *                                                             was sent (k of them replayed)
+ *                    {"kind":"resync","stream":id,"seq":n}    the gap cannot be replayed: reload
+ *                    {"kind":"event","seq":n,"event":DomainEvent}
+ *                                                             each event in the viewer's scope
  *                    {"kind":"subscribed","types":[..]|null,"refused":[..]}
  *                                                             acknowledges a subscribe: the types
  *                                                             this viewer will receive, and those
@@ -23,6 +36,7 @@ import type { DomainEvent } from '@citywatch/core/events/events';
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import { isResumable, sequenceOf } from '../bus/resume.js';
 import { sendProblem } from '../http/problem.js';
 
 export interface LiveViewer {
@@ -58,6 +72,8 @@ export interface LiveOptions {
   sessionCheckMs?: number;
   /** The app's clock (sessions expire by it); default the wall clock. */
   now?: () => Date;
+  /** Most events replayed to one reconnecting console; past it: resync. Default 10 000. */
+  maxReplay?: number;
 }
 
 /** Route config read by the app's "every route declares a permission" check. */
@@ -73,8 +89,10 @@ const MAX_SUBSCRIBE_TYPES = 200;
 const EVENT_TYPE_RE = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 
 type ServerFrame =
-  | { kind: 'hello' }
-  | { kind: 'event'; event: DomainEvent }
+  | { kind: 'hello'; stream?: string }
+  | { kind: 'live'; stream: string; seq: number; replayed: number }
+  | { kind: 'resync'; stream: string; seq: number }
+  | { kind: 'event'; seq?: number; event: DomainEvent }
   | { kind: 'subscribed'; types: string[] | null; refused: string[] }
   | { kind: 'error'; detail: string };
 
@@ -116,6 +134,21 @@ function parseClientMessage(
   return { types: [...new Set(types)] };
 }
 
+interface ResumeFrom {
+  stream: string;
+  after: number;
+}
+
+/** The resume point named in the query, null when none; a string naming the bad field otherwise. */
+function parseResume(query: unknown): ResumeFrom | null | { field: string } {
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  if (q.after === undefined && q.stream === undefined) return null;
+  if (typeof q.stream !== 'string' || q.stream.length === 0 || q.stream.length > 200)
+    return { field: 'stream' };
+  if (typeof q.after !== 'string' || !/^\d{1,15}$/.test(q.after)) return { field: 'after' };
+  return { stream: q.stream, after: Number(q.after) };
+}
+
 export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts) => {
   const { bus, authenticate } = opts;
   const allowed = new Set(opts.allowedOrigins.map(normalizeOrigin));
@@ -123,7 +156,10 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
   const sessionCheckMs = opts.sessionCheckMs ?? 60_000;
   const now = opts.now ?? (() => new Date());
+  const maxReplay = opts.maxReplay ?? 10_000;
+  const resumable = isResumable(bus) ? bus : null;
   const viewers = new WeakMap<FastifyRequest, LiveViewer>();
+  const resumes = new WeakMap<FastifyRequest, ResumeFrom>();
   /** One serialisation per event, shared by every socket (the bus hands out the same object). */
   const frames = new WeakMap<DomainEvent, string>();
   /** The outside-scope view of an event, once per event (null: none), shared likewise. */
@@ -136,7 +172,7 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
   const frameOf = (event: DomainEvent): string => {
     let frame = frames.get(event);
     if (frame === undefined) {
-      frame = JSON.stringify({ kind: 'event', event } satisfies ServerFrame);
+      frame = JSON.stringify({ kind: 'event', seq: sequenceOf(event), event } satisfies ServerFrame);
       frames.set(event, frame);
     }
     return frame;
@@ -146,7 +182,9 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
     let frame = outsideFrames.get(event);
     if (frame === undefined) {
       const view = viewer.outsideScope(event);
-      frame = view ? JSON.stringify({ kind: 'event', event: view } satisfies ServerFrame) : null;
+      frame = view
+        ? JSON.stringify({ kind: 'event', seq: sequenceOf(event), event: view } satisfies ServerFrame)
+        : null;
       outsideFrames.set(event, frame);
     }
     return frame;
@@ -172,6 +210,17 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
         }
         const viewer = await authenticate(req);
         if (!viewer) return sendProblem(req, reply, 'unauthenticated');
+        const resume = parseResume(req.query);
+        if (resume && 'field' in resume) {
+          return sendProblem(req, reply, 'validation', {
+            detail: {
+              zh: `恢复位置参数 ${resume.field} 无效：stream 为流标识，after 为非负整数序号`,
+              en: `Resume parameter ${resume.field} is invalid: stream names the stream, after is a non-negative sequence number`,
+            },
+            errors: [{ field: resume.field, rule: 'invalid', message: '' }],
+          });
+        }
+        if (resume) resumes.set(req, resume);
         viewers.set(req, viewer);
       },
       // A refused upgrade (an answer sent by any hook, ours or the app's) must not leave the raw
@@ -289,9 +338,75 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
         });
       });
 
-      sendFrame({ kind: 'hello' });
+      sendFrame(resumable ? { kind: 'hello', stream: resumable.streamId } : { kind: 'hello' });
+      /** The last sequence considered for this socket: nothing at or below it is sent again. */
+      let sentSeq = 0;
+      /** Live events that arrive while the missed ones are being replayed, sent after them. */
+      let pending: DomainEvent[] | null = null;
+      const onEvent = (event: DomainEvent, live: boolean) => {
+        const seq = sequenceOf(event);
+        if (seq !== undefined) {
+          if (seq <= sentSeq) return; // replayed already, or a duplicate delivery
+          sentSeq = seq;
+        }
+        forward(event, live);
+      };
       unsubscribe = bus.subscribe((event) => {
         if (done) return;
+        if (pending) pending.push(event);
+        else onEvent(event, true);
+      });
+      if (resumable) {
+        const head = resumable.headSeq();
+        const resume = resumes.get(req);
+        if (!resume) {
+          sentSeq = head;
+          sendFrame({ kind: 'live', stream: resumable.streamId, seq: head, replayed: 0 });
+        } else if (resume.stream !== resumable.streamId || resume.after > head + maxReplay) {
+          sentSeq = head;
+          sendFrame({ kind: 'resync', stream: resumable.streamId, seq: head });
+        } else {
+          pending = [];
+          resumable
+            .replay(resume.after, head, maxReplay)
+            .catch((err: unknown) => {
+              req.log.error({ err }, 'live replay failed');
+              return null;
+            })
+            .then((missed) => {
+              if (done) return;
+              const waiting = pending ?? [];
+              pending = null;
+              if (missed === null) {
+                sentSeq = head;
+                sendFrame({ kind: 'resync', stream: resumable.streamId, seq: head });
+              } else {
+                // A console coming from a node further ahead has seen more than this one's head.
+                sentSeq = resume.after;
+                for (const { event } of missed) onEvent(event, false);
+              }
+              for (const event of waiting) onEvent(event, true);
+              if (missed !== null) {
+                sendFrame({
+                  kind: 'live',
+                  stream: resumable.streamId,
+                  seq: Math.max(sentSeq, resume.after),
+                  replayed: missed.length,
+                });
+              }
+            });
+        }
+      }
+
+      // A replayed event happened before this socket was authenticated (which saw the session still
+      // valid and computed the scope afresh): it is sent if in scope, and never closes the socket.
+      function forward(event: DomainEvent, live: boolean) {
+        if (done || !viewer) return;
+        if (!live) {
+          const frame = frameFor(event);
+          if (frame !== null && (!types || types.has(event.type))) send(frame);
+          return;
+        }
         if (event.type === 'identity.sessions_ended' && event.payload.userId === viewer.userId) {
           closeWith(CLOSE_POLICY_VIOLATION, 'session ended');
           return;
@@ -311,21 +426,26 @@ export const liveGateway: FastifyPluginAsync<LiveOptions> = async (fastify, opts
           if (ownUserChanged) closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
           return;
         }
-        // Delivered only to a viewer entitled to both: the event type's permission and its org;
-        // one holding the permission outside the org gets the type's outside view, if it has one.
-        let frame: string | null = null;
-        try {
-          if (viewer.mayReceive?.(event.type) ?? true)
-            frame = viewer.orgScope(event.orgId) ? frameOf(event) : outsideFrameOf(viewer, event);
-        } catch (err) {
-          req.log.error({ err, eventId: event.id }, 'live orgScope failed');
-        }
+        const frame = frameFor(event);
         if (frame !== null) send(frame);
         if (ownUserChanged) {
           // Roles or org may have changed: make the console reconnect so its scope is recomputed.
           closeWith(CLOSE_SERVICE_RESTART, 'user changed; reconnect');
         }
-      });
+      }
+
+      // Delivered only to a viewer entitled to both: the event type's permission and its org;
+      // one holding the permission outside the org gets the type's outside view, if it has one.
+      function frameFor(event: DomainEvent): string | null {
+        if (!viewer) return null;
+        try {
+          if (!(viewer.mayReceive?.(event.type) ?? true)) return null;
+          return viewer.orgScope(event.orgId) ? frameOf(event) : outsideFrameOf(viewer, event);
+        } catch (err) {
+          req.log.error({ err, eventId: event.id }, 'live orgScope failed');
+          return null;
+        }
+      }
     },
   );
 };
