@@ -84,6 +84,20 @@ const smokes = [
       j.restricted.pairs_checked_pgrouting > 0,
   },
   {
+    name: 'bench:matching smoke',
+    args: ['tsx', 'bench/matching.ts', '--smoke'],
+    keys: ['match_1hz', 'match_1_30s', 'points_per_s_per_core', 'learn'],
+    // Output and completeness, not speed: every fix accounted for, most matched, a day learned.
+    check: (j) =>
+      j.match_1hz.fixes > 1000 &&
+      j.match_1hz.matched_share >= 0.9 &&
+      j.match_1_30s.matched_share >= 0.9 &&
+      j.learn.units === 20 &&
+      j.learn.unit_seconds === 20 * 86400 &&
+      j.learn.traversals > 0 &&
+      Number.isFinite(j.learn.total_s),
+  },
+  {
     name: 'bench:coverage smoke',
     args: ['tsx', 'bench/coverage.ts', '--smoke'],
     keys: ['city', 'nodes', 'edges', 'posts', 'p50_ms', 'p99_ms', 'max_ms', 'target_ms'],
