@@ -52,8 +52,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         if (next === 'connecting') connectingSince = Date.now();
         setStatus(next);
       },
-      onOpen: () => {
-        sync.resync(connectingSince);
+      onOpen: ({ resumed }) => {
+        // Resumed: the server replayed every event missed while away; nothing to reload.
+        if (!resumed) sync.resync(connectingSince);
         if (opened++ > 0) void refresh();
       },
       onEvent: (event) => {
