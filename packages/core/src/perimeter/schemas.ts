@@ -99,6 +99,14 @@ export const ringAnalysisSchema = z.object({
     cost: z.number(),
     costModel: z.enum(['unit', 'class']),
     replacesCrossings: z.number(),
+    /** Metres on each side of the ring line the cut may fall in; null: the cut is the crossings. */
+    corridorBandM: z.number().nullable(),
+    corridor: z
+      .object({
+        inner: z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) }),
+        outer: z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) }),
+      })
+      .nullable(),
     cut: z.array(cutSegmentSchema),
   }),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),

@@ -3,6 +3,7 @@
  * checkpoints achieve, the gaps they leave, and the minimum cut.
  */
 import type { CheckpointPlacement } from '@citywatch/core/perimeter/closure';
+import { corridorAroundRing } from '@citywatch/core/perimeter/mincut';
 import type { RingGeometry } from '@citywatch/core/perimeter/ring';
 import { ProblemError } from '../../../http/problem.js';
 import type { OrgScope } from '../../scope.js';
@@ -55,6 +56,9 @@ export class ClosureAnalysis {
       ]);
     }
     const { crossings, closure, cut } = outcome;
+    // The band the cut fell in, for the map (the worker computed the cut in it; the buffer is cheap).
+    const corridor =
+      options.corridorBandM === undefined ? null : corridorAroundRing(geometry, options.corridorBandM);
 
     const warnings = closure.warnings.map((w) => ({ code: w.code as string, message: w.message }));
     if (unplaced.length > 0) {
@@ -101,6 +105,7 @@ export class ClosureAnalysis {
         cost: cut.cost,
         costModel: options.cost ?? 'unit',
         corridorBandM: options.corridorBandM ?? null,
+        corridor,
         replacesCrossings: cut.replacesCrossings,
         cut: cut.cut.map((s) => ({
           fromOsmNode: s.tailOsmNode,

@@ -4,6 +4,7 @@ import { largestStronglyConnectedComponent } from '@citywatch/core/roads/ch';
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import { sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
+import { booleanPointInPolygon } from '@turf/turf';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../config.js';
@@ -45,6 +46,8 @@ interface Analysis {
     segments: number;
     cost: number;
     replacesCrossings: number;
+    corridorBandM: number | null;
+    corridor: { inner: unknown; outer: unknown } | null;
     cut: { fromOsmNode: number; toOsmNode: number }[];
   };
 }
@@ -253,6 +256,19 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     expect(band.json().minimumCut.segments).toBe(cliBand.min_cut);
     expect(band.json().minimumCut.cost).toBeCloseTo(cliBand.cost, 9);
     expect(cliBand.min_cut).toBeLessThanOrEqual(cliBand.crossings);
+    // The answer carries the band it was computed in (the page draws it) and every held segment
+    // lies inside it: outside the inner polygon, inside the outer one.
+    const { corridorBandM, corridor, cut } = band.json().minimumCut;
+    expect(corridorBandM).toBe(300);
+    expect(corridor.inner.type).toMatch(/Polygon$/);
+    expect(corridor.outer.type).toMatch(/Polygon$/);
+    expect(cut.length).toBeGreaterThan(0);
+    for (const s of cut) {
+      expect(booleanPointInPolygon([s.lon, s.lat], corridor.outer), s.name).toBe(true);
+      expect(booleanPointInPolygon([s.lon, s.lat], corridor.inner), s.name).toBe(false);
+    }
+    expect(analysis.minimumCut.corridor).toBeNull();
+    expect(analysis.minimumCut.corridorBandM).toBeNull();
   }, 120_000);
 
   it('places checkpoints on crossings (snapped to the segment) and the closure rate follows', async () => {

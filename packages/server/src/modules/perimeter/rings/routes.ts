@@ -199,6 +199,10 @@ const ringsFeatureCollectionSchema = z
   .loose()
   .describe('format=geojson: a FeatureCollection a GIS tool opens (WGS-84)');
 
+const ringGeometrySchema = z.object({
+  type: z.enum(['Polygon', 'MultiPolygon']),
+  coordinates: z.array(z.unknown()),
+});
 const roadSegmentPoint = {
   wayOsmId: z.number(),
   name: z.string().nullable(),
@@ -244,6 +248,10 @@ const analysisSchema = z.object({
       .nullable()
       .describe('Band on each side of the ring the cut may fall in; null: none'),
     replacesCrossings: z.number().int(),
+    corridor: z
+      .object({ inner: ringGeometrySchema, outer: ringGeometrySchema })
+      .nullable()
+      .describe('The band (inner and outer polygons, WGS-84) the cut was confined to; null: none'),
     cut: z.array(
       z.object({ ...roadSegmentPoint, fromOsmNode: z.number(), toOsmNode: z.number(), cost: z.number() }),
     ),
