@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { ensureBundledCity, startSimulator } from './demo.js';
+import { createNatsProbe } from './http/nats-probe.js';
 import { type BrokerAuthority, type MqttConnection, redactUrl, startEmbeddedBroker } from './ingest/mqtt.js';
 import { deviceBrokerAuthority } from './modules/devices/broker.js';
 import { seedIfEmpty } from './seed.js';
@@ -24,7 +25,18 @@ export async function start(options: StartOptions = {}) {
   const applied = await migrate(db);
   const bus = await createBus(process.env);
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  const { app, ctx, start: startModules } = await buildApp({ config, db, bus });
+  // /api/health reports the node unhealthy while no NATS server answers (HAProxy then stops sending).
+  const natsProbe = process.env.NATS_URL?.trim() ? await createNatsProbe(process.env.NATS_URL) : undefined;
+  const {
+    app,
+    ctx,
+    start: startModules,
+  } = await buildApp({
+    config,
+    db,
+    bus,
+    busProbe: natsProbe ? () => natsProbe.check() : undefined,
+  });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
   await seedIfEmpty(ctx.identity, config.adminPassword, print);
   // The demo on the embedded database: nothing there is real, so people may send the demo's units
@@ -85,6 +97,7 @@ export async function start(options: StartOptions = {}) {
       await app.close();
       await broker?.close();
       await bus.close();
+      await natsProbe?.close();
       await db.close();
       clearTimeout(deadline);
       process.exit(0);
