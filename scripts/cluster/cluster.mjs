@@ -1,7 +1,7 @@
 // `npm run cluster`: the cluster of scripts/cluster/lib.mjs on this machine (3 API nodes behind
 // HAProxy, a three-node NATS JetStream cluster, PostgreSQL primary and standby), until Ctrl-C or
 // SIGTERM: then everything stops (within 10 s) and the temp directory is removed.
-//   node scripts/cluster/cluster.mjs [--nodes 2|3]
+//   node scripts/cluster/cluster.mjs [--nodes 2|3] [--head: the API nodes run a copy of the last commit]
 import { startCluster, stopAll } from './lib.mjs';
 
 const at = process.argv.indexOf('--nodes');
@@ -23,7 +23,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
-  cluster = await startCluster({ nodes });
+  cluster = await startCluster({ nodes, head: process.argv.includes('--head') });
 } catch (error) {
   if (!stopping) {
     process.stderr.write(`[cluster] failed to start: ${error.stack ?? error}\n`);

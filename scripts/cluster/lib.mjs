@@ -19,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -198,11 +199,35 @@ class Proc {
 }
 
 /**
+ * A copy of the committed tree (git archive HEAD) under `dir`, with a node_modules of links to the
+ * repository's packages except the workspaces, which point into the copy: the API nodes then run
+ * the last commit, not files other people are editing in the shared working tree.
+ */
+export function snapshotHead(dir) {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('bash', ['-c', `git -C "${ROOT}" archive HEAD | tar -x -C "${dir}"`]);
+  const nm = path.join(dir, 'node_modules');
+  mkdirSync(path.join(nm, '@citywatch'), { recursive: true });
+  for (const entry of readdirSync(path.join(ROOT, 'node_modules'))) {
+    if (entry === '@citywatch') continue;
+    symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(nm, entry));
+  }
+  for (const ws of ['core', 'server', 'web'])
+    symlinkSync(path.join(dir, 'packages', ws), path.join(nm, '@citywatch', ws));
+  // The bundled city's data sits beside the repository (../shared/data).
+  const shared = path.join(ROOT, '..', 'shared');
+  if (existsSync(shared) && !existsSync(path.join(dir, '..', 'shared')))
+    symlinkSync(shared, path.join(dir, '..', 'shared'));
+  return dir;
+}
+
+/**
  * Starts the cluster. Options: nodes (2 or 3, default 3), log (progress lines), apiEnv (extra env of
  * the API nodes). Returns a handle with urls, the parts, and stop().
  */
 export async function startCluster(options = {}) {
   const nodes = options.nodes ?? 3;
+  // head: the API nodes run a copy of the last commit (snapshotHead), else the working tree.
   const log = options.log ?? ((line) => process.stderr.write(`[cluster] ${line}\n`));
   const tmp = mkdtempSync(path.join(tempRoot(), 'citywatch-cluster-'));
   const parts = { tmp, pg: [], nats: [], api: [], haproxy: null };
@@ -232,6 +257,13 @@ export async function startCluster(options = {}) {
     ]);
     // The cluster's data is thrown away: no shutdown checkpoint to wait for.
     await Promise.all(parts.pg.map((pg) => timed(pg.name, pg.stopAsync('immediate', 2_000))));
+    // CITYWATCH_CLUSTER_KEEP_LOGS=dir: the parts' logs are copied there first.
+    const keep = process.env.CITYWATCH_CLUSTER_KEEP_LOGS;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      for (const f of readdirSync(tmp).filter((f) => f.endsWith('.log')))
+        writeFileSync(path.join(keep, f), readFileSync(path.join(tmp, f)));
+    }
     rmSync(tmp, { recursive: true, force: true });
     active.delete(cluster);
     log(`stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${tmp} removed`);
@@ -369,7 +401,19 @@ export async function startCluster(options = {}) {
         '  option redispatch',
         '  option httpchk GET /api/health',
         '  http-check expect status 200',
-        '  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions',
+        // Requests in flight on a node marked down (PostgreSQL unreachable) finish there: its own
+        // answer is a 503 with Retry-After; a killed node's sockets close by themselves.
+        '  default-server inter 1s fall 2 rise 2',
+        // Every node down (PostgreSQL or NATS unreachable from all): HAProxy answers like a node,
+        // 503 problem+json with Retry-After, not its HTML page.
+        `  http-error status 503 content-type application/problem+json hdr retry-after 5 string '${JSON.stringify(
+          {
+            type: 'about:blank',
+            title: '服务暂不可用 / Service unavailable',
+            status: 503,
+            detail: '没有可用的服务节点，请稍后重试 / No API node is available; retry later',
+          },
+        )}'`,
         ...apiPorts.map((p, i) => `  server api${i + 1} 127.0.0.1:${p} check`),
         'listen postgres',
         '  mode tcp',
@@ -386,6 +430,7 @@ export async function startCluster(options = {}) {
     const base = `http://127.0.0.1:${lbPort}`;
     const databaseUrl = `postgres://postgres@127.0.0.1:${pgLbPort}/postgres`;
 
+    const src = options.head ? snapshotHead(path.join(tmp, 'src')) : ROOT;
     // API nodes: the first one migrates and loads the bundled city; then the others.
     const envOf = (i) => ({
       ...process.env,
@@ -409,8 +454,8 @@ export async function startCluster(options = {}) {
       const proc = new Proc(
         `api-${i + 1}`,
         process.execPath,
-        ['--import', 'tsx', path.join(ROOT, 'packages/server/src/main.ts')],
-        { cwd: ROOT, env: envOf(i) },
+        ['--import', 'tsx', path.join(src, 'packages/server/src/main.ts')],
+        { cwd: src, env: envOf(i) },
         path.join(tmp, `api-${i + 1}.log`),
       );
       proc.port = apiPorts[i];

@@ -151,8 +151,9 @@ export class Incidents {
         this.consoles?.postedAt.set(id, t0);
         this.acked.push({ id, t0, tAck: performance.now() });
       } else if (r.status === 503 && !r.headers.get('retry-after')) this.retryAfterMissing++;
-    } catch {
+    } catch (error) {
       status = 'network';
+      this.lastError = String(error?.cause?.message ?? error?.message ?? error);
     } finally {
       this.inFlight--;
       this.statuses[status] = (this.statuses[status] ?? 0) + 1;
