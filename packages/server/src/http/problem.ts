@@ -149,6 +149,44 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
     zh: '下级机构的层级必须低于上级机构',
     en: 'A child org must be of a lower level than its parent',
   },
+  // GeoJSON areas (rings, patrol zones, crowd areas, station areas: core/geo/geojson, perimeter/ring).
+  unsupported_type: { zh: '必须是 Polygon 或 MultiPolygon', en: 'Must be a Polygon or MultiPolygon' },
+  malformed: { zh: '坐标结构不正确', en: 'The coordinates are malformed' },
+  invalid_position: {
+    zh: '坐标点必须是 [经度, 纬度]，经度在 −180～180、纬度在 −90～90 之间',
+    en: 'A position must be [lon, lat] with lon in [−180, 180] and lat in [−90, 90]',
+  },
+  too_few_positions: {
+    zh: '闭合环至少需要 4 个坐标点（首尾相同）',
+    en: 'A linear ring needs at least 4 positions (first = last)',
+  },
+  not_closed: { zh: '环未闭合：最后一个点必须与第一个点相同', en: 'The last position must repeat the first' },
+  zero_area: { zh: '外环面积为零', en: 'The outer ring encloses no area' },
+  self_intersecting: {
+    zh: '边界自相交（或折返），请检查坐标顺序',
+    en: 'The boundary crosses or turns back on itself',
+  },
+  hole_outside_shell: { zh: '内环（洞）必须位于外环之内', en: 'A hole must lie inside its outer ring' },
+  too_many_holes: { zh: '内环（洞）过多', en: 'Too many holes in one polygon' },
+  too_many_polygons: { zh: '多边形个数超出限制（此处只允许一个面）', en: 'Too many polygons here' },
+  too_many_positions: { zh: '单个环的坐标点过多', en: 'Too many positions in one ring' },
+  too_many_positions_in_total: { zh: '坐标点总数过多', en: 'Too many positions in all' },
+  ambiguous_feature: {
+    zh: '文件中必须恰好有一个 Polygon 或 MultiPolygon 要素',
+    en: 'The file must hold exactly one Polygon or MultiPolygon feature',
+  },
+  unsupported_crs: {
+    zh: '坐标必须是经纬度（CRS84 或 EPSG:4326），请先转换（ogr2ogr -t_srs EPSG:4326）',
+    en: 'Coordinates must be longitude/latitude (CRS84 or EPSG:4326); reproject first (ogr2ogr -t_srs EPSG:4326)',
+  },
+  invalid_level: {
+    zh: '圈层级别必须是 city（全市）、core（核心）或 district（分局）之一',
+    en: 'The ring level must be one of city, core, district',
+  },
+  unsupported_datum: {
+    zh: '坐标系必须是 wgs84、gcj02 或 bd09 之一',
+    en: 'The datum must be one of wgs84, gcj02, bd09',
+  },
 };
 
 export function localiseFieldErrors(errors: FieldError[] | undefined, lang: Lang): FieldError[] | undefined {

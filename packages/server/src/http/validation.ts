@@ -143,11 +143,13 @@ export function describeIssues(issues: readonly Issue[], lang: Lang, prefix = ''
         });
         break;
       case 'custom': {
-        // The text rule's refusals: worded by their rule in problem.ts.
-        const rule = (issue.params as { rule?: TextRule } | undefined)?.rule;
+        // Refusals that name their rule (the text rule, the GeoJSON area readers): worded by their
+        // rule in problem.ts (zh-CN), in English by their own message when it says more than the rule.
+        const rule = (issue.params as { rule?: TextRule | string } | undefined)?.rule;
+        const own = en && issue.message && issue.message !== rule ? issue.message : '';
         out.push(
           rule
-            ? { field: base || '(body)', rule, message: '' }
+            ? { field: base || '(body)', rule, message: own }
             : { field: base, rule: 'custom', message: issue.message },
         );
         break;
