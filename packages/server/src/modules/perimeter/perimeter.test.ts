@@ -175,10 +175,16 @@ describe('perimeter analyze on the real cities', () => {
 });
 
 describe('perimeter analyze --band', () => {
+  // 300 m on every city: the perimeter page's default corridor.
   for (const [city, band] of [
     ['monaco', 200],
     ['andorra', 400],
     ['baltimore', 400],
+    ['monaco', 300],
+    ['andorra', 300],
+    ['shenzhen', 300],
+    ['beijing', 300],
+    ['baltimore', 300],
   ] as const) {
     it(`${city}: a ${band} m band on each side of the ring needs fewer segments than the crossings`, async () => {
       const { graph } = loaded[city];
@@ -193,7 +199,18 @@ describe('perimeter analyze --band', () => {
           booleanPointInPolygon([graph.nodeLon[v], graph.nodeLat[v]], geometry) ? 1 : 0,
         );
       const innerMask = mask(inner);
-      expect(anyPath(graph, not(mask(outer)), innerMask, cutEdges(graph, out.cut))).toBe(false);
+      const outside = not(mask(outer));
+      const blocked = cutEdges(graph, out.cut);
+      expect(anyPath(graph, outside, innerMask, new Uint8Array(graph.edgeCount))).toBe(true);
+      expect(anyPath(graph, outside, innerMask, blocked)).toBe(false);
+      // And none is spare: releasing any one held segment opens a way in again.
+      for (const [a, b] of out.cut) {
+        const released = cutEdges(
+          graph,
+          out.cut.filter(([x, y]) => x !== a || y !== b),
+        );
+        expect(anyPath(graph, outside, innerMask, released), `${a}→${b} is needed`).toBe(true);
+      }
     });
   }
 
