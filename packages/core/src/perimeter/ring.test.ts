@@ -236,12 +236,18 @@ describe('ring size limits', () => {
       square(0.1 + (i % 60) * 0.015, 0.1 + Math.floor(i / 60) * 0.015, 0.01),
     );
     const geometry = { type: 'Polygon', coordinates: [square(0, 0, 1), ...holes] };
-    const started = performance.now();
+    // A hole crossing the shell would be reported by the geometric checks: refused "at once" means
+    // the count is checked first and nothing geometric runs (no timing here: CI machines are noisy).
+    holes[2999] = [
+      [0.9, 0.9],
+      [1.5, 0.9],
+      [1.5, 1.5],
+      [0.9, 1.5],
+      [0.9, 0.9],
+    ];
     const issues = validateRingGeometry(geometry);
-    const ms = performance.now() - started;
     expect(issues.map((i) => [i.field, i.rule])).toEqual([['geometry.coordinates', 'too_many_holes']]);
     expect(issues[0].message).toContain(String(RING_LIMITS.holesPerPolygon));
-    expect(ms).toBeLessThan(100);
   });
 
   it('refuses 200,000 vertices, per ring and in all', () => {
@@ -275,7 +281,7 @@ describe('ring size limits', () => {
     ).toEqual([['geometry.coordinates', 'too_many_polygons']]);
   });
 
-  it('accepts a ring at the limits in well under a second', () => {
+  it('accepts a ring at the limits (its checks are n·log n: a pairwise one would run past the timeout)', () => {
     const n = RING_LIMITS.positionsPerRing - 1;
     const ring = Array.from({ length: n }, (_, i) => [
       114 + 0.1 * Math.cos((2 * Math.PI * i) / n),
@@ -285,9 +291,8 @@ describe('ring size limits', () => {
     const holes = Array.from({ length: RING_LIMITS.holesPerPolygon }, (_, i) =>
       square(113.95 + (i % 25) * 0.004, 22.55 + Math.floor(i / 25) * 0.004, 0.002),
     );
-    const started = performance.now();
+    // No timed assertion: on a CI machine running every suite at once this took 3 s.
     expect(validateRingGeometry({ type: 'Polygon', coordinates: [ring, ...holes] })).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

@@ -153,7 +153,7 @@ describe('self-contact sweep', () => {
     console.log(
       `self-contact sweep: 200,000-vertex ring ${circleMs.toFixed(0)} ms, 3,000 holes ${holesMs.toFixed(0)} ms`,
     );
-    expect(circleMs).toBeLessThan(5_000);
-    expect(holesMs).toBeLessThan(5_000);
+    // No timed assertion (CI machines are noisy): a pairwise check of 200,000 segments would take
+    // minutes and fail on the test's timeout; the sweep takes well under a second.
   });
 });

