@@ -10,6 +10,7 @@ import { devicesIndicators } from './devices/indicators.js';
 import { devicesModule } from './devices/module.js';
 import { dispatchIndicators } from './dispatch/indicators.js';
 import { dispatchModule } from './dispatch/module.js';
+import { etaModule } from './eta/module.js';
 import { explosivesModule } from './explosives/module.js';
 import { indicatorsModule } from './indicators/module.js';
 import { withIndicators } from './module.js';
@@ -48,6 +49,7 @@ export const MODULES = [
   explosivesModule,
   sensorsModule,
   videoModule,
+  etaModule,
   indicatorsModule,
 ] as const;
 

@@ -1,0 +1,216 @@
+/**
+ * Learning travel times from the fleet's own positions (issue 16 item 4), server side.
+ *
+ * A run takes one UTC day of AVL fixes (unit_positions, partitioned by month: a day reads one
+ * partition), unit by unit so memory stays bounded: splits each unit's fixes into trips at stops
+ * of 5 min, map-matches them (core/roads/matching), and adds the traversals to the per edge ×
+ * hour-of-week sufficient statistics (count, sum of seconds) in eta_edge_observations. An
+ * unmatchable trip adds nothing. The day's run row (unique per city and day) is the claim, so a
+ * day is learned once whichever node or trigger gets there first. The estimate itself
+ * (core/roads/learned/profile.ts: empirical-Bayes shrinkage toward the static time) is computed
+ * from the stored statistics when asked for.
+ *
+ * Emergency profile: unit_positions carries no lights-and-siren status, so every traversal goes to
+ * the `normal` profile; the `emergency` profile (stored apart, never mixed) waits for that status.
+ */
+import { splitTrips, type TraceRow } from '@citywatch/core/roads/learned/evaluate';
+import { estimateProfile, type LearnedProfile, TraversalStats } from '@citywatch/core/roads/learned/profile';
+import { emptySkips, HmmMatcher, SKIP_REASONS } from '@citywatch/core/roads/matching/hmm';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { PlacesService } from '../places/service.js';
+import type {} from './tables.js';
+
+export interface LearnRunSummary {
+  day: string;
+  city: string;
+  trigger: 'nightly' | 'manual';
+  units: number;
+  fixes: number;
+  matched: number;
+  trips: number;
+  unmatchable_trips: number;
+  traversals: number;
+  skipped: Record<string, number>;
+  /** False when the day had already been learned (nothing done). */
+  ran: boolean;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const INSERT_BATCH = 500;
+
+export class EtaService {
+  private readonly matchers = new WeakMap<object, HmmMatcher>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly places: PlacesService,
+    readonly now: () => Date,
+  ) {}
+
+  /** Whether a city is imported (the nightly run has nothing to do before). */
+  async hasCity(): Promise<boolean> {
+    try {
+      await this.places.city(undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The UTC day before `now`, YYYY-MM-DD: what the nightly run learns. */
+  yesterday(): string {
+    return new Date(this.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+  }
+
+  /** Learns one UTC day for the default city; a day already learned returns ran: false. */
+  async learnDay(day: string, trigger: 'nightly' | 'manual', cityName?: string): Promise<LearnRunSummary> {
+    if (!DAY_RE.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))
+      throw new RangeError(`bad day ${day}`);
+    const city = await this.places.city(cityName);
+    const graph = city.graph;
+    const summary: LearnRunSummary = {
+      day,
+      city: city.name,
+      trigger,
+      units: 0,
+      fixes: 0,
+      matched: 0,
+      trips: 0,
+      unmatchable_trips: 0,
+      traversals: 0,
+      skipped: emptySkips(),
+      ran: false,
+    };
+    const claimed = await this.db
+      .insertInto('eta_learn_runs')
+      .values({ city_id: city.id, day, trigger, edge_count: graph.edgeCount })
+      .onConflict((oc) => oc.columns(['city_id', 'day']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!claimed) return summary;
+    summary.ran = true;
+    // Statistics of an earlier graph (a re-import changed the edges) no longer apply.
+    const stale = await this.db
+      .selectFrom('eta_learn_runs')
+      .select('id')
+      .where('city_id', '=', city.id)
+      .where('edge_count', '<>', graph.edgeCount)
+      .executeTakeFirst();
+    if (stale) {
+      await this.db.deleteFrom('eta_edge_observations').where('city_id', '=', city.id).execute();
+      await this.db
+        .deleteFrom('eta_learn_runs')
+        .where('city_id', '=', city.id)
+        .where('edge_count', '<>', graph.edgeCount)
+        .execute();
+    }
+    let matcher = this.matchers.get(graph);
+    if (!matcher) {
+      matcher = new HmmMatcher(graph);
+      this.matchers.set(graph, matcher);
+    }
+    const from = new Date(`${day}T00:00:00Z`);
+    const to = new Date(from.getTime() + 86_400_000);
+    const units = await this.db
+      .selectFrom('unit_positions')
+      .select('unit_id')
+      .distinct()
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .execute();
+    const stats = new TraversalStats(graph);
+    for (const { unit_id } of units) {
+      const fixes = await this.db
+        .selectFrom('unit_positions')
+        .select(['at', 'lon', 'lat'])
+        .where('unit_id', '=', unit_id)
+        .where('at', '>=', from)
+        .where('at', '<', to)
+        .orderBy('at')
+        .execute();
+      summary.units++;
+      const rows: TraceRow[] = fixes.map((f) => ({
+        vehicle: unit_id,
+        time: new Date(f.at).getTime() / 1000,
+        lon: f.lon,
+        lat: f.lat,
+      }));
+      for (const trip of splitTrips(rows)) {
+        const r = matcher.match(trip.fixes);
+        summary.trips++;
+        summary.fixes += r.points;
+        summary.matched += r.matched;
+        for (const k of SKIP_REASONS) summary.skipped[k] += r.skipped[k];
+        if (r.unmatchable) {
+          summary.unmatchable_trips++;
+          continue;
+        }
+        for (const t of r.traversals) if (stats.add(t.edge, t.entry, t.exit)) summary.traversals++;
+      }
+    }
+    const cells = [...stats.cells()];
+    for (let i = 0; i < cells.length; i += INSERT_BATCH) {
+      await this.db
+        .insertInto('eta_edge_observations')
+        .values(
+          cells.slice(i, i + INSERT_BATCH).map((c) => ({
+            city_id: city.id,
+            profile: 'normal' as const,
+            edge: c.edge,
+            hour_of_week: c.how,
+            n: c.n,
+            sum_s: c.sum,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['city_id', 'profile', 'edge', 'hour_of_week']).doUpdateSet((eb) => ({
+            n: eb('eta_edge_observations.n', '+', eb.ref('excluded.n')),
+            sum_s: eb('eta_edge_observations.sum_s', '+', eb.ref('excluded.sum_s')),
+          })),
+        )
+        .execute();
+    }
+    await this.db
+      .updateTable('eta_learn_runs')
+      .set({
+        finished_at: this.now(),
+        units: summary.units,
+        fixes: summary.fixes,
+        matched: summary.matched,
+        trips: summary.trips,
+        unmatchable_trips: summary.unmatchable_trips,
+        traversals: summary.traversals,
+        skipped: JSON.stringify(summary.skipped),
+      })
+      .where('id', '=', claimed.id)
+      .execute();
+    this.profiles.delete(`${city.id}:normal`);
+    return summary;
+  }
+
+  private readonly profiles = new Map<string, Promise<LearnedProfile>>();
+
+  /** The learned profile of a city (cached until the next run), from the stored statistics. */
+  async profile(cityName?: string, profile: 'normal' | 'emergency' = 'normal'): Promise<LearnedProfile> {
+    const city = await this.places.city(cityName);
+    const key = `${city.id}:${profile}`;
+    let p = this.profiles.get(key);
+    if (!p) {
+      p = (async () => {
+        const stats = new TraversalStats(city.graph);
+        const rows = await this.db
+          .selectFrom('eta_edge_observations')
+          .select(['edge', 'hour_of_week', 'n', 'sum_s'])
+          .where('city_id', '=', city.id)
+          .where('profile', '=', profile)
+          .execute();
+        for (const r of rows) stats.addCell(r.edge, r.hour_of_week, r.n, r.sum_s);
+        return estimateProfile(stats);
+      })();
+      this.profiles.set(key, p);
+      p.catch(() => this.profiles.delete(key));
+    }
+    return p;
+  }
+}
