@@ -74,7 +74,6 @@ export const TARGETS: Record<TargetId, TargetSpec> = {
       f('address', 'string', false, '地址', 'Address'),
       f('lon', 'number', false, '经度', 'Longitude'),
       f('lat', 'number', false, '纬度', 'Latitude'),
-      f('riskLevel', 'string', false, '风险等级', 'Risk level'),
     ],
     key: 'licenceNo',
   },
@@ -362,9 +361,19 @@ export function csvCell(v: MappedValue | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** Accepted rows as a CSV of the target's field names (what the owning module's import reads). */
-export function toCsv(target: TargetId, rows: readonly MappedRow[]): string {
+/**
+ * Accepted rows as a CSV of the target's field names, or the names `header` gives (what the owning
+ * module's import reads).
+ */
+export function toCsv(
+  target: TargetId,
+  rows: readonly MappedRow[],
+  header: Record<string, string> = {},
+): string {
   const names = TARGETS[target].fields.map((x) => x.name);
   const used = names.filter((n) => rows.some((r) => r[n] !== undefined));
-  return [used.join(','), ...rows.map((r) => used.map((n) => csvCell(r[n])).join(','))].join('\r\n');
+  return [
+    used.map((n) => header[n] ?? n).join(','),
+    ...rows.map((r) => used.map((n) => csvCell(r[n])).join(',')),
+  ].join('\r\n');
 }

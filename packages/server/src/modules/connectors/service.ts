@@ -1,0 +1,703 @@
+/**
+ * 数据融合 — the connectors module's service: connectors (source, mapping, target), their runs with
+ * a quality report, the schedule of HTTP pulls (retried with backoff when they fail) and MQTT
+ * topics taken in batches.
+ *
+ * A run reads the source, checks the mapping against the source's columns (refused before any row
+ * is read), maps the rows (core/connectors/mapping.ts) and writes the accepted rows in batches
+ * through the owning module's own import: patrol's incident-history import, oversight's unit
+ * import. Each of those writes its batch in one transaction, so a failing batch writes nothing and
+ * the run stops there, reported as failed with what the earlier batches wrote.
+ *
+ * Need to know: a connector and its runs belong to an org; people read and run those of their org's
+ * subtree (in the query). A run writes as a person: the one who started it, or for scheduled and
+ * MQTT runs the connector's owner (their scope and roles, checked again at every run).
+ */
+import {
+  addTargetRejections,
+  batches,
+  checkMapping,
+  checkMappingDefinition,
+  type MappedRow,
+  type Mapping,
+  type MappingIssue,
+  mapRows,
+  type QualityReport,
+  retryDelayMs,
+  TARGETS,
+  type TargetId,
+  toCsv,
+} from '@citywatch/core/connectors/mapping';
+import { RecordReadError, readRecords } from '@citywatch/core/patrol/records';
+import type { Kysely, Selectable } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../db/schema.js';
+import { ProblemError } from '../../http/problem.js';
+import { recordAudit } from '../../identity/audit.js';
+import type { Actor } from '../../identity/service.js';
+import type { Deps } from '../module.js';
+import { assertOrgInScope, orgsUnder } from '../scope.js';
+import { CONNECTOR_MESSAGES, RULE_TEXT } from './messages.js';
+import type {
+  ConnectorRunsTable,
+  ConnectorsTable,
+  RunError,
+  RunTrigger,
+  SourceConfig,
+  SourceKind,
+} from './tables.js';
+
+/** Failed scheduled runs are retried this many times (backoff 1, 2, 4, 8, 16 min), then wait for the next interval. */
+export const MAX_RETRIES = 5;
+export const RETRY_BASE_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The largest source an HTTP pull reads (bytes). */
+export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
+
+/** The permission a person needs to write into each target (the owning module's write permission). */
+export const TARGET_PERMISSION: Record<TargetId, string> = {
+  'patrol.incidents': 'patrol.write',
+  'oversight.units': 'oversight.write',
+};
+
+export interface CreateConnector {
+  name: string;
+  orgId?: string;
+  source: { kind: SourceKind; url?: string; timeoutMs?: number; topic?: string };
+  mapping: Mapping;
+  city?: string;
+  batchSize: number;
+  intervalMinutes?: number;
+}
+
+export interface Connector {
+  id: string;
+  orgId: string;
+  orgName: string;
+  ownerId: string;
+  name: string;
+  source: { kind: SourceKind; url?: string; timeoutMs?: number; topic?: string };
+  target: TargetId;
+  mapping: Mapping;
+  city: string | null;
+  batchSize: number;
+  intervalMinutes: number | null;
+  enabled: boolean;
+  nextRunAt: string | null;
+  failures: number;
+  createdAt: string;
+}
+
+export interface Run {
+  id: string;
+  connectorId: string;
+  connectorName: string;
+  orgId: string;
+  trigger: RunTrigger;
+  attempt: number;
+  status: ConnectorRunsTable['status'];
+  startedAt: string;
+  finishedAt: string | null;
+  report: QualityReport | null;
+  written: number;
+  batchesWritten: number;
+  error: RunError | null;
+  retryAt: string | null;
+}
+
+/** What writing one batch did: rows written, and rows the owning module refused by reason. */
+interface BatchResult {
+  written: number;
+  rejected: Record<string, number>;
+}
+
+/** A batch writer: the owning module's import of one batch (one transaction there). */
+export type BatchWriter = (
+  connector: Selectable<ConnectorsTable>,
+  actor: Actor,
+  rows: MappedRow[],
+) => Promise<BatchResult>;
+
+/** The reasons of the owning modules that mean "already there" (counted as duplicates). */
+const DUPLICATE_REASONS = ['duplicate_id', 'duplicate_licence'];
+
+/** A run that could not go on: the source unreachable or unreadable, the mapping refused. */
+class RunStop extends Error {
+  constructor(
+    readonly status: 'failed' | 'refused',
+    readonly runError: RunError,
+  ) {
+    super(runError.message);
+  }
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export class ConnectorsService {
+  private readonly db: Kysely<Database>;
+  /** The batch writers by target; tests may wrap them. */
+  readonly writers: Record<TargetId, BatchWriter>;
+
+  constructor(private readonly deps: Deps<'patrol' | 'oversight'>) {
+    this.db = deps.db.kysely;
+    this.writers = {
+      'patrol.incidents': async (connector, actor, rows) => {
+        const csv = toCsv('patrol.incidents', rows);
+        // The canonical CSV's columns are named after patrol's own roles (id, time, category, …).
+        const used = TARGETS['patrol.incidents'].fields
+          .map((x) => x.name)
+          .filter((n) => rows.some((r) => r[n] !== undefined));
+        const map = Object.fromEntries(used.map((n) => [n, n]));
+        const city = await deps.patrol.city(connector.city ?? undefined);
+        const report = await deps.patrol.importFile(
+          city,
+          { fileName: `connector:${connector.name}`, content: csv, map, dateFormat: 'iso', tz: 'UTC' },
+          actor,
+        );
+        return { written: report.imported, rejected: report.rejected };
+      },
+      'oversight.units': async (_connector, actor, rows) => {
+        // The header oversight's unit import reads (core/oversight/csv.ts).
+        const csv = toCsv('oversight.units', rows, { licenceNo: 'licence_no' });
+        const result = await deps.oversight.units.importCsv(actor, csv);
+        return { written: result.imported, rejected: result.reasons };
+      },
+    };
+  }
+
+  // ---- connectors
+
+  async list(actor: Actor): Promise<Connector[]> {
+    const rows = await this.select()
+      .where('c.org_id', 'in', orgsUnder(this.db, actor))
+      .orderBy('c.created_at', 'desc')
+      .execute();
+    return rows.map((r) => this.toConnector(r));
+  }
+
+  async get(actor: Actor, id: string): Promise<Connector> {
+    return this.toConnector(await this.visible(actor, id));
+  }
+
+  async create(actor: Actor, input: CreateConnector): Promise<Connector> {
+    this.assertTargetPermission(actor, input.mapping.target, 'mapping.target');
+    const issues = checkMappingDefinition(input.mapping);
+    if (issues.length) throw mappingProblem(issues);
+    if (input.source.kind === 'http' && !input.source.url)
+      throw new ProblemError('validation', undefined, [
+        { field: 'source.url', rule: 'required', message: '' },
+      ]);
+    if (input.source.kind === 'mqtt' && !input.source.topic)
+      throw new ProblemError('validation', undefined, [
+        { field: 'source.topic', rule: 'required', message: '' },
+      ]);
+    if (input.intervalMinutes !== undefined && input.source.kind !== 'http')
+      throw new ProblemError('validation', CONNECTOR_MESSAGES.sourceMismatch, [
+        { field: 'intervalMinutes', rule: 'http_only', message: '' },
+      ]);
+    const orgId = input.orgId ?? actor.orgId;
+    if (input.orgId) await assertOrgInScope(this.db, actor, input.orgId, 'orgId');
+    const now = this.deps.now();
+    const id = uuidv7();
+    const source: SourceConfig =
+      input.source.kind === 'http'
+        ? { url: input.source.url, timeoutMs: input.source.timeoutMs ?? DEFAULT_TIMEOUT_MS }
+        : input.source.kind === 'mqtt'
+          ? { topic: input.source.topic }
+          : {};
+    await this.db
+      .insertInto('connectors')
+      .values({
+        id,
+        org_id: orgId,
+        owner_id: actor.userId,
+        name: input.name,
+        source_kind: input.source.kind,
+        source: JSON.stringify(source),
+        target: input.mapping.target,
+        mapping: JSON.stringify(input.mapping),
+        city: input.city ?? null,
+        batch_size: input.batchSize,
+        interval_minutes: input.intervalMinutes ?? null,
+        enabled: true,
+        next_run_at: input.intervalMinutes ? now : null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return this.get(actor, id);
+  }
+
+  /** Turns a connector on or off (a scheduled one is due at once when turned back on). */
+  async setEnabled(actor: Actor, id: string, enabled: boolean): Promise<Connector> {
+    const row = await this.visible(actor, id);
+    const now = this.deps.now();
+    await this.db
+      .updateTable('connectors')
+      .set({
+        enabled,
+        updated_at: now,
+        failures: 0,
+        next_run_at: enabled && row.interval_minutes ? now : null,
+      })
+      .where('id', '=', id)
+      .execute();
+    return this.get(actor, id);
+  }
+
+  // ---- runs
+
+  async runs(actor: Actor, filter: { connectorId?: string; limit: number }): Promise<Run[]> {
+    let q = this.db
+      .selectFrom('connector_runs as r')
+      .innerJoin('connectors as c', 'c.id', 'r.connector_id')
+      .selectAll('r')
+      .select('c.name as connector_name')
+      .where('r.org_id', 'in', orgsUnder(this.db, actor));
+    if (filter.connectorId) q = q.where('r.connector_id', '=', filter.connectorId);
+    const rows = await q
+      .orderBy('r.started_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .limit(filter.limit)
+      .execute();
+    return rows.map(toRun);
+  }
+
+  async run(actor: Actor, id: string): Promise<Run> {
+    const row = await this.db
+      .selectFrom('connector_runs as r')
+      .innerJoin('connectors as c', 'c.id', 'r.connector_id')
+      .selectAll('r')
+      .select('c.name as connector_name')
+      .where('r.id', '=', id)
+      .where('r.org_id', 'in', orgsUnder(this.db, actor))
+      .executeTakeFirst();
+    if (!row)
+      throw new ProblemError('not_found', undefined, [{ field: 'id', rule: 'not_found', message: '' }]);
+    return toRun(row);
+  }
+
+  /**
+   * A run started by a person: a file connector with the file's content, an HTTP one pulled now.
+   * A refused mapping answers 400 naming the field and rule (the run is kept, refused).
+   */
+  async runNow(actor: Actor, id: string, content: string | undefined): Promise<Run> {
+    const connector = await this.visible(actor, id);
+    this.assertTargetPermission(actor, connector.target as TargetId, 'id');
+    if (connector.source_kind === 'file' && content === undefined)
+      throw new ProblemError('validation', CONNECTOR_MESSAGES.contentRequired, [
+        { field: 'content', rule: 'required', message: '' },
+      ]);
+    if (connector.source_kind === 'mqtt')
+      throw new ProblemError('validation', CONNECTOR_MESSAGES.sourceMismatch, [
+        { field: 'id', rule: 'mqtt_runs_on_messages', message: '' },
+      ]);
+    const runId = await this.execute(connector, actor, { trigger: 'manual', attempt: 1, content });
+    const run = await this.run(actor, runId);
+    if (run.status === 'refused' && run.error?.errors)
+      throw mappingProblem(run.error.errors as MappingIssue[]);
+    return run;
+  }
+
+  /**
+   * The scheduler's turn: every enabled HTTP connector that is due runs once (claimed by moving
+   * its due time, so two ticks never run it twice). A failed run is retried with backoff
+   * (RETRY_BASE_MS · 2^(n−1)) up to MAX_RETRIES times; a refused mapping is not retried.
+   */
+  async tick(): Promise<number> {
+    const now = this.deps.now();
+    const due = await this.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('enabled', '=', true)
+      .where('source_kind', '=', 'http')
+      .where('next_run_at', '<=', now)
+      .orderBy('next_run_at')
+      .limit(20)
+      .execute();
+    let ran = 0;
+    for (const connector of due) {
+      const claimed = await this.db
+        .updateTable('connectors')
+        .set({ next_run_at: null })
+        .where('id', '=', connector.id)
+        .where('next_run_at', '=', connector.next_run_at)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      ran++;
+      const attempt = connector.failures + 1;
+      const owner = await this.ownerActor(connector);
+      let status: ConnectorRunsTable['status'];
+      let runId: string | null = null;
+      if (!owner) {
+        status = 'failed';
+        runId = await this.recordStopped(connector, connector.failures > 0 ? 'retry' : 'schedule', attempt, {
+          status: 'failed',
+          runError: { code: 'owner_inactive', message: 'the connector owner is no longer active' },
+        });
+      } else {
+        runId = await this.execute(connector, owner, {
+          trigger: connector.failures > 0 ? 'retry' : 'schedule',
+          attempt,
+        });
+        status = (
+          await this.db
+            .selectFrom('connector_runs')
+            .select('status')
+            .where('id', '=', runId)
+            .executeTakeFirstOrThrow()
+        ).status;
+      }
+      const at = this.deps.now().getTime();
+      const interval = (connector.interval_minutes ?? 60) * 60_000;
+      if (status === 'failed' && connector.failures < MAX_RETRIES) {
+        const retryAt = new Date(at + retryDelayMs(attempt, RETRY_BASE_MS));
+        await this.db
+          .updateTable('connectors')
+          .set({ failures: attempt, next_run_at: retryAt })
+          .where('id', '=', connector.id)
+          .execute();
+        await this.db
+          .updateTable('connector_runs')
+          .set({ retry_at: retryAt })
+          .where('id', '=', runId)
+          .execute();
+      } else {
+        await this.db
+          .updateTable('connectors')
+          .set({ failures: status === 'failed' ? attempt : 0, next_run_at: new Date(at + interval) })
+          .where('id', '=', connector.id)
+          .execute();
+      }
+      if (owner)
+        await recordAudit(
+          this.db,
+          {
+            userId: owner.userId,
+            username: owner.username,
+            action: 'write',
+            resource: `connector-run:${runId}`,
+            detail: { connector: connector.id, trigger: attempt > 1 ? 'retry' : 'schedule', status },
+          },
+          this.deps.now(),
+        );
+    }
+    return ran;
+  }
+
+  /** Rows from an MQTT topic, written as one run per batch (see mqtt.ts). Throws when the batch failed. */
+  async runRows(connector: Selectable<ConnectorsTable>, rows: Record<string, unknown>[]): Promise<Run> {
+    const owner = await this.ownerActor(connector);
+    if (!owner) throw new Error(`connector ${connector.id}: owner inactive`);
+    const runId = await this.execute(connector, owner, { trigger: 'mqtt', attempt: 1, rows });
+    const run = await this.runUnscoped(runId);
+    if (run.status === 'failed') throw new Error(`connector ${connector.id}: ${run.error?.message}`);
+    if (run.written > 0)
+      await recordAudit(
+        this.db,
+        {
+          userId: owner.userId,
+          username: owner.username,
+          action: 'write',
+          resource: `connector-run:${runId}`,
+          detail: { connector: connector.id, trigger: 'mqtt', written: run.written },
+        },
+        this.deps.now(),
+      );
+    return run;
+  }
+
+  /** Enabled MQTT connectors (to subscribe at start). */
+  mqttConnectors() {
+    return this.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('enabled', '=', true)
+      .where('source_kind', '=', 'mqtt')
+      .execute();
+  }
+
+  // ---- the run itself
+
+  /** Runs one connector; answers the run's id. Never throws for the source's or the batch's faults. */
+  private async execute(
+    connector: Selectable<ConnectorsTable>,
+    actor: Actor,
+    how: { trigger: RunTrigger; attempt: number; content?: string; rows?: Record<string, unknown>[] },
+  ): Promise<string> {
+    const runId = uuidv7();
+    await this.db
+      .insertInto('connector_runs')
+      .values({
+        id: runId,
+        connector_id: connector.id,
+        org_id: connector.org_id,
+        trigger: how.trigger,
+        attempt: how.attempt,
+        status: 'running',
+        started_at: this.deps.now(),
+      })
+      .execute();
+    const mapping = connector.mapping as unknown as Mapping;
+    let report: QualityReport | null = null;
+    let written = 0;
+    let batchesWritten = 0;
+    try {
+      const records = how.rows
+        ? { fields: [...new Set(how.rows.flatMap((r) => Object.keys(r)))], fieldTypes: {}, rows: how.rows }
+        : await this.readSource(connector, how.content);
+      const issues = checkMapping(mapping, records.fields, records.fieldTypes);
+      if (issues.length)
+        throw new RunStop('refused', {
+          code: 'mapping_refused',
+          message: CONNECTOR_MESSAGES.mappingRefused.en,
+          errors: issues,
+        });
+      const mapped = mapRows(mapping, records.rows);
+      report = mapped.report;
+      const writer = this.writers[connector.target as TargetId];
+      for (const batch of batches(mapped.rows, connector.batch_size)) {
+        let result: BatchResult;
+        try {
+          result = await writer(
+            connector,
+            actor,
+            batch.map((r) => r.values),
+          );
+        } catch (error) {
+          const message =
+            error instanceof ProblemError ? error.message : String((error as Error)?.message ?? error);
+          throw new RunStop('failed', {
+            code: 'batch_failed',
+            message: `batch ${batchesWritten + 1} of ${Math.ceil(mapped.rows.length / connector.batch_size)} not written: ${message}`,
+          });
+        }
+        written += result.written;
+        batchesWritten++;
+        report = addTargetRejections(report, result.rejected, DUPLICATE_REASONS);
+      }
+      await this.finish(runId, 'succeeded', report, written, batchesWritten, null);
+    } catch (error) {
+      if (error instanceof RunStop) {
+        // What the batches not written would have written is not "accepted".
+        if (report) report = { ...report, accepted: written };
+        await this.finish(runId, error.status, report, written, batchesWritten, error.runError);
+      } else {
+        await this.finish(runId, 'failed', report, written, batchesWritten, {
+          code: 'internal',
+          message: String((error as Error)?.message ?? error),
+        });
+        this.deps.log.error({ err: error, connector: connector.id }, 'connector run failed');
+      }
+    }
+    return runId;
+  }
+
+  private async recordStopped(
+    connector: Selectable<ConnectorsTable>,
+    trigger: RunTrigger,
+    attempt: number,
+    stop: { status: 'failed' | 'refused'; runError: RunError },
+  ): Promise<string> {
+    const id = uuidv7();
+    const now = this.deps.now();
+    await this.db
+      .insertInto('connector_runs')
+      .values({
+        id,
+        connector_id: connector.id,
+        org_id: connector.org_id,
+        trigger,
+        attempt,
+        status: stop.status,
+        started_at: now,
+        finished_at: now,
+        error: JSON.stringify(stop.runError),
+      })
+      .execute();
+    return id;
+  }
+
+  private async finish(
+    runId: string,
+    status: ConnectorRunsTable['status'],
+    report: QualityReport | null,
+    written: number,
+    batchesWritten: number,
+    error: RunError | null,
+  ) {
+    await this.db
+      .updateTable('connector_runs')
+      .set({
+        status,
+        finished_at: this.deps.now(),
+        report: report ? JSON.stringify(report) : null,
+        written,
+        batches_written: batchesWritten,
+        error: error ? JSON.stringify(error) : null,
+      })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  /** The source's rows: the file handed over, or an HTTP GET with a timeout. */
+  private async readSource(connector: Selectable<ConnectorsTable>, content: string | undefined) {
+    let text: string;
+    if (connector.source_kind === 'file') {
+      text = content ?? '';
+    } else {
+      const source = connector.source as unknown as SourceConfig;
+      let response: Response;
+      try {
+        response = await fetch(source.url as string, {
+          signal: AbortSignal.timeout(source.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+          headers: { accept: 'text/csv, application/json;q=0.9, */*;q=0.1' },
+        });
+      } catch (error) {
+        const timedOut = (error as Error)?.name === 'TimeoutError';
+        throw new RunStop('failed', {
+          code: timedOut ? 'source_timeout' : 'source_unreachable',
+          message: timedOut
+            ? `no answer within ${source.timeoutMs} ms`
+            : String((error as Error)?.message ?? error),
+        });
+      }
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => {});
+        throw new RunStop('failed', { code: 'source_status', message: `HTTP ${response.status}` });
+      }
+      const length = Number(response.headers.get('content-length') ?? 0);
+      if (length > MAX_SOURCE_BYTES) {
+        await response.body?.cancel().catch(() => {});
+        throw new RunStop('failed', { code: 'source_too_large', message: `${length} bytes` });
+      }
+      text = await response.text();
+    }
+    try {
+      return readRecords(text);
+    } catch (error) {
+      if (error instanceof RecordReadError)
+        throw new RunStop('failed', { code: 'source_unreadable', message: error.message });
+      throw error;
+    }
+  }
+
+  // ---- helpers
+
+  private assertTargetPermission(actor: Actor, target: TargetId, field: string) {
+    if (!this.deps.permissions.grants(actor.roles, TARGET_PERMISSION[target]))
+      throw new ProblemError('forbidden', CONNECTOR_MESSAGES.targetPermission, [
+        { field, rule: 'target_permission', message: '' },
+      ]);
+  }
+
+  /** The owner as an actor (null when deactivated): scheduled and MQTT runs write as them. */
+  private async ownerActor(connector: Selectable<ConnectorsTable>): Promise<Actor | null> {
+    const u = await this.db
+      .selectFrom('users as u')
+      .innerJoin('orgs as o', 'o.id', 'u.org_id')
+      .select(['u.id', 'u.username', 'u.display_name', 'u.roles', 'u.org_id', 'o.name as org_name', 'o.path'])
+      .where('u.id', '=', connector.owner_id)
+      .where('u.active', '=', true)
+      .executeTakeFirst();
+    if (!u) return null;
+    if (!this.deps.permissions.grants(u.roles, TARGET_PERMISSION[connector.target as TargetId])) return null;
+    return {
+      userId: u.id,
+      username: u.username,
+      displayName: u.display_name,
+      roles: u.roles as Actor['roles'],
+      orgId: u.org_id,
+      orgName: u.org_name,
+      orgPath: u.path,
+      sessionTokenHash: '',
+      sessionExpiresAt: new Date(0),
+      mustChangePassword: false,
+    } as Actor;
+  }
+
+  private select() {
+    return this.db
+      .selectFrom('connectors as c')
+      .innerJoin('orgs as o', 'o.id', 'c.org_id')
+      .selectAll('c')
+      .select('o.name as org_name');
+  }
+
+  private async visible(actor: Actor, id: string) {
+    const row = await this.select()
+      .where('c.id', '=', id)
+      .where('c.org_id', 'in', orgsUnder(this.db, actor))
+      .executeTakeFirst();
+    if (!row)
+      throw new ProblemError('not_found', CONNECTOR_MESSAGES.noSuchConnector, [
+        { field: 'id', rule: 'not_found', message: '' },
+      ]);
+    return row;
+  }
+
+  private async runUnscoped(id: string): Promise<Run> {
+    const row = await this.db
+      .selectFrom('connector_runs as r')
+      .innerJoin('connectors as c', 'c.id', 'r.connector_id')
+      .selectAll('r')
+      .select('c.name as connector_name')
+      .where('r.id', '=', id)
+      .executeTakeFirstOrThrow();
+    return toRun(row);
+  }
+
+  private toConnector(r: Selectable<ConnectorsTable> & { org_name: string }): Connector {
+    const source = r.source as unknown as SourceConfig;
+    return {
+      id: r.id,
+      orgId: r.org_id,
+      orgName: r.org_name,
+      ownerId: r.owner_id,
+      name: r.name,
+      source: { kind: r.source_kind, ...source },
+      target: r.target as TargetId,
+      mapping: r.mapping as unknown as Mapping,
+      city: r.city,
+      batchSize: r.batch_size,
+      intervalMinutes: r.interval_minutes,
+      enabled: r.enabled,
+      nextRunAt: iso(r.next_run_at),
+      failures: r.failures,
+      createdAt: new Date(r.created_at).toISOString(),
+    };
+  }
+}
+
+function toRun(r: Selectable<ConnectorRunsTable> & { connector_name: string }): Run {
+  return {
+    id: r.id,
+    connectorId: r.connector_id,
+    connectorName: r.connector_name,
+    orgId: r.org_id,
+    trigger: r.trigger,
+    attempt: r.attempt,
+    status: r.status,
+    startedAt: new Date(r.started_at).toISOString(),
+    finishedAt: iso(r.finished_at),
+    report: (r.report as unknown as QualityReport | null) ?? null,
+    written: r.written,
+    batchesWritten: r.batches_written,
+    error: (r.error as unknown as RunError | null) ?? null,
+    retryAt: iso(r.retry_at),
+  };
+}
+
+/** 400 naming each refused mapping field and its rule, in both languages. */
+export function mappingProblem(
+  issues: readonly { field: string; rule: string; value: string }[],
+): ProblemError {
+  return new ProblemError(
+    'validation',
+    {
+      zh: `${CONNECTOR_MESSAGES.mappingRefused.zh}：${issues.map((i) => `${i.field}（${RULE_TEXT[i.rule]?.zh ?? i.rule}：${i.value}）`).join('；')}`,
+      en: `${CONNECTOR_MESSAGES.mappingRefused.en}: ${issues.map((i) => `${i.field} (${RULE_TEXT[i.rule]?.en ?? i.rule}: ${i.value})`).join('; ')}`,
+    },
+    issues.map((i) => ({ field: i.field, rule: i.rule, message: '' })),
+  );
+}
