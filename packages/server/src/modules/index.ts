@@ -4,6 +4,7 @@ import { workersModule } from '../workers/module.js';
 import { capModule } from './cap/module.js';
 import { communityIndicators } from './community/indicators.js';
 import { communityModule } from './community/module.js';
+import { connectorsModule } from './connectors/module.js';
 import { coverageIndicators } from './coverage/indicators.js';
 import { coverageModule } from './coverage/module.js';
 import { devicesIndicators } from './devices/indicators.js';
@@ -49,6 +50,7 @@ export const MODULES = [
   explosivesModule,
   sensorsModule,
   videoModule,
+  connectorsModule,
   etaModule,
   indicatorsModule,
 ] as const;
