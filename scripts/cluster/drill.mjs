@@ -176,7 +176,8 @@ try {
     current = incidents;
     const posts = [];
     for (let i = 0; i < 200; i++) posts.push(incidents.post());
-    await sleep(300);
+    // Kill once the burst is being acknowledged (the first answers), not before any commit.
+    for (let waited = 0; incidents.acked.length < 10 && waited < 15_000; waited += 20) await sleep(20);
     const victim = cluster.parts.api.find((p, i) => i > 0 && p.running);
     await victim.kill9();
     await Promise.all(posts);
@@ -219,7 +220,8 @@ try {
     current = incidents;
     const posts = [];
     for (let i = 0; i < 200; i++) posts.push(incidents.post());
-    await sleep(300);
+    // Kill once the burst is being acknowledged (the first answers), not before any commit.
+    for (let waited = 0; incidents.acked.length < 10 && waited < 15_000; waited += 20) await sleep(20);
     cluster.standby.kill9();
     await Promise.all(posts);
     await sleep(1_000);

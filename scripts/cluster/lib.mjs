@@ -403,7 +403,10 @@ export async function startCluster(options = {}) {
         '  http-check expect status 200',
         // Requests in flight on a node marked down (PostgreSQL unreachable) finish there: its own
         // answer is a 503 with Retry-After; a killed node's sockets close by themselves.
-        '  default-server inter 1s fall 2 rise 2',
+        // A node's event loop under load answers late: 3 s and three misses before it is out
+        // (at load 30 on this machine, 1 s and two misses took every node out at once).
+        '  timeout check 3s',
+        '  default-server inter 1s fall 3 rise 2',
         // Every node down (PostgreSQL or NATS unreachable from all): HAProxy answers like a node,
         // 503 problem+json with Retry-After, not its HTML page.
         `  http-error status 503 content-type application/problem+json hdr retry-after 5 string '${JSON.stringify(

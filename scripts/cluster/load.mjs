@@ -1,6 +1,7 @@
 // Load for the drills and bench:cluster, through HAProxy: console WebSockets on /api/live
 // subscribed to dispatch.incident_changed (reconnecting through HAProxy when their node goes), and
-// incidents POSTed at a fixed rate (open loop). Everything acknowledged (201) is remembered, so a
+// incidents POSTed at a fixed rate (open loop). A console that reconnects resumes from the last
+// stream sequence it received (/api/live?stream=&after=). Everything acknowledged (201) is remembered, so a
 // drill can check afterwards that each one is stored and reached every console.
 import WebSocket from 'ws';
 
@@ -30,7 +31,9 @@ export class Consoles {
   }
   open(i) {
     const c = this.list[i];
-    const ws = new WebSocket(`${this.base.replace(/^http/, 'ws')}/api/live`, {
+    // Resume (live.ts): name the stream and the last sequence received, on whichever node.
+    const resume = c.stream && c.lastSeq ? `?stream=${encodeURIComponent(c.stream)}&after=${c.lastSeq}` : '';
+    const ws = new WebSocket(`${this.base.replace(/^http/, 'ws')}/api/live${resume}`, {
       headers: { cookie: this.cookie, origin: this.base },
     });
     c.ws = ws;
@@ -41,6 +44,13 @@ export class Consoles {
         frame = JSON.parse(String(data));
       } catch {
         return;
+      }
+      if (typeof frame.seq === 'number' && frame.seq > (c.lastSeq ?? 0) && frame.kind !== 'resync')
+        c.lastSeq = frame.seq;
+      if (frame.kind === 'resync') c.resyncs = (c.resyncs ?? 0) + 1;
+      if (frame.kind === 'hello' && frame.stream) {
+        if (c.stream && c.stream !== frame.stream) c.lastSeq = 0;
+        c.stream = frame.stream;
       }
       if (frame.kind === 'hello') ws.send(JSON.stringify({ kind: 'subscribe', types: [EVENT_TYPE] }));
       else if (frame.kind === 'subscribed') {
