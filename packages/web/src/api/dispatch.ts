@@ -11,9 +11,12 @@ import type {
 } from '@citywatch/core/dispatch/schemas';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from './client';
+import { type ApiAnswer, call } from './typed';
 
 export type { Caller, CreatedIncident, CreateIncident, Incident, IncidentEvent, Recommendation, Unit };
 export type IncidentCategory = IncidentCategoryItem;
+/** The answer to an incoming EIDO: the incident made, its triage, and what the EIDO said. */
+export type EidoImported = ApiAnswer<'/api/dispatch/eido', 'post'>;
 
 // Every status, as records: the compiler holds them to core's lists (core's module also brings zod).
 const INCIDENT_STATUS: Record<IncidentStatus, true> = {
@@ -70,6 +73,13 @@ export const dispatchApi = {
    * The caller's number: personal data, read only with a stated purpose (header X-Purpose,
    * URL-encoded), which the server writes to the audit log. Never cached.
    */
+  /**
+   * An incoming EIDO (NENA-STA-021.1b: a call transferred from a neighbouring centre) opens an
+   * incident; `at` places it when the EIDO carries no geodetic position (WGS-84 unless `crs`).
+   * Typed by the OpenAPI document (api/typed.ts).
+   */
+  importEido: (eido: Record<string, unknown>, at?: { lon: number; lat: number }): Promise<EidoImported> =>
+    call('post', '/api/dispatch/eido', { body: eido, query: at }),
   caller: (incidentId: string, purpose: string) =>
     api<Caller>(`${base}/incidents/${id(incidentId)}/caller`, {
       headers: { 'X-Purpose': encodeURIComponent(purpose) },

@@ -7,6 +7,7 @@ import type {
 } from '@citywatch/core/patrol/schemas';
 import { queryOptions } from '@tanstack/react-query';
 import { ApiError, api } from '../../api/client';
+import { call } from '../../api/typed';
 
 export type { Evaluation, HistorySummary, HotspotCollection, HotspotModel, ImportReport };
 
@@ -29,8 +30,9 @@ const base = '/api/patrol';
 
 /** The patrol API (packages/server/src/modules/patrol), typed by core's patrol schemas. */
 export const patrolApi = {
-  history: (city: string | undefined, signal?: AbortSignal) =>
-    api<HistorySummary>(`${base}/history`, { query: { city }, signal }),
+  // Typed by the OpenAPI document (api/typed.ts): path, query and answer come from the server's schemas.
+  history: (city: string | undefined, signal?: AbortSignal): Promise<HistorySummary> =>
+    call('get', '/api/patrol/history', { query: { city }, signal }),
   hotspots: (city: string | undefined, p: HotspotParams, signal?: AbortSignal) =>
     api<HotspotCollection>(`${base}/hotspots`, {
       query: {
@@ -48,17 +50,22 @@ export const patrolApi = {
   /** The latest evaluation for the reader's org on the unit, or null when none was run. */
   latestEvaluation: async (city: string | undefined, unit: PatrolUnit, signal?: AbortSignal) => {
     try {
-      return await api<Evaluation>(`${base}/evaluations/latest`, { query: { city, unit }, signal });
+      const latest: Evaluation = await call('get', '/api/patrol/evaluations/latest', {
+        query: { city, unit },
+        signal,
+      });
+      return latest;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
   },
-  evaluate: (city: string | undefined, unit: PatrolUnit, categories: string[]) =>
-    api<Evaluation>(`${base}/evaluations`, {
-      method: 'POST',
+  evaluate: (city: string | undefined, unit: PatrolUnit, categories: string[]): Promise<Evaluation> =>
+    call('post', '/api/patrol/evaluations', {
       body: { ...(city ? { city } : {}), unit, coverages: [...COVERAGES], categories },
     }),
+  // The document's `rejected` is a string-keyed record (JSON Schema does not carry zod's key enum),
+  // looser than core's ImportReport: this one stays typed by core.
   importFile: (city: string | undefined, fileName: string, content: string) =>
     api<ImportReport>(`${base}/imports`, {
       method: 'POST',
