@@ -15,6 +15,7 @@ import { defaultCity, placesApi, placesQueries } from '../../api/places';
 import { type LiveStatus, useLiveStatus } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
 import { CameraPanel } from '../../video/CameraPanel';
+import { EidoImport } from './EidoImport';
 import { HelpPanel } from './HelpPanel';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentQueue } from './IncidentQueue';
@@ -201,6 +202,7 @@ export function DispatchConsole() {
           onLocation={onLocation}
           onCreated={onCreated}
         />
+        <EidoImport location={location} onCreated={onCreated} />
         <IncidentQueue
           incidents={incidents}
           categories={categories.data ?? []}

@@ -30,6 +30,7 @@ import {
 } from './plans-api';
 import { insideRing, proposePlan } from './plans-propose';
 import { fill, usePlansText } from './plans-text';
+import { ZonePaste } from './ZonePaste';
 
 const PROPOSE_TOP = 6;
 
@@ -364,7 +365,11 @@ export function PlansPanel({ city }: { city: City }) {
                 },
               ]}
             />
-            <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block', marginTop: 8 }}>
+            <Typography.Text
+              type="secondary"
+              style={{ fontSize: 12, display: 'block', marginTop: 8 }}
+              data-testid="plans-zones"
+            >
               {L.zones}: {(draft?.zones ?? plan.data.body.zones).map((z) => z.name).join('、')}
             </Typography.Text>
             {!readOnly ? (
@@ -396,6 +401,23 @@ export function PlansPanel({ city }: { city: City }) {
                   <Button size="small">{L.importZones}</Button>
                 </Upload>
               </Space>
+            ) : null}
+            {!readOnly ? (
+              <ZonePaste
+                taken={(draft?.zones ?? plan.data.body.zones).map((z) => z.key)}
+                onZone={(zone, replace) => {
+                  const p = plan.data;
+                  if (!p) return;
+                  const current = draft?.zones ?? p.body.zones;
+                  setDraft({
+                    id: p.id,
+                    version: p.version,
+                    targets,
+                    zones: replace ? [zone] : [...current, zone],
+                  });
+                  setErrors([]);
+                }}
+              />
             ) : null}
             <Typography.Title level={5} style={{ marginTop: 12 }}>
               {L.schedule}
