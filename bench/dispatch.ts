@@ -29,23 +29,20 @@
  * The top-level figures are the worse of the two back ends. Prints one JSON line on stdout;
  * progress goes to stderr. Exits 0 whether or not targets are met, 1 on a crash.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { largestStronglyConnectedComponent } from '@citywatch/core/roads/ch';
-import pg from 'pg';
 import { buildApp } from '../packages/server/src/app';
 import { createInProcessBus } from '../packages/server/src/bus/index';
 import { loadConfig } from '../packages/server/src/config';
-import { type Db, openDatabase } from '../packages/server/src/db/database';
 import { migrate } from '../packages/server/src/db/migrate';
 import { ensureBundledCity } from '../packages/server/src/demo';
 import type { UnitTracker } from '../packages/server/src/modules/dispatch/tracker';
 import { seedIfEmpty } from '../packages/server/src/seed';
+import { openThrowawayDb } from '../packages/server/src/test/db';
 import {
   type ClientInput,
   type ClientReport,
@@ -56,7 +53,6 @@ import {
 import { formatSqlProfile, installSqlProfile, type SqlProfile } from './dispatch/sql-profile';
 
 const ADMIN_PASSWORD = 'bench-dispatch-password';
-const PG_ADMIN_URL = process.env.CITYWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const EVENT_TIMEOUT_MS = 5_000;
 const MAX_IN_FLIGHT = 500;
 const AVL_BATCHES = 4;
@@ -92,40 +88,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function openBackend(kind: Backend): Promise<{ db: Db; drop: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'citywatch-bench-dispatch-'));
-    const db = await openDatabase({ dataDir: dir });
-    return {
-      db,
-      drop: async () => {
-        await db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `citywatch_bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}: ${(error as Error).message}`);
-  }
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const db = await openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 interface RunOptions {
@@ -170,7 +132,7 @@ interface BackendFigures {
 
 async function runBackend(kind: Backend, options: RunOptions): Promise<BackendFigures> {
   log(`${kind}: opening database`);
-  const { db, drop } = await openBackend(kind);
+  const { db, drop } = await openThrowawayDb(kind, { prefix: 'citywatch_bench', onDisk: true });
   const bus = createInProcessBus();
   let app: Awaited<ReturnType<typeof buildApp>>['app'] | undefined;
   try {

@@ -19,24 +19,22 @@
  *
  * `--smoke` runs 3,000 postings and a 20-day year. One JSON line on stdout; progress on stderr.
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { formatCountsCsv, formatMovementsCsv } from '@citywatch/core/explosives/csv';
 import { generateYear } from '@citywatch/core/explosives/generator';
 import type { MovementInput } from '@citywatch/core/explosives/ledger';
 import { MemoryBook, type ReconcileReport, reconcile } from '@citywatch/core/explosives/reconcile';
 import type { QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
-import { type Db, openDatabase } from '../packages/server/src/db/database';
+import type { Db } from '../packages/server/src/db/database';
 import { migrate } from '../packages/server/src/db/migrate';
 import { identityModule } from '../packages/server/src/identity/module';
 import { reconcileFiles } from '../packages/server/src/modules/explosives/cli';
 import { explosivesModule } from '../packages/server/src/modules/explosives/module';
 import { ExplosivesService } from '../packages/server/src/modules/explosives/service';
+import { openThrowawayDb } from '../packages/server/src/test/db';
 
 const TARGET_PER_S = 5_000;
-const PG_ADMIN_URL = process.env.CITYWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function log(message: string): void {
   process.stderr.write(`[bench:oversight] ${message}\n`);
@@ -51,29 +49,6 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 50);
 sampler.unref();
-
-async function openBackend(kind: 'pglite' | 'postgres'): Promise<{ db: Db; drop: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    return { db, drop: () => db.close() };
-  }
-  const name = `citywatch_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const db = await openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 /** Receipts, issues and firings of 20 codes each, in that order per lot (`prefix` keeps streams' codes apart). */
 function postings(n: number, prefix = '9'): MovementInput[] {
@@ -119,7 +94,7 @@ function statementCounter() {
  * on their row locks).
  */
 async function postingRate(kind: 'pglite' | 'postgres', n: number, batch: number, concurrency: number) {
-  const { db, drop } = await openBackend(kind);
+  const { db, drop } = await openThrowawayDb(kind, { prefix: 'citywatch_bench' });
   try {
     await migrate(db, [identityModule.migrations, explosivesModule.migrations] as string[]);
     const orgId = uuidv7();

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { type Db, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
@@ -14,19 +17,34 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
+export type TestDbKind = 'pglite' | 'postgres';
+
 /**
- * A fresh, migrated database on the back end this test project runs against
- * (CITYWATCH_TEST_DB=pglite|postgres, set by vitest.config.ts). On PostgreSQL a throw-away
- * database per call, dropped afterwards.
+ * An empty throw-away database on either back end, not migrated (benchmarks migrate only the
+ * modules they load). PGlite in memory, or in a temp directory removed by `drop` when `onDisk`;
+ * on PostgreSQL a database named `<prefix>_<random>`, dropped by `drop`.
  */
-export async function createTestDb(): Promise<TestDb> {
-  const kind = process.env.CITYWATCH_TEST_DB ?? 'pglite';
+export async function openThrowawayDb(
+  kind: TestDbKind,
+  options: { prefix?: string; onDisk?: boolean } = {},
+): Promise<TestDb> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    await migrate(db);
-    return { db, url: undefined, drop: () => db.close() };
+    if (!options.onDisk) {
+      const db = await openDatabase({ dataDir: 'memory://' });
+      return { db, url: undefined, drop: () => db.close() };
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${options.prefix ?? 'citywatch_test'}-`));
+    const db = await openDatabase({ dataDir: dir });
+    return {
+      db,
+      url: undefined,
+      drop: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
-  const name = `citywatch_test_${randomBytes(6).toString('hex')}`;
+  const name = `${options.prefix ?? 'citywatch_test'}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
   try {
     await admin.connect();
@@ -39,7 +57,6 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.end();
   const url = TEST_PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const db = await openDatabase({ databaseUrl: url });
-  await migrate(db);
   return {
     db,
     url,
@@ -51,4 +68,15 @@ export async function createTestDb(): Promise<TestDb> {
       await c.end();
     },
   };
+}
+
+/**
+ * A fresh, migrated database on the back end this test project runs against
+ * (CITYWATCH_TEST_DB=pglite|postgres, set by vitest.config.ts). On PostgreSQL a throw-away
+ * database per call, dropped afterwards.
+ */
+export async function createTestDb(): Promise<TestDb> {
+  const testDb = await openThrowawayDb((process.env.CITYWATCH_TEST_DB ?? 'pglite') as TestDbKind);
+  await migrate(testDb.db);
+  return testDb;
 }
