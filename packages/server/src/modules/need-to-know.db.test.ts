@@ -43,6 +43,7 @@ const EXEMPT: Record<string, string> = {
   'GET /api/live':
     'WebSocket; each event reaches only viewers whose subtree holds its org (live/module.ts, live tests)',
   'GET /api/cities': 'base map: imported road networks belong to no org',
+  'GET /api/connectors/targets': 'the connector targets and their fields (a fixed list); no rows of any org',
   'GET /api/indicators':
     'the indicator registry: names, units, targets and rule versions; no rows of any org',
   'GET /api/places/search': 'base map: the gazetteer of standard addresses and places',
@@ -201,6 +202,9 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     vMember: '',
     vShift: '',
     sensorCommunity: '',
+    /** A file connector of station A into patrol's history, and one run of it. */
+    connector: '',
+    connectorRun: '',
     sensor: '',
     alarm: '',
     crowdArea: '',
@@ -748,6 +752,13 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       payload: { fileName: 'longcheng.csv', content: historyCsv('LC', A.historyCategory) },
     });
     expect(imported.json().imported, imported.body).toBe(30);
+    A.connector = await freshConnector();
+    A.connectorRun = (
+      await created(
+        cookies.same.commander,
+        post(`/api/connectors/${A.connector}/runs`, { content: historyCsv('CN', A.historyCategory) }),
+      )
+    ).id as string;
     siblingUnit.id = await freshUnit(cookies.sibling.commander);
   }, 600_000);
   afterAll(() => t.close());
@@ -821,6 +832,30 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     });
     helpMarker = body.id as string;
   }
+
+  /** A public notice drafted by A's dispatcher (cap): its id; its headline is the list's marker. */
+  let noticeHeadline = '';
+  async function noticeOfA(): Promise<string> {
+    noticeHeadline = `人员聚集预警 ${next()}`;
+    const body = await created(cookies.same.dispatcher, {
+      method: 'POST',
+      url: '/api/cap/notices',
+      payload: { ...noticeDraft(), headlineZh: noticeHeadline },
+    });
+    return body.id as string;
+  }
+  const noticeDraft = () => ({
+    kind: 'crowd',
+    headlineZh: '人员聚集预警',
+    headlineEn: 'Crowd alert',
+    descriptionZh: '人员密集，请绕行',
+    descriptionEn: 'Crowded: keep away',
+    areaDesc: '龙城广场',
+    lat: 22.72,
+    lon: 114.25,
+    radiusKm: 0.5,
+    expiresAt: new Date(t.ctx.now().getTime() + 3_600_000).toISOString(),
+  });
 
   const WALKS: Record<string, Walk> = {
     // ---- identity
@@ -1064,6 +1099,30 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         get(`/api/dispatch/figures?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`),
       sibling: 'list',
       markers: () => [orgOf.same.name],
+    },
+
+    // ---- public notices (cap): drafted by A's dispatcher, decided by a commander (four eyes)
+    'GET /api/cap/notices': {
+      role: 'dispatcher',
+      request: async () => {
+        await noticeOfA();
+        return get('/api/cap/notices');
+      },
+      sibling: 'list',
+      markers: () => [noticeHeadline],
+    },
+    'POST /api/cap/notices': {
+      role: 'dispatcher',
+      request: () => post('/api/cap/notices', { ...noticeDraft(), org: orgOf.same.id }),
+      sibling: 'org',
+    },
+    'POST /api/cap/notices/:id/approve': {
+      role: 'commander',
+      request: named(noticeOfA, (id) => post(`/api/cap/notices/${id}/approve`)),
+    },
+    'POST /api/cap/notices/:id/reject': {
+      role: 'commander',
+      request: named(noticeOfA, (id) => post(`/api/cap/notices/${id}/reject`)),
     },
 
     // ---- indicators (the org asked for must lie in the asker's subtree)
@@ -1878,6 +1937,42 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     },
 
     // ---- sensors (smart-community devices, crowd areas)
+    // ---- connectors
+    'GET /api/connectors': {
+      role: 'auditor',
+      request: () => get('/api/connectors'),
+      sibling: 'list',
+      markers: () => [A.connector],
+    },
+    'POST /api/connectors': {
+      role: 'commander',
+      sibling: 'org',
+      request: () => post('/api/connectors', connectorBody()),
+    },
+    'GET /api/connectors/:id': {
+      role: 'auditor',
+      request: () => get(`/api/connectors/${A.connector}`),
+    },
+    'POST /api/connectors/:id/enabled': {
+      role: 'commander',
+      request: named(freshConnector, (id) => post(`/api/connectors/${id}/enabled`, { enabled: false })),
+    },
+    'POST /api/connectors/:id/runs': {
+      role: 'commander',
+      request: named(freshConnector, (id) =>
+        post(`/api/connectors/${id}/runs`, { content: historyCsv('CR', A.historyCategory) }),
+      ),
+    },
+    'GET /api/connectors/runs': {
+      role: 'auditor',
+      request: () => get('/api/connectors/runs'),
+      sibling: 'list',
+      markers: () => [A.connectorRun],
+    },
+    'GET /api/connectors/runs/:id': {
+      role: 'auditor',
+      request: () => get(`/api/connectors/runs/${A.connectorRun}`),
+    },
     'GET /api/sensors/communities': {
       role: 'dispatcher',
       request: () => get('/api/sensors/communities'),
@@ -2146,6 +2241,28 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
   }
 
   /** An incident history file: 30 incidents at station A's spot over the last weeks. */
+  /** A file connector of station A whose mapping reads historyCsv's columns. */
+  function connectorBody() {
+    return {
+      name: `龙城导入 ${next()}`,
+      orgId: orgOf.same.id,
+      source: { kind: 'file' },
+      mapping: {
+        target: 'patrol.incidents',
+        fields: {
+          id: { column: 'id', type: 'string' },
+          time: { column: 'time', type: 'time' },
+          category: { column: 'type', type: 'string' },
+          lat: { column: 'lat', type: 'number' },
+          lon: { column: 'lon', type: 'number' },
+        },
+      },
+    };
+  }
+  async function freshConnector(): Promise<string> {
+    return (await created(cookies.same.commander, post('/api/connectors', connectorBody()))).id as string;
+  }
+
   function historyCsv(prefix: string, category: string): string {
     const rows = ['id,time,type,lat,lon'];
     for (let i = 0; i < 30; i++) {
