@@ -1,6 +1,7 @@
 import { addNamespaces } from '../i18n';
 import { auditPage } from './audit';
 import { communityPage } from './community';
+import { connectorsPage } from './connectors';
 import { coveragePage } from './coverage';
 import { devicesPage } from './devices';
 import { dispatchPage } from './dispatch';
@@ -34,6 +35,7 @@ export const PAGES = [
   communityPage,
   placesPage,
   metricsPage,
+  connectorsPage,
   usersPage,
   devicesPage,
   orgsPage,
