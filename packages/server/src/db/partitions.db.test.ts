@@ -1,5 +1,6 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAudit, verifyAuditChain } from '../identity/audit.js';
 import { addVolumes } from '../modules/perimeter/hotlist-store.js';
 import { createTestDb, type TestDb } from '../test/db.js';
 import { ensureMonthlyPartitions, monthlyPartitions } from './partitions.js';
@@ -105,5 +106,93 @@ describe(`checkpoint_volumes partitioned by month (${process.env.CITYWATCH_TEST_
         .where('checkpoint_id', '=', 'CP-S30-E')
         .execute(),
     ).toEqual([{ reads: 13 }]);
+  });
+});
+
+/**
+ * The audit log (migration 077) partitioned by UTC month on `at`, partition only (no retention):
+ * the hash chain still verifies across months and the default, appends go on, and every
+ * partition stays append-only, including one created later.
+ */
+describe(`audit_log partitioned by month (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestDb;
+  const db = () => t.db.kysely;
+  const append = (at: string, resource: string) =>
+    recordAudit(db(), { userId: null, username: 'partition-test', action: 'login', resource }, new Date(at));
+  beforeAll(async () => {
+    t = await createTestDb();
+  }, 300_000);
+  afterAll(() => t?.drop());
+
+  it("a query over one week reads only that month's partition (EXPLAIN shows the pruning)", async () => {
+    await ensureMonthlyPartitions(
+      db(),
+      'audit_log',
+      'at',
+      new Date('2026-10-01T00:00:00Z'),
+      new Date('2026-12-01T00:00:00Z'),
+    );
+    await append('2026-10-20T08:00:00Z', 'october');
+    await append('2026-11-23T08:00:00Z', 'november');
+    await append('2026-12-02T08:00:00Z', 'december');
+    const week = db()
+      .selectFrom('audit_log')
+      .select(['seq', 'resource'])
+      .where('at', '>=', new Date('2026-11-16T00:00:00Z'))
+      .where('at', '<', new Date('2026-11-23T12:00:00Z'))
+      .orderBy('seq')
+      .compile();
+    const explained = await db().executeQuery<{ 'QUERY PLAN': unknown }>(
+      CompiledQuery.raw(`explain (format json) ${week.sql}`, [...week.parameters]),
+    );
+    const plan = explained.rows[0]['QUERY PLAN'];
+    expect([...new Set(relationsRead(typeof plan === 'string' ? JSON.parse(plan) : plan))]).toEqual([
+      'audit_log_p2026_11',
+    ]);
+    expect((await db().executeQuery<{ resource: string }>(week)).rows.map((r) => r.resource)).toEqual([
+      'november',
+    ]);
+  });
+
+  it('a row for a month without partition lands in the default and moves on creation; the chain verifies and every partition refuses change', async () => {
+    await append('2031-05-05T10:00:00Z', 'far-future');
+    const inDefault = await db()
+      .selectFrom('audit_log_default' as 'audit_log')
+      .select('resource')
+      .where('resource', '=', 'far-future')
+      .execute();
+    expect(inDefault).toHaveLength(1);
+    // The move out of the default is not a removal the append-only trigger refuses.
+    expect(
+      await ensureMonthlyPartitions(
+        db(),
+        'audit_log',
+        'at',
+        new Date('2031-05-01T00:00:00Z'),
+        new Date('2031-05-01T00:00:00Z'),
+      ),
+    ).toEqual(['audit_log_p2031_05']);
+    expect(
+      await db()
+        .selectFrom('audit_log_p2031_05' as 'audit_log')
+        .select('resource')
+        .execute(),
+    ).toEqual([{ resource: 'far-future' }]);
+    await append('2031-05-06T10:00:00Z', 'after-move');
+    const verified = await verifyAuditChain(db());
+    expect(verified).toMatchObject({ ok: true, firstBadSeq: null });
+    expect(verified.checked).toBeGreaterThanOrEqual(5);
+
+    // Append-only still: the default (triggers on again after the move), an old and a new month.
+    // (A row trigger fires only on rows, so each of them holds one.)
+    await append('2033-01-01T00:00:00Z', 'in-default-again');
+    for (const part of ['audit_log_default', 'audit_log_p2026_11', 'audit_log_p2031_05']) {
+      await expect(sql`delete from ${sql.id(part)}`.execute(db())).rejects.toThrow(/append-only/);
+      await expect(sql`update ${sql.id(part)} set resource = 'x'`.execute(db())).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(sql`truncate ${sql.id(part)}`.execute(db())).rejects.toThrow(/append-only/);
+    }
+    await expect(sql`truncate audit_log`.execute(db())).rejects.toThrow(/append-only/);
   });
 });

@@ -102,16 +102,39 @@ async function createMonth(db: AnyDb, table: string, column: string, name: strin
       where ${sql.id(column)} >= ${from} and ${sql.id(column)} < ${to}`.execute(trx);
     if (Number(caught.rows[0].n) === 0) {
       await sql`create table ${child} partition of ${parent} for values ${bounds}`.execute(trx);
-      return;
+    } else {
+      await sql`create table ${child} (like ${parent} including defaults including constraints)`.execute(trx);
+      await sql`insert into ${child} select * from ${fallback}
+        where ${sql.id(column)} >= ${from} and ${sql.id(column)} < ${to}`.execute(trx);
+      // A move, not a removal: an append-only table's own triggers (the audit log's) would refuse the
+      // delete. They are off only inside this transaction, which holds the default locked meanwhile.
+      await sql`alter table ${fallback} disable trigger user`.execute(trx);
+      await sql`delete from ${fallback} where ${sql.id(column)} >= ${from} and ${sql.id(column)} < ${to}`.execute(
+        trx,
+      );
+      await sql`alter table ${fallback} enable trigger user`.execute(trx);
+      await sql`alter table ${parent} attach partition ${child} for values ${bounds}`.execute(trx);
     }
-    await sql`create table ${child} (like ${parent} including defaults including constraints)`.execute(trx);
-    await sql`insert into ${child} select * from ${fallback}
-      where ${sql.id(column)} >= ${from} and ${sql.id(column)} < ${to}`.execute(trx);
-    await sql`delete from ${fallback} where ${sql.id(column)} >= ${from} and ${sql.id(column)} < ${to}`.execute(
-      trx,
-    );
-    await sql`alter table ${parent} attach partition ${child} for values ${bounds}`.execute(trx);
+    await copyTruncateTriggers(trx, table, name);
   });
+}
+
+/**
+ * PostgreSQL clones row triggers onto a new partition but not statement triggers: a TRUNCATE of the
+ * partition itself would skip the parent's refusal (the audit log's). The parent's truncate
+ * triggers are created on the partition too.
+ */
+async function copyTruncateTriggers(db: AnyDb, table: string, partition: string): Promise<void> {
+  const triggers = await sql<{ name: string; fn: string }>`
+    select t.tgname as name, t.tgfoid::regproc::text as fn
+    from pg_trigger t
+    where t.tgrelid = ${checkIdentifier(table)}::regclass and not t.tgisinternal and (t.tgtype & 32) <> 0`.execute(
+    db,
+  );
+  for (const { name, fn } of triggers.rows) {
+    await sql`create trigger ${sql.id(name)} before truncate on ${sql.id(partition)}
+      for each statement execute function ${sql.raw(checkIdentifier(fn))}()`.execute(db);
+  }
 }
 
 /**
