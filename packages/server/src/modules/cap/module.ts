@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineModule } from '../module.js';
+import { NoticeService } from './notices.js';
+import { noticeRoutes } from './notices-routes.js';
 import { capRoutes } from './routes.js';
 import { CapService } from './service.js';
 import type {} from './tables.js';
@@ -17,9 +19,17 @@ declare module '../module.js' {
  */
 export const capModule = defineModule({
   name: 'cap',
-  permissions: {},
+  permissions: {
+    'cap.notices.read': ['admin', 'commander', 'dispatcher', 'auditor'],
+    'cap.notices.draft': ['admin', 'commander', 'dispatcher'],
+    // The second pair of eyes: a commander (or admin), never the notice's drafter.
+    'cap.notices.approve': ['admin', 'commander'],
+  },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) => new CapService(deps),
-  routes: (app, _deps, cap) => capRoutes(app, cap),
+  routes: (app, deps, cap) => {
+    capRoutes(app, cap);
+    noticeRoutes(app, new NoticeService(deps, cap));
+  },
   start: (_deps, cap) => () => cap.settle(),
 });

@@ -42,6 +42,11 @@ export class CapService {
     return `cap@${this.deps.config.agencyDomain}`;
   }
 
+  /** CAP's `senderName` of public notices: the bureau, by its domain. */
+  get senderName(): string {
+    return `公安机关 Public Security Bureau (${this.deps.config.agencyDomain})`;
+  }
+
   /** A fresh alert id and its CAP identifier (globally unique: a UUID URN). */
   newIdentifier(): { id: string; identifier: string; url: string } {
     const id = uuidv7();

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Timestamp } from '../../db/schema.js';
 
 declare module '../../db/schema.js' {
@@ -19,4 +20,36 @@ export interface CapAlertsTable {
   sent: Timestamp;
   expires: Timestamp | null;
   xml: string;
+}
+
+declare module '../../db/schema.js' {
+  interface Database {
+    cap_notices: CapNoticesTable;
+  }
+}
+
+/** Public notices awaiting or past four-eyes approval (migration 065). */
+export interface CapNoticesTable {
+  id: string;
+  org_id: string;
+  kind: 'crowd' | 'road_closure';
+  msg_type: 'Alert' | 'Update' | 'Cancel';
+  answers_id: string | null;
+  headline_zh: string;
+  headline_en: string;
+  description_zh: string;
+  description_en: string;
+  area_desc: string;
+  lat: number;
+  lon: number;
+  radius_km: number;
+  severity: string;
+  urgency: string;
+  expires_at: Timestamp;
+  status: Generated<'pending' | 'published' | 'rejected'>;
+  drafted_by: string;
+  drafted_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  alert_id: string | null;
 }
