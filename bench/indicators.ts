@@ -13,17 +13,14 @@
  * snapshot ≤ 60 s and period query ≤ 2 s on PostgreSQL. AVL rows are not generated: no indicator
  * reads them yet. `--smoke` runs 3,000 incidents over 30 days. One JSON line on stdout.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { reportPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { buildApp } from '../packages/server/src/app';
 import { createInProcessBus } from '../packages/server/src/bus/index';
 import { loadConfig } from '../packages/server/src/config';
-import { type Db, openDatabase } from '../packages/server/src/db/database';
-import { migrate } from '../packages/server/src/db/migrate';
 import { seedIfEmpty } from '../packages/server/src/seed';
+import { createTestDb } from '../packages/server/src/test/db';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,37 +34,18 @@ const { values: args } = parseArgs({
 const INCIDENTS = Number(args.incidents ?? (args.smoke ? 3000 : 300_000));
 const DAYS = Number(args.days ?? (args.smoke ? 30 : 365));
 const STATIONS = Number(args.stations);
-const PG_ADMIN_URL = process.env.CITYWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function openBackend(kind: 'pglite' | 'postgres'): Promise<{ db: Db; drop: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    return { db, drop: () => db.close() };
-  }
-  const name = `citywatch_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const db = await openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+/** A fresh migrated database on the back end (the tests' createTestDb, which reads CITYWATCH_TEST_DB). */
+async function openBackend(kind: 'pglite' | 'postgres') {
+  process.env.CITYWATCH_TEST_DB = kind;
+  return createTestDb();
 }
 
 async function run(kind: 'pglite' | 'postgres') {
   const { db, drop } = await openBackend(kind);
   const bus = createInProcessBus();
   try {
-    await migrate(db);
     const config = loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'error' } as NodeJS.ProcessEnv);
     const { app, ctx } = await buildApp({ config, db, bus });
     try {

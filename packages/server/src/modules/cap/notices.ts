@@ -94,7 +94,7 @@ export class NoticeService {
         ]);
       }
       const answered = await this.query(actor).where('n.id', '=', d.answers).executeTakeFirst();
-      if (!answered || answered.status !== 'published') {
+      if (answered?.status !== 'published') {
         throw new ProblemError('validation', undefined, [
           { field: 'answers', rule: 'published_notice', message: '' },
         ]);

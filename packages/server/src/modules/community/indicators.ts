@@ -3,7 +3,13 @@
  * cases of an org's subtree ended in the period that ended in an agreement. The drill-down lists
  * the cases (number, category, status, dates; no party's name or phone).
  */
-import { type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from '../indicators/indicator.js';
+import {
+  type IndicatorContext,
+  type IndicatorDeclaration,
+  iso,
+  pagedRows,
+  shareOf,
+} from '../indicators/indicator.js';
 import { orgsUnder } from '../scope.js';
 
 function endedQuery(ctx: IndicatorContext) {
@@ -34,14 +40,13 @@ export function communityIndicators(): IndicatorDeclaration[] {
       },
       async rows(ctx, limit) {
         const q = endedQuery(ctx);
-        const [rows, count] = await Promise.all([
+        const { rows, total } = await pagedRows(q, (q) =>
           q
             .select(['id', 'number', 'category', 'status', 'opened_at', 'ended_at'])
             .orderBy('ended_at', 'desc')
             .limit(limit)
             .execute(),
-          q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-        ]);
+        );
         return {
           columns: [
             { key: 'number', zh: '案件编号', en: 'Number' },
@@ -50,7 +55,7 @@ export function communityIndicators(): IndicatorDeclaration[] {
             { key: 'openedAt', zh: '受理时间', en: 'Opened' },
             { key: 'endedAt', zh: '办结时间', en: 'Ended' },
           ],
-          total: Number(count.n),
+          total,
           rows: rows.map((r) => ({
             id: r.id,
             number: r.number,

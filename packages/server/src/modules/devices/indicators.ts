@@ -3,7 +3,13 @@
  * subtree registered before the period ended and not revoked by then that reported at least once
  * in the period (last seen within it or later). The drill-down lists the devices.
  */
-import { type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from '../indicators/indicator.js';
+import {
+  type IndicatorContext,
+  type IndicatorDeclaration,
+  iso,
+  pagedRows,
+  shareOf,
+} from '../indicators/indicator.js';
 import { orgsUnder } from '../scope.js';
 
 function activeQuery(ctx: IndicatorContext) {
@@ -34,14 +40,13 @@ export function devicesIndicators(): IndicatorDeclaration[] {
       },
       async rows(ctx, limit) {
         const q = activeQuery(ctx);
-        const [rows, count] = await Promise.all([
+        const { rows, total } = await pagedRows(q, (q) =>
           q
             .select(['id', 'name', 'kind', 'last_seen_at'])
             .orderBy('last_seen_at', 'asc')
             .limit(limit)
             .execute(),
-          q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-        ]);
+        );
         return {
           columns: [
             { key: 'name', zh: '设备', en: 'Device' },
@@ -49,7 +54,7 @@ export function devicesIndicators(): IndicatorDeclaration[] {
             { key: 'lastSeenAt', zh: '最后上报', en: 'Last seen' },
             { key: 'online', zh: '期间在线', en: 'Online in period' },
           ],
-          total: Number(count.n),
+          total,
           rows: rows.map((r) => ({
             id: r.id,
             name: r.name,

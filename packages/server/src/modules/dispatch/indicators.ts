@@ -12,6 +12,7 @@ import {
   type IndicatorDeclaration,
   type IndicatorRows,
   iso,
+  pagedRows,
   type RowColumn,
   secondsBetween,
   shareOf,
@@ -97,7 +98,7 @@ async function incidentRows(
   let q = incidentsQuery(ctx);
   if (filter.priority) q = q.where('incidents.priority', '=', filter.priority);
   if (filter.arrived) q = q.where('incidents.arrived_at', 'is not', null);
-  const [rows, count] = await Promise.all([
+  const { rows, total } = await pagedRows(q, (q) =>
     q
       .select([
         'incidents.number',
@@ -112,11 +113,10 @@ async function incidentRows(
       .orderBy('incidents.received_at', 'desc')
       .limit(limit)
       .execute(),
-    q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  );
   return {
     columns: COLUMNS,
-    total: Number(count.n),
+    total,
     rows: rows.map((r) => ({
       number: r.number,
       station: r.station,

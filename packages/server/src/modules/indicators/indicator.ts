@@ -5,7 +5,7 @@
  * them, snapshots them daily and serves them.
  */
 import type { IndicatorMeta, IndicatorValue } from '@citywatch/core/indicators/indicators';
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { OrgScope } from '../scope.js';
 
@@ -61,4 +61,19 @@ export function secondsBetween(a: Date | string | null, b: Date | string | null)
 /** An ISO instant for a drill-down cell. */
 export function iso(at: Date | string | null): string | null {
   return at ? new Date(at).toISOString() : null;
+}
+
+/**
+ * A drill-down page and the count of all its rows from one query: `page` selects, orders and
+ * limits; the count runs on the same (unselected) query, so page and total never disagree.
+ */
+export async function pagedRows<TB extends keyof Database, R>(
+  q: SelectQueryBuilder<Database, TB, object>,
+  page: (q: SelectQueryBuilder<Database, TB, object>) => Promise<R[]>,
+): Promise<{ rows: R[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    page(q),
+    q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
 }

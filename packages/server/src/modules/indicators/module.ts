@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { previousPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { defineModule, type Stop } from '../module.js';
 import { generateReport } from './report.js';
 import { indicatorRoutes } from './routes.js';
@@ -14,8 +15,6 @@ declare module '../module.js' {
 
 /** How often the scheduler looks whether yesterday's snapshot is stored (claimed once per day). */
 const SCHEDULE_CHECK_MS = 15 * 60_000;
-/** The first look comes this long after start, not at once: a start is busy enough. */
-const FIRST_CHECK_MS = 5 * 60_000;
 
 /**
  * Indicators and reports (评价指标): every module's indicators in one registry, computed live for an
@@ -30,27 +29,18 @@ export const indicatorsModule = defineModule({
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   create: (deps) => new IndicatorsService(deps),
   routes: (app, _deps, indicators) => indicatorRoutes(app, indicators),
-  start: (deps, indicators): Stop => {
-    let running: Promise<unknown> = Promise.resolve();
-    const run = () => {
-      running = indicators
-        .scheduledSnapshot()
-        .then(() => scheduledReports(indicators, deps.log))
-        .catch((error: unknown) => deps.log.error({ err: error }, 'scheduled indicator snapshot failed'));
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const first = setTimeout(() => {
-      run();
-      timer = setInterval(run, SCHEDULE_CHECK_MS);
-      timer.unref();
-    }, FIRST_CHECK_MS);
-    first.unref();
-    return async () => {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    };
-  },
+  // Led by one node (db/singleton.ts); the day's claim row (indicator_jobs) still records each
+  // step once, so a leader handed over mid-day does not snapshot or report the same period twice.
+  // Not at start: a start is busy enough, the first look comes one interval later.
+  start: (deps, indicators): Stop =>
+    everyOnOneNode(
+      deps.db,
+      'indicators.schedule',
+      SCHEDULE_CHECK_MS,
+      () => indicators.scheduledSnapshot().then(() => scheduledReports(indicators, deps.log)),
+      (error) => deps.log.error({ err: error }, 'scheduled indicator snapshot failed'),
+      { runAtStart: false },
+    ),
 });
 
 /**

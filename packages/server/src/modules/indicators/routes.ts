@@ -248,12 +248,14 @@ export function indicatorRoutes(app: ZodApp, indicators: IndicatorsService) {
     async (request, reply) => {
       const report = await indicators.report(request.params.id, actorOf(request));
       const file = encodeURIComponent(`${report.org_name}-${report.kind}-${report.label}.${report.format}`);
-      return reply
-        .header('content-type', CONTENT_TYPES[report.format])
-        .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
-        .header('x-content-sha256', report.sha256)
-        // A Buffer is sent as it is (never serialized); the cast only meets the declared types.
-        .send(Buffer.from(report.bytes) as unknown as string);
+      return (
+        reply
+          .header('content-type', CONTENT_TYPES[report.format])
+          .header('content-disposition', `attachment; filename*=UTF-8''${file}`)
+          .header('x-content-sha256', report.sha256)
+          // A Buffer is sent as it is (never serialized); the cast only meets the declared types.
+          .send(Buffer.from(report.bytes) as unknown as string)
+      );
     },
   );
 

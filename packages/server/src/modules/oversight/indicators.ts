@@ -4,7 +4,13 @@
  * deadline day (Asia/Shanghai). The drill-down lists those cases.
  */
 import { DAY_MS, dayStart, shanghaiDay } from '@citywatch/core/indicators/period';
-import { type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from '../indicators/indicator.js';
+import {
+  type IndicatorContext,
+  type IndicatorDeclaration,
+  iso,
+  pagedRows,
+  shareOf,
+} from '../indicators/indicator.js';
 import { orgsUnder } from '../scope.js';
 
 function dueQuery(ctx: IndicatorContext) {
@@ -36,7 +42,7 @@ export function oversightIndicators(): IndicatorDeclaration[] {
       },
       async rows(ctx, limit) {
         const q = dueQuery(ctx);
-        const [rows, count] = await Promise.all([
+        const { rows, total } = await pagedRows(q, (q) =>
           q
             .select([
               'oversight_cases.id',
@@ -50,8 +56,7 @@ export function oversightIndicators(): IndicatorDeclaration[] {
             .orderBy('oversight_cases.deadline', 'desc')
             .limit(limit)
             .execute(),
-          q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-        ]);
+        );
         return {
           columns: [
             { key: 'number', zh: '文书编号', en: 'Number' },
@@ -61,7 +66,7 @@ export function oversightIndicators(): IndicatorDeclaration[] {
             { key: 'reportedAt', zh: '报告整改', en: 'Reported fixed' },
             { key: 'onTime', zh: '按期', en: 'On time' },
           ],
-          total: Number(count.n),
+          total,
           rows: rows.map((r) => ({
             id: r.id,
             number: r.number,

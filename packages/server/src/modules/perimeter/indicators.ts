@@ -13,6 +13,7 @@ import {
   type IndicatorDeclaration,
   type IndicatorRows,
   iso,
+  pagedRows,
   shareOf,
 } from '../indicators/indicator.js';
 import { orgsUnder } from '../scope.js';
@@ -110,7 +111,7 @@ export function perimeterIndicators(): IndicatorDeclaration[] {
       },
       async rows(ctx, limit) {
         const q = assignmentsQuery(ctx);
-        const [rows, count] = await Promise.all([
+        const { rows, total } = await pagedRows(q, (q) =>
           q
             .select([
               'closure_plans.id as planId',
@@ -126,8 +127,7 @@ export function perimeterIndicators(): IndicatorDeclaration[] {
             .orderBy('checkpoints.name')
             .limit(limit)
             .execute(),
-          q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-        ]);
+        );
         return {
           columns: [
             { key: 'ring', zh: '圈层', en: 'Ring' },
@@ -138,7 +138,7 @@ export function perimeterIndicators(): IndicatorDeclaration[] {
             { key: 'etaSeconds', zh: '预计到达(秒)', en: 'ETA (s)' },
             { key: 'arrivedAt', zh: '到位时间', en: 'Arrived' },
           ],
-          total: Number(count.n),
+          total,
           rows: rows.map((r) => ({
             planId: r.planId,
             ring: r.ring,

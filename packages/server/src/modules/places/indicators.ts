@@ -5,7 +5,7 @@
  * stands. The drill-down lists the addresses, incomplete ones first.
  */
 import type { IndicatorContext, IndicatorDeclaration } from '../indicators/indicator.js';
-import { shareOf } from '../indicators/indicator.js';
+import { pagedRows, shareOf } from '../indicators/indicator.js';
 import { orgsUnder } from '../scope.js';
 
 function addressesQuery(ctx: IndicatorContext) {
@@ -46,7 +46,7 @@ export function placesIndicators(): IndicatorDeclaration[] {
       },
       async rows(ctx, limit) {
         const q = addressesQuery(ctx);
-        const [rows, count] = await Promise.all([
+        const { rows, total } = await pagedRows(q, (q) =>
           q
             .select([
               'gazetteer.label',
@@ -59,8 +59,7 @@ export function placesIndicators(): IndicatorDeclaration[] {
             .orderBy('gazetteer.label')
             .limit(limit)
             .execute(),
-          q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-        ]);
+        );
         return {
           columns: [
             { key: 'label', zh: '地址', en: 'Address' },
@@ -69,7 +68,7 @@ export function placesIndicators(): IndicatorDeclaration[] {
             { key: 'jurisdiction', zh: '辖区', en: 'Station area' },
             { key: 'standard', zh: '标准地址', en: 'Standard' },
           ],
-          total: Number(count.n),
+          total,
           rows: rows.map((r) => ({ ...r, standard: Boolean(r.street && r.housenumber) })),
         };
       },
