@@ -20,18 +20,6 @@ const UNDECLARED_RESPONSES = new Set([
   'GET /api/perimeter/intercept',
   // GeoJSON export of a plan's zones (issue 14 item 3, added meanwhile by its engineer).
   'GET /api/patrol/plans/{id}/zones.geojson',
-  'GET /api/community/reports/{id}/media',
-  'POST /api/community/public/reports',
-  'GET /api/community/cases/{id}/agreement.pdf',
-  'POST /api/community/volunteer/me/signups',
-  'POST /api/community/volunteer/me/offers',
-  'POST /api/community/volunteer/me/takes',
-  'POST /api/community/volunteer/me/check-in',
-  'POST /api/community/volunteer/me/check-out',
-  'POST /api/community/volunteer/me/fixes',
-  'POST /api/sensors/ingest',
-  'GET /api/sensors/ingest/stats',
-  'DELETE /api/sensors/crowd-areas/{id}',
 ]);
 
 type Op = {

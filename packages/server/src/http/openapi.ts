@@ -136,18 +136,10 @@ export function operationIdOf(method: string, url: string): string {
   return method.toLowerCase() + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
-/**
- * Public routes that check a token of their own, by path prefix, for routes that do not declare
- * their `schema.security` themselves yet (the community module's was being rewritten meanwhile).
- */
-const OWN_TOKEN_PREFIXES: [string, string][] = [['/api/community/volunteer/me', 'volunteerLink']];
-
-function securityOf(url: string, config: RouteOptions['config'] | undefined): Record<string, string[]>[] {
+function securityOf(config: RouteOptions['config'] | undefined): Record<string, string[]>[] {
   const permission = (config as { permission?: string } | undefined)?.permission;
-  if (permission === 'public') {
-    const own = OWN_TOKEN_PREFIXES.find(([prefix]) => url.startsWith(prefix));
-    return own ? [{ [own[1]]: [] }] : [];
-  }
+  // A public route that checks a token of its own declares it in its `schema.security`.
+  if (permission === 'public') return [];
   const device = (config as { device?: string } | undefined)?.device;
   return device ? [{ session: [] }, { deviceToken: [] }] : [{ session: [] }];
 }
@@ -184,7 +176,7 @@ export function openapiOptions(): SwaggerOptions {
           ...schema,
           operationId: schema.operationId ?? operationIdOf(method, route.url),
           summary: schema.summary ?? `${method} ${route.url}`,
-          security: schema.security ?? securityOf(route.url, route.config),
+          security: schema.security ?? securityOf(route.config),
         },
       };
     },

@@ -101,6 +101,12 @@ export function caseRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, case
         tags: ['community'],
         params: idParams,
         headers: z.object({ 'x-purpose': z.string().max(2000).optional() }),
+        response: {
+          200: {
+            description: 'The written mediation agreement (调解协议书) as a PDF',
+            content: { 'application/pdf': { schema: z.string().meta({ format: 'binary' }) } },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -116,7 +122,7 @@ export function caseRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, case
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="agreement-${number}.pdf"`)
         .header('cache-control', 'private, no-store')
-        .send(pdf);
+        .send(pdf as unknown as string); // a Buffer is sent as it is; the cast meets the declared type
     },
   );
 

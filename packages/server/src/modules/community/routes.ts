@@ -1,3 +1,4 @@
+import { MEDIA_EXTENSIONS } from '@citywatch/core/community/media';
 import {
   MEDIA_LIMITS,
   publicReportSchema,
@@ -43,10 +44,30 @@ export async function reportRoutes(app: ZodApp, reports: ReportsService) {
 
   app.get(
     '/api/community/reports/:id/media',
-    { config: { permission: 'community.read' }, schema: { tags: ['community'], params: idParams } },
+    {
+      config: { permission: 'community.read' },
+      schema: {
+        tags: ['community'],
+        params: idParams,
+        response: {
+          200: {
+            description: 'The report’s photo or video as stored (EXIF stripped)',
+            content: Object.fromEntries(
+              Object.keys(MEDIA_EXTENSIONS).map((type) => [
+                type,
+                { schema: z.string().meta({ format: 'binary' }) },
+              ]),
+            ),
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const media = await reports.media(request.params.id, actorOf(request));
-      return reply.type(media.type).header('cache-control', 'private, no-store').send(media.bytes);
+      return reply
+        .type(media.type)
+        .header('cache-control', 'private, no-store')
+        .send(media.bytes as unknown as string); // a Buffer is sent as it is; the cast meets the declared type
     },
   );
 
@@ -111,6 +132,7 @@ export async function reportRoutes(app: ZodApp, reports: ReportsService) {
           tags: ['community'],
           description:
             'multipart/form-data: category, description, lon, lat, positionSource, address, fingerprint, media (one file)',
+          response: { 201: publicReceiptSchema },
         },
       },
       async (request, reply) => {
@@ -180,3 +202,11 @@ export async function reportRoutes(app: ZodApp, reports: ReportsService) {
 
   await app.register(async (scoped) => open311Routes(scoped, reports));
 }
+
+/** What the reporter keeps: the report's number, its follow-up token and when to expect an answer. */
+const publicReceiptSchema = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  token: z.string().meta({ description: 'Follows the report’s status (POST /api/community/public/track)' }),
+  expectedAt: z.iso.datetime().meta({ description: 'From the category’s response time' }),
+});

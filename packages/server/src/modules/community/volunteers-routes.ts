@@ -22,6 +22,9 @@ const idParams = z.strictObject({ id: z.uuid() });
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
 
 /** The member's phone link sends its token as `Authorization: Bearer …`. */
+/** The member's phone link: a bearer token checked by the service (the routes are otherwise public). */
+const LINK = [{ volunteerLink: [] }];
+
 function tokenOf(request: FastifyRequest): string | null {
   const m = /^Bearer +(\S{10,200})$/i.exec(request.headers.authorization ?? '');
   return m ? m[1] : null;
@@ -193,18 +196,25 @@ export function volunteerRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>,
 
   app.get(
     '/api/community/volunteer/me',
-    { config: { permission: 'public' }, schema: { tags, response: { 200: myShiftsSchema } } },
+    {
+      config: { permission: 'public' },
+      schema: { tags, security: LINK, response: { 200: myShiftsSchema } },
+    },
     async (request) => v.mine(await v.principal(tokenOf(request))),
   );
 
   const mine = <B extends z.ZodType>(
     path: string,
     body: B,
+    response: z.ZodType,
     act: (me: Awaited<ReturnType<VolunteersService['principal']>>, b: z.infer<B>) => Promise<unknown>,
   ) =>
     app.post(
       `/api/community/volunteer/me/${path}`,
-      { config: { permission: 'public' }, schema: { tags, body } },
+      {
+        config: { permission: 'public' },
+        schema: { tags, security: LINK, body, response: { 200: response } },
+      },
       async (request) => {
         const me = await v.principal(tokenOf(request));
         // Validated already; parsed again for its type (the generic schema does not narrow the body).
@@ -212,12 +222,34 @@ export function volunteerRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>,
       },
     );
 
-  mine('signups', shiftRefSchema, (me, b) => v.signUp(me, b.shiftId));
-  mine('offers', shiftRefSchema.extend({ offered: z.boolean().default(true) }), (me, b) =>
+  const ok = z.object({ ok: z.literal(true) });
+  mine('signups', shiftRefSchema, ok, (me, b) => v.signUp(me, b.shiftId));
+  mine('offers', shiftRefSchema.extend({ offered: z.boolean().default(true) }), ok, (me, b) =>
     v.offer(me, b.shiftId, b.offered),
   );
-  mine('takes', shiftRefSchema, (me, b) => v.take(me, b.shiftId));
-  mine('check-in', checkInSchema, (me, b) => v.checkIn(me, b.shiftId, b));
-  mine('check-out', shiftRefSchema, (me, b) => v.checkOut(me, b.shiftId));
-  mine('fixes', fixesSchema, (me, b) => v.postFixes(me, b.shiftId, b.fixes));
+  mine(
+    'takes',
+    shiftRefSchema,
+    z.object({ from: z.uuid().meta({ description: 'The member whose offered place was taken' }) }),
+    (me, b) => v.take(me, b.shiftId),
+  );
+  mine(
+    'check-in',
+    checkInSchema,
+    z.object({
+      metres: z.number().meta({ description: 'Distance from the shift’s post or area, in metres' }),
+      checkedInAt: z.iso.datetime(),
+    }),
+    (me, b) => v.checkIn(me, b.shiftId, b),
+  );
+  mine('check-out', shiftRefSchema, ok, (me, b) => v.checkOut(me, b.shiftId));
+  mine(
+    'fixes',
+    fixesSchema,
+    z.object({
+      accepted: z.number().int().min(0),
+      dropped: z.number().int().min(0).meta({ description: 'Fixes outside the shift’s time' }),
+    }),
+    (me, b) => v.postFixes(me, b.shiftId, b.fixes),
+  );
 }

@@ -18,6 +18,19 @@ import type { SensorsService } from './service.js';
 
 const tags = ['sensors'];
 const idParams = z.strictObject({ id: z.string().uuid() });
+const counter = z.number().int().min(0);
+/** What this node's sensor ingest has taken since it started (not summed over nodes). */
+const ingestStatsSchema = z.object({
+  messages: counter,
+  acknowledged: counter.meta({ description: 'MQTT messages written and acknowledged to the broker' }),
+  heartbeats: counter,
+  events: counter,
+  counts: counter,
+  dropped: z.record(z.string(), counter).meta({ description: 'Dropped messages by reason' }),
+  alarmsRaised: counter,
+  incidents: counter,
+  tickets: counter,
+});
 
 /** Smart-community devices, their alarms, and crowd areas; device ingest over HTTP. */
 export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
@@ -65,7 +78,20 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
     '/api/sensors/ingest',
     {
       config: { permission: 'sensors.ingest', device: 'sensor', auditWrites: false },
-      schema: { tags, body: sensorIngestSchema },
+      schema: {
+        tags,
+        body: sensorIngestSchema,
+        response: {
+          200: z.object({
+            accepted: z.number().int().min(0),
+            dropped: z
+              .number()
+              .int()
+              .min(0)
+              .meta({ description: 'Messages not taken (malformed, in the future…)' }),
+          }),
+        },
+      },
       onResponse: async (_request, reply) => {
         if (reply.statusCode === 401) sensors.drop('bad_token');
         else if (reply.statusCode === 403) sensors.drop('wrong_device');
@@ -82,7 +108,7 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
 
   app.get(
     '/api/sensors/ingest/stats',
-    { config: { permission: 'sensors.read' }, schema: { tags } },
+    { config: { permission: 'sensors.read' }, schema: { tags, response: { 200: ingestStatsSchema } } },
     async () => sensors.stats,
   );
 
@@ -127,10 +153,13 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
   );
   app.delete(
     '/api/sensors/crowd-areas/:id',
-    { config: { permission: 'sensors.write' }, schema: { tags, params: idParams } },
+    {
+      config: { permission: 'sensors.write' },
+      schema: { tags, params: idParams, response: { 204: z.null() } },
+    },
     async (request, reply) => {
       await sensors.deleteArea(actorOf(request), request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(
