@@ -264,7 +264,7 @@ export function ConnectorsPage() {
         title={t('title')}
         extra={
           <Space>
-            <Button icon={<ReloadOutlined />} onClick={refresh} />
+            <Button icon={<ReloadOutlined />} onClick={refresh} data-testid="connectors-refresh" />
             <Button
               type="primary"
               icon={<PlusOutlined />}
