@@ -96,8 +96,16 @@ export const perimeterApi = {
   rings: (city: string | undefined, signal?: AbortSignal) =>
     api<{ items: Ring[] }>(`${base}/rings`, { query: { city }, signal }).then((r) => r.items),
   createRing: (body: NewRing) => api<Ring>(`${base}/rings`, { method: 'POST', body }),
-  analysis: (ringId: string, signal?: AbortSignal) =>
-    oneAtATime(() => api<RingAnalysis>(`${base}/rings/${id(ringId)}/analysis`, { signal }), signal),
+  /** corridorBandM: the cut may fall within that many metres on each side of the ring line. */
+  analysis: (ringId: string, signal?: AbortSignal, corridorBandM?: number) =>
+    oneAtATime(
+      () =>
+        api<RingAnalysis>(`${base}/rings/${id(ringId)}/analysis`, {
+          query: { corridorBandM: corridorBandM || undefined },
+          signal,
+        }),
+      signal,
+    ),
   checkpoints: (ringId: string, signal?: AbortSignal) =>
     api<{ items: Checkpoint[] }>(`${base}/rings/${id(ringId)}/checkpoints`, { signal }).then((r) => r.items),
   allCheckpoints: (signal?: AbortSignal) =>
@@ -155,10 +163,14 @@ export const perimeterQueries = {
       queryKey: [...perimeterKeys.rings, city ?? null] as const,
       queryFn: ({ signal }) => perimeterApi.rings(city, signal),
     }),
-  analysis: (ringId: string) =>
+  /** Without a band the cut is the crossings; with one (metres, 0 = none) it may move into the band. */
+  analysis: (ringId: string, corridorBandM = 0) =>
     queryOptions({
-      queryKey: perimeterKeys.analysis(ringId),
-      queryFn: ({ signal }) => perimeterApi.analysis(ringId, signal),
+      queryKey:
+        corridorBandM > 0
+          ? [...perimeterKeys.analysis(ringId), corridorBandM]
+          : perimeterKeys.analysis(ringId),
+      queryFn: ({ signal }) => perimeterApi.analysis(ringId, signal, corridorBandM),
     }),
   ringCheckpoints: (ringId: string) =>
     queryOptions({

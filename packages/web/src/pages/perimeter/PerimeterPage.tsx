@@ -6,6 +6,7 @@ import {
   Button,
   Card,
   Empty,
+  InputNumber,
   Result,
   Space,
   Spin,
@@ -17,7 +18,7 @@ import {
 import { LngLatBounds, type Map as MapLibreMap, Marker } from 'maplibre-gl';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../../api/client';
+import { ApiError, errorText } from '../../api/client';
 import { dispatchQueries, type Unit } from '../../api/dispatch';
 import {
   type Checkpoint,
@@ -59,6 +60,11 @@ const LIVE_BADGE: Record<LiveStatus, 'success' | 'processing' | 'error'> = {
 const NO_RINGS: Ring[] = [];
 const NO_CHECKPOINTS: Checkpoint[] = [];
 const NO_UNITS: Unit[] = [];
+/**
+ * The minimum cut is computed in a corridor of this many metres on each side of the ring unless
+ * the user changes it: without one the cut is exactly the crossings, which tells nothing.
+ */
+export const DEFAULT_CORRIDOR_M = 300;
 
 type Mode = 'idle' | 'drawRing' | 'addCheckpoint' | 'pickScene';
 
@@ -134,6 +140,7 @@ function PerimeterMapView() {
 
   const [chosenId, setChosenId] = useState<string | null>(null);
   const [showCut, setShowCut] = useState(false);
+  const [corridorM, setCorridorM] = useState(DEFAULT_CORRIDOR_M);
   const [mode, setMode] = useState<Mode>('idle');
   const [draft, setDraft] = useState<[number, number][]>([]);
   const [creatingRing, setCreatingRing] = useState(false);
@@ -162,6 +169,15 @@ function PerimeterMapView() {
   const analysisState = selectedId ? analyses.get(selectedId) : undefined;
   const analysis = analysisState?.data ?? null;
 
+  // The minimum cut in the corridor (the list's analyses above are without one: the closure rate
+  // does not depend on it). 0 m: the cut of the plain analysis, i.e. the crossings.
+  const cutQuery = useQuery({
+    ...perimeterQueries.analysis(selectedId ?? '', corridorM),
+    enabled: selectedId !== null && corridorM > 0,
+  });
+  const minimumCut = corridorM > 0 ? (cutQuery.data?.minimumCut ?? null) : (analysis?.minimumCut ?? null);
+  const cutError = corridorM > 0 ? cutQuery.error : null;
+
   const checkpointsQuery = useQuery({
     ...perimeterQueries.ringCheckpoints(selectedId ?? ''),
     enabled: selectedId !== null,
@@ -185,8 +201,8 @@ function PerimeterMapView() {
   }, [units]);
 
   useEffect(() => {
-    if (map) setRingData(map, ring, analysis, checkpoints, showCut);
-  }, [map, ring, analysis, checkpoints, showCut]);
+    if (map) setRingData(map, ring, analysis, checkpoints, showCut, minimumCut);
+  }, [map, ring, analysis, checkpoints, showCut, minimumCut]);
   useEffect(() => {
     if (map) setPlanData(map, plan, positions);
   }, [map, plan, positions]);
@@ -367,10 +383,14 @@ function PerimeterMapView() {
           >
             <MapOverlay
               live={live}
-              cutCount={analysis?.minimumCut.segments ?? null}
+              cutCount={minimumCut?.segments ?? null}
               crossings={analysis?.crossings ?? null}
               showCut={showCut}
               onShowCut={setShowCut}
+              corridorM={corridorM}
+              onCorridorM={setCorridorM}
+              cutLoading={corridorM > 0 && cutQuery.isFetching}
+              cutError={cutError ? cutErrorText(cutError) : null}
               planActive={plan?.status === 'active'}
             />
             {mode === 'drawRing' ? (
@@ -544,6 +564,10 @@ function MapOverlay({
   crossings,
   showCut,
   onShowCut,
+  corridorM,
+  onCorridorM,
+  cutLoading,
+  cutError,
   planActive,
 }: {
   live: LiveStatus;
@@ -551,6 +575,10 @@ function MapOverlay({
   crossings: number | null;
   showCut: boolean;
   onShowCut: (on: boolean) => void;
+  corridorM: number;
+  onCorridorM: (metres: number) => void;
+  cutLoading: boolean;
+  cutError: string | null;
   planActive: boolean;
 }) {
   const { t } = useTranslation('perimeter');
@@ -573,6 +601,20 @@ function MapOverlay({
           {item(<Dot color={COLORS.gap} />, t('analysis.legendGap'))}
           {item(<Dot color={COLORS.covered} />, t('analysis.legendCovered'))}
           {item(<Dot color="rgba(212,56,13,.25)" ring={COLORS.cut} />, t('analysis.legendCut'))}
+          {corridorM > 0
+            ? item(
+                <span
+                  style={{
+                    display: 'inline-block',
+                    width: 18,
+                    borderTop: `2px dashed ${COLORS.corridor}`,
+                    marginInlineEnd: 4,
+                    verticalAlign: 'middle',
+                  }}
+                />,
+                t('analysis.legendCorridor'),
+              )
+            : null}
           <br />
           {(['station', 'post', 'camera'] as const).map((k) => (
             <span key={k}>{item(<Dot color={KIND_COLORS[k]} />, t(`kind.${k}`))}</span>
@@ -605,13 +647,74 @@ function MapOverlay({
           />
           <Typography.Text style={{ fontSize: 12 }}>{t('analysis.minCut')}</Typography.Text>
         </div>
-        {cutCount !== null && crossings !== null ? (
-          <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="mincut-count">
+        <div
+          style={{ marginTop: 6, display: 'flex', alignItems: 'center', gap: 6 }}
+          title={t('analysis.corridorHint')}
+        >
+          <Typography.Text style={{ fontSize: 12, whiteSpace: 'nowrap' }}>
+            {t('analysis.corridor')}
+          </Typography.Text>
+          <CorridorInput value={corridorM} onChange={onCorridorM} />
+          <Typography.Text type="secondary" style={{ fontSize: 11 }}>
+            {t('analysis.corridorUnit')}
+          </Typography.Text>
+        </div>
+        {cutError ? (
+          <Alert
+            type="warning"
+            showIcon
+            style={{ marginTop: 6, fontSize: 12, padding: '2px 8px' }}
+            title={t('analysis.cutFailed')}
+            description={cutError}
+            data-testid="mincut-error"
+          />
+        ) : cutLoading ? (
+          <Spin size="small" />
+        ) : cutCount !== null && crossings !== null ? (
+          <Typography.Text
+            type="secondary"
+            style={{ fontSize: 12 }}
+            data-testid="mincut-count"
+            data-count={cutCount}
+            data-crossings={crossings}
+            data-corridor={corridorM}
+          >
             {t('analysis.minCutCount', { count: cutCount, crossings })}
           </Typography.Text>
         ) : null}
       </Card>
     </div>
+  );
+}
+
+/** Why no cut: the server's detail and, per field, the rule's message (it names the road that jumps the band). */
+function cutErrorText(error: Error): string {
+  const details = error instanceof ApiError ? error.errors.map((e) => e.message).filter(Boolean) : [];
+  return [errorText(error), ...details].join('：');
+}
+
+/** The corridor width, applied when the user leaves the field or presses Enter (each change reruns the cut). */
+function CorridorInput({ value, onChange }: { value: number; onChange: (metres: number) => void }) {
+  const [draft, setDraft] = useState<number | null>(value);
+  useEffect(() => setDraft(value), [value]);
+  const apply = () => {
+    const metres = Math.round(Math.min(5000, Math.max(0, draft ?? 0)));
+    setDraft(metres);
+    if (metres !== value) onChange(metres);
+  };
+  return (
+    <InputNumber
+      size="small"
+      min={0}
+      max={5000}
+      step={50}
+      value={draft}
+      onChange={(v) => setDraft(typeof v === 'number' ? v : null)}
+      onBlur={apply}
+      onPressEnter={apply}
+      style={{ width: 76 }}
+      data-testid="corridor-band"
+    />
   );
 }
 

@@ -20,11 +20,14 @@ export const PERIMETER_SOURCES = {
   draft: 'perimeter-draft',
   isochrone: 'perimeter-isochrone',
   scene: 'perimeter-scene',
+  corridor: 'perimeter-corridor',
 } as const;
 
 export const PERIMETER_LAYERS = {
   isochroneFill: 'perimeter-isochrone-fill',
   isochroneLine: 'perimeter-isochrone-line',
+  corridorFill: 'perimeter-corridor-fill',
+  corridorLine: 'perimeter-corridor-line',
   ringFill: 'perimeter-ring-fill',
   ringLine: 'perimeter-ring-line',
   routes: 'perimeter-routes',
@@ -50,6 +53,7 @@ export const COLORS = {
   unit: '#fa8c16',
   draft: '#eb2f96',
   isochrone: '#722ed1',
+  corridor: '#d4380d',
   scene: '#141414',
 } as const;
 
@@ -124,6 +128,25 @@ export function installPerimeterLayers(map: MapLibreMap): void {
     type: 'line',
     source: PERIMETER_SOURCES.isochrone,
     paint: { 'line-color': COLORS.isochrone, 'line-width': 1.5, 'line-dasharray': [3, 2] },
+  });
+  // The corridor the minimum cut may fall in: its two edges dashed, the band lightly shaded.
+  add({
+    id: PERIMETER_LAYERS.corridorFill,
+    type: 'fill',
+    source: PERIMETER_SOURCES.corridor,
+    filter: ['==', ['get', 'edge'], 'outer'],
+    paint: { 'fill-color': COLORS.corridor, 'fill-opacity': 0.06 },
+  });
+  add({
+    id: PERIMETER_LAYERS.corridorLine,
+    type: 'line',
+    source: PERIMETER_SOURCES.corridor,
+    paint: {
+      'line-color': COLORS.corridor,
+      'line-width': 1.5,
+      'line-opacity': 0.7,
+      'line-dasharray': [4, 3],
+    },
   });
   add({
     id: PERIMETER_LAYERS.ringFill,
@@ -253,6 +276,8 @@ export function setRingData(
   analysis: RingAnalysis | null,
   checkpoints: readonly Checkpoint[],
   showCut: boolean,
+  /** The minimum cut to draw (computed in a corridor or not); undefined: the analysis's own. */
+  minimumCut: RingAnalysis['minimumCut'] | null = analysis?.minimumCut ?? null,
 ): void {
   set(
     map,
@@ -275,12 +300,23 @@ export function setRingData(
         ),
     ),
   );
+  const corridor = showCut ? minimumCut?.corridor : null;
+  set(
+    map,
+    PERIMETER_SOURCES.corridor,
+    corridor
+      ? collection([
+          { type: 'Feature', properties: { edge: 'outer' }, geometry: corridor.outer as RingGeometry },
+          { type: 'Feature', properties: { edge: 'inner' }, geometry: corridor.inner as RingGeometry },
+        ])
+      : EMPTY,
+  );
   set(
     map,
     PERIMETER_SOURCES.cut,
     collection(
-      showCut && analysis
-        ? analysis.minimumCut.cut.map((s) =>
+      showCut && minimumCut
+        ? minimumCut.cut.map((s) =>
             point(s.lon, s.lat, { key: `${s.fromOsmNode}-${s.toOsmNode}`, name: s.name ?? '', cost: s.cost }),
           )
         : [],

@@ -162,7 +162,7 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     }
     commander = await t.login('cmd1', 'a-long-password');
     dispatcher = await t.login('disp1', 'a-long-password');
-  }, 120_000);
+  }, 300_000);
   afterAll(() => t.close());
 
   it('refuses a self-intersecting ring and one with no road inside, naming the rule', async () => {
