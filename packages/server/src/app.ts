@@ -11,6 +11,8 @@ import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import { ensureMonthsAroundNow } from './db/partitions.js';
+import { everyOnOneNode } from './db/singleton.js';
 import { installAuth } from './http/auth.js';
 import { clientDbError, DATABASE_RETRY_AFTER_S, databaseUnavailable } from './http/db-errors.js';
 import { installMetrics } from './http/metrics.js';
@@ -31,6 +33,9 @@ import type {
   Stop,
   ZodApp,
 } from './modules/module.js';
+
+/** Partition upkeep runs hourly: months are created two ahead, so a missed hour costs nothing. */
+const PARTITION_UPKEEP_MS = 60 * 60_000;
 
 const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -214,6 +219,20 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     async start(runtime = {}) {
       if (started) throw new Error('modules already started');
       started = true;
+      // Months ahead for every monthly-partitioned table (db/partitions.ts), on one node, hourly.
+      stops.push({
+        name: 'partitions',
+        stop: everyOnOneNode(
+          db,
+          'db.partition-upkeep',
+          PARTITION_UPKEEP_MS,
+          () => ensureMonthsAroundNow(db.kysely, now()),
+          (error) => app.log.error({ err: error }, 'partition upkeep failed'),
+          // The migrations made the months around deploy time; a run at start would race the
+          // dispatch retention purge creating the same AVL month.
+          { runAtStart: false },
+        ),
+      });
       for (const module of modules) {
         const stop = await module.start(depsOf(module), services[module.name], runtime);
         if (stop) stops.push({ name: module.name, stop });

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit, verifyAuditChain } from '../identity/audit.js';
 import { addVolumes } from '../modules/perimeter/hotlist-store.js';
 import { createTestDb, type TestDb } from '../test/db.js';
-import { ensureMonthlyPartitions, monthlyPartitions } from './partitions.js';
+import {
+  ensureMonthlyPartitions,
+  ensureMonthsAroundNow,
+  monthlyPartitionedTables,
+  monthlyPartitions,
+} from './partitions.js';
 
 /** Names of the tables a plan reads (EXPLAIN (FORMAT JSON) nodes' "Relation Name"). */
 function relationsRead(plan: unknown): string[] {
@@ -194,5 +199,47 @@ describe(`audit_log partitioned by month (${process.env.CITYWATCH_TEST_DB})`, ()
       await expect(sql`truncate ${sql.id(part)}`.execute(db())).rejects.toThrow(/append-only/);
     }
     await expect(sql`truncate audit_log`.execute(db())).rejects.toThrow(/append-only/);
+  });
+});
+
+/** The hourly upkeep (app.ts) keeps months ahead for every partitioned table it finds. */
+describe(`months kept ahead for every monthly-partitioned table (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  }, 300_000);
+  afterAll(() => t?.drop());
+
+  it('finds the partitioned tables in the catalog and creates last month to two months ahead, once', async () => {
+    const tables = await monthlyPartitionedTables(t.db.kysely);
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        { table: 'audit_log', column: 'at' },
+        { table: 'checkpoint_volumes', column: 'hour' },
+        { table: 'unit_positions', column: 'at' },
+      ]),
+    );
+    const now = new Date('2032-02-10T12:00:00Z');
+    const created = await ensureMonthsAroundNow(t.db.kysely, now);
+    for (const { table } of tables) {
+      expect(created[table], table).toEqual([
+        `${table}_p2032_01`,
+        `${table}_p2032_02`,
+        `${table}_p2032_03`,
+        `${table}_p2032_04`,
+      ]);
+    }
+    // A second run creates nothing; a row for the far month lands in its partition, not the default.
+    expect(await ensureMonthsAroundNow(t.db.kysely, now)).toEqual({});
+    await recordAudit(
+      t.db.kysely,
+      { userId: null, username: 'upkeep-test', action: 'login', resource: 'months-ahead' },
+      new Date('2032-04-20T00:00:00Z'),
+    );
+    const where = await sql<{ part: string }>`
+      select tableoid::regclass::text as part from audit_log where resource = 'months-ahead'`.execute(
+      t.db.kysely,
+    );
+    expect(where.rows).toEqual([{ part: 'audit_log_p2032_04' }]);
   });
 });

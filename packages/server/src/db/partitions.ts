@@ -89,6 +89,50 @@ export async function ensureMonthlyPartitions(
   return created;
 }
 
+/**
+ * Every table of this schema partitioned by RANGE on one column with a `<table>_default` partition
+ * (this file's layout), found in the catalog: a module's new partitioned table needs no
+ * registration here.
+ */
+export async function monthlyPartitionedTables(db: AnyDb): Promise<{ table: string; column: string }[]> {
+  const r = await sql<{ table: string; column: string }>`
+    select c.relname as table, a.attname as column
+    from pg_partitioned_table pt
+    join pg_class c on c.oid = pt.partrelid
+    join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
+    where pt.partstrat = 'r' and pt.partnatts = 1
+      and c.relnamespace = current_schema()::regnamespace
+      and exists (
+        select 1 from pg_inherits i join pg_class d on d.oid = i.inhrelid
+        where i.inhparent = pt.partrelid and d.relname = c.relname || '_default')
+    order by c.relname`.execute(db);
+  return r.rows;
+}
+
+/**
+ * Creates the months from last month to `monthsAhead` ahead for every monthly-partitioned table,
+ * so that rows keep landing in their month (and reads keep being pruned) however long the
+ * platform runs. Returns the partitions created per table. An hourly job on one node (app.ts).
+ */
+export async function ensureMonthsAroundNow(
+  db: AnyDb,
+  now: Date,
+  monthsAhead = 2,
+): Promise<Record<string, string[]>> {
+  const created: Record<string, string[]> = {};
+  for (const { table, column } of await monthlyPartitionedTables(db)) {
+    const made = await ensureMonthlyPartitions(
+      db,
+      table,
+      column,
+      monthStart(now, -1),
+      monthStart(now, monthsAhead),
+    );
+    if (made.length > 0) created[table] = made;
+  }
+  return created;
+}
+
 async function createMonth(db: AnyDb, table: string, column: string, name: string, from: Date, to: Date) {
   const parent = sql.id(table);
   const child = sql.id(name);
