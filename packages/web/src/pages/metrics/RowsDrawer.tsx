@@ -3,6 +3,7 @@ import { Alert, Drawer, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/client';
 import { type Cell, type IndicatorFigure, indicatorQueries, type PeriodQuery } from './api';
+import { codeName } from './presentation';
 
 /** The rows a figure was computed from (same org subtree and period), as the server lists them. */
 export function RowsDrawer({
@@ -52,7 +53,9 @@ export function RowsDrawer({
               ? new Date(v).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'zh-CN', {
                   timeZone: 'Asia/Shanghai',
                 })
-              : show(v),
+              : typeof v === 'string' && figure
+                ? codeName(figure.module, c.key, v, i18n.language)
+                : show(v),
         }))}
       />
     </Drawer>

@@ -6,6 +6,7 @@ import { dispatchQueries } from '../../api/dispatch';
 import { defaultCity, placesQueries } from '../../api/places';
 import { useLiveEvent, useLiveStatus } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
+import { MAP_LAYERS } from '../../map/style';
 import { indicatorKeys, indicatorQueries } from './api';
 import { shanghaiToday, showValue } from './presentation';
 
@@ -245,25 +246,17 @@ export function WallPage() {
       </section>
 
       <section style={{ ...panel, padding: 0 }} className="wall-map">
-        <style>
-          {'.wall-map .maplibregl-canvas { filter: invert(0.92) hue-rotate(190deg) brightness(0.9); }'}
-        </style>
         {city && (
           <CityMap
             key={city.name}
             city={city.name}
             bounds={city.bounds}
             onReady={(m) => {
-              // Dark: the canvas only, so the DOM markers keep their colours.
-              m.getCanvas().style.filter = 'invert(0.92) hue-rotate(190deg) brightness(0.9)';
+              darkBasemap(m);
               setMap(m);
             }}
             fallback={<div style={{ padding: vw(1) }}>{t('wall.noMap')}</div>}
-            style={{
-              height: '100%',
-              width: '100%',
-              filter: 'invert(0.92) hue-rotate(190deg) brightness(0.9)',
-            }}
+            style={{ height: '100%', width: '100%', background: DARK.background }}
           />
         )}
       </section>
@@ -315,4 +308,49 @@ export function WallPage() {
       </section>
     </div>
   );
+}
+
+/**
+ * The wall's dark basemap: the city style's own layers repainted (navy ground, dim buildings,
+ * roads in muted blues and ambers), instead of a CSS filter over the canvas, which turned the
+ * light style grey rather than dark. The DOM markers keep their true colours either way.
+ */
+const DARK = {
+  background: '#08121f',
+  building: '#142436',
+  buildingOutline: '#1d3249',
+  casing: '#0b1a2b',
+  motorway: '#c77d2e',
+  primary: '#9a7f35',
+  secondary: '#3c5a7a',
+  minor: '#2a4361',
+  service: '#1f3550',
+  jurisdiction: '#3c89e8',
+} as const;
+
+function darkBasemap(m: MapLibreMap) {
+  type Paint = Parameters<MapLibreMap['setPaintProperty']>;
+  const paint = (layer: string, property: Paint[1], value: Paint[2]) => {
+    if (m.getLayer(layer)) m.setPaintProperty(layer, property, value);
+  };
+  paint('background', 'background-color', DARK.background);
+  paint(MAP_LAYERS.buildings, 'fill-color', DARK.building);
+  paint(MAP_LAYERS.buildings, 'fill-outline-color', DARK.buildingOutline);
+  paint(MAP_LAYERS.roadsCasing, 'line-color', DARK.casing);
+  paint(MAP_LAYERS.roads, 'line-color', [
+    'match',
+    ['get', 'class'],
+    ['motorway', 'trunk'],
+    DARK.motorway,
+    'primary',
+    DARK.primary,
+    ['secondary', 'tertiary', 'link'],
+    DARK.secondary,
+    'minor',
+    DARK.minor,
+    DARK.service,
+  ]);
+  paint(MAP_LAYERS.jurisdictionsFill, 'fill-color', DARK.jurisdiction);
+  paint(MAP_LAYERS.jurisdictionsFill, 'fill-opacity', 0.06);
+  paint(MAP_LAYERS.jurisdictionsLine, 'line-color', DARK.jurisdiction);
 }
