@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import gcoord from 'gcoord';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
@@ -225,6 +226,100 @@ describe('patrol plans and dosage (单元防控 巡逻计划与到位率) agains
     expect((await page.getByTestId('dosage-units').textContent()) ?? '').toContain('1 /');
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(SHOTS, 'patrol-plans-dosage.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('takes a zone pasted as QGIS writes it: a GCJ-02 FeatureCollection with crs, a MultiPolygon, its name property', async () => {
+    // A ~200 m square east of the city's box (clear of the station areas the plan's zones are),
+    // drawn on an AMap base map: its corners in GCJ-02, as QGIS / ogr2ogr export a layer.
+    const cities = (await (await api('GET', '/api/cities')).json()) as {
+      items: { bounds: { maxLon: number; minLat: number; maxLat: number } }[];
+    };
+    const b = cities.items[0].bounds;
+    const west = b.maxLon + 0.02;
+    const south = (b.minLat + b.maxLat) / 2;
+    const wgs84 = [
+      [west, south],
+      [west + 0.002, south],
+      [west + 0.002, south + 0.0018],
+      [west, south + 0.0018],
+      [west, south],
+    ];
+    const gcj02 = wgs84.map((p) => gcoord.transform(p as [number, number], gcoord.WGS84, gcoord.GCJ02));
+    const paste = page.getByTestId('zone-paste-geojson');
+    await paste.waitFor();
+
+    // Two polygons in one file: refused at once, naming the member and the rule.
+    const twoFeatures = {
+      type: 'FeatureCollection',
+      features: [0, 1].map(() => ({
+        type: 'Feature',
+        properties: {},
+        geometry: { type: 'Polygon', coordinates: [gcj02] },
+      })),
+    };
+    await paste.fill(JSON.stringify(twoFeatures));
+    await page.getByTestId('zone-paste-add').click();
+    const refused = page.getByTestId('zone-paste-problems');
+    await refused.waitFor();
+    await expect(refused.textContent()).resolves.toContain('geojson.features');
+    await expect(refused.textContent()).resolves.toContain('ambiguous_feature');
+
+    // As ogr2ogr writes it: a FeatureCollection with its crs member, one MultiPolygon feature
+    // (clockwise, as some tools leave it), properties kept.
+    const qgis = {
+      type: 'FeatureCollection',
+      name: 'patrol_zone',
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:OGC:1.3:CRS84' } },
+      features: [
+        {
+          type: 'Feature',
+          properties: { name: '东门广场巡区', level: 'core', fid: 7 },
+          geometry: { type: 'MultiPolygon', coordinates: [[[...gcj02].reverse()]] },
+        },
+      ],
+    };
+    await paste.fill(JSON.stringify(qgis, null, 2));
+    await page.getByTestId('zone-paste-datum').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'GCJ-02' }).click();
+    // Replacing the zones: the station area it was added beside reaches past the city's box
+    // (adding it there is refused as zones_overlap, as it should be).
+    await page.getByTestId('zone-paste-replace').click();
+    await page.getByTestId('zone-paste-added').waitFor();
+    await expect(page.getByTestId('plans-zones').textContent()).resolves.toBe('巡区: 东门广场巡区');
+    await page.screenshot({ path: path.join(SHOTS, 'patrol-plans-zone-paste.png') });
+    await page.getByTestId('plans-save').click();
+    // Saving schedules the plan again: generous on a loaded machine.
+    await page.getByText(/已保存为第 \d+ 版/).waitFor({ timeout: 90_000 });
+
+    // Stored as a WGS-84 Polygon, right-hand rule, where the WGS-84 square is (within 1 m).
+    const list = (await (await api('GET', '/api/patrol/plans')).json()) as { id: string }[];
+    const plans = await Promise.all(
+      list.map(
+        async (p) =>
+          (await (await api('GET', `/api/patrol/plans/${p.id}`)).json()) as {
+            body: {
+              zones: {
+                name: string;
+                source: string;
+                geometry: { type: string; coordinates: number[][][] };
+              }[];
+            };
+          },
+      ),
+    );
+    const zone = plans.flatMap((p) => p.body.zones).find((z) => z.name === '东门广场巡区');
+    expect(zone?.source).toBe('imported');
+    expect(zone?.geometry.type).toBe('Polygon');
+    const ring = zone?.geometry.coordinates[0] ?? [];
+    expect(ring).toHaveLength(5);
+    const metres = (a: number[], c: number[]) =>
+      Math.hypot((a[0] - c[0]) * 111_320 * Math.cos((c[1] * Math.PI) / 180), (a[1] - c[1]) * 110_574);
+    for (const corner of wgs84.slice(0, 4))
+      expect(Math.min(...ring.map((p) => metres(p, corner)))).toBeLessThan(1);
+    // Counter-clockwise exterior (RFC 7946 right-hand rule): positive shoelace area.
+    const area = ring.slice(0, -1).reduce((s, p, i) => s + p[0] * ring[i + 1][1] - ring[i + 1][0] * p[1], 0);
+    expect(area).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 });
