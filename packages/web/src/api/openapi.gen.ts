@@ -141,6 +141,58 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/cap/notices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Public notices of the subtree, newest first */
+    get: operations['getCapNotices'];
+    put?: never;
+    /** Draft a public notice (Alert, or Update/Cancel of a published one); awaits approval */
+    post: operations['postCapNotices'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cap/notices/{id}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve a drafted notice (not its drafter): issues it as CAP 1.2 to the public feed */
+    post: operations['postCapNoticesByIdApprove'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cap/notices/{id}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reject a drafted notice (not its drafter) */
+    post: operations['postCapNoticesByIdReject'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/cities': {
     parameters: {
       query?: never;
@@ -3917,6 +3969,274 @@ export interface operations {
       default: components['responses']['Problem'];
     };
   };
+  getCapNotices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** @description The CAP XML once published */
+              alertUrl: string | null;
+              answersId: string | null;
+              areaDesc: string;
+              decidedAt: string | null;
+              decidedBy: string | null;
+              decidedByName: string | null;
+              descriptionEn: string;
+              descriptionZh: string;
+              draftedAt: string;
+              draftedBy: string;
+              draftedByName: string;
+              expiresAt: string;
+              headlineEn: string;
+              headlineZh: string;
+              id: string;
+              /** @enum {string} */
+              kind: 'crowd' | 'road_closure';
+              lat: number;
+              lon: number;
+              /** @enum {string} */
+              msgType: 'Alert' | 'Update' | 'Cancel';
+              orgId: string;
+              radiusKm: number;
+              severity: string;
+              /** @enum {string} */
+              status: 'pending' | 'published' | 'rejected';
+              urgency: string;
+            }[];
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postCapNotices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          answers?: string;
+          areaDesc: string;
+          descriptionEn: string;
+          descriptionZh: string;
+          /** Format: date-time */
+          expiresAt: string;
+          headlineEn: string;
+          headlineZh: string;
+          /** @enum {string} */
+          kind: 'crowd' | 'road_closure';
+          lat: number;
+          lon: number;
+          /**
+           * @default Alert
+           * @enum {string}
+           */
+          msgType?: 'Alert' | 'Update' | 'Cancel';
+          /** Format: uuid */
+          org?: string;
+          radiusKm: number;
+          /**
+           * @default Moderate
+           * @enum {string}
+           */
+          severity?: 'Extreme' | 'Severe' | 'Moderate' | 'Minor';
+          /**
+           * @default Expected
+           * @enum {string}
+           */
+          urgency?: 'Immediate' | 'Expected' | 'Future';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The CAP XML once published */
+            alertUrl: string | null;
+            answersId: string | null;
+            areaDesc: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            decidedByName: string | null;
+            descriptionEn: string;
+            descriptionZh: string;
+            draftedAt: string;
+            draftedBy: string;
+            draftedByName: string;
+            expiresAt: string;
+            headlineEn: string;
+            headlineZh: string;
+            id: string;
+            /** @enum {string} */
+            kind: 'crowd' | 'road_closure';
+            lat: number;
+            lon: number;
+            /** @enum {string} */
+            msgType: 'Alert' | 'Update' | 'Cancel';
+            orgId: string;
+            radiusKm: number;
+            severity: string;
+            /** @enum {string} */
+            status: 'pending' | 'published' | 'rejected';
+            urgency: string;
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postCapNoticesByIdApprove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The CAP XML once published */
+            alertUrl: string | null;
+            answersId: string | null;
+            areaDesc: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            decidedByName: string | null;
+            descriptionEn: string;
+            descriptionZh: string;
+            draftedAt: string;
+            draftedBy: string;
+            draftedByName: string;
+            expiresAt: string;
+            headlineEn: string;
+            headlineZh: string;
+            id: string;
+            /** @enum {string} */
+            kind: 'crowd' | 'road_closure';
+            lat: number;
+            lon: number;
+            /** @enum {string} */
+            msgType: 'Alert' | 'Update' | 'Cancel';
+            orgId: string;
+            radiusKm: number;
+            severity: string;
+            /** @enum {string} */
+            status: 'pending' | 'published' | 'rejected';
+            urgency: string;
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postCapNoticesByIdReject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The CAP XML once published */
+            alertUrl: string | null;
+            answersId: string | null;
+            areaDesc: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            decidedByName: string | null;
+            descriptionEn: string;
+            descriptionZh: string;
+            draftedAt: string;
+            draftedBy: string;
+            draftedByName: string;
+            expiresAt: string;
+            headlineEn: string;
+            headlineZh: string;
+            id: string;
+            /** @enum {string} */
+            kind: 'crowd' | 'road_closure';
+            lat: number;
+            lon: number;
+            /** @enum {string} */
+            msgType: 'Alert' | 'Update' | 'Cancel';
+            orgId: string;
+            radiusKm: number;
+            severity: string;
+            /** @enum {string} */
+            status: 'pending' | 'published' | 'rejected';
+            urgency: string;
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
   getCities: {
     parameters: {
       query?: never;
@@ -4358,13 +4678,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description The written mediation agreement (调解协议书) as a PDF */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/pdf': string;
         };
       };
       400: components['responses']['Problem400'];
@@ -4737,13 +5057,24 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description From the category’s response time
+             */
+            expectedAt: string;
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** @description Follows the report’s status (POST /api/community/public/track) */
+            token: string;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5025,13 +5356,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description The report’s photo or video as stored (EXIF stripped) */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'image/jpeg': string;
+          'image/png': string;
+          'video/mp4': string;
+          'video/quicktime': string;
+          'video/webm': string;
         };
       };
       400: components['responses']['Problem400'];
@@ -5599,13 +5934,18 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /** Format: date-time */
+            checkedInAt: string;
+            /** @description Distance from the shift’s post or area, in metres */
+            metres: number;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5635,13 +5975,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5677,13 +6020,17 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            accepted: number;
+            /** @description Fixes outside the shift’s time */
+            dropped: number;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5715,13 +6062,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5751,13 +6101,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -5787,13 +6140,19 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description The member whose offered place was taken
+             */
+            from: string;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -15122,14 +15481,12 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      204: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          'application/json': unknown;
-        };
+        content?: never;
       };
       400: components['responses']['Problem400'];
       401: components['responses']['Problem401'];
@@ -15401,13 +15758,17 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            accepted: number;
+            /** @description Messages not taken (malformed, in the future…) */
+            dropped: number;
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -15430,13 +15791,27 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            /** @description MQTT messages written and acknowledged to the broker */
+            acknowledged: number;
+            alarmsRaised: number;
+            counts: number;
+            /** @description Dropped messages by reason */
+            dropped: {
+              [key: string]: number;
+            };
+            events: number;
+            heartbeats: number;
+            incidents: number;
+            messages: number;
+            tickets: number;
+          };
         };
       };
       400: components['responses']['Problem400'];
