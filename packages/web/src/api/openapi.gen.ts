@@ -13179,13 +13179,30 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description the zones as one layer (patrol_zones) a GIS tool opens */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            features: {
+              geometry: {
+                coordinates: unknown[];
+                type: string;
+              };
+              id?: string;
+              /** @description key, name, source, planId, planName, version */
+              properties: {
+                [key: string]: string | number | boolean | null;
+              };
+              /** @enum {string} */
+              type: 'Feature';
+            }[];
+            name: string;
+            /** @enum {string} */
+            type: 'FeatureCollection';
+          };
         };
       };
       400: components['responses']['Problem400'];
@@ -13976,13 +13993,54 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Success. The route declares no response schema yet: the body is JSON of an undeclared shape (or empty). */
-      '2XX': {
+      /** @description Default Response */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': {
+            activateNow: {
+              checkpointId: string;
+              kind: string;
+              lat: number | null;
+              lon: number | null;
+              name: string;
+              nearestUnit: {
+                callSign: string;
+                etaSeconds: number | null;
+                unitId: string;
+              } | null;
+              ringId: string | null;
+              unitBeatsVehicle: boolean;
+              /** @description earliest arrival of the fleeing vehicle, seconds after the incident; null past the horizon */
+              vehicleArrivalSeconds: number | null;
+              vehicleSecondsLeft: number | null;
+            }[];
+            /** @description where the vehicle can be by now (GeoJSON geometry, WGS-84); null when nothing is reachable */
+            isochrone: {
+              coordinates: unknown[];
+              /** @enum {string} */
+              type: 'Polygon' | 'MultiPolygon';
+            } | null;
+            minutes: number;
+            possiblyPassed: {
+              checkpointId: string;
+              kind: string;
+              lat: number | null;
+              lon: number | null;
+              name: string;
+              ringId: string | null;
+              /** @description earliest arrival of the fleeing vehicle, seconds after the incident; null past the horizon */
+              vehicleArrivalSeconds: number | null;
+            }[];
+            scene: {
+              lat: number;
+              lon: number;
+            };
+            /** @description checkpoint ids the vehicle cannot reach within the horizon */
+            unreachable: string[];
+          };
         };
       };
       400: components['responses']['Problem400'];

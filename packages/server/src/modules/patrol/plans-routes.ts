@@ -30,6 +30,24 @@ const checkInBody = z.strictObject({
  *   GET  /api/patrol/my-plan            the plan of the unit the officer is signed on to, its visits, the next
  *   POST /api/patrol/my-plan/check-ins  a check-in at a must-patrol point of that plan, with position
  */
+/** A plan's zones as one GeoJSON layer (application/geo+json, WGS-84, right-hand rule). */
+const zonesFeatureCollectionSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    name: z.string(),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        id: z.string().optional(),
+        properties: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .describe('key, name, source, planId, planName, version'),
+        geometry: z.object({ type: z.string(), coordinates: z.array(z.unknown()) }),
+      }),
+    ),
+  })
+  .describe('the zones as one layer (patrol_zones) a GIS tool opens');
+
 export function plansRoutes(app: ZodApp, plans: PlansService): void {
   app.get(
     '/api/patrol/plans',
@@ -72,7 +90,12 @@ export function plansRoutes(app: ZodApp, plans: PlansService): void {
     '/api/patrol/plans/:id/zones.geojson',
     {
       config: { permission: 'patrol.read' },
-      schema: { tags: ['patrol'], params: idParams, querystring: versionQuery },
+      schema: {
+        tags: ['patrol'],
+        params: idParams,
+        querystring: versionQuery,
+        response: { 200: zonesFeatureCollectionSchema },
+      },
     },
     async (request, reply) => {
       const plan = await plans.get(request.params.id, request.query.version, actorOf(request));

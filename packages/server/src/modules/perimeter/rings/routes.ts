@@ -180,6 +180,38 @@ const ringSchema = z.object({
 });
 
 const ringListSchema = z.object({ items: z.array(ringSchema) });
+/** A checkpoint as the interception advisor names it (checkpoints of the caller's subtree). */
+const interceptCheckpointSchema = z.object({
+  checkpointId: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  ringId: z.string().nullable(),
+  lon: z.number().nullable(),
+  lat: z.number().nullable(),
+  vehicleArrivalSeconds: z
+    .number()
+    .nullable()
+    .describe('earliest arrival of the fleeing vehicle, seconds after the incident; null past the horizon'),
+});
+const interceptSchema = z.object({
+  scene: z.object({ lon: z.number(), lat: z.number() }),
+  minutes: z.number(),
+  isochrone: z
+    .object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) })
+    .nullable()
+    .describe('where the vehicle can be by now (GeoJSON geometry, WGS-84); null when nothing is reachable'),
+  activateNow: z.array(
+    interceptCheckpointSchema.extend({
+      vehicleSecondsLeft: z.number().nullable(),
+      nearestUnit: z
+        .object({ unitId: z.string(), callSign: z.string(), etaSeconds: z.number().nullable() })
+        .nullable(),
+      unitBeatsVehicle: z.boolean(),
+    }),
+  ),
+  possiblyPassed: z.array(interceptCheckpointSchema),
+  unreachable: z.array(z.string()).describe('checkpoint ids the vehicle cannot reach within the horizon'),
+});
 /** `?format=geojson`: the rings as one FeatureCollection (application/geo+json). */
 const ringsFeatureCollectionSchema = z
   .object({
@@ -494,7 +526,10 @@ export function ringsRoutes(
 
   app.get(
     '/api/perimeter/intercept',
-    { config: { permission: 'perimeter.read' }, schema: { tags, querystring: interceptQuery } },
+    {
+      config: { permission: 'perimeter.read' },
+      schema: { tags, querystring: interceptQuery, response: { 200: interceptSchema } },
+    },
     async (request) => {
       const { incidentId, lon, lat, ...rest } = request.query;
       const actor = actorOf(request);
