@@ -91,6 +91,9 @@ const urlSchema = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'http_or_https')
   .refine((u) => {
+    // Zod runs this refinement even when .url() refused the text: an unparsable URL is that rule's
+    // to report (a throw here was a 500, found by the OpenAPI fuzz test).
+    if (!URL.canParse(u)) return true;
     const parsed = new URL(u);
     return parsed.username === '' && parsed.password === '';
   }, 'no_credentials');
