@@ -73,7 +73,8 @@ async function openConsole(name: string, username: string): Promise<Console> {
   page.setDefaultTimeout(20_000);
   let sockets = 0;
   page.on('websocket', (ws) => {
-    if (ws.url().endsWith('/api/live')) sockets++;
+    // A reconnect names its resume point (/api/live?stream=…&after=…).
+    if (new URL(ws.url()).pathname === '/api/live') sockets++;
   });
   const errors = collectPageErrors(page);
   await signInThroughPage(page, `${server.baseUrl}/dispatch`, username, PASSWORD);

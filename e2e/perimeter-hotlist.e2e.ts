@@ -65,7 +65,7 @@ async function openOfficerConsole(): Promise<OfficerConsole> {
   let open = 0;
   let closed = 0;
   page.on('websocket', (ws) => {
-    if (!ws.url().endsWith('/api/live')) return;
+    if (new URL(ws.url()).pathname !== '/api/live') return;
     open++;
     ws.on('framereceived', (f) => frames.push(String(f.payload)));
     ws.on('close', () => {

@@ -121,6 +121,30 @@ describe(`/api/live on the real app (${process.env.CITYWATCH_TEST_DB})`, () => {
     commander.ws.close();
   });
 
+  it('closes a console with 1012 when its own user changes, though its roles may not receive that event', async () => {
+    const cookie = await userWith('changed.live', ['dispatcher']);
+    const c = open(cookie, 'http://localhost:8080');
+    await c.opened;
+    c.ws.send(
+      JSON.stringify({ kind: 'subscribe', types: ['dispatch.incident_changed', 'identity.user_changed'] }),
+    );
+    await until(() => c.messages.some((m) => m.kind === 'subscribed'));
+    const closed = new Promise<number>((resolve) => c.ws.on('close', (code) => resolve(code)));
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const users = (await t.as(admin, { method: 'GET', url: '/api/users' })).json().items as {
+      id: string;
+      username: string;
+    }[];
+    const id = users.find((u) => u.username === 'changed.live')?.id;
+    const patched = await t.as(admin, {
+      method: 'PATCH',
+      url: `/api/users/${id}`,
+      payload: { displayName: '接警员（夜班）' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await closed).toBe(1012);
+  });
+
   it('closes the socket of a session that signs out, and only that one', async () => {
     const first = await userWith('twice.live', ['dispatcher']);
     const second = await t.login('twice.live', 'a-long-password');
