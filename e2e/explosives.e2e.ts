@@ -252,9 +252,9 @@ describe('explosives page (民爆物品): an enterprise permit from application 
     const month = last.toISOString().slice(0, 7);
     await page.getByText(`${month} 已月结`).waitFor();
     await card.locator('td').filter({ hasText: month }).first().waitFor();
-    // Closed once: a second close is refused with the rule named.
+    // Closed once: a second close is refused, saying why.
     await card.getByTestId('month-close-submit').click();
-    await page.locator('.ant-message-error').filter({ hasText: 'not_closed' }).waitFor();
+    await page.locator('.ant-message-error').filter({ hasText: '该月已月结' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'explosives-month-close.png') });
   });
 });

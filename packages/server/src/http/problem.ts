@@ -160,6 +160,8 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
     zh: '闭合环至少需要 4 个坐标点（首尾相同）',
     en: 'A linear ring needs at least 4 positions (first = last)',
   },
+  // Explosives month close (月结) done already; not_closed is a ring's (a GeoJSON rule).
+  already_closed: { zh: '该月已月结', en: 'This month is already closed' },
   not_closed: { zh: '环未闭合：最后一个点必须与第一个点相同', en: 'The last position must repeat the first' },
   zero_area: { zh: '外环面积为零', en: 'The outer ring encloses no area' },
   self_intersecting: {

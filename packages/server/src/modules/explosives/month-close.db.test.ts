@@ -122,7 +122,7 @@ describe(`explosives monthly close (${process.env.CITYWATCH_TEST_DB})`, () => {
     ]);
     expect(await refusal(ex.closeMonth(null, book, '2026-10'))).toMatchObject({
       status: 409,
-      errors: [{ field: 'month', rule: 'not_closed' }],
+      errors: [{ field: 'month', rule: 'already_closed' }],
     });
   });
 

@@ -445,7 +445,7 @@ export class ExplosivesService {
       .execute();
     if (closed.some((c) => c.month === month))
       throw new ProblemError('conflict', M.monthClosed, [
-        { field: 'month', rule: 'not_closed', message: '' },
+        { field: 'month', rule: 'already_closed', message: '' },
       ]);
     const earlier = await this.db
       .selectFrom('explosives_transfers')
