@@ -25,6 +25,40 @@ export interface SnapResult {
 }
 
 const METRES_PER_DEGREE = (6_371_008.8 * Math.PI) / 180;
+
+/**
+ * The local plane snapping and matching measure in: origin at the centre of the bounding box of
+ * the first `nodeCount` nodes, metres per degree of longitude there (an equirectangular
+ * projection, exact enough within a city).
+ */
+export function localPlane(
+  graph: RoadGraph,
+  nodeCount: number,
+): {
+  originLon: number;
+  originLat: number;
+  metresPerDegreeLon: number;
+  bounds: { minLon: number; minLat: number; maxLon: number; maxLat: number };
+} {
+  let minLon = Number.POSITIVE_INFINITY;
+  let maxLon = Number.NEGATIVE_INFINITY;
+  let minLat = Number.POSITIVE_INFINITY;
+  let maxLat = Number.NEGATIVE_INFINITY;
+  for (let v = 0; v < nodeCount; v++) {
+    minLon = Math.min(minLon, graph.nodeLon[v]);
+    maxLon = Math.max(maxLon, graph.nodeLon[v]);
+    minLat = Math.min(minLat, graph.nodeLat[v]);
+    maxLat = Math.max(maxLat, graph.nodeLat[v]);
+  }
+  if (nodeCount === 0) minLon = maxLon = minLat = maxLat = 0;
+  const originLat = (minLat + maxLat) / 2;
+  return {
+    originLon: (minLon + maxLon) / 2,
+    originLat,
+    metresPerDegreeLon: METRES_PER_DEGREE * Math.cos((originLat * Math.PI) / 180),
+    bounds: { minLon, minLat, maxLon, maxLat },
+  };
+}
 const MAX_GRID_CELLS = 4_000_000;
 
 /**
@@ -85,20 +119,11 @@ export class EdgeSnapper {
     this.graph = graph;
     this.twins = edgeTwins(graph);
     const n = graph.nodeCount;
-    let minLon = Number.POSITIVE_INFINITY;
-    let maxLon = Number.NEGATIVE_INFINITY;
-    let minLat = Number.POSITIVE_INFINITY;
-    let maxLat = Number.NEGATIVE_INFINITY;
-    for (let v = 0; v < n; v++) {
-      minLon = Math.min(minLon, graph.nodeLon[v]);
-      maxLon = Math.max(maxLon, graph.nodeLon[v]);
-      minLat = Math.min(minLat, graph.nodeLat[v]);
-      maxLat = Math.max(maxLat, graph.nodeLat[v]);
-    }
-    if (n === 0) minLon = maxLon = minLat = maxLat = 0;
-    this.originLon = (minLon + maxLon) / 2;
-    this.originLat = (minLat + maxLat) / 2;
-    this.metresPerDegreeLon = METRES_PER_DEGREE * Math.cos((this.originLat * Math.PI) / 180);
+    const plane = localPlane(graph, n);
+    this.originLon = plane.originLon;
+    this.originLat = plane.originLat;
+    this.metresPerDegreeLon = plane.metresPerDegreeLon;
+    const { minLon, minLat, maxLon, maxLat } = plane.bounds;
     this.nodeX = new Float64Array(n);
     this.nodeY = new Float64Array(n);
     for (let v = 0; v < n; v++) {

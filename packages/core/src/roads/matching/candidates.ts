@@ -8,6 +8,7 @@
  * (on a turn-restricted graph the junction copies are routing states, not road positions).
  */
 import type { RoadGraph } from '../graph';
+import { localPlane } from '../snap';
 
 const METRES_PER_DEGREE = (6_371_008.8 * Math.PI) / 180;
 const MAX_GRID_CELLS = 4_000_000;
@@ -48,20 +49,11 @@ export class CandidateIndex {
     this.maxCandidates = maxCandidates;
     const baseNodes = graph.turns?.baseNodeCount ?? graph.nodeCount;
     const edges = graph.turns?.baseEdgeCount ?? graph.edgeCount;
-    let minLon = Number.POSITIVE_INFINITY;
-    let maxLon = Number.NEGATIVE_INFINITY;
-    let minLat = Number.POSITIVE_INFINITY;
-    let maxLat = Number.NEGATIVE_INFINITY;
-    for (let v = 0; v < baseNodes; v++) {
-      minLon = Math.min(minLon, graph.nodeLon[v]);
-      maxLon = Math.max(maxLon, graph.nodeLon[v]);
-      minLat = Math.min(minLat, graph.nodeLat[v]);
-      maxLat = Math.max(maxLat, graph.nodeLat[v]);
-    }
-    if (baseNodes === 0) minLon = maxLon = minLat = maxLat = 0;
-    this.originLon = (minLon + maxLon) / 2;
-    this.originLat = (minLat + maxLat) / 2;
-    this.mPerDegLon = METRES_PER_DEGREE * Math.cos((this.originLat * Math.PI) / 180);
+    const plane = localPlane(graph, baseNodes);
+    this.originLon = plane.originLon;
+    this.originLat = plane.originLat;
+    this.mPerDegLon = plane.metresPerDegreeLon;
+    const { minLon, minLat, maxLon, maxLat } = plane.bounds;
     const n = graph.nodeCount;
     this.nodeX = new Float64Array(n);
     this.nodeY = new Float64Array(n);
