@@ -39,6 +39,7 @@ export const MODULES = [
   withIndicators(placesModule, placesIndicators),
   roadsModule,
   tilesModule,
+  etaModule,
   withIndicators(dispatchModule, dispatchIndicators),
   withIndicators(coverageModule, coverageIndicators),
   capModule,
@@ -51,7 +52,6 @@ export const MODULES = [
   sensorsModule,
   videoModule,
   connectorsModule,
-  etaModule,
   indicatorsModule,
 ] as const;
 
