@@ -55,6 +55,11 @@ export interface Config {
   retentionAvlDays: number;
   /** Days a hotlist hit keeps the plate or resident ID read (CITYWATCH_RETENTION_HIT_DAYS, default 90). */
   retentionHitDays: number;
+  /**
+   * Every node re-reads the hotlist matcher from the database this often (CITYWATCH_HOTLIST_RESYNC_MIN,
+   * minutes, default 5), in case a perimeter.hotlist_changed event was missed.
+   */
+  hotlistResyncMs: number;
   mqttPort: number;
   logLevel: string;
   /** Failed logins one client address may make per 15 minutes before it is answered 429. */
@@ -121,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
     retentionHitDays: Number(env.CITYWATCH_RETENTION_HIT_DAYS ?? 90),
+    hotlistResyncMs: minutesMs(env.CITYWATCH_HOTLIST_RESYNC_MIN, 5, 'CITYWATCH_HOTLIST_RESYNC_MIN'),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
     loginFailuresPerAddress: Number(env.CITYWATCH_LOGIN_FAILURES_PER_ADDRESS ?? 30),
@@ -134,6 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.CITYWATCH_TRUST_PROXY),
     workers: loadWorkerPoolConfig(env),
   };
+}
+
+/** A positive number of minutes (fractions allowed) in ms; `fallback` minutes when unset. */
+function minutesMs(value: string | undefined, fallback: number, name: string): number {
+  const minutes = value === undefined || value.trim() === '' ? fallback : Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0)
+    throw new Error(`${name} must be a positive number of minutes, got ${value}`);
+  return Math.round(minutes * 60_000);
 }
 
 /** CITYWATCH_TRUST_PROXY: off (default) | on | a hop count | comma-separated addresses/CIDRs. */
