@@ -4,7 +4,7 @@
  * Public. An Update or Cancel references the alert it answers (CAP `references`).
  */
 import { z } from 'zod';
-import type { CapAlertInput } from './cap.js';
+import { CAP_CERTAINTY, type CapAlertInput } from './cap.js';
 
 export const PUBLIC_NOTICE_KINDS = ['crowd', 'road_closure'] as const;
 export type PublicNoticeKind = (typeof PUBLIC_NOTICE_KINDS)[number];
@@ -28,6 +28,7 @@ export const publicNoticeDraftSchema = z.strictObject({
   radiusKm: z.number().positive().max(50),
   severity: z.enum(['Extreme', 'Severe', 'Moderate', 'Minor']).default('Moderate'),
   urgency: z.enum(['Immediate', 'Expected', 'Future']).default('Expected'),
+  certainty: z.enum(CAP_CERTAINTY).default('Observed'),
   expiresAt: z.iso.datetime({ offset: true }),
 });
 export type PublicNoticeDraft = z.output<typeof publicNoticeDraftSchema>;
@@ -59,6 +60,8 @@ export interface PublicNoticeAlert {
   radiusKm: number;
   severity: 'Extreme' | 'Severe' | 'Moderate' | 'Minor';
   urgency: 'Immediate' | 'Expected' | 'Future';
+  /** Observed when absent; a Cancel is always Observed (the all-clear is known). */
+  certainty?: (typeof CAP_CERTAINTY)[number];
   expires: Date;
   /** The alert answered by an Update or Cancel: `sender,identifier,sent`. */
   references?: { sender: string; identifier: string; sent: Date };
@@ -80,7 +83,7 @@ export function publicNoticeAlert(n: PublicNoticeAlert): CapAlertInput {
     responseType: [cancel ? ('AllClear' as const) : event.response],
     urgency: cancel ? ('Past' as const) : n.urgency,
     severity: cancel ? ('Minor' as const) : n.severity,
-    certainty: 'Observed' as const,
+    certainty: cancel ? ('Observed' as const) : (n.certainty ?? 'Observed'),
     eventCodes: [{ valueName: 'citywatch', value: n.kind }],
     expires: n.expires,
     senderName: n.senderName,

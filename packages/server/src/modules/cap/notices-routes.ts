@@ -25,6 +25,7 @@ const noticeSchema = z.object({
   radiusKm: z.number(),
   severity: z.string(),
   urgency: z.string(),
+  certainty: z.string(),
   expiresAt: z.string(),
   status: z.enum(['pending', 'published', 'rejected']),
   draftedBy: z.string(),

@@ -14,6 +14,7 @@ const draft = (expiresAt: string) => ({
   lon: 114.2185,
   radiusKm: 0.8,
   urgency: 'Immediate',
+  certainty: 'Likely',
   expiresAt,
 });
 
@@ -75,6 +76,7 @@ describe(`public notices with four-eyes approval (${process.env.CITYWATCH_TEST_D
     expect(xmllintErrors(alertXml), alertXml).toEqual([]);
     expect(alertXml).toContain('<msgType>Alert</msgType>');
     expect(alertXml).toContain('<circle>22.6975,114.2185 0.8</circle>');
+    expect(alertXml).toContain('<certainty>Likely</certainty>');
     expect(await feed()).toContain('大运中心周边人员密集，请绕行');
     const identifier = /<identifier>([^<]+)<\/identifier>/.exec(alertXml)?.[1];
 
@@ -108,6 +110,7 @@ describe(`public notices with four-eyes approval (${process.env.CITYWATCH_TEST_D
     const cancelXml = await xmlOf(done.json().alertUrl);
     expect(xmllintErrors(cancelXml), cancelXml).toEqual([]);
     expect(cancelXml).toContain('<msgType>Cancel</msgType>');
+    expect(cancelXml).toContain('<certainty>Observed</certainty>'); // the all-clear is known
     expect(cancelXml).toContain(`<references>cap@`);
     expect(cancelXml).toContain(`,${identifier},`);
     expect(await feed()).toContain('大运中心周边人员聚集已解除');

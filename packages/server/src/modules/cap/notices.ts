@@ -31,6 +31,7 @@ export interface NoticeView {
   radiusKm: number;
   severity: string;
   urgency: string;
+  certainty: string;
   expiresAt: string;
   status: 'pending' | 'published' | 'rejected';
   draftedBy: string;
@@ -129,6 +130,7 @@ export class NoticeService {
         radius_km: d.radiusKm,
         severity: d.severity,
         urgency: d.urgency,
+        certainty: d.certainty,
         expires_at: new Date(d.expiresAt),
         drafted_by: actor.userId,
         drafted_at: now,
@@ -184,6 +186,7 @@ export class NoticeService {
             radiusKm: notice.radiusKm,
             severity: notice.severity as 'Moderate',
             urgency: notice.urgency as 'Expected',
+            certainty: notice.certainty as 'Observed',
             expires: new Date(notice.expiresAt),
             references,
             senderName: this.cap.senderName,
@@ -227,6 +230,7 @@ export class NoticeService {
       radiusKm: r.radius_km,
       severity: r.severity,
       urgency: r.urgency,
+      certainty: r.certainty,
       expiresAt: new Date(r.expires_at).toISOString(),
       status: r.status,
       draftedBy: r.drafted_by,

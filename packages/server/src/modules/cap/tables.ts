@@ -45,6 +45,8 @@ export interface CapNoticesTable {
   radius_km: number;
   severity: string;
   urgency: string;
+  /** Migration 082. */
+  certainty: Generated<string>;
   expires_at: Timestamp;
   status: Generated<'pending' | 'published' | 'rejected'>;
   drafted_by: string;
