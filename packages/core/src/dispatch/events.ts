@@ -23,6 +23,12 @@ declare module '../events/events.js' {
       lon: number | null;
       lat: number | null;
       heading: number | null;
+      /**
+       * When the position is from an AVL fix just taken: the fix's time (ISO). Every node's unit
+       * tracker follows these, ignoring a fix not newer than the newest it knows for the unit
+       * (dispatch/tracker-follow.ts). Absent on status changes (the stored position, unchanged).
+       */
+      fixAt?: string;
     };
     /**
      * A help request was made, accepted or declined: published once to each side's org (the

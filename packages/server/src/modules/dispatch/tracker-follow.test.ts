@@ -1,0 +1,83 @@
+import { createEvent } from '@citywatch/core/events/bus';
+import { uuidv7 } from 'uuidv7';
+import { describe, expect, it } from 'vitest';
+import { createInProcessBus } from '../../bus/index.js';
+import type { UnitTracker } from './tracker.js';
+import { PositionFollower } from './tracker-follow.js';
+
+/** A tracker that records the positions it is given (the real one needs a city's graph). */
+function recordingTracker() {
+  const calls: [string, number | null, number | null][] = [];
+  const tracker = {
+    setPosition: (unitId: string, lon: number | null, lat: number | null) => {
+      calls.push([unitId, lon, lat]);
+      return true;
+    },
+  } as unknown as UnitTracker;
+  return { calls, tracker };
+}
+
+const unitChanged = (unitId: string, lon: number | null, lat: number | null, fixAt?: string) =>
+  createEvent(
+    'dispatch.unit_changed',
+    null,
+    { unitId, callSign: 'c', status: 'available', incidentId: null, lon, lat, heading: null, fixAt },
+    { id: uuidv7(), at: new Date() },
+  );
+
+describe('PositionFollower (unit trackers kept current from the stream)', () => {
+  it('applies fixes from the bus by fix time, ignoring older, equal, positionless and status-only events', async () => {
+    const bus = createInProcessBus();
+    const { calls, tracker } = recordingTracker();
+    const follower = new PositionFollower(new Map([['city', Promise.resolve(tracker)]]));
+    const stop = follower.follow(bus);
+    await bus.publish(unitChanged('u1', 114.2, 22.68, '2026-11-23T08:00:10Z'));
+    // Older than the one applied (the node that took it published late): ignored.
+    await bus.publish(unitChanged('u1', 114.1, 22.6, '2026-11-23T08:00:05Z'));
+    // The same fix again (a duplicate, or the ingesting node's own event): ignored.
+    await bus.publish(unitChanged('u1', 114.2, 22.68, '2026-11-23T08:00:10Z'));
+    // A status change carries the stored position without a fix time: not a move.
+    await bus.publish(unitChanged('u1', 114.0, 22.5));
+    await bus.publish(unitChanged('u2', null, null, '2026-11-23T08:00:11Z'));
+    await bus.publish(unitChanged('u1', 114.22, 22.69, '2026-11-23T08:00:12Z'));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls).toEqual([
+      ['u1', 114.2, 22.68],
+      ['u1', 114.22, 22.69],
+    ]);
+    expect({ applied: follower.applied, ignored: follower.ignored }).toEqual({ applied: 2, ignored: 2 });
+    stop();
+    await bus.publish(unitChanged('u1', 114.3, 22.7, '2026-11-23T08:00:20Z'));
+    await Promise.resolve();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('skips the event of a fix the node applied itself, and refuses a local fix older than one known', () => {
+    const { calls, tracker } = recordingTracker();
+    const follower = new PositionFollower(new Map([['city', Promise.resolve(tracker)]]));
+    expect(follower.noteApplied('u1', Date.parse('2026-11-23T08:00:10Z'))).toBe(true);
+    expect(follower.apply('u1', 114.2, 22.68, Date.parse('2026-11-23T08:00:10Z'))).toBe(false);
+    expect(follower.noteApplied('u1', Date.parse('2026-11-23T08:00:09Z'))).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives a fix to a tracker still loading once it is loaded, in the order taken', async () => {
+    const { calls, tracker } = recordingTracker();
+    let loaded: (t: UnitTracker) => void = () => {};
+    const loading = new Promise<UnitTracker>((resolve) => {
+      loaded = resolve;
+    });
+    const follower = new PositionFollower(new Map([['city', loading]]));
+    follower.apply('u1', 1, 1, 1_000);
+    follower.apply('u1', 2, 2, 2_000);
+    expect(calls).toEqual([]);
+    loaded(tracker);
+    await loading;
+    await Promise.resolve();
+    expect(calls).toEqual([
+      ['u1', 1, 1],
+      ['u1', 2, 2],
+    ]);
+  });
+});
