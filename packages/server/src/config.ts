@@ -56,6 +56,11 @@ export interface Config {
   /** Days a hotlist hit keeps the plate or resident ID read (CITYWATCH_RETENTION_HIT_DAYS, default 90). */
   retentionHitDays: number;
   /**
+   * Days after a mediation case is closed that its parties keep their names and phones
+   * (CITYWATCH_RETENTION_MEDIATION_DAYS, default 180); then they are blanked, the rows stay.
+   */
+  retentionMediationDays: number;
+  /**
    * Every node re-reads the hotlist matcher from the database this often (CITYWATCH_HOTLIST_RESYNC_MIN,
    * minutes, default 5), in case a perimeter.hotlist_changed event was missed.
    */
@@ -126,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionCallerDays: Number(env.CITYWATCH_RETENTION_CALLER_DAYS ?? 180),
     retentionAvlDays: Number(env.CITYWATCH_RETENTION_AVL_DAYS ?? 90),
     retentionHitDays: Number(env.CITYWATCH_RETENTION_HIT_DAYS ?? 90),
+    retentionMediationDays: Number(env.CITYWATCH_RETENTION_MEDIATION_DAYS ?? 180),
     hotlistResyncMs: minutesMs(env.CITYWATCH_HOTLIST_RESYNC_MIN, 5, 'CITYWATCH_HOTLIST_RESYNC_MIN'),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
