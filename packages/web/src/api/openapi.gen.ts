@@ -3990,6 +3990,7 @@ export interface operations {
               alertUrl: string | null;
               answersId: string | null;
               areaDesc: string;
+              certainty: string;
               decidedAt: string | null;
               decidedBy: string | null;
               decidedByName: string | null;
@@ -4038,6 +4039,11 @@ export interface operations {
           /** Format: uuid */
           answers?: string;
           areaDesc: string;
+          /**
+           * @default Observed
+           * @enum {string}
+           */
+          certainty?: 'Observed' | 'Likely' | 'Possible' | 'Unlikely' | 'Unknown';
           descriptionEn: string;
           descriptionZh: string;
           /** Format: date-time */
@@ -4081,6 +4087,7 @@ export interface operations {
             alertUrl: string | null;
             answersId: string | null;
             areaDesc: string;
+            certainty: string;
             decidedAt: string | null;
             decidedBy: string | null;
             decidedByName: string | null;
@@ -4141,6 +4148,7 @@ export interface operations {
             alertUrl: string | null;
             answersId: string | null;
             areaDesc: string;
+            certainty: string;
             decidedAt: string | null;
             decidedBy: string | null;
             decidedByName: string | null;
@@ -4200,6 +4208,7 @@ export interface operations {
             alertUrl: string | null;
             answersId: string | null;
             areaDesc: string;
+            certainty: string;
             decidedAt: string | null;
             decidedBy: string | null;
             decidedByName: string | null;
