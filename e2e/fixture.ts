@@ -55,8 +55,9 @@ export interface E2E {
  * given users), close every window a test opened, and stop both at the end. When a test fails,
  * each window it left open is photographed and its log written beside it
  * (e2e/screenshots/failed-<test>-<n>.png and .log), so a failure in CI says what the page showed.
+ * `serverTimeoutMs`: how long the server may take to answer its health check (90 s; under 240 s).
  */
-export function setupE2E(opts: { demo?: boolean; users?: UserSpec[] } = {}): E2E {
+export function setupE2E(opts: { demo?: boolean; users?: UserSpec[]; serverTimeoutMs?: number } = {}): E2E {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   let adminCookie = '';
@@ -118,7 +119,7 @@ export function setupE2E(opts: { demo?: boolean; users?: UserSpec[] } = {}): E2E
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ demo: opts.demo });
+    server = await startServer({ demo: opts.demo, timeoutMs: opts.serverTimeoutMs });
     browser = await launchChromium();
     adminCookie = await login('admin', server.adminPassword);
     if (opts.users?.length) {
