@@ -6,6 +6,7 @@
  * threads load the new one and drop the old.
  */
 import type { RoadGraph, WayInfo } from '@citywatch/core/roads/graph';
+import type { TurnExpansion } from '@citywatch/core/roads/turn-restrictions';
 
 export const GRAPH_ARRAYS = [
   'nodeLon',
@@ -31,6 +32,11 @@ export interface GraphMessage {
   edgeCount: number;
   arrays: Record<ArrayKey, Float64Array | Uint32Array>;
   ways: readonly WayInfo[];
+  /**
+   * A turn-restricted graph's map back to its base graph (cloned once per thread, like the ways:
+   * its arrays are as long as the graph's nodes and edges, a small share of the graph's bytes).
+   */
+  turns?: TurnExpansion;
 }
 
 export interface SharedGraph {
@@ -82,6 +88,7 @@ export function sharedGraph(cityId: string, graph: RoadGraph): SharedGraph {
       edgeCount: graph.edgeCount,
       arrays,
       ways: graph.ways,
+      ...(graph.turns ? { turns: graph.turns } : {}),
     },
   };
   shared.set(graph, entry);
@@ -95,6 +102,7 @@ export function graphFromMessage(message: GraphMessage): RoadGraph {
     edgeCount: message.edgeCount,
     ...(message.arrays as unknown as Omit<RoadGraph, 'nodeCount' | 'edgeCount' | 'ways'>),
     ways: message.ways,
+    ...(message.turns ? { turns: message.turns } : {}),
   };
 }
 
