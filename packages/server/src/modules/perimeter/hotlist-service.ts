@@ -88,6 +88,13 @@ export class HotlistService {
   readonly matcher = new HotlistMatcher();
   private reloading: Promise<void> | null = null;
   private reloadAgain: Promise<void> | null = null;
+  /**
+   * Entries changed (by this node or an event) while a full load runs: the load's snapshot may
+   * predate their change, so they are re-read once it has replaced the matcher.
+   */
+  private touchedDuringLoad: Set<string> | null = null;
+  /** Full loads done (start, `*` events, the periodic resync). */
+  loads = 0;
 
   constructor(private readonly ctx: Pick<CoreDeps, 'db' | 'now' | 'publish'>) {}
 
@@ -118,7 +125,24 @@ export class HotlistService {
   }
 
   private async loadOnce(): Promise<void> {
-    this.matcher.replaceAll(await store.loadActiveEntries(this.db, this.ctx.now()));
+    const touched = new Set<string>();
+    this.touchedDuringLoad = touched;
+    try {
+      this.matcher.replaceAll(await store.loadActiveEntries(this.db, this.ctx.now()));
+      this.loads++;
+    } finally {
+      this.touchedDuringLoad = null;
+    }
+    for (const id of touched) await this.refreshEntry(id);
+  }
+
+  /**
+   * The periodic resync (every node, CITYWATCH_HOTLIST_RESYNC_MIN): the matcher re-read from the
+   * database, so an entry whose perimeter.hotlist_changed event this node missed (a publish given
+   * up, a change written by hand) matches as the table says within one period.
+   */
+  resync(): Promise<void> {
+    return this.reload();
   }
 
   async create(actor: Actor, input: CreateHotlistEntryInput): Promise<HotlistEntryView> {
@@ -308,6 +332,7 @@ export class HotlistService {
 
   /** Puts one entry's current state into the matcher: active ones in, everything else out. */
   private apply(row: store.HotlistEntryRow): void {
+    this.touchedDuringLoad?.add(row.id);
     if (row.status === 'active' && row.approved_at !== null) this.matcher.upsert(store.toActiveEntry(row));
     else this.matcher.remove(row.id);
   }
@@ -315,9 +340,17 @@ export class HotlistService {
   /** Handles a `perimeter.hotlist_changed` event (possibly from another node). */
   async refresh(entryId: string): Promise<void> {
     if (entryId === '*' || !UUID_RE.test(entryId)) return this.reload();
+    return this.refreshEntry(entryId);
+  }
+
+  private async refreshEntry(entryId: string): Promise<void> {
+    this.touchedDuringLoad?.add(entryId);
     const row = await store.findEntry(this.db, entryId);
     if (row) this.apply(row);
-    else this.matcher.remove(entryId);
+    else {
+      this.touchedDuringLoad?.add(entryId);
+      this.matcher.remove(entryId);
+    }
   }
 
   private audit(

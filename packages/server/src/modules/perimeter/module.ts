@@ -79,6 +79,12 @@ export const perimeterModule = defineModule({
       },
       { types: ['perimeter.checkpoints_changed'] },
     );
+    // Every node re-reads the whole hotlist now and then (CITYWATCH_HOTLIST_RESYNC_MIN): an event this
+    // node missed (a publish given up during a NATS outage, a row changed by hand) costs one period.
+    const resyncTimer = setInterval(() => {
+      hotlist.resync().catch((error: unknown) => deps.log.error({ err: error }, 'hotlist resync failed'));
+    }, deps.config.hotlistResyncMs);
+    resyncTimer.unref();
     const flushTimer = setInterval(() => {
       plates.flush().catch((error: unknown) => deps.log.error({ err: error }, 'volume flush failed'));
     }, VOLUME_FLUSH_MS);
@@ -115,6 +121,7 @@ export const perimeterModule = defineModule({
       : null;
     return async () => {
       clearInterval(flushTimer);
+      clearInterval(resyncTimer);
       unsubscribeHotlist();
       unsubscribeCheckpoints();
       await mqtt?.close();
