@@ -34,7 +34,7 @@ export interface TargetSpec {
   oneOf?: readonly (readonly string[])[];
 }
 
-export const TARGET_IDS = ['patrol.incidents', 'oversight.units'] as const;
+export const TARGET_IDS = ['patrol.incidents', 'oversight.units', 'places.addresses'] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
 const f = (name: string, type: FieldType, required: boolean, zh: string, en: string): TargetField => ({
@@ -76,6 +76,26 @@ export const TARGETS: Record<TargetId, TargetSpec> = {
       f('lat', 'number', false, '纬度', 'Latitude'),
     ],
     key: 'licenceNo',
+  },
+  'places.addresses': {
+    id: 'places.addresses',
+    module: 'places',
+    label: { zh: '标准地址（地址库）', en: 'Standard addresses (gazetteer)' },
+    fields: [
+      f('province', 'string', false, '省', 'Province'),
+      f('city', 'string', false, '市', 'City'),
+      f('district', 'string', false, '区县', 'District'),
+      f('street', 'string', false, '街路巷', 'Street'),
+      f('housenumber', 'string', false, '门牌号', 'House number'),
+      f('postcode', 'string', false, '邮政编码', 'Postcode'),
+      f('full', 'string', false, '完整地址', 'Full address'),
+      f('name', 'string', false, '建筑物/单位名称', 'Name of what stands there'),
+      f('lon', 'number', true, '经度', 'Longitude'),
+      f('lat', 'number', true, '纬度', 'Latitude'),
+    ],
+    key: 'full',
+    // An address: a street (with or without number), or the whole address in one text.
+    oneOf: [['street'], ['full']],
   },
 };
 

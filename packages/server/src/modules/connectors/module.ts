@@ -22,7 +22,7 @@ const SCHEDULER_MS = 30_000;
  */
 export const connectorsModule = defineModule({
   name: 'connectors',
-  needs: ['patrol', 'oversight'],
+  needs: ['patrol', 'oversight', 'places'],
   permissions: {
     'connectors.read': ['admin', 'commander', 'auditor'],
     'connectors.write': ['admin', 'commander'],

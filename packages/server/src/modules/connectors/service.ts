@@ -36,6 +36,7 @@ import { ProblemError } from '../../http/problem.js';
 import { recordAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
+import type { AddressRecord } from '../places/addresses.js';
 import { assertOrgInScope, orgsUnder } from '../scope.js';
 import { CONNECTOR_MESSAGES, RULE_TEXT } from './messages.js';
 import type {
@@ -58,6 +59,7 @@ export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 export const TARGET_PERMISSION: Record<TargetId, string> = {
   'patrol.incidents': 'patrol.write',
   'oversight.units': 'oversight.write',
+  'places.addresses': 'places.write',
 };
 
 export interface CreateConnector {
@@ -119,7 +121,7 @@ export type BatchWriter = (
 ) => Promise<BatchResult>;
 
 /** The reasons of the owning modules that mean "already there" (counted as duplicates). */
-const DUPLICATE_REASONS = ['duplicate_id', 'duplicate_licence'];
+const DUPLICATE_REASONS = ['duplicate_id', 'duplicate_licence', 'duplicate_address'];
 
 /** A run that could not go on: the source unreachable or unreadable, the mapping refused. */
 class RunStop extends Error {
@@ -138,7 +140,7 @@ export class ConnectorsService {
   /** The batch writers by target; tests may wrap them. */
   readonly writers: Record<TargetId, BatchWriter>;
 
-  constructor(private readonly deps: Deps<'patrol' | 'oversight'>) {
+  constructor(private readonly deps: Deps<'patrol' | 'oversight' | 'places'>) {
     this.db = deps.db.kysely;
     this.writers = {
       'patrol.incidents': async (connector, actor, rows) => {
@@ -161,6 +163,11 @@ export class ConnectorsService {
         const csv = toCsv('oversight.units', rows, { licenceNo: 'licence_no' });
         const result = await deps.oversight.units.importCsv(actor, csv);
         return { written: result.imported, rejected: result.reasons };
+      },
+      'places.addresses': async (connector, actor, rows) => {
+        const records = rows.map((r) => r as unknown as AddressRecord);
+        const result = await deps.places.importAddresses(connector.city ?? undefined, actor, records);
+        return { written: result.written, rejected: result.rejected as Record<string, number> };
       },
     };
   }

@@ -6,6 +6,8 @@ import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { HeavyJobs } from '../../workers/module.js';
 import type { CityRuntime, DbCityRegistry } from '../roads/registry.js';
+import type { OrgScope } from '../scope.js';
+import { type AddressImportResult, type AddressRecord, importAddresses } from './addresses.js';
 import { messages } from './messages.js';
 import type { ReverseResult, SearchHit } from './schemas.js';
 
@@ -34,6 +36,15 @@ export class PlacesService {
     readonly cities: DbCityRegistry,
     private readonly jobs: HeavyJobs,
   ) {}
+
+  /** Addresses from the bureau's register (数据融合's address target): see addresses.ts. */
+  async importAddresses(
+    cityName: string | undefined,
+    scope: OrgScope,
+    records: readonly AddressRecord[],
+  ): Promise<AddressImportResult> {
+    return importAddresses(this.db, await this.city(cityName), scope, records);
+  }
 
   async city(name: string | undefined): Promise<CityRuntime> {
     const city = await this.cities.get(name);

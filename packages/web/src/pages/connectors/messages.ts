@@ -75,6 +75,8 @@ const zhCN = {
     address_not_found: '地址未匹配',
     outside_scope: '不在管辖范围',
     unknown_industry: '未知行业',
+    not_an_address: '缺少街路巷或完整地址',
+    duplicate_address: '地址已存在',
   },
 };
 
@@ -155,6 +157,8 @@ const en: ConnectorsMessages = {
     address_not_found: 'Address not found',
     outside_scope: 'Outside your jurisdiction',
     unknown_industry: 'Unknown industry',
+    not_an_address: 'No street or full address',
+    duplicate_address: 'Address already there',
   },
 };
 
