@@ -110,6 +110,8 @@ export const recommendationSchema = z.object({
   callSign: z.string(),
   kind: z.string(),
   etaSeconds: z.number(),
+  /** The travel times used: `static` (road class, maxspeed) or `learned:Mon-08` (hour of week, UTC). */
+  profile: z.string(),
   stale: z.boolean(),
   lastAt: z.string().nullable(),
 });

@@ -21,10 +21,16 @@ const RETENTION_PURGE_MS = 3600_000;
 /** How often queued and retry-due 12345 diversions are sent. */
 const HOTLINE_FORWARD_MS = 5_000;
 
+/**
+ * How often each node checks that its trackers route with the current hour's travel times (a
+ * no-op unless the hour turned or a learning run finished; a recommendation also checks).
+ */
+const TRAVEL_TIMES_CHECK_MS = 5 * 60_000;
+
 /** Command and dispatch (情指行一体化): 110 intake, units and AVL, dispatch, 12345, figures. */
 export const dispatchModule = defineModule({
   name: 'dispatch',
-  needs: ['places'],
+  needs: ['places', 'eta'],
   permissions: {
     'dispatch.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
     'dispatch.write': ['admin', 'commander', 'dispatcher'],
@@ -67,7 +73,15 @@ export const dispatchModule = defineModule({
       () => purgeExpiredPersonalData(deps.db.kysely, policy, deps.now()),
       (error) => deps.log.error({ err: error }, 'retention purge failed'),
     );
+    // Every node keeps its own trackers, so every node (not one) refreshes them.
+    const travelTimes = setInterval(() => {
+      dispatch.unitsService
+        .refreshTravelTimes()
+        .catch((error) => deps.log.error({ err: error }, 'travel-time profile refresh failed'));
+    }, TRAVEL_TIMES_CHECK_MS);
+    travelTimes.unref();
     return async () => {
+      clearInterval(travelTimes);
       await stopForwarder();
       await avl?.subscription.close();
       await stopPurge();

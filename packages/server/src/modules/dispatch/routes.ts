@@ -1,5 +1,6 @@
 import { DISPATCH_CATEGORIES } from '@citywatch/core/dispatch/categories';
 import { eidoSchema, toEido } from '@citywatch/core/dispatch/eido';
+import { etaAccuracySchema } from '@citywatch/core/dispatch/eta-accuracy';
 import {
   avlBatchSchema,
   createIncidentSchema,
@@ -344,6 +345,22 @@ export function dispatchRoutes(app: ZodApp, ctx: Deps<'places'>, dispatch: Dispa
       const to = q.to ? new Date(q.to) : ctx.now();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
       return dispatch.figures(actorOf(request), from, to);
+    },
+  );
+
+  // ETA accuracy (issue 16 item 5): aggregates only (no caller, no position), so the read is not
+  // audited, like the response figures above; scoped by the incidents' org in the store query.
+  app.get(
+    '/api/dispatch/eta-accuracy',
+    {
+      config: { permission: 'dispatch.read' },
+      schema: { tags, querystring: figuresQuery, response: { 200: etaAccuracySchema } },
+    },
+    async (request) => {
+      const q = request.query;
+      const to = q.to ? new Date(q.to) : ctx.now();
+      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
+      return dispatch.etaAccuracy(actorOf(request), from, to);
     },
   );
 

@@ -1,7 +1,8 @@
+import { type EtaAccuracy, etaAccuracy } from '@citywatch/core/dispatch/eta-accuracy';
 import type { IncidentStatus, UnitKind, UnitStatus } from '@citywatch/core/dispatch/incident';
 import type { CreateIncident, Incident, Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
 import type { TriageSuggestion } from '@citywatch/core/dispatch/triage';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
@@ -9,6 +10,7 @@ import type { CityRuntime } from '../roads/registry.js';
 import type { OrgScope } from '../scope.js';
 import type { HotlineForwarder } from './diversions/hotline.js';
 import { DiversionsService } from './diversions/service.js';
+import * as etasStore from './etas/store.js';
 import { FiguresService } from './figures/service.js';
 import { HelpService } from './help/service.js';
 import { type DemoMarks, IncidentsService } from './incidents/service.js';
@@ -41,7 +43,10 @@ export class DispatchService {
   /** Which calls are marked demo (set by the demo's start-up; see IncidentsService). */
   readonly demo: DemoMarks = { actors: new Set(), mixAllowed: false };
 
-  constructor(deps: Deps<'places'>) {
+  private readonly db: Kysely<Database>;
+
+  constructor(deps: Deps<'places' | 'eta'>) {
+    this.db = deps.db.kysely;
     // A unit reporting en route or on scene moves its incident along: the incidents part decides.
     this.unitsService = new UnitsService(deps, (actor, incidentId, status) =>
       this.incidentsService.followUnitReport(actor, incidentId, status),
@@ -211,6 +216,25 @@ export class DispatchService {
   /** Where and when the scope's police incidents (110 calls, no demo) were received in [from, to). */
   policeIncidentPoints(scope: OrgScope, from: Date, to: Date) {
     return this.figuresService.policeIncidentPoints(scope, from, to);
+  }
+
+  /**
+   * ETA accuracy over units sent in [from, to) to incidents of the scope's subtree: actual −
+   * predicted by hour of day, approach road class and profile (core/dispatch/eta-accuracy.ts).
+   */
+  async etaAccuracy(scope: OrgScope, from: Date, to: Date): Promise<EtaAccuracy> {
+    const rows = await etasStore.predictions(this.db, scope, from, to);
+    const arrived = rows.filter((r) => r.actual_s !== null);
+    return etaAccuracy(
+      arrived.map((r) => ({
+        predictedS: r.predicted_s,
+        actualS: r.actual_s as number,
+        hour: Number(r.hour),
+        approachClass: r.approach_class,
+        profile: r.profile,
+      })),
+      rows.length - arrived.length,
+    );
   }
 
   /** Response figures over the incidents of the scope's subtree. */

@@ -1,6 +1,8 @@
 import { buildContractionHierarchy, ManyToOneTable } from '@citywatch/core/roads/ch';
 import type { Seed } from '@citywatch/core/roads/dijkstra';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
+import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
+import { withEdgeTimes } from '@citywatch/core/roads/learned/profile';
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import type { CityRuntime } from '../roads/registry.js';
 
@@ -12,19 +14,51 @@ const UNIT_SNAP_LIMIT_M = 300;
  * bucket table: a position report refreshes only that unit's buckets, and "who reaches this point
  * first" is one backward search (OSRM's table technique), microseconds on a city graph. The graph
  * is the turn-restricted one (core/roads/turn-restrictions.ts), so times obey turn bans.
+ *
+ * Edge times are a profile: the static ones (road class and maxspeed) or the learned times of one
+ * hour of week (eta module). `useTimes` swaps in another profile: a new hierarchy on the same
+ * graph with those times (a full rebuild, ~0.1–1.5 s on the bundled cities, done once per hour
+ * by the units service, never per request), the units re-seeded from their kept snaps. Until it
+ * returns, queries use the previous profile.
  */
 export class UnitTracker {
-  private readonly table: ManyToOneTable;
+  private table: ManyToOneTable;
   private readonly indexOf = new Map<string, number>();
   private readonly unitIds: string[] = [];
   private readonly snaps: (SnapResult | null)[] = [];
   private out = new Float64Array(0);
   /** The city's turn-restricted graph (base ids kept, so the city's snapper serves it too). */
-  private readonly graph: RoadGraph;
+  private graph: RoadGraph;
+  /** The edge-time profile the table holds. */
+  profile: TimeProfileLabel = 'static';
+  /** What the profile was made from (the eta statistics version and hour), to skip a no-op swap. */
+  profileKey = 'static';
 
   constructor(readonly city: CityRuntime) {
     this.graph = city.turnRouting().graph;
     this.table = new ManyToOneTable(buildContractionHierarchy(this.graph));
+  }
+
+  /**
+   * Routes with other base-edge times from now on (null: the static ones). Builds the new
+   * hierarchy and buckets first, then swaps, so a query never sees half of each.
+   */
+  useTimes(baseTimes: Float64Array | null, profile: TimeProfileLabel, key: string): void {
+    const base = this.city.turnRouting().graph;
+    const graph = baseTimes ? withEdgeTimes(base, baseTimes) : base;
+    const table = new ManyToOneTable(buildContractionHierarchy(graph));
+    table.setSources(this.snaps.map((snap) => (snap ? sourceSeeds(graph, this.city.snapper, snap) : [])));
+    this.graph = graph;
+    this.table = table;
+    this.profile = profile;
+    this.profileKey = key;
+  }
+
+  /** The road class (OSM highway) of the edge a point snaps to: the final approach to it. */
+  approachClass(lon: number, lat: number): string | null {
+    const target = this.city.snapper.snap(lon, lat, 1000);
+    if (!target) return null;
+    return this.graph.ways[this.graph.edgeWay[target.edge]]?.highway ?? null;
   }
 
   /** Records a unit's position (null: none usable). Returns whether it lies on the road network. */

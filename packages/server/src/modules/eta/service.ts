@@ -14,7 +14,13 @@
  * the `normal` profile; the `emergency` profile (stored apart, never mixed) waits for that status.
  */
 import { splitTrips, type TraceRow } from '@citywatch/core/roads/learned/evaluate';
-import { estimateProfile, type LearnedProfile, TraversalStats } from '@citywatch/core/roads/learned/profile';
+import { hourOfWeekAt, learnedProfileLabel, type TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
+import {
+  estimateProfile,
+  type LearnedProfile,
+  profileHour,
+  TraversalStats,
+} from '@citywatch/core/roads/learned/profile';
 import { emptySkips, HmmMatcher, SKIP_REASONS } from '@citywatch/core/roads/matching/hmm';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -185,16 +191,63 @@ export class EtaService {
       })
       .where('id', '=', claimed.id)
       .execute();
-    this.profiles.delete(`${city.id}:normal`);
     return summary;
   }
 
   private readonly profiles = new Map<string, Promise<LearnedProfile>>();
+  private readonly hours = new Map<string, { label: TimeProfileLabel; baseTimes: Float64Array }>();
 
-  /** The learned profile of a city (cached until the next run), from the stored statistics. */
-  async profile(cityName?: string, profile: 'normal' | 'emergency' = 'normal'): Promise<LearnedProfile> {
+  /**
+   * What the learned statistics of a city are at: the runs that added traversals (count, last
+   * finish), null when there are none (routing stays static). Read from the database, so a run
+   * on another node is seen too; cheap (a few rows per city and day).
+   */
+  async learnedVersion(cityId: string, profile: 'normal' | 'emergency' = 'normal'): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('eta_learn_runs')
+      .select((eb) => [eb.fn.countAll<string>().as('runs'), eb.fn.max('finished_at').as('last')])
+      .where('city_id', '=', cityId)
+      .where('finished_at', 'is not', null)
+      .where('traversals', '>', 0)
+      .executeTakeFirst();
+    if (!row || Number(row.runs) === 0 || !row.last) return null;
+    return `${profile}:${row.runs}:${new Date(row.last).toISOString()}`;
+  }
+
+  /**
+   * The base-edge travel times of the hour of week holding `at` (UTC hours, as learned), with
+   * the label naming them, or null when nothing is learned for the city (use the static times).
+   * Cached per city, hour and statistics version: dispatch asks once per hour, not per call.
+   */
+  async hourTimes(
+    at: Date,
+    cityName?: string,
+  ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
     const city = await this.places.city(cityName);
-    const key = `${city.id}:${profile}`;
+    const version = await this.learnedVersion(city.id);
+    if (!version) return null;
+    const how = hourOfWeekAt(at);
+    const key = `${city.id}:${how}:${version}`;
+    let hit = this.hours.get(key);
+    if (!hit) {
+      const profile = await this.profile(cityName, 'normal', version);
+      hit = { label: learnedProfileLabel(how), baseTimes: profileHour(profile, how) };
+      // Only the current hour or two are ever asked for: keep the map small.
+      if (this.hours.size > 4) this.hours.clear();
+      this.hours.set(key, hit);
+    }
+    return { ...hit, version };
+  }
+
+  /** The learned profile of a city (cached per statistics version), from the stored statistics. */
+  async profile(
+    cityName?: string,
+    profile: 'normal' | 'emergency' = 'normal',
+    knownVersion?: string | null,
+  ): Promise<LearnedProfile> {
+    const city = await this.places.city(cityName);
+    const version = knownVersion ?? (await this.learnedVersion(city.id, profile)) ?? 'none';
+    const key = `${city.id}:${profile}:${version}`;
     let p = this.profiles.get(key);
     if (!p) {
       p = (async () => {
@@ -208,6 +261,9 @@ export class EtaService {
         for (const r of rows) stats.addCell(r.edge, r.hour_of_week, r.n, r.sum_s);
         return estimateProfile(stats);
       })();
+      // One version per city and profile is kept.
+      for (const k of this.profiles.keys())
+        if (k.startsWith(`${city.id}:${profile}:`)) this.profiles.delete(k);
       this.profiles.set(key, p);
       p.catch(() => this.profiles.delete(key));
     }

@@ -21,6 +21,7 @@ import type { Deps } from '../../module.js';
 import { toWgs84 } from '../../places/service.js';
 import type { OrgScope } from '../../scope.js';
 import * as diversionsStore from '../diversions/store.js';
+import * as etasStore from '../etas/store.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { presentIncident } from '../present.js';
 import type { UnitsService } from '../units/service.js';
@@ -50,7 +51,7 @@ export class IncidentsService {
 
   constructor(
     private readonly deps: IncidentsDeps,
-    private readonly units: Pick<UnitsService, 'announceUnit' | 'nearestAvailableUnits'>,
+    private readonly units: Pick<UnitsService, 'announceUnit' | 'nearestAvailableUnits' | 'unitEta'>,
     private readonly demo: DemoMarks = { actors: new Set(), mixAllowed: false },
   ) {
     this.db = deps.db.kysely;
@@ -244,6 +245,10 @@ export class IncidentsService {
   ): Promise<Incident> {
     const now = this.deps.now();
     let orgId = '';
+    // The road time promised now, stored with the sending to be compared with the unit's arrival
+    // (ETA accuracy). Read before the transaction: the tracker may load from the database.
+    const place = await store.incidentPlaceAny(this.db, incidentId);
+    const predicted = place ? await this.units.unitEta(unitId, place.lon, place.lat) : null;
     await this.db.transaction().execute(async (trx) => {
       const incident = await store.lockIncidentStatus(trx, incidentId, incidentScope);
       if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
@@ -281,6 +286,17 @@ export class IncidentsService {
         await this.event(trx, incidentId, now, 'status', 'received', 'dispatched', actor.userId, unitId, {});
       }
       await this.event(trx, incidentId, now, 'unit_dispatched', null, null, actor.userId, unitId, {});
+      if (predicted) {
+        await etasStore.insertPrediction(trx, {
+          id: uuidv7(),
+          incidentId,
+          unitId,
+          at: now,
+          predictedS: predicted.etaSeconds,
+          profile: predicted.profile,
+          approachClass: predicted.approachClass,
+        });
+      }
     });
     const incident = await this.incident(incidentId, null);
     this.announce(incident, orgId);

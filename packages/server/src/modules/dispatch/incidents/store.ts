@@ -197,6 +197,11 @@ export function incidentPlace(db: Queryable, id: string, scope: OrgScope) {
     .executeTakeFirst();
 }
 
+/** Where an incident is, whoever's it is (the dispatch checks scope in its transaction). */
+export function incidentPlaceAny(db: Queryable, id: string) {
+  return db.selectFrom('incidents').select(['lon', 'lat']).where('id', '=', id).executeTakeFirst();
+}
+
 export function incidentExists(db: Queryable, id: string, scope: OrgScope | null) {
   let q = db.selectFrom('incidents').select('id').where('id', '=', id);
   if (scope) q = q.where('org_id', 'in', orgsUnder(db, scope));

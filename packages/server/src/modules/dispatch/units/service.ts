@@ -1,6 +1,7 @@
 import { UNIT_KIND_CAPABILITIES, unitCanServe } from '@citywatch/core/dispatch/categories';
 import { canTransitionUnit, type UnitKind, type UnitStatus } from '@citywatch/core/dispatch/incident';
 import type { Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
+import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../db/schema.js';
@@ -11,6 +12,7 @@ import { deviceDrops } from '../../../ingest/drops.js';
 import type { Deps } from '../../module.js';
 import type { CityRuntime } from '../../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../../scope.js';
+import * as etasStore from '../etas/store.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { presentUnit } from '../present.js';
 import { UnitTracker } from '../tracker.js';
@@ -19,7 +21,15 @@ import * as store from './store.js';
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
 export const STALE_AVL_MS = 2 * 60_000;
 
-export type UnitsDeps = Pick<Deps<'places'>, 'db' | 'now' | 'publish' | 'places'>;
+export type UnitsDeps = Pick<Deps<'places' | 'eta'>, 'db' | 'now' | 'publish' | 'places' | 'eta'>;
+
+/** A unit's road time to a point and what it was timed with (stored with each dispatch). */
+export interface UnitEta {
+  etaSeconds: number;
+  profile: TimeProfileLabel;
+  /** OSM highway class of the edge the point snaps to (the final approach). */
+  approachClass: string | null;
+}
 
 /**
  * What happens to a unit's incident when the unit reports en route or on scene. The incidents
@@ -72,11 +82,76 @@ export class UnitsService {
         const tracker = new UnitTracker(city);
         const units = await store.livePositions(this.db);
         for (const u of units) tracker.setPosition(u.id, u.last_lon, u.last_lat);
+        await this.refreshTracker(tracker, city);
         return tracker;
       })();
       this.trackerOfCity.set(city.id, t);
     }
     return t;
+  }
+
+  private readonly refreshing = new Map<string, Promise<void>>();
+
+  /**
+   * Puts the travel-time profile of the current hour into the city's tracker: the learned times of
+   * this hour of week when the eta module has learned any for the city, else the static ones. A
+   * no-op while the hour and the learned statistics are unchanged, so it is cheap to call often;
+   * the rebuild (a new hierarchy) happens once per hour. The module runs it every few minutes and
+   * a recommendation starts it (without waiting) when the hour has turned.
+   */
+  async refreshTravelTimes(): Promise<TimeProfileLabel | null> {
+    let city: CityRuntime;
+    try {
+      city = await this.deps.places.city(undefined);
+    } catch {
+      return null; // no city imported yet
+    }
+    const tracker = await this.tracker(city);
+    await this.refreshTracker(tracker, city);
+    return tracker.profile;
+  }
+
+  private refreshTracker(tracker: UnitTracker, city: CityRuntime): Promise<void> {
+    let running = this.refreshing.get(city.id);
+    if (!running) {
+      running = (async () => {
+        const learned = await this.deps.eta.hourTimes(this.deps.now(), city.name);
+        const key = learned ? `${learned.version}:${learned.label}` : 'static';
+        if (key === tracker.profileKey) return;
+        if (learned) tracker.useTimes(learned.baseTimes, learned.label, key);
+        else tracker.useTimes(null, 'static', key);
+      })().finally(() => this.refreshing.delete(city.id));
+      this.refreshing.set(city.id, running);
+    }
+    return running;
+  }
+
+  /** Hour of week of the tracker's profile vs now: when they differ, refresh in the background. */
+  private maybeRefresh(tracker: UnitTracker, city: CityRuntime): void {
+    const hour = Math.floor(this.deps.now().getTime() / 3600_000);
+    if (this.lastHourSeen.get(city.id) === hour) return;
+    this.lastHourSeen.set(city.id, hour);
+    this.refreshTracker(tracker, city).catch(() => this.lastHourSeen.delete(city.id));
+  }
+
+  private readonly lastHourSeen = new Map<string, number>();
+
+  /**
+   * The road time of one unit to a point with the profile in use, and the point's approach road
+   * class (stored with a dispatch to measure ETA accuracy later); null when the unit has no usable
+   * position or no city is loaded.
+   */
+  async unitEta(unitId: string, lon: number, lat: number): Promise<UnitEta | null> {
+    let city: CityRuntime;
+    try {
+      city = await this.deps.places.city(undefined);
+    } catch {
+      return null;
+    }
+    const tracker = await this.tracker(city);
+    const t = tracker.timesTo(lon, lat)?.get(unitId);
+    if (t === undefined || !Number.isFinite(t)) return null;
+    return { etaSeconds: t, profile: tracker.profile, approachClass: tracker.approachClass(lon, lat) };
   }
 
   // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
@@ -213,6 +288,9 @@ export class UnitsService {
     if ((status === 'en_route' || status === 'on_scene') && unit.current_incident_id) {
       await this.followReport(actor, unit.current_incident_id, status);
     }
+    // The unit's own arrival closes the ETA it was sent with (ETA accuracy).
+    if (status === 'on_scene' && unit.current_incident_id)
+      await etasStore.recordArrival(this.db, unitId, unit.current_incident_id, this.deps.now());
     const released = status === 'available' || status === 'out_of_service';
     await store.setUnitStatus(this.db, unitId, status, released);
     await this.announceUnit(unitId);
@@ -312,7 +390,10 @@ export class UnitsService {
     scope: OrgScope | null = null,
   ): Promise<Recommendation[]> {
     const city = await this.deps.places.city(undefined);
-    const times = (await this.tracker(city)).timesTo(lon, lat);
+    const tracker = await this.tracker(city);
+    this.maybeRefresh(tracker, city);
+    const profile = tracker.profile;
+    const times = tracker.timesTo(lon, lat);
     if (!times) return [];
     const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((x, y) => x[1] - y[1]);
     const now = this.deps.now().getTime();
@@ -333,6 +414,7 @@ export class UnitsService {
           callSign: u.call_sign,
           kind: u.kind,
           etaSeconds: eta,
+          profile,
           stale: !u.last_at || now - new Date(u.last_at).getTime() > STALE_AVL_MS,
           lastAt: u.last_at ? new Date(u.last_at).toISOString() : null,
         });
