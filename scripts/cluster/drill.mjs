@@ -21,6 +21,7 @@
 // --quick: 2 API nodes, the api-kill drill only (the subset run by npm test, < 2 min).
 // --head: the API nodes run the last commit (a copy), not the shared working tree.
 // --json: the drill lines go to stderr and one JSON line with every drill's figures to stdout.
+// --only a,b: run only these drills (names above), e.g. `npm run drill -- --only nats-kill`.
 import { login, sleep, startCluster, stopAll } from './lib.mjs';
 import { Consoles, Incidents, missingFromDb, p99 } from './load.mjs';
 
@@ -30,6 +31,24 @@ const opt = (name, fallback) => {
   return at >= 0 ? Number(argv[at + 1]) : fallback;
 };
 const quick = argv.includes('--quick');
+const DRILLS = ['api-kill', 'nats-kill', 'pg-stop', 'burst-kill', 'promote', 'pg-kill-burst'];
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(String(argv[onlyAt + 1] ?? '').split(',')) : null;
+if (argv.includes('--help')) {
+  process.stdout.write(
+    'npm run drill -- [--quick] [--json] [--head] [--rate n] [--consoles n] [--only drill,drill]\n' +
+      `drills: ${DRILLS.join(' ')}\n`,
+  );
+  process.exit(0);
+}
+for (const name of only ?? []) {
+  if (!DRILLS.includes(name)) {
+    process.stderr.write(`unknown drill ${name}; drills: ${DRILLS.join(' ')}\n`);
+    process.exit(2);
+  }
+}
+/** Whether a drill runs: every one, the api-kill drill alone with --quick, or those of --only. */
+const wanted = (name) => (only ? only.has(name) : !quick || name === 'api-kill');
 const json = argv.includes('--json');
 const RATE = opt('--rate', quick ? 8 : 10);
 const CONSOLES = opt('--consoles', quick ? 12 : 20);
@@ -92,86 +111,88 @@ try {
   };
 
   // api-kill
-  await drill('api-kill', {
-    act: async () => {
-      await cluster.parts.api[0].kill9();
-    },
-    judge: async (incidents, tAct) => {
-      const back = await consoles.waitAllReady(15_000);
-      const lastReady = Math.max(...consoles.list.map((c) => c.readyAt));
-      const dropped = consoles.list.filter((c) => c.drops > 0).length;
-      const m = consoles.missed(incidents.acked);
-      const lost = missingFromDb(currentPrimary(), incidents.acked).length;
-      report('api-kill', back && m.steady === 0 && lost === 0, {
-        acked: incidents.acked.length,
-        errors: incidents.errors(),
-        statuses: incidents.statuses,
-        consoles_dropped: dropped,
-        consoles_back: back,
-        failover_s: dropped ? s1(lastReady - tAct) : 0,
-        events_missed_steady: m.steady,
-        events_missed_after_reconnect: m.gap,
-        acked_lost: lost,
-      });
-    },
-  });
-  if (quick) throw Object.assign(new Error('done'), { done: true });
+  if (wanted('api-kill'))
+    await drill('api-kill', {
+      act: async () => {
+        await cluster.parts.api[0].kill9();
+      },
+      judge: async (incidents, tAct) => {
+        const back = await consoles.waitAllReady(15_000);
+        const lastReady = Math.max(...consoles.list.map((c) => c.readyAt));
+        const dropped = consoles.list.filter((c) => c.drops > 0).length;
+        const m = consoles.missed(incidents.acked);
+        const lost = missingFromDb(currentPrimary(), incidents.acked).length;
+        report('api-kill', back && m.steady === 0 && lost === 0, {
+          acked: incidents.acked.length,
+          errors: incidents.errors(),
+          statuses: incidents.statuses,
+          consoles_dropped: dropped,
+          consoles_back: back,
+          failover_s: dropped ? s1(lastReady - tAct) : 0,
+          events_missed_steady: m.steady,
+          events_missed_after_reconnect: m.gap,
+          acked_lost: lost,
+        });
+      },
+    });
 
   // nats-kill
-  await drill('nats-kill', {
-    act: async () => {
-      await cluster.parts.nats[1].kill9();
-    },
-    judge: async (incidents, tAct) => {
-      const m = consoles.missed(incidents.acked);
-      const lost = missingFromDb(currentPrimary(), incidents.acked).length;
-      const after = incidents.acked.filter((a) => a.t0 >= tAct).map((a) => a.id);
-      const lat = [];
-      for (const id of after) {
-        for (const c of consoles.list) if (!c.seen.has(id)) lat.push(Number.POSITIVE_INFINITY);
-      }
-      report('nats-kill', m.steady === 0 && lost === 0, {
-        acked: incidents.acked.length,
-        errors: incidents.errors(),
-        events_missed: m.steady + m.gap,
-        console_p99_ms: Math.round(p99(consoles.latency) ?? -1),
-        stall_max_ms: Math.round(Math.max(...consoles.latency.slice(-after.length * CONSOLES))),
-        acked_lost: lost,
-      });
-      cluster.restartNats(1);
-    },
-  });
-  await sleep(3_000);
+  if (wanted('nats-kill'))
+    await drill('nats-kill', {
+      act: async () => {
+        await cluster.parts.nats[1].kill9();
+      },
+      judge: async (incidents, tAct) => {
+        const m = consoles.missed(incidents.acked);
+        const lost = missingFromDb(currentPrimary(), incidents.acked).length;
+        const after = incidents.acked.filter((a) => a.t0 >= tAct).map((a) => a.id);
+        const lat = [];
+        for (const id of after) {
+          for (const c of consoles.list) if (!c.seen.has(id)) lat.push(Number.POSITIVE_INFINITY);
+        }
+        report('nats-kill', m.steady === 0 && lost === 0, {
+          acked: incidents.acked.length,
+          errors: incidents.errors(),
+          events_missed: m.steady + m.gap,
+          console_p99_ms: Math.round(p99(consoles.latency) ?? -1),
+          stall_max_ms: Math.round(Math.max(...consoles.latency.slice(-after.length * CONSOLES))),
+          acked_lost: lost,
+        });
+        cluster.restartNats(1);
+      },
+    });
+  if (wanted('nats-kill')) await sleep(3_000);
 
   // pg-stop
-  await drill('pg-stop', {
-    act: async () => {
-      await cluster.primary.stopAsync('fast');
-      const stoppedAt = performance.now();
-      await sleep(15_000);
-      cluster.primary.start();
-      return { restartedAt: performance.now(), stoppedAt };
-    },
-    judge: async (incidents, _tAct, ctx) => {
-      const s = incidents.statuses;
-      const lost = missingFromDb(cluster.primary, incidents.acked).length;
-      const recovered = incidents.firstAckAfter(ctx.restartedAt);
-      report(
-        'pg-stop',
-        (s[500] ?? 0) === 0 && incidents.retryAfterMissing === 0 && lost === 0 && recovered !== null,
-        {
-          acked: incidents.acked.length,
-          statuses: s,
-          status_503_without_retry_after: incidents.retryAfterMissing,
-          acked_lost: lost,
-          recovered_s_after_restart: s1(recovered),
-        },
-      );
-    },
-  });
+  if (wanted('pg-stop'))
+    await drill('pg-stop', {
+      act: async () => {
+        await cluster.primary.stopAsync('fast');
+        const stoppedAt = performance.now();
+        await sleep(15_000);
+        cluster.primary.start();
+        return { restartedAt: performance.now(), stoppedAt };
+      },
+      judge: async (incidents, _tAct, ctx) => {
+        const s = incidents.statuses;
+        const lost = missingFromDb(cluster.primary, incidents.acked).length;
+        const recovered = incidents.firstAckAfter(ctx.restartedAt);
+        report(
+          'pg-stop',
+          (s[500] ?? 0) === 0 && incidents.retryAfterMissing === 0 && lost === 0 && recovered !== null,
+          {
+            acked: incidents.acked.length,
+            statuses: s,
+            status_503_without_retry_after: incidents.retryAfterMissing,
+            acked_lost: lost,
+            recovered_s_after_restart: s1(recovered),
+          },
+        );
+      },
+    });
 
   // burst-kill (API node)
-  {
+  if (wanted('burst-kill')) {
     const incidents = new Incidents(base, cookie, map.center, consoles);
     current = incidents;
     const posts = [];
@@ -191,42 +212,44 @@ try {
   }
 
   // promote
-  await drill('promote', {
-    after: 12_000,
-    act: async (_incidents, tAct) => {
-      cluster.primary.kill9();
-      await sleep(2_000);
-      cluster.standby.promote();
-      promoted = true;
-      return { promotedAt: performance.now(), tAct };
-    },
-    judge: async (incidents, tAct) => {
-      const missing = missingFromDb(cluster.standby, incidents.acked);
-      const rto = incidents.firstAckAfter(tAct);
-      const firstLost = missing.length ? Math.min(...missing.map((a) => a.tAck)) : null;
-      report('promote', rto !== null, {
-        acked: incidents.acked.length,
-        statuses: incidents.statuses,
-        rpo_acked_lost: missing.length,
-        rpo_s: firstLost === null ? 0 : s1(tAct - firstLost),
-        rto_s: s1(rto),
-      });
-    },
-  });
+  if (wanted('promote'))
+    await drill('promote', {
+      after: 12_000,
+      act: async (_incidents, tAct) => {
+        cluster.primary.kill9();
+        await sleep(2_000);
+        cluster.standby.promote();
+        promoted = true;
+        return { promotedAt: performance.now(), tAct };
+      },
+      judge: async (incidents, tAct) => {
+        const missing = missingFromDb(cluster.standby, incidents.acked);
+        const rto = incidents.firstAckAfter(tAct);
+        const firstLost = missing.length ? Math.min(...missing.map((a) => a.tAck)) : null;
+        report('promote', rto !== null, {
+          acked: incidents.acked.length,
+          statuses: incidents.statuses,
+          rpo_acked_lost: missing.length,
+          rpo_s: firstLost === null ? 0 : s1(tAct - firstLost),
+          rto_s: s1(rto),
+        });
+      },
+    });
 
   // pg-kill-burst (PostgreSQL killed -9 during a burst; crash recovery)
-  {
+  if (wanted('pg-kill-burst')) {
     const incidents = new Incidents(base, cookie, map.center, consoles);
     current = incidents;
     const posts = [];
     for (let i = 0; i < 200; i++) posts.push(incidents.post());
     // Kill once the burst is being acknowledged (the first answers), not before any commit.
     for (let waited = 0; incidents.acked.length < 10 && waited < 15_000; waited += 20) await sleep(20);
-    cluster.standby.kill9();
+    const pg = currentPrimary(); // the promoted standby after the promote drill
+    pg.kill9();
     await Promise.all(posts);
     await sleep(1_000);
-    cluster.standby.start();
-    const lost = missingFromDb(cluster.standby, incidents.acked).length;
+    pg.start();
+    const lost = missingFromDb(pg, incidents.acked).length;
     report('pg-kill-burst', lost === 0, {
       posted: 200,
       acked: incidents.acked.length,
