@@ -159,6 +159,42 @@ export const alarmSchema = z.object({
 });
 export type Alarm = z.infer<typeof alarmSchema>;
 
+// ---- fault tickets (a camera offline: for the maintenance crew)
+
+export const TICKET_STATES = ['open', 'acknowledged', 'closed'] as const;
+export type TicketState = (typeof TICKET_STATES)[number];
+
+export const ticketSchema = z.object({
+  id: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string(),
+  deviceKind: sensorKindSchema,
+  address: z.string(),
+  communityId: z.string(),
+  communityName: z.string(),
+  orgId: z.string(),
+  /** Why it was opened, e.g. `camera_offline`. */
+  reason: z.string(),
+  state: z.enum(TICKET_STATES),
+  openedAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  /** Username of who acknowledged it. */
+  acknowledgedBy: z.string().nullable(),
+  ackNote: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  /** Username of who closed it; null when the platform closed it (the device came back online). */
+  closedBy: z.string().nullable(),
+  closeNote: z.string().nullable(),
+  /** The device's state now. */
+  deviceOnline: z.boolean(),
+});
+export type Ticket = z.infer<typeof ticketSchema>;
+
+/** A note on a ticket: what the crew is doing (acknowledge, optional) or did (close, required). */
+const ticketNote = z.string().trim().min(1).max(500);
+export const acknowledgeTicketSchema = z.strictObject({ note: ticketNote.optional() });
+export const closeTicketSchema = z.strictObject({ note: ticketNote });
+
 // ---- crowd areas
 
 export const createCrowdAreaSchema = z

@@ -1,5 +1,7 @@
 import {
+  acknowledgeTicketSchema,
   alarmSchema,
+  closeTicketSchema,
   communitySchema,
   createCommunitySchema,
   createCrowdAreaSchema,
@@ -9,6 +11,7 @@ import {
   issuedSensorSchema,
   sensorIngestSchema,
   sensorSchema,
+  ticketSchema,
 } from '@citywatch/core/sensors/schemas';
 import { z } from 'zod';
 import { actorOf, deviceOf } from '../../http/auth.js';
@@ -134,6 +137,39 @@ export function sensorsRoutes(app: ZodApp, sensors: SensorsService) {
       async (request) => sensors.respond(actorOf(request), request.params.id, action),
     );
   }
+
+  // Fault tickets (a camera offline) of the viewer's subtree: listed, acknowledged, closed with a note.
+  app.get(
+    '/api/sensors/tickets',
+    {
+      config: { permission: 'sensors.read' },
+      schema: {
+        tags,
+        querystring: z.strictObject({
+          open: z.enum(['true', 'false']).optional().meta({ description: 'false: closed ones too' }),
+        }),
+        response: { 200: z.object({ items: z.array(ticketSchema) }) },
+      },
+    },
+    async (request) => ({ items: await sensors.tickets(actorOf(request), request.query.open !== 'false') }),
+  );
+  app.post(
+    '/api/sensors/tickets/:id/acknowledge',
+    {
+      config: { permission: 'sensors.respond' },
+      schema: { tags, params: idParams, body: acknowledgeTicketSchema, response: { 200: ticketSchema } },
+    },
+    async (request) =>
+      sensors.handleTicket(actorOf(request), request.params.id, 'acknowledge', request.body.note ?? null),
+  );
+  app.post(
+    '/api/sensors/tickets/:id/close',
+    {
+      config: { permission: 'sensors.respond' },
+      schema: { tags, params: idParams, body: closeTicketSchema, response: { 200: ticketSchema } },
+    },
+    async (request) => sensors.handleTicket(actorOf(request), request.params.id, 'close', request.body.note),
+  );
 
   app.get(
     '/api/sensors/crowd-areas',

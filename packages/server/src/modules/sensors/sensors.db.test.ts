@@ -227,6 +227,104 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
     expect(ticket.closed_at).not.toBeNull();
   });
 
+  it("a camera's fault ticket: listed in the viewer's subtree, acknowledged and closed with a note, audited", async () => {
+    const camera = await register('camera', '西门摄像机', { streamUrl: 'https://video.example/west.m3u8' });
+    await send(camera, { type: 'heartbeat' });
+    // Its last will: offline at once, an offline alarm and a fault ticket.
+    expect((await send(camera, { type: 'offline' })).statusCode).toBe(200);
+    const users = await t.users(admin, [
+      ['tickets.cmd', ['commander'], '龙城派出所'],
+      ['tickets.auditor', ['auditor'], '龙城派出所'],
+    ]);
+    const cmd = users['tickets.cmd'].cookie;
+    type T = { id: string; deviceId: string; state: string; deviceOnline: boolean } & Record<string, unknown>;
+    const list = async (cookie: string, open = true) => {
+      const r = await t.as(cookie, {
+        method: 'GET',
+        url: `/api/sensors/tickets${open ? '' : '?open=false'}`,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().items as T[];
+    };
+    const ticket = (await list(cmd)).find((x) => x.deviceId === camera.id);
+    expect(ticket).toMatchObject({
+      state: 'open',
+      reason: 'camera_offline',
+      deviceName: '西门摄像机',
+      deviceKind: 'camera',
+      communityName: '龙城花园',
+      orgId,
+      deviceOnline: false,
+      closedAt: null,
+    });
+    const id = ticket!.id;
+    // An auditor reads but may not handle it.
+    expect((await list(users['tickets.auditor'].cookie)).some((x) => x.id === id)).toBe(true);
+    const denied = await t.as(users['tickets.auditor'].cookie, {
+      method: 'POST',
+      url: `/api/sensors/tickets/${id}/acknowledge`,
+      payload: {},
+    });
+    expect(denied.statusCode).toBe(403);
+    const acked = await t.as(cmd, {
+      method: 'POST',
+      url: `/api/sensors/tickets/${id}/acknowledge`,
+      payload: { note: '已通知维保单位' },
+    });
+    expect(acked.statusCode, acked.body).toBe(200);
+    expect(acked.json()).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'tickets.cmd',
+      ackNote: '已通知维保单位',
+    });
+    // Closing needs a note: refused naming the field.
+    const bare = await t.as(cmd, {
+      method: 'POST',
+      url: `/api/sensors/tickets/${id}/close`,
+      payload: { note: '  ' },
+    });
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().errors[0]).toMatchObject({ field: 'note' });
+    const closed = await t.as(cmd, {
+      method: 'POST',
+      url: `/api/sensors/tickets/${id}/close`,
+      payload: { note: '更换电源适配器，恢复供电' },
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    expect(closed.json()).toMatchObject({
+      state: 'closed',
+      closedBy: 'tickets.cmd',
+      closeNote: '更换电源适配器，恢复供电',
+    });
+    const again = await t.as(cmd, {
+      method: 'POST',
+      url: `/api/sensors/tickets/${id}/close`,
+      payload: { note: '再次' },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().errors[0]).toMatchObject({ field: 'state', rule: 'ticket_already_closed' });
+    // Gone from the open list, kept in the full one.
+    expect((await list(cmd)).some((x) => x.id === id)).toBe(false);
+    expect((await list(cmd, false)).find((x) => x.id === id)).toMatchObject({ state: 'closed' });
+    // Both changes audited naming the ticket and the user.
+    const audited = async () =>
+      t.ctx.db.kysely
+        .selectFrom('audit_log')
+        .select(['username', 'detail'])
+        .where('resource', '=', `ticket:${id}`)
+        .execute();
+    await until(async () => (await audited()).length >= 2);
+    const rows = await audited();
+    expect(rows.map((r) => r.username)).toEqual(['tickets.cmd', 'tickets.cmd']);
+    // Unknown ticket: 404.
+    const missing = await t.as(cmd, {
+      method: 'POST',
+      url: '/api/sensors/tickets/0190f0a0-0000-7000-8000-000000000000/acknowledge',
+      payload: {},
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+
   it('drops and counts bad device messages by reason', async () => {
     const door = await register('door', '2号门禁');
     const before = { ...t.ctx.sensors.stats.dropped };

@@ -14,6 +14,7 @@ import {
   type SensorKind,
   type SensorMessage,
   sensorMessageSchema,
+  type Ticket,
 } from '@citywatch/core/sensors/schemas';
 import { uuidv7 } from 'uuidv7';
 import type { DevicePrincipal } from '../../http/auth.js';
@@ -597,6 +598,42 @@ export class SensorsService {
     if (alarm) this.announce(alarm, nowMs);
   }
 
+  // ---- fault tickets (a camera offline), handled by people
+
+  async tickets(actor: OrgScope, openOnly: boolean): Promise<Ticket[]> {
+    return (await store.listTickets(this.db, actor, { openOnly, limit: 500 })).map((r) => this.ticket(r));
+  }
+
+  /**
+   * A person of the ticket's subtree acknowledges it (the crew is on it, optional note) or closes
+   * it with a note (what was done). Audited by the write hook (route, ticket id, user).
+   */
+  async handleTicket(actor: Actor, id: string, action: 'acknowledge' | 'close', note: string | null) {
+    const current = await store.findTicket(this.db, id, actor);
+    if (!current) throw new ProblemError('not_found', M.noSuchTicket);
+    const at = this.deps.now();
+    const changed =
+      action === 'acknowledge'
+        ? await store.acknowledgeTicket(this.db, id, actor.userId, at, note)
+        : await store.closeTicket(this.db, id, actor.userId, at, note ?? '');
+    if (changed === 0) {
+      const m = current.closed_at !== null ? M.ticketClosed : M.ticketAcknowledged;
+      throw new ProblemError('conflict', m, [
+        {
+          field: 'state',
+          rule: current.closed_at !== null ? 'ticket_already_closed' : 'ticket_already_acknowledged',
+          message: m.zh,
+        },
+      ]);
+    }
+    return this.ticket((await store.findTicket(this.db, id, actor))!);
+  }
+
+  /** A ticket with its device's online state as the tracker knows it (ahead of the next flush). */
+  private ticket(r: store.TicketRow): Ticket {
+    return { ...presentTicket(r), deviceOnline: this.tracked.get(r.device_id)?.online ?? r.device_online };
+  }
+
   // ---- timers (module start): offline detection, repeats, escalation, flush, expiry
 
   /**
@@ -912,6 +949,29 @@ function presentAlarm(r: store.AlarmRow): Alarm {
     incidentId: r.incident_id,
     ticketId: r.ticket_id,
     detail: r.detail,
+  };
+}
+
+function presentTicket(r: store.TicketRow): Ticket {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    deviceKind: r.device_kind as SensorKind,
+    address: r.address,
+    communityId: r.community_id,
+    communityName: r.community_name,
+    orgId: r.org_id,
+    reason: r.reason,
+    state: r.closed_at !== null ? 'closed' : r.acknowledged_at !== null ? 'acknowledged' : 'open',
+    openedAt: iso(r.opened_at)!,
+    acknowledgedAt: iso(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    ackNote: r.ack_note,
+    closedAt: iso(r.closed_at),
+    closedBy: r.closed_by,
+    closeNote: r.close_note,
+    deviceOnline: r.device_online,
   };
 }
 

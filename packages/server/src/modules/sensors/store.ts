@@ -284,3 +284,71 @@ export function counts(q: Q, areaId: string, from: Date) {
 export function deleteExpiredAreas(q: Q, now: Date) {
   return q.deleteFrom('crowd_areas').where('expires_at', '<=', now).returning('id').execute();
 }
+
+// ---- fault tickets
+
+function ticketQuery(q: Q) {
+  return q
+    .selectFrom('sensor_tickets as t')
+    .innerJoin('sensor_devices as d', 'd.id', 't.device_id')
+    .innerJoin('sensor_communities as c', 'c.id', 'd.community_id')
+    .leftJoin('users as ack', 'ack.id', 't.acknowledged_by')
+    .leftJoin('users as clo', 'clo.id', 't.closed_by')
+    .select([
+      't.id',
+      't.device_id',
+      't.org_id',
+      't.reason',
+      't.opened_at',
+      't.acknowledged_at',
+      't.ack_note',
+      't.closed_at',
+      't.close_note',
+      'ack.username as acknowledged_by',
+      'clo.username as closed_by',
+      'd.name as device_name',
+      'd.kind as device_kind',
+      'd.address',
+      'd.online as device_online',
+      'd.community_id',
+      'c.name as community_name',
+    ]);
+}
+
+/** Tickets of the scope's subtree, newest first; open ones only unless `all`. */
+export function listTickets(q: Q, scope: OrgScope, opts: { openOnly: boolean; limit: number }) {
+  let query = ticketQuery(q).where('t.org_id', 'in', orgsUnder(q, scope));
+  if (opts.openOnly) query = query.where('t.closed_at', 'is', null);
+  return query.orderBy('t.opened_at', 'desc').orderBy('t.id', 'desc').limit(opts.limit).execute();
+}
+export type TicketRow = Awaited<ReturnType<typeof listTickets>>[number];
+
+export function findTicket(q: Q, id: string, scope: OrgScope) {
+  return ticketQuery(q)
+    .where('t.id', '=', id)
+    .where('t.org_id', 'in', orgsUnder(q, scope))
+    .executeTakeFirst();
+}
+
+/** Acknowledges an open ticket not acknowledged yet; the number of rows changed (0: it was not). */
+export async function acknowledgeTicket(q: Q, id: string, by: string, at: Date, note: string | null) {
+  const r = await q
+    .updateTable('sensor_tickets')
+    .set({ acknowledged_at: at, acknowledged_by: by, ack_note: note })
+    .where('id', '=', id)
+    .where('closed_at', 'is', null)
+    .where('acknowledged_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Closes an open ticket; the number of rows changed (0: it was closed already). */
+export async function closeTicket(q: Q, id: string, by: string, at: Date, note: string) {
+  const r = await q
+    .updateTable('sensor_tickets')
+    .set({ closed_at: at, closed_by: by, close_note: note })
+    .where('id', '=', id)
+    .where('closed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -70,7 +70,16 @@ export interface SensorTicketsTable {
   reason: string;
   opened_at: Timestamp;
   closed_at: Timestamp | null;
+  /** Handled by people (migration 080): acknowledged with a note, closed with a note. */
+  acknowledged_at: NullableAt;
+  acknowledged_by: Defaulted<string | null>;
+  ack_note: Defaulted<string | null>;
+  /** Null when the platform closed it (the camera came back online). */
+  closed_by: Defaulted<string | null>;
+  close_note: Defaulted<string | null>;
 }
+
+type NullableAt = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
 export interface CrowdAreasTable {
   id: string;
