@@ -207,6 +207,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     connectorRun: '',
     sensor: '',
     alarm: '',
+    sensorTicket: '',
     crowdArea: '',
     mine: '',
     permit: '',
@@ -396,6 +397,25 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       .where('device_id', '=', sensor.id)
       .executeTakeFirstOrThrow();
     return alarm.id;
+  }
+  /** A camera of the station heard from, then gone (its last will): its fault ticket. */
+  async function freshSensorTicket(): Promise<string> {
+    const camera = await freshSensor('camera');
+    for (const payload of [{ type: 'heartbeat' }, { type: 'offline' }]) {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/sensors/ingest',
+        headers: { authorization: `Bearer ${camera.token}` },
+        payload,
+      });
+      if (r.statusCode !== 200) throw new Error(`camera: ${r.statusCode} ${r.body}`);
+    }
+    const ticket = await t.ctx.db.kysely
+      .selectFrom('sensor_tickets')
+      .select('id')
+      .where('device_id', '=', camera.id)
+      .executeTakeFirstOrThrow();
+    return ticket.id;
   }
   async function freshCrowdArea(): Promise<string> {
     const [x0, y0, x1, y1] = [114.194, 22.694, 114.197, 22.697];
@@ -737,6 +757,7 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     ).id as string;
     A.sensor = (await freshSensor('door')).id;
     A.alarm = await freshSensorAlarm();
+    A.sensorTicket = await freshSensorTicket();
     A.crowdArea = await freshCrowdArea();
     A.adjustment = await freshAdjustment();
     A.patrolPlan = (
@@ -1099,6 +1120,38 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
         get(`/api/dispatch/figures?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`),
       sibling: 'list',
       markers: () => [orgOf.same.name],
+    },
+
+    // ---- ETA accuracy (eta + dispatch): A's unit sent to A's incident, arrived; the row's road
+    // class is the marker (aggregates name no row otherwise)
+    'GET /api/dispatch/eta-accuracy': {
+      role: 'dispatcher',
+      request: async () => {
+        await t.ctx.db.kysely
+          .insertInto('dispatch_etas')
+          .values({
+            id: uuidv7(),
+            incident_id: A.incident,
+            unit_id: A.busyUnit,
+            dispatched_at: t.ctx.now(),
+            predicted_s: 120,
+            profile: 'static',
+            approach_class: 'ntk_eta_marker',
+            arrived_at: new Date(t.ctx.now().getTime() + 150_000),
+            actual_s: 150,
+          })
+          .execute();
+        return get(`/api/dispatch/eta-accuracy?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`);
+      },
+      sibling: 'list',
+      markers: () => ['ntk_eta_marker'],
+    },
+    'POST /api/eta/learn': {
+      role: 'admin',
+      note: "re-learns the city's travel times from every station's units: city-level staff only, so the station and the bureau are refused too",
+      request: () => post('/api/eta/learn', {}),
+      ok: [403],
+      sibling: [403],
     },
 
     // ---- public notices (cap): drafted by A's dispatcher, decided by a commander (four eyes)
@@ -2019,6 +2072,22 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'POST /api/sensors/alarms/:id/clear': {
       role: 'dispatcher',
       request: named(freshSensorAlarm, (id) => post(`/api/sensors/alarms/${id}/clear`)),
+    },
+    'GET /api/sensors/tickets': {
+      role: 'dispatcher',
+      request: () => get('/api/sensors/tickets'),
+      sibling: 'list',
+      markers: () => [A.sensorTicket],
+    },
+    'POST /api/sensors/tickets/:id/acknowledge': {
+      role: 'dispatcher',
+      request: named(freshSensorTicket, (id) =>
+        post(`/api/sensors/tickets/${id}/acknowledge`, { note: '已通知维保' }),
+      ),
+    },
+    'POST /api/sensors/tickets/:id/close': {
+      role: 'dispatcher',
+      request: named(freshSensorTicket, (id) => post(`/api/sensors/tickets/${id}/close`, { note: '已修复' })),
     },
     'GET /api/sensors/crowd-areas': {
       role: 'dispatcher',
