@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DijkstraEngine } from '../roads/dijkstra';
 import { buildRoadGraph, type GraphEdgeInput, type RoadGraph } from '../roads/graph';
 import { edgeTwins, sameSegmentTime, sourceSeeds, targetSeeds } from '../roads/snap';
+import { buildTurnRestrictedGraph } from '../roads/turn-restrictions';
 import { CoverageEngine, type EdgePosition } from './coverage';
 
 const WAYS = [
@@ -280,6 +281,55 @@ describe('coverage against the routing library on random networks', () => {
       const fromPieces = pieces.reduce((sum, p) => sum + (p.to - p.from) * g.edgeLength[p.edge], 0);
       expect(fromPieces).toBeCloseTo(exact, 6);
     }
+  });
+
+  it('on a turn-restricted graph: times points as restricted routing does, streets behind a banned turn later', () => {
+    let later = 0;
+    for (let seed = 11; seed <= 16; seed++) {
+      const random = prng(seed);
+      const base = randomStreets(40, 80, random);
+      // Forbid 15 random turns (an in-edge followed by an out-edge at a node, U-turns included).
+      const sequences: number[][] = [];
+      while (sequences.length < 15) {
+        const i = Math.floor(random() * base.edgeCount);
+        const v = base.edgeHead[i];
+        const outs = base.firstOut[v + 1] - base.firstOut[v];
+        if (outs === 0) continue;
+        sequences.push([i, base.firstOut[v] + Math.floor(random() * outs)]);
+      }
+      const g = buildTurnRestrictedGraph(base, sequences);
+      const engine = new DijkstraEngine(g);
+      const c = new CoverageEngine(new DijkstraEngine(g));
+      const plain = new CoverageEngine(new DijkstraEngine(base));
+      // Road length is the base graph's: junction copies add no street.
+      expect(c.totalRoadLengthM).toBeCloseTo(plain.totalRoadLengthM, 9);
+      const posts = Array.from({ length: 3 }, () => ({
+        edge: Math.floor(random() * base.edgeCount),
+        t: 0.05 + 0.9 * random(),
+      }));
+      c.search(posts, 10_000);
+      plain.search(posts, 10_000);
+      for (let k = 0; k < 60; k++) {
+        const at = { edge: Math.floor(random() * base.edgeCount), t: random() };
+        const expected = referenceTime(g, engine, posts, at);
+        const got = c.timeToPosition(at);
+        if (expected === Number.POSITIVE_INFINITY) expect(got, `seed ${seed}`).toBe(expected);
+        else expect(got, `seed ${seed} point ${k}`).toBeCloseTo(expected, 9);
+        // Never earlier than without restrictions.
+        expect(got).toBeGreaterThanOrEqual(plain.timeToPosition(at) - 1e-9);
+        if (got > plain.timeToPosition(at) + 1e-6) later++;
+      }
+      // The map's pieces are base edges, and they add up to the road length within the limit.
+      c.search(posts, 80);
+      const exact = c.roadLengthWithin([80])[0];
+      const pieces = c.pieces([40, 80]);
+      expect(pieces.every((p) => p.edge < base.edgeCount)).toBe(true);
+      expect(pieces.reduce((sum, p) => sum + (p.to - p.from) * base.edgeLength[p.edge], 0)).toBeCloseTo(
+        exact,
+        6,
+      );
+    }
+    expect(later).toBeGreaterThan(0);
   });
 
   it('never loses coverage when a post is added', () => {

@@ -21,10 +21,17 @@
  * Addresses (and any other demand point) are positions on a segment (snapped by `EdgeSnapper`),
  * timed with the same formula, so an address on a post's own street is reached without going
  * through a node.
+ *
+ * On a turn-restricted graph (roads/turn-restrictions.ts) the segments are the base edges, and
+ * time(tail) above is the earliest arrival at the tail in a junction state from which the edge may
+ * be driven (the minimum over the edge's copies' tails): a street behind a banned turn is reached
+ * by the detour. Posts start in the plain state (no approach), so their seeds are the states after
+ * driving out of their segment, as `sourceSeeds` gives.
  */
 import type { DijkstraEngine, Seed } from '../roads/dijkstra';
 import type { RoadGraph } from '../roads/graph';
 import { edgeTwins } from '../roads/snap';
+import { forEachCopy, nodeCopies } from '../roads/turn-restrictions';
 
 /** A point on the road network: fraction `t` along directed edge `edge` (tail 0, head 1). */
 export interface EdgePosition {
@@ -105,14 +112,17 @@ export class CoverageEngine {
   private readonly nodeTime: Float64Array;
   private postsBySegment = new Map<number, number[]>();
   private reachedNodeCount = 0;
+  /** Edges that are road segments: all of them, or a turn-restricted graph's base edges. */
+  private readonly segmentEdges: number;
 
   constructor(engine: DijkstraEngine, twins: Int32Array = edgeTwins(engine.graph)) {
     const graph = engine.graph;
     this.graph = graph;
     this.engine = engine;
+    this.segmentEdges = graph.turns?.baseEdgeCount ?? graph.edgeCount;
     this.pairedTwin = new Int32Array(graph.edgeCount).fill(-1);
     let total = 0;
-    for (let e = 0; e < graph.edgeCount; e++) {
+    for (let e = 0; e < this.segmentEdges; e++) {
       const twin = twins[e];
       // Only a mutual pairing makes one segment; anything else counts each edge on its own.
       if (twin >= 0 && twins[twin] === e) this.pairedTwin[e] = twin;
@@ -144,7 +154,8 @@ export class CoverageEngine {
     const p = this.normalise(position);
     const seeds: Seed[] = [{ node: g.edgeHead[p.edge], cost: (1 - p.t) * g.edgeTime[p.edge] }];
     const twin = this.pairedTwin[p.edge];
-    if (twin >= 0) seeds.push({ node: g.edgeTail[p.edge], cost: p.t * g.edgeTime[twin] });
+    // The twin's head is the edge's tail (on a turn-restricted graph: in the state after the twin).
+    if (twin >= 0) seeds.push({ node: g.edgeHead[twin], cost: p.t * g.edgeTime[twin] });
     // At the very tail of a one-way edge the post stands on the tail node itself.
     else if (p.t === 0) seeds.push({ node: g.edgeTail[p.edge], cost: 0 });
     return seeds;
@@ -158,11 +169,21 @@ export class CoverageEngine {
   demandSeeds(position: EdgePosition): Seed[] {
     const g = this.graph;
     const p = this.normalise(position);
-    const seeds: Seed[] = [{ node: g.edgeTail[p.edge], cost: p.t * g.edgeTime[p.edge] }];
+    const seeds: Seed[] = [];
+    // Every junction state from which the edge (or its twin) may be driven (just the tail when
+    // the graph is not turn-restricted).
+    const cost = p.t * g.edgeTime[p.edge];
+    forEachCopy(g, p.edge, (c) => seeds.push({ node: g.edgeTail[c], cost }));
     const twin = this.pairedTwin[p.edge];
-    if (twin >= 0) seeds.push({ node: g.edgeHead[p.edge], cost: (1 - p.t) * g.edgeTime[twin] });
-    // At the very head of a one-way edge the point is the head node itself.
-    else if (p.t === 1) seeds.push({ node: g.edgeHead[p.edge], cost: 0 });
+    if (twin >= 0) {
+      const twinCost = (1 - p.t) * g.edgeTime[twin];
+      forEachCopy(g, twin, (c) => seeds.push({ node: g.edgeTail[c], cost: twinCost }));
+    }
+    // At the very head of a one-way edge the point is the head node itself, in any state.
+    else if (p.t === 1) {
+      const head = g.turns ? g.turns.nodeBase[g.edgeHead[p.edge]] : g.edgeHead[p.edge];
+      for (const v of nodeCopies(g, head)) seeds.push({ node: v, cost: 0 });
+    }
     return seeds;
   }
 
@@ -183,7 +204,9 @@ export class CoverageEngine {
     this.nodeTime.fill(Number.POSITIVE_INFINITY);
     const settled = this.engine.travelTimeField(seeds, limitSeconds, 'forward');
     for (let i = 0; i < settled.length; i++) this.nodeTime[settled[i]] = this.engine.costOf(settled[i]);
-    this.reachedNodeCount = settled.length;
+    // Road nodes: a junction reached in several turn states counts once.
+    const base = this.graph.turns?.nodeBase;
+    this.reachedNodeCount = base ? new Set(Array.from(settled, (v) => base[v])).size : settled.length;
   }
 
   /** Minimum travel time from a post to `node` in the last search (Infinity beyond its limit). */
@@ -203,8 +226,9 @@ export class CoverageEngine {
     }
     // The head of a one-way edge is reached at its node's time, not only by driving the edge.
     if (p.t === 1 && this.pairedTwin[p.edge] < 0) {
-      const headTime = this.nodeTime[this.graph.edgeHead[p.edge]];
-      if (headTime < best) best = headTime;
+      const g = this.graph;
+      const head = g.turns ? g.turns.nodeBase[g.edgeHead[p.edge]] : g.edgeHead[p.edge];
+      for (const v of nodeCopies(g, head)) if (this.nodeTime[v] < best) best = this.nodeTime[v];
     }
     return best;
   }
@@ -269,12 +293,11 @@ export class CoverageEngine {
   roadLengthWithin(sortedThresholds: readonly number[]): Float64Array {
     const g = this.graph;
     const out = new Float64Array(sortedThresholds.length);
-    const nodeTime = this.nodeTime;
-    for (let e = 0; e < g.edgeCount; e++) {
+    for (let e = 0; e < this.segmentEdges; e++) {
       if (!this.isRepresentative(e)) continue;
-      const tailTime = nodeTime[g.edgeTail[e]];
+      const tailTime = this.entryTime(e);
       const twin = this.pairedTwin[e];
-      const headTime = twin >= 0 ? nodeTime[g.edgeHead[e]] : Number.POSITIVE_INFINITY;
+      const headTime = twin >= 0 ? this.entryTime(twin) : Number.POSITIVE_INFINITY;
       const hasPosts = this.postsBySegment.has(e);
       // Most of the network is out of reach: skip it without touching the thresholds.
       if (tailTime === Number.POSITIVE_INFINITY && headTime === Number.POSITIVE_INFINITY && !hasPosts)
@@ -304,11 +327,10 @@ export class CoverageEngine {
    * the map's colour bands), after `search` with a limit ≥ the largest threshold.
    */
   pieces(sortedThresholds: readonly number[]): CoveragePiece[] {
-    const g = this.graph;
     const out: CoveragePiece[] = [];
     if (sortedThresholds.length === 0) return out;
     const limit = sortedThresholds[sortedThresholds.length - 1];
-    for (let e = 0; e < g.edgeCount; e++) {
+    for (let e = 0; e < this.segmentEdges; e++) {
       if (!this.isRepresentative(e)) continue;
       const sources = this.sourcesOf(e);
       if (sources.length === 0) continue;
@@ -345,18 +367,33 @@ export class CoverageEngine {
     return out;
   }
 
+  /**
+   * Earliest time the last search may start driving `edge` at its tail: the tail's time, or on a
+   * turn-restricted graph the earliest of the junction states the edge (or a copy of it) leaves.
+   */
+  private entryTime(edge: number): number {
+    const g = this.graph;
+    if (!g.turns) return this.nodeTime[g.edgeTail[edge]];
+    let best = Number.POSITIVE_INFINITY;
+    forEachCopy(g, edge, (c) => {
+      const time = this.nodeTime[g.edgeTail[c]];
+      if (time < best) best = time;
+    });
+    return best;
+  }
+
   /** Every way the last search's posts reach into segment `edge` (a representative edge). */
   private sourcesOf(edge: number): SegmentSource[] {
     const g = this.graph;
     const sources: SegmentSource[] = [];
     const forwardTime = g.edgeTime[edge];
-    const tailTime = this.nodeTime[g.edgeTail[edge]];
+    const tailTime = this.entryTime(edge);
     if (tailTime < Number.POSITIVE_INFINITY)
       sources.push({ start: 0, startTime: tailTime, direction: 1, secondsPerSegment: forwardTime });
     const twin = this.pairedTwin[edge];
     const backwardTime = twin >= 0 ? g.edgeTime[twin] : 0;
     if (twin >= 0) {
-      const headTime = this.nodeTime[g.edgeHead[edge]];
+      const headTime = this.entryTime(twin);
       if (headTime < Number.POSITIVE_INFINITY)
         sources.push({ start: 1, startTime: headTime, direction: -1, secondsPerSegment: backwardTime });
     }

@@ -18,6 +18,7 @@
  */
 import type { DijkstraEngine } from '../roads/dijkstra';
 import type { RoadGraph } from '../roads/graph';
+import { nodeCopies } from '../roads/turn-restrictions';
 import { CoverageEngine, type EdgePosition, type WeightedPosition } from './coverage';
 
 export interface PlacementOptions {
@@ -70,16 +71,20 @@ export interface CoverageSets {
  * to every node on a graph with no intersection.
  */
 export function intersectionCandidates(graph: RoadGraph): Uint32Array {
+  // On a turn-restricted graph: the road nodes only (junction copies are states, not places).
+  const nodes = graph.turns?.baseNodeCount ?? graph.nodeCount;
+  const base = (v: number) => (graph.turns ? graph.turns.nodeBase[v] : v);
   const picked: number[] = [];
   const neighbours = new Set<number>();
-  for (let v = 0; v < graph.nodeCount; v++) {
+  for (let v = 0; v < nodes; v++) {
     neighbours.clear();
-    for (let e = graph.firstOut[v]; e < graph.firstOut[v + 1]; e++) neighbours.add(graph.edgeHead[e]);
-    for (let i = graph.firstIn[v]; i < graph.firstIn[v + 1]; i++)
-      neighbours.add(graph.edgeTail[graph.inEdge[i]]);
+    for (let e = graph.firstOut[v]; e < graph.firstOut[v + 1]; e++) neighbours.add(base(graph.edgeHead[e]));
+    for (const x of nodeCopies(graph, v))
+      for (let i = graph.firstIn[x]; i < graph.firstIn[x + 1]; i++)
+        neighbours.add(base(graph.edgeTail[graph.inEdge[i]]));
     if (neighbours.size >= 3) picked.push(v);
   }
-  if (picked.length === 0) for (let v = 0; v < graph.nodeCount; v++) picked.push(v);
+  if (picked.length === 0) for (let v = 0; v < nodes; v++) picked.push(v);
   return Uint32Array.from(picked);
 }
 

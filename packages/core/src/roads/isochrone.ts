@@ -45,7 +45,7 @@ export interface IsochroneOptions {
 
 export interface Isochrone {
   limitSeconds: number;
-  /** Graph nodes within the limit. */
+  /** Road nodes within the limit (base nodes: junction copies of a turn-restricted graph count once). */
   reachedNodes: number;
   pieces: ReachedPiece[];
   /** The pieces as lines, one per physical piece (a two-way street reached both ways once). */
@@ -66,8 +66,8 @@ export function isochrone(
 ): Isochrone {
   const direction = options.direction ?? 'forward';
   const pieces = reachedPieces(engine, snapper, origin, limitSeconds, direction);
-  const reachedNodes = engine.settledNodes().length;
   const graph = engine.graph;
+  const reachedNodes = reachedBaseNodes(graph, engine.settledNodes());
 
   const lines: LineStringGeometry[] = [];
   const fullEdges = new Set<number>();
@@ -89,6 +89,15 @@ export function isochrone(
     lines,
     area: rasterArea(lines, origin, options.cellSizeM ?? 50),
   };
+}
+
+/** Road nodes reached: on a turn-restricted graph a junction reached in several states counts once. */
+function reachedBaseNodes(graph: DijkstraEngine['graph'], settled: Uint32Array): number {
+  const t = graph.turns;
+  if (!t) return settled.length;
+  const seen = new Set<number>();
+  for (let i = 0; i < settled.length; i++) seen.add(t.nodeBase[settled[i]]);
+  return seen.size;
 }
 
 function pointAt(graph: DijkstraEngine['graph'], edge: number, f: number): Position {
