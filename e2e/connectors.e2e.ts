@@ -85,6 +85,8 @@ describe('数据融合: connectors page', () => {
     await refused.getByText('映射被拒').waitFor({ timeout: 30_000 });
     await refused.locator('.ant-table-row-expand-icon').click();
     await runs.getByText(/mapping\.fields\.time\.column · missing_column · 报警时间/).waitFor();
+    // The stored error in the reader's language (its code's words), not the server's English detail.
+    await runs.getByText('错误: 映射不合法，未读取任何数据').waitFor();
     await page.screenshot({ path: shot('connectors-runs'), fullPage: true });
     expect(errors).toEqual([]);
   }, 180_000);

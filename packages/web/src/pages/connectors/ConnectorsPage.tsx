@@ -68,6 +68,13 @@ export function ConnectorsPage() {
   const refresh = () => void qc.invalidateQueries({ queryKey: connectorKeys.all });
   const targetOf = (id: TargetId) => targets.data?.items.find((x) => x.id === id);
   const label = (l: { zh: string; en: string } | undefined) => (l ? (zh ? l.zh : l.en) : '');
+  /** A stored run error in the reader's language: its code's words, then the detail as recorded. */
+  const runErrorText = (e: { code: string; message: string }) => {
+    const key = `runErrors.${e.code}`;
+    const words = t(key as 'runErrors.internal');
+    if (words === key) return e.message;
+    return e.message && e.code !== 'mapping_refused' ? `${words}（${e.message}）` : words;
+  };
 
   const run = useMutation({
     mutationFn: ({ id, content }: { id: string; content?: string }) => connectorsApi.run(id, content),
@@ -75,7 +82,7 @@ export function ConnectorsPage() {
       refresh();
       if (r.status === 'succeeded')
         void message.success(t('ran', { read: r.report?.read ?? 0, written: r.written }));
-      else void message.error(t('runFailed', { message: r.error?.message ?? r.status }));
+      else void message.error(t('runFailed', { message: r.error ? runErrorText(r.error) : r.status }));
     },
     onError: (err) => {
       refresh();
@@ -220,7 +227,7 @@ export function ConnectorsPage() {
         <Alert
           type={r.status === 'refused' ? 'warning' : 'error'}
           showIcon
-          title={`${t('error')}: ${r.error.message}`}
+          title={`${t('error')}: ${runErrorText(r.error)}`}
           description={
             r.error.errors?.length ? (
               <ul style={{ margin: 0 }}>
