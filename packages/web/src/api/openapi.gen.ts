@@ -3168,6 +3168,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sensors/tickets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** GET /api/sensors/tickets */
+    get: operations['getSensorsTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sensors/tickets/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** POST /api/sensors/tickets/:id/acknowledge */
+    post: operations['postSensorsTicketsByIdAcknowledge'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sensors/tickets/{id}/close': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** POST /api/sensors/tickets/:id/close */
+    post: operations['postSensorsTicketsByIdClose'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tiles/{z}/{x}/{y}.pbf': {
     parameters: {
       query?: never;
@@ -15884,6 +15935,175 @@ export interface operations {
       400: components['responses']['Problem400'];
       401: components['responses']['Problem401'];
       403: components['responses']['Problem403'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  getSensorsTickets: {
+    parameters: {
+      query?: {
+        /** @description false: closed ones too */
+        open?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              ackNote: string | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              address: string;
+              closedAt: string | null;
+              closedBy: string | null;
+              closeNote: string | null;
+              communityId: string;
+              communityName: string;
+              deviceId: string;
+              /** @enum {string} */
+              deviceKind: 'alarm_button' | 'smoke' | 'door' | 'gate' | 'camera' | 'crowd_counter';
+              deviceName: string;
+              deviceOnline: boolean;
+              id: string;
+              openedAt: string;
+              orgId: string;
+              reason: string;
+              /** @enum {string} */
+              state: 'open' | 'acknowledged' | 'closed';
+            }[];
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postSensorsTicketsByIdAcknowledge: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ackNote: string | null;
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            address: string;
+            closedAt: string | null;
+            closedBy: string | null;
+            closeNote: string | null;
+            communityId: string;
+            communityName: string;
+            deviceId: string;
+            /** @enum {string} */
+            deviceKind: 'alarm_button' | 'smoke' | 'door' | 'gate' | 'camera' | 'crowd_counter';
+            deviceName: string;
+            deviceOnline: boolean;
+            id: string;
+            openedAt: string;
+            orgId: string;
+            reason: string;
+            /** @enum {string} */
+            state: 'open' | 'acknowledged' | 'closed';
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postSensorsTicketsByIdClose: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          note: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ackNote: string | null;
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            address: string;
+            closedAt: string | null;
+            closedBy: string | null;
+            closeNote: string | null;
+            communityId: string;
+            communityName: string;
+            deviceId: string;
+            /** @enum {string} */
+            deviceKind: 'alarm_button' | 'smoke' | 'door' | 'gate' | 'camera' | 'crowd_counter';
+            deviceName: string;
+            deviceOnline: boolean;
+            id: string;
+            openedAt: string;
+            orgId: string;
+            reason: string;
+            /** @enum {string} */
+            state: 'open' | 'acknowledged' | 'closed';
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
       500: components['responses']['Problem500'];
       default: components['responses']['Problem'];
     };
