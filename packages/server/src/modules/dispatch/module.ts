@@ -50,6 +50,8 @@ export const dispatchModule = defineModule({
     eidoImportRoutes(app, deps, dispatch);
   },
   start: async (deps, dispatch, runtime): Promise<Stop> => {
+    // Units move in this node's trackers when any node takes their AVL fixes (issue 17).
+    const stopFollowing = dispatch.unitsService.positions.follow(deps.bus);
     const avl = runtime.mqtt
       ? await startAvlMqttIngest({ places: deps.places, dispatch }, runtime.mqtt, (obj, msg) =>
           deps.log.warn(obj, msg),
@@ -81,6 +83,7 @@ export const dispatchModule = defineModule({
     }, TRAVEL_TIMES_CHECK_MS);
     travelTimes.unref();
     return async () => {
+      stopFollowing();
       clearInterval(travelTimes);
       await stopForwarder();
       await avl?.subscription.close();

@@ -16,6 +16,7 @@ import * as etasStore from '../etas/store.js';
 import { DISPATCH_MESSAGES as M } from '../messages.js';
 import { presentUnit } from '../present.js';
 import { UnitTracker } from '../tracker.js';
+import { PositionFollower } from '../tracker-follow.js';
 import * as store from './store.js';
 
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
@@ -61,6 +62,8 @@ export interface DetailedIngestReport extends IngestReport {
  */
 export class UnitsService {
   private readonly trackerOfCity = new Map<string, Promise<UnitTracker>>();
+  /** Keeps the trackers current from every node's AVL fixes (the module starts it following). */
+  readonly positions = new PositionFollower(this.trackerOfCity);
   private readonly db: Kysely<Database>;
 
   constructor(
@@ -356,7 +359,10 @@ export class UnitsService {
     for (const id of moved) {
       const p = fresh.get(id)!;
       const u = known.get(id)!;
-      tracker.setPosition(id, p.lon, p.lat);
+      const fixAt = new Date(p.at);
+      // Every node follows the event (tracker-follow.ts); this one moves the unit now and skips its
+      // own event, unless another node's newer fix of the unit arrived meanwhile.
+      if (this.positions.noteApplied(id, fixAt.getTime())) tracker.setPosition(id, p.lon, p.lat);
       this.deps.publish('dispatch.unit_changed', u.home_org_id, {
         unitId: id,
         callSign: u.call_sign,
@@ -365,6 +371,7 @@ export class UnitsService {
         lon: p.lon,
         lat: p.lat,
         heading: p.heading ?? null,
+        fixAt: fixAt.toISOString(),
       });
     }
     return {
