@@ -7,8 +7,8 @@
 //
 //   api-kill     kill -9 one API node: consoles on the others miss nothing; no acknowledged
 //                incident lost; the killed node's consoles are back (through HAProxy) within 15 s
-//   nats-kill    kill -9 one NATS server: every acknowledged incident's event reaches every
-//                console that stayed connected; stall = worst POST → console latency
+//   nats-kill    kill -9 the NATS server leading the stream: every acknowledged incident's event
+//                reaches every console that stayed connected; stall = worst POST → console latency
 //   pg-stop      PostgreSQL primary stopped 15 s: answers are 201 or 503 with Retry-After (no 500);
 //                nothing acknowledged lost; recovers by itself (time to first 201 after restart)
 //   burst-kill   kill -9 an API node during a burst of 200 concurrent incident POSTs: every
@@ -139,18 +139,19 @@ try {
   // nats-kill
   if (wanted('nats-kill'))
     await drill('nats-kill', {
+      // The worst server to lose: the stream's leader (publishes fail until a new one is elected,
+      // and the consumers it holds go with it).
       act: async () => {
-        await cluster.parts.nats[1].kill9();
+        const victim = await streamLeaderIndex(cluster);
+        await cluster.parts.nats[victim].kill9();
+        return { victim };
       },
-      judge: async (incidents, tAct) => {
+      judge: async (incidents, tAct, { victim }) => {
         const m = consoles.missed(incidents.acked);
         const lost = missingFromDb(currentPrimary(), incidents.acked).length;
         const after = incidents.acked.filter((a) => a.t0 >= tAct).map((a) => a.id);
-        const lat = [];
-        for (const id of after) {
-          for (const c of consoles.list) if (!c.seen.has(id)) lat.push(Number.POSITIVE_INFINITY);
-        }
         report('nats-kill', m.steady === 0 && lost === 0, {
+          killed: `n${victim + 1}${victim === cluster.killedLeader ? '(stream leader)' : ''}`,
           acked: incidents.acked.length,
           errors: incidents.errors(),
           events_missed: m.steady + m.gap,
@@ -158,7 +159,7 @@ try {
           stall_max_ms: Math.round(Math.max(...consoles.latency.slice(-after.length * CONSOLES))),
           acked_lost: lost,
         });
-        cluster.restartNats(1);
+        cluster.restartNats(victim);
       },
     });
   if (wanted('nats-kill')) await sleep(3_000);
@@ -271,6 +272,26 @@ try {
 const pass = results.length > 0 && results.every((r) => r.pass);
 if (json) process.stdout.write(`${JSON.stringify({ pass, drills: results })}\n`);
 process.exit(pass ? 0 : 1);
+
+/** Index of the NATS server leading the event stream (monitoring endpoint /jsz); 1 if unknown. */
+async function streamLeaderIndex(c) {
+  for (const url of c.natsMonitor) {
+    try {
+      const r = await fetch(`${url}/jsz?streams=true`, { signal: AbortSignal.timeout(2_000) });
+      const jsz = await r.json();
+      for (const account of jsz.account_details ?? []) {
+        for (const stream of account.stream_detail ?? []) {
+          const leader = /^n(\d)$/.exec(stream.cluster?.leader ?? '');
+          if (stream.name === 'CITYWATCH' && leader) {
+            c.killedLeader = Number(leader[1]) - 1;
+            return c.killedLeader;
+          }
+        }
+      }
+    } catch {}
+  }
+  return 1;
+}
 
 function currentPrimary() {
   return promoted ? cluster.standby : cluster.primary;
