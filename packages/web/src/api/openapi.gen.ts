@@ -1122,6 +1122,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/dispatch/eta-accuracy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** GET /api/dispatch/eta-accuracy */
+    get: operations['getDispatchEtaAccuracy'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/dispatch/figures': {
     parameters: {
       query?: never;
@@ -1424,6 +1441,23 @@ export interface paths {
     put?: never;
     /** POST /api/dispatch/units/:id/status */
     post: operations['postDispatchUnitsByIdStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/eta/learn': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** POST /api/eta/learn */
+    post: operations['postEtaLearn'];
     delete?: never;
     options?: never;
     head?: never;
@@ -6262,7 +6296,7 @@ export interface operations {
                   };
                 };
                 /** @enum {string} */
-                target: 'patrol.incidents' | 'oversight.units';
+                target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
                 /** @default Asia/Shanghai */
                 tz: string;
               };
@@ -6279,7 +6313,7 @@ export interface operations {
                 url?: string;
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
             }[];
           };
         };
@@ -6317,7 +6351,7 @@ export interface operations {
               };
             };
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
             /** @default Asia/Shanghai */
             tz?: string;
           };
@@ -6371,7 +6405,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6388,7 +6422,7 @@ export interface operations {
               url?: string;
             };
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
           };
         };
       };
@@ -6440,7 +6474,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6457,7 +6491,7 @@ export interface operations {
               url?: string;
             };
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
           };
         };
       };
@@ -6512,7 +6546,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6529,7 +6563,7 @@ export interface operations {
               url?: string;
             };
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
           };
         };
       };
@@ -6789,7 +6823,7 @@ export interface operations {
                 type: 'string' | 'number' | 'integer' | 'time' | 'boolean' | 'point';
               }[];
               /** @enum {string} */
-              id: 'patrol.incidents' | 'oversight.units';
+              id: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
               key: string;
               label: {
                 en: string;
@@ -7653,6 +7687,71 @@ export interface operations {
       default: components['responses']['Problem'];
     };
   };
+  getDispatchEtaAccuracy: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            all: {
+              count: number;
+              maeS: number | null;
+              mape: number | null;
+              medianErrorS: number | null;
+              p10ErrorS: number | null;
+              p90ErrorS: number | null;
+            };
+            awaitingArrival: number;
+            byHour: {
+              count: number;
+              hour: number;
+              maeS: number | null;
+              mape: number | null;
+              medianErrorS: number | null;
+              p10ErrorS: number | null;
+              p90ErrorS: number | null;
+            }[];
+            byProfile: {
+              count: number;
+              maeS: number | null;
+              mape: number | null;
+              medianErrorS: number | null;
+              p10ErrorS: number | null;
+              p90ErrorS: number | null;
+              profile: string;
+            }[];
+            byRoadClass: {
+              count: number;
+              maeS: number | null;
+              mape: number | null;
+              medianErrorS: number | null;
+              p10ErrorS: number | null;
+              p90ErrorS: number | null;
+              roadClass: string;
+            }[];
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
   getDispatchFigures: {
     parameters: {
       query?: {
@@ -8494,6 +8593,7 @@ export interface operations {
               etaSeconds: number;
               kind: string;
               lastAt: string | null;
+              profile: string;
               stale: boolean;
               unitId: string;
             }[];
@@ -8916,6 +9016,56 @@ export interface operations {
       401: components['responses']['Problem401'];
       403: components['responses']['Problem403'];
       404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  postEtaLearn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          day?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            city: string;
+            day: string;
+            fixes: number;
+            matched: number;
+            ran: boolean;
+            skipped: {
+              [key: string]: number;
+            };
+            traversals: number;
+            /** @enum {string} */
+            trigger: 'nightly' | 'manual';
+            trips: number;
+            units: number;
+            unmatchable_trips: number;
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
       409: components['responses']['Problem409'];
       413: components['responses']['Problem413'];
       415: components['responses']['Problem415'];
@@ -14069,6 +14219,15 @@ export interface operations {
               nearestUnit: {
                 callSign: string;
                 etaSeconds: number | null;
+                route: {
+                  geometry: {
+                    coordinates: [number, number][];
+                    /** @enum {string} */
+                    type: 'LineString';
+                  };
+                  lengthM: number;
+                  timeS: number;
+                } | null;
                 unitId: string;
               } | null;
               ringId: string | null;
@@ -14181,6 +14340,16 @@ export interface operations {
               kind: string | null;
               lat: number | null;
               lon: number | null;
+              /** @description while the plan is active and the unit on its way: its road from where it is now to the checkpoint; else null */
+              route: {
+                geometry: {
+                  coordinates: [number, number][];
+                  /** @enum {string} */
+                  type: 'LineString';
+                };
+                lengthM: number;
+                timeS: number;
+              } | null;
               /** @enum {string} */
               status: 'assigned' | 'arrived' | 'unassigned';
               unitId: string | null;
@@ -14239,6 +14408,16 @@ export interface operations {
               kind: string | null;
               lat: number | null;
               lon: number | null;
+              /** @description while the plan is active and the unit on its way: its road from where it is now to the checkpoint; else null */
+              route: {
+                geometry: {
+                  coordinates: [number, number][];
+                  /** @enum {string} */
+                  type: 'LineString';
+                };
+                lengthM: number;
+                timeS: number;
+              } | null;
               /** @enum {string} */
               status: 'assigned' | 'arrived' | 'unassigned';
               unitId: string | null;
@@ -14669,6 +14848,16 @@ export interface operations {
               kind: string | null;
               lat: number | null;
               lon: number | null;
+              /** @description while the plan is active and the unit on its way: its road from where it is now to the checkpoint; else null */
+              route: {
+                geometry: {
+                  coordinates: [number, number][];
+                  /** @enum {string} */
+                  type: 'LineString';
+                };
+                lengthM: number;
+                timeS: number;
+              } | null;
               /** @enum {string} */
               status: 'assigned' | 'arrived' | 'unassigned';
               unitId: string | null;
