@@ -13,7 +13,10 @@ import { dispatchIndicators } from './dispatch/indicators.js';
 import { dispatchModule } from './dispatch/module.js';
 import { etaModule } from './eta/module.js';
 import { explosivesModule } from './explosives/module.js';
+import { explosivesIndicators } from './indicators/explosives-indicators.js';
 import { indicatorsModule } from './indicators/module.js';
+import { patrolIndicators } from './indicators/patrol-indicators.js';
+import { schoolIndicators } from './indicators/school-indicators.js';
 import { withIndicators } from './module.js';
 import { oversightIndicators } from './oversight/indicators.js';
 import { oversightModule } from './oversight/module.js';
@@ -44,11 +47,11 @@ export const MODULES = [
   withIndicators(coverageModule, coverageIndicators),
   capModule,
   withIndicators(perimeterModule, perimeterIndicators),
-  patrolModule,
+  withIndicators(patrolModule, patrolIndicators),
   withIndicators(devicesModule, devicesIndicators),
   withIndicators(communityModule, communityIndicators),
-  withIndicators(oversightModule, oversightIndicators),
-  explosivesModule,
+  withIndicators(withIndicators(oversightModule, oversightIndicators), schoolIndicators),
+  withIndicators(explosivesModule, explosivesIndicators),
   sensorsModule,
   videoModule,
   connectorsModule,
