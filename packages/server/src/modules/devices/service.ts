@@ -7,6 +7,7 @@ import {
   type IssuedDevice,
 } from '@citywatch/core/devices/schemas';
 import type { Transaction } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import type { DeviceAuthenticator, DevicePrincipal } from '../../http/auth.js';
@@ -19,7 +20,11 @@ import * as store from './store.js';
 
 /** A principal resolved from a token is trusted this long before the table is read again. */
 const AUTH_CACHE_MS = 5_000;
-const CACHE_MAX = 10_000;
+/**
+ * Entries each cache holds; beyond it the least recently used one goes (lru-cache), so that a hot
+ * device stays answered from memory when many cold ones pass through (100,000 registered devices).
+ */
+export const CACHE_MAX = 10_000;
 /** last_seen_at is written at most this often per device, so a busy camera does not cost a write a read. */
 const TOUCH_EVERY_MS = 60_000;
 const TOKEN_PREFIX = 'cwd_';
@@ -42,13 +47,18 @@ type Issuer = Pick<Actor, 'userId' | 'username'> | null;
  * embedded MQTT broker call.
  */
 export class DevicesService implements DeviceAuthenticator {
-  private readonly byToken = new Map<string, { principal: DevicePrincipal; untilMs: number }>();
-  private readonly activeById = new Map<string, { active: boolean; untilMs: number }>();
+  // Entry times are the app's clock (untilMs), not lru-cache's ttl (its own clock), so tests can move it.
+  private readonly byToken = new LRUCache<string, { principal: DevicePrincipal; untilMs: number }>({
+    max: CACHE_MAX,
+  });
+  private readonly activeById = new LRUCache<string, { active: boolean; untilMs: number }>({
+    max: CACHE_MAX,
+  });
   /** Devices whose active state is being read again ahead of its time. */
   private readonly refreshing = new Set<string>();
   /** Counts forget() calls: a read that overlapped one is not remembered. */
   private forgotten = 0;
-  private readonly touchedAt = new Map<string, number>();
+  private readonly touchedAt = new LRUCache<string, number>({ max: CACHE_MAX });
   private readonly revokeListeners = new Set<(deviceId: string) => void>();
 
   constructor(private readonly deps: DevicesDeps) {}
@@ -209,7 +219,6 @@ export class DevicesService implements DeviceAuthenticator {
         return null;
       }
       principal = toPrincipal(row);
-      if (this.byToken.size >= CACHE_MAX) this.byToken.clear();
       this.byToken.set(hash, { principal, untilMs: nowMs + AUTH_CACHE_MS });
     }
     await this.touch(principal.deviceId, nowMs);
@@ -248,7 +257,6 @@ export class DevicesService implements DeviceAuthenticator {
     const active = await store.isActive(this.db, deviceId);
     // A revocation or re-issue while reading: the answer may predate it; not remembered.
     if (forgotten !== this.forgotten) return active;
-    if (this.activeById.size >= CACHE_MAX) this.activeById.clear();
     this.activeById.set(deviceId, { active, untilMs: nowMs + AUTH_CACHE_MS });
     return active;
   }
@@ -256,16 +264,17 @@ export class DevicesService implements DeviceAuthenticator {
   private async touch(deviceId: string, nowMs: number) {
     const last = this.touchedAt.get(deviceId);
     if (last !== undefined && nowMs - last < TOUCH_EVERY_MS) return;
-    if (this.touchedAt.size >= CACHE_MAX) this.touchedAt.clear();
     this.touchedAt.set(deviceId, nowMs);
     await store.touchDevice(this.db, deviceId, new Date(nowMs));
   }
 
   /** Drops what this node remembers of a device and tells the listeners (revoked or re-issued). */
   private forget(deviceId: string) {
-    for (const [hash, { principal }] of this.byToken) {
-      if (principal.deviceId === deviceId) this.byToken.delete(hash);
+    const hashes: string[] = [];
+    for (const [hash, { principal }] of this.byToken.entries()) {
+      if (principal.deviceId === deviceId) hashes.push(hash);
     }
+    for (const hash of hashes) this.byToken.delete(hash);
     this.activeById.delete(deviceId);
     this.forgotten++;
     for (const listener of this.revokeListeners) listener(deviceId);
