@@ -87,7 +87,8 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
   app.post(
     '/api/oversight/unit-imports',
     {
-      config: { permission: 'oversight.write' },
+      // The import writes its own audit row, naming the units it created (units.ts importCsv).
+      config: { permission: 'oversight.write', auditWrites: false },
       bodyLimit: 5 * 1024 * 1024,
       schema: { tags, body: importBody, response: { 200: importResultSchema } },
     },

@@ -174,6 +174,18 @@ describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
     const byName = Object.fromEntries(list.map((u: { name: string }) => [u.name, u]));
     expect(byName['龙城回收站']).toMatchObject({ industry: 'scrap_metal', orgId: orgs['龙城派出所'] });
     expect(byName['龙城刻章'].licenceStatus).toBe('expiring');
+    // One audit row, written with the units, names each unit created (not only the route).
+    const audit = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select(['username', 'resource', 'detail'])
+      .where('resource', '=', 'POST /api/oversight/unit-imports')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0].username).toBe('insp.lc');
+    expect(audit[0].detail).toMatchObject({ event: 'oversight_units_imported', imported: 2, bad: 7 });
+    expect([...(audit[0].detail as { unitIds: string[] }).unitIds].sort()).toEqual(
+      [byName['龙城回收站'].id, byName['龙城刻章'].id].sort(),
+    );
     // A station's inspector importing rows that lie in another station's area: refused per row.
     const foreign = await t.as(cookie['insp.lg'], {
       method: 'POST',
@@ -181,6 +193,17 @@ describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
       payload: { content: `industry,name,lon,lat\nhotel,越界宾馆,${SPOT.lon},${SPOT.lat}` },
     });
     expect(foreign.json()).toMatchObject({ imported: 0, reasons: { org_in_scope: 1 } });
+    // The refused import is audited too, naming no unit; the route writes no second row.
+    const rows = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select(['username', 'detail'])
+      .where('resource', '=', 'POST /api/oversight/unit-imports')
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((x) => [x.username, (x.detail as { unitIds: string[] }).unitIds.length])).toEqual([
+      ['insp.lc', 2],
+      ['insp.lg', 0],
+    ]);
   });
 
   it('keeps an enterprise user to their own unit and away from staff data', async () => {

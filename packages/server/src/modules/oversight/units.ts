@@ -13,6 +13,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
+import { appendAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { PlacesService } from '../places/service.js';
 import { assertOrgInScope, orgsUnder } from '../scope.js';
@@ -254,7 +255,11 @@ export class UnitsStore {
     return id;
   }
 
-  /** CSV import: good rows are all written in one transaction; bad rows counted per reason. */
+  /**
+   * CSV import: good rows are all written in one transaction; bad rows counted per reason. The
+   * audit row is written in that transaction and names every unit created (the route's own write
+   * row would only name the route: it is turned off on that route).
+   */
   async importCsv(actor: Actor, text: string): Promise<ImportResult> {
     let parsed: ReturnType<typeof readUnitsCsv>;
     try {
@@ -272,6 +277,7 @@ export class UnitsStore {
     // Located first (the gazetteer reads outside the transaction), then written in one transaction.
     const places: Place[] = [];
     for (const { unit } of parsed.units) places.push(await this.locate(actor, unit));
+    const created: string[] = [];
     await this.db.transaction().execute(async (trx) => {
       for (const [i, { row, unit }] of parsed.units.entries()) {
         const key = unit.licenceNo ? `${unit.industry}|${unit.licenceNo}` : null;
@@ -280,7 +286,7 @@ export class UnitsStore {
           continue;
         }
         try {
-          await this.insert(actor, unit, trx, places[i]);
+          created.push(await this.insert(actor, unit, trx, places[i]));
           if (key) seen.add(key);
           imported++;
         } catch (error) {
@@ -289,6 +295,24 @@ export class UnitsStore {
           bad.push({ row, reason: rule === 'unique' ? 'duplicate_licence' : (rule ?? error.code) });
         }
       }
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: 'POST /api/oversight/unit-imports',
+          detail: {
+            route: 'POST /api/oversight/unit-imports',
+            event: 'oversight_units_imported',
+            unitIds: created,
+            imported,
+            bad: bad.length,
+            reasons: countReasons(bad),
+          },
+        },
+        this.now(),
+      );
     });
     bad.sort((a, b) => a.row - b.row);
     return { imported, bad: bad.length, reasons: countReasons(bad), rows: bad.slice(0, 200) };
