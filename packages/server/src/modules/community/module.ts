@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type {} from '@citywatch/core/community/events';
+import { everyOnOneNode } from '../../db/singleton.js';
 import { defineModule, type Stop } from '../module.js';
 import { CasesService } from './cases.js';
 import { caseRoutes } from './cases-routes.js';
+import { purgeClosedMediationParties } from './retention.js';
 import { reportRoutes } from './routes.js';
 import { ReportsService } from './service.js';
 import type {} from './tables.js';
@@ -23,6 +25,8 @@ declare module '../module.js' {
 
 /** Incident statuses after which the citizen reports it came from are closed. */
 const ENDED = new Set(['closed', 'cancelled', 'merged']);
+/** The mediation parties' retention purge looks for due cases this often. */
+const MEDIATION_RETENTION_PURGE_MS = 3600_000;
 
 /**
  * 基础防控 · 社区 (community): citizen reports from the public page and Open311 clients, their
@@ -65,6 +69,18 @@ export const communityModule = defineModule({
       },
       { types: ['dispatch.incident_changed'] },
     );
-    return unsubscribe;
+    // Parties keep name and phone for CITYWATCH_RETENTION_MEDIATION_DAYS after their case closed;
+    // hourly, on one node however many share the database (db/singleton.ts).
+    const stopPurge = everyOnOneNode(
+      deps.db,
+      'community.mediation-retention-purge',
+      MEDIATION_RETENTION_PURGE_MS,
+      () => purgeClosedMediationParties(deps.db.kysely, deps.config.retentionMediationDays, deps.now()),
+      (error) => deps.log.error({ err: error }, 'mediation parties retention purge failed'),
+    );
+    return async () => {
+      unsubscribe();
+      await stopPurge();
+    };
   },
 });

@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { Timestamp } from '../../db/schema.js';
 
 declare module '../../db/schema.js' {
@@ -81,6 +82,8 @@ export interface MediationPartiesTable {
   role: 'applicant' | 'respondent' | 'other';
   name: string | null;
   phone: string | null;
+  /** Migration 081: when name and phone were blanked by the retention purge (null: kept). */
+  purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface MediationSessionsTable {
