@@ -121,6 +121,17 @@ export const PLAN_WARNING_CODES = [
   'stale_positions',
 ] as const;
 
+/** The road a unit drives to a checkpoint (turn-restricted, WGS-84), as the map draws it. */
+export const unitRouteSchema = z.object({
+  geometry: z.object({
+    type: z.literal('LineString'),
+    coordinates: z.array(z.tuple([z.number(), z.number()])),
+  }),
+  timeS: z.number(),
+  lengthM: z.number(),
+});
+export type UnitRoute = z.infer<typeof unitRouteSchema>;
+
 export const planAssignmentSchema = z.object({
   checkpointId: z.string(),
   checkpointName: z.string().nullable(),
@@ -133,6 +144,8 @@ export const planAssignmentSchema = z.object({
   status: z.enum(['assigned', 'arrived', 'unassigned']),
   arrivedAt: z.string().nullable(),
   holdableWithin10Min: z.boolean(),
+  /** While the plan is active and the unit on its way: its road from where it is now; else null. */
+  route: unitRouteSchema.nullable(),
 });
 export type PlanAssignment = z.infer<typeof planAssignmentSchema>;
 
@@ -188,7 +201,12 @@ export const interceptResultSchema = z.object({
     interceptCheckpointSchema.extend({
       vehicleSecondsLeft: z.number().nullable(),
       nearestUnit: z
-        .object({ unitId: z.string(), callSign: z.string(), etaSeconds: z.number().nullable() })
+        .object({
+          unitId: z.string(),
+          callSign: z.string(),
+          etaSeconds: z.number().nullable(),
+          route: unitRouteSchema.nullable(),
+        })
         .nullable(),
       unitBeatsVehicle: z.boolean(),
     }),

@@ -11,7 +11,9 @@
  * The searches (coverage figures, the banded layer, the placement advisor, snapping thousands of
  * addresses) run on the worker pool (workers/jobs.ts), which keeps a coverage engine and the
  * candidate sites per city graph. Snapped addresses are kept here per loaded city (the city
- * registry hands out a new runtime when a city is re-imported, so they follow it).
+ * registry hands out a new runtime when a city is re-imported, so they follow it). The searches
+ * run on the city's turn-restricted graph (core/coverage/coverage.ts: a street behind a banned
+ * turn is reached by the detour); snapping stays on the base graph, whose edge ids it shares.
  */
 import type { EdgePosition } from '@citywatch/core/coverage/coverage';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
@@ -210,7 +212,8 @@ export class CoverageService {
     const result = await this.jobs.run(
       'coverage.figures',
       { posts: snapped.positions, demand, thresholds: [...thresholds] },
-      { city },
+      // On the turn-restricted graph (same edge ids as the base graph the posts were snapped on).
+      { city: city.turnRouting().poolCity },
     );
     const computeMs = snapMs + result.computeMs;
     return {
@@ -247,7 +250,7 @@ export class CoverageService {
     const pieces = await this.jobs.run(
       'coverage.pieces',
       { posts: snapped.positions, sortedThresholds: sorted },
-      { city },
+      { city: city.turnRouting().poolCity },
     );
     const g = city.graph;
     const features = new Array(pieces.edge.length);
@@ -318,7 +321,7 @@ export class CoverageService {
         radiusSeconds: request.thresholdSeconds,
         maxDemandPoints: MAX_DEMAND_POINTS,
       },
-      { city, transfer: [lon.buffer, lat.buffer, weight.buffer] },
+      { city: city.turnRouting().poolCity, transfer: [lon.buffer, lat.buffer, weight.buffer] },
     );
     return {
       city: city.name,

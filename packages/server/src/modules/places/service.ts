@@ -204,9 +204,14 @@ export class PlacesService {
         { field: 'lon', rule: 'no_road_nearby', message: '' },
       ]);
     }
-    // The searches and areas run on a worker thread (workers/jobs.ts), largest limit first.
+    // The searches and areas run on a worker thread (workers/jobs.ts), largest limit first, on the
+    // turn-restricted graph (same node and edge ids as the base graph the origin was snapped on).
     const minutes = [...q.minutes].sort((a, b) => b - a);
-    const features = await this.jobs.run('isochrones', { origin, minutes, crs: q.crs }, { city });
+    const features = await this.jobs.run(
+      'isochrones',
+      { origin, minutes, crs: q.crs },
+      { city: city.turnRouting().poolCity },
+    );
     return { type: 'FeatureCollection' as const, features };
   }
 }

@@ -19,6 +19,11 @@ export interface TurnRouting {
   stored: StoredTurnRestrictions;
   /** False for a city imported before restrictions were stored: re-import to apply them. */
   restrictionsStored: boolean;
+  /**
+   * The restricted graph as the worker pool's `city` option (isochrones and coverage in threads):
+   * its own id, so a thread keeps it beside the base graph instead of swapping one for the other.
+   */
+  poolCity: { id: string; graph: TurnRestrictedGraph };
 }
 
 /** A loaded city plus the per-city engines built once and reused by every request. */
@@ -125,6 +130,7 @@ export class DbCityRegistry implements CityRegistry {
             dijkstra: new DijkstraEngine(restricted),
             stored,
             restrictionsStored: storedTurns !== null,
+            poolCity: { id: `${row.id}:turns`, graph: restricted },
           };
         }
         return turnRouting;

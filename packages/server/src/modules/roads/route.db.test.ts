@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
+import { isochrone } from '@citywatch/core/roads/isochrone';
 import { EdgeSnapper, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import { buildTurnRestrictedGraph, resolveTurnRestrictions } from '@citywatch/core/roads/turn-restrictions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { asDevice, issueDevice } from '../../test/devices.js';
 import { UnitTracker } from '../dispatch/tracker.js';
 import { importCity } from './city-import.js';
 import { type LoadedRoadGraph, loadGraphFromOsmFile } from './load.js';
@@ -89,6 +91,98 @@ describe(`road routes obeying turn restrictions (${process.env.CITYWATCH_TEST_DB
     expect(tracker.setPosition('unit-at-the-ban', from[0], from[1])).toBe(true);
     const eta = tracker.timesTo(to[0], to[1])?.get('unit-at-the-ban');
     expect(eta).toBeCloseTo(route.properties.timeS, 0);
+  });
+
+  /** The trip through the banned turn, timed on the restricted graph and on the plain one. */
+  function bannedTrip() {
+    const from = midpointAtVia(RESTRICTION.fromWay, true);
+    const to = midpointAtVia(RESTRICTION.toWay, false);
+    const g = loaded.graph;
+    const resolved = resolveTurnRestrictions(g, loaded.extract.restrictions, loaded.extract.ways);
+    const restricted = buildTurnRestrictedGraph(g, resolved.sequences);
+    const snapper = new EdgeSnapper(g);
+    const a = snapper.snap(from[0], from[1])!;
+    const b = snapper.snap(to[0], to[1])!;
+    const timeOn = (graph: typeof g) =>
+      new DijkstraEngine(graph).route(sourceSeeds(graph, snapper, a), targetSeeds(graph, snapper, b))!.time;
+    return { from, to, a, b, g, restricted, snapper, restrictedS: timeOn(restricted), plainS: timeOn(g) };
+  }
+
+  it('isochrones (places) run on the restricted graph: the street behind the banned turn is reached later', async () => {
+    const { from, a, g, restricted, snapper, restrictedS, plainS } = bannedTrip();
+    // Between the two times the plain isochrone holds the end point's street, the restricted one not.
+    const limit = (restrictedS + plainS) / 2;
+    const onRestricted = isochrone(new DijkstraEngine(restricted), new EdgeSnapper(restricted), a, limit);
+    const onPlain = isochrone(new DijkstraEngine(g), snapper, a, limit);
+    // The edge of the banned exit leaving the via node: driven into further on the plain graph.
+    let exit = -1;
+    for (let e = 0; e < g.edgeCount; e++) {
+      if (
+        g.ways[g.edgeWay[e]].osmId === RESTRICTION.toWay &&
+        g.nodeOsmId[g.edgeTail[e]] === RESTRICTION.viaNode
+      )
+        exit = e;
+    }
+    const reach = (pieces: { edge: number; from: number; to: number }[]) =>
+      pieces.filter((p) => p.edge === exit).reduce((m, p) => Math.max(m, p.to - p.from), 0);
+    expect(reach(onPlain.pieces)).toBeGreaterThan(reach(onRestricted.pieces));
+
+    const minutes = limit / 60;
+    const r = await get(
+      `/api/places/isochrone?city=baltimore&lon=${from[0]}&lat=${from[1]}&minutes=${minutes}`,
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const [feature] = r.json().features;
+    expect(feature.properties.reachedNodes).toBe(onRestricted.reachedNodes);
+    expect(feature.geometry).toEqual(onRestricted.area);
+    // Reported as road nodes, not junction states: never more than the graph's nodes in reach.
+    expect(onRestricted.reachedNodes).toBeLessThanOrEqual(onPlain.reachedNodes);
+  });
+
+  it('the interception advisor times the vehicle and the nearest unit on the restricted graph, and draws its road', async () => {
+    const { from, to, restrictedS, plainS } = bannedTrip();
+    // A checkpoint at the end point, a unit at the start point, the scene at the start point too.
+    const cp = await t.as(cookie, {
+      method: 'PUT',
+      url: '/api/perimeter/checkpoints/BAL-TURN-1',
+      payload: { city: 'baltimore', name: 'Banned-turn checkpoint', kind: 'post', lon: to[0], lat: to[1] },
+    });
+    expect(cp.statusCode, cp.body).toBe(201);
+    const unit = await t.as(cookie, {
+      method: 'POST',
+      url: '/api/dispatch/units',
+      payload: { callSign: 'BAL-1', kind: 'patrol_car' },
+    });
+    expect(unit.statusCode, unit.body).toBe(201);
+    const unitId = unit.json().id as string;
+    const { token } = await issueDevice(t, { unitId });
+    const fix = await asDevice(t, token, {
+      method: 'POST',
+      url: '/api/dispatch/avl',
+      payload: { positions: [{ unitId, at: t.ctx.now().toISOString(), lon: from[0], lat: from[1] }] },
+    });
+    expect(fix.statusCode, fix.body).toBe(200);
+
+    const r = await get(`/api/perimeter/intercept?city=baltimore&lon=${from[0]}&lat=${from[1]}&minutes=0.05`);
+    expect(r.statusCode, r.body).toBe(200);
+    const row = r.json().activateNow.find((c: { checkpointId: string }) => c.checkpointId === 'BAL-TURN-1');
+    expect(row).toBeDefined();
+    expect(row.vehicleArrivalSeconds).toBeCloseTo(restrictedS, 1);
+    expect(row.vehicleArrivalSeconds).toBeGreaterThan(plainS + 1);
+    expect(row.nearestUnit).toMatchObject({ unitId, callSign: 'BAL-1' });
+    expect(row.nearestUnit.etaSeconds).toBeCloseTo(restrictedS, 1);
+    // Its road: the search the ETA comes from, from the unit to the checkpoint along the streets.
+    const route = row.nearestUnit.route;
+    expect(route.timeS).toBeCloseTo(restrictedS, 0);
+    const line: [number, number][] = route.geometry.coordinates;
+    expect(line.length).toBeGreaterThan(4);
+    expect(line[0][0]).toBeCloseTo(from[0], 5);
+    expect(line.at(-1)![1]).toBeCloseTo(to[1], 5);
+    // The same line GET /api/roads/route draws.
+    const drawn = (
+      await get(`/api/roads/route?city=baltimore&from=${from.join(',')}&to=${to.join(',')}`)
+    ).json();
+    expect(drawn.geometry.coordinates.length).toBe(line.length);
   });
 
   it('takes the start time and echoes it (static times until learned ones exist)', async () => {

@@ -38,8 +38,10 @@ import { HitsPanel } from './HitsPanel';
 import { HotlistPanel } from './HotlistPanel';
 import { InterceptPanel } from './InterceptPanel';
 import {
+  assignmentLine,
   assignmentState,
   COLORS,
+  halfway,
   installPerimeterLayers,
   setDraftData,
   setInterceptData,
@@ -225,7 +227,7 @@ function PerimeterMapView() {
     });
   }, [map, ringGeometry]);
 
-  // ETA labels (HTML: the map has no glyphs for symbol text): halfway along a unit's line while it
+  // ETA labels (HTML: the map has no glyphs for symbol text): halfway along a unit's road while it
   // is on its way, at the checkpoint once it is there (or when its position is unknown).
   useEffect(() => {
     if (!map || !plan || plan.status !== 'active') return;
@@ -272,10 +274,9 @@ function PerimeterMapView() {
       }
       const from = a.unitId && state !== 'arrived' ? positions.get(a.unitId) : undefined;
       const marker = from
-        ? new Marker({ element: el, anchor: 'center' }).setLngLat([
-            (from.lon + a.lon) / 2,
-            (from.lat + a.lat) / 2,
-          ])
+        ? new Marker({ element: el, anchor: 'center' }).setLngLat(
+            halfway(assignmentLine(a, from).coordinates),
+          )
         : new Marker({ element: el, anchor: 'bottom', offset: [0, -12] }).setLngLat([a.lon, a.lat]);
       markers.push(marker.addTo(map));
     }

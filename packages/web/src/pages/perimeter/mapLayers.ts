@@ -16,6 +16,7 @@ export const PERIMETER_SOURCES = {
   cut: 'perimeter-cut',
   checkpoints: 'perimeter-checkpoints',
   routes: 'perimeter-routes',
+  interceptRoutes: 'perimeter-intercept-routes',
   units: 'perimeter-units',
   draft: 'perimeter-draft',
   isochrone: 'perimeter-isochrone',
@@ -32,6 +33,8 @@ export const PERIMETER_LAYERS = {
   ringLine: 'perimeter-ring-line',
   routes: 'perimeter-routes',
   routeArrows: 'perimeter-route-arrows',
+  interceptRoutes: 'perimeter-intercept-routes',
+  interceptRouteArrows: 'perimeter-intercept-route-arrows',
   cut: 'perimeter-cut',
   crossings: 'perimeter-crossings',
   checkpoints: 'perimeter-checkpoints',
@@ -164,13 +167,35 @@ export function installPerimeterLayers(map: MapLibreMap): void {
     id: PERIMETER_LAYERS.routes,
     type: 'line',
     source: PERIMETER_SOURCES.routes,
-    layout: { 'line-cap': 'round' },
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
     paint: { 'line-color': routeColor, 'line-width': 3, 'line-dasharray': [2, 1.5] },
   });
   add({
     id: PERIMETER_LAYERS.routeArrows,
     type: 'symbol',
     source: PERIMETER_SOURCES.routes,
+    layout: {
+      'symbol-placement': 'line',
+      'symbol-spacing': 80,
+      'icon-image': ARROW_ICON,
+      'icon-size': 0.9,
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+    },
+    paint: { 'icon-color': routeColor },
+  });
+  // The interception advisor's nearest unit to each checkpoint to man, along its road.
+  add({
+    id: PERIMETER_LAYERS.interceptRoutes,
+    type: 'line',
+    source: PERIMETER_SOURCES.interceptRoutes,
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: { 'line-color': routeColor, 'line-width': 3, 'line-opacity': 0.85 },
+  });
+  add({
+    id: PERIMETER_LAYERS.interceptRouteArrows,
+    type: 'symbol',
+    source: PERIMETER_SOURCES.interceptRoutes,
     layout: {
       'symbol-placement': 'line',
       'symbol-spacing': 80,
@@ -342,7 +367,51 @@ export function assignmentState(
   return a.holdableWithin10Min ? 'enRoute' : 'late';
 }
 
-/** Lines (with arrows) from each assigned unit to its checkpoint while the plan is active. */
+/**
+ * The line a unit on its way is drawn along: the road the server routed it on (from where it was
+ * when the plan was read; the plan is reread whenever one of its units moves), or a straight line
+ * when there is no road route (off the road, or a plan read before routes existed).
+ */
+export function assignmentLine(
+  a: ClosurePlan['assignments'][number],
+  at: UnitPosition,
+): { coordinates: number[][]; road: boolean } {
+  if (a.route && a.route.geometry.coordinates.length >= 2)
+    return { coordinates: a.route.geometry.coordinates, road: true };
+  return {
+    coordinates: [
+      [at.lon, at.lat],
+      [a.lon as number, a.lat as number],
+    ],
+    road: false,
+  };
+}
+
+/** The vertex halfway along a line by length (where an ETA label sits). */
+export function halfway(coordinates: readonly number[][]): [number, number] {
+  const step = (i: number) =>
+    Math.hypot(
+      (coordinates[i + 1][0] - coordinates[i][0]) * Math.cos((coordinates[i][1] * Math.PI) / 180),
+      coordinates[i + 1][1] - coordinates[i][1],
+    );
+  let total = 0;
+  for (let i = 0; i + 1 < coordinates.length; i++) total += step(i);
+  let run = 0;
+  for (let i = 0; i + 1 < coordinates.length; i++) {
+    const d = step(i);
+    if (run + d >= total / 2 && d > 0) {
+      const f = (total / 2 - run) / d;
+      return [
+        coordinates[i][0] + f * (coordinates[i + 1][0] - coordinates[i][0]),
+        coordinates[i][1] + f * (coordinates[i + 1][1] - coordinates[i][1]),
+      ];
+    }
+    run += d;
+  }
+  return [coordinates[0][0], coordinates[0][1]];
+}
+
+/** Each assigned unit's road (with arrows) to its checkpoint while the plan is active. */
 export function setPlanData(
   map: MapLibreMap,
   plan: ClosurePlan | null,
@@ -358,6 +427,7 @@ export function setPlanData(
       const state = assignmentState(a);
       units.push(point(at.lon, at.lat, { unitId: a.unitId, callSign: a.callSign ?? '', state }));
       if (state === 'arrived') continue;
+      const line = assignmentLine(a, at);
       routes.push({
         type: 'Feature',
         properties: {
@@ -366,14 +436,10 @@ export function setPlanData(
           callSign: a.callSign ?? '',
           etaSeconds: a.etaSeconds ?? -1,
           state,
+          road: line.road,
+          vertices: line.coordinates.length,
         },
-        geometry: {
-          type: 'LineString',
-          coordinates: [
-            [at.lon, at.lat],
-            [a.lon, a.lat],
-          ],
-        },
+        geometry: { type: 'LineString', coordinates: line.coordinates },
       });
     }
   }
@@ -415,4 +481,24 @@ export function setInterceptData(
   );
   const at = result?.scene ?? scene;
   set(map, PERIMETER_SOURCES.scene, at ? collection([point(at.lon, at.lat, {})]) : EMPTY);
+  // The nearest unit's road to each checkpoint to man: plain when it beats the vehicle, dark red when not.
+  const routes: Feature[] = [];
+  for (const c of result?.activateNow ?? []) {
+    const route = c.nearestUnit?.route;
+    if (!c.nearestUnit || !route) continue;
+    routes.push({
+      type: 'Feature',
+      properties: {
+        checkpointId: c.checkpointId,
+        unitId: c.nearestUnit.unitId,
+        callSign: c.nearestUnit.callSign,
+        etaSeconds: c.nearestUnit.etaSeconds ?? -1,
+        state: c.unitBeatsVehicle ? 'enRoute' : 'late',
+        road: true,
+        vertices: route.geometry.coordinates.length,
+      },
+      geometry: { type: 'LineString', coordinates: route.geometry.coordinates },
+    });
+  }
+  set(map, PERIMETER_SOURCES.interceptRoutes, collection(routes));
 }

@@ -9,7 +9,7 @@ import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
 import { finiteOrNull, type RingDeps, ringOrNotFound } from './common.js';
 import * as store from './store.js';
-import { checkpointSnap, travelTimes, unitSnaps } from './travel.js';
+import { checkpointSnap, travelTimes, unitRoute, unitSnaps } from './travel.js';
 
 /** How far ahead the interception advisor follows the fleeing vehicle. */
 export const INTERCEPT_HORIZON_SECONDS = 7200;
@@ -29,7 +29,8 @@ export class InterceptionAdvisor {
   /**
    * Where a vehicle fleeing the scene `minutes` ago could be (isochrone at road speeds), and the
    * checkpoints it cannot have passed yet, soonest first, each with the vehicle's earliest arrival
-   * (seconds from the incident) and the nearest available unit's ETA from now. Need to know: the
+   * (seconds from the incident) and the nearest available unit's ETA from now and road there. All
+   * on the city's turn-restricted graph. Need to know: the
    * checkpoints and units of the scope's subtree (the ones its commander may man and send); a
    * ring asked for must be of that subtree too (else 404).
    */
@@ -56,7 +57,7 @@ export class InterceptionAdvisor {
     const area = await this.ctx.workers.run(
       'isochrone.area',
       { origin: scene, limitSeconds: elapsed },
-      { city },
+      { city: city.turnRouting().poolCity },
     );
 
     const ahead: number[] = [];
@@ -71,9 +72,10 @@ export class InterceptionAdvisor {
     passed.sort((a, b) => arrivals[a] - arrivals[b]);
 
     const units = await this.ctx.dispatch.availableUnits(scope);
+    const fromSnaps = unitSnaps(city, units);
     const etas = travelTimes(
       city,
-      unitSnaps(city, units),
+      fromSnaps,
       ahead.map((j) => snaps[j]),
     );
     const describe = (j: number) => ({
@@ -106,6 +108,8 @@ export class InterceptionAdvisor {
                   unitId: units[nearest].id,
                   callSign: units[nearest].call_sign,
                   etaSeconds: finiteOrNull(unitEta),
+                  // The road the ETA drives (turn-restricted), drawn on the map; see plans.ts routesNow.
+                  route: Number.isFinite(unitEta) ? unitRoute(city, fromSnaps[nearest], snaps[j]) : null,
                 },
           unitBeatsVehicle: unitEta < secondsLeft,
         };
@@ -118,8 +122,7 @@ export class InterceptionAdvisor {
 
 /** Earliest time (s) the vehicle can reach each checkpoint from the scene, Infinity beyond the horizon. */
 function vehicleArrivals(city: CityRuntime, scene: SnapResult, to: readonly (SnapResult | null)[]): number[] {
-  const graph = city.graph;
-  const engine = city.dijkstra;
+  const { graph, dijkstra: engine } = city.turnRouting();
   engine.travelTimeField(sourceSeeds(graph, city.snapper, scene), INTERCEPT_HORIZON_SECONDS, 'forward');
   return to.map((target) => {
     if (!target) return Number.POSITIVE_INFINITY;

@@ -98,6 +98,8 @@ export function planAssignments(db: Queryable, planId: string) {
       'c.kind as checkpoint_kind',
       'c.lon as checkpoint_lon',
       'c.lat as checkpoint_lat',
+      'c.edge_from_osm as checkpoint_edge_from_osm',
+      'c.edge_to_osm as checkpoint_edge_to_osm',
     ])
     .where('a.plan_id', '=', planId)
     .orderBy('a.checkpoint_id')

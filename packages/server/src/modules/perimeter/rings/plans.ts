@@ -35,6 +35,8 @@ import {
   ETA_HORIZON_SECONDS,
   HOLD_WITHIN_SECONDS,
   travelTimes,
+  type UnitRoute,
+  unitRoute,
   unitSnaps,
 } from './travel.js';
 
@@ -322,6 +324,7 @@ export class ClosurePlans {
     }
     if (newlyArrived > 0) await this.announcePlan(id);
     const ring = plan.ring_id ? await store.findRing(this.db, plan.ring_id, null) : undefined;
+    const routes = plan.status === 'active' && ring ? await this.routesNow(ring, rows, units) : new Map();
     const assignments = rows.map((r) => ({
       checkpointId: r.checkpoint_id,
       checkpointName: r.checkpoint_name,
@@ -334,6 +337,7 @@ export class ClosurePlans {
       status: r.status,
       arrivedAt: iso(r.arrived_at),
       holdableWithin10Min: r.eta_seconds !== null && r.eta_seconds <= HOLD_WITHIN_SECONDS,
+      route: routes.get(r.checkpoint_id) ?? null,
     }));
     const unheld = assignments.filter((a) => a.etaSeconds === null);
     return {
@@ -356,6 +360,39 @@ export class ClosurePlans {
           : Math.max(...assignments.map((a) => a.etaSeconds ?? 0)),
       notHoldableWithin10Min: assignments.filter((a) => !a.holdableWithin10Min).map((a) => a.checkpointId),
     };
+  }
+
+  /**
+   * The road each unit still on its way drives from where it is now (its last AVL fix) to its
+   * checkpoint, by checkpoint id: the map draws these instead of straight lines. Sent with the plan
+   * rather than fetched per line from /api/roads/route: a ring has tens of checkpoints, and one
+   * answer of a few kB per route beats tens of requests per refresh (the plan is reread whenever
+   * one of its units moves); the line is the same turn-restricted search the ETA comes from; and
+   * the plan's readers need not hold roads.read.
+   */
+  private async routesNow(
+    ring: RingRow,
+    rows: Awaited<ReturnType<typeof planStore.planAssignments>>,
+    units: Map<string, Unit>,
+  ): Promise<Map<string, UnitRoute>> {
+    const routes = new Map<string, UnitRoute>();
+    const onTheirWay = rows.filter((r) => r.status === 'assigned' && r.unit_id !== null);
+    if (onTheirWay.length === 0) return routes;
+    const city = await cityOfRing(this.ctx, ring);
+    for (const r of onTheirWay) {
+      const unit = units.get(r.unit_id as string);
+      if (!unit) continue;
+      const [from] = unitSnaps(city, [{ last_lon: unit.lon, last_lat: unit.lat }]);
+      const to = checkpointSnap(city, {
+        lon: r.checkpoint_lon,
+        lat: r.checkpoint_lat,
+        edge_from_osm: r.checkpoint_edge_from_osm,
+        edge_to_osm: r.checkpoint_edge_to_osm,
+      });
+      const route = unitRoute(city, from, to);
+      if (route) routes.set(r.checkpoint_id, route);
+    }
+    return routes;
   }
 
   /** The plan's units as dispatch has them now (call sign, last AVL position), by id. */

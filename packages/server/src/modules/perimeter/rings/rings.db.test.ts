@@ -60,6 +60,11 @@ interface Assignment {
   holdableWithin10Min: boolean;
   lon: number;
   lat: number;
+  route: {
+    geometry: { type: string; coordinates: [number, number][] };
+    timeS: number;
+    lengthM: number;
+  } | null;
 }
 interface PlanView {
   id: string;
@@ -460,6 +465,21 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
       expect(matrix.seconds[i][0]).toBeCloseTo(truth, 0);
     }
 
+    // Each unit's road to its checkpoint, for the map: the search its ETA came from, along the
+    // streets (many vertices, longer than the straight line), from the unit to the checkpoint.
+    for (const a of chosen) {
+      const route = a.route!;
+      expect(route.geometry.type).toBe('LineString');
+      expect(route.timeS).toBeCloseTo(a.etaSeconds!, 0);
+      const line = route.geometry.coordinates;
+      expect(line.length).toBeGreaterThan(5);
+      const spot = UNIT_SPOTS[unitIds.indexOf(a.unitId!)];
+      expect(haversineMetres(line[0][0], line[0][1], spot.lon, spot.lat)).toBeLessThan(300);
+      expect(haversineMetres(line.at(-1)![0], line.at(-1)![1], a.lon, a.lat)).toBeLessThan(5);
+      expect(route.lengthM).toBeGreaterThan(haversineMetres(line[0][0], line[0][1], a.lon, a.lat));
+    }
+    for (const a of plan.assignments.filter((x) => x.unitId === null)) expect(a.route).toBeNull();
+
     // The assigned units are busy: dispatch cannot take them; the spare one is still available.
     const units = (await send(admin, 'GET', '/api/dispatch/units')).json().items as {
       id: string;
@@ -501,6 +521,9 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     const live: PlanView = (await send(dispatcher, 'GET', `/api/perimeter/plans/${plan.id}`)).json();
     expect(live.assignments.find((a) => a.checkpointId === first.checkpointId)?.status).toBe('arrived');
     expect(live.assignments.filter((a) => a.status === 'arrived')).toHaveLength(1);
+    // Arrived: no road left to draw; the others keep theirs.
+    expect(live.assignments.find((a) => a.checkpointId === first.checkpointId)?.route).toBeNull();
+    for (const a of live.assignments.filter((x) => x.status === 'assigned')) expect(a.route).not.toBeNull();
   }, 60_000);
 
   it('expires after its duration, ending the plan and freeing the units', async () => {
@@ -511,6 +534,7 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     await relogin();
     const plan: PlanView = (await send(commander, 'GET', `/api/perimeter/plans/${active.id}`)).json();
     expect(plan.status).toBe('expired');
+    expect(plan.assignments.every((a) => a.route === null)).toBe(true);
     const units = (await send(admin, 'GET', '/api/dispatch/units')).json().items as {
       id: string;
       status: string;
@@ -544,7 +568,10 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
         checkpointId: string;
         vehicleArrivalSeconds: number;
         vehicleSecondsLeft: number;
-        nearestUnit: { etaSeconds: number } | null;
+        nearestUnit: {
+          etaSeconds: number;
+          route: { geometry: { coordinates: [number, number][] }; timeS: number } | null;
+        } | null;
         unitBeatsVehicle: boolean;
       }[];
       possiblyPassed: { checkpointId: string; vehicleArrivalSeconds: number }[];
@@ -560,6 +587,9 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
       expect(c.vehicleSecondsLeft).toBeCloseTo(c.vehicleArrivalSeconds - 180, 0);
       expect(c.nearestUnit).not.toBeNull();
       expect(c.unitBeatsVehicle).toBe(c.nearestUnit!.etaSeconds < c.vehicleSecondsLeft);
+      // The nearest unit's road there (what the map draws), the search its ETA came from.
+      expect(c.nearestUnit!.route!.timeS).toBeCloseTo(c.nearestUnit!.etaSeconds, 0);
+      expect(c.nearestUnit!.route!.geometry.coordinates.length).toBeGreaterThan(2);
     }
     // The same from an incident at the scene.
     const incident = (

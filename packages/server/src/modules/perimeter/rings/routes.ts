@@ -180,6 +180,19 @@ const ringSchema = z.object({
 });
 
 const ringListSchema = z.object({ items: z.array(ringSchema) });
+/** The road a unit drives to a checkpoint (turn-restricted), as the map draws it. */
+const unitRouteSchema = z
+  .object({
+    geometry: z.object({
+      type: z.literal('LineString'),
+      coordinates: z.array(z.tuple([z.number(), z.number()])).min(2),
+    }),
+    timeS: z.number(),
+    lengthM: z.number(),
+  })
+  .describe(
+    "the fastest road from the unit's last position to the checkpoint on the turn-restricted graph (the search the ETA comes from), WGS-84",
+  );
 /** A checkpoint as the interception advisor names it (checkpoints of the caller's subtree). */
 const interceptCheckpointSchema = z.object({
   checkpointId: z.string(),
@@ -204,7 +217,12 @@ const interceptSchema = z.object({
     interceptCheckpointSchema.extend({
       vehicleSecondsLeft: z.number().nullable(),
       nearestUnit: z
-        .object({ unitId: z.string(), callSign: z.string(), etaSeconds: z.number().nullable() })
+        .object({
+          unitId: z.string(),
+          callSign: z.string(),
+          etaSeconds: z.number().nullable(),
+          route: unitRouteSchema.nullable(),
+        })
         .nullable(),
       unitBeatsVehicle: z.boolean(),
     }),
@@ -317,6 +335,11 @@ const planSchema = planSummarySchema.extend({
       status: z.enum(['assigned', 'arrived', 'unassigned']),
       arrivedAt: z.string().nullable(),
       holdableWithin10Min: z.boolean(),
+      route: unitRouteSchema
+        .nullable()
+        .describe(
+          'while the plan is active and the unit on its way: its road from where it is now to the checkpoint; else null',
+        ),
     }),
   ),
   assigned: z.number().int(),

@@ -1,11 +1,13 @@
 /**
  * Road travel times for closure plans and the interception advisor. Times are exact road times on
- * the city graph: a bounded reverse Dijkstra from each checkpoint gives every unit's time to it (a
- * ring has tens of checkpoints, so that is tens of searches per activation, well under a second
- * on a city graph), with the same partial-edge seeds and same-segment shortcut the dispatch
- * tracker uses, so an ETA here equals dispatch's ETA.
+ * the city's turn-restricted graph (the one dispatch ranks units on and GET /api/roads/route
+ * draws): a bounded reverse Dijkstra from each checkpoint gives every unit's time to it (a ring has
+ * tens of checkpoints, so that is tens of searches per activation, well under a second on a city
+ * graph), with the same partial-edge seeds and same-segment shortcut the dispatch tracker uses, so
+ * an ETA here equals dispatch's ETA. `unitRoute` gives the road the ETA drives, for the map.
  */
 import type { RoadGraph } from '@citywatch/core/roads/graph';
+import { roadRoute } from '@citywatch/core/roads/route';
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import type { CityRuntime } from '../../roads/registry.js';
 import type { CheckpointRow } from './common.js';
@@ -56,7 +58,10 @@ export function edgeBetweenOsm(graph: RoadGraph, a: number, b: number): number {
 }
 
 /** Where on the road a stored checkpoint is, on its own segment when that still exists. */
-export function checkpointSnap(city: CityRuntime, c: CheckpointRow): SnapResult | null {
+export function checkpointSnap(
+  city: CityRuntime,
+  c: Pick<CheckpointRow, 'lon' | 'lat' | 'edge_from_osm' | 'edge_to_osm'>,
+): SnapResult | null {
   if (c.lon === null || c.lat === null) return null;
   const graph = city.graph;
   if (c.edge_from_osm !== null && c.edge_to_osm !== null) {
@@ -95,8 +100,7 @@ export function travelTimes(
   to: readonly (SnapResult | null)[],
   horizon = ETA_HORIZON_SECONDS,
 ): EtaMatrix {
-  const graph = city.graph;
-  const engine = city.dijkstra;
+  const { graph, dijkstra: engine } = city.turnRouting();
   const matrix: EtaMatrix = from.map(() => to.map(() => Number.POSITIVE_INFINITY));
   to.forEach((target, j) => {
     if (!target) return;
@@ -111,4 +115,36 @@ export function travelTimes(
     });
   });
   return matrix;
+}
+
+/** A unit's road to its checkpoint, as the map draws it: WGS-84 positions and the route's figures. */
+export interface UnitRoute {
+  geometry: { type: 'LineString'; coordinates: [number, number][] };
+  timeS: number;
+  lengthM: number;
+}
+
+/**
+ * The fastest road from a unit's position to a checkpoint on the turn-restricted graph (the search
+ * `travelTimes` times, so the line drives the ETA's road), or null when either is off the road or
+ * no route exists. Positions rounded to 1e-6° (~0.1 m): a route is tens to hundreds of vertices.
+ */
+export function unitRoute(
+  city: CityRuntime,
+  from: SnapResult | null,
+  to: SnapResult | null,
+): UnitRoute | null {
+  if (!from || !to) return null;
+  const routing = city.turnRouting();
+  const route = roadRoute(routing.dijkstra, city.snapper, from, to);
+  if (!route) return null;
+  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  return {
+    geometry: {
+      type: 'LineString',
+      coordinates: route.coordinates.map(([lon, lat]) => [round(lon), round(lat)]),
+    },
+    timeS: Math.round(route.timeS * 10) / 10,
+    lengthM: Math.round(route.lengthM * 10) / 10,
+  };
 }
