@@ -13,7 +13,6 @@ import {
   Form,
   Input,
   Modal,
-  Radio,
   Space,
   Table,
   Tabs,
@@ -25,6 +24,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../../api/client';
 import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
+import { ComplianceModal, DueCalendar, InspectModal, isInternalSecurity, UnitDrawer } from './UnitForms';
 
 const base = '/api/oversight';
 const KEY = ['oversight'] as const;
@@ -113,13 +113,22 @@ function RegistryTab() {
   const { t } = useTranslation('oversight');
   const can = useCan();
   const [inspecting, setInspecting] = useState<Unit | null>(null);
+  const [assessing, setAssessing] = useState<Unit | null>(null);
+  const [creating, setCreating] = useState(false);
   const units = useQuery({
     queryKey: [...KEY, 'units'],
     queryFn: () => api<{ items: Unit[] }>(`${base}/units`).then((r) => r.items),
   });
   return (
     <>
-      {can('oversight.write') && <ImportButton />}
+      {can('oversight.write') && (
+        <Space style={{ marginBottom: 12 }}>
+          <Button type="primary" onClick={() => setCreating(true)} data-testid="unit-create">
+            {t('unitForm.create')}
+          </Button>
+          <ImportButton />
+        </Space>
+      )}
       <Table<Unit>
         rowKey="id"
         size="small"
@@ -155,6 +164,11 @@ function RegistryTab() {
                     {t('action.inspect')}
                   </Button>
                 )}
+                {can('oversight.write') && isInternalSecurity(u) && (
+                  <Button size="small" data-testid="assess" onClick={() => setAssessing(u)}>
+                    {t('action.assess')}
+                  </Button>
+                )}
                 <PeopleButton unit={u} />
               </Space>
             ),
@@ -175,6 +189,8 @@ function RegistryTab() {
         }}
       />
       {inspecting && <InspectModal unit={inspecting} onClose={() => setInspecting(null)} />}
+      {assessing && <ComplianceModal unit={assessing} onClose={() => setAssessing(null)} />}
+      <UnitDrawer open={creating} onClose={() => setCreating(false)} />
     </>
   );
 }
@@ -275,7 +291,7 @@ function ImportButton() {
     onError: (e) => message.error(errorText(e)),
   });
   return (
-    <Space style={{ marginBottom: 12 }}>
+    <Space>
       <label>
         <Button
           loading={run.isPending}
@@ -299,85 +315,6 @@ function ImportButton() {
   );
 }
 
-type InspectForm = { kind: 'video' | 'onsite'; description?: string; severity: 'minor' | 'serious' };
-
-/** Files a check; a described finding opens a notice (minor) or an order (serious). */
-function InspectModal({ unit, onClose }: { unit: Unit; onClose: () => void }) {
-  const { t } = useTranslation('oversight');
-  const { message } = App.useApp();
-  const qc = useQueryClient();
-  const [form] = Form.useForm<InspectForm>();
-  const save = useMutation({
-    mutationFn: async (v: InspectForm) => {
-      // On site: the phone's position when it gives one, else the unit's registered point.
-      let pos: { lon?: number; lat?: number } = {};
-      if (v.kind === 'onsite') {
-        pos = await new Promise((resolve) => {
-          if (!navigator.geolocation)
-            return resolve({ lon: unit.lon ?? undefined, lat: unit.lat ?? undefined });
-          navigator.geolocation.getCurrentPosition(
-            (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude }),
-            () => resolve({ lon: unit.lon ?? undefined, lat: unit.lat ?? undefined }),
-            { timeout: 3000 },
-          );
-        });
-      }
-      return api(`${base}/inspections`, {
-        method: 'POST',
-        body: {
-          unitId: unit.id,
-          kind: v.kind,
-          ...pos,
-          findings: v.description?.trim()
-            ? [{ description: v.description.trim(), severity: v.severity }]
-            : [],
-        },
-      });
-    },
-    onSuccess: () => {
-      message.success(t('inspect.done'));
-      void qc.invalidateQueries({ queryKey: KEY });
-      onClose();
-    },
-    onError: (e) => message.error(errorText(e)),
-  });
-  return (
-    <Modal
-      open
-      title={t('inspect.title', { name: unit.name })}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('action.submit')}
-      okButtonProps={{ loading: save.isPending, 'data-testid': 'inspect-submit' } as ButtonProps}
-    >
-      <Form
-        form={form}
-        layout="vertical"
-        initialValues={{ kind: 'video', severity: 'minor' }}
-        onFinish={save.mutate}
-      >
-        <Form.Item name="kind" label={t('inspect.kind')}>
-          <Radio.Group>
-            <Radio value="video">{t('inspect.video')}</Radio>
-            <Radio value="onsite">{t('inspect.onsite')}</Radio>
-          </Radio.Group>
-        </Form.Item>
-        <Form.Item name="description" label={t('inspect.finding')}>
-          <Input.TextArea rows={3} placeholder={t('inspect.none')} data-testid="finding" />
-        </Form.Item>
-        <Form.Item name="severity" label={t('inspect.severity')}>
-          <Radio.Group>
-            <Radio value="minor">{t('inspect.minor')}</Radio>
-            <Radio value="serious" data-testid="severity-serious">
-              {t('inspect.serious')}
-            </Radio>
-          </Radio.Group>
-        </Form.Item>
-      </Form>
-    </Modal>
-  );
-}
-
 function CalendarTab() {
   const { t } = useTranslation('oversight');
   const q = useQuery({
@@ -385,34 +322,38 @@ function CalendarTab() {
     queryFn: () => api<{ items: CalendarEntry[] }>(`${base}/calendar`).then((r) => r.items),
   });
   return (
-    <Table<CalendarEntry>
-      rowKey="unitId"
-      size="small"
-      loading={q.isLoading}
-      dataSource={q.data ?? []}
-      columns={[
-        {
-          title: t('col.due'),
-          dataIndex: 'due',
-          render: (v: string, e) => (
-            <Typography.Text type={e.overdue ? 'danger' : undefined}>{v}</Typography.Text>
-          ),
-        },
-        { title: t('col.unit'), dataIndex: 'unitName' },
-        { title: t('col.industry'), dataIndex: 'industry', render: (v: Industry) => t(`industry.${v}`) },
-        {
-          title: t('col.risk'),
-          dataIndex: 'riskLevel',
-          render: (v: Unit['riskLevel']) => <Tag color={RISK_COLOR[v]}>{t(`risk.${v}`)}</Tag>,
-        },
-        { title: t('col.interval'), dataIndex: 'intervalDays' },
-        {
-          title: t('col.last'),
-          dataIndex: 'lastInspectedAt',
-          render: (v: string | null) => (v ? formatDateTime(v) : '—'),
-        },
-      ]}
-    />
+    <>
+      <DueCalendar items={q.data ?? []} />
+      <Typography.Title level={5}>{t('calendar.list')}</Typography.Title>
+      <Table<CalendarEntry>
+        rowKey="unitId"
+        size="small"
+        loading={q.isLoading}
+        dataSource={q.data ?? []}
+        columns={[
+          {
+            title: t('col.due'),
+            dataIndex: 'due',
+            render: (v: string, e) => (
+              <Typography.Text type={e.overdue ? 'danger' : undefined}>{v}</Typography.Text>
+            ),
+          },
+          { title: t('col.unit'), dataIndex: 'unitName' },
+          { title: t('col.industry'), dataIndex: 'industry', render: (v: Industry) => t(`industry.${v}`) },
+          {
+            title: t('col.risk'),
+            dataIndex: 'riskLevel',
+            render: (v: Unit['riskLevel']) => <Tag color={RISK_COLOR[v]}>{t(`risk.${v}`)}</Tag>,
+          },
+          { title: t('col.interval'), dataIndex: 'intervalDays' },
+          {
+            title: t('col.last'),
+            dataIndex: 'lastInspectedAt',
+            render: (v: string | null) => (v ? formatDateTime(v) : '—'),
+          },
+        ]}
+      />
+    </>
   );
 }
 
