@@ -18,6 +18,7 @@ import { useCan } from '../../auth/session';
 import { preloadCharts } from '../../charts/Chart';
 import { CityMap } from '../../map/CityMap';
 import { type AdviceRequest, AdvisorPanel, DEFAULT_ADVICE_REQUEST } from './AdvisorPanel';
+import { EtaAccuracyPanel } from './EtaAccuracyPanel';
 import { bandLabel, FiguresPanel } from './FiguresPanel';
 import { installCoverageLayers, setCoverageLayer } from './mapLayers';
 import { addPickMarkers, addPostMarkers } from './markers';
@@ -237,6 +238,7 @@ export function CoveragePage() {
     >
       <div style={{ ...column, width: 340 }}>
         <FiguresPanel figures={figures.data ?? null} loading={loading} />
+        {can('dispatch.read') && <EtaAccuracyPanel />}
       </div>
 
       <div style={{ flex: 1, minWidth: 0, position: 'relative' }}>

@@ -91,6 +91,21 @@ const zhCN = {
     stale: '点位已变化，建议可重新计算',
     noPicks: '没有能增加覆盖的位置',
   },
+  eta: {
+    title: '到达时间预测误差（近 7 天）',
+    loadFailed: '误差数据加载失败',
+    none: '暂无已到场的派警记录（{{waiting}} 起等待到场）',
+    summary:
+      '已到场 {{count}} 起：误差中位数 {{median}} 秒，平均绝对误差 {{mae}} 秒，平均相对误差 {{mape}}；{{waiting}} 起等待到场。误差 = 实际 − 预测，正值表示晚于预测',
+    byHour: '按派警时段（北京时间，时）',
+    seconds: '秒',
+    median: '误差中位数',
+    p10: '10% 分位',
+    p90: '90% 分位',
+    mae: '平均绝对误差',
+    roadClass: '末段道路等级',
+    count: '起数',
+  },
 };
 
 export type CoverageMessages = Shape<typeof zhCN>;
@@ -180,6 +195,21 @@ const en: CoverageMessages = {
     pickName: 'Suggested post {{n}}',
     stale: 'The posts have changed; advise again for fresh picks',
     noPicks: 'No location adds coverage',
+  },
+  eta: {
+    title: 'ETA error (last 7 days)',
+    loadFailed: 'Could not load the ETA errors',
+    none: 'No dispatched unit has reported on scene yet ({{waiting}} awaiting arrival)',
+    summary:
+      '{{count}} arrivals: median error {{median}} s, mean absolute error {{mae}} s, mean relative error {{mape}}; {{waiting}} awaiting arrival. Error = actual − predicted, positive when later than predicted',
+    byHour: 'By hour of dispatch (Beijing time)',
+    seconds: 's',
+    median: 'Median error',
+    p10: '10th percentile',
+    p90: '90th percentile',
+    mae: 'Mean absolute error',
+    roadClass: 'Final approach road class',
+    count: 'Count',
   },
 };
 
