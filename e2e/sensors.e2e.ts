@@ -207,4 +207,73 @@ describe('smart-community devices (智慧安防) against the real server', () =>
     });
     expect(problems).toEqual([]);
   });
+
+  it('a camera that goes silent opens a fault ticket, listed on the 故障工单 tab and closed with a note', async () => {
+    const r = await call(commanderCookie, 'POST', '/api/sensors/devices', {
+      communityId,
+      kind: 'camera',
+      name: '东门摄像机',
+      address: '龙城街道龙城花园 东门',
+      streamUrl: 'https://video.example/east.m3u8',
+      inactivityS: 10,
+      lon: SPOT.lon + 0.0015,
+      lat: SPOT.lat,
+    });
+    expect(r.status, await r.clone().text()).toBe(201);
+    const camera = (await r.json()) as { id: string; token: string };
+    expect((await asDevice(camera.token, { type: 'heartbeat' })).status).toBe(200);
+    // Then silent past its 10 s timeout: the offline sweep marks it offline and opens the ticket.
+    type T = {
+      id: string;
+      deviceId: string;
+      state: string;
+      closedBy: string | null;
+      closeNote: string | null;
+    };
+    const ticketOf = async (open: boolean) =>
+      (
+        (await (await call(commanderCookie, 'GET', `/api/sensors/tickets?open=${open}`)).json()) as {
+          items: T[];
+        }
+      ).items.find((k) => k.deviceId === camera.id);
+    const deadline = Date.now() + 60_000;
+    while (!(await ticketOf(true)) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 1_000));
+    const ticket = await ticketOf(true);
+    expect(ticket).toMatchObject({ state: 'open' });
+
+    await page.goto(`${server.baseUrl}/sensors`);
+    await page.getByTestId('sensors-page').waitFor();
+    await page.getByRole('tab', { name: /故障工单/ }).click();
+    const list = page.getByTestId('sensors-tickets');
+    const row = list.getByTestId(`ticket-${ticket!.id}`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('东门摄像机');
+    expect(await row.textContent()).toContain('摄像机离线');
+    expect(await row.textContent()).toContain('待处理');
+    await page.screenshot({ path: path.join(SHOTS, 'sensors-tickets.png') });
+
+    // Closing asks for what was done: the OK button waits for a note.
+    await row.getByRole('button', { name: '关闭工单' }).click();
+    const ok = page.getByTestId('ticket-note-ok');
+    await ok.waitFor();
+    expect(await ok.isDisabled()).toBe(true);
+    await page.getByTestId('ticket-note').fill('更换电源适配器，已恢复供电');
+    await page.screenshot({ path: path.join(SHOTS, 'sensors-ticket-close.png') });
+    await ok.click();
+    await row.waitFor({ state: 'detached' });
+    // Kept under 全部 with who closed it and the note.
+    await list.getByText('全部', { exact: true }).click();
+    const closed = list.getByTestId(`ticket-${ticket!.id}`);
+    await closed.getByText('已关闭', { exact: true }).waitFor();
+    expect(await closed.textContent()).toContain('更换电源适配器，已恢复供电');
+    expect(await closed.textContent()).toContain('e2e.commander');
+    await page.screenshot({ path: path.join(SHOTS, 'sensors-ticket-closed.png') });
+    expect(await ticketOf(false)).toMatchObject({
+      state: 'closed',
+      closedBy: 'e2e.commander',
+      closeNote: '更换电源适配器，已恢复供电',
+    });
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

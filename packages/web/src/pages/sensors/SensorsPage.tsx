@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Empty, Progress, Result, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Progress, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,7 @@ import { formatDateTime, percent } from '../../format';
 import { useLiveEvent } from '../../live/LiveProvider';
 import { CityMap } from '../../map/CityMap';
 import { type Alarm, type CrowdArea, type Sensor, sensorsApi, sensorsKeys, sensorsQueries } from './api';
+import { TicketList, TicketsTabLabel } from './TicketList';
 
 const DEVICES_SOURCE = 'sensors-devices';
 const AREAS_SOURCE = 'sensors-areas';
@@ -172,34 +173,53 @@ export function SensorsPage() {
           overflow: 'auto',
         }}
       >
-        <AlarmList alarms={alarms.data?.items ?? []} devices={deviceName} />
-        <Card size="small" title={t('communities.title')} data-testid="sensors-communities">
-          {(communities.data?.items ?? []).length === 0 ? (
-            <Typography.Text type="secondary">{t('communities.empty')}</Typography.Text>
-          ) : (
-            <Space orientation="vertical" style={{ width: '100%' }}>
-              {communities.data?.items.map((c) => (
-                <div key={c.id}>
-                  <Space style={{ justifyContent: 'space-between', width: '100%' }}>
-                    <Typography.Text strong>{c.name}</Typography.Text>
-                    <Typography.Text type="secondary">
-                      {t('communities.rate', {
-                        online: c.online,
-                        devices: c.devices,
-                        rate: c.onlineRate === null ? '—' : percent(c.onlineRate),
-                      })}
-                    </Typography.Text>
-                    {c.activeAlarms > 0 ? (
-                      <Tag color="red">{t('communities.alarms', { count: c.activeAlarms })}</Tag>
-                    ) : null}
-                  </Space>
-                  <Progress percent={Math.round((c.onlineRate ?? 0) * 100)} size="small" showInfo={false} />
+        <Tabs
+          size="small"
+          data-testid="sensors-tabs"
+          items={[
+            {
+              key: 'overview',
+              label: t('tabs.overview'),
+              children: (
+                <div style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+                  <AlarmList alarms={alarms.data?.items ?? []} devices={deviceName} />
+                  <Card size="small" title={t('communities.title')} data-testid="sensors-communities">
+                    {(communities.data?.items ?? []).length === 0 ? (
+                      <Typography.Text type="secondary">{t('communities.empty')}</Typography.Text>
+                    ) : (
+                      <Space orientation="vertical" style={{ width: '100%' }}>
+                        {communities.data?.items.map((c) => (
+                          <div key={c.id}>
+                            <Space style={{ justifyContent: 'space-between', width: '100%' }}>
+                              <Typography.Text strong>{c.name}</Typography.Text>
+                              <Typography.Text type="secondary">
+                                {t('communities.rate', {
+                                  online: c.online,
+                                  devices: c.devices,
+                                  rate: c.onlineRate === null ? '—' : percent(c.onlineRate),
+                                })}
+                              </Typography.Text>
+                              {c.activeAlarms > 0 ? (
+                                <Tag color="red">{t('communities.alarms', { count: c.activeAlarms })}</Tag>
+                              ) : null}
+                            </Space>
+                            <Progress
+                              percent={Math.round((c.onlineRate ?? 0) * 100)}
+                              size="small"
+                              showInfo={false}
+                            />
+                          </div>
+                        ))}
+                      </Space>
+                    )}
+                  </Card>
+                  <CrowdList areas={areas.data?.items ?? []} selected={areaId} onSelect={setAreaId} />
                 </div>
-              ))}
-            </Space>
-          )}
-        </Card>
-        <CrowdList areas={areas.data?.items ?? []} selected={areaId} onSelect={setAreaId} />
+              ),
+            },
+            { key: 'tickets', label: <TicketsTabLabel />, children: <TicketList /> },
+          ]}
+        />
         <Card size="small">
           <Space orientation="vertical" size={2}>
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>

@@ -1,9 +1,9 @@
 import type {} from '@citywatch/core/sensors/events';
-import type { Alarm, Community, CrowdArea, Sensor } from '@citywatch/core/sensors/schemas';
+import type { Alarm, Community, CrowdArea, Sensor, Ticket } from '@citywatch/core/sensors/schemas';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../api/client';
 
-export type { Alarm, Community, CrowdArea, Sensor };
+export type { Alarm, Community, CrowdArea, Sensor, Ticket };
 export interface CrowdCount {
   at: string;
   count: number;
@@ -19,6 +19,7 @@ export const sensorsKeys = {
   devices: ['sensors', 'devices'] as const,
   alarms: ['sensors', 'alarms'] as const,
   areas: ['sensors', 'areas'] as const,
+  tickets: (all: boolean) => ['sensors', 'tickets', all ? 'all' : 'open'] as const,
   counts: (id: string) => ['sensors', 'areas', id, 'counts'] as const,
 };
 
@@ -50,6 +51,14 @@ export const sensorsQueries = {
       queryFn: () => api<{ items: CrowdArea[] }>('/api/sensors/crowd-areas'),
       refetchInterval: REFRESH_MS,
     }),
+  /** Fault tickets of the viewer's subtree: open ones, or all (closed ones too). */
+  tickets: (all: boolean) =>
+    queryOptions({
+      queryKey: sensorsKeys.tickets(all),
+      queryFn: () =>
+        api<{ items: Ticket[] }>('/api/sensors/tickets', { query: { open: all ? 'false' : 'true' } }),
+      refetchInterval: REFRESH_MS,
+    }),
   counts: (id: string) =>
     queryOptions({
       queryKey: sensorsKeys.counts(id),
@@ -64,4 +73,10 @@ export const sensorsQueries = {
 export const sensorsApi = {
   respond: (id: string, action: 'acknowledge' | 'clear') =>
     api<Alarm>(`/api/sensors/alarms/${id}/${action}`, { method: 'POST' }),
+  /** Acknowledges (note optional) or closes (note required) a fault ticket. */
+  handleTicket: (id: string, action: 'acknowledge' | 'close', note: string) =>
+    api<Ticket>(`/api/sensors/tickets/${id}/${action}`, {
+      method: 'POST',
+      body: note.trim() === '' ? {} : { note: note.trim() },
+    }),
 };
