@@ -1,5 +1,6 @@
 import { addNamespaces } from '../i18n';
 import { auditPage } from './audit';
+import { capPage } from './cap';
 import { communityPage } from './community';
 import { connectorsPage } from './connectors';
 import { coveragePage } from './coverage';
@@ -35,6 +36,7 @@ export const PAGES = [
   communityPage,
   placesPage,
   metricsPage,
+  capPage,
   connectorsPage,
   usersPage,
   devicesPage,
