@@ -53,6 +53,12 @@ export interface Book {
   pendingTransits(): Promise<PendingTransit[]>;
   /** Whether debits equal credits (every product's balances sum to zero). */
   balanced(): Promise<boolean>;
+  /**
+   * Optional set-based check: each key's balance (amount) at the end of its book date (offset
+   * BOOK_OFFSET_MINUTES), summed from the journal. A book that has it is posted in batches that
+   * cross days and its counts are compared once at the end (see `reconcile`).
+   */
+  balancesAt?(keys: { date: string; account: string; product: string }[]): Promise<number[]>;
 }
 
 /** A product is itemised when any of its rows carries serials (issue 12 §5). */
@@ -144,32 +150,51 @@ export async function reconcile(
   const overdue = (s: SettledTransit) => {
     if (s.hours * 3600_000 > TRANSIT_OVERDUE_MS) report.overdue_transit.push({ id: s.id, hours: s.hours });
   };
-  for (const date of allDates) {
-    const day = dates.get(date) ?? [];
-    for (let i = 0; i < day.length; i += batchSize) {
-      for (const r of await book.post(day.slice(i, i + batchSize))) {
+  const postAll = async (list: MovementInput[]) => {
+    for (let i = 0; i < list.length; i += batchSize) {
+      for (const r of await book.post(list.slice(i, i + batchSize))) {
         if ('refused' in r) {
           report.refused.push({ id: r.id, reason: r.refused.reason });
           report.serial_anomalies.push(...r.refused.anomalies);
         } else r.settled.forEach(overdue);
       }
     }
-    const dayCounts = countsByDate.get(date);
-    if (dayCounts) {
-      const books = await book.balances(dayCounts);
-      dayCounts.forEach((c, i) => {
-        const kind = kinds.get(c.product) as ProductKind;
-        const bookQty = quantityOf(kind, books[i] ?? 0);
-        if (Math.abs(bookQty - c.counted) > 1e-9) {
-          report.variances.push({
-            date,
-            account: c.account,
-            product: c.product,
-            book: bookQty,
-            counted: c.counted,
-          });
-        }
-      });
+  };
+  const compare = (date: string, dayCounts: CountInput[], books: number[]) => {
+    dayCounts.forEach((c, i) => {
+      const kind = kinds.get(c.product) as ProductKind;
+      const bookQty = quantityOf(kind, books[i] ?? 0);
+      if (Math.abs(bookQty - c.counted) > 1e-9) {
+        report.variances.push({
+          date,
+          account: c.account,
+          product: c.product,
+          book: bookQty,
+          counted: c.counted,
+        });
+      }
+    });
+  };
+  if (book.balancesAt && offset === BOOK_OFFSET_MINUTES) {
+    // Bulk path: the same movements in the same order, but batches cross days (a detonator moved
+    // several times in a batch is written once, a balance once per batch), then every count
+    // compared with the journal's balance at the end of its date in one set-based read. Each
+    // movement is still decided and refused on its own, in order, so the report is the same.
+    await postAll(allDates.flatMap((date) => dates.get(date) ?? []));
+    const keyed = allDates.flatMap((date) => (countsByDate.get(date) ?? []).map((c) => ({ ...c, date })));
+    const books = keyed.length > 0 ? await book.balancesAt(keyed) : [];
+    let at = 0;
+    for (const date of allDates) {
+      const dayCounts = countsByDate.get(date);
+      if (!dayCounts) continue;
+      compare(date, dayCounts, books.slice(at, at + dayCounts.length));
+      at += dayCounts.length;
+    }
+  } else {
+    for (const date of allDates) {
+      await postAll(dates.get(date) ?? []);
+      const dayCounts = countsByDate.get(date);
+      if (dayCounts) compare(date, dayCounts, await book.balances(dayCounts));
     }
   }
   const lastMs = ordered.length > 0 ? (ordered[ordered.length - 1] as { t: number }).t : 0;

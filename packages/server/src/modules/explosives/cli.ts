@@ -30,6 +30,9 @@ import { identityModule } from '../../identity/module.js';
 import { explosivesModule } from './module.js';
 import { ExplosivesService } from './service.js';
 
+/** Movements per posting transaction of the reconcile command. */
+export const RECONCILE_BATCH = 5_000;
+
 export interface ReconcileRun {
   report: ReconcileReport;
   seconds: number;
@@ -39,7 +42,7 @@ export interface ReconcileRun {
 export async function reconcileFiles(
   movementsCsv: string,
   countsCsv: string,
-  options: { batch?: number; now?: Date } = {},
+  options: { batch?: number; now?: Date; daily?: boolean } = {},
 ): Promise<ReconcileRun> {
   const started = performance.now();
   const movements = parseMovementsCsv(movementsCsv);
@@ -67,10 +70,10 @@ export async function reconcileFiles(
     const report = await reconcile(
       movements,
       counts,
-      service.reconcileBook({ enterpriseId: 'reconcile', orgId }),
+      service.reconcileBook({ enterpriseId: 'reconcile', orgId }, { daily: options.daily }),
       {
         now,
-        batch: options.batch,
+        batch: options.batch ?? RECONCILE_BATCH,
       },
     );
     return { report, seconds: (performance.now() - started) / 1000 };
@@ -85,10 +88,14 @@ export function registerExplosivesCommands(program: Command) {
     .description('post movements and compare daily counts on a throw-away database; one JSON line')
     .requiredOption('--movements <file>', 'movements CSV: id,time,from,to,product,quantity,serials,permit')
     .requiredOption('--counts <file>', 'counts CSV: date,account,product,counted')
-    .option('--batch <n>', 'movements per posting transaction', '5000')
-    .action(async (o: { movements: string; counts: string; batch: string }) => {
+    .option('--batch <n>', 'movements per posting transaction', String(RECONCILE_BATCH))
+    .option('--daily', 'post day by day and read the book after each day (the slower walk)')
+    .action(async (o: { movements: string; counts: string; batch: string; daily?: boolean }) => {
       const [m, c] = await Promise.all([readFile(o.movements, 'utf8'), readFile(o.counts, 'utf8')]);
-      const { report } = await reconcileFiles(m, c, { batch: Number(o.batch) || 5000 });
+      const { report } = await reconcileFiles(m, c, {
+        batch: Number(o.batch) || RECONCILE_BATCH,
+        daily: o.daily,
+      });
       process.stdout.write(`${JSON.stringify(report)}\n`);
     });
   ex.command('generate')

@@ -78,14 +78,15 @@ describe(`explosives ledger (${process.env.CITYWATCH_TEST_DB})`, () => {
 
   it('the reconcile command (throw-away PGlite) prints the planted faults', async () => {
     const year = generateYear({ seed: 5, days: 40, crews: 2, faults: 1 });
-    const { report } = await reconcileFiles(
-      formatMovementsCsv(year.movements),
-      formatCountsCsv(year.counts),
-      {
-        now: NOW,
-      },
-    );
+    const movements = formatMovementsCsv(year.movements);
+    const counts = formatCountsCsv(year.counts);
+    const { report } = await reconcileFiles(movements, counts, { now: NOW });
     expect(sorted(report)).toEqual(sorted(year.expected));
+    // The bulk walk (batches across days, counts checked from the journal at the end) reports
+    // exactly what the day-by-day walk does, in the same order; small batches cut days apart.
+    const daily = await reconcileFiles(movements, counts, { now: NOW, daily: true });
+    expect(report).toEqual(daily.report);
+    expect((await reconcileFiles(movements, counts, { now: NOW, batch: 97 })).report).toEqual(daily.report);
   });
 
   it('concurrent postings cannot overdraw a magazine or issue one detonator twice', async () => {

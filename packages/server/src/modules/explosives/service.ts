@@ -318,6 +318,51 @@ export class ExplosivesService {
     return keys.map((k) => m.get(`${k.account}\u0000${k.product}`) ?? 0);
   }
 
+  /**
+   * Balances (amounts) at the end of book dates, from the journal in one set-based read: each
+   * (account, product)'s daily net, summed up to the date. For the reconcile command's bulk walk.
+   */
+  async balancesAt(
+    book: BookRef,
+    keys: { date: string; account: string; product: string }[],
+  ): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const e = book.enterpriseId;
+    const wanted = [...new Map(keys.map((k) => [`${k.account}\u0000${k.product}`, k])).values()];
+    const r = await sql<{ a: string; p: string; d: string; balance: number | string }>`
+      with w(a, p) as (
+        select * from unnest(${wanted.map((k) => k.account)}::text[], ${wanted.map((k) => k.product)}::text[])),
+      moves as (
+        select t.to_account as a, t.product as p, t.book_date as d, t.amount as delta
+        from explosives_transfers t join w on t.to_account = w.a and t.product = w.p
+        where t.enterprise_id = ${e}
+        union all
+        select t.from_account, t.product, t.book_date, -t.amount
+        from explosives_transfers t join w on t.from_account = w.a and t.product = w.p
+        where t.enterprise_id = ${e})
+      select a, p, d::text as d, sum(sum(delta)) over (partition by a, p order by d) as balance
+      from moves group by a, p, d order by a, p, d`.execute(this.db);
+    // Each key's running balance by date (ascending); a count takes the last one on or before its date.
+    const days = new Map<string, { d: string; balance: number }[]>();
+    for (const row of r.rows) {
+      const k = `${row.a}\u0000${row.p}`;
+      const list = days.get(k) ?? [];
+      list.push({ d: row.d, balance: Number(row.balance) });
+      days.set(k, list);
+    }
+    return keys.map((k) => {
+      const list = days.get(`${k.account}\u0000${k.product}`) ?? [];
+      let lo = 0;
+      let hi = list.length; // first index with d > date
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((list[mid] as { d: string }).d <= k.date) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo > 0 ? (list[lo - 1] as { balance: number }).balance : 0;
+    });
+  }
+
   /** The book at the end of a book date: now, minus what moved after its cut-off. */
   async bookAt(book: BookRef, date: string, keys: { account: string; product: string }[]): Promise<number[]> {
     const now = await this.balances(book, keys);
@@ -1152,8 +1197,12 @@ export class ExplosivesService {
     return rows.length;
   }
 
-  /** A `Book` over this service, for reconciliation (the CLI runs it on a throw-away database). */
-  reconcileBook(book: BookRef): Book {
+  /**
+   * A `Book` over this service, for reconciliation (the CLI runs it on a throw-away database).
+   * With the set-based `balancesAt` (unless `daily`), the walk posts in batches across days and
+   * checks the counts once at the end; `daily` keeps the day-by-day walk (balances read each day).
+   */
+  reconcileBook(book: BookRef, options: { daily?: boolean } = {}): Book {
     return {
       catalogue: async (products) => {
         for (const [code, kind] of products) await this.putProduct({ code, name: code, kind });
@@ -1164,6 +1213,7 @@ export class ExplosivesService {
       balances: (keys) => this.balances(book, keys),
       pendingTransits: () => this.pendingTransits(book),
       balanced: () => this.balanced(book),
+      ...(options.daily ? {} : { balancesAt: (keys) => this.balancesAt(book, keys) }),
     };
   }
 }
