@@ -62,6 +62,18 @@ describe('PositionFollower (unit trackers kept current from the stream)', () => 
     expect(calls).toEqual([]);
   });
 
+  it('ignores events of fixes older than a position loaded from the database', async () => {
+    const { calls, tracker } = recordingTracker();
+    const follower = new PositionFollower(new Map([['city', Promise.resolve(tracker)]]));
+    follower.remember('u1', 10_000);
+    follower.remember('u1', 5_000); // an older stored time never lowers what is known
+    expect(follower.apply('u1', 1, 1, 9_000)).toBe(false);
+    expect(follower.apply('u1', 1, 1, 10_000)).toBe(false);
+    expect(follower.apply('u1', 2, 2, 11_000)).toBe(true);
+    await Promise.resolve();
+    expect(calls).toEqual([['u1', 2, 2]]);
+  });
+
   it('gives a fix to a tracker still loading once it is loaded, in the order taken', async () => {
     const { calls, tracker } = recordingTracker();
     let loaded: (t: UnitTracker) => void = () => {};

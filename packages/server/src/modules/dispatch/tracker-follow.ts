@@ -11,7 +11,8 @@ interface FollowLog {
  * API node (HTTP or MQTT), which moves the unit in its own tracker and publishes
  * `dispatch.unit_changed` with the fix's time (`fixAt`); every node, that one included, applies the
  * event to the trackers it has built, so a recommendation on any node ranks units by their latest
- * positions, not those of when that node last loaded them.
+ * positions, not those of when that node last loaded them. A tracker loading from the database
+ * notes each stored position's fix time (remember), so an older fix's late event cannot undo it.
  *
  * Ordering is by the fix's own time, per unit: an event whose fix is not newer than the newest this
  * node knows for the unit (a fix from two nodes' publishes crossing, a duplicate delivery, the
@@ -40,6 +41,16 @@ export class PositionFollower {
     if (known !== undefined && known >= fixAtMs) return false;
     this.newest.set(unitId, fixAtMs);
     return true;
+  }
+
+  /**
+   * Notes the time of a position a tracker loaded from the database: events of older fixes are
+   * ignored from now on. (Always loaded as is: every event applied before the load began was
+   * committed before it, and those after are queued behind it.)
+   */
+  remember(unitId: string, fixAtMs: number): void {
+    const known = this.newest.get(unitId);
+    if (known === undefined || known < fixAtMs) this.newest.set(unitId, fixAtMs);
   }
 
   /** Applies one fix to every tracker built on this node, unless a newer one is known. */

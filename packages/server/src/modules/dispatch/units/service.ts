@@ -84,7 +84,11 @@ export class UnitsService {
       t = (async () => {
         const tracker = new UnitTracker(city);
         const units = await store.livePositions(this.db);
-        for (const u of units) tracker.setPosition(u.id, u.last_lon, u.last_lat);
+        for (const u of units) {
+          tracker.setPosition(u.id, u.last_lon, u.last_lat);
+          // A fix's event older than the stored position, arriving late, must not move it back.
+          if (u.last_at) this.positions.remember(u.id, new Date(u.last_at).getTime());
+        }
         await this.refreshTracker(tracker, city);
         return tracker;
       })();

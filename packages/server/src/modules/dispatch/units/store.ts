@@ -125,7 +125,7 @@ export function unitsToAnnounce(db: Queryable, ids: readonly string[]) {
 
 /** Every unit's live position, to seed a city's tracker. */
 export function livePositions(db: Queryable) {
-  return db.selectFrom('units').select(['id', 'last_lon', 'last_lat']).execute();
+  return db.selectFrom('units').select(['id', 'last_lon', 'last_lat', 'last_at']).execute();
 }
 
 /** The units an AVL batch names, with what ingest needs to check and announce them. */
