@@ -206,6 +206,9 @@ async function main() {
   peakRss = rssBefore;
   const run = await reconcileFiles(movementsCsv, countsCsv, { now, batch: 5_000 });
   result.reconcile = {
+    // The command's default walk: batches across days, counts checked from the journal at the end
+    // (`--daily` is the day-by-day walk).
+    walk: 'bulk',
     movements: run.report.movements,
     seconds: round(run.seconds, 1),
     peak_rss_mb: Math.round(peakRss / 1_048_576),
