@@ -1,79 +1,58 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, signInThroughPage } from './browser';
-import { REPO_ROOT, startServer, type TestServer } from './server';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signInThroughPage } from './browser';
+import { type Opened, setupE2E, shot } from './fixture';
 
-const SHOTS = path.join(REPO_ROOT, 'e2e/screenshots');
 const PASSWORD = 'e2e-oversight-pass';
-/** A 1×1 PNG as the enterprise's evidence photo. */
+/** A 1×1 PNG as the enterprise's evidence photo and the inspector's site photo. */
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
+/** Where the inspector's browser says it stands (WGS-84), beside the hotel registered below. */
+const SITE = { lon: 114.19562, lat: 22.69541 };
 
-let server: TestServer;
-let browser: Browser;
-let adminCookie = '';
-const consoles: { context: BrowserContext; page: Page; problems: string[] }[] = [];
+const e = setupE2E({
+  serverTimeoutMs: 200_000,
+  users: [
+    {
+      username: 'inspector_li',
+      displayName: '治安民警李',
+      password: PASSWORD,
+      org: '龙城派出所',
+      roles: ['industry_inspector'],
+    },
+    {
+      username: 'hotel_wang',
+      displayName: '龙城宾馆王经理',
+      password: PASSWORD,
+      org: '龙城派出所',
+      roles: ['enterprise'],
+    },
+  ],
+});
 
-async function adminApi<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const r = await fetch(`${server.baseUrl}${url}`, {
-    method,
-    headers: { cookie: adminCookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  expect(r.status, `${method} ${url}: ${text}`).toBeLessThan(300);
-  return (text ? JSON.parse(text) : undefined) as T;
+const opened: Opened[] = [];
+async function openOversight(username: string, options: Parameters<E2EDesktop>[0] = {}) {
+  const w = await e.desktop({ timezoneId: 'Asia/Shanghai', ...options });
+  w.page.setDefaultTimeout(20_000);
+  await signInThroughPage(w.page, `${e.server.baseUrl}/oversight`, username, PASSWORD);
+  opened.push(w);
+  return w.page;
 }
-
-async function openOversight(username: string) {
-  const context = await browser.newContext({
-    viewport: { width: 1500, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = collectPageErrors(page);
-  await signInThroughPage(page, `${server.baseUrl}/oversight`, username, PASSWORD);
-  consoles.push({ context, page, problems });
-  return page;
-}
+type E2EDesktop = typeof e.desktop;
 
 describe('oversight page (要素管控): an inspector’s case from finding to closure', () => {
   let unitId = '';
+  let station = '';
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer();
-    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: server.adminPassword }),
-    });
-    expect(login.status).toBe(200);
-    adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const orgs = await adminApi<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
-    const station = orgs.items.find((o) => o.name === '龙城派出所')?.id;
-    expect(station).toBeDefined();
-    const ids: Record<string, string> = {};
-    for (const [username, displayName, roles] of [
-      ['inspector_li', '治安民警李', ['industry_inspector']],
-      ['hotel_wang', '龙城宾馆王经理', ['enterprise']],
-    ] as const) {
-      const u = await adminApi<{ id: string }>('POST', '/api/users', {
-        username,
-        displayName,
-        password: PASSWORD,
-        orgId: station,
-        roles,
-      });
-      ids[username] = u.id;
-    }
-    const unit = await adminApi<{ id: string }>('POST', '/api/oversight/units', {
+    const orgs = await e.api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
+    station = orgs.items.find((o) => o.name === '龙城派出所')?.id ?? '';
+    expect(station).not.toBe('');
+    const users = await e.api<{ items: { id: string; username: string }[] }>('GET', '/api/users');
+    const hotelUser = users.items.find((u) => u.username === 'hotel_wang')?.id;
+    const unit = await e.api<{ id: string }>('POST', '/api/oversight/units', {
       industry: 'hotel',
       name: '龙城宾馆',
       licenceNo: 'TH-E2E-001',
@@ -84,28 +63,9 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
       cameras: [{ name: '大堂', streamUrl: 'rtsp://10.0.0.8/lobby' }],
     });
     unitId = unit.id;
-    await adminApi('POST', `/api/oversight/units/${unitId}/users`, { userId: ids.hotel_wang });
-    await adminApi('POST', '/api/oversight/units', {
-      industry: 'school',
-      name: '龙城小学',
-      orgId: station,
-    });
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return;
-    for (const [i, c] of consoles.entries()) {
-      await c.page.screenshot({ path: path.join(SHOTS, `FAILED-oversight-${i}.png`) }).catch(() => {});
-    }
-    console.error(`server output:\n${server.output().split('\n').slice(-30).join('\n')}`);
-  });
-
-  afterAll(async () => {
-    for (const c of consoles) await c.context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  }, 30_000);
+    await e.api('POST', `/api/oversight/units/${unitId}/users`, { userId: hotelUser });
+    await e.api('POST', '/api/oversight/units', { industry: 'school', name: '龙城小学', orgId: station });
+  }, 60_000);
 
   let inspector: Page;
   let caseRow = '';
@@ -129,10 +89,10 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     expect(await c.textContent()).toContain('剩 15 天');
     // The order as PDF, generated for the case.
     const href = await c.getByTestId('case-document').getAttribute('href');
-    const pdf = await inspector.request.get(`${server.baseUrl}${href}`);
+    const pdf = await inspector.request.get(`${e.server.baseUrl}${href}`);
     expect(pdf.status()).toBe(200);
     expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
-    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-1-order.png') });
+    await inspector.screenshot({ path: shot('oversight-1-order') });
     // The risk board counts the serious finding.
     await inspector.getByRole('tab', { name: '风险看板' }).click();
     await inspector.getByRole('cell', { name: '6', exact: true }).first().waitFor();
@@ -154,12 +114,11 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     await hotel.getByTestId('report-submit').click();
     await hotel.getByText('已报告整改').waitFor();
     await expect.poll(() => row.getByTestId('case-status').textContent()).toBe('待复查');
-    await hotel.screenshot({ path: path.join(SHOTS, 'oversight-2-enterprise-reported.png') });
+    await hotel.screenshot({ path: shot('oversight-2-enterprise-reported') });
   });
 
   it('the inspector verifies the fix and the case is closed', async () => {
-    await inspector.getByRole('tab', { name: '整改案件' }).click();
-    await inspector.reload();
+    inspector = await openOversight('inspector_li');
     await inspector.getByRole('tab', { name: '整改案件' }).click();
     const row = inspector.getByTestId(caseRow);
     await expect.poll(() => row.getByTestId('case-status').textContent()).toBe('待复查');
@@ -172,10 +131,11 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     await inspector.getByRole('tab', { name: '检查日历' }).click();
     await inspector.getByRole('tab', { name: '内保达标' }).click();
     await inspector.getByRole('tab', { name: '整改案件' }).click();
-    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-3-closed.png') });
+    await inspector.screenshot({ path: shot('oversight-3-closed') });
   });
 
   it('the inspector imports units from CSV; bad rows are counted by reason', async () => {
+    inspector = await openOversight('inspector_li');
     await inspector.getByRole('tab', { name: '监管单位' }).click();
     const csv = [
       '行业,名称,许可证号,有效期止',
@@ -193,13 +153,15 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     expect(await result.textContent()).toContain('unknown_industry: 1');
     await inspector.locator('text=已导入 2 家单位 >> visible=true').first().waitFor();
     await inspector.waitForTimeout(500); // the dialog's opening animation, for the screenshot
-    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-4-import.png') });
+    await inspector.screenshot({ path: shot('oversight-4-import') });
     await inspector.getByRole('button', { name: /知道了|OK/ }).click();
     await inspector.getByRole('cell', { name: '龙城刻章社' }).waitFor();
   });
 
   it('the inspector reads the responsible person only after stating a purpose', async () => {
+    inspector = await openOversight('inspector_li');
     const row = inspector.getByTestId(`unit-row-${unitId}`);
+    await row.waitFor();
     expect(await row.textContent()).not.toContain('13800138000');
     await row.getByRole('button', { name: '人员' }).click();
     await inspector.getByPlaceholder('例如：日常检查核对负责人').fill('日常检查核对负责人');
@@ -209,7 +171,152 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
       .click();
     await inspector.locator('text=王经理 13800138000 >> visible=true').first().waitFor();
     await inspector.waitForTimeout(500); // the dialog's opening animation, for the screenshot
-    await inspector.screenshot({ path: path.join(SHOTS, 'oversight-5-people.png') });
-    for (const c of consoles) expect(c.problems).toEqual([]);
+    await inspector.screenshot({ path: shot('oversight-5-people') });
+    for (const w of opened) expect(w.errors).toEqual([]);
+  });
+  let formUnit = '';
+  it('the inspector registers a unit through the form (licence, validity, point, risk, camera)', async () => {
+    const page = await openOversight('inspector_li');
+    await page.getByTestId('unit-create').click();
+    await page.getByTestId('unit-industry').click();
+    await page.getByTitle('娱乐场所').click();
+    await page.getByTestId('unit-name').fill('龙城KTV');
+    await page.getByTestId('unit-licence').fill('YL-E2E-FORM-1');
+    await page.getByTestId('unit-valid-from').click();
+    await page.getByTestId('unit-valid-from').fill('2026-01-01');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('unit-valid-until').click();
+    await page.getByTestId('unit-valid-until').fill('2028-12-31');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('unit-address').fill('龙城街道龙城大道 88 号');
+    await page.getByTestId('unit-lon').fill('114.1956');
+    await page.getByTestId('unit-lat').fill('22.6954');
+    await page.getByText('高风险', { exact: true }).click();
+    await page.getByTestId('camera-add').click();
+    await page.getByTestId('camera-name-0').fill('包厢走廊');
+    // A stream URL that is not one is refused on the field before anything is sent.
+    await page.getByTestId('camera-url-0').fill('10.0.0.9/corridor');
+    await page.getByTestId('unit-submit').click();
+    await page.getByText('须为 rtsp://、rtmp:// 或 http(s):// 地址').waitFor();
+    await page.getByTestId('camera-url-0').fill('rtsp://10.0.0.9/corridor');
+    await page.getByText('须为 rtsp://、rtmp:// 或 http(s):// 地址').waitFor({ state: 'hidden' });
+    await page.screenshot({ path: shot('oversight-6-unit-form') });
+    await page.getByTestId('unit-submit').click();
+    await page.getByText('已登记：龙城KTV').waitFor();
+    const units = await e.api<{ items: { id: string; name: string }[] }>('GET', '/api/oversight/units?q=KTV');
+    formUnit = units.items[0]?.id ?? '';
+    expect(await e.api('GET', `/api/oversight/units/${formUnit}`)).toMatchObject({
+      industry: 'entertainment',
+      name: '龙城KTV',
+      licenceNo: 'YL-E2E-FORM-1',
+      licenceValidFrom: '2026-01-01',
+      licenceValidUntil: '2028-12-31',
+      address: '龙城街道龙城大道 88 号',
+      lon: 114.1956,
+      lat: 22.6954,
+      riskLevel: 'high',
+      orgId: station,
+      cameras: [{ name: '包厢走廊', streamUrl: 'rtsp://10.0.0.9/corridor' }],
+    });
+    await page.getByTestId(`unit-row-${formUnit}`).waitFor();
+  });
+
+  it('the inspector files an on-site check with a photo, the browser’s position and time', async () => {
+    const before = Date.now();
+    const page = await openOversight('inspector_li', {
+      geolocation: { longitude: SITE.lon, latitude: SITE.lat, accuracy: 8 },
+      permissions: ['geolocation'],
+    });
+    const row = page.getByTestId(`unit-row-${formUnit}`);
+    await row.getByTestId('inspect').click();
+    await page.getByTestId('kind-onsite').click();
+    const where = page.getByTestId('inspect-position');
+    await expect.poll(() => where.textContent()).toContain(`${SITE.lon.toFixed(5)}, ${SITE.lat.toFixed(5)}`);
+    expect(await where.textContent()).toContain('±8 米');
+    await page.getByTestId('inspect-photos').setInputFiles({
+      name: '包厢消防通道.png',
+      mimeType: 'image/png',
+      buffer: PNG,
+    });
+    await page.getByTestId('check-licence').getByText('合格', { exact: true }).click();
+    await page.getByTestId('check-fire').getByText('不合格', { exact: true }).click();
+    await page.getByTestId('finding').fill('消防通道堆放杂物');
+    await page.waitForTimeout(300); // the dialog settled, for the screenshot
+    await page.screenshot({ path: shot('oversight-7-onsite') });
+    await page.getByTestId('inspect-submit').click();
+    await page.getByText('检查已录入').waitFor();
+    const { items } = await e.api<{
+      items: {
+        kind: string;
+        lon: number;
+        lat: number;
+        at: string;
+        photoIds: string[];
+        results: unknown[];
+        caseIds: string[];
+      }[];
+    }>('GET', `/api/oversight/inspections?unitId=${formUnit}`);
+    expect(items).toHaveLength(1);
+    const [check] = items;
+    expect(check).toMatchObject({
+      kind: 'onsite',
+      lon: SITE.lon,
+      lat: SITE.lat,
+      results: [
+        { item: 'licence', ok: true },
+        { item: 'fire', ok: false },
+      ],
+    });
+    expect(check.photoIds).toHaveLength(1);
+    expect(check.caseIds).toHaveLength(1);
+    expect(Date.parse(check.at)).toBeGreaterThanOrEqual(before - 60_000);
+    expect(Date.parse(check.at)).toBeLessThanOrEqual(Date.now());
+    // The photo is stored as sent.
+    const photo = await fetch(`${e.server.baseUrl}/api/oversight/attachments/${check.photoIds[0]}`, {
+      headers: { cookie: e.adminCookie },
+    });
+    expect(photo.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await photo.arrayBuffer()).equals(PNG)).toBe(true);
+  });
+
+  it('the inspector assesses a school’s internal security: failing items become cases', async () => {
+    const page = await openOversight('inspector_li');
+    const school = page.locator('[data-testid^="unit-row-"]').filter({ hasText: '龙城小学' });
+    await school.getByTestId('assess').click();
+    await page.getByTestId('assess-population').fill('1200');
+    await page.getByTestId('assess-guards').fill('2');
+    await page.getByTestId('assess-closed').check();
+    await page.getByTestId('assess-alarm').check();
+    await page.getByTestId('assess-video').fill('100');
+    await page.screenshot({ path: shot('oversight-8-assess') });
+    await page.getByTestId('assess-submit').click();
+    // 1200 pupils need 3 guards; the alarm was never tested.
+    await page.locator('text=评估完成：未达标，已生成 2 件整改案件 >> visible=true').first().waitFor();
+    const cases = await e.api<{ items: { unitName: string; source: string }[] }>(
+      'GET',
+      '/api/oversight/cases',
+    );
+    expect(cases.items.filter((c) => c.unitName === '龙城小学' && c.source === 'compliance')).toHaveLength(2);
+    await page.getByRole('button', { name: /知道了|OK/ }).click();
+    await page.getByRole('tab', { name: '内保达标' }).click();
+    await page.getByRole('cell', { name: '0.0%' }).first().waitFor();
+  });
+
+  it('the calendar shows the month with each unit on its due day', async () => {
+    const page = await openOversight('inspector_li');
+    await page.getByRole('tab', { name: '检查日历' }).click();
+    const { items } = await e.api<{ items: { unitName: string; due: string }[] }>(
+      'GET',
+      '/api/oversight/calendar',
+    );
+    const thisMonth = items.filter(
+      (i) => i.due.slice(0, 7) === items.find((x) => x.unitName === '龙城小学')?.due.slice(0, 7),
+    );
+    expect(thisMonth.length).toBeGreaterThan(0);
+    for (const i of thisMonth) {
+      await expect.poll(() => page.getByTestId(`due-${i.due}`).textContent()).toContain(i.unitName);
+    }
+    await page.screenshot({ path: shot('oversight-9-calendar'), fullPage: true });
+    for (const w of opened) expect(w.errors).toEqual([]);
   });
 });
