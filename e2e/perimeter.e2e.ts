@@ -98,7 +98,7 @@ async function openPerimeter(username: string): Promise<Console> {
     timezoneId: 'Asia/Shanghai',
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(45_000);
   const errors = collectPageErrors(page);
   await signInThroughPage(page, `${server.baseUrl}/perimeter`, username, PASSWORD);
   await page.getByTestId('perimeter-page').waitFor();
@@ -139,19 +139,41 @@ async function sourceFeatures(page: Page, source: string, key: string): Promise<
   return [...byKey.values()];
 }
 
+/**
+ * The line features a map source holds, whole (querySourceFeatures gives only what lies in the
+ * tiles in view, cut at tile edges): their properties and vertex counts.
+ */
+async function sourceLines(
+  page: Page,
+  source: string,
+): Promise<{ properties: Record<string, unknown>; vertices: number }[]> {
+  return page.evaluate(async (s) => {
+    const map = (globalThis as PageGlobals).__citywatchMap;
+    const src = map?.getSource(s) as { getData(): Promise<unknown> } | undefined;
+    const data = (await src?.getData()) as
+      | { features: { properties: Record<string, unknown>; geometry: { coordinates: unknown[] } }[] }
+      | undefined;
+    return (data?.features ?? []).map((f) => ({
+      properties: f.properties,
+      vertices: f.geometry.coordinates.length,
+    }));
+  }, source);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(600); // antd motion, map fades
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
 function poll<T>(fn: () => T | Promise<T>) {
-  return expect.poll(fn, { timeout: 20_000, interval: 100 });
+  return expect.poll(fn, { timeout: 45_000, interval: 100 });
 }
 
 describe('perimeter control: a commander activates a closure plan', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ demo: true });
+    // A loaded machine (two cores, several suites) can take minutes to import the bundled city.
+    server = await startServer({ demo: true, timeoutMs: 240_000 });
     const login = await fetch(`${server.baseUrl}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -231,7 +253,7 @@ describe('perimeter control: a commander activates a closure plan', () => {
     }
 
     browser = await launchChromium();
-  }, 180_000);
+  }, 360_000);
 
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
@@ -310,6 +332,26 @@ describe('perimeter control: a commander activates a closure plan', () => {
     await poll(async () => (await sourceFeatures(page, 'perimeter-routes', 'checkpointId')).length).toBe(3);
     const routes = await sourceFeatures(page, 'perimeter-routes', 'checkpointId');
     expect(new Set(routes.map((r) => r.callSign))).toEqual(new Set(callSigns));
+    // Drawn along the roads the server routed each unit on (turn-restricted, the ETA's search), not
+    // as a straight line: as many vertices as the plan's route, many more than two.
+    const active = await adminApi<{ items: { id: string }[] }>(
+      'GET',
+      `/api/perimeter/plans?ringId=${ringId}&active=true`,
+    );
+    const served = await adminApi<{
+      assignments: { checkpointId: string; route: { geometry: { coordinates: number[][] } } | null }[];
+    }>('GET', `/api/perimeter/plans/${active.items[0].id}`);
+    const drawn = await sourceLines(page, 'perimeter-routes');
+    expect(drawn).toHaveLength(3);
+    for (const { properties: r, vertices } of drawn) {
+      const route = served.assignments.find((a) => a.checkpointId === r.checkpointId)?.route;
+      expect(route, String(r.checkpointId)).toBeTruthy();
+      expect(r.road).toBe(true);
+      expect(vertices).toBe(route!.geometry.coordinates.length);
+    }
+    // Road routes, not straight lines: the units start 0.5-2 km away, the longest has tens of vertices
+    // (one next to its checkpoint on the same street may be a 2-point road route).
+    expect(Math.max(...drawn.map((d) => d.vertices))).toBeGreaterThan(20);
     const labels = page.getByTestId('eta-label');
     await poll(() => labels.count()).toBe(3);
     for (const text of await labels.allTextContents()) expect(text).toMatch(/^龙岗巡1\d \d+:\d{2}$/);
@@ -426,10 +468,26 @@ describe('perimeter control: a commander activates a closure plan', () => {
     await page.getByTestId('intercept-run').click();
     await page.getByText('车辆可能到达范围（2 分钟）').waitFor();
     await poll(async () => (await sourceFeatures(page, 'perimeter-isochrone', 'minutes')).length).toBe(1);
-    const answer = await adminApi<{ activateNow: { name: string; unitBeatsVehicle: boolean }[] }>(
-      'GET',
-      `/api/perimeter/intercept?lon=${SCENE.lon}&lat=${SCENE.lat}&minutes=2&ringId=${ringId}`,
+    const answer = await adminApi<{
+      activateNow: {
+        checkpointId: string;
+        name: string;
+        unitBeatsVehicle: boolean;
+        nearestUnit: { route: { geometry: { coordinates: number[][] } } | null } | null;
+      }[];
+    }>('GET', `/api/perimeter/intercept?lon=${SCENE.lon}&lat=${SCENE.lat}&minutes=2&ringId=${ringId}`);
+    // Each checkpoint's nearest unit drawn along its road there, not a straight line.
+    const withRoute = answer.activateNow.filter((c) => c.nearestUnit?.route);
+    expect(withRoute.length).toBeGreaterThan(0);
+    await poll(async () => (await sourceLines(page, 'perimeter-intercept-routes')).length).toBe(
+      withRoute.length,
     );
+    const lines = await sourceLines(page, 'perimeter-intercept-routes');
+    for (const { properties: r, vertices } of lines) {
+      const c = withRoute.find((x) => x.checkpointId === r.checkpointId)!;
+      expect(vertices).toBe(c.nearestUnit!.route!.geometry.coordinates.length);
+    }
+    expect(Math.max(...lines.map((d) => d.vertices))).toBeGreaterThan(10);
     const rows = page.locator('[data-testid="intercept-list"] tbody tr.ant-table-row');
     await poll(() => rows.count()).toBe(answer.activateNow.length);
     for (const [i, r] of answer.activateNow.entries()) {
