@@ -42,7 +42,8 @@ export async function createTestApp(
   const config = {
     ...loadConfig({
       CITYWATCH_DEMO: 'off',
-      LOG_LEVEL: 'silent',
+      // CITYWATCH_TEST_LOG_LEVEL=error shows a test app's server errors (e.g. what a fuzz-found 500 threw).
+      LOG_LEVEL: process.env.CITYWATCH_TEST_LOG_LEVEL ?? 'silent',
       LOG_FORMAT: 'json',
       // Tests sign in many times from one address; the throttle has a test of its own.
       CITYWATCH_LOGIN_FAILURES_PER_ADDRESS: '1000',

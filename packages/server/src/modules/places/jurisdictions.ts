@@ -1,4 +1,4 @@
-import { ringLimitIssues } from '@citywatch/core/perimeter/ring';
+import { ringStructureIssues } from '@citywatch/core/perimeter/ring';
 import { findSelfContact } from '@citywatch/core/perimeter/self-intersection';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -13,12 +13,15 @@ import type { areaGeometrySchema, jurisdictionImportSchema, jurisdictionPatchSch
 type Area = z.infer<typeof areaGeometrySchema>;
 
 /**
- * Rejects outlines over the ring size limits (checked before any per-position work) and outlines
- * that cross or touch themselves: point-in-polygon answers on them are meaningless.
+ * Rejects outlines over the ring size limits (checked before any per-position work), open or
+ * too-short rings, and outlines that cross or touch themselves: point-in-polygon answers on them
+ * are meaningless.
  */
 function assertSimple(area: Area, field: string) {
-  const limits = ringLimitIssues(area, field);
-  if (limits.length > 0) throw new ProblemError('validation', undefined, limits);
+  // Structure first (size limits, rings closed and of at least four positions): an open ring
+  // stored here made every later point-in-polygon on the city throw (the fuzz test found it).
+  const structure = ringStructureIssues(area, field);
+  if (structure.length > 0) throw new ProblemError('validation', undefined, structure);
   if (findSelfContact(area.type === 'Polygon' ? [area.coordinates] : area.coordinates)) {
     throw new ProblemError('validation', undefined, [{ field, rule: 'self_intersecting', message: '' }]);
   }

@@ -123,6 +123,47 @@ describe(`places on the bundled city (${process.env.CITYWATCH_TEST_DB})`, () => 
     expect(badLon.json().errors[0]).toMatchObject({ field: 'query.lon', rule: 'too_big' });
   });
 
+  it('refuses a station area whose ring is not closed, keeping the areas as they were', async () => {
+    const before = (await get('/api/jurisdictions')).json().features;
+    // Four corners of a real block in Longgang, the last not repeating the first.
+    const open = [
+      [114.206, 22.686],
+      [114.216, 22.686],
+      [114.216, 22.696],
+      [114.206, 22.696],
+    ];
+    const put = await t.as(cookie, {
+      method: 'PUT',
+      url: '/api/jurisdictions',
+      headers: { 'accept-language': 'zh-CN' },
+      payload: {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { name: '测试区' },
+            geometry: { type: 'Polygon', coordinates: [open] },
+          },
+        ],
+      },
+    });
+    expect(put.statusCode).toBe(400);
+    expect(put.json().errors[0]).toMatchObject({
+      field: 'features.0.geometry.coordinates.0',
+      rule: 'not_closed',
+    });
+    const patch = await t.as(cookie, {
+      method: 'PATCH',
+      url: `/api/jurisdictions/${before[0].properties.id}`,
+      payload: { geometry: { type: 'Polygon', coordinates: [open] } },
+    });
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().errors[0]).toMatchObject({ rule: 'not_closed' });
+    expect((await get('/api/jurisdictions')).json().features).toEqual(before);
+    // Point-in-polygon over the city's areas still answers.
+    expect((await get('/api/places/reverse?lon=114.2247&lat=22.6831')).statusCode).toBe(200);
+  });
+
   it('keeps the previous import whole when a re-import fails', async () => {
     const corrupt = path.join(tmpdir(), `corrupt-${process.pid}.osm.pbf`);
     writeFileSync(corrupt, Buffer.from([0, 0, 0, 13, 10, 9, 79, 83, 77, 72, 101, 97, 100, 101, 114, 24, 99]));
