@@ -1141,7 +1141,9 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
             actual_s: 150,
           })
           .execute();
-        return get(`/api/dispatch/eta-accuracy?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`);
+        return get(
+          `/api/dispatch/eta-accuracy?to=${new Date(t.ctx.now().getTime() + 3_600_000).toISOString()}`,
+        );
       },
       sibling: 'list',
       markers: () => ['ntk_eta_marker'],
