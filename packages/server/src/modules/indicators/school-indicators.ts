@@ -8,6 +8,7 @@
  */
 import { shanghaiDay } from '@citywatch/core/indicators/period';
 import { COMPLIANCE_TEXT, evaluateCompliance } from '@citywatch/core/oversight/compliance';
+import { ASSESSMENT_COLUMNS, storedAssessment } from '../oversight/compliance.js';
 import { orgsUnder } from '../scope.js';
 import { type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from './indicator.js';
 
@@ -28,15 +29,7 @@ function schools(ctx: IndicatorContext): Promise<SchoolResult[]> {
       .innerJoin('oversight_compliance as k', 'k.unit_id', 'u.id')
       .innerJoin('orgs', 'orgs.id', 'u.org_id')
       .select(['u.id', 'u.name', 'orgs.name as org_name'])
-      .select([
-        'k.population',
-        'k.guards',
-        'k.closed_campus',
-        'k.alarm_linked',
-        'k.alarm_tested_on',
-        'k.video_coverage_pct',
-        'k.assessed_at',
-      ])
+      .select(ASSESSMENT_COLUMNS)
       .where('u.org_id', 'in', orgsUnder(ctx.db, ctx.scope))
       .where('u.industry', '=', 'school')
       .where('k.assessed_at', '<', ctx.to)
@@ -44,18 +37,7 @@ function schools(ctx: IndicatorContext): Promise<SchoolResult[]> {
       .orderBy('u.name')
       .execute();
     return rows.map((r) => {
-      const items = evaluateCompliance(
-        'school',
-        {
-          population: r.population ?? undefined,
-          guards: r.guards,
-          closedCampus: r.closed_campus,
-          alarmLinked: r.alarm_linked,
-          alarmTestedOn: r.alarm_tested_on,
-          videoCoveragePct: Number(r.video_coverage_pct),
-        },
-        lastDay,
-      );
+      const items = evaluateCompliance('school', storedAssessment(r), lastDay);
       const failing = items.filter((i) => !i.ok);
       return {
         id: r.id,

@@ -12,6 +12,36 @@ import type { Actor } from '../../identity/service.js';
 import type { CasesStore } from './cases.js';
 import { scopedUnits, type UnitsStore, unitScope } from './units.js';
 
+/** A stored assessment's columns (oversight_compliance as k), read by the page and the indicator. */
+export const ASSESSMENT_COLUMNS = [
+  'k.population',
+  'k.guards',
+  'k.closed_campus',
+  'k.alarm_linked',
+  'k.alarm_tested_on',
+  'k.video_coverage_pct',
+  'k.assessed_at',
+] as const;
+
+/** A stored assessment as core judges it (a left join gives nulls where none was made). */
+export function storedAssessment(r: {
+  population: number | null;
+  guards: number | null;
+  closed_campus: boolean | null;
+  alarm_linked: boolean | null;
+  alarm_tested_on: string | null;
+  video_coverage_pct: number | string | null;
+}): Assessment {
+  return {
+    population: r.population ?? undefined,
+    guards: r.guards ?? 0,
+    closedCampus: r.closed_campus ?? false,
+    alarmLinked: r.alarm_linked ?? false,
+    alarmTestedOn: r.alarm_tested_on,
+    videoCoveragePct: Number(r.video_coverage_pct ?? 0),
+  };
+}
+
 /** 内保单位 compliance: assessments, failing items as cases, rates per station and in total. */
 export class ComplianceStore {
   constructor(
@@ -102,15 +132,7 @@ export class ComplianceStore {
       .innerJoin('orgs', 'orgs.id', 'u.org_id')
       .leftJoin('oversight_compliance as k', 'k.unit_id', 'u.id')
       .select(['u.id', 'u.name', 'u.industry', 'u.org_id', 'orgs.name as org_name'])
-      .select([
-        'k.population',
-        'k.guards',
-        'k.closed_campus',
-        'k.alarm_linked',
-        'k.alarm_tested_on',
-        'k.video_coverage_pct',
-        'k.assessed_at',
-      ])
+      .select(ASSESSMENT_COLUMNS)
       .where('u.industry', 'in', [...INTERNAL_SECURITY])
       .orderBy('orgs.name')
       .orderBy('u.name')
@@ -118,20 +140,7 @@ export class ComplianceStore {
     const today = beijingDate(this.now());
     const units = rows.map((r) => {
       const items =
-        r.assessed_at === null
-          ? []
-          : evaluateCompliance(
-              r.industry as Industry,
-              {
-                population: r.population ?? undefined,
-                guards: r.guards ?? 0,
-                closedCampus: r.closed_campus ?? false,
-                alarmLinked: r.alarm_linked ?? false,
-                alarmTestedOn: r.alarm_tested_on,
-                videoCoveragePct: Number(r.video_coverage_pct ?? 0),
-              },
-              today,
-            );
+        r.assessed_at === null ? [] : evaluateCompliance(r.industry as Industry, storedAssessment(r), today);
       return {
         unitId: r.id,
         unitName: r.name,
