@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
 const INCIDENTS = Number(args.incidents ?? (args.smoke ? 3000 : 300_000));
 const DAYS = Number(args.days ?? (args.smoke ? 30 : 365));
 const STATIONS = Number(args.stations);
+/** Indicators of the modules that came after the first set (issue 15's later list): must be computed. */
+const REQUIRED = ['patrol.dosage', 'explosives.variance_free_days', 'oversight.school_compliance_rate'];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A fresh migrated database on the back end (the tests' createTestDb, which reads CITYWATCH_TEST_DB). */
@@ -99,6 +101,18 @@ async function run(kind: 'pglite' | 'postgres') {
       const ranking = await ctx.indicators.ranking('dispatch.validity_rate', city, period);
       const rankingMs = performance.now() - rankStarted;
       const validity = figures.find((f) => f.id === 'dispatch.validity_rate')!;
+      // Every registered indicator is computed (the later modules' too): none missing, none failed.
+      const registered = ctx.indicatorRegistry.map((i) => i.id);
+      const missing = [...REQUIRED, ...registered].filter((id) => !figures.some((f) => f.id === id));
+      const failed = figures.filter((f) => f.error).map((f) => `${f.id}: ${f.error}`);
+      // Each indicator alone over the period, to name the slow ones.
+      const each: { id: string; ms: number }[] = [];
+      for (const id of registered) {
+        const t = performance.now();
+        await ctx.indicators.compute(city, period, [id]);
+        each.push({ id, ms: Math.round(performance.now() - t) });
+      }
+      each.sort((a, b) => b.ms - a.ms);
       log(
         `${kind}: snapshot ${snap.orgs} orgs × ${ctx.indicatorRegistry.length} indicators ${Math.round(snapshotMs)} ms; period ${Math.round(periodMs)} ms; ranking ${Math.round(rankingMs)} ms`,
       );
@@ -112,6 +126,14 @@ async function run(kind: 'pglite' | 'postgres') {
         ranking_ms: Math.round(rankingMs),
         stations_ranked: ranking.stations.length,
         validity_counted: validity.denominator,
+        indicators: registered.length,
+        snapshot_values_per_org: Math.round(snap.values / snap.orgs),
+        missing,
+        failed,
+        slowest_period_ms: Object.fromEntries(each.slice(0, 5).map((e) => [e.id, e.ms])),
+        new_indicators: Object.fromEntries(
+          REQUIRED.map((id) => [id, figures.find((f) => f.id === id)?.denominator ?? null]),
+        ),
       };
     } finally {
       await app.close();
@@ -128,4 +150,9 @@ for (const kind of backends) out[kind] = await run(kind);
 const pgResult = out.postgres as { snapshot_ms: number; period_query_ms: number } | undefined;
 out.within_target = pgResult ? pgResult.snapshot_ms <= 60_000 && pgResult.period_query_ms <= 2000 : null;
 process.stdout.write(`${JSON.stringify(out)}\n`);
-process.exit(0);
+const broken = backends.some((k) => {
+  const r = out[k] as { missing: string[]; failed: string[] };
+  return r.missing.length > 0 || r.failed.length > 0;
+});
+if (broken) log('some indicator was not computed or failed (see missing / failed)');
+process.exit(broken ? 1 : 0);
