@@ -30,7 +30,7 @@ const TRAVEL_TIMES_CHECK_MS = 5 * 60_000;
 /** Command and dispatch (情指行一体化): 110 intake, units and AVL, dispatch, 12345, figures. */
 export const dispatchModule = defineModule({
   name: 'dispatch',
-  needs: ['places', 'eta'],
+  needs: ['places', 'eta', 'workers'],
   permissions: {
     'dispatch.read': ['admin', 'commander', 'dispatcher', 'patrol_officer', 'auditor'],
     'dispatch.write': ['admin', 'commander', 'dispatcher'],

@@ -45,7 +45,7 @@ export class DispatchService {
 
   private readonly db: Kysely<Database>;
 
-  constructor(deps: Deps<'places' | 'eta'>) {
+  constructor(deps: Deps<'places' | 'eta' | 'workers'>) {
     this.db = deps.db.kysely;
     // A unit reporting en route or on scene moves its incident along: the incidents part decides.
     this.unitsService = new UnitsService(deps, (actor, incidentId, status) =>

@@ -1,4 +1,8 @@
-import { buildContractionHierarchy, ManyToOneTable } from '@citywatch/core/roads/ch';
+import {
+  buildContractionHierarchy,
+  type ContractionHierarchy,
+  ManyToOneTable,
+} from '@citywatch/core/roads/ch';
 import type { Seed } from '@citywatch/core/roads/dijkstra';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
 import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
@@ -17,9 +21,9 @@ const UNIT_SNAP_LIMIT_M = 300;
  *
  * Edge times are a profile: the static ones (road class and maxspeed) or the learned times of one
  * hour of week (eta module). `useTimes` swaps in another profile: a new hierarchy on the same
- * graph with those times (a full rebuild, ~0.1–1.5 s on the bundled cities, done once per hour
- * by the units service, never per request), the units re-seeded from their kept snaps. Until it
- * returns, queries use the previous profile.
+ * graph with those times (a full rebuild, 0.7–2.7 s on the bundled cities, done once per hour
+ * by the units service on a worker thread, never per request), the units re-seeded from their
+ * kept snaps. Until the new one is swapped in, queries use the previous profile.
  */
 export class UnitTracker {
   private table: ManyToOneTable;
@@ -40,18 +44,38 @@ export class UnitTracker {
   }
 
   /**
-   * Routes with other base-edge times from now on (null: the static ones). Builds the new
-   * hierarchy and buckets first, then swaps, so a query never sees half of each.
+   * Routes with other base-edge times from now on (null: the static ones), building the hierarchy
+   * here, on the calling thread. The units service builds it on a worker thread instead
+   * (workers/jobs.ts `eta.hierarchy`) and hands it to `useHierarchy`.
    */
   useTimes(baseTimes: Float64Array | null, profile: TimeProfileLabel, key: string): void {
-    const base = this.city.turnRouting().graph;
-    const graph = baseTimes ? withEdgeTimes(base, baseTimes) : base;
-    const table = new ManyToOneTable(buildContractionHierarchy(graph));
+    this.useHierarchy(buildContractionHierarchy(this.timedGraph(baseTimes)), baseTimes, profile, key);
+  }
+
+  /**
+   * Swaps in a hierarchy built (elsewhere) on the turn-restricted graph with these base-edge times.
+   * The units are re-seeded from their kept snaps, as they are at the moment of the swap, before
+   * anything is replaced, so a query never sees half of each; synchronous, so none runs in between.
+   */
+  useHierarchy(
+    ch: ContractionHierarchy,
+    baseTimes: Float64Array | null,
+    profile: TimeProfileLabel,
+    key: string,
+  ): void {
+    const graph = this.timedGraph(baseTimes);
+    if (ch.nodeCount !== graph.nodeCount) throw new Error('hierarchy of another graph');
+    const table = new ManyToOneTable(ch);
     table.setSources(this.snaps.map((snap) => (snap ? sourceSeeds(graph, this.city.snapper, snap) : [])));
     this.graph = graph;
     this.table = table;
     this.profile = profile;
     this.profileKey = key;
+  }
+
+  private timedGraph(baseTimes: Float64Array | null): RoadGraph {
+    const base = this.city.turnRouting().graph;
+    return baseTimes ? withEdgeTimes(base, baseTimes) : base;
   }
 
   /** The road class (OSM highway) of the edge a point snaps to: the final approach to it. */

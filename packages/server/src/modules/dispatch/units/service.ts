@@ -22,9 +22,15 @@ import * as store from './store.js';
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
 export const STALE_AVL_MS = 2 * 60_000;
 
-export type UnitsDeps = Pick<Deps<'places' | 'eta'>, 'db' | 'now' | 'publish' | 'places' | 'eta'>;
+export type UnitsDeps = Pick<
+  Deps<'places' | 'eta' | 'workers'>,
+  'db' | 'now' | 'publish' | 'places' | 'eta' | 'workers'
+>;
 
 /** A unit's road time to a point and what it was timed with (stored with each dispatch). */
+/** A hierarchy rebuild's limit on its worker thread (it takes 0.7–2.7 s on the bundled cities). */
+const HIERARCHY_TIMEOUT_MS = 120_000;
+
 export interface UnitEta {
   etaSeconds: number;
   profile: TimeProfileLabel;
@@ -125,8 +131,15 @@ export class UnitsService {
         const learned = await this.deps.eta.hourTimes(this.deps.now(), city.name);
         const key = learned ? `${learned.version}:${learned.label}` : 'static';
         if (key === tracker.profileKey) return;
-        if (learned) tracker.useTimes(learned.baseTimes, learned.label, key);
-        else tracker.useTimes(null, 'static', key);
+        const baseTimes = learned?.baseTimes ?? null;
+        // The hierarchy is built on a worker thread (0.7–2.7 s): requests keep being answered
+        // with the previous profile meanwhile, and the new one is swapped in whole.
+        const ch = await this.deps.workers.run(
+          'eta.hierarchy',
+          { baseTimes },
+          { city: city.turnRouting().poolCity, timeoutMs: HIERARCHY_TIMEOUT_MS },
+        );
+        tracker.useHierarchy(ch, baseTimes, learned ? learned.label : 'static', key);
       })().finally(() => this.refreshing.delete(city.id));
       this.refreshing.set(city.id, running);
     }
