@@ -6,6 +6,27 @@ const ROLE = { applicant: '申请人', respondent: '被申请人', other: '其�
 
 type Agreement = NonNullable<MediationCaseDetail['agreement']>;
 
+/** A date as the city reads it (Asia/Shanghai, UTC+8 all year): 2026年3月1日. */
+const localDate = (d: Date) => {
+  const local = new Date(d.getTime() + 8 * 3_600_000);
+  return `${local.getUTCFullYear()}年${local.getUTCMonth() + 1}月${local.getUTCDate()}日`;
+};
+
+/**
+ * What stands for a party on the agreement: the name and phone, or, once the retention purge has
+ * blanked them, a plain statement that they were cleared and when (never an empty field).
+ */
+export function partyLine(p: {
+  role: keyof typeof ROLE;
+  name: string | null;
+  phone: string | null;
+  purgedAt: Date | null;
+}): string {
+  if (p.purgedAt) return `${ROLE[p.role]}：当事人信息已按保存期限清除（${localDate(p.purgedAt)}清除）`;
+  const name = p.name?.trim() ? p.name : '（未记录姓名）';
+  return `${ROLE[p.role]}：${name}${p.phone ? `　联系电话：${p.phone}` : ''}`;
+}
+
 /**
  * 人民调解协议书 in the usual layout: the committee, the case number, each party, the facts and
  * what is disputed, the agreed responsibilities, how and by when it is performed, the signature
@@ -14,7 +35,7 @@ type Agreement = NonNullable<MediationCaseDetail['agreement']>;
  */
 export function agreementPdf(
   c: MediationCaseDetail & { agreement: Agreement },
-  parties: { role: keyof typeof ROLE; name: string; phone: string | null }[],
+  parties: { role: keyof typeof ROLE; name: string | null; phone: string | null; purgedAt: Date | null }[],
   bureau: string,
   station: string,
 ): Promise<Buffer> {
@@ -45,7 +66,7 @@ export function agreementPdf(
     .text(`编号：${c.number}　　纠纷类型：${CASE_CATEGORY_LABELS[c.category].zh}`, { align: 'right', width });
   doc.moveDown(0.8).fontSize(13).text('当事人');
   for (const p of parties) {
-    doc.fontSize(12).text(`${ROLE[p.role]}：${p.name}${p.phone ? `　联系电话：${p.phone}` : ''}`, {
+    doc.fontSize(12).text(partyLine(p), {
       indent: 24,
       lineGap: 4,
     });
@@ -69,15 +90,10 @@ export function agreementPdf(
   doc.moveDown(1.5).fontSize(12);
   for (const p of parties) doc.text(`${ROLE[p.role]}（签名）：________________`, { lineGap: 10 });
   doc.text(`人民调解员（签名）：${c.mediator?.name ?? '________________'}`, { lineGap: 10 });
-  const signed = new Date(c.agreement.signedAt);
-  const local = new Date(signed.getTime() + 8 * 3_600_000);
   doc
     .moveDown(1)
     .text(`${station}人民调解委员会（印章）`, { align: 'right', width })
-    .text(`${local.getUTCFullYear()}年${local.getUTCMonth() + 1}月${local.getUTCDate()}日`, {
-      align: 'right',
-      width,
-    });
+    .text(localDate(new Date(c.agreement.signedAt)), { align: 'right', width });
   doc.end();
   return done;
 }

@@ -118,7 +118,7 @@ export async function moveCase(
 export function parties(db: Queryable, caseId: string) {
   return db
     .selectFrom('mediation_parties')
-    .select(['id', 'role', 'name', 'phone'])
+    .select(['id', 'role', 'name', 'phone', 'purged_at'])
     .where('case_id', '=', caseId)
     .orderBy('role')
     .orderBy('id')

@@ -328,8 +328,11 @@ export class CasesService {
   async agreementPdf(id: string, scope: OrgScope): Promise<{ number: string; pdf: Buffer }> {
     const detail = await this.detail(id, scope);
     if (!detail.agreement) throw new ProblemError('not_found', M.noAgreement);
+    // The parties as stored: a purged one (name and phone blanked) prints as cleared, with the date.
     const [parties, root] = await Promise.all([
-      this.parties(id, scope),
+      store
+        .parties(this.db, id)
+        .then((rows) => rows.map((p) => ({ ...p, purgedAt: p.purged_at ? new Date(p.purged_at) : null }))),
       this.db.selectFrom('orgs').select('name').where('parent_id', 'is', null).executeTakeFirst(),
     ]);
     const pdf = await agreementPdf(

@@ -1,32 +1,84 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { appendAudit } from '../../identity/audit.js';
+import { partyScrubber } from './redact.js';
 
 const DAY_MS = 86_400_000;
+/** Case ids per `in (…)` list (PostgreSQL takes at most 65,535 parameters in one statement). */
+const CHUNK = 1000;
+
+/**
+ * The free-text columns of a case's rows, where a party's name or phone may have been written:
+ * table, its key, how it is tied to the case, and the columns (every text column a person types).
+ */
+const FREE_TEXT = [
+  {
+    table: 'mediation_cases',
+    key: 'id',
+    caseColumn: 'id',
+    columns: ['summary', 'address', 'room', 'source_ref'],
+  },
+  { table: 'mediation_sessions', key: 'id', caseColumn: 'case_id', columns: ['notes', 'room'] },
+  {
+    table: 'mediation_agreements',
+    key: 'case_id',
+    caseColumn: 'case_id',
+    columns: ['facts', 'responsibilities', 'performance'],
+  },
+  { table: 'mediation_follow_ups', key: 'id', caseColumn: 'case_id', columns: ['notes'] },
+  // The citizen reports a case was made from (their description became the case's summary).
+  {
+    table: 'community_reports',
+    key: 'id',
+    caseColumn: 'case_id',
+    columns: ['description', 'status_notes', 'address'],
+  },
+] as const;
+
+export interface PurgeResult {
+  parties: number;
+  /** Rows whose free text held a party's name or a phone number and was rewritten. */
+  freeTextRows: number;
+  /** Occurrences replaced with the purge mark. */
+  freeTextReplacements: number;
+}
 
 /**
  * Blanks the names and phones of the parties of mediation cases closed more than `days` days ago
  * (the party rows stay, with their role and case, marked purged_at; cases, agreements and figures
- * hold). A run that blanks anything leaves one audit row with the count and the cut-off, never a
- * value, in the same transaction as the purge. A party purged once is not counted again.
+ * hold), and in the same transaction replaces every occurrence of those names and phones, and of
+ * anything shaped like a phone or resident ID number, in the free text of the same cases (summary,
+ * address, session and follow-up notes, the agreement's facts, responsibilities and performance,
+ * the reports the case came from) with 【已清除】. A run that changes anything leaves one audit row
+ * with the counts and the cut-off, never a value. A party purged once is not counted again.
  */
 export function purgeClosedMediationParties(
   db: Kysely<Database>,
   days: number,
   now: Date,
-): Promise<{ parties: number }> {
+): Promise<PurgeResult> {
   const before = new Date(now.getTime() - days * DAY_MS);
   return db.transaction().execute(async (trx) => {
-    const r = await sql<{ id: string }>`
+    // The values as they were (the update's own RETURNING sees the blanked row).
+    const r = await sql<{ id: string; case_id: string; name: string | null; phone: string | null }>`
+    with due as (
+      select p.id, p.case_id, p.name, p.phone
+        from mediation_parties as p
+        join mediation_cases as c on c.id = p.case_id
+       where c.status = 'closed'
+         and c.closed_at <= ${before}
+         and p.purged_at is null
+         for update of p
+    )
     update mediation_parties as p
        set name = null, phone = null, purged_at = ${now}
-      from mediation_cases as c
-     where c.id = p.case_id
-       and c.status = 'closed'
-       and c.closed_at <= ${before}
-       and p.purged_at is null
-    returning p.id`.execute(trx);
+      from due
+     where p.id = due.id
+    returning p.id, due.case_id, due.name, due.phone`.execute(trx);
     const parties = r.rows.length;
+    const byCase = new Map<string, { name: string | null; phone: string | null }[]>();
+    for (const p of r.rows) byCase.set(p.case_id, [...(byCase.get(p.case_id) ?? []), p]);
+    const text = await scrubCases(trx, byCase);
     if (parties > 0) {
       await appendAudit(
         trx,
@@ -35,11 +87,57 @@ export function purgeClosedMediationParties(
           username: null,
           action: 'write',
           resource: 'retention_purge',
-          detail: { mediationParties: parties, casesClosedBefore: before.toISOString() },
+          detail: {
+            mediationParties: parties,
+            freeTextRows: text.rows,
+            freeTextReplacements: text.replaced,
+            casesClosedBefore: before.toISOString(),
+          },
         },
         now,
       );
     }
-    return { parties };
+    return { parties, freeTextRows: text.rows, freeTextReplacements: text.replaced };
   });
+}
+
+/** Rewrites the free text of each case with its own parties' names and phones (and phone-shaped runs) marked out. */
+async function scrubCases(
+  trx: Transaction<Database>,
+  byCase: Map<string, { name: string | null; phone: string | null }[]>,
+): Promise<{ rows: number; replaced: number }> {
+  const scrub = new Map([...byCase].map(([caseId, parties]) => [caseId, partyScrubber(parties)]));
+  const ids = [...byCase.keys()];
+  let rows = 0;
+  let replaced = 0;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    for (const t of FREE_TEXT) {
+      const found = await sql<Record<string, string | null>>`
+        select ${sql.ref(t.key)} as key, ${sql.ref(t.caseColumn)} as case_id, ${sql.join(t.columns.map((c) => sql.ref(c)))}
+          from ${sql.table(t.table)}
+         where ${sql.ref(t.caseColumn)} in (${sql.join(chunk)})
+         for update`.execute(trx);
+      for (const row of found.rows) {
+        const fn = scrub.get(row.case_id ?? '');
+        if (!fn) continue;
+        const set: Record<string, string> = {};
+        for (const c of t.columns) {
+          const value = row[c];
+          if (!value) continue;
+          const s = fn(value);
+          if (s.replaced === 0) continue;
+          set[c] = s.text;
+          replaced += s.replaced;
+        }
+        const changed = Object.entries(set);
+        if (changed.length === 0) continue;
+        rows += 1;
+        await sql`update ${sql.table(t.table)}
+                     set ${sql.join(changed.map(([c, v]) => sql`${sql.ref(c)} = ${v}`))}
+                   where ${sql.ref(t.key)} = ${row.key}`.execute(trx);
+      }
+    }
+  }
+  return { rows, replaced };
 }
