@@ -73,8 +73,11 @@ export interface BrokerAuthority {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<BrokerPrincipal | null>;
-  /** Re-checked on every publish: a device revoked meanwhile (on any node) is refused. */
-  stillAllowed(principal: BrokerPrincipal): Promise<boolean>;
+  /**
+   * Re-checked on every publish: a device revoked meanwhile (on any node) is refused. A boolean
+   * when answered from memory (the publish goes on in the same turn), a promise when it must read.
+   */
+  stillAllowed(principal: BrokerPrincipal): boolean | Promise<boolean>;
   /** Called with a device id when its token is revoked or replaced: its connections are closed. */
   onRevoke?(listener: (deviceId: string) => void): () => void;
 }
@@ -159,11 +162,13 @@ export async function startEmbeddedBroker(
   // this, a device publishing faster than the database answers queued one query per message
   // (bench:devices: 25,000 queued lookups, nothing taken for minutes).
   const checking = new Map<string, Promise<boolean>>();
-  const stillAllowed = (principal: BrokerPrincipal): Promise<boolean> => {
+  const stillAllowed = (principal: BrokerPrincipal): boolean | Promise<boolean> => {
     if (principal.kind !== 'device') return authority.stillAllowed(principal);
     const pending = checking.get(principal.deviceId);
     if (pending) return pending;
-    const check = authority.stillAllowed(principal).finally(() => checking.delete(principal.deviceId));
+    const answer = authority.stillAllowed(principal);
+    if (typeof answer === 'boolean') return answer;
+    const check = answer.finally(() => checking.delete(principal.deviceId));
     checking.set(principal.deviceId, check);
     return check;
   };
@@ -182,14 +187,14 @@ export async function startEmbeddedBroker(
       refuse('publish', client, packet.topic);
       return done(new Error('not authorized for this topic'));
     }
-    stillAllowed(principal).then(
-      (allowed) => {
-        if (allowed) return done(null);
-        refuse('publish', client, 'revoked');
-        done(new Error('revoked'));
-      },
-      (error: unknown) => done(error as Error),
-    );
+    const decide = (allowed: boolean) => {
+      if (allowed) return done(null);
+      refuse('publish', client, 'revoked');
+      done(new Error('revoked'));
+    };
+    const allowed = stillAllowed(principal);
+    if (typeof allowed === 'boolean') decide(allowed);
+    else allowed.then(decide, (error: unknown) => done(error as Error));
   };
   broker.authorizeSubscribe = (client, subscription, done) => {
     if (principals.get(client)?.kind === 'server') return done(null, subscription);

@@ -30,7 +30,7 @@ export function deviceBrokerAuthority(devices: DevicesService, server: ServerCre
         }),
       };
     },
-    stillAllowed: async (principal) => principal.kind === 'server' || devices.isActive(principal.deviceId),
+    stillAllowed: (principal) => principal.kind === 'server' || devices.isActive(principal.deviceId),
     onRevoke: (listener) => devices.onRevoke(listener),
   };
 }

@@ -15,6 +15,7 @@ import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
 import { type Actor, hashToken } from '../../identity/service.js';
 import type { Deps } from '../module.js';
+import { Batched } from './batched.js';
 import { DEVICE_MESSAGES as M } from './messages.js';
 import * as store from './store.js';
 
@@ -60,6 +61,27 @@ export class DevicesService implements DeviceAuthenticator {
   private forgotten = 0;
   private readonly touchedAt = new LRUCache<string, number>({ max: CACHE_MAX });
   private readonly revokeListeners = new Set<(deviceId: string) => void>();
+  /**
+   * Token look-ups, active-state reads and last-seen writes of many devices go to the database
+   * together (one statement per batch, see Batched): a thousand devices connecting, or re-checked
+   * while they publish, are a few statements a second instead of hundreds.
+   */
+  private readonly tokenReads = new Batched(async (hashes: string[]) => {
+    const rows = await store.findActiveByTokenHashes(this.db, hashes);
+    return new Map(rows.map((r) => [r.token_hash, r]));
+  });
+  private readonly activeReads = new Batched(async (ids: string[]) => {
+    const active = await store.activeAmong(this.db, ids);
+    return new Map(ids.map((id) => [id, active.has(id)]));
+  });
+  /** Last-seen times waiting for the next write, by device. */
+  private readonly seenAt = new Map<string, number>();
+  private readonly touchWrites = new Batched(async (ids: string[]) => {
+    const seen = ids.map((id) => ({ id, at: new Date(this.seenAt.get(id)!) }));
+    for (const id of ids) this.seenAt.delete(id);
+    await store.touchDevices(this.db, seen);
+    return new Map<string, true>();
+  });
 
   constructor(private readonly deps: DevicesDeps) {}
 
@@ -213,7 +235,7 @@ export class DevicesService implements DeviceAuthenticator {
     let principal: DevicePrincipal;
     if (cached && cached.untilMs > nowMs) principal = cached.principal;
     else {
-      const row = await store.findActiveByTokenHash(this.db, hash);
+      const row = await this.tokenReads.load(hash);
       if (!row) {
         this.byToken.delete(hash);
         return null;
@@ -231,15 +253,20 @@ export class DevicesService implements DeviceAuthenticator {
     return principal && principal.deviceId === username ? principal : null;
   }
 
-  /** Whether a device is still live (re-checked by the broker while it stays connected). */
-  async isActive(deviceId: string): Promise<boolean> {
+  /**
+   * Whether a device is still live (re-checked by the broker on every publish while it stays
+   * connected): answered from memory while the entry lasts (no promise, no turn of the event loop
+   * for the broker to wait), from the database when there is none.
+   */
+  isActive(deviceId: string): boolean | Promise<boolean> {
     const nowMs = this.deps.now().getTime();
     const cached = this.activeById.get(deviceId);
     if (cached && cached.untilMs > nowMs) {
       // Past half its life, read again in the background: a device that keeps publishing is answered
       // from memory every time, instead of one of its messages (an alarm, say) waiting for this read
-      // behind the batch writes every AUTH_CACHE_MS. A revocation elsewhere still shows within
-      // AUTH_CACHE_MS (no entry is answered past its time; here forget() at once).
+      // behind the batch writes every AUTH_CACHE_MS. The devices due are read together (Batched).
+      // A revocation elsewhere still shows within AUTH_CACHE_MS (no entry is answered past its
+      // time; here forget() at once).
       if (cached.untilMs - nowMs < AUTH_CACHE_MS / 2 && !this.refreshing.has(deviceId)) {
         this.refreshing.add(deviceId);
         void this.readActive(deviceId)
@@ -254,7 +281,7 @@ export class DevicesService implements DeviceAuthenticator {
   private async readActive(deviceId: string): Promise<boolean> {
     const forgotten = this.forgotten;
     const nowMs = this.deps.now().getTime();
-    const active = await store.isActive(this.db, deviceId);
+    const active = (await this.activeReads.load(deviceId)) ?? false;
     // A revocation or re-issue while reading: the answer may predate it; not remembered.
     if (forgotten !== this.forgotten) return active;
     this.activeById.set(deviceId, { active, untilMs: nowMs + AUTH_CACHE_MS });
@@ -265,7 +292,8 @@ export class DevicesService implements DeviceAuthenticator {
     const last = this.touchedAt.get(deviceId);
     if (last !== undefined && nowMs - last < TOUCH_EVERY_MS) return;
     this.touchedAt.set(deviceId, nowMs);
-    await store.touchDevice(this.db, deviceId, new Date(nowMs));
+    this.seenAt.set(deviceId, Math.max(nowMs, this.seenAt.get(deviceId) ?? 0));
+    await this.touchWrites.load(deviceId);
   }
 
   /** Drops what this node remembers of a device and tells the listeners (revoked or re-issued). */

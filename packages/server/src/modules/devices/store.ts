@@ -1,5 +1,5 @@
 /** SQL on devices; no decisions here (service.ts decides). */
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { DevicesTable } from './tables.js';
 
@@ -60,25 +60,25 @@ export function findDevice(q: Q, id: string, scope: OrgScope | null) {
 }
 export type DeviceRow = NonNullable<Awaited<ReturnType<typeof findDevice>>>;
 
-/** The live device a token hash belongs to, with what a principal carries. */
-export function findActiveByTokenHash(q: Q, tokenHash: string) {
+/** The live devices among these token hashes, with what a principal carries (one statement). */
+export function findActiveByTokenHashes(q: Q, tokenHashes: string[]) {
   return q
     .selectFrom('devices')
-    .select(['id', 'name', 'kind', 'checkpoint_id', 'unit_id', 'org_id', 'last_seen_at'])
-    .where('token_hash', '=', tokenHash)
+    .select(['id', 'name', 'kind', 'checkpoint_id', 'unit_id', 'org_id', 'token_hash'])
+    .where('token_hash', 'in', tokenHashes)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+    .execute();
 }
 
-/** Whether a device is still live (for the MQTT broker's re-checks while a device stays connected). */
-export async function isActive(q: Q, id: string): Promise<boolean> {
-  const row = await q
+/** Which of these devices are still live (the MQTT broker's re-checks while devices stay connected). */
+export async function activeAmong(q: Q, ids: string[]): Promise<Set<string>> {
+  const rows = await q
     .selectFrom('devices')
     .select('id')
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Revokes a live device; false when it was already revoked (a second revoke changes nothing). */
@@ -109,8 +109,13 @@ export async function replaceToken(q: Q, id: string, tokenHash: string): Promise
   return Number(r.numUpdatedRows) === 1;
 }
 
-export function touchDevice(q: Q, id: string, now: Date) {
-  return q.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).execute();
+/** Last seen of several devices, each at its own time (one statement). */
+export function touchDevices(q: Q, seen: { id: string; at: Date }[]) {
+  return sql`
+    update devices set last_seen_at = v.at
+      from unnest(${seen.map((s) => s.id)}::uuid[], ${seen.map((s) => s.at.toISOString())}::timestamptz[])
+        as v(id, at)
+     where devices.id = v.id`.execute(q);
 }
 
 /** Live devices the platform issued itself under this name (the demo's simulator re-uses them). */
