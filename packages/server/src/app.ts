@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, Lo
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
+import { Outbox } from './bus/outbox.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { ensureMonthsAroundNow } from './db/partitions.js';
@@ -119,10 +120,38 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
       app.log.error({ err: error, type }, 'event publish failed');
     });
   };
+  // Events written with their transaction (deps.transact) are published right after the commit;
+  // the relay publishes those a node did not (it died between commit and publish).
+  // Drills only: once this file exists, the node kills itself right after a commit with events,
+  // before publishing them (scripts/cluster/drill.mjs commit-kill).
+  const killFile = process.env.CITYWATCH_DRILL_KILL_AFTER_COMMIT;
+  const outbox = new Outbox(db, bus, {
+    now,
+    log: app.log,
+    afterCommit: killFile
+      ? () => {
+          if (existsSync(killFile)) process.kill(process.pid, 'SIGKILL');
+        }
+      : undefined,
+    onPublishFailed: (event) => {
+      publishFailures.count++;
+      publishFailures.last = event;
+    },
+  });
   const modules: readonly Module[] = MODULES;
   const permissions = permissionTable(modules);
   const indicatorRegistry: RegisteredIndicator[] = [];
-  const core: CoreDeps = { config, db, bus, now, publish, log: app.log, permissions, indicatorRegistry };
+  const core: CoreDeps = {
+    config,
+    db,
+    bus,
+    now,
+    publish,
+    transact: outbox.transact,
+    log: app.log,
+    permissions,
+    indicatorRegistry,
+  };
   const services: Record<string, unknown> = {};
   const depsOf = (module: Module) => {
     const deps: CoreDeps & Record<string, unknown> = { ...core, log: app.log.child({ module: module.name }) };
@@ -211,6 +240,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
       }
     }
     stops.length = 0;
+    // After the modules (they may still publish while stopping), before the bus and the database go.
+    await outbox.close();
   });
 
   return {
@@ -219,6 +250,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AppHandle> {
     async start(runtime = {}) {
       if (started) throw new Error('modules already started');
       started = true;
+      outbox.start();
       // Months ahead for every monthly-partitioned table (db/partitions.ts), on one node, hourly.
       stops.push({
         name: 'partitions',

@@ -8,6 +8,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Transact } from '../bus/outbox.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { PermissionMap, PermissionTable } from '../identity/permissions.js';
@@ -40,6 +41,11 @@ export interface CoreDeps {
   bus: EventBus;
   now: () => Date;
   publish: Publish;
+  /**
+   * A transaction whose domain events are written to the outbox with the change (bus/outbox.ts):
+   * published right after the commit, and by another node's relay if this node dies first.
+   */
+  transact: Transact;
   log: FastifyBaseLogger;
   /** Every module's permissions and the roles holding them. */
   permissions: PermissionTable;

@@ -14,6 +14,7 @@ import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import { latLngToCell } from 'h3-js';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../../bus/outbox.js';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { Actor } from '../../../identity/service.js';
@@ -39,7 +40,7 @@ export interface DemoMarks {
   mixAllowed: boolean;
 }
 
-export type IncidentsDeps = Pick<Deps<'places'>, 'db' | 'now' | 'publish' | 'places'>;
+export type IncidentsDeps = Pick<Deps<'places'>, 'db' | 'now' | 'transact' | 'places'>;
 
 /**
  * Incidents (110 calls): intake with triage and possible duplicates, the pending queue of an
@@ -88,7 +89,9 @@ export class IncidentsService {
     const orgId = orgRow?.org_id ?? actor.orgId;
     const now = this.deps.now();
     const id = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
+    // The event is written with the incident (outbox): a node dying right after the commit does not
+    // lose it.
+    await this.deps.transact(async (trx, publish) => {
       const seq = await store.nextIncidentSeq(trx, localDay(now));
       await store.insertIncident(trx, {
         id,
@@ -118,11 +121,11 @@ export class IncidentsService {
         demo: this.demo.actors.has(actor.userId),
       });
       await this.event(trx, id, now, 'created', null, 'received', actor.userId, null, { triage: suggestion });
+      await this.announce(trx, publish, id, orgId);
     });
     // The call taker gets the incident back even when it belongs to another station's jurisdiction;
     // the duplicates offered are only those of the call taker's own subtree.
     const incident = await this.incident(id, null);
-    this.announce(incident, orgId);
     return { incident, duplicates: await this.duplicatesOf(incident, actor), triage: suggestion };
   }
 
@@ -244,15 +247,13 @@ export class IncidentsService {
     incidentScope: OrgScope | null = actor,
   ): Promise<Incident> {
     const now = this.deps.now();
-    let orgId = '';
     // The road time promised now, stored with the sending to be compared with the unit's arrival
     // (ETA accuracy). Read before the transaction: the tracker may load from the database.
     const place = await store.incidentPlaceAny(this.db, incidentId);
     const predicted = place ? await this.units.unitEta(unitId, place.lon, place.lat) : null;
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       const incident = await store.lockIncidentStatus(trx, incidentId, incidentScope);
       if (!incident) throw new ProblemError('not_found', M.noSuchIncident);
-      orgId = incident.org_id;
       if (!['received', 'dispatched', 'en_route', 'on_scene'].includes(incident.status)) {
         throw new ProblemError('conflict', M.incidentNotOpen(incident.status), [
           { field: 'incidentId', rule: 'incident_not_open', message: '' },
@@ -297,9 +298,9 @@ export class IncidentsService {
           approachClass: predicted.approachClass,
         });
       }
+      await this.announce(trx, publish, incidentId, incident.org_id);
     });
     const incident = await this.incident(incidentId, null);
-    this.announce(incident, orgId);
     await this.units.announceUnit(unitId);
     return incident;
   }
@@ -326,11 +327,9 @@ export class IncidentsService {
     const now = this.deps.now();
     // Units follow the incident; remember which, to announce their new status afterwards.
     const affectedUnits = await unitsStore.unitIdsOnIncident(this.db, incidentId);
-    let orgId = '';
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       const row = await store.lockIncidentStatus(trx, incidentId, scope);
       if (!row) throw new ProblemError('not_found', M.noSuchIncident);
-      orgId = row.org_id;
       const from = row.status as IncidentStatus;
       if (!canTransitionIncident(from, to)) {
         throw new ProblemError('conflict', M.incidentTransition(from, to), [
@@ -367,9 +366,9 @@ export class IncidentsService {
       }
       await this.event(trx, incidentId, now, 'status', from, to, actor.userId, null, note ? { note } : {});
       if (to === 'diverted') await diversionsStore.insertDiversion(trx, uuidv7(), incidentId, now);
+      await this.announce(trx, publish, incidentId, row.org_id);
     });
     const incident = await this.incident(incidentId, null);
-    this.announce(incident, orgId);
     for (const unitId of affectedUnits) await this.units.announceUnit(unitId);
     return incident;
   }
@@ -401,8 +400,17 @@ export class IncidentsService {
     return store.insertEvent(trx, { id: uuidv7(), incidentId, at, kind, from, to, userId, unitId, detail });
   }
 
-  private announce(incident: Incident, orgId: string | null) {
-    this.deps.publish('dispatch.incident_changed', orgId, {
+  /** Stages `dispatch.incident_changed` with the incident as the transaction leaves it. */
+  private async announce(
+    trx: Transaction<Database>,
+    publish: StagePublish,
+    incidentId: string,
+    orgId: string,
+  ) {
+    const row = await store.findIncident(trx, incidentId, null);
+    if (!row) return;
+    const incident = presentIncident(row, []);
+    await publish('dispatch.incident_changed', orgId, {
       incidentId: incident.id,
       number: incident.number,
       status: incident.status,
