@@ -7,6 +7,12 @@
 //
 //   api-kill     kill -9 one API node: consoles on the others miss nothing; no acknowledged
 //                incident lost; the killed node's consoles are back (through HAProxy) within 15 s
+//   commit-kill  an API node kills itself (SIGKILL) right after committing an incident, before
+//                publishing its event (the drill switches this on; app.ts): the incident was stored
+//                but never acknowledged, and its event (in the transactional outbox, bus/outbox.ts)
+//                is published by another node's relay once the dead node's lease ran out: every
+//                console gets every committed incident, the unacknowledged one included; no outbox
+//                row is left unsent. (Restarts any API node down before it; the victim after it.)
 //   nats-kill    kill -9 the NATS server leading the stream: every acknowledged incident's event
 //                reaches every console that stayed connected; stall = worst POST → console latency
 //   pg-stop      PostgreSQL primary stopped 15 s: answers are 201 or 503 with Retry-After (no 500);
@@ -18,10 +24,11 @@
 //                promoted standby (and seconds of acknowledgements lost), RTO = kill → first 201
 //   pg-kill-burst kill -9 PostgreSQL (the promoted one) during a burst, restart it: every
 //                acknowledged incident present after crash recovery
-// --quick: 2 API nodes, the api-kill drill only (the subset run by npm test, < 2 min).
+// --quick: 2 API nodes, the api-kill and commit-kill drills only (the subset run by npm test).
 // --head: the API nodes run the last commit (a copy), not the shared working tree.
 // --json: the drill lines go to stderr and one JSON line with every drill's figures to stdout.
 // --only a,b: run only these drills (names above), e.g. `npm run drill -- --only nats-kill`.
+import { writeFileSync } from 'node:fs';
 import { login, sleep, startCluster, stopAll } from './lib.mjs';
 import { Consoles, Incidents, missingFromDb, p99 } from './load.mjs';
 
@@ -31,7 +38,7 @@ const opt = (name, fallback) => {
   return at >= 0 ? Number(argv[at + 1]) : fallback;
 };
 const quick = argv.includes('--quick');
-const DRILLS = ['api-kill', 'nats-kill', 'pg-stop', 'burst-kill', 'promote', 'pg-kill-burst'];
+const DRILLS = ['api-kill', 'commit-kill', 'nats-kill', 'pg-stop', 'burst-kill', 'promote', 'pg-kill-burst'];
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(String(argv[onlyAt + 1] ?? '').split(',')) : null;
 if (argv.includes('--help')) {
@@ -47,8 +54,8 @@ for (const name of only ?? []) {
     process.exit(2);
   }
 }
-/** Whether a drill runs: every one, the api-kill drill alone with --quick, or those of --only. */
-const wanted = (name) => (only ? only.has(name) : !quick || name === 'api-kill');
+/** Whether a drill runs: every one, api-kill and commit-kill with --quick, or those of --only. */
+const wanted = (name) => (only ? only.has(name) : !quick || name === 'api-kill' || name === 'commit-kill');
 const json = argv.includes('--json');
 const RATE = opt('--rate', quick ? 8 : 10);
 const CONSOLES = opt('--consoles', quick ? 12 : 20);
@@ -135,6 +142,84 @@ try {
         });
       },
     });
+
+  // commit-kill (API node dies between its commit and its publish; the outbox relay publishes)
+  if (wanted('commit-kill')) {
+    for (const [i, p] of cluster.parts.api.entries()) {
+      if (p.running) continue;
+      note(`restarting api-${i + 1} for commit-kill`);
+      await cluster.restartNode(i);
+    }
+    await consoles.waitAllReady(30_000);
+    const since = currentPrimary().psql('select now()');
+    await drill('commit-kill', {
+      before: 3_000,
+      // The dead node's lease (10 s) and the relay's poll (2 s), then the consoles' resume.
+      after: 16_000,
+      act: async () => {
+        const victimIndex = cluster.parts.api.findIndex((p) => p.running);
+        const victim = cluster.parts.api[victimIndex];
+        writeFileSync(victim.killFile, '');
+        const died = await Promise.race([victim.exited.then(() => true), sleep(10_000).then(() => false)]);
+        return { victimIndex, died, diedAt: performance.now() };
+      },
+      judge: async (incidents, _tAct, ctx) => {
+        const pg = currentPrimary();
+        const back = await consoles.waitAllReady(15_000);
+        const acked = new Set(incidents.acked.map((a) => a.id));
+        const committed = pg
+          .psql(`select id from incidents where narrative = '演练' and received_at >= '${since}'`)
+          .split('\n')
+          .filter(Boolean);
+        const unacked = committed.filter((id) => !acked.has(id));
+        let missedUnacked = 0;
+        for (const c of consoles.list) for (const id of unacked) if (!c.seen.has(id)) missedUnacked++;
+        const m = consoles.missed(incidents.acked);
+        const lost = missingFromDb(pg, incidents.acked).length;
+        const list = unacked.map((id) => `'${id}'`).join(',') || "''";
+        const [relayed, relayedBy] = pg
+          .psql(
+            `select count(*), coalesce(string_agg(distinct claimed_by, ' '), '') from event_outbox
+              where type = 'dispatch.incident_changed' and event->'payload'->>'incidentId' in (${list})
+                and sent_at is not null`,
+          )
+          .split('|');
+        const unsent = Number(pg.psql('select count(*) from event_outbox where sent_at is null'));
+        const dropped = consoles.list.filter((c) => c.drops > 0).length;
+        report(
+          'commit-kill',
+          ctx.died &&
+            back &&
+            unacked.length > 0 &&
+            missedUnacked === 0 &&
+            m.steady === 0 &&
+            lost === 0 &&
+            unsent === 0,
+          {
+            killed: `api-${ctx.victimIndex + 1}`,
+            died_after_commit: ctx.died,
+            acked: incidents.acked.length,
+            committed: committed.length,
+            committed_unacked: unacked.length,
+            relayed_rows: Number(relayed),
+            relayed_by: relayedBy.trim(),
+            errors: incidents.errors(),
+            statuses: incidents.statuses,
+            consoles_dropped: dropped,
+            consoles_back: back,
+            events_missed_unacked: missedUnacked,
+            events_missed_steady: m.steady,
+            events_missed_after_reconnect: m.gap,
+            outbox_unsent: unsent,
+            acked_lost: lost,
+          },
+        );
+        // Later drills want every node.
+        if (DRILLS.slice(DRILLS.indexOf('commit-kill') + 1).some(wanted))
+          await cluster.restartNode(ctx.victimIndex);
+      },
+    });
+  }
 
   // nats-kill
   if (wanted('nats-kill'))

@@ -445,6 +445,9 @@ export async function startCluster(options = {}) {
       CITYWATCH_SIMULATE: 'off',
       CITYWATCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       CITYWATCH_DATA_DIR: path.join(tmp, `api-${i + 1}`),
+      // The commit-kill drill creates this file: the node then kills itself right after its next
+      // commit with events, before publishing them (app.ts; the outbox relay of another node must).
+      CITYWATCH_DRILL_KILL_AFTER_COMMIT: path.join(tmp, `api-${i + 1}.kill-after-commit`),
       CITYWATCH_MQTT_PORT: '0',
       MQTT_CLIENT_ID: `citywatch-api${i + 1}`,
       CITYWATCH_ALLOWED_ORIGINS: base,
@@ -454,6 +457,7 @@ export async function startCluster(options = {}) {
       ...(options.apiEnv ?? {}),
     });
     const startNode = async (i) => {
+      rmSync(path.join(tmp, `api-${i + 1}.kill-after-commit`), { force: true });
       const proc = new Proc(
         `api-${i + 1}`,
         process.execPath,
@@ -462,6 +466,7 @@ export async function startCluster(options = {}) {
         path.join(tmp, `api-${i + 1}.log`),
       );
       proc.port = apiPorts[i];
+      proc.killFile = path.join(tmp, `api-${i + 1}.kill-after-commit`);
       proc.url = `http://127.0.0.1:${apiPorts[i]}`;
       parts.api[i] = proc;
       await waitFor(
