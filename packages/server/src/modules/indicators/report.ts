@@ -13,7 +13,9 @@ import type { ReportKind, Period as ReportPeriod } from '@citywatch/core/indicat
 import { shanghaiDay } from '@citywatch/core/indicators/period';
 import { barChartSvg, escapeXml, lineChartSvg } from '@citywatch/core/indicators/svg';
 import ExcelJS from 'exceljs';
-import type { IndicatorFigure, IndicatorsService, OrgRef } from './service.js';
+import type { ReportSection, ReportSectionContent } from './report-section.js';
+import { REPORT_SECTIONS } from './report-sections.js';
+import { type IndicatorFigure, type IndicatorsService, type OrgRef, scopeOf } from './service.js';
 
 export const REPORT_TITLES: Record<ReportKind, string> = {
   daily: '日报',
@@ -42,6 +44,8 @@ export interface ReportData {
   days: string[];
   /** Per trend indicator, one value per day: the stored snapshot, else computed from the records. */
   trends: { figure: IndicatorFigure; values: (number | null)[] }[];
+  /** The modules' sections (the perimeter checkpoint report), after the indicators. */
+  sections: ReportSectionContent[];
 }
 
 /** Everything a report shows, computed once for the HTML, the PDF and the workbook. */
@@ -51,6 +55,7 @@ export async function reportData(
   kind: ReportKind,
   period: ReportPeriod,
   generatedAt: Date,
+  sections: readonly ReportSection[] = REPORT_SECTIONS,
 ): Promise<ReportData> {
   const figures = await indicators.compute(org, period);
   const known = new Set(figures.map((f) => f.id));
@@ -72,8 +77,13 @@ export async function reportData(
             values: await indicators.dailyValues(id, org, days),
           })),
         );
-  return { org, kind, period, generatedAt, figures, stations, days, trends };
+  const sectionContents = await Promise.all(
+    sections.map((s) => s.build({ db: indicators.database(), scope: scopeOf(org), kind, period })),
+  );
+  return { org, kind, period, generatedAt, figures, stations, days, trends, sections: sectionContents };
 }
+
+const CHAPTER = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
 const show = (f: { value: number | null; unit: IndicatorFigure['unit'] }) =>
   formatIndicator(f.value, f.unit, 'zh');
@@ -138,6 +148,8 @@ export function reportHtml(d: ReportData): string {
       ),
     )
     .join('\n');
+  let chapters = 1; // 一、指标总览
+  const chapter = () => CHAPTER[chapters++] ?? String(chapters);
   const met = d.figures.filter((f) => f.status === 'met').length;
   const judged = d.figures.filter((f) => f.status !== 'none').length;
   return `<!doctype html>
@@ -157,6 +169,8 @@ tr.missed td:nth-child(4), td.missed { color: #cf1322; font-weight: bold; }
 tr.met td:nth-child(4) { color: #389e0d; }
 .small { font-size: 8pt; color: #8c8c8c; }
 .chart { margin: 8pt 0; page-break-inside: avoid; }
+section table + table { margin-top: 8pt; }
+tr.total td { font-weight: bold; background: #fafafa; }
 </style></head><body>
 <h1>${escapeXml(title)}</h1>
 <div class="meta">统计周期：${escapeXml(d.period.label)}（北京时间）　单位：${escapeXml(d.org.name)}（${escapeXml(d.org.code)}）　生成时间：${escapeXml(d.generatedAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</div>
@@ -166,8 +180,9 @@ tr.met td:nth-child(4) { color: #389e0d; }
 <tbody>
 ${rows}
 </tbody></table>
-${d.stations.length ? `<h2>二、派出所对比</h2><div class="chart">${bars}</div><table><thead><tr><th>派出所</th>${stationHead}</tr></thead><tbody>${stationRows}</tbody></table>` : ''}
-${lines ? `<h2>${d.stations.length ? '三' : '二'}、逐日趋势</h2><div class="chart">${lines}</div>` : ''}
+${d.stations.length ? `<h2>${chapter()}、派出所对比</h2><div class="chart">${bars}</div><table><thead><tr><th>派出所</th>${stationHead}</tr></thead><tbody>${stationRows}</tbody></table>` : ''}
+${lines ? `<h2>${chapter()}、逐日趋势</h2><div class="chart">${lines}</div>` : ''}
+${d.sections.map((s) => `<section><h2>${chapter()}、${escapeXml(s.title)}</h2>\n${s.html}</section>`).join('\n')}
 </body></html>`;
 }
 
@@ -223,6 +238,7 @@ export async function reportXlsx(d: ReportData): Promise<Buffer> {
       c.width = i === 0 ? 12 : 24;
     });
   }
+  for (const s of d.sections) s.sheets(wb);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

@@ -367,6 +367,11 @@ export class IndicatorsService {
     return this.deps.now();
   }
 
+  /** The database, for the report sections of other modules (report-section.ts). */
+  database(): Kysely<Database> {
+    return this.db;
+  }
+
   /** The archived reports of the org's subtree, newest first (without their bytes). */
   async reports(org: OrgRef) {
     const rows = await this.db

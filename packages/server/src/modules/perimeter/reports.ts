@@ -1,3 +1,5 @@
+import type { ReportKind } from '@citywatch/core/indicators/period';
+import { escapeXml, lineChartSvg } from '@citywatch/core/indicators/svg';
 import {
   REPORT_TITLES,
   type ReportPeriod,
@@ -7,6 +9,7 @@ import {
 import ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { ReportSection } from '../indicators/report-section.js';
 import { type OrgScope, orgsUnder } from '../scope.js';
 
 export interface CheckpointReportRow {
@@ -44,7 +47,17 @@ export async function checkpointReport(
   date: string,
   scope: OrgScope,
 ): Promise<CheckpointReport> {
-  const { from, to, label } = reportRange(period, date);
+  return checkpointReportOf(db, period, reportRange(period, date), scope);
+}
+
+/** The report over a range already resolved (the report framework's period). */
+export async function checkpointReportOf(
+  db: Kysely<Database>,
+  period: ReportPeriod,
+  range: { from: Date; to: Date; label: string },
+  scope: OrgScope,
+): Promise<CheckpointReport> {
+  const { from, to, label } = range;
   const ownCheckpoints = () =>
     db.selectFrom('checkpoints').select('checkpoints.id').where('org_id', 'in', orgsUnder(db, scope));
   const [volumes, hits, checkpoints, rings] = await Promise.all([
@@ -142,6 +155,12 @@ export async function checkpointReport(
 export async function checkpointReportXlsx(report: CheckpointReport): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   book.creator = 'citywatch';
+  addCheckpointSheets(book, report);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+/** The report's sheets (卡口汇总, 圈层汇总, 分时流量), in this workbook or the org report's. */
+export function addCheckpointSheets(book: ExcelJS.Workbook, report: CheckpointReport): void {
   const summary = book.addWorksheet('卡口汇总');
   summary.addRow([`${report.title}（${report.label}）`]);
   summary.mergeCells('A1:H1');
@@ -180,8 +199,65 @@ export async function checkpointReportXlsx(report: CheckpointReport): Promise<Bu
   hourly.addRow(['时段', '过车量', '比中']);
   hourly.getRow(1).font = { bold: true };
   for (const h of report.hourly) hourly.addRow([`${String(h.hour).padStart(2, '0')}:00`, h.reads, h.hits]);
-  return Buffer.from(await book.xlsx.writeBuffer());
 }
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/**
+ * The report as an HTML fragment (tables and an SVG of reads by hour), for the org report's page
+ * and PDF: the same figures as the workbook's sheets.
+ */
+export function checkpointReportHtml(report: CheckpointReport): string {
+  const t = report.totals;
+  const cells = (values: (string | number)[]) =>
+    values
+      .map((v) => (typeof v === 'number' ? `<td class="num">${n(v)}</td>` : `<td>${escapeXml(v)}</td>`))
+      .join('');
+  const checkpointRows = report.checkpoints
+    .map(
+      (r) =>
+        `<tr>${cells([r.checkpointId, r.name, r.ring ?? '', r.readsIn, r.readsOut, r.hits, r.actionsTaken, r.invalid])}</tr>`,
+    )
+    .join('\n');
+  const ringRows = report.rings
+    .map((g) => `<tr>${cells([g.ring, g.readsIn, g.readsOut, g.hits, g.actionsTaken])}</tr>`)
+    .join('\n');
+  const chart = lineChartSvg(
+    report.hourly.map((h) => String(h.hour).padStart(2, '0')),
+    [{ name: '过车量', color: '#1677ff', values: report.hourly.map((h) => h.reads) }],
+    { title: '分时过车量（北京时间，本期合计）', unit: '辆' },
+  );
+  if (report.checkpoints.length === 0)
+    return `<p>${escapeXml(report.title)}（${escapeXml(report.label)}）：本期辖区卡口无过车记录、无比中。</p>`;
+  return `<p>${escapeXml(report.title)}（${escapeXml(report.label)}）：过车 ${n(t.reads)} 辆次，比中 ${n(t.hits)} 次，已处置 ${n(t.actionsTaken)} 次，无效识别 ${n(t.invalid)} 次。未比中的号牌不留存，仅计数。</p>
+<table><thead><tr><th>卡口编号</th><th>卡口名称</th><th>所属圈层</th><th>入城过车</th><th>出城过车</th><th>比中</th><th>已处置</th><th>无效识别</th></tr></thead><tbody>
+${checkpointRows}
+<tr class="total">${cells(['合计', '', '', sumOf(report.checkpoints, 'readsIn'), sumOf(report.checkpoints, 'readsOut'), t.hits, t.actionsTaken, t.invalid])}</tr>
+</tbody></table>
+<table><thead><tr><th>圈层</th><th>入城过车</th><th>出城过车</th><th>比中</th><th>已处置</th></tr></thead><tbody>
+${ringRows}
+</tbody></table>
+<div class="chart">${chart}</div>`;
+}
+
+const PERIOD_OF_KIND: Record<ReportKind, ReportPeriod> = { daily: 'day', weekly: 'week', monthly: 'month' };
+
+/**
+ * The checkpoint report as a section of the org reports (indicators/report.ts): generated with them
+ * on demand and on schedule, archived with their hash. Counts still in memory (flushed every few
+ * seconds) are not in it; a past period's report is complete.
+ */
+export const checkpointSection: ReportSection = {
+  id: 'perimeter.checkpoints',
+  async build(ctx) {
+    const report = await checkpointReportOf(ctx.db, PERIOD_OF_KIND[ctx.kind], ctx.period, ctx.scope);
+    return {
+      title: `圈层查控：${report.title}`,
+      html: checkpointReportHtml(report),
+      sheets: (book) => addCheckpointSheets(book, report),
+    };
+  },
+};
 
 function sumOf(rows: CheckpointReportRow[], key: 'readsIn' | 'readsOut'): number {
   return rows.reduce((a, r) => a + r[key], 0);
