@@ -86,8 +86,58 @@ describe('数据融合: connectors page', () => {
     await refused.locator('.ant-table-row-expand-icon').click();
     await runs.getByText(/mapping\.fields\.time\.column · missing_column · 报警时间/).waitFor();
     // The stored error in the reader's language (its code's words), not the server's English detail.
-    await runs.getByText('错误: 映射不合法，未读取任何数据').waitFor();
+    await runs.getByText('错误：映射不合法，未读取任何数据').waitFor();
     await page.screenshot({ path: shot('connectors-runs'), fullPage: true });
+
+    // Edited on the page: the refused run told it which columns the file has; a mapping naming
+    // another is refused on its field, the right one is saved, and the next run writes.
+    await badRow.getByTestId('connector-edit-错列映射').click();
+    await page
+      .getByTestId('connector-source-columns')
+      .getByText(/编号、日期、时刻、类别、经度、纬度/)
+      .waitFor();
+    await page.getByTestId('map-time').fill('接警时间');
+    await page.getByTestId('connector-save').click();
+    await page.locator('.ant-form-item-explain-error', { hasText: 'missing_column' }).waitFor();
+    await page
+      .getByTestId('connector-problem')
+      .getByText(/映射配置不合法/)
+      .waitFor();
+    await page.screenshot({ path: shot('connectors-edit-refused') });
+    await page.getByTestId('connector-name').fill('110 接警导出（修正）');
+    await page.getByTestId('map-time').fill('日期,时刻');
+    await page.getByTestId('connector-save').click();
+    const fixed = page
+      .getByTestId('connectors-table')
+      .locator('tbody tr', { hasText: '110 接警导出（修正）' });
+    await fixed.waitFor();
+    const edited = (
+      await e2e.api<{
+        items: { id: string; name: string; mapping: { fields: { time: { column: unknown } } } }[];
+      }>('GET', '/api/connectors')
+    ).items.find((c) => c.name === '110 接警导出（修正）');
+    expect(edited?.mapping.fields.time.column).toEqual(['日期', '时刻']);
+    await fixed
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'export.csv', mimeType: 'text/csv', buffer: Buffer.from(exportCsv()) });
+    const rerun = runs.locator('tbody tr', { hasText: '110 接警导出（修正）' }).first();
+    await rerun.getByText('成功').waitFor({ timeout: 30_000 });
+
+    // Deleted on the page, with its runs (the confirmation says so); the audit row keeps them.
+    await fixed.getByTestId('connector-remove-110 接警导出（修正）').click();
+    await page.getByText(/删除该数据接入及其全部运行记录/).waitFor();
+    await page.screenshot({ path: shot('connectors-delete-confirm') });
+    await page.getByTestId('connector-remove-ok').click();
+    await page.getByText(/已删除数据接入及 2 条运行记录/).waitFor();
+    await fixed.waitFor({ state: 'detached' });
+    await expect(runs.locator('tbody tr', { hasText: '110 接警导出（修正）' }).count()).resolves.toBe(0);
+    const audit = await e2e.api<{
+      items: { resource: string; detail: { change?: string; runs?: unknown[] } }[];
+    }>('GET', '/api/audit?username=admin&limit=50');
+    const deletion = audit.items.find(
+      (a) => a.resource === `connector:${edited?.id}` && a.detail?.change === 'delete',
+    );
+    expect(deletion?.detail.runs).toHaveLength(2);
     expect(errors).toEqual([]);
   }, 180_000);
 });

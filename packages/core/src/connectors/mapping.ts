@@ -34,7 +34,12 @@ export interface TargetSpec {
   oneOf?: readonly (readonly string[])[];
 }
 
-export const TARGET_IDS = ['patrol.incidents', 'oversight.units', 'places.addresses'] as const;
+export const TARGET_IDS = [
+  'patrol.incidents',
+  'oversight.units',
+  'places.addresses',
+  'sensors.devices',
+] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
 const f = (name: string, type: FieldType, required: boolean, zh: string, en: string): TargetField => ({
@@ -96,6 +101,24 @@ export const TARGETS: Record<TargetId, TargetSpec> = {
     key: 'full',
     // An address: a street (with or without number), or the whole address in one text.
     oneOf: [['street'], ['full']],
+  },
+  'sensors.devices': {
+    id: 'sensors.devices',
+    module: 'sensors',
+    label: { zh: '社区感知设备（设备登记）', en: 'Community devices (device registry)' },
+    fields: [
+      f('community', 'string', true, '所属小区', 'Community'),
+      f('kind', 'string', true, '设备类型', 'Kind'),
+      f('name', 'string', true, '设备名称', 'Name'),
+      f('code', 'string', false, '设备编码', 'Device code'),
+      f('address', 'string', true, '安装地址', 'Address'),
+      f('lon', 'number', true, '经度', 'Longitude'),
+      f('lat', 'number', true, '纬度', 'Latitude'),
+      f('streamUrl', 'string', false, '视频流地址', 'Stream URL'),
+      f('inactivityS', 'integer', false, '离线判定秒数', 'Seconds before offline'),
+    ],
+    // The code when given, else the name; sensors checks the registry (same name in the community).
+    key: 'code',
   },
 };
 

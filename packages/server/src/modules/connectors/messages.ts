@@ -11,6 +11,14 @@ export const CONNECTOR_MESSAGES = {
     zh: '文件型数据接入须随运行提交文件内容',
     en: 'A file connector needs the file content with the run',
   },
+  immutable: {
+    zh: '数据源类型与目标不能修改，请新建一个数据接入',
+    en: 'The source kind and the target cannot change; make a new connector',
+  },
+  runGoingOn: {
+    zh: '该数据接入正在运行，请稍后再删除',
+    en: 'A run of this connector is going on; delete it later',
+  },
   targetPermission: {
     zh: '您没有写入该目标模块数据的权限',
     en: 'You may not write into this target module',

@@ -22,7 +22,7 @@ const SCHEDULER_MS = 30_000;
  */
 export const connectorsModule = defineModule({
   name: 'connectors',
-  needs: ['patrol', 'oversight', 'places'],
+  needs: ['patrol', 'oversight', 'places', 'sensors'],
   permissions: {
     'connectors.read': ['admin', 'commander', 'auditor'],
     'connectors.write': ['admin', 'commander'],
@@ -33,21 +33,34 @@ export const connectorsModule = defineModule({
   // The schedule runs on one node (db/singleton.ts); that node also holds the MQTT subscriptions,
   // so a topic's messages are written once.
   start: (deps, connectors, runtime) => {
-    const subscriptions = new Map<string, Promise<{ close(): Promise<void> } | null>>();
+    // By connector id: the subscription and the connector's updated_at when it was made. A
+    // connector changed (topic, mapping), turned off or deleted since is unsubscribed at the next
+    // turn, and subscribed again with its new definition when it is still enabled.
+    const subscriptions = new Map<
+      string,
+      { version: number; sub: Promise<{ close(): Promise<void> } | null> }
+    >();
     const subscribeNew = async () => {
       if (!runtime.mqtt) return;
-      for (const c of await connectors.mqttConnectors()) {
+      const current = await connectors.mqttConnectors();
+      const versions = new Map(current.map((c) => [c.id, new Date(c.updated_at).getTime()]));
+      for (const [id, s] of subscriptions) {
+        if (versions.get(id) === s.version) continue;
+        subscriptions.delete(id);
+        await (await s.sub)?.close();
+      }
+      for (const c of current) {
         if (subscriptions.has(c.id)) continue;
-        subscriptions.set(
-          c.id,
-          subscribeConnector(connectors, c, runtime.mqtt, (error) =>
+        subscriptions.set(c.id, {
+          version: new Date(c.updated_at).getTime(),
+          sub: subscribeConnector(connectors, c, runtime.mqtt, (error) =>
             deps.log.warn({ err: error, connector: c.id }, 'connector MQTT error'),
           ).catch((error: unknown) => {
             deps.log.error({ err: error, connector: c.id }, 'connector MQTT subscription failed');
             subscriptions.delete(c.id);
             return null;
           }),
-        );
+        });
       }
     };
     const stopScheduler = everyOnOneNode(
@@ -63,7 +76,7 @@ export const connectorsModule = defineModule({
     );
     return async () => {
       await stopScheduler();
-      await Promise.allSettled([...subscriptions.values()].map(async (s) => (await s)?.close()));
+      await Promise.allSettled([...subscriptions.values()].map(async (s) => (await s.sub)?.close()));
     };
   },
 });

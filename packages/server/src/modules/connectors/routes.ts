@@ -38,6 +38,7 @@ const connectorSchema = z.object({
   ownerId: z.string(),
   name: z.string(),
   source: sourceSchema,
+  sourceColumns: z.array(z.string()).nullable(),
   target: z.enum(TARGET_IDS),
   mapping: mappingSchema,
   city: z.string().nullable(),
@@ -98,30 +99,44 @@ const urlSchema = z
     return parsed.username === '' && parsed.password === '';
   }, 'no_credentials');
 
+const sourceBody = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('file') }),
+  z.strictObject({
+    kind: z.literal('http'),
+    url: urlSchema,
+    timeoutMs: z.number().int().min(1000).max(300_000).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('mqtt'),
+    topic: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^#+\s]+(\/[^#+\s]+)*(\/[#+])?$/, 'topic'),
+  }),
+]);
+
 const createBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   orgId: z.string().uuid().optional(),
-  source: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('file') }),
-    z.strictObject({
-      kind: z.literal('http'),
-      url: urlSchema,
-      timeoutMs: z.number().int().min(1000).max(300_000).optional(),
-    }),
-    z.strictObject({
-      kind: z.literal('mqtt'),
-      topic: z
-        .string()
-        .min(1)
-        .max(200)
-        .regex(/^[^#+\s]+(\/[^#+\s]+)*(\/[#+])?$/, 'topic'),
-    }),
-  ]),
+  source: sourceBody,
   mapping: mappingSchema,
   city: cityNameSchema,
   batchSize: z.number().int().min(1).max(50_000).default(1000),
   intervalMinutes: z.number().int().min(1).max(10_080).optional(),
 });
+
+/** A change: what is given changes, checked as at creation; `null` clears the city or the schedule. */
+const updateBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    source: sourceBody.optional(),
+    mapping: mappingSchema.optional(),
+    city: cityNameSchema.nullable(),
+    batchSize: z.number().int().min(1).max(50_000).optional(),
+    intervalMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'empty', path: ['name'] });
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const runBody = z.strictObject({ content: z.string().min(1).optional() });
@@ -177,6 +192,33 @@ export function connectorsRoutes(app: ZodApp, connectors: ConnectorsService) {
       schema: { tags: ['connectors'], params: idParams, response: { 200: connectorSchema } },
     },
     async (request) => connectors.get(actorOf(request), request.params.id),
+  );
+
+  app.patch(
+    '/api/connectors/:id',
+    {
+      config: { permission: 'connectors.write' },
+      schema: {
+        tags: ['connectors'],
+        params: idParams,
+        body: updateBody,
+        response: { 200: connectorSchema },
+      },
+    },
+    async (request) => connectors.update(actorOf(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    '/api/connectors/:id',
+    {
+      config: { permission: 'connectors.write' },
+      schema: {
+        tags: ['connectors'],
+        params: idParams,
+        response: { 200: z.object({ id: z.string(), runsDeleted: z.number() }) },
+      },
+    },
+    async (request) => connectors.remove(actorOf(request), request.params.id),
   );
 
   app.post(

@@ -33,11 +33,12 @@ import type { Kysely, Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
-import { recordAudit } from '../../identity/audit.js';
+import { appendAudit, recordAudit } from '../../identity/audit.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
 import type { AddressRecord } from '../places/addresses.js';
 import { assertOrgInScope, orgsUnder } from '../scope.js';
+import { writeSensorDevices } from './devices-target.js';
 import { CONNECTOR_MESSAGES, RULE_TEXT } from './messages.js';
 import type {
   ConnectorRunsTable,
@@ -60,6 +61,7 @@ export const TARGET_PERMISSION: Record<TargetId, string> = {
   'patrol.incidents': 'patrol.write',
   'oversight.units': 'oversight.write',
   'places.addresses': 'places.write',
+  'sensors.devices': 'sensors.write',
 };
 
 export interface CreateConnector {
@@ -72,6 +74,16 @@ export interface CreateConnector {
   intervalMinutes?: number;
 }
 
+/** A change of a connector: only what is given changes (`null` clears city or schedule). */
+export interface UpdateConnector {
+  name?: string;
+  source?: { kind: SourceKind; url?: string; timeoutMs?: number; topic?: string };
+  mapping?: Mapping;
+  city?: string | null;
+  batchSize?: number;
+  intervalMinutes?: number | null;
+}
+
 export interface Connector {
   id: string;
   orgId: string;
@@ -79,6 +91,8 @@ export interface Connector {
   ownerId: string;
   name: string;
   source: { kind: SourceKind; url?: string; timeoutMs?: number; topic?: string };
+  /** The source's columns at its last read (a mapping change is checked against them); null before. */
+  sourceColumns: string[] | null;
   target: TargetId;
   mapping: Mapping;
   city: string | null;
@@ -121,7 +135,7 @@ export type BatchWriter = (
 ) => Promise<BatchResult>;
 
 /** The reasons of the owning modules that mean "already there" (counted as duplicates). */
-const DUPLICATE_REASONS = ['duplicate_id', 'duplicate_licence', 'duplicate_address'];
+const DUPLICATE_REASONS = ['duplicate_id', 'duplicate_licence', 'duplicate_address', 'duplicate_device'];
 
 /** A run that could not go on: the source unreachable or unreadable, the mapping refused. */
 class RunStop extends Error {
@@ -140,7 +154,7 @@ export class ConnectorsService {
   /** The batch writers by target; tests may wrap them. */
   readonly writers: Record<TargetId, BatchWriter>;
 
-  constructor(private readonly deps: Deps<'patrol' | 'oversight' | 'places'>) {
+  constructor(private readonly deps: Deps<'patrol' | 'oversight' | 'places' | 'sensors'>) {
     this.db = deps.db.kysely;
     this.writers = {
       'patrol.incidents': async (connector, actor, rows) => {
@@ -169,6 +183,7 @@ export class ConnectorsService {
         const result = await deps.places.importAddresses(connector.city ?? undefined, actor, records);
         return { written: result.written, rejected: result.rejected as Record<string, number> };
       },
+      'sensors.devices': (_connector, actor, rows) => writeSensorDevices(deps.sensors, actor, rows),
     };
   }
 
@@ -233,6 +248,175 @@ export class ConnectorsService {
       })
       .execute();
     return this.get(actor, id);
+  }
+
+  /**
+   * Changes a connector, checked as a new one is (target permission, the mapping against its
+   * target, http-only schedule) and more: the source kind and the target stay (a different source
+   * or target is a different connector: its runs' reports would mean something else), and a changed
+   * mapping is checked against the columns the source had at its last read (`source.columns`), so
+   * that one naming a missing column or a column of the wrong type is refused here (400 naming the
+   * field and rule), not at the next run. Audited with what changed, in the change's transaction.
+   */
+  async update(actor: Actor, id: string, input: UpdateConnector): Promise<Connector> {
+    const row = await this.visible(actor, id);
+    const target = row.target as TargetId;
+    this.assertTargetPermission(actor, target, 'id');
+    const kind = row.source_kind;
+    const old = row.source as unknown as SourceConfig;
+    if (input.source && input.source.kind !== kind)
+      throw new ProblemError('validation', CONNECTOR_MESSAGES.immutable, [
+        { field: 'source.kind', rule: 'immutable', message: '' },
+      ]);
+    if (input.mapping) {
+      if (input.mapping.target !== target)
+        throw new ProblemError('validation', CONNECTOR_MESSAGES.immutable, [
+          { field: 'mapping.target', rule: 'immutable', message: '' },
+        ]);
+      const issues = old.columns
+        ? checkMapping(input.mapping, old.columns.fields, old.columns.types)
+        : checkMappingDefinition(input.mapping);
+      if (issues.length) throw mappingProblem(issues);
+    }
+    if (input.intervalMinutes != null && kind !== 'http')
+      throw new ProblemError('validation', CONNECTOR_MESSAGES.sourceMismatch, [
+        { field: 'intervalMinutes', rule: 'http_only', message: '' },
+      ]);
+    const source: SourceConfig = { ...old };
+    if (input.source?.kind === 'http') {
+      source.url = input.source.url;
+      if (input.source.timeoutMs !== undefined) source.timeoutMs = input.source.timeoutMs;
+      // Another URL may answer other columns.
+      if (input.source.url !== old.url) delete source.columns;
+    }
+    if (input.source?.kind === 'mqtt') {
+      source.topic = input.source.topic;
+      if (input.source.topic !== old.topic) delete source.columns;
+    }
+    const now = this.deps.now();
+    const interval = input.intervalMinutes === undefined ? row.interval_minutes : input.intervalMinutes;
+    const next = {
+      name: input.name ?? row.name,
+      source,
+      mapping: input.mapping ?? (row.mapping as unknown as Mapping),
+      city: input.city === undefined ? row.city : input.city,
+      batch_size: input.batchSize ?? row.batch_size,
+      interval_minutes: interval,
+    };
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    const shown = (k: string, v: unknown) =>
+      k === 'source' ? { ...(v as SourceConfig), columns: undefined } : v;
+    const was: Record<string, unknown> = {
+      name: row.name,
+      source: old,
+      mapping: row.mapping,
+      city: row.city,
+      batch_size: row.batch_size,
+      interval_minutes: row.interval_minutes,
+    };
+    for (const [k, v] of Object.entries(next))
+      if (JSON.stringify(shown(k, v)) !== JSON.stringify(shown(k, was[k]))) {
+        before[k] = shown(k, was[k]);
+        after[k] = shown(k, v);
+      }
+    if (Object.keys(after).length === 0) return this.toConnector(row);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('connectors')
+        .set({
+          name: next.name,
+          source: JSON.stringify(next.source),
+          mapping: JSON.stringify(next.mapping),
+          city: next.city,
+          batch_size: next.batch_size,
+          interval_minutes: next.interval_minutes,
+          updated_at: now,
+          // A new schedule starts now; none without one.
+          ...('interval_minutes' in after
+            ? { next_run_at: row.enabled && interval ? now : null, failures: 0 }
+            : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: `connector:${id}`,
+          detail: { change: 'update', before, after },
+        },
+        now,
+      );
+    });
+    return this.get(actor, id);
+  }
+
+  /**
+   * Deletes a connector with its runs and their quality reports. What the runs wrote stays in the
+   * target modules (each write audited there, and each scheduled or MQTT run as `connector-run:`);
+   * the deletion's audit row keeps the connector's definition and every run's figures (status,
+   * trigger, rows read, written, rejected by reason, duplicates), in the same transaction. Refused
+   * (409) while a run is going on.
+   */
+  async remove(actor: Actor, id: string): Promise<{ id: string; runsDeleted: number }> {
+    const row = await this.visible(actor, id);
+    this.assertTargetPermission(actor, row.target as TargetId, 'id');
+    return this.db.transaction().execute(async (trx) => {
+      const runs = await trx
+        .selectFrom('connector_runs')
+        .select(['id', 'status', 'trigger', 'started_at', 'written', 'report', 'error'])
+        .where('connector_id', '=', id)
+        .orderBy('started_at')
+        .forUpdate()
+        .execute();
+      if (runs.some((r) => r.status === 'running'))
+        throw new ProblemError('conflict', CONNECTOR_MESSAGES.runGoingOn, [
+          { field: 'id', rule: 'run_in_progress', message: '' },
+        ]);
+      await trx.deleteFrom('connector_runs').where('connector_id', '=', id).execute();
+      await trx.deleteFrom('connectors').where('id', '=', id).execute();
+      const source = { ...(row.source as unknown as SourceConfig), columns: undefined };
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: `connector:${id}`,
+          detail: {
+            change: 'delete',
+            connector: {
+              name: row.name,
+              orgId: row.org_id,
+              ownerId: row.owner_id,
+              sourceKind: row.source_kind,
+              source,
+              target: row.target,
+              mapping: row.mapping,
+            },
+            runs: runs.map((r) => {
+              const report = r.report as unknown as QualityReport | null;
+              return {
+                id: r.id,
+                status: r.status,
+                trigger: r.trigger,
+                startedAt: new Date(r.started_at).toISOString(),
+                written: r.written,
+                read: report?.read ?? null,
+                rejected: report?.rejected ?? null,
+                duplicates: report?.duplicates ?? null,
+                error: (r.error as unknown as RunError | null)?.code ?? null,
+              };
+            }),
+          },
+        },
+        this.deps.now(),
+      );
+      return { id, runsDeleted: runs.length };
+    });
   }
 
   /** Turns a connector on or off (a scheduled one is due at once when turned back on). */
@@ -453,6 +637,7 @@ export class ConnectorsService {
       const records = how.rows
         ? { fields: [...new Set(how.rows.flatMap((r) => Object.keys(r)))], fieldTypes: {}, rows: how.rows }
         : await this.readSource(connector, how.content);
+      if (!how.rows) await this.rememberColumns(connector, records.fields, records.fieldTypes);
       const issues = checkMapping(mapping, records.fields, records.fieldTypes);
       if (issues.length)
         throw new RunStop('refused', {
@@ -498,6 +683,22 @@ export class ConnectorsService {
       }
     }
     return runId;
+  }
+
+  /** The source's columns as last read (see SourceConfig.columns). */
+  private async rememberColumns(
+    connector: Selectable<ConnectorsTable>,
+    fields: readonly string[],
+    types: Record<string, string>,
+  ) {
+    const source = connector.source as unknown as SourceConfig;
+    const columns = { fields: [...fields], types: { ...types } };
+    if (JSON.stringify(source.columns) === JSON.stringify(columns)) return;
+    await this.db
+      .updateTable('connectors')
+      .set({ source: JSON.stringify({ ...source, columns }) })
+      .where('id', '=', connector.id)
+      .execute();
   }
 
   private async recordStopped(
@@ -662,7 +863,8 @@ export class ConnectorsService {
       orgName: r.org_name,
       ownerId: r.owner_id,
       name: r.name,
-      source: { kind: r.source_kind, ...source },
+      source: { kind: r.source_kind, url: source.url, timeoutMs: source.timeoutMs, topic: source.topic },
+      sourceColumns: source.columns?.fields ?? null,
       target: r.target as TargetId,
       mapping: r.mapping as unknown as Mapping,
       city: r.city,

@@ -14,6 +14,11 @@ export interface SourceConfig {
   url?: string;
   timeoutMs?: number;
   topic?: string;
+  /**
+   * The columns (and declared types, Esri JSON) the source had at its last read, file or HTTP: a
+   * changed mapping is checked against them (service.update).
+   */
+  columns?: { fields: string[]; types: Record<string, string> };
 }
 
 /** Migration 067. */

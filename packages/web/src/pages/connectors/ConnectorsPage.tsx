@@ -1,15 +1,24 @@
-import { PlayCircleOutlined, PlusOutlined, ReloadOutlined, UploadOutlined } from '@ant-design/icons';
+import {
+  DeleteOutlined,
+  EditOutlined,
+  PlayCircleOutlined,
+  PlusOutlined,
+  ReloadOutlined,
+  UploadOutlined,
+} from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   App,
   Button,
+  type ButtonProps,
   Card,
   Descriptions,
   Drawer,
   Form,
   Input,
   InputNumber,
+  Popconfirm,
   Select,
   Space,
   Switch,
@@ -33,6 +42,7 @@ import {
   type SourceKind,
   type Target,
   type TargetId,
+  type UpdateConnector,
 } from './api';
 
 const STATUS_COLORS: Record<Run['status'], string> = {
@@ -65,6 +75,7 @@ export function ConnectorsPage() {
   const list = useQuery(connectorQueries.list());
   const runs = useQuery(connectorQueries.runs());
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Connector | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: connectorKeys.all });
   const targetOf = (id: TargetId) => targets.data?.items.find((x) => x.id === id);
   const label = (l: { zh: string; en: string } | undefined) => (l ? (zh ? l.zh : l.en) : '');
@@ -88,6 +99,14 @@ export function ConnectorsPage() {
       refresh();
       void message.error(errorText(err));
     },
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => connectorsApi.remove(id),
+    onSuccess: (r) => {
+      refresh();
+      void message.success(t('removed', { n: r.runsDeleted }));
+    },
+    onError: (err) => void message.error(errorText(err)),
   });
   const toggle = useMutation({
     mutationFn: ({ id, enabled }: { id: string; enabled: boolean }) => connectorsApi.setEnabled(id, enabled),
@@ -143,31 +162,52 @@ export function ConnectorsPage() {
     },
     {
       title: t('actions'),
-      width: 160,
-      render: (_: unknown, c: Connector) =>
-        c.source.kind === 'file' ? (
-          <Upload
-            accept=".csv,.json,.geojson,text/csv,application/json"
-            showUploadList={false}
-            beforeUpload={(file) => {
-              void file.text().then((content) => run.mutate({ id: c.id, content }));
-              return false;
-            }}
-          >
-            <Button size="small" icon={<UploadOutlined />} data-testid={`run-file-${c.name}`}>
-              {t('upload')}
+      width: 260,
+      render: (_: unknown, c: Connector) => (
+        <Space size={4} wrap>
+          {c.source.kind === 'file' ? (
+            <Upload
+              accept=".csv,.json,.geojson,text/csv,application/json"
+              showUploadList={false}
+              beforeUpload={(file) => {
+                void file.text().then((content) => run.mutate({ id: c.id, content }));
+                return false;
+              }}
+            >
+              <Button size="small" icon={<UploadOutlined />} data-testid={`run-file-${c.name}`}>
+                {t('upload')}
+              </Button>
+            </Upload>
+          ) : c.source.kind === 'http' ? (
+            <Button
+              size="small"
+              icon={<PlayCircleOutlined />}
+              loading={run.isPending && run.variables?.id === c.id}
+              onClick={() => run.mutate({ id: c.id })}
+            >
+              {t('runNow')}
             </Button>
-          </Upload>
-        ) : c.source.kind === 'http' ? (
+          ) : null}
           <Button
             size="small"
-            icon={<PlayCircleOutlined />}
-            loading={run.isPending && run.variables?.id === c.id}
-            onClick={() => run.mutate({ id: c.id })}
+            icon={<EditOutlined />}
+            onClick={() => setEditing(c)}
+            data-testid={`connector-edit-${c.name}`}
           >
-            {t('runNow')}
+            {t('edit')}
           </Button>
-        ) : null,
+          <Popconfirm
+            title={t('remove')}
+            description={<div style={{ maxWidth: 320 }}>{t('removeConfirm')}</div>}
+            onConfirm={() => remove.mutate(c.id)}
+            okButtonProps={{ danger: true, 'data-testid': 'connector-remove-ok' } as ButtonProps}
+          >
+            <Button size="small" danger icon={<DeleteOutlined />} data-testid={`connector-remove-${c.name}`}>
+              {t('remove')}
+            </Button>
+          </Popconfirm>
+        </Space>
+      ),
     },
   ];
 
@@ -227,7 +267,7 @@ export function ConnectorsPage() {
         <Alert
           type={r.status === 'refused' ? 'warning' : 'error'}
           showIcon
-          title={`${t('error')}: ${runErrorText(r.error)}`}
+          title={t('errorLine', { text: runErrorText(r.error) })}
           description={
             r.error.errors?.length ? (
               <ul style={{ margin: 0 }}>
@@ -310,14 +350,20 @@ export function ConnectorsPage() {
           data-testid="runs-table"
         />
       </Card>
-      {creating && targets.data && (
-        <CreateDrawer
+      {(creating || editing) && targets.data && (
+        <ConnectorDrawer
+          key={editing?.id ?? 'new'}
           targets={targets.data.items}
-          onClose={() => setCreating(false)}
-          onCreated={() => {
+          editing={editing}
+          onClose={() => {
             setCreating(false);
+            setEditing(null);
+          }}
+          onSaved={() => {
+            void message.success(t(editing ? 'saved' : 'created'));
+            setCreating(false);
+            setEditing(null);
             refresh();
-            void message.success(t('created'));
           }}
         />
       )}
@@ -325,7 +371,33 @@ export function ConnectorsPage() {
   );
 }
 
-function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated: () => void }) {
+/** The values of the form for a connector being edited. */
+function formValuesOf(c: Connector): FormValues {
+  const columns: FormValues['columns'] = {};
+  for (const [name, entry] of Object.entries(c.mapping.fields))
+    columns[name] = Array.isArray(entry.column) ? entry.column.join(',') : entry.column;
+  return {
+    name: c.name,
+    kind: c.source.kind,
+    url: c.source.url,
+    timeoutMs: c.source.timeoutMs,
+    topic: c.source.topic,
+    intervalMinutes: c.intervalMinutes ?? undefined,
+    target: c.target,
+    tz: c.mapping.tz,
+    batchSize: c.batchSize,
+    columns,
+  };
+}
+
+/** A new connector, or an existing one changed (its source kind and target stay). */
+function ConnectorDrawer(props: {
+  targets: Target[];
+  editing: Connector | null;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const { editing } = props;
   const { t, i18n } = useTranslation('connectors');
   const { t: common } = useTranslation();
   const zh = i18n.language !== 'en';
@@ -335,8 +407,15 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
   const target = props.targets.find((x) => x.id === targetId) ?? props.targets[0];
   const [problem, setProblem] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: (body: CreateConnector) => connectorsApi.create(body),
-    onSuccess: props.onCreated,
+    mutationFn: (body: CreateConnector) =>
+      editing
+        ? connectorsApi.update(editing.id, {
+            ...body,
+            // A schedule cleared in the form is cleared on the server.
+            intervalMinutes: body.source.kind === 'http' ? (body.intervalMinutes ?? null) : undefined,
+          } satisfies UpdateConnector)
+        : connectorsApi.create(body),
+    onSuccess: props.onSaved,
     onError: (err) => {
       setProblem(errorText(err));
       if (err instanceof ApiError && err.errors.length)
@@ -382,7 +461,7 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
     <Drawer
       open
       width={560}
-      title={t('create')}
+      title={editing ? t('editTitle') : t('create')}
       onClose={props.onClose}
       extra={
         <Button
@@ -398,7 +477,11 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
       <Form<FormValues>
         form={form}
         layout="vertical"
-        initialValues={{ kind: 'file', target: props.targets[0]?.id, tz: 'Asia/Shanghai', batchSize: 1000 }}
+        initialValues={
+          editing
+            ? formValuesOf(editing)
+            : { kind: 'file', target: props.targets[0]?.id, tz: 'Asia/Shanghai', batchSize: 1000 }
+        }
         onFinish={submit}
       >
         {problem && (
@@ -413,8 +496,10 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
         <Form.Item name="name" label={t('name')} rules={[{ required: true, max: 100 }]}>
           <Input data-testid="connector-name" />
         </Form.Item>
+        {editing && <Alert type="info" showIcon title={t('fixedOnEdit')} style={{ marginBottom: 16 }} />}
         <Form.Item name="kind" label={t('source')}>
           <Select
+            disabled={Boolean(editing)}
             options={(['file', 'http', 'mqtt'] as const).map((k) => ({ value: k, label: t(`kinds.${k}`) }))}
           />
         </Form.Item>
@@ -440,6 +525,7 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
         )}
         <Form.Item name="target" label={t('target')}>
           <Select
+            disabled={Boolean(editing)}
             options={props.targets.map((x) => ({ value: x.id, label: zh ? x.label.zh : x.label.en }))}
           />
         </Form.Item>
@@ -453,6 +539,11 @@ function CreateDrawer(props: { targets: Target[]; onClose: () => void; onCreated
         </Space>
         <Typography.Title level={5}>{t('mapping')}</Typography.Title>
         <Typography.Paragraph type="secondary">{t('mappingHelp')}</Typography.Paragraph>
+        {editing?.sourceColumns && (
+          <Typography.Paragraph type="secondary" data-testid="connector-source-columns">
+            {t('sourceColumns', { columns: editing.sourceColumns.join('、') })}
+          </Typography.Paragraph>
+        )}
         {target.fields.map((f) => (
           <Form.Item
             key={`${target.id}-${f.name}`}

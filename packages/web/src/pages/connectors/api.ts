@@ -21,6 +21,7 @@ export type Connector = {
   orgName: string;
   name: string;
   source: { kind: SourceKind; url?: string; timeoutMs?: number; topic?: string };
+  sourceColumns: string[] | null;
   target: TargetId;
   mapping: Mapping;
   batchSize: number;
@@ -62,12 +63,20 @@ export type CreateConnector = {
   intervalMinutes?: number;
 };
 
+export type UpdateConnector = Partial<Omit<CreateConnector, 'intervalMinutes'>> & {
+  intervalMinutes?: number | null;
+};
+
 /** The connectors API (packages/server/src/modules/connectors). */
 export const connectorsApi = {
   targets: (signal?: AbortSignal) =>
     api<{ items: Target[]; rejectReasons: string[] }>('/api/connectors/targets', { signal }),
   list: (signal?: AbortSignal) => api<{ items: Connector[] }>('/api/connectors', { signal }),
   create: (body: CreateConnector) => api<Connector>('/api/connectors', { method: 'POST', body }),
+  update: (id: string, body: UpdateConnector) =>
+    api<Connector>(`/api/connectors/${id}`, { method: 'PATCH', body }),
+  remove: (id: string) =>
+    api<{ id: string; runsDeleted: number }>(`/api/connectors/${id}`, { method: 'DELETE' }),
   setEnabled: (id: string, enabled: boolean) =>
     api<Connector>(`/api/connectors/${id}/enabled`, { method: 'POST', body: { enabled } }),
   run: (id: string, content?: string) =>

@@ -61,6 +61,16 @@ const zhCN = {
   reasons: '拒绝原因',
   examples: '示例（行号 · 字段 · 值）',
   error: '错误',
+  errorLine: '错误：{{text}}',
+  edit: '编辑',
+  editTitle: '编辑数据接入',
+  saved: '已保存修改',
+  remove: '删除',
+  removeConfirm:
+    '删除该数据接入及其全部运行记录和质量报告？已写入目标模块的数据保留；删除操作连同配置和每次运行的统计记入审计日志。',
+  removed: '已删除数据接入及 {{n}} 条运行记录',
+  fixedOnEdit: '数据源类型与目标不能修改（新建一个数据接入）',
+  sourceColumns: '上次读取的数据源列（修改映射时据此校验）：{{columns}}',
   noRuns: '暂无运行记录',
   runErrors: {
     owner_inactive: '配置的创建人已停用',
@@ -88,6 +98,14 @@ const zhCN = {
     unknown_industry: '未知行业',
     not_an_address: '缺少街路巷或完整地址',
     duplicate_address: '地址已存在',
+    unknown_community: '小区不存在或不在管辖范围',
+    unknown_kind: '未知设备类型',
+    bad_position: '坐标超出范围',
+    invalid_streamUrl: '视频流地址无效',
+    invalid_name: '设备名称无效',
+    invalid_address: '安装地址无效',
+    invalid_inactivityS: '离线判定秒数无效',
+    duplicate_device: '设备已登记',
   },
 };
 
@@ -154,6 +172,17 @@ const en: ConnectorsMessages = {
   reasons: 'Rejected by reason',
   examples: 'Examples (row · field · value)',
   error: 'Error',
+  errorLine: 'Error: {{text}}',
+  edit: 'Edit',
+  editTitle: 'Edit connector',
+  saved: 'Changes saved',
+  remove: 'Delete',
+  removeConfirm:
+    "Delete this connector with all its runs and quality reports? What they wrote stays in the target modules; the deletion, with the definition and every run's figures, is kept in the audit log.",
+  removed: 'Connector deleted with {{n}} runs',
+  fixedOnEdit: 'The source kind and the target cannot change (make a new connector)',
+  sourceColumns:
+    'Columns of the source at its last read (a mapping change is checked against them): {{columns}}',
   noRuns: 'No runs yet',
   runErrors: {
     owner_inactive: "The connector's owner is no longer active",
@@ -181,6 +210,14 @@ const en: ConnectorsMessages = {
     unknown_industry: 'Unknown industry',
     not_an_address: 'No street or full address',
     duplicate_address: 'Address already there',
+    unknown_community: 'No such community in your jurisdiction',
+    unknown_kind: 'Unknown device kind',
+    bad_position: 'Position out of range',
+    invalid_streamUrl: 'Stream URL not valid',
+    invalid_name: 'Device name not valid',
+    invalid_address: 'Address not valid',
+    invalid_inactivityS: 'Seconds before offline not valid',
+    duplicate_device: 'Device already registered',
   },
 };
 
