@@ -1982,7 +1982,11 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     },
     'GET /api/community/reports/:id/media': {
       role: 'dispatcher',
-      request: () => get(`/api/community/reports/${A.report}/media`),
+      request: () => ({
+        method: 'GET',
+        url: `/api/community/reports/${A.report}/media`,
+        headers: { 'x-purpose': encodeURIComponent('核实举报') },
+      }),
     },
     'POST /api/community/reports/:id/decide': {
       role: 'dispatcher',
@@ -2007,6 +2011,18 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'GET /api/connectors/:id': {
       role: 'auditor',
       request: () => get(`/api/connectors/${A.connector}`),
+    },
+    'PATCH /api/connectors/:id': {
+      role: 'commander',
+      request: named(freshConnector, (id) => ({
+        method: 'PATCH',
+        url: `/api/connectors/${id}`,
+        payload: { name: `龙城历史警情 ${next()}` },
+      })),
+    },
+    'DELETE /api/connectors/:id': {
+      role: 'commander',
+      request: named(freshConnector, (id) => ({ method: 'DELETE', url: `/api/connectors/${id}` })),
     },
     'POST /api/connectors/:id/enabled': {
       role: 'commander',
@@ -2142,6 +2158,14 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
     'GET /api/oversight/units/:id': {
       role: 'commander',
       request: () => get(`/api/oversight/units/${OV.unit}`),
+    },
+    'PATCH /api/oversight/units/:id': {
+      role: 'admin',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/oversight/units/${OV.unit}`,
+        payload: { name: `宾馆更名 ${next()}` },
+      }),
     },
     'GET /api/oversight/units/:id/people': {
       role: 'commander',

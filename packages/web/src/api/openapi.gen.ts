@@ -807,10 +807,12 @@ export interface paths {
     get: operations['getConnectorsById'];
     put?: never;
     post?: never;
-    delete?: never;
+    /** DELETE /api/connectors/:id */
+    delete: operations['deleteConnectorsById'];
     options?: never;
     head?: never;
-    patch?: never;
+    /** PATCH /api/connectors/:id */
+    patch: operations['patchConnectorsById'];
     trace?: never;
   };
   '/api/connectors/{id}/enabled': {
@@ -2167,7 +2169,8 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    patch?: never;
+    /** PATCH /api/oversight/units/:id */
+    patch: operations['patchOversightUnitsById'];
     trace?: never;
   };
   '/api/oversight/units/{id}/compliance': {
@@ -4095,7 +4098,10 @@ export interface operations {
               /** @enum {string} */
               msgType: 'Alert' | 'Update' | 'Cancel';
               orgId: string;
-              radiusKm: number;
+              /** @description CAP 1.2 polygon "lat,lon lat,lon …" (first = last), or null */
+              polygon: string | null;
+              /** @description The circle; null when the area is the polygon */
+              radiusKm: number | null;
               severity: string;
               /** @enum {string} */
               status: 'pending' | 'published' | 'rejected';
@@ -4137,8 +4143,8 @@ export interface operations {
           headlineZh: string;
           /** @enum {string} */
           kind: 'crowd' | 'road_closure';
-          lat: number;
-          lon: number;
+          lat?: number;
+          lon?: number;
           /**
            * @default Alert
            * @enum {string}
@@ -4146,7 +4152,8 @@ export interface operations {
           msgType?: 'Alert' | 'Update' | 'Cancel';
           /** Format: uuid */
           org?: string;
-          radiusKm: number;
+          polygon?: string;
+          radiusKm?: number;
           /**
            * @default Moderate
            * @enum {string}
@@ -4192,7 +4199,10 @@ export interface operations {
             /** @enum {string} */
             msgType: 'Alert' | 'Update' | 'Cancel';
             orgId: string;
-            radiusKm: number;
+            /** @description CAP 1.2 polygon "lat,lon lat,lon …" (first = last), or null */
+            polygon: string | null;
+            /** @description The circle; null when the area is the polygon */
+            radiusKm: number | null;
             severity: string;
             /** @enum {string} */
             status: 'pending' | 'published' | 'rejected';
@@ -4253,7 +4263,10 @@ export interface operations {
             /** @enum {string} */
             msgType: 'Alert' | 'Update' | 'Cancel';
             orgId: string;
-            radiusKm: number;
+            /** @description CAP 1.2 polygon "lat,lon lat,lon …" (first = last), or null */
+            polygon: string | null;
+            /** @description The circle; null when the area is the polygon */
+            radiusKm: number | null;
             severity: string;
             /** @enum {string} */
             status: 'pending' | 'published' | 'rejected';
@@ -4313,7 +4326,10 @@ export interface operations {
             /** @enum {string} */
             msgType: 'Alert' | 'Update' | 'Cancel';
             orgId: string;
-            radiusKm: number;
+            /** @description CAP 1.2 polygon "lat,lon lat,lon …" (first = last), or null */
+            polygon: string | null;
+            /** @description The circle; null when the area is the polygon */
+            radiusKm: number | null;
             severity: string;
             /** @enum {string} */
             status: 'pending' | 'published' | 'rejected';
@@ -5442,7 +5458,9 @@ export interface operations {
   getCommunityReportsByIdMedia: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        'x-purpose'?: string;
+      };
       path: {
         id: string;
       };
@@ -5450,7 +5468,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The report’s photo or video as stored (EXIF stripped) */
+      /** @description The report’s photo or video as stored (EXIF stripped); personal data: X-Purpose required, the read audited */
       200: {
         headers: {
           [name: string]: unknown;
@@ -6296,7 +6314,7 @@ export interface operations {
                   };
                 };
                 /** @enum {string} */
-                target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+                target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
                 /** @default Asia/Shanghai */
                 tz: string;
               };
@@ -6312,8 +6330,9 @@ export interface operations {
                 topic?: string;
                 url?: string;
               };
+              sourceColumns: string[] | null;
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
             }[];
           };
         };
@@ -6351,7 +6370,7 @@ export interface operations {
               };
             };
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
             /** @default Asia/Shanghai */
             tz?: string;
           };
@@ -6405,7 +6424,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6421,8 +6440,9 @@ export interface operations {
               topic?: string;
               url?: string;
             };
+            sourceColumns: string[] | null;
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
           };
         };
       };
@@ -6474,7 +6494,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6490,8 +6510,9 @@ export interface operations {
               topic?: string;
               url?: string;
             };
+            sourceColumns: string[] | null;
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
           };
         };
       };
@@ -6499,6 +6520,152 @@ export interface operations {
       401: components['responses']['Problem401'];
       403: components['responses']['Problem403'];
       404: components['responses']['Problem404'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  deleteConnectorsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            runsDeleted: number;
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
+  patchConnectorsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          batchSize?: number;
+          city?: string | null;
+          intervalMinutes?: number | null;
+          mapping?: {
+            epochIsLocal?: boolean;
+            fields: {
+              [key: string]: {
+                column: string | [string, string];
+                /** @enum {string} */
+                format?: 'auto' | 'iso' | 'mdy' | 'dmy' | 'ymd' | 'unix' | 'unix-ms';
+                /** @enum {string} */
+                type: 'string' | 'number' | 'integer' | 'time' | 'boolean' | 'point';
+              };
+            };
+            /** @enum {string} */
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
+            /** @default Asia/Shanghai */
+            tz?: string;
+          };
+          name?: string;
+          source?:
+            | {
+                /** @enum {string} */
+                kind: 'file';
+              }
+            | {
+                /** @enum {string} */
+                kind: 'http';
+                timeoutMs?: number;
+                /** Format: uri */
+                url: string;
+              }
+            | {
+                /** @enum {string} */
+                kind: 'mqtt';
+                topic: string;
+              };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            batchSize: number;
+            city: string | null;
+            createdAt: string;
+            enabled: boolean;
+            failures: number;
+            id: string;
+            intervalMinutes: number | null;
+            mapping: {
+              epochIsLocal?: boolean;
+              fields: {
+                [key: string]: {
+                  column: string | [string, string];
+                  /** @enum {string} */
+                  format?: 'auto' | 'iso' | 'mdy' | 'dmy' | 'ymd' | 'unix' | 'unix-ms';
+                  /** @enum {string} */
+                  type: 'string' | 'number' | 'integer' | 'time' | 'boolean' | 'point';
+                };
+              };
+              /** @enum {string} */
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
+              /** @default Asia/Shanghai */
+              tz: string;
+            };
+            name: string;
+            nextRunAt: string | null;
+            orgId: string;
+            orgName: string;
+            ownerId: string;
+            source: {
+              /** @enum {string} */
+              kind: 'file' | 'http' | 'mqtt';
+              timeoutMs?: number;
+              topic?: string;
+              url?: string;
+            };
+            sourceColumns: string[] | null;
+            /** @enum {string} */
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
       500: components['responses']['Problem500'];
       default: components['responses']['Problem'];
     };
@@ -6546,7 +6713,7 @@ export interface operations {
                 };
               };
               /** @enum {string} */
-              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+              target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
               /** @default Asia/Shanghai */
               tz: string;
             };
@@ -6562,8 +6729,9 @@ export interface operations {
               topic?: string;
               url?: string;
             };
+            sourceColumns: string[] | null;
             /** @enum {string} */
-            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+            target: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
           };
         };
       };
@@ -6823,7 +6991,7 @@ export interface operations {
                 type: 'string' | 'number' | 'integer' | 'time' | 'boolean' | 'point';
               }[];
               /** @enum {string} */
-              id: 'patrol.incidents' | 'oversight.units' | 'places.addresses';
+              id: 'patrol.incidents' | 'oversight.units' | 'places.addresses' | 'sensors.devices';
               key: string;
               label: {
                 en: string;
@@ -6848,6 +7016,8 @@ export interface operations {
       query?: {
         byCell?: 'true' | 'false';
         city?: string;
+        /** @description static | learned (the hour now) | learned:Mon-08 (an hour of week, city local time) */
+        profile?: string;
         thresholds?: string;
       };
       header?: never;
@@ -6874,6 +7044,7 @@ export interface operations {
             computeMs: number;
             posts: number;
             postsOffNetwork: number;
+            profile: string;
             thresholds: {
               addressShare: number;
               roadLengthM: number;
@@ -6958,6 +7129,8 @@ export interface operations {
     parameters: {
       query?: {
         city?: string;
+        /** @description static | learned (the hour now) | learned:Mon-08 (an hour of week, city local time) */
+        profile?: string;
         seconds?: string;
       };
       header?: never;
@@ -6986,6 +7159,7 @@ export interface operations {
               /** @enum {string} */
               type: 'Feature';
             }[];
+            profile: string;
             /** @enum {string} */
             type: 'FeatureCollection';
           };
@@ -11708,6 +11882,89 @@ export interface operations {
       default: components['responses']['Problem'];
     };
   };
+  patchOversightUnitsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          address?: string;
+          lat?: number;
+          licenceNo?: string | null;
+          licenceValidFrom?: string | null;
+          licenceValidUntil?: string | null;
+          lon?: number;
+          name?: string;
+          responsibleName?: string | null;
+          responsiblePhone?: string | null;
+          /** @enum {string} */
+          riskLevel?: 'low' | 'medium' | 'high';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            address: string | null;
+            cameras: {
+              id: string;
+              name: string;
+              streamUrl: string;
+            }[];
+            createdAt: string;
+            id: string;
+            /** @enum {string} */
+            industry:
+              | 'hotel'
+              | 'scrap_metal'
+              | 'seal_engraving'
+              | 'logistics'
+              | 'motor_repair'
+              | 'second_hand'
+              | 'entertainment'
+              | 'explosives'
+              | 'hazardous_chemicals'
+              | 'school'
+              | 'hospital'
+              | 'internal_other';
+            lat: number | null;
+            licenceNo: string | null;
+            /** @enum {string} */
+            licenceStatus: 'none' | 'valid' | 'expiring' | 'expired';
+            licenceValidFrom: string | null;
+            licenceValidUntil: string | null;
+            lon: number | null;
+            name: string;
+            orgId: string;
+            orgName: string;
+            /** @enum {string} */
+            riskLevel: 'low' | 'medium' | 'high';
+          };
+        };
+      };
+      400: components['responses']['Problem400'];
+      401: components['responses']['Problem401'];
+      403: components['responses']['Problem403'];
+      404: components['responses']['Problem404'];
+      409: components['responses']['Problem409'];
+      413: components['responses']['Problem413'];
+      415: components['responses']['Problem415'];
+      422: components['responses']['Problem422'];
+      500: components['responses']['Problem500'];
+      default: components['responses']['Problem'];
+    };
+  };
   putOversightUnitsByIdCompliance: {
     parameters: {
       query?: never;
@@ -14872,6 +15129,8 @@ export interface operations {
             /** @description The unit × checkpoint travel times (s) the assignment was solved on */
             etaMatrix: {
               checkpointIds: string[];
+              /** @description The travel times used: static, or learned:Mon-08 (the hour now) */
+              profile: string;
               seconds: (number | null)[][];
               unitIds: string[];
             };

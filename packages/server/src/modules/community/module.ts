@@ -55,7 +55,7 @@ export const communityModule = defineModule({
     return { reports, cases, volunteers: new VolunteersService(deps) };
   },
   routes: async (app, deps, community) => {
-    await reportRoutes(app, community.reports);
+    await reportRoutes(app, deps, community.reports);
     caseRoutes(app, deps, community.cases);
     volunteerRoutes(app, deps, community.volunteers);
   },

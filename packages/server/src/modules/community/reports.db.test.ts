@@ -95,10 +95,53 @@ describe(`citizen reports and Open311 (${process.env.CITYWATCH_TEST_DB})`, () =>
     const stored = readFileSync(path.join(t.ctx.community.reports.mediaDir, `${made.id}.jpg`));
     expect(stored.includes(Buffer.from('Exif'))).toBe(false);
     expect(await exifr.gps(stored).catch(() => undefined)).toBeUndefined();
-    const media = await t.as(station, { method: 'GET', url: `/api/community/reports/${made.id}/media` });
+    // The photo is personal data: no purpose, no bytes (and no audit row); with one, the read is audited.
+    const reads = () =>
+      t.ctx.db.kysely
+        .selectFrom('audit_log')
+        .select(['action', 'username', 'purpose', 'detail'])
+        .where('resource', '=', `report:${made.id}`)
+        .where('action', '=', 'personal_data_read')
+        .execute();
+    for (const headers of [{}, { 'x-purpose': ' ' }]) {
+      const bare = await t.as(station, {
+        method: 'GET',
+        url: `/api/community/reports/${made.id}/media`,
+        headers: { 'accept-language': 'en', ...headers },
+      });
+      expect(bare.statusCode, bare.body).toBe(428);
+      expect(bare.headers['content-type']).toContain('application/problem+json');
+      expect(bare.json()).toMatchObject({
+        status: 428,
+        title: 'A purpose is required to read personal data',
+        errors: [{ field: 'X-Purpose', rule: 'required' }],
+      });
+    }
+    expect(await reads()).toEqual([]);
+    const media = await t.as(station, {
+      method: 'GET',
+      url: `/api/community/reports/${made.id}/media`,
+      headers: { 'x-purpose': encodeURIComponent('核实群众举报现场') },
+    });
     expect(media.statusCode).toBe(200);
     expect(media.headers['content-type']).toBe('image/jpeg');
     expect(Buffer.compare(media.rawPayload, stored)).toBe(0);
+    expect(await reads()).toEqual([
+      {
+        action: 'personal_data_read',
+        username: 'rep.station',
+        purpose: '核实群众举报现场',
+        detail: { fields: ['media'], mediaType: 'image/jpeg' },
+      },
+    ]);
+    // The sibling station gets 404 even with a purpose, and nothing is audited for it.
+    const theirs = await t.as(sibling, {
+      method: 'GET',
+      url: `/api/community/reports/${made.id}/media`,
+      headers: { 'x-purpose': encodeURIComponent('核实群众举报现场') },
+    });
+    expect(theirs.statusCode).toBe(404);
+    expect(await reads()).toHaveLength(1);
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/community/reports/${made.id}/media` })).statusCode,
     ).toBe(401);

@@ -10,16 +10,16 @@ import {
 } from '@citywatch/core/community/reports';
 import fastifyMultipart from '@fastify/multipart';
 import { z } from 'zod';
-import { actorOf } from '../../http/auth.js';
+import { actorOf, auditPersonalRead } from '../../http/auth.js';
 import { ProblemError } from '../../http/problem.js';
-import type { ZodApp } from '../module.js';
+import type { CoreDeps, ZodApp } from '../module.js';
 import { open311Routes } from './open311.js';
 import type { ReportsService, Upload } from './service.js';
 
 const idParams = z.strictObject({ id: z.uuid() });
 
 /** Staff routes over reports, the public page's routes, and Open311. */
-export async function reportRoutes(app: ZodApp, reports: ReportsService) {
+export async function reportRoutes(app: ZodApp, deps: Pick<CoreDeps, 'db' | 'now'>, reports: ReportsService) {
   app.get(
     '/api/community/reports',
     {
@@ -49,9 +49,12 @@ export async function reportRoutes(app: ZodApp, reports: ReportsService) {
       schema: {
         tags: ['community'],
         params: idParams,
+        // A citizen's photo or video shows people, plates and homes: personal data, read with a purpose.
+        headers: z.object({ 'x-purpose': z.string().max(2000).optional() }),
         response: {
           200: {
-            description: 'The report’s photo or video as stored (EXIF stripped)',
+            description:
+              'The report’s photo or video as stored (EXIF stripped); personal data: X-Purpose required, the read audited',
             content: Object.fromEntries(
               Object.keys(MEDIA_EXTENSIONS).map((type) => [
                 type,
@@ -63,7 +66,13 @@ export async function reportRoutes(app: ZodApp, reports: ReportsService) {
       },
     },
     async (request, reply) => {
+      // 404 for a report outside the subtree before anything is audited; the read is audited with
+      // its purpose before the bytes leave.
       const media = await reports.media(request.params.id, actorOf(request));
+      await auditPersonalRead(deps, request, `report:${request.params.id}`, {
+        fields: ['media'],
+        mediaType: media.type,
+      });
       return reply
         .type(media.type)
         .header('cache-control', 'private, no-store')
