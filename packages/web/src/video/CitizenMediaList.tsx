@@ -4,12 +4,13 @@ import { Alert, Empty, List, Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../api/client';
 import { useCan } from '../auth/session';
+import { ReportMediaButton } from '../pages/community/ReportMedia';
 import { videoQueries } from './api';
 
 /**
  * Citizens' photos and short videos near the point (community reports with an attachment, of the
  * viewer's subtree), beside its cameras: for staff who may read community reports; the bytes come
- * from the community module's staff route.
+ * from the community module's staff route, after the viewer states a purpose (ReportMediaButton).
  */
 export function CitizenMediaList({ lon, lat }: { lon: number; lat: number }) {
   const { t } = useTranslation('video', { keyPrefix: 'panel.media' });
@@ -35,17 +36,10 @@ export function CitizenMediaList({ lon, lat }: { lon: number; lat: number }) {
           renderItem={(m) => (
             <List.Item data-testid="citizen-media-item">
               <Space align="start">
-                {m.mediaType.startsWith('video/') ? (
-                  <video src={m.mediaPath} controls muted style={{ width: 120, borderRadius: 4 }} />
-                ) : (
-                  <a href={m.mediaPath} target="_blank" rel="noreferrer">
-                    <img
-                      src={m.mediaPath}
-                      alt={m.number}
-                      style={{ width: 120, maxHeight: 90, objectFit: 'cover', borderRadius: 4 }}
-                    />
-                  </a>
-                )}
+                {/* Personal data: shown after a stated purpose (audited by community's route), no bare thumbnail. */}
+                <ReportMediaButton
+                  report={{ id: m.reportId, number: m.number, media: { type: m.mediaType } }}
+                />
                 <div>
                   <Space size={4} wrap>
                     <Typography.Text>{m.number}</Typography.Text>

@@ -14,6 +14,7 @@ import {
 } from '../../api/community';
 import { useCan } from '../../auth/session';
 import { CaseDrawer } from './CaseDrawer';
+import { ReportMediaButton } from './ReportMedia';
 import { SlaTag } from './SlaTag';
 import { VolunteersTab, VolunteersTabLabel } from './VolunteersTab';
 
@@ -109,9 +110,7 @@ function IntakeQueue() {
             render: (_, r) =>
               r.media ? (
                 <Space direction="vertical" size={0}>
-                  <a href={`/api/community/reports/${r.id}/media`} target="_blank" rel="noreferrer">
-                    {t('intake.viewMedia')}
-                  </a>
+                  <ReportMediaButton report={r} />
                   {r.media.takenAt && (
                     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                       {t('intake.exifTaken', { time: time(r.media.takenAt) })}
