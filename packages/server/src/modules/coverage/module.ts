@@ -14,12 +14,13 @@ declare module '../module.js' {
 /** 1-3-5 minute coverage of posts by road time, and where to add posts. */
 export const coverageModule = defineModule({
   name: 'coverage',
-  needs: ['places', 'workers'],
+  needs: ['places', 'workers', 'eta'],
   permissions: {
     'coverage.read': STAFF_ROLES,
     'coverage.write': ['admin', 'commander'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  create: (deps) => new CoverageService(deps.db.kysely, deps.places, deps.now, deps.workers),
+  create: (deps) =>
+    new CoverageService(deps.db.kysely, deps.places, deps.now, deps.workers, { eta: deps.eta }),
   routes: (app, _deps, coverage) => coverageRoutes(app, coverage),
 });

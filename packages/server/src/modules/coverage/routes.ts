@@ -1,6 +1,7 @@
 import { coverageAdviceSchema, coverageFiguresSchema } from '@citywatch/core/coverage/schemas';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth.js';
+import type { ProfileChoice } from '../eta/service.js';
 import type { ZodApp } from '../module.js';
 import { cityNameSchema } from '../places/schemas.js';
 import type { CoverageService } from './service.js';
@@ -20,12 +21,25 @@ const secondsList = (fallback: string) =>
 const cityQuery = z.strictObject({ city: cityNameSchema });
 const idParams = z.strictObject({ id: z.string().uuid() });
 
+/** Which travel times: static, the learned ones of the hour now, or those of a chosen (local) hour. */
+const profileQuery = z
+  .string()
+  .regex(/^(static|learned|learned:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-([01]\d|2[0-3]))$/)
+  .default('static')
+  .describe('static | learned (the hour now) | learned:Mon-08 (an hour of week, city local time)');
 const coverageQuery = z.strictObject({
   city: cityNameSchema,
+  profile: profileQuery,
   thresholds: secondsList('60,180,300'),
   byCell: z.enum(['true', 'false']).default('false'),
 });
-const layerQuery = z.strictObject({ city: cityNameSchema, seconds: secondsList('60,180,300') });
+const layerQuery = z.strictObject({
+  city: cityNameSchema,
+  seconds: secondsList('60,180,300'),
+  profile: profileQuery,
+});
+/** The travel times used: `static`, or `learned:Mon-08` (static when nothing is learned yet). */
+const profileLabel = z.string();
 
 const postCreate = z.strictObject({
   kind: postKind,
@@ -66,11 +80,13 @@ const postSchema = z.object({
 });
 
 const figuresSchema = coverageFiguresSchema.extend({
+  profile: profileLabel,
   /** With byCell=true: per H3 cell, its addresses and the share reached within each threshold. */
   cells: z.array(z.object({ h3: z.string(), addresses: z.number(), shares: z.array(z.number()) })).optional(),
 });
 const layerSchema = z.object({
   type: z.literal('FeatureCollection'),
+  profile: profileLabel,
   features: z.array(
     z.object({
       type: z.literal('Feature'),
@@ -141,7 +157,10 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
     async (request) => {
       const q = request.query;
       const city = await coverage.city(q.city);
-      return coverage.coverage(city, q.thresholds, { byCell: q.byCell === 'true' });
+      return coverage.coverage(city, q.thresholds, {
+        byCell: q.byCell === 'true',
+        profile: q.profile as ProfileChoice,
+      });
     },
   );
 
@@ -153,7 +172,7 @@ export function coverageRoutes(app: ZodApp, coverage: CoverageService) {
     },
     async (request) => {
       const q = request.query;
-      return coverage.layer(await coverage.city(q.city), q.seconds);
+      return coverage.layer(await coverage.city(q.city), q.seconds, q.profile as ProfileChoice);
     },
   );
 

@@ -23,6 +23,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { type FieldError, ProblemError } from '../../http/problem.js';
 import type { HeavyJobs } from '../../workers/module.js';
+import type { EtaService, ProfileChoice } from '../eta/service.js';
 import type { CityRuntime } from '../roads/registry.js';
 import { assertOrgInScope, type OrgScope } from '../scope.js';
 import { messages } from './messages.js';
@@ -63,6 +64,8 @@ export type DemandKind = 'incidents' | 'addresses';
 
 export interface CoverageServiceOptions {
   incidentDemand?: IncidentDemandSource;
+  /** Learned travel times (the eta module); without it every profile choice is the static one. */
+  eta?: Pick<EtaService, 'routing'>;
 }
 
 // Posts and demand farther than this from any road are left out (and counted as off-network).
@@ -91,6 +94,7 @@ export interface CityLookup {
 export class CoverageService {
   private readonly perCity = new WeakMap<CityRuntime, CityCoverageState>();
   private readonly incidentDemand: IncidentDemandSource;
+  private readonly eta?: Pick<EtaService, 'routing'>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -99,6 +103,7 @@ export class CoverageService {
     private readonly jobs: HeavyJobs,
     options: CoverageServiceOptions = {},
   ) {
+    this.eta = options.eta;
     this.incidentDemand =
       options.incidentDemand ?? (async (city) => store.incidentLocations(this.db, city.id, MAX_INCIDENTS));
   }
@@ -201,9 +206,17 @@ export class CoverageService {
   // Coverage
 
   /** Shares of addresses and of road length within each threshold from the city's posts. */
-  async coverage(city: CityRuntime, thresholds: readonly number[], options: { byCell?: boolean } = {}) {
+  async coverage(
+    city: CityRuntime,
+    thresholds: readonly number[],
+    options: { byCell?: boolean; profile?: ProfileChoice } = {},
+  ) {
     const state = this.stateOf(city);
-    const [posts, addresses] = await Promise.all([this.listPosts(city), this.addressesOf(city, state)]);
+    const [posts, addresses, routing] = await Promise.all([
+      this.listPosts(city),
+      this.addressesOf(city, state),
+      this.routing(city, options.profile ?? 'static'),
+    ]);
     const started = performance.now();
     const snapped = this.snapPosts(city, posts);
     const { edge, t, cell } = addresses;
@@ -212,12 +225,14 @@ export class CoverageService {
     const result = await this.jobs.run(
       'coverage.figures',
       { posts: snapped.positions, demand, thresholds: [...thresholds] },
-      // On the turn-restricted graph (same edge ids as the base graph the posts were snapped on).
-      { city: city.turnRouting().poolCity },
+      // On the turn-restricted graph with the profile's times (same edge ids as the base graph the
+      // posts were snapped on).
+      { city: routing.poolCity },
     );
     const computeMs = snapMs + result.computeMs;
     return {
       city: city.name,
+      profile: routing.label,
       posts: snapped.positions.length,
       postsOffNetwork: snapped.offNetwork,
       addresses: edge.length,
@@ -243,14 +258,14 @@ export class CoverageService {
   }
 
   /** The reached road as lines, each with the band (seconds) it is first reached within. */
-  async layer(city: CityRuntime, thresholds: readonly number[]) {
-    const posts = await this.listPosts(city);
+  async layer(city: CityRuntime, thresholds: readonly number[], profile: ProfileChoice = 'static') {
+    const [posts, routing] = await Promise.all([this.listPosts(city), this.routing(city, profile)]);
     const sorted = [...thresholds].sort((a, b) => a - b);
     const snapped = this.snapPosts(city, posts);
     const pieces = await this.jobs.run(
       'coverage.pieces',
       { posts: snapped.positions, sortedThresholds: sorted },
-      { city: city.turnRouting().poolCity },
+      { city: routing.poolCity },
     );
     const g = city.graph;
     const features = new Array(pieces.edge.length);
@@ -264,7 +279,7 @@ export class CoverageService {
         },
       };
     }
-    return { type: 'FeatureCollection' as const, features };
+    return { type: 'FeatureCollection' as const, profile: routing.label, features };
   }
 
   /**
@@ -348,6 +363,12 @@ export class CoverageService {
 
   // ---------------------------------------------------------------------------------------------
   // Internals
+
+  /** The turn-restricted graph with the chosen profile's times (static without the eta module). */
+  private async routing(city: CityRuntime, profile: ProfileChoice) {
+    if (this.eta) return this.eta.routing(city, profile);
+    return { label: 'static' as const, poolCity: city.turnRouting().poolCity };
+  }
 
   private stateOf(city: CityRuntime): CityCoverageState {
     let state = this.perCity.get(city);

@@ -13,18 +13,28 @@
  * Emergency profile: unit_positions carries no lights-and-siren status, so every traversal goes to
  * the `normal` profile; the `emergency` profile (stored apart, never mixed) waits for that status.
  */
+
+import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
+import type { RoadGraph } from '@citywatch/core/roads/graph';
 import { splitTrips, type TraceRow } from '@citywatch/core/roads/learned/evaluate';
-import { hourOfWeekAt, learnedProfileLabel, type TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
+import {
+  hourOfWeekAt,
+  learnedProfileLabel,
+  parseLearnedLabel,
+  type TimeProfileLabel,
+} from '@citywatch/core/roads/learned/hour';
 import {
   estimateProfile,
   type LearnedProfile,
   profileHour,
   TraversalStats,
+  withEdgeTimes,
 } from '@citywatch/core/roads/learned/profile';
 import { emptySkips, HmmMatcher, SKIP_REASONS } from '@citywatch/core/roads/matching/hmm';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { PlacesService } from '../places/service.js';
+import type { CityRuntime } from '../roads/registry.js';
 import type {} from './tables.js';
 
 export interface LearnRunSummary {
@@ -40,6 +50,22 @@ export interface LearnRunSummary {
   skipped: Record<string, number>;
   /** False when the day had already been learned (nothing done). */
   ran: boolean;
+}
+
+/**
+ * Which travel times a computation uses: `static` (road class and maxspeed), `learned` (the
+ * learned times of the hour of week now) or `learned:Mon-08` (those of a chosen hour of week).
+ */
+export type ProfileChoice = 'static' | 'learned' | `learned:${string}`;
+
+/** A choice resolved on a city: the turn-restricted graph with its times, and the label naming them. */
+export interface ProfileRouting {
+  /** `static` also when learned times were asked for but none are learned yet. */
+  label: TimeProfileLabel;
+  graph: RoadGraph;
+  dijkstra: DijkstraEngine;
+  /** The graph as the worker pool takes it (its own id per profile, so threads keep each apart). */
+  poolCity: { id: string; graph: RoadGraph };
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -223,10 +249,17 @@ export class EtaService {
     at: Date,
     cityName?: string,
   ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
+    return this.hourTimesOf(hourOfWeekAt(at), cityName);
+  }
+
+  /** The base-edge times of one hour of week (as labels name it), null when nothing is learned. */
+  async hourTimesOf(
+    how: number,
+    cityName?: string,
+  ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
     const city = await this.places.city(cityName);
     const version = await this.learnedVersion(city.id);
     if (!version) return null;
-    const how = hourOfWeekAt(at);
     const key = `${city.id}:${how}:${version}`;
     let hit = this.hours.get(key);
     if (!hit) {
@@ -237,6 +270,47 @@ export class EtaService {
       this.hours.set(key, hit);
     }
     return { ...hit, version };
+  }
+
+  private readonly routings = new Map<string, ProfileRouting & { base: RoadGraph }>();
+
+  /**
+   * The routing a profile choice names on a city (coverage, isochrone layers and closure plans):
+   * the city's turn-restricted graph with the static times or with the learned times of the hour
+   * (now, or the chosen one), and a Dijkstra engine on it. Learned times asked for where nothing
+   * is learned: the static routing, labelled `static`. Cached per hour and statistics version.
+   */
+  async routing(city: CityRuntime, choice: ProfileChoice): Promise<ProfileRouting> {
+    const turns = city.turnRouting();
+    const staticRouting: ProfileRouting = {
+      label: 'static',
+      graph: turns.graph,
+      dijkstra: turns.dijkstra,
+      poolCity: turns.poolCity,
+    };
+    if (choice === 'static') return staticRouting;
+    const how = choice === 'learned' ? hourOfWeekAt(this.now()) : parseLearnedLabel(choice);
+    if (how === null) throw new RangeError(`bad profile ${choice}`);
+    const hour = await this.hourTimesOf(how, city.name);
+    if (!hour) return staticRouting;
+    const key = `${city.id}:${hour.label}:${hour.version}`;
+    let hit = this.routings.get(key);
+    // A re-imported city is a new runtime with a new graph: its routings are built afresh.
+    if (!hit || hit.base !== turns.graph) {
+      const graph = withEdgeTimes(turns.graph, hour.baseTimes);
+      hit = {
+        label: hour.label,
+        graph,
+        dijkstra: new DijkstraEngine(graph),
+        poolCity: { id: `${turns.poolCity.id}:${key}`, graph },
+        base: turns.graph,
+      };
+      // A few hours of a city are asked for at a time: keep the map small.
+      if (this.routings.size >= 4) this.routings.delete(this.routings.keys().next().value as string);
+      this.routings.set(key, hit);
+    }
+    const { base: _, ...routing } = hit;
+    return routing;
   }
 
   /** The learned profile of a city (cached per statistics version), from the stored statistics. */

@@ -28,7 +28,7 @@ export const PLATES_TOPIC = 'citywatch/plates/+';
 /** Perimeter control (圈层查控): rings, checkpoints, closure plans, the hotlist and plate reads. */
 export const perimeterModule = defineModule({
   name: 'perimeter',
-  needs: ['places', 'dispatch', 'workers', 'cap'],
+  needs: ['places', 'dispatch', 'workers', 'cap', 'eta'],
   permissions: {
     'hotlist.read': ['commander', 'dispatcher', 'admin', 'auditor'],
     // Not admin: whoever manages accounts may not also keep the hotlist (separation of duties).

@@ -15,8 +15,8 @@ export type CheckpointRow = store.CheckpointRecord;
 
 /** What the ring services get from the module's deps. */
 export type RingDeps = Pick<
-  Deps<'places' | 'dispatch' | 'workers' | 'cap'>,
-  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'workers' | 'cap'
+  Deps<'places' | 'dispatch' | 'workers' | 'cap' | 'eta'>,
+  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'workers' | 'cap' | 'eta'
 >;
 
 export const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

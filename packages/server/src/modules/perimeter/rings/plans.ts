@@ -142,7 +142,10 @@ export class ClosurePlans {
     const units = await this.ctx.dispatch.availableUnits(actor);
     const now = this.ctx.now();
     const checkpointSnaps = checkpoints.map((c) => checkpointSnap(city, c));
-    const etas = travelTimes(city, unitSnaps(city, units), checkpointSnaps);
+    // The travel times of the hour now, learned where the eta module has learned any (as dispatch
+    // ranks units), else the static ones.
+    const routing = await this.ctx.eta.routing(city, 'learned');
+    const etas = travelTimes(city, unitSnaps(city, units), checkpointSnaps, ETA_HORIZON_SECONDS, routing);
     // Objective, in order: hold as many checkpoints as possible, then as many as possible within
     // 10 minutes, then the least total travel time. A late pair carries a penalty larger than any
     // assignment's whole travel time (every ETA is within the horizon), which makes the exact
@@ -285,6 +288,7 @@ export class ClosurePlans {
       warnings,
       // The matrix the assignment was solved on, so a console (or a test) can check it.
       etaMatrix: {
+        profile: routing.label,
         unitIds: units.map((u) => u.id),
         checkpointIds: checkpoints.map((c) => c.id),
         seconds: etas.map((row) => row.map(finiteOrNull)),
@@ -379,6 +383,7 @@ export class ClosurePlans {
     const onTheirWay = rows.filter((r) => r.status === 'assigned' && r.unit_id !== null);
     if (onTheirWay.length === 0) return routes;
     const city = await cityOfRing(this.ctx, ring);
+    const routing = await this.ctx.eta.routing(city, 'learned');
     for (const r of onTheirWay) {
       const unit = units.get(r.unit_id as string);
       if (!unit) continue;
@@ -389,7 +394,7 @@ export class ClosurePlans {
         edge_from_osm: r.checkpoint_edge_from_osm,
         edge_to_osm: r.checkpoint_edge_to_osm,
       });
-      const route = unitRoute(city, from, to);
+      const route = unitRoute(city, from, to, routing);
       if (route) routes.set(r.checkpoint_id, route);
     }
     return routes;

@@ -356,6 +356,7 @@ const activatedPlanSchema = planSchema.extend({
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
   etaMatrix: z
     .object({
+      profile: z.string().describe('The travel times used: static, or learned:Mon-08 (the hour now)'),
       unitIds: z.array(z.string()),
       checkpointIds: z.array(z.string()),
       seconds: z.array(z.array(z.number().nullable())),

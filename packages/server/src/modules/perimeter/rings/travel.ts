@@ -9,6 +9,7 @@
 import type { RoadGraph } from '@citywatch/core/roads/graph';
 import { roadRoute } from '@citywatch/core/roads/route';
 import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
+import type { ProfileRouting } from '../../eta/service.js';
 import type { CityRuntime } from '../../roads/registry.js';
 import type { CheckpointRow } from './common.js';
 
@@ -89,18 +90,22 @@ export function unitSnaps(
   );
 }
 
+/** The graph and engine a plan times on: the city's turn-restricted one, static or learned times. */
+export type PlanRouting = Pick<ProfileRouting, 'graph' | 'dijkstra'>;
+
 /**
  * Road seconds from each unit position to each checkpoint: one reverse search per checkpoint,
- * bounded by `horizon` (beyond it: Infinity). Synchronous from search to read-out, because the
- * city's Dijkstra engine is shared by every request.
+ * bounded by `horizon` (beyond it: Infinity), on `routing` (default: static times). Synchronous
+ * from search to read-out, because the Dijkstra engine is shared by every request.
  */
 export function travelTimes(
   city: CityRuntime,
   from: readonly (SnapResult | null)[],
   to: readonly (SnapResult | null)[],
   horizon = ETA_HORIZON_SECONDS,
+  routing: PlanRouting = city.turnRouting(),
 ): EtaMatrix {
-  const { graph, dijkstra: engine } = city.turnRouting();
+  const { graph, dijkstra: engine } = routing;
   const matrix: EtaMatrix = from.map(() => to.map(() => Number.POSITIVE_INFINITY));
   to.forEach((target, j) => {
     if (!target) return;
@@ -133,9 +138,9 @@ export function unitRoute(
   city: CityRuntime,
   from: SnapResult | null,
   to: SnapResult | null,
+  routing: PlanRouting = city.turnRouting(),
 ): UnitRoute | null {
   if (!from || !to) return null;
-  const routing = city.turnRouting();
   const route = roadRoute(routing.dijkstra, city.snapper, from, to);
   if (!route) return null;
   const round = (x: number) => Math.round(x * 1e6) / 1e6;

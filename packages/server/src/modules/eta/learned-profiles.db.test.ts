@@ -1,0 +1,144 @@
+/**
+ * Learned travel times in coverage and closure plans (issue 16 item 4), on the bundled Shenzhen
+ * Longgang extract (OpenStreetMap contributors, ODbL): with the hour's statistics saying every
+ * street is driven at half the speed table's speed, the coverage figures and the banded layer of
+ * the learned profile reach less than the static ones, and closure-plan travel times are longer;
+ * before anything is learned a learned choice is the static profile, and says so.
+ */
+
+import { HOURS_PER_WEEK } from '@citywatch/core/roads/learned/profile';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundledCity } from '../../demo.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { travelTimes, unitSnaps } from '../perimeter/rings/travel.js';
+
+interface Band {
+  seconds: number;
+  addressShare: number;
+  roadLengthShare: number;
+}
+// Unit positions and checkpoints inside the Longgang centre, on real roads.
+const UNITS = [
+  { last_lon: 114.2005, last_lat: 22.6805 },
+  { last_lon: 114.2225, last_lat: 22.6955 },
+  { last_lon: 114.1955, last_lat: 22.6955 },
+];
+const CHECKPOINTS = [
+  { lon: 114.2075, lat: 22.6915 },
+  { lon: 114.2105, lat: 22.6865 },
+];
+
+describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_TEST_DB})`, () => {
+  let t: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await ensureBundledCity(t.ctx, () => {});
+    admin = await t.login('admin', ADMIN_PASSWORD);
+  }, 300_000);
+  afterAll(() => t.close());
+
+  const get = async (url: string) => {
+    const r = await t.as(admin, { method: 'GET', url });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json();
+  };
+
+  it('uses the static times for a learned choice until something is learned', async () => {
+    const body = await get('/api/coverage?thresholds=180&profile=learned');
+    expect(body.profile).toBe('static');
+    const bad = await t.as(admin, { method: 'GET', url: '/api/coverage?profile=learned:Mon-24' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ field: 'query.profile' });
+  });
+
+  it('reaches less with learned times twice the static ones, and times plans longer', async () => {
+    // Every street driven at half its static speed on Monday 08:00–09:00, 40 traversals each.
+    const city = await t.ctx.places.city(undefined);
+    const g = city.graph;
+    const rows = [];
+    for (let e = 0; e < g.edgeCount; e++) {
+      const s = g.edgeTime[e];
+      if (s > 0)
+        rows.push({
+          city_id: city.id,
+          profile: 'normal' as const,
+          edge: e,
+          hour_of_week: 8,
+          n: 40,
+          sum_s: 80 * s,
+        });
+    }
+    for (let i = 0; i < rows.length; i += 1000)
+      await t.ctx.db.kysely
+        .insertInto('eta_edge_observations')
+        .values(rows.slice(i, i + 1000))
+        .execute();
+    await t.ctx.db.kysely
+      .insertInto('eta_learn_runs')
+      .values({
+        city_id: city.id,
+        day: '2026-11-16',
+        trigger: 'manual',
+        edge_count: g.edgeCount,
+        finished_at: t.ctx.now(),
+        traversals: rows.length * 40,
+      })
+      .execute();
+    // The estimate moves toward the observations: learned times lie between 1× and 2× static.
+    const profile = await t.ctx.eta.profile();
+    const e0 = rows[0].edge;
+    const learned0 = profile.times[e0 * HOURS_PER_WEEK + 8];
+    expect(learned0).toBeGreaterThan(1.5 * g.edgeTime[e0]);
+    expect(learned0).toBeLessThanOrEqual(2 * g.edgeTime[e0] * (1 + 1e-6));
+
+    // Coverage figures.
+    const q = 'thresholds=60,180,300';
+    const still = await get(`/api/coverage?${q}&profile=static`);
+    const slow = await get(`/api/coverage?${q}&profile=learned:Mon-08`);
+    expect(still.profile).toBe('static');
+    expect(slow.profile).toBe('learned:Mon-08');
+    const a = still.thresholds as Band[];
+    const b = slow.thresholds as Band[];
+    expect(b.map((x) => x.seconds)).toEqual([60, 180, 300]);
+    for (let i = 0; i < a.length; i++) {
+      expect(b[i].roadLengthShare).toBeLessThan(a[i].roadLengthShare);
+      expect(b[i].addressShare).toBeLessThanOrEqual(a[i].addressShare);
+    }
+    // Twice the time: what the static profile reaches within 60 s, the learned needs about 120 s
+    // for; so the learned 180 s share is below the static 180 s one but above the static 60 s one.
+    expect(b[1].roadLengthShare).toBeGreaterThan(a[0].roadLengthShare);
+
+    // The banded layer: less road in the learned one.
+    const reached = (layer: { features: { geometry: { coordinates: number[][] } }[] }) =>
+      layer.features.reduce((sum, f) => {
+        const [p, q2] = f.geometry.coordinates;
+        return sum + Math.hypot(p[0] - q2[0], p[1] - q2[1]);
+      }, 0);
+    const layerStatic = await get('/api/coverage/layer?seconds=180&profile=static');
+    const layerLearned = await get('/api/coverage/layer?seconds=180&profile=learned:Mon-08');
+    expect(layerStatic.profile).toBe('static');
+    expect(layerLearned.profile).toBe('learned:Mon-08');
+    expect(reached(layerLearned)).toBeLessThan(0.9 * reached(layerStatic));
+
+    // Closure-plan travel times: every reachable unit × checkpoint longer, at most twice as long.
+    const routing = await t.ctx.eta.routing(city, 'learned:Mon-08');
+    expect(routing.label).toBe('learned:Mon-08');
+    const from = unitSnaps(city, UNITS);
+    const to = CHECKPOINTS.map((c) => city.snapper.snap(c.lon, c.lat, 200));
+    const fixed = travelTimes(city, from, to);
+    const learned = travelTimes(city, from, to, 3600, routing);
+    let compared = 0;
+    for (let i = 0; i < UNITS.length; i++)
+      for (let j = 0; j < CHECKPOINTS.length; j++) {
+        if (!Number.isFinite(fixed[i][j])) continue;
+        compared++;
+        expect(learned[i][j]).toBeGreaterThan(1.4 * fixed[i][j]);
+        expect(learned[i][j]).toBeLessThanOrEqual(2 * fixed[i][j] * (1 + 1e-6));
+      }
+    expect(compared).toBeGreaterThanOrEqual(4);
+    // The routing of the hour now (the clock is at Monday 08:00 UTC) is what plans activate with.
+    expect((await t.ctx.eta.routing(city, 'static')).label).toBe('static');
+  }, 300_000);
+});
