@@ -27,6 +27,7 @@
  *   events_missed_after_resume  events for incidents acknowledged while a console was away that
  *                             it never received after reconnecting
  *   acked_lost                acknowledged incidents missing from the database afterwards
+ * `--follow`: the per-node cost of following every AVL fix (no cluster; see followCost).
  * `--smoke`: 2 nodes, 100 units, 4 calls/s, 12 consoles, 24 s (for npm test; < 90 s of load plus
  * the cluster's start). `--head` runs the nodes on a copy of the last commit. Exits 0 whether or
  * not targets are met, 1 on a crash.
@@ -321,8 +322,142 @@ async function main() {
   }
 }
 
+/**
+ * `--follow`: what following the AVL stream costs one node (PositionFollower, issue 17): every node
+ * applies every fix (`dispatch.unit_changed` with fixAt) to its unit tracker. Here, in this process:
+ * the bundled city on an embedded database, one tracker with `--units` units, and `--seconds` rounds
+ * of one fix per unit delivered as the NATS bus does (JSON decoded, fanned out, applied). Figures:
+ * CPU ms per 1,000 fixes and the share of one core a node spends at `--units` fixes a second.
+ */
+async function followCost() {
+  const { buildApp } = await import('../packages/server/src/app');
+  const { createInProcessBus } = await import('../packages/server/src/bus/index');
+  const { parseDomainEvent, createEvent } = await import('@citywatch/core/events/bus');
+  const { loadConfig } = await import('../packages/server/src/config');
+  const { migrate } = await import('../packages/server/src/db/migrate');
+  const { ensureBundledCity } = await import('../packages/server/src/demo');
+  const { UnitTracker } = await import('../packages/server/src/modules/dispatch/tracker');
+  const { PositionFollower } = await import('../packages/server/src/modules/dispatch/tracker-follow');
+  const { openThrowawayDb } = await import('../packages/server/src/test/db');
+  const { largestStronglyConnectedComponent } = await import('@citywatch/core/roads/ch');
+  const units = argv.includes('--units') ? unitsN : 10_000;
+  const rounds = argv.includes('--seconds') ? seconds : 5;
+  const { db, drop } = await openThrowawayDb('pglite');
+  try {
+    await migrate(db);
+    const config = {
+      ...loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
+      webDist: '/nonexistent',
+    };
+    const bus = createInProcessBus();
+    const built = await buildApp({ config, db, bus });
+    await ensureBundledCity(built.ctx, log);
+    const city = await built.ctx.places.city(undefined);
+    const graph = city.graph;
+    const mask = largestStronglyConnectedComponent(graph);
+    const nodesOnMain: number[] = [];
+    for (let v = 0; v < graph.nodeCount; v++) if (mask[v]) nodesOnMain.push(v);
+    const tracker = new UnitTracker(city);
+    const follower = new PositionFollower(new Map([['city', Promise.resolve(tracker)]]));
+    const stop = follower.follow(bus);
+    const at = (v: number) => [graph.nodeLon[v], graph.nodeLat[v]] as const;
+    const pick = () => nodesOnMain[Math.floor(Math.random() * nodesOnMain.length)];
+    const unitIds = Array.from(
+      { length: units },
+      (_, i) => `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    );
+    for (const id of unitIds) tracker.setPosition(id, ...at(pick()));
+    log(`follow: ${city.name}, ${graph.nodeCount} nodes; ${units} units on one tracker; ${rounds} rounds`);
+    const perRound: number[] = [];
+    let t = Date.now();
+    for (let r = 0; r < rounds; r++) {
+      // The messages as NATS hands them over: JSON text, one per fix (made before the clock starts).
+      const messages = unitIds.map((unitId) => {
+        const [lon, lat] = at(pick());
+        t += 1;
+        return JSON.stringify(
+          createEvent(
+            'dispatch.unit_changed',
+            null,
+            {
+              unitId,
+              callSign: 'x',
+              status: 'available',
+              incidentId: null,
+              lon,
+              lat,
+              heading: null,
+              fixAt: new Date(t).toISOString(),
+            },
+            { id: crypto.randomUUID(), at: new Date(t) },
+          ),
+        );
+      });
+      const cpu0 = process.cpuUsage();
+      for (const text of messages) {
+        const event = parseDomainEvent(JSON.parse(text));
+        if (event) await bus.publish(event);
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // the trackers' promise callbacks
+      const cpu = process.cpuUsage(cpu0);
+      perRound.push((cpu.user + cpu.system) / 1000);
+    }
+    stop();
+    // The same messages with nobody following: what decoding and fan-out alone cost.
+    const bare: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const messages = unitIds.map((unitId) => {
+        t += 1;
+        return JSON.stringify(
+          createEvent(
+            'dispatch.unit_changed',
+            null,
+            {
+              unitId,
+              callSign: 'x',
+              status: 'available',
+              incidentId: null,
+              lon: 0,
+              lat: 0,
+              heading: null,
+              fixAt: new Date(t).toISOString(),
+            },
+            { id: crypto.randomUUID(), at: new Date(t) },
+          ),
+        );
+      });
+      const cpu0 = process.cpuUsage();
+      for (const text of messages) {
+        const event = parseDomainEvent(JSON.parse(text));
+        if (event) await bus.publish(event);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      bare.push((cpu.user + cpu.system) / 1000);
+    }
+    await built.app.close();
+    const sorted = [...perRound].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const bareMedian = [...bare].sort((a, b) => a - b)[Math.floor(bare.length / 2)];
+    return {
+      bench: 'cluster-follow',
+      city: city.name,
+      units,
+      rounds,
+      applied: follower.applied,
+      ignored: follower.ignored,
+      cpu_ms_per_1000_fixes: round((median / units) * 1000, 2),
+      core_share_at_units_per_s: round(median / 1000, 3),
+      decode_fanout_cpu_ms_per_1000_fixes: round((bareMedian / units) * 1000, 2),
+      cpu_ms_per_round: perRound.map((x) => round(x, 0)),
+      load_avg_1m: round((await import('node:os')).loadavg()[0], 1),
+    };
+  } finally {
+    await drop();
+  }
+}
+
 try {
-  const result = await main();
+  const result = argv.includes('--follow') ? await followCost() : await main();
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 } catch (error) {
