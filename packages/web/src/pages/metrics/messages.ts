@@ -33,6 +33,8 @@ const zhCN = {
     community: '社区',
     devices: '设备',
     oversight: '行业监管',
+    patrol: '单元防控',
+    explosives: '民爆物品',
   },
   wall: {
     title: '社会治安防控指挥大屏',
@@ -82,6 +84,8 @@ const en: Shape<typeof zhCN> = {
     community: 'Community',
     devices: 'Devices',
     oversight: 'Oversight',
+    patrol: 'Patrol',
+    explosives: 'Explosives',
   },
   wall: {
     title: 'Public security command wall',
