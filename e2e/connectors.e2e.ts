@@ -5,7 +5,7 @@ import { setupE2E, shot } from './fixture';
 // Inside 龙城派出所's jurisdiction on the bundled Longgang extract.
 const SPOT = { lon: 114.1955, lat: 22.6955 };
 
-const e2e = setupE2E({ demo: true });
+const e2e = setupE2E({ demo: true, serverTimeoutMs: 240_000 });
 
 /** An export as a 110 system writes it: Chinese headers, date and time of day in two columns. */
 function exportCsv(): string {

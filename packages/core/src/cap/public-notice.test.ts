@@ -1,7 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildCapXml } from './cap.js';
-import { type PublicNoticeAlert, publicNoticeAlert, publicNoticeDraftSchema } from './public-notice.js';
+import {
+  capPolygonText,
+  type PublicNoticeAlert,
+  parseCapPolygon,
+  publicNoticeAlert,
+  publicNoticeDraftSchema,
+} from './public-notice.js';
 import { xmllintErrors } from './xsd-check.js';
+
+/**
+ * The outline of a closed OpenStreetMap way of the bundled city as a CAP polygon ("lat,lon …"):
+ * 大运中心体育场 (the Universiade Centre stadium, way 166214606, 41 nodes; OpenStreetMap
+ * contributors, ODbL).
+ */
+const ring = (p: string) => {
+  const parsed = parseCapPolygon(p);
+  if ('rule' in parsed) throw new Error(parsed.message);
+  return parsed.ring;
+};
+
+function osmOutline(wayId: string): string {
+  const osm = readFileSync(
+    path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../../../../../shared/data/roads/shenzhen-longgang/shenzhen_longgang.osm',
+    ),
+    'utf8',
+  );
+  const way = new RegExp(`<way id="${wayId}"[^>]*>([\\s\\S]*?)</way>`).exec(osm)?.[1] ?? '';
+  return [...way.matchAll(/<nd ref="(\d+)"/g)]
+    .map(([, id]) => {
+      const node = new RegExp(`<node id="${id}"[^>]*lat="([^"]+)" lon="([^"]+)"`).exec(osm);
+      return `${Number(node?.[1])},${Number(node?.[2])}`;
+    })
+    .join(' ');
+}
 
 const base: PublicNoticeAlert = {
   identifier: 'urn:uuid:0190f0a0-0000-7000-8000-000000000001',
@@ -73,5 +110,46 @@ describe('public notices as CAP 1.2', () => {
     expect(far.error?.issues[0].path).toEqual(['radiusKm']);
     const nowhere = publicNoticeDraftSchema.safeParse({ ...draft, lat: undefined });
     expect(nowhere.error?.issues[0].path).toEqual(['lat']);
+  });
+
+  it('a polygon area: written as CAP <polygon>, valid against the XSD; refused by rule and pair', () => {
+    const polygon = osmOutline('166214606');
+    expect(polygon.split(' ')).toHaveLength(41);
+    const xml = buildCapXml(publicNoticeAlert({ ...base, radiusKm: null, polygon }), 480);
+    expect(xmllintErrors(xml), xml).toEqual([]);
+    // Written to the builder's 6 decimals (≈ 0.1 m).
+    expect(xml).toContain(`<polygon>${capPolygonText(ring(polygon))}</polygon>`);
+    expect(xml.match(/<polygon>/g)).toHaveLength(2); // zh-CN and en-US
+    expect(xml).not.toContain('<circle>');
+    const draft = {
+      kind: 'crowd',
+      headlineZh: '标题',
+      headlineEn: 'Title',
+      descriptionZh: '说明',
+      descriptionEn: 'Text',
+      areaDesc: 'Somewhere',
+      polygon,
+      expiresAt: '2026-11-28T14:00:00Z',
+    };
+    expect(publicNoticeDraftSchema.safeParse(draft).success).toBe(true);
+    const refused = (p: string) => {
+      const r = publicNoticeDraftSchema.safeParse({ ...draft, polygon: p });
+      const issue = r.error?.issues[0] as { path: PropertyKey[]; params?: { rule?: string } } | undefined;
+      return issue ? [issue.path.join('.'), issue.params?.rule] : null;
+    };
+    const pairs = polygon.split(' ');
+    expect(refused(pairs.slice(0, 4).join(' '))).toEqual(['polygon.3', 'not_closed']);
+    expect(refused([pairs[0], pairs[1], pairs[0]].join(' '))).toEqual(['polygon', 'too_few_positions']);
+    const moved = (i: number, pair: string) => pairs.map((p, j) => (j === i ? pair : p)).join(' ');
+    expect(refused(moved(2, `9${pairs[2]}`))).toEqual(['polygon.2', 'invalid_position']);
+    expect(refused(moved(2, pairs[2].split(',')[1]))).toEqual(['polygon.2', 'invalid_position']);
+    expect(refused([pairs[0], pairs[1], pairs[1], pairs[0]].join(' '))).toEqual(['polygon', 'zero_area']);
+    // One area: not both, not neither.
+    expect(refused(polygon)).toBeNull();
+    const both = publicNoticeDraftSchema.safeParse({ ...draft, radiusKm: 1 });
+    expect(both.error?.issues.map((x) => x.path.join('.'))).toEqual(['radiusKm']);
+    const neither = publicNoticeDraftSchema.safeParse({ ...draft, polygon: undefined });
+    expect(neither.error?.issues.map((x) => x.path.join('.'))).toEqual(['lat', 'lon', 'radiusKm']);
+    expect(ring(polygon)).toEqual(pairs.map((p) => p.split(',').map(Number).reverse()));
   });
 });

@@ -1,6 +1,27 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { xmllintErrors } from '@citywatch/core/cap/xsd-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../config.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+
+/**
+ * A closed way of the bundled city as a CAP polygon ("lat,lon …"): 大运中心体育场, the
+ * Universiade Centre stadium (way 166214606; OpenStreetMap contributors, ODbL).
+ */
+function stadium(): string {
+  const osm = readFileSync(
+    path.resolve(REPO_ROOT, '../shared/data/roads/shenzhen-longgang/shenzhen_longgang.osm'),
+    'utf8',
+  );
+  const way = /<way id="166214606"[^>]*>([\s\S]*?)<\/way>/.exec(osm)?.[1] ?? '';
+  return [...way.matchAll(/<nd ref="(\d+)"/g)]
+    .map(([, id]) => {
+      const node = new RegExp(`<node id="${id}"[^>]*lat="([^"]+)" lon="([^"]+)"`).exec(osm);
+      return `${Number(node?.[1])},${Number(node?.[2])}`;
+    })
+    .join(' ');
+}
 
 /** A crowd alarm at the Universiade Centre (Longgang), as an officer would draft it. */
 const draft = (expiresAt: string) => ({
@@ -124,5 +145,56 @@ describe(`public notices with four-eyes approval (${process.env.CITYWATCH_TEST_D
     expect(await feed()).not.toContain('驳回的公告');
     const past = await post('lg.desk', '/api/cap/notices', { ...draft('2020-01-01T00:00:00Z') });
     expect(past.json().errors[0]).toMatchObject({ field: 'expiresAt', rule: 'in_future' });
+  }, 60_000);
+
+  it('a polygon area (the stadium outline): stored, issued as CAP <polygon>, refused naming the pair', async () => {
+    const polygon = stadium();
+    const pairs = polygon.split(' ');
+    expect(pairs).toHaveLength(41);
+    const { lat: _a, lon: _b, radiusKm: _c, ...rest } = draft(expires);
+    const made = await post('lg.head1', '/api/cap/notices', {
+      ...rest,
+      areaDesc: '大运中心体育场 Universiade Centre stadium',
+      polygon,
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const notice = made.json();
+    expect(notice.radiusKm).toBeNull();
+    expect(notice.polygon.split(' ')).toHaveLength(41);
+    // Its centre: the mean of the corners, inside the stadium's extent.
+    const lats = pairs.map((p) => Number(p.split(',')[0]));
+    expect(notice.lat).toBeGreaterThan(Math.min(...lats));
+    expect(notice.lat).toBeLessThan(Math.max(...lats));
+    const ok = await post('lg.head2', `/api/cap/notices/${notice.id}/approve`);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const xml = await xmlOf(ok.json().alertUrl);
+    expect(xmllintErrors(xml), xml).toEqual([]);
+    const written = [...xml.matchAll(/<polygon>([^<]+)<\/polygon>/g)].map((m) => m[1]);
+    expect(written).toHaveLength(2); // zh-CN and en-US
+    expect(written[0]).toBe(notice.polygon);
+    expect(written[0].split(' ')[0]).toBe(written[0].split(' ').at(-1));
+    expect(xml).not.toContain('<circle>');
+
+    // Refused, naming the field and the rule (and the pair where there is one); nothing stored.
+    const refuse = async (payload: object) => {
+      const r = await post('lg.head1', '/api/cap/notices', { ...rest, ...payload });
+      expect(r.statusCode).toBe(400);
+      return r.json().errors.map((e: { field: string; rule: string }) => `${e.field}:${e.rule}`);
+    };
+    expect(await refuse({ polygon: pairs.slice(0, 10).join(' ') })).toEqual(['polygon.9:not_closed']);
+    expect(await refuse({ polygon: [pairs[0], pairs[1], pairs[0]].join(' ') })).toEqual([
+      'polygon:too_few_positions',
+    ]);
+    const swapped = pairs.map((p) => p.split(',').reverse().join(',')).join(' '); // lon,lat: lat 114
+    expect(await refuse({ polygon: swapped })).toEqual(['polygon.0:invalid_position']);
+    expect(await refuse({ polygon, radiusKm: 1 })).toEqual(['radiusKm:circle_or_polygon']);
+    expect(await refuse({})).toEqual(['lat:required', 'lon:required', 'radiusKm:required']);
+    const zh = await t.as(u['lg.head1'].cookie, {
+      method: 'POST',
+      url: '/api/cap/notices',
+      payload: { ...rest, polygon: pairs.slice(0, 10).join(' ') },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(zh.json().errors[0].message).toContain('未闭合');
   }, 60_000);
 });

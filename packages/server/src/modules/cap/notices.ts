@@ -5,7 +5,12 @@
  * and so reaches the public feed and the webhooks. Drafter and approver are stored with the
  * notice; both writes are audited by the app's hook. Everything is scoped to the actor's subtree.
  */
-import { type PublicNoticeDraft, publicNoticeAlert } from '@citywatch/core/cap/public-notice';
+import {
+  capPolygonText,
+  type PublicNoticeDraft,
+  parseCapPolygon,
+  publicNoticeAlert,
+} from '@citywatch/core/cap/public-notice';
 import type { Kysely, Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
@@ -26,9 +31,13 @@ export interface NoticeView {
   descriptionZh: string;
   descriptionEn: string;
   areaDesc: string;
+  /** The circle's centre, or the polygon's (mean of its corners). */
   lat: number;
   lon: number;
-  radiusKm: number;
+  /** The circle's radius; null when the area is the polygon. */
+  radiusKm: number | null;
+  /** The area as CAP writes it ("lat,lon lat,lon …", first = last), instead of the circle. */
+  polygon: string | null;
   severity: string;
   urgency: string;
   certainty: string;
@@ -111,6 +120,23 @@ export class NoticeService {
         { field: 'expiresAt', rule: 'in_future', message: '' },
       ]);
     }
+    // The area: the circle as drafted, or the polygon (checked by the schema) written as CAP
+    // writes it, with its centre for lists and maps.
+    let area: { lat: number; lon: number; radius_km: number | null; polygon: string | null };
+    if (d.polygon !== undefined) {
+      const parsed = parseCapPolygon(d.polygon);
+      if ('rule' in parsed)
+        throw new ProblemError('validation', undefined, [
+          { field: 'polygon', rule: parsed.rule, message: '' },
+        ]);
+      const corners = parsed.ring.slice(0, -1);
+      area = {
+        lon: corners.reduce((n, p) => n + p[0], 0) / corners.length,
+        lat: corners.reduce((n, p) => n + p[1], 0) / corners.length,
+        radius_km: null,
+        polygon: capPolygonText(parsed.ring),
+      };
+    } else area = { lat: d.lat!, lon: d.lon!, radius_km: d.radiusKm!, polygon: null };
     const id = uuidv7();
     await this.db
       .insertInto('cap_notices')
@@ -125,9 +151,7 @@ export class NoticeService {
         description_zh: d.descriptionZh,
         description_en: d.descriptionEn,
         area_desc: d.areaDesc,
-        lat: d.lat,
-        lon: d.lon,
-        radius_km: d.radiusKm,
+        ...area,
         severity: d.severity,
         urgency: d.urgency,
         certainty: d.certainty,
@@ -184,6 +208,7 @@ export class NoticeService {
             lat: notice.lat,
             lon: notice.lon,
             radiusKm: notice.radiusKm,
+            polygon: notice.polygon,
             severity: notice.severity as 'Moderate',
             urgency: notice.urgency as 'Expected',
             certainty: notice.certainty as 'Observed',
@@ -228,6 +253,7 @@ export class NoticeService {
       lat: r.lat,
       lon: r.lon,
       radiusKm: r.radius_km,
+      polygon: r.polygon ?? null,
       severity: r.severity,
       urgency: r.urgency,
       certainty: r.certainty,

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { Timestamp } from '../../db/schema.js';
 
 declare module '../../db/schema.js' {
@@ -40,9 +40,13 @@ export interface CapNoticesTable {
   description_zh: string;
   description_en: string;
   area_desc: string;
+  /** The circle's centre, or the polygon's (mean of its corners). */
   lat: number;
   lon: number;
-  radius_km: number;
+  /** Null when the area is the polygon (migration 086). */
+  radius_km: number | null;
+  /** Migration 086: the area as CAP's "lat,lon lat,lon …" (first = last), instead of the circle. */
+  polygon: ColumnType<string | null, string | null | undefined, string | null>;
   severity: string;
   urgency: string;
   /** Migration 082. */

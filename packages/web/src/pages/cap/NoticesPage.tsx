@@ -5,6 +5,7 @@ import {
   PlusOutlined,
   ReloadOutlined,
 } from '@ant-design/icons';
+import { capPolygonText } from '@citywatch/core/cap/public-notice';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -16,6 +17,7 @@ import {
   Form,
   Input,
   InputNumber,
+  Segmented,
   Select,
   Space,
   Table,
@@ -32,6 +34,7 @@ import { defaultCity, placesQueries } from '../../api/places';
 import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
 import { CityMap } from '../../map/CityMap';
+import { sensorsQueries } from '../sensors/api';
 import {
   alertHref,
   capApi,
@@ -71,11 +74,31 @@ type FormValues = {
   urgency: (typeof URGENCIES)[number];
   severity: (typeof SEVERITIES)[number];
   certainty: (typeof CERTAINTIES)[number];
+  shape: 'circle' | 'polygon';
   lon?: number;
   lat?: number;
   radiusKm: number;
+  /** CAP's own form: "lat,lon lat,lon …" (first = last). */
+  polygon?: string;
   expiresAt: Dayjs;
 };
+
+/** The corners of a polygon text, without the closing repeat (unreadable pairs left out). */
+function cornersOf(text: string | undefined): [number, number][] {
+  const corners: [number, number][] = [];
+  for (const pair of (text ?? '').trim().split(/\s+/)) {
+    const [lat, lon] = pair.split(',').map(Number);
+    if (Number.isFinite(lat) && Number.isFinite(lon) && pair.includes(',')) corners.push([lon, lat]);
+  }
+  const [first, last] = [corners[0], corners.at(-1)];
+  if (corners.length > 1 && first[0] === last?.[0] && first[1] === last?.[1]) corners.pop();
+  return corners;
+}
+
+/** Corners as CAP polygon text, closed once there are three. */
+function polygonText(corners: [number, number][]): string {
+  return capPolygonText(corners.length >= 3 ? [...corners, corners[0]] : corners);
+}
 
 /**
  * A circle as a 64-point ring, for drawing only (the notice itself is sent as centre and radius,
@@ -168,7 +191,10 @@ export function NoticesPage() {
         <Space orientation="vertical" size={0}>
           <span>{n.areaDesc}</span>
           <Typography.Text type="secondary" className="cw-mono" style={{ fontSize: 12 }}>
-            {n.lat.toFixed(4)}, {n.lon.toFixed(4)} · {t('radius', { km: n.radiusKm })}
+            {n.lat.toFixed(4)}, {n.lon.toFixed(4)} ·{' '}
+            {n.polygon
+              ? t('polygonPoints', { n: n.polygon.trim().split(/\s+/).length - 1 })
+              : t('radius', { km: n.radiusKm })}
           </Typography.Text>
         </Space>
       ),
@@ -338,6 +364,10 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
   const lon = Form.useWatch('lon', form);
   const lat = Form.useWatch('lat', form);
   const radiusKm = Form.useWatch('radiusKm', form);
+  const shape = Form.useWatch('shape', form) ?? 'circle';
+  const polygon = Form.useWatch('polygon', form);
+  const can = useCan();
+  const crowdAreas = useQuery({ ...sensorsQueries.areas(), enabled: can('sensors.read') });
   const { compose } = props;
   const from = compose.msgType === 'Alert' ? null : compose.answers;
 
@@ -358,9 +388,11 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
         certainty: (CERTAINTIES as readonly string[]).includes(from.certainty)
           ? (from.certainty as FormValues['certainty'])
           : 'Observed',
-        lon: from.lon,
-        lat: from.lat,
-        radiusKm: from.radiusKm,
+        shape: from.polygon ? 'polygon' : 'circle',
+        lon: from.polygon ? undefined : from.lon,
+        lat: from.polygon ? undefined : from.lat,
+        radiusKm: from.radiusKm ?? 0.5,
+        polygon: from.polygon ?? undefined,
         expiresAt: dayjs(from.expiresAt),
       }
     : {
@@ -368,6 +400,7 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
         urgency: 'Expected',
         severity: 'Moderate',
         certainty: 'Observed',
+        shape: 'circle',
         radiusKm: 0.5,
         expiresAt: dayjs().add(4, 'hour').startOf('minute'),
       };
@@ -392,21 +425,69 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
   useEffect(() => {
     const source = map?.getSource(AREA_SOURCE) as GeoJSONSource | undefined;
     if (!source) return;
-    const ok =
-      typeof lon === 'number' && typeof lat === 'number' && typeof radiusKm === 'number' && radiusKm > 0;
-    source.setData({
-      type: 'FeatureCollection',
-      features: ok
-        ? [
-            {
-              type: 'Feature',
-              properties: {},
-              geometry: { type: 'Polygon', coordinates: [circleRing(lon, lat, radiusKm)] },
-            },
-          ]
-        : [],
+    const features: GeoJSON.Feature[] = [];
+    if (shape === 'polygon') {
+      const corners = cornersOf(polygon);
+      if (corners.length >= 3)
+        features.push({
+          type: 'Feature',
+          properties: {},
+          geometry: { type: 'Polygon', coordinates: [[...corners, corners[0]]] },
+        });
+      else if (corners.length > 0)
+        features.push({
+          type: 'Feature',
+          properties: {},
+          geometry: {
+            type: 'LineString',
+            coordinates: corners.length === 1 ? [corners[0], corners[0]] : corners,
+          },
+        });
+    } else if (
+      typeof lon === 'number' &&
+      typeof lat === 'number' &&
+      typeof radiusKm === 'number' &&
+      radiusKm > 0
+    )
+      features.push({
+        type: 'Feature',
+        properties: {},
+        geometry: { type: 'Polygon', coordinates: [circleRing(lon, lat, radiusKm)] },
+      });
+    source.setData({ type: 'FeatureCollection', features });
+  }, [map, shape, polygon, lon, lat, radiusKm]);
+
+  /** A map click: the circle's centre, or the polygon's next corner. */
+  const onMapClick = (p: { lon: number; lat: number }) => {
+    if (form.getFieldValue('shape') === 'polygon') {
+      const corners = cornersOf(form.getFieldValue('polygon'));
+      corners.push([Number(p.lon.toFixed(6)), Number(p.lat.toFixed(6))]);
+      form.setFieldsValue({ polygon: polygonText(corners) });
+      form.setFields([{ name: 'polygon', errors: [] }]);
+    } else form.setFieldsValue({ lon: Number(p.lon.toFixed(6)), lat: Number(p.lat.toFixed(6)) });
+  };
+  const undoCorner = () => {
+    const corners = cornersOf(form.getFieldValue('polygon'));
+    corners.pop();
+    form.setFieldsValue({ polygon: polygonText(corners) });
+  };
+  const takeArea = (id: string) => {
+    const area = crowdAreas.data?.items.find((a) => a.id === id);
+    if (!area) return;
+    form.setFieldsValue({
+      polygon: polygonText(cornersOf(capPolygonText(area.ring as [number, number][]))),
+      areaDesc: form.getFieldValue('areaDesc') || area.name,
     });
-  }, [map, lon, lat, radiusKm]);
+    const lons = area.ring.map((c) => c[0]);
+    const lats = area.ring.map((c) => c[1]);
+    map?.fitBounds(
+      [
+        [Math.min(...lons), Math.min(...lats)],
+        [Math.max(...lons), Math.max(...lats)],
+      ],
+      { padding: 30, duration: 0 },
+    );
+  };
 
   const draft = useMutation({
     mutationFn: (body: NoticeDraft) => capApi.draft(body),
@@ -416,11 +497,18 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
     },
     onError: (err) => {
       if (err instanceof ApiError && err.errors.length > 0) {
-        const fields = new Set(Object.keys(form.getFieldsValue(true)));
+        const fields = new Set([...Object.keys(form.getFieldsValue(true)), 'polygon']);
+        // A polygon's pair is named as polygon.K: shown on the polygon field with its number.
+        const fieldOf = (f: string) => f.split('.')[0];
         form.setFields(
           err.errors
-            .filter((e) => fields.has(e.field))
-            .map((e) => ({ name: e.field as keyof FormValues, errors: [e.message || e.rule] })),
+            .filter((e) => fields.has(fieldOf(e.field)))
+            .map((e) => ({
+              name: fieldOf(e.field) as keyof FormValues,
+              errors: [
+                `${e.field !== fieldOf(e.field) ? `#${Number(e.field.split('.')[1]) + 1} ` : ''}${e.message || e.rule}`,
+              ],
+            })),
         );
       }
       void message.error(errorText(err));
@@ -437,9 +525,9 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
       descriptionZh: v.descriptionZh,
       descriptionEn: v.descriptionEn,
       areaDesc: v.areaDesc,
-      lat: v.lat as number,
-      lon: v.lon as number,
-      radiusKm: v.radiusKm,
+      ...(v.shape === 'polygon'
+        ? { polygon: (v.polygon ?? '').trim() }
+        : { lat: v.lat as number, lon: v.lon as number, radiusKm: v.radiusKm }),
       urgency: v.urgency,
       severity: v.severity,
       certainty: v.certainty,
@@ -533,9 +621,30 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
         <Form.Item name="areaDesc" label={t('form.areaDesc')} rules={required}>
           <Input maxLength={200} data-testid="notice-area-desc" />
         </Form.Item>
-        <Typography.Text strong>{t('form.area')}</Typography.Text>
+        <Space style={{ width: '100%', marginBottom: 8 }} align="center" wrap>
+          <Typography.Text strong>{t('form.area')}</Typography.Text>
+          <Form.Item name="shape" noStyle>
+            <Segmented
+              options={(['circle', 'polygon'] as const).map((k) => ({
+                value: k,
+                label: t(`form.shapes.${k}`),
+              }))}
+              data-testid="notice-shape"
+            />
+          </Form.Item>
+          {shape === 'polygon' && crowdAreas.data && crowdAreas.data.items.length > 0 && (
+            <Select
+              style={{ width: 220 }}
+              placeholder={t('form.fromArea')}
+              options={crowdAreas.data.items.map((a) => ({ value: a.id, label: a.name }))}
+              onChange={takeArea}
+              value={null}
+              data-testid="notice-from-area"
+            />
+          )}
+        </Space>
         <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
-          {t('form.areaHelp')}
+          {shape === 'polygon' ? t('form.polygonHelp') : t('form.areaHelp')}
         </Typography.Paragraph>
         <div style={{ height: 240, marginBottom: 12 }}>
           {city && (
@@ -547,22 +656,39 @@ function ComposeDrawer(props: { compose: Compose; onClose: () => void; onDone: (
                 onReady(m);
                 if (from) m.jumpTo({ center: [from.lon, from.lat], zoom: 13 });
               }}
-              onClick={(p) =>
-                form.setFieldsValue({ lon: Number(p.lon.toFixed(6)), lat: Number(p.lat.toFixed(6)) })
-              }
+              onClick={onMapClick}
               fallback={<Alert type="warning" showIcon title={t('webglUnavailable')} />}
               style={{ height: '100%', borderRadius: 6 }}
             />
           )}
         </div>
-        <Space style={{ width: '100%' }} align="start" wrap>
-          <Form.Item name="lon" label={t('form.lon')} rules={required}>
+        {shape === 'polygon' && (
+          <>
+            <Form.Item name="polygon" label={t('form.polygon')} rules={required}>
+              <Input.TextArea rows={3} className="cw-mono" data-testid="notice-polygon" />
+            </Form.Item>
+            <Space style={{ marginTop: -8, marginBottom: 8 }}>
+              <Button size="small" onClick={undoCorner} data-testid="notice-polygon-undo">
+                {t('form.undoPoint')}
+              </Button>
+              <Button size="small" onClick={() => form.setFieldsValue({ polygon: '' })}>
+                {t('form.clearPolygon')}
+              </Button>
+            </Space>
+          </>
+        )}
+        <Space
+          style={{ width: '100%', display: shape === 'polygon' ? 'none' : undefined }}
+          align="start"
+          wrap
+        >
+          <Form.Item name="lon" label={t('form.lon')} rules={shape === 'polygon' ? [] : required}>
             <InputNumber min={-180} max={180} step={0.0001} style={{ width: 150 }} data-testid="notice-lon" />
           </Form.Item>
-          <Form.Item name="lat" label={t('form.lat')} rules={required}>
+          <Form.Item name="lat" label={t('form.lat')} rules={shape === 'polygon' ? [] : required}>
             <InputNumber min={-90} max={90} step={0.0001} style={{ width: 150 }} data-testid="notice-lat" />
           </Form.Item>
-          <Form.Item name="radiusKm" label={t('form.radiusKm')} rules={required}>
+          <Form.Item name="radiusKm" label={t('form.radiusKm')} rules={shape === 'polygon' ? [] : required}>
             <InputNumber min={0.05} max={50} step={0.1} style={{ width: 120 }} data-testid="notice-radius" />
           </Form.Item>
         </Space>

@@ -18,7 +18,10 @@ export type Notice = {
   areaDesc: string;
   lat: number;
   lon: number;
-  radiusKm: number;
+  /** The circle's radius; null when the area is the polygon. */
+  radiusKm: number | null;
+  /** CAP 1.2 polygon "lat,lon lat,lon …" (first = last), or null for a circle. */
+  polygon: string | null;
   severity: string;
   urgency: string;
   certainty: string;
