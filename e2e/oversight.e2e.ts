@@ -221,6 +221,38 @@ describe('oversight page (要素管控): an inspector’s case from finding to c
     await page.getByTestId(`unit-row-${formUnit}`).waitFor();
   });
 
+  it('the inspector corrects a unit: only what changed is sent, and the audit names the fields', async () => {
+    const page = await openOversight('inspector_li');
+    await page.getByTestId(`unit-row-${formUnit}`).getByTestId('unit-edit').click();
+    await page.getByText('修改监管单位：龙城KTV').waitFor();
+    // The form opens with the unit as registered; the industry is fixed.
+    expect(await page.getByTestId('unit-licence').inputValue()).toBe('YL-E2E-FORM-1');
+    await page.getByTestId('unit-valid-until').click();
+    await page.getByTestId('unit-valid-until').fill('2029-06-30');
+    await page.keyboard.press('Enter');
+    await page.getByText('中风险', { exact: true }).click();
+    await page.getByTestId('unit-phone').fill('13900001111');
+    await page.screenshot({ path: shot('oversight-6b-unit-edit') });
+    await page.getByTestId('unit-submit').click();
+    await page.getByText('已保存：龙城KTV').waitFor();
+    expect(await e.api('GET', `/api/oversight/units/${formUnit}`)).toMatchObject({
+      name: '龙城KTV',
+      licenceValidFrom: '2026-01-01',
+      licenceValidUntil: '2029-06-30',
+      riskLevel: 'medium',
+      lon: 114.1956,
+      cameras: [{ name: '包厢走廊' }],
+    });
+    const audit = await e.api<{ items: { resource: string; detail: { changed?: string[] } }[] }>(
+      'GET',
+      '/api/audit?username=inspector_li&action=write',
+    );
+    const edits = audit.items.filter((a) => a.resource === `oversight_unit:${formUnit}`);
+    expect(edits.map((a) => a.detail.changed)).toEqual([
+      ['licenceValidUntil', 'responsiblePhone', 'riskLevel'],
+    ]);
+  });
+
   it('the inspector files an on-site check with a photo, the browser’s position and time', async () => {
     const before = Date.now();
     const page = await openOversight('inspector_li', {

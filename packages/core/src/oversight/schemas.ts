@@ -120,12 +120,46 @@ export const createUnitSchema = z
     staff: z.array(staffInputSchema).max(200).optional(),
     cameras: z.array(cameraInputSchema).max(50).optional(),
   })
-  .refine((u) => (u.lon === undefined) === (u.lat === undefined), { path: ['lat'], message: 'lon_and_lat' })
+  .refine((u) => (u.lon === undefined) === (u.lat === undefined), {
+    path: ['lat'],
+    message: 'lon_and_lat',
+    params: { rule: 'lon_and_lat' },
+  })
   .refine((u) => !u.licenceValidFrom || !u.licenceValidUntil || u.licenceValidFrom <= u.licenceValidUntil, {
     path: ['licenceValidUntil'],
     message: 'after_valid_from',
+    params: { rule: 'after_valid_from' },
   });
 export type CreateUnit = z.infer<typeof createUnitSchema>;
+
+/**
+ * A registry correction: only the fields sent change; null clears an optional one. Moving the unit
+ * (address or lon/lat) decides its jurisdiction again. Staff and cameras are not edited here.
+ */
+export const updateUnitSchema = z
+  .strictObject({
+    name: text(200).optional(),
+    licenceNo: text(64).nullable().optional(),
+    licenceValidFrom: isoDate.nullable().optional(),
+    licenceValidUntil: isoDate.nullable().optional(),
+    address: text(300).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    riskLevel: riskLevelSchema.optional(),
+    responsibleName: text(50).nullable().optional(),
+    responsiblePhone: phone.nullable().optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, {
+    path: [],
+    message: 'empty_patch',
+    params: { rule: 'empty_patch' },
+  })
+  .refine((u) => (u.lon === undefined) === (u.lat === undefined), {
+    path: ['lat'],
+    message: 'lon_and_lat',
+    params: { rule: 'lon_and_lat' },
+  });
+export type UpdateUnit = z.infer<typeof updateUnitSchema>;
 
 /** A unit as listed: no personal data (responsible person and staff need a purpose). */
 export const unitSchema = z.object({

@@ -185,6 +185,10 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
     zh: '圈层级别必须是 city（全市）、core（核心）或 district（分局）之一',
     en: 'The ring level must be one of city, core, district',
   },
+  // Registry records (oversight units, explosives permits): cross-field rules.
+  empty_patch: { zh: '至少需要修改一个字段', en: 'Change at least one field' },
+  lon_and_lat: { zh: '经度和纬度必须同时提供', en: 'Give lon and lat together' },
+  after_valid_from: { zh: '有效期止不能早于有效期起', en: 'Must not be before the start of validity' },
   unsupported_datum: {
     zh: '坐标系必须是 wgs84、gcj02 或 bd09 之一',
     en: 'The datum must be one of wgs84, gcj02, bd09',

@@ -2159,6 +2159,14 @@ describe(`need to know on every route (${process.env.CITYWATCH_TEST_DB})`, () =>
       role: 'commander',
       request: () => get(`/api/oversight/units/${OV.unit}`),
     },
+    'PATCH /api/oversight/units/:id': {
+      role: 'admin',
+      request: () => ({
+        method: 'PATCH',
+        url: `/api/oversight/units/${OV.unit}`,
+        payload: { name: `宾馆更名 ${next()}` },
+      }),
+    },
     'GET /api/oversight/units/:id/people': {
       role: 'commander',
       request: () => ({

@@ -17,6 +17,7 @@ import {
   unitListSchema,
   unitPeopleSchema,
   unitSchema,
+  updateUnitSchema,
 } from '@citywatch/core/oversight/schemas';
 import { z } from 'zod';
 import { actorOf, auditPersonalRead } from '../../http/auth.js';
@@ -68,6 +69,16 @@ export function oversightRoutes(app: ZodApp, deps: Deps<'places'>, oversight: Ov
       schema: { tags, params: idParams, response: { 200: unitSchema } },
     },
     async (request) => oversight.units.get(actorOf(request), request.params.id),
+  );
+
+  app.patch(
+    '/api/oversight/units/:id',
+    {
+      // The service writes its own audit row (fields changed, org moved) in the change's transaction.
+      config: { permission: 'oversight.write', auditWrites: false },
+      schema: { tags, params: idParams, body: updateUnitSchema, response: { 200: unitSchema } },
+    },
+    async (request) => oversight.units.update(actorOf(request), request.params.id, request.body),
   );
 
   app.get(

@@ -4,6 +4,8 @@ import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 
 // 龙城派出所's spot on the bundled Longgang extract (as the need-to-know walk uses it).
 const SPOT = { lon: 114.1955, lat: 22.6955 };
+// One in 龙岗派出所's (as the cross-station help test uses it).
+const SIBLING_SPOT = { lon: 114.2075, lat: 22.6915 };
 
 /** 要素管控 registry: units by jurisdiction, people with a purpose, CSV import, enterprise users. */
 describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
@@ -137,6 +139,93 @@ describe(`oversight units (${process.env.CITYWATCH_TEST_DB})`, () => {
     // Outside the subtree: 404 before any purpose is asked.
     const other = await t.as(cookie['insp.lg'], { method: 'GET', url, headers: { 'x-purpose': 'x-check' } });
     expect(other.statusCode).toBe(404);
+  });
+
+  it('corrects a unit: fields changed audited by name, scope and rules kept, a move re-decides the org', async () => {
+    const url = `/api/oversight/units/${hotel}`;
+    const r = await t.as(cookie['insp.lc'], {
+      method: 'PATCH',
+      url,
+      payload: { licenceValidUntil: inDays(200), responsiblePhone: '13700137000', riskLevel: 'medium' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({
+      id: hotel,
+      licenceStatus: 'valid',
+      riskLevel: 'medium',
+      name: '龙城宾馆',
+    });
+    expect(r.body).not.toContain('13700137000');
+    const audit = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select(['action', 'username', 'detail'])
+      .where('resource', '=', `oversight_unit:${hotel}`)
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ action: 'write', username: 'insp.lc' });
+    expect(audit[0].detail).toMatchObject({
+      changed: ['licenceValidUntil', 'responsiblePhone', 'riskLevel'],
+    });
+    expect(JSON.stringify(audit[0].detail)).not.toContain('13700137000');
+    const people = await t.as(cookie['insp.lc'], {
+      method: 'GET',
+      url: `${url}/people`,
+      headers: { 'x-purpose': encodeURIComponent('核对负责人电话更正') },
+    });
+    expect(people.json().responsiblePhone).toBe('13700137000');
+
+    // Rules, in the user's language, and nothing written.
+    const bad = async (payload: object, lang = 'zh-CN') =>
+      t.as(cookie['insp.lc'], { method: 'PATCH', url, headers: { 'accept-language': lang }, payload });
+    const order = await bad({ licenceValidFrom: inDays(300) });
+    expect(order.statusCode).toBe(400);
+    expect(order.json().errors[0]).toMatchObject({
+      field: 'licenceValidFrom',
+      rule: 'after_valid_from',
+      message: '有效期止不能早于有效期起',
+    });
+    expect((await bad({}, 'en')).json().errors[0]).toMatchObject({
+      rule: 'empty_patch',
+      message: 'Change at least one field',
+    });
+    expect((await bad({ lon: 114.2 })).json().errors[0]).toMatchObject({ field: 'lat', rule: 'lon_and_lat' });
+    expect((await bad({ name: '改名', owner: 'x' })).statusCode).toBe(400);
+
+    // Another station's inspector and an enterprise user may not; moving out of one's subtree neither.
+    expect(
+      (await t.as(cookie['insp.lg'], { method: 'PATCH', url, payload: { name: '外所改名' } })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.as(cookie['hotel.user'], { method: 'PATCH', url, payload: { name: '自改' } })).statusCode,
+    ).toBe(403);
+    const away = await bad({ ...SIBLING_SPOT });
+    expect(away.statusCode, away.body).toBe(400);
+    expect(away.json().errors[0]).toMatchObject({ field: 'lon', rule: 'org_in_scope' });
+    const unchanged = (await t.as(cookie['insp.lc'], { method: 'GET', url })).json();
+    expect(unchanged).toMatchObject({
+      orgId: orgs['龙城派出所'],
+      lon: SPOT.lon,
+      lat: SPOT.lat,
+      licenceStatus: 'valid',
+    });
+
+    // The city moves it across: the jurisdiction decides the org, and back again.
+    const moved = await t.as(admin, { method: 'PATCH', url, payload: { ...SIBLING_SPOT } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json().orgId).toBe(orgs['龙岗派出所']);
+    expect((await t.as(cookie['insp.lc'], { method: 'GET', url })).statusCode).toBe(404);
+    const back = await t.as(admin, { method: 'PATCH', url, payload: { ...SPOT, name: '龙城宾馆' } });
+    expect(back.json().orgId).toBe(orgs['龙城派出所']);
+    const moves = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('resource', '=', `oversight_unit:${hotel}`)
+      .where('username', '=', 'admin')
+      .execute();
+    expect(moves.map((m) => (m.detail as { toOrgId?: string }).toOrgId)).toEqual([
+      orgs['龙岗派出所'],
+      orgs['龙城派出所'],
+    ]);
   });
 
   it('imports a CSV: good rows written, bad rows counted per reason', async () => {

@@ -8,6 +8,7 @@ import {
   licenceStatus,
   type Unit,
   type UnitPeople,
+  type UpdateUnit,
 } from '@citywatch/core/oversight/schemas';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -154,7 +155,10 @@ export class UnitsStore {
   }
 
   /** Where a unit lies and whose it is: gazetteer address → point → jurisdiction → org. */
-  private async locate(actor: Actor, input: CreateUnit): Promise<Place> {
+  private async locate(
+    actor: Actor,
+    input: Pick<CreateUnit, 'lon' | 'lat' | 'address' | 'orgId'>,
+  ): Promise<Place> {
     let lon = input.lon ?? null;
     let lat = input.lat ?? null;
     let address = input.address ?? null;
@@ -189,6 +193,104 @@ export class UnitsStore {
 
   async create(actor: Actor, input: CreateUnit): Promise<Unit> {
     const id = await this.insert(actor, input, this.db, await this.locate(actor, input));
+    return this.get(actor, id);
+  }
+
+  /**
+   * A registry correction. The row is locked for the change; a move decides the jurisdiction again
+   * and must stay in the actor's subtree. The audit row names the fields changed, never their values
+   * (the responsible person's name and phone are personal data).
+   */
+  async update(actor: Actor, id: string, patch: UpdateUnit): Promise<Unit> {
+    const current = await this.assertVisible(this.db, actor, id);
+    // A new address the gazetteer does not know changes the text only; the point and org stay.
+    const located =
+      patch.address !== undefined || patch.lon !== undefined
+        ? await this.locate(actor, {
+            address: patch.address,
+            lon: patch.lon,
+            lat: patch.lat,
+            orgId: current.org_id,
+          })
+        : null;
+    const place = located && located.lon !== null ? located : null;
+    await this.db.transaction().execute(async (trx) => {
+      const visible = await this.assertVisible(trx, actor, id);
+      const row = await trx
+        .selectFrom('oversight_units')
+        .select(['industry', 'licence_valid_from', 'licence_valid_until'])
+        .where('id', '=', visible.id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const from = patch.licenceValidFrom === undefined ? row.licence_valid_from : patch.licenceValidFrom;
+      const until = patch.licenceValidUntil === undefined ? row.licence_valid_until : patch.licenceValidUntil;
+      if (from && until && from > until)
+        throw new ProblemError('validation', undefined, [
+          {
+            field: patch.licenceValidUntil === undefined ? 'licenceValidFrom' : 'licenceValidUntil',
+            rule: 'after_valid_from',
+            message: '',
+          },
+        ]);
+      if (patch.licenceNo) {
+        const dup = await trx
+          .selectFrom('oversight_units')
+          .select('id')
+          .where('industry', '=', row.industry)
+          .where('licence_no', '=', patch.licenceNo)
+          .where('id', '!=', visible.id)
+          .executeTakeFirst();
+        if (dup)
+          throw new ProblemError(
+            'conflict',
+            {
+              zh: '该行业已登记此许可证号',
+              en: 'This licence number is already registered in this industry',
+            },
+            [{ field: 'licenceNo', rule: 'unique', message: '' }],
+          );
+      }
+      // A move outside every jurisdiction keeps the unit's org (locate falls back to it).
+      const orgId = place?.orgId ?? visible.org_id;
+      if (place) await assertOrgInScope(trx, actor, orgId, patch.lon !== undefined ? 'lon' : 'address');
+      await trx
+        .updateTable('oversight_units')
+        .set({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.licenceNo !== undefined && { licence_no: patch.licenceNo }),
+          ...(patch.licenceValidFrom !== undefined && { licence_valid_from: patch.licenceValidFrom }),
+          ...(patch.licenceValidUntil !== undefined && { licence_valid_until: patch.licenceValidUntil }),
+          // The registered level is the floor the risk score lifts from (risk.ts); the stored level
+          // starts from it again and the next scoring lifts it where points warrant.
+          ...(patch.riskLevel !== undefined && {
+            base_risk_level: patch.riskLevel,
+            risk_level: patch.riskLevel,
+          }),
+          ...(patch.responsibleName !== undefined && { responsible_name: patch.responsibleName }),
+          ...(patch.responsiblePhone !== undefined && { responsible_phone: patch.responsiblePhone }),
+          ...(patch.address !== undefined && { address: located?.address ?? patch.address }),
+          ...(place && { lon: place.lon, lat: place.lat, org_id: orgId }),
+          updated_at: this.now(),
+        })
+        .where('id', '=', visible.id)
+        .execute();
+      await appendAudit(
+        trx,
+        {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'write',
+          resource: `oversight_unit:${visible.id}`,
+          detail: {
+            route: 'PATCH /api/oversight/units/:id',
+            event: 'oversight_unit_updated',
+            changed: Object.keys(patch).sort(),
+            ...(orgId !== visible.org_id && { fromOrgId: visible.org_id, toOrgId: orgId }),
+          },
+        },
+        this.now(),
+      );
+    });
     return this.get(actor, id);
   }
 

@@ -115,6 +115,7 @@ function RegistryTab() {
   const [inspecting, setInspecting] = useState<Unit | null>(null);
   const [assessing, setAssessing] = useState<Unit | null>(null);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Unit | null>(null);
   const units = useQuery({
     queryKey: [...KEY, 'units'],
     queryFn: () => api<{ items: Unit[] }>(`${base}/units`).then((r) => r.items),
@@ -164,6 +165,11 @@ function RegistryTab() {
                     {t('action.inspect')}
                   </Button>
                 )}
+                {can('oversight.write') && (
+                  <Button size="small" data-testid="unit-edit" onClick={() => setEditing(u)}>
+                    {t('action.edit')}
+                  </Button>
+                )}
                 {can('oversight.write') && isInternalSecurity(u) && (
                   <Button size="small" data-testid="assess" onClick={() => setAssessing(u)}>
                     {t('action.assess')}
@@ -191,6 +197,7 @@ function RegistryTab() {
       {inspecting && <InspectModal unit={inspecting} onClose={() => setInspecting(null)} />}
       {assessing && <ComplianceModal unit={assessing} onClose={() => setAssessing(null)} />}
       <UnitDrawer open={creating} onClose={() => setCreating(false)} />
+      {editing && <UnitDrawer key={editing.id} open unit={editing} onClose={() => setEditing(null)} />}
     </>
   );
 }

@@ -7,6 +7,7 @@ import {
   type Industry,
   RISK_LEVELS,
   type Unit,
+  type UpdateUnit,
 } from '@citywatch/core/oversight/schemas';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
@@ -86,8 +87,39 @@ type UnitForm = {
 
 const blank = (s: string | undefined) => (s?.trim() ? s.trim() : undefined);
 
-/** Registers a regulated unit: industry, licence and validity, address or point, risk, cameras. */
-export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
+const day = (d: Dayjs | null | undefined) => (d ? d.format('YYYY-MM-DD') : null);
+
+/**
+ * The fields of a correction that differ from the unit as listed. The responsible person is not
+ * listed (reading it needs a purpose): a filled field replaces it, a blank one keeps it.
+ */
+function unitChanges(unit: Unit, v: UnitForm): UpdateUnit {
+  const patch: UpdateUnit = {};
+  const name = v.name.trim();
+  if (name !== unit.name) patch.name = name;
+  const licenceNo = blank(v.licenceNo) ?? null;
+  if (licenceNo !== unit.licenceNo) patch.licenceNo = licenceNo;
+  if (day(v.licenceValidFrom) !== unit.licenceValidFrom) patch.licenceValidFrom = day(v.licenceValidFrom);
+  if (day(v.licenceValidUntil) !== unit.licenceValidUntil) patch.licenceValidUntil = day(v.licenceValidUntil);
+  const address = blank(v.address);
+  if (address && address !== unit.address) patch.address = address;
+  if (typeof v.lon === 'number' && typeof v.lat === 'number' && (v.lon !== unit.lon || v.lat !== unit.lat)) {
+    patch.lon = v.lon;
+    patch.lat = v.lat;
+  }
+  if (v.riskLevel !== unit.riskLevel) patch.riskLevel = v.riskLevel;
+  const responsibleName = blank(v.responsibleName);
+  if (responsibleName) patch.responsibleName = responsibleName;
+  const responsiblePhone = blank(v.responsiblePhone);
+  if (responsiblePhone) patch.responsiblePhone = responsiblePhone;
+  return patch;
+}
+
+/**
+ * Registers a regulated unit (industry, licence and validity, address or point, risk, cameras),
+ * or, given one, corrects it: the industry stays, cameras and staff are not edited here.
+ */
+export function UnitDrawer({ open, onClose, unit }: { open: boolean; onClose: () => void; unit?: Unit }) {
   const { t } = useTranslation('oversight');
   const { message } = App.useApp();
   const qc = useQueryClient();
@@ -95,6 +127,11 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
   const [problem, setProblem] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (v: UnitForm) => {
+      if (unit) {
+        const patch = unitChanges(unit, v);
+        if (Object.keys(patch).length === 0) return Promise.resolve(null);
+        return api<Unit>(`${base}/units/${unit.id}`, { method: 'PATCH', body: patch });
+      }
       const body: CreateUnit = {
         industry: v.industry,
         name: v.name.trim(),
@@ -113,7 +150,8 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
       return api<Unit>(`${base}/units`, { method: 'POST', body });
     },
     onSuccess: (u) => {
-      message.success(t('unitForm.done', { name: u.name }));
+      if (u === null) message.info(t('unitForm.nothingChanged'));
+      else message.success(t(unit ? 'unitForm.saved' : 'unitForm.done', { name: u.name }));
       void qc.invalidateQueries({ queryKey: KEY });
       form.resetFields();
       setProblem(null);
@@ -125,7 +163,7 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
     <Drawer
       open={open}
       width={560}
-      title={t('unitForm.title')}
+      title={unit ? t('unitForm.editTitle', { name: unit.name }) : t('unitForm.title')}
       onClose={onClose}
       destroyOnHidden
       extra={
@@ -143,7 +181,21 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
       <Form<UnitForm>
         form={form}
         layout="vertical"
-        initialValues={{ industry: 'hotel', riskLevel: 'low', cameras: [] }}
+        initialValues={
+          unit
+            ? {
+                industry: unit.industry,
+                name: unit.name,
+                licenceNo: unit.licenceNo ?? undefined,
+                licenceValidFrom: unit.licenceValidFrom ? dayjs(unit.licenceValidFrom) : null,
+                licenceValidUntil: unit.licenceValidUntil ? dayjs(unit.licenceValidUntil) : null,
+                address: unit.address ?? undefined,
+                lon: unit.lon,
+                lat: unit.lat,
+                riskLevel: unit.riskLevel,
+              }
+            : { industry: 'hotel', riskLevel: 'low', cameras: [] }
+        }
         onFinish={(v) => {
           setProblem(null);
           save.mutate(v);
@@ -151,6 +203,7 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
       >
         <Form.Item name="industry" label={t('col.industry')} rules={[{ required: true }]}>
           <Select
+            disabled={Boolean(unit)}
             data-testid="unit-industry"
             options={INDUSTRIES.map((i) => ({ value: i, label: t(`industry.${i}`) }))}
           />
@@ -223,57 +276,61 @@ export function UnitDrawer({ open, onClose }: { open: boolean; onClose: () => vo
         </Form.Item>
         <Space>
           <Form.Item name="responsibleName" label={t('unit.responsible')} rules={[{ max: 50 }]}>
-            <Input />
+            <Input placeholder={unit ? t('unitForm.keepBlank') : undefined} data-testid="unit-responsible" />
           </Form.Item>
           <Form.Item
             name="responsiblePhone"
             label={t('unitForm.phone')}
             rules={[{ pattern: /^[0-9+\- ]{5,20}$/, message: t('unitForm.phoneRule') }]}
           >
-            <Input />
+            <Input placeholder={unit ? t('unitForm.keepBlank') : undefined} data-testid="unit-phone" />
           </Form.Item>
         </Space>
-        <div>
-          <Typography.Text strong>{t('unitForm.cameras')}</Typography.Text>
-        </div>
-        <Form.List name="cameras">
-          {(fields, { add, remove }) => (
-            <>
-              {fields.map((f) => (
-                <Space key={f.key} align="baseline" style={{ display: 'flex' }}>
-                  <Form.Item name={[f.name, 'name']} rules={[{ required: true, whitespace: true }]}>
-                    <Input placeholder={t('unitForm.cameraName')} data-testid={`camera-name-${f.name}`} />
-                  </Form.Item>
-                  <Form.Item
-                    name={[f.name, 'streamUrl']}
-                    rules={[
-                      { required: true },
-                      { pattern: /^(rtsp|rtmp|https?):\/\/\S+$/, message: t('unitForm.streamRule') },
-                    ]}
-                  >
-                    <Input
-                      placeholder="rtsp://…"
-                      style={{ width: 300 }}
-                      data-testid={`camera-url-${f.name}`}
-                    />
-                  </Form.Item>
-                  <Button type="link" danger onClick={() => remove(f.name)}>
-                    {t('unitForm.remove')}
-                  </Button>
-                </Space>
-              ))}
-              <Button
-                type="dashed"
-                onClick={() => add({ name: '', streamUrl: '' })}
-                block
-                data-testid="camera-add"
-                style={{ marginTop: 8 }}
-              >
-                {t('unitForm.addCamera')}
-              </Button>
-            </>
-          )}
-        </Form.List>
+        {!unit && (
+          <div>
+            <Typography.Text strong>{t('unitForm.cameras')}</Typography.Text>
+          </div>
+        )}
+        {!unit && (
+          <Form.List name="cameras">
+            {(fields, { add, remove }) => (
+              <>
+                {fields.map((f) => (
+                  <Space key={f.key} align="baseline" style={{ display: 'flex' }}>
+                    <Form.Item name={[f.name, 'name']} rules={[{ required: true, whitespace: true }]}>
+                      <Input placeholder={t('unitForm.cameraName')} data-testid={`camera-name-${f.name}`} />
+                    </Form.Item>
+                    <Form.Item
+                      name={[f.name, 'streamUrl']}
+                      rules={[
+                        { required: true },
+                        { pattern: /^(rtsp|rtmp|https?):\/\/\S+$/, message: t('unitForm.streamRule') },
+                      ]}
+                    >
+                      <Input
+                        placeholder="rtsp://…"
+                        style={{ width: 300 }}
+                        data-testid={`camera-url-${f.name}`}
+                      />
+                    </Form.Item>
+                    <Button type="link" danger onClick={() => remove(f.name)}>
+                      {t('unitForm.remove')}
+                    </Button>
+                  </Space>
+                ))}
+                <Button
+                  type="dashed"
+                  onClick={() => add({ name: '', streamUrl: '' })}
+                  block
+                  data-testid="camera-add"
+                  style={{ marginTop: 8 }}
+                >
+                  {t('unitForm.addCamera')}
+                </Button>
+              </>
+            )}
+          </Form.List>
+        )}
       </Form>
     </Drawer>
   );

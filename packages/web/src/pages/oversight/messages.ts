@@ -62,6 +62,7 @@ const zh = {
     document: '文书',
     submit: '提交',
     assess: '内保评估',
+    edit: '编辑',
   },
   inspect: {
     title: '录入检查：{{name}}',
@@ -120,6 +121,10 @@ const zh = {
     addCamera: '添加摄像机',
     remove: '删除',
     done: '已登记：{{name}}',
+    editTitle: '修改监管单位：{{name}}',
+    keepBlank: '留空则不修改',
+    nothingChanged: '未修改任何内容',
+    saved: '已保存：{{name}}',
   },
   assess: {
     title: '内保达标评估：{{name}}',
@@ -203,6 +208,7 @@ export const oversightMessages = {
       document: 'Document',
       submit: 'Submit',
       assess: 'Assess',
+      edit: 'Edit',
     },
     inspect: {
       title: 'Inspection: {{name}}',
@@ -266,6 +272,10 @@ export const oversightMessages = {
       addCamera: 'Add camera',
       remove: 'Remove',
       done: 'Registered: {{name}}',
+      editTitle: 'Correct the unit: {{name}}',
+      keepBlank: 'Leave blank to keep',
+      nothingChanged: 'Nothing was changed',
+      saved: 'Saved: {{name}}',
     },
     assess: {
       title: 'Internal-security assessment: {{name}}',
