@@ -9,6 +9,7 @@ import { normalisePlate } from '@citywatch/core/perimeter/plates';
 import { maskResidentId, validateResidentId } from '@citywatch/core/perimeter/resident-id';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import type { FieldError } from '../../http/problem.js';
 import { ProblemError } from '../../http/problem.js';
@@ -96,7 +97,7 @@ export class HotlistService {
   /** Full loads done (start, `*` events, the periodic resync). */
   loads = 0;
 
-  constructor(private readonly ctx: Pick<CoreDeps, 'db' | 'now' | 'publish'>) {}
+  constructor(private readonly ctx: Pick<CoreDeps, 'db' | 'now' | 'transact'>) {}
 
   private get db(): Kysely<Database> {
     return this.ctx.db.kysely;
@@ -161,7 +162,7 @@ export class HotlistService {
     checkExpiry(expiresAt, now, errors);
     if (errors.length > 0) throw new ProblemError('validation', undefined, localise(errors));
 
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.ctx.transact(async (trx, publish) => {
       const inserted = await store.insertEntry(trx, {
         id: uuidv7(),
         kind: input.kind,
@@ -176,15 +177,16 @@ export class HotlistService {
         created_at: now,
       });
       await this.audit(trx, actor, inserted, 'create', now);
+      await announce(publish, inserted);
       return inserted;
     });
-    await this.changed(row);
+    this.apply(row);
     return present(row, now, true);
   }
 
   async approve(actor: Actor, id: string): Promise<HotlistEntryView> {
     const now = this.ctx.now();
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.ctx.transact(async (trx, publish) => {
       const entry = await this.lockEntry(trx, id, actor);
       if (entry.status !== 'pending') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.approveOnlyPending);
@@ -209,9 +211,10 @@ export class HotlistService {
         approved_at: now,
       });
       await this.audit(trx, actor, updated, 'approve', now);
+      await announce(publish, updated);
       return updated;
     });
-    await this.changed(row);
+    this.apply(row);
     return present(row, now, true);
   }
 
@@ -221,7 +224,7 @@ export class HotlistService {
     const errors: FieldError[] = [];
     checkExpiry(expiresAt, now, errors);
     if (errors.length > 0) throw new ProblemError('validation', undefined, localise(errors));
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.ctx.transact(async (trx, publish) => {
       const entry = await this.lockEntry(trx, id, actor);
       if (entry.status !== 'active') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.renewOnlyActive);
@@ -240,9 +243,10 @@ export class HotlistService {
         renewals: entry.renewals + 1,
       });
       await this.audit(trx, actor, updated, 'renew', now);
+      await announce(publish, updated);
       return updated;
     });
-    await this.changed(row);
+    this.apply(row);
     return present(row, now, true);
   }
 
@@ -251,7 +255,7 @@ export class HotlistService {
     const trimmed = reason.trim();
     if (trimmed.length < 2)
       throw new ProblemError('validation', undefined, localise([fieldError('reason', 'required')]));
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.ctx.transact(async (trx, publish) => {
       const entry = await this.lockEntry(trx, id, actor);
       if (entry.status === 'revoked') {
         throw new ProblemError('conflict', HOTLIST_DETAILS.alreadyRevoked);
@@ -263,9 +267,10 @@ export class HotlistService {
         revoke_reason: trimmed,
       });
       await this.audit(trx, actor, updated, 'revoke', now);
+      await announce(publish, updated);
       return updated;
     });
-    await this.changed(row);
+    this.apply(row);
     return present(row, now, true);
   }
 
@@ -323,11 +328,6 @@ export class HotlistService {
     const entry = await store.findEntryForUpdate(trx, id, scope);
     if (!entry) throw new ProblemError('not_found');
     return entry;
-  }
-
-  private async changed(row: store.HotlistEntryRow): Promise<void> {
-    this.apply(row);
-    this.ctx.publish('perimeter.hotlist_changed', row.org_id, { entryId: row.id, status: row.status });
   }
 
   /** Puts one entry's current state into the matcher: active ones in, everything else out. */
@@ -427,4 +427,13 @@ function present(r: store.HotlistEntryRow, now: Date, revealPersonal: boolean): 
     revokedAt: iso(r.revoked_at),
     revokeReason: r.revoke_reason,
   };
+}
+
+/**
+ * Every node's matcher follows the change: the event is written with it (outbox, bus/outbox.ts), so
+ * a node dying right after the commit does not leave the others matching a revoked entry until
+ * their resync.
+ */
+function announce(publish: StagePublish, row: store.HotlistEntryRow): Promise<void> {
+  return publish('perimeter.hotlist_changed', row.org_id, { entryId: row.id, status: row.status });
 }
