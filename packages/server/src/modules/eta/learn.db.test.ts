@@ -74,13 +74,15 @@ describe(`nightly travel-time learning (${process.env.CITYWATCH_TEST_DB})`, () =
       .select((eb) => [eb.fn.sum<number>('n').as('n'), eb.fn.countAll<number>().as('cells')])
       .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(run.traversals);
-    // Tuesday's hours only.
+    // The UTC Tuesday's hours only, stored as the city's local hours (Asia/Shanghai, UTC+8):
+    // Tuesday 08:00 to Wednesday 07:59.
     const hours = await t.ctx.db.kysely
       .selectFrom('eta_edge_observations')
       .select('hour_of_week')
       .distinct()
       .execute();
-    for (const h of hours) expect(Math.floor(h.hour_of_week / 24)).toBe(1);
+    for (const h of hours) expect(Math.floor((h.hour_of_week - 8) / 24)).toBe(1);
+    expect(hours.some((h) => h.hour_of_week >= 48)).toBe(true);
 
     // Learned once: a second run (another node, or the on-demand one) does nothing.
     const again = await t.ctx.eta.learnDay(DAY, 'nightly');

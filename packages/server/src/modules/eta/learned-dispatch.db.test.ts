@@ -2,7 +2,7 @@
  * Learned travel times in dispatch (issue 16 items 4 and 5) on the bundled Shenzhen Longgang
  * extract (OpenStreetMap contributors, ODbL): with no learned statistics the recommendations are
  * timed with the static profile; once the hour's statistics say the streets around the nearest
- * unit are slow, the tracker routes with the learned times of that hour (label `learned:Mon-08`),
+ * unit are slow, the tracker routes with the learned times of that hour (label `learned:Mon-16`),
  * the nearest unit's ETA equals a plain Dijkstra on those times and the ranking changes. Sending a
  * unit stores its ETA and profile; its own on-scene report closes it, and the accuracy route shows
  * the error by hour and approach road class, scoped to the viewer's subtree. The on-demand
@@ -22,8 +22,8 @@ const SPOTS = [
   { lon: 114.2005, lat: 22.6805 },
   { lon: 114.2225, lat: 22.6955 },
 ];
-// The app's clock starts at 2026-11-23T08:00Z, a Monday: hour of week 8.
-const HOW = 8;
+// The app's clock starts at 2026-11-23T08:00Z, a Monday, 16:00 in Shenzhen: local hour of week 16.
+const HOW = 16;
 
 interface Rec {
   unitId: string;
@@ -129,9 +129,9 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
       .execute();
 
     // The module refreshes every few minutes (and a recommendation when the hour turns); here now.
-    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-08');
+    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-16');
     const after = await recommend();
-    expect(after.map((r) => r.profile)).toEqual(['learned:Mon-08', 'learned:Mon-08']);
+    expect(after.map((r) => r.profile)).toEqual(['learned:Mon-16', 'learned:Mon-16']);
     // The slow streets pushed the formerly nearest unit behind the other.
     expect(after.map((r) => r.unitId)).toEqual([other, nearest]);
     const etaOf = (list: Rec[], id: string) => list.find((r) => r.unitId === id)!.etaSeconds;
@@ -139,7 +139,7 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
 
     // Exact: a plain Dijkstra on the turn-restricted graph with the hour's learned times.
     const hour = await t.ctx.eta.hourTimes(t.ctx.now());
-    expect(hour?.label).toBe('learned:Mon-08');
+    expect(hour?.label).toBe('learned:Mon-16');
     const profile = await t.ctx.eta.profile();
     for (let e = 0; e < 50; e++) expect(hour!.baseTimes[e]).toBe(profile.times[e * HOURS_PER_WEEK + HOW]);
     const graph = withEdgeTimes(city.turnRouting().graph, hour!.baseTimes);
@@ -164,11 +164,11 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
     // (An hour idle ends the session: sign in again on each side of the jump.)
     t.advance(3600_000);
     admin = await t.login('admin', ADMIN_PASSWORD);
-    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-09');
-    expect((await recommend())[0].profile).toBe('learned:Mon-09');
+    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-17');
+    expect((await recommend())[0].profile).toBe('learned:Mon-17');
     t.advance(-3600_000);
     admin = await t.login('admin', ADMIN_PASSWORD);
-    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-08');
+    expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-16');
   });
 
   it('stores the ETA with the sending and measures it against the unit’s own arrival', async () => {
@@ -184,7 +184,7 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
     expect(stored[0]).toMatchObject({
       unit_id: first.unitId,
       incident_id: incidentId,
-      profile: 'learned:Mon-08',
+      profile: 'learned:Mon-16',
     });
     expect(stored[0].predicted_s).toBeCloseTo(first.etaSeconds, 6);
     expect(stored[0].arrived_at).toBeNull();

@@ -138,7 +138,9 @@ describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_T
         expect(learned[i][j]).toBeLessThanOrEqual(2 * fixed[i][j] * (1 + 1e-6));
       }
     expect(compared).toBeGreaterThanOrEqual(4);
-    // The routing of the hour now (the clock is at Monday 08:00 UTC) is what plans activate with.
+    // The routing of the hour now, what plans activate with: the clock is at Monday 08:00 UTC,
+    // Monday 16:00 in Shenzhen, and the label names the local hour.
+    expect((await t.ctx.eta.routing(city, 'learned')).label).toBe('learned:Mon-16');
     expect((await t.ctx.eta.routing(city, 'static')).label).toBe('static');
   }, 300_000);
 });

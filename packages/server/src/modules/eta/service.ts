@@ -18,10 +18,12 @@ import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
 import { splitTrips, type TraceRow } from '@citywatch/core/roads/learned/evaluate';
 import {
+  DEFAULT_CITY_TIME_ZONE,
   hourOfWeekAt,
   learnedProfileLabel,
   parseLearnedLabel,
   type TimeProfileLabel,
+  utcOffsetSeconds,
 } from '@citywatch/core/roads/learned/hour';
 import {
   estimateProfile,
@@ -78,6 +80,11 @@ export class EtaService {
     private readonly db: Kysely<Database>,
     private readonly places: PlacesService,
     readonly now: () => Date,
+    /**
+     * The city's time zone: hours of week (statistics, labels, a picked hour) are its local
+     * wall-clock hours. No per-city setting exists yet: Asia/Shanghai.
+     */
+    readonly timeZone: string = DEFAULT_CITY_TIME_ZONE,
   ) {}
 
   /** Whether a city is imported (the nightly run has nothing to do before). */
@@ -151,7 +158,9 @@ export class EtaService {
       .where('at', '>=', from)
       .where('at', '<', to)
       .execute();
-    const stats = new TraversalStats(graph);
+    // Traversals go under the local hour of week of their entry (the offset at the day's start:
+    // exact for a zone without daylight saving, such as Asia/Shanghai).
+    const stats = new TraversalStats(graph, utcOffsetSeconds(this.timeZone, from));
     for (const { unit_id } of units) {
       const fixes = await this.db
         .selectFrom('unit_positions')
@@ -241,7 +250,7 @@ export class EtaService {
   }
 
   /**
-   * The base-edge travel times of the hour of week holding `at` (UTC hours, as learned), with
+   * The base-edge travel times of the hour of week holding `at` (city local time, as learned), with
    * the label naming them, or null when nothing is learned for the city (use the static times).
    * Cached per city, hour and statistics version: dispatch asks once per hour, not per call.
    */
@@ -249,7 +258,7 @@ export class EtaService {
     at: Date,
     cityName?: string,
   ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
-    return this.hourTimesOf(hourOfWeekAt(at), cityName);
+    return this.hourTimesOf(hourOfWeekAt(at, this.timeZone), cityName);
   }
 
   /** The base-edge times of one hour of week (as labels name it), null when nothing is learned. */
@@ -289,7 +298,7 @@ export class EtaService {
       poolCity: turns.poolCity,
     };
     if (choice === 'static') return staticRouting;
-    const how = choice === 'learned' ? hourOfWeekAt(this.now()) : parseLearnedLabel(choice);
+    const how = choice === 'learned' ? hourOfWeekAt(this.now(), this.timeZone) : parseLearnedLabel(choice);
     if (how === null) throw new RangeError(`bad profile ${choice}`);
     const hour = await this.hourTimesOf(how, city.name);
     if (!hour) return staticRouting;
