@@ -1,8 +1,9 @@
 /** The explosives API's shapes, shared by server routes and the web page. */
 import { z } from 'zod';
+import { calendarDateSchema } from '../time/calendar-date.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const date = calendarDateSchema;
 const enterpriseId = text(64);
 
 export const movementSchema = z.strictObject({

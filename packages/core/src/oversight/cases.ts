@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDateSchema } from '../time/calendar-date.js';
 import { industrySchema, riskLevelSchema } from './schemas.js';
 
 /**
@@ -15,7 +16,7 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const SEVERITIES = ['minor', 'serious'] as const;
 export const severitySchema = z.enum(SEVERITIES);
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const isoDate = calendarDateSchema;
 
 /** A photo or document: base64 bytes (JPEG, PNG or PDF), at most 2 MB each. */
 export const attachmentInputSchema = z.strictObject({

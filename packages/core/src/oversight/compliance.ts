@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDateSchema } from '../time/calendar-date.js';
 import { daysBetween, type Industry } from './schemas.js';
 
 /**
@@ -30,10 +31,7 @@ export const assessmentSchema = z.strictObject({
   closedCampus: z.boolean(),
   alarmLinked: z.boolean(),
   /** Last test of the one-button alarm ('YYYY-MM-DD'). */
-  alarmTestedOn: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .nullable(),
+  alarmTestedOn: calendarDateSchema.nullable(),
   /** Share of key areas under video, percent. */
   videoCoveragePct: z.number().min(0).max(100),
 });

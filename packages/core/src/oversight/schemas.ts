@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDateSchema } from '../time/calendar-date.js';
 
 /**
  * 要素管控: the regulated units the bureau oversees. Special industries (特种行业 and the like),
@@ -71,16 +72,7 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine(
-    (s) =>
-      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-    {
-      message: 'invalid_date',
-    },
-  );
+const isoDate = calendarDateSchema;
 const text = (max: number) => z.string().trim().min(1).max(max);
 const phone = z
   .string()

@@ -82,6 +82,22 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
       findings: [{ description: '未登记', severity: 'minor', deadline: '2020-01-01' }],
     });
     expect(past.json().errors[0]).toMatchObject({ field: 'findings.0.deadline', rule: 'not_in_past' });
+    // A day that does not exist was once stored (the column is text) and broke every case list after.
+    for (const deadline of ['2030-13-01', '2030-02-29'])
+      expect(
+        (
+          await inspect('insp.lc', {
+            unitId: hotel,
+            kind: 'video',
+            findings: [{ description: '未登记', severity: 'minor', deadline }],
+          })
+        ).json().errors[0],
+        deadline,
+      ).toMatchObject({
+        field: 'findings.0.deadline',
+        rule: 'invalid_date',
+        message: '日期不存在或格式不正确（YYYY-MM-DD）',
+      });
     const other = await inspect('insp.lg', { unitId: hotel, kind: 'video' });
     expect(other.statusCode).toBe(404);
     expect(await t.ctx.db.kysely.selectFrom('oversight_cases').select('id').execute()).toEqual([]);

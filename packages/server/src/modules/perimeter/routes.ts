@@ -1,4 +1,5 @@
 import { HOTLIST_CATEGORIES, HOTLIST_KINDS } from '@citywatch/core/perimeter/hotlist';
+import { calendarDateSchema } from '@citywatch/core/time/calendar-date';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorOf, auditPersonalRead, deviceOf } from '../../http/auth.js';
@@ -45,7 +46,7 @@ const hitIdParams = z.strictObject({ id: z.string().uuid() });
 const hitActionBody = z.strictObject({ action: z.string().trim().min(2).max(200) });
 const reportQuery = z.strictObject({
   period: z.enum(['day', 'week', 'month']),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  date: calendarDateSchema,
   format: z.enum(['json', 'xlsx']).default('json'),
 });
 const volumesQuery = z.strictObject({
