@@ -190,7 +190,16 @@ async function publisher(plan: PublisherPlan) {
   // Everything sent is acknowledged or failed before the count is given.
   for (let i = 0; i < 300 && acked + errors < sent; i++) await new Promise((r) => setTimeout(r, 100));
   await Promise.all(clients.slice(plan.stopping).map((c) => c.endAsync()));
-  send({ kind: 'done', sent, acked, errors, firstError, seconds: plan.seconds });
+  // Exit only once the last note is handed to the IPC channel: process.exit right after send()
+  // dropped it when the server read its channel slowly (a loaded machine), and the run waited forever.
+  await new Promise<void>((resolve, reject) =>
+    process.send?.(
+      { kind: 'done', sent, acked, errors, firstError, seconds: plan.seconds } satisfies FromPublisher,
+      undefined,
+      {},
+      (error) => (error ? reject(error) : resolve()),
+    ),
+  );
 }
 
 // ---- the server side
@@ -406,7 +415,8 @@ async function runOne(brokerKind: string) {
         log(`${brokerKind}: ${Object.keys(stopped).length} devices stopped; waiting for offline detection`);
       } else if (m.kind === 'done') resolve(m);
     });
-    child.on('exit', (code) => (code ? reject(new Error(`publisher exited ${code}`)) : undefined));
+    // Closed (exited, its channel read to the end) without 'done': the run has no counts to give.
+    child.on('close', (code) => reject(new Error(`publisher exited ${code} without its counts`)));
     child.send({
       url: connection.url,
       devices: publishing,

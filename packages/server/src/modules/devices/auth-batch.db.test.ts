@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../identity/service.js';
@@ -31,9 +31,9 @@ describe(`device authentication batched (${process.env.CITYWATCH_TEST_DB})`, () 
           as v(id, hash, n)`.execute(t.ctx.db.kysely);
     const executor = t.ctx.db.kysely.getExecutor();
     const execute = executor.executeQuery.bind(executor);
-    executor.executeQuery = (query, queryId) => {
+    executor.executeQuery = <R>(query: CompiledQuery<R>) => {
       if (/\bdevices\b/.test(query.sql) && !/sensor_devices/.test(query.sql)) deviceStatements++;
-      return execute(query, queryId);
+      return execute(query);
     };
   }, 300_000);
   afterAll(() => t.close());
