@@ -23,6 +23,12 @@ describe('ETA accuracy figures', () => {
     expect(a.byHour).toHaveLength(24);
     expect(a.byHour[8]).toMatchObject({ hour: 8, count: 2, maeS: 35 });
     expect(a.byHour[0]).toMatchObject({ count: 0, medianErrorS: null, mape: null });
+    // An on-scene report 5 s after a 240 s promise counts against the 60 s floor (3.9), not 5 s (47).
+    const quick = etaAccuracy(
+      [{ predictedS: 240, actualS: 5, hour: 9, approachClass: 'primary', profile: 'static' }],
+      0,
+    );
+    expect(quick.all.mape).toBeCloseTo(235 / 60, 12);
     expect(a.byRoadClass.map((c) => [c.roadClass, c.count])).toEqual([
       ['residential', 2],
       ['primary', 1],

@@ -1,7 +1,7 @@
 /**
  * ETA accuracy (issue 16 item 5): how far the road time predicted when a unit was sent was from
  * the time it really took to report on scene. Error = actual − predicted, in seconds (positive:
- * the unit arrived later than promised); relative error = |error| / actual. Grouped by hour of
+ * the unit arrived later than promised); relative error = |error| / max(actual, 60 s). Grouped by hour of
  * day (local time of the dispatch) and by the road class of the final approach (the OSM highway
  * class of the edge the incident point snaps to: where routes differ most from the speed table,
  * at the last turns into a residential street, and known at dispatch time without unpacking the
@@ -28,7 +28,7 @@ export const etaErrorFiguresSchema = z.object({
   /** 10th and 90th percentile of actual − predicted, seconds. */
   p10ErrorS: z.number().nullable(),
   p90ErrorS: z.number().nullable(),
-  /** Mean of |actual − predicted| / actual over arrivals that took time. */
+  /** Mean of |actual − predicted| / max(actual, RELATIVE_ERROR_FLOOR_S). */
   mape: z.number().nullable(),
 });
 export type EtaErrorFigures = z.infer<typeof etaErrorFiguresSchema>;
@@ -43,10 +43,19 @@ export const etaAccuracySchema = z.object({
 });
 export type EtaAccuracy = z.infer<typeof etaAccuracySchema>;
 
+/**
+ * The least actual time a relative error is taken against: an on-scene report seconds after the
+ * dispatch (a unit already there, a button pressed early) would otherwise make one arrival's
+ * relative error thousands of percent and the mean meaningless.
+ */
+export const RELATIVE_ERROR_FLOOR_S = 60;
+
 export function etaErrorFigures(samples: readonly EtaSample[]): EtaErrorFigures {
   const errors = samples.map((s) => s.actualS - s.predictedS).sort((a, b) => a - b);
   const n = errors.length;
-  const rel = samples.filter((s) => s.actualS > 0).map((s) => Math.abs(s.actualS - s.predictedS) / s.actualS);
+  const rel = samples.map(
+    (s) => Math.abs(s.actualS - s.predictedS) / Math.max(s.actualS, RELATIVE_ERROR_FLOOR_S),
+  );
   return {
     count: n,
     medianErrorS: quantile(errors, 0.5),
