@@ -137,7 +137,24 @@ export class HmmMatcher {
   private readonly maxSpeed: number;
   private readonly maxGap: number;
   private readonly radius: number;
-  private readonly dist: Float64Array;
+  // Per-step scratch, reused across steps and traces (grown when a layer is larger).
+  private dist: Float64Array;
+  private best: Float64Array;
+  private back: Int32Array;
+  /** Per previous candidate: its search slot (-1: needs no search) and its own bound. */
+  private slotOf: Int32Array;
+  private boundOf: Float64Array;
+  /** Per search slot: the start node and the largest bound asked of it. */
+  private slotNode: Int32Array;
+  private slotBound: Float64Array;
+  /** Route length from slot s's start node to next candidate j's tail: slotCost[s · kn + j]. */
+  private slotCost: Float64Array;
+  /** Per node: `tailStamp[v] === generation` marks a tail of the next layer's candidates. */
+  private readonly tailStamp: Uint32Array;
+  /** Per node: `headStamp[v] === generation` when v starts a search of this step (slot headSlot[v]). */
+  private readonly headStamp: Uint32Array;
+  private readonly headSlot: Int32Array;
+  private generation = 0;
 
   constructor(graph: RoadGraph, options: MatchOptions = {}) {
     if (graph.turns) throw new Error('map matching runs on the base graph, not the turn-restricted one');
@@ -152,6 +169,16 @@ export class HmmMatcher {
     this.maxSpeed = (options.maxSpeedKmh ?? 200) / 3.6;
     this.maxGap = options.maxGapS ?? 180;
     this.dist = new Float64Array(64);
+    this.best = new Float64Array(64);
+    this.back = new Int32Array(64);
+    this.slotOf = new Int32Array(64);
+    this.boundOf = new Float64Array(64);
+    this.slotNode = new Int32Array(64);
+    this.slotBound = new Float64Array(64);
+    this.slotCost = new Float64Array(64 * 64);
+    this.tailStamp = new Uint32Array(graph.nodeCount);
+    this.headStamp = new Uint32Array(graph.nodeCount);
+    this.headSlot = new Int32Array(graph.nodeCount);
   }
 
   match(fixes: readonly GpsFix[]): MatchResult {
@@ -287,7 +314,16 @@ export class HmmMatcher {
     };
   }
 
-  /** Viterbi step prev → next; false (next untouched) when no candidate of next is reachable. */
+  /**
+   * Viterbi step prev → next; false (next untouched) when no candidate of next is reachable.
+   *
+   * Transitions need the route length from the head of each previous candidate to the tail of
+   * each next one. Previous candidates often share a head (edges converging on a junction), so one
+   * bounded search runs per distinct head, as far as the largest bound any of them asks, and its
+   * lengths are kept; each candidate then reads only those within its own bound. A search settles
+   * nodes in the same order whatever its bound, and a node settles iff its length is within the
+   * bound, so the result is exactly that of one search per candidate with its own bound.
+   */
   private step(prev: Layer, next: Layer): boolean {
     const g = this.graph;
     const dt = next.time - prev.time;
@@ -297,17 +333,71 @@ export class HmmMatcher {
     const maxRoute = Math.min(3 * gc + 2 * this.radius + 300, this.maxSpeed * dt + 2 * this.radius);
     const backTolerance = 2 * this.sigma;
     const kn = next.edge.length;
-    const best = new Float64Array(kn).fill(Number.NEGATIVE_INFINITY);
-    const back = new Int32Array(kn).fill(-1);
-    const dist = kn <= this.dist.length ? this.dist : new Float64Array(kn);
-    const eng = this.engine;
-    for (let i = 0; i < prev.edge.length; i++) {
+    const kp = prev.edge.length;
+    this.reserve(kp, kn);
+    const { best, back, dist, slotOf, boundOf, slotNode, slotBound, slotCost } = this;
+    best.fill(Number.NEGATIVE_INFINITY, 0, kn);
+    back.fill(-1, 0, kn);
+
+    // The previous candidates that need a search (not every next candidate lies ahead on their
+    // own edge), grouped by the node the search starts from.
+    const gen = this.nextGeneration();
+    let slots = 0;
+    for (let i = 0; i < kp; i++) {
+      slotOf[i] = -1;
+      if (prev.score[i] === Number.NEGATIVE_INFINITY) continue;
+      const ei = prev.edge[i];
+      const li = g.edgeLength[ei];
+      let needs = false;
+      for (let j = 0; j < kn && !needs; j++)
+        needs = next.edge[j] !== ei || !((next.t[j] - prev.t[i]) * li >= -backTolerance);
+      if (!needs) continue;
+      const bound = maxRoute - (1 - prev.t[i]) * li;
+      boundOf[i] = bound;
+      const h = g.edgeHead[ei];
+      let s: number;
+      if (this.headStamp[h] === gen) {
+        s = this.headSlot[h];
+        if (bound > slotBound[s]) slotBound[s] = bound;
+      } else {
+        s = slots++;
+        this.headStamp[h] = gen;
+        this.headSlot[h] = s;
+        slotNode[s] = h;
+        slotBound[s] = bound;
+      }
+      slotOf[i] = s;
+    }
+    if (slots > 0) {
+      // The next candidates' tails, marked once for every search of this step.
+      let tails = 0;
+      for (let j = 0; j < kn; j++) {
+        const v = g.edgeTail[next.edge[j]];
+        if (this.tailStamp[v] !== gen) {
+          this.tailStamp[v] = gen;
+          tails++;
+        }
+      }
+      const eng = this.engine;
+      for (let s = 0; s < slots; s++) {
+        this.search(slotNode[s], slotBound[s], tails, gen);
+        const row = s * kn;
+        for (let j = 0; j < kn; j++) {
+          const tail = g.edgeTail[next.edge[j]];
+          slotCost[row + j] = eng.isSettled(tail) ? eng.costOf(tail) : Number.POSITIVE_INFINITY;
+        }
+      }
+    }
+
+    for (let i = 0; i < kp; i++) {
       const si = prev.score[i];
       if (si === Number.NEGATIVE_INFINITY) continue;
       const ei = prev.edge[i];
       const li = g.edgeLength[ei];
       const rest = (1 - prev.t[i]) * li;
-      let searched = false;
+      const s = slotOf[i];
+      const row = s * kn;
+      const bound = boundOf[i];
       for (let j = 0; j < kn; j++) {
         const ej = next.edge[j];
         let d = Number.POSITIVE_INFINITY;
@@ -315,22 +405,19 @@ export class HmmMatcher {
           const along = (next.t[j] - prev.t[i]) * li;
           if (along >= -backTolerance) d = Math.max(along, 0);
         }
-        if (d === Number.POSITIVE_INFINITY) {
-          if (!searched) {
-            searched = true;
-            this.search(g.edgeHead[ei], maxRoute - rest, next);
-          }
-          const tail = g.edgeTail[ej];
-          if (eng.isSettled(tail)) d = rest + eng.costOf(tail) + next.t[j] * g.edgeLength[ej];
+        if (d === Number.POSITIVE_INFINITY && s >= 0) {
+          // Settled within this candidate's own bound (the shared search may have gone further).
+          const cost = slotCost[row + j];
+          if (cost <= bound) d = rest + cost + next.t[j] * g.edgeLength[ej];
         }
         dist[j] = d;
       }
       for (let j = 0; j < kn; j++) {
         const d = dist[j];
         if (d > maxRoute) continue;
-        const s = si - Math.abs(d - gc) * invBeta;
-        if (s > best[j]) {
-          best[j] = s;
+        const sc = si - Math.abs(d - gc) * invBeta;
+        if (sc > best[j]) {
+          best[j] = sc;
           back[j] = i;
         }
       }
@@ -345,18 +432,48 @@ export class HmmMatcher {
     return true;
   }
 
-  /** Dijkstra by length from `source` until every candidate tail of `next` settles or bound. */
-  private search(source: number, bound: number, next: Layer): void {
+  /**
+   * Dijkstra by length from `source` until all `tails` marked nodes (tailStamp === gen) settle
+   * or the next node lies beyond `bound`.
+   */
+  private search(source: number, bound: number, tails: number, gen: number): void {
     const eng = this.engine;
-    const g = this.graph;
     eng.begin('forward');
     eng.addSeed(source, 0);
     if (bound < 0) return;
-    let remaining = next.edge.length;
+    const stamp = this.tailStamp;
+    let remaining = tails;
     while (remaining > 0 && eng.peekCost() <= bound) {
       const v = eng.settleNext();
-      for (let j = 0; j < next.edge.length; j++) if (g.edgeTail[next.edge[j]] === v) remaining--;
+      if (stamp[v] === gen) remaining--;
     }
+  }
+
+  /** A fresh mark for the node stamp arrays (cleared once if the counter wraps). */
+  private nextGeneration(): number {
+    this.generation++;
+    if (this.generation === 0xffffffff) {
+      this.tailStamp.fill(0);
+      this.headStamp.fill(0);
+      this.generation = 1;
+    }
+    return this.generation;
+  }
+
+  /** Grows the step buffers to kp previous and kn next candidates. */
+  private reserve(kp: number, kn: number): void {
+    if (kn > this.dist.length) {
+      this.dist = new Float64Array(kn);
+      this.best = new Float64Array(kn);
+      this.back = new Int32Array(kn);
+    }
+    if (kp > this.slotOf.length) {
+      this.slotOf = new Int32Array(kp);
+      this.boundOf = new Float64Array(kp);
+      this.slotNode = new Int32Array(kp);
+      this.slotBound = new Float64Array(kp);
+    }
+    if (kp * kn > this.slotCost.length) this.slotCost = new Float64Array(kp * kn);
   }
 
   /** Best state sequence of a piece; records per-fix positions and the traversals. */
