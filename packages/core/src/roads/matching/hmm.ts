@@ -155,6 +155,22 @@ export class HmmMatcher {
   private readonly headStamp: Uint32Array;
   private readonly headSlot: Int32Array;
   private generation = 0;
+  // The transition search's own Dijkstra (by length, goal-bounded; see `search`).
+  /** Lower bound of road length per metre of straight line in the index's plane (over all edges). */
+  private readonly lengthPerPlaneM: number;
+  private readonly sDist: Float64Array;
+  private readonly sEpochOf: Uint32Array;
+  /** Heap position, or -1 once settled. */
+  private readonly sPos: Int32Array;
+  private readonly sHeap: Int32Array;
+  private sSize = 0;
+  private sEpoch = 0;
+  /** Per node, for this step: straight-line lower bound of the road length to the nearest tail. */
+  private readonly hStamp: Uint32Array;
+  private readonly hVal: Float64Array;
+  private tailX: Float64Array;
+  private tailY: Float64Array;
+  private tailCount = 0;
 
   constructor(graph: RoadGraph, options: MatchOptions = {}) {
     if (graph.turns) throw new Error('map matching runs on the base graph, not the turn-restricted one');
@@ -179,6 +195,25 @@ export class HmmMatcher {
     this.tailStamp = new Uint32Array(graph.nodeCount);
     this.headStamp = new Uint32Array(graph.nodeCount);
     this.headSlot = new Int32Array(graph.nodeCount);
+    const n = graph.nodeCount;
+    this.sDist = new Float64Array(n);
+    this.sEpochOf = new Uint32Array(n);
+    this.sPos = new Int32Array(n);
+    this.sHeap = new Int32Array(n);
+    this.hStamp = new Uint32Array(n);
+    this.hVal = new Float64Array(n);
+    this.tailX = new Float64Array(64);
+    this.tailY = new Float64Array(64);
+    let ratio = Number.POSITIVE_INFINITY;
+    const { nodeX, nodeY } = this.index;
+    for (let e = 0; e < graph.edgeCount; e++) {
+      const a = graph.edgeTail[e];
+      const b = graph.edgeHead[e];
+      const plane = Math.hypot(nodeX[b] - nodeX[a], nodeY[b] - nodeY[a]);
+      if (plane > 0) ratio = Math.min(ratio, graph.edgeLength[e] / plane);
+    }
+    // A margin for rounding; 0 (no goal bound) if some edge is shorter than its straight line allows.
+    this.lengthPerPlaneM = Number.isFinite(ratio) && ratio > 0 ? ratio * 0.999 : 0;
   }
 
   match(fixes: readonly GpsFix[]): MatchResult {
@@ -375,16 +410,21 @@ export class HmmMatcher {
         const v = g.edgeTail[next.edge[j]];
         if (this.tailStamp[v] !== gen) {
           this.tailStamp[v] = gen;
+          this.tailX[tails] = this.index.nodeX[v];
+          this.tailY[tails] = this.index.nodeY[v];
           tails++;
         }
       }
-      const eng = this.engine;
+      this.tailCount = tails;
       for (let s = 0; s < slots; s++) {
         this.search(slotNode[s], slotBound[s], tails, gen);
         const row = s * kn;
         for (let j = 0; j < kn; j++) {
           const tail = g.edgeTail[next.edge[j]];
-          slotCost[row + j] = eng.isSettled(tail) ? eng.costOf(tail) : Number.POSITIVE_INFINITY;
+          slotCost[row + j] =
+            this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1
+              ? this.sDist[tail]
+              : Number.POSITIVE_INFINITY;
         }
       }
     }
@@ -434,19 +474,128 @@ export class HmmMatcher {
 
   /**
    * Dijkstra by length from `source` until all `tails` marked nodes (tailStamp === gen) settle
-   * or the next node lies beyond `bound`.
+   * or the next node lies beyond `bound`, goal-bounded: a node whose length so far plus a lower
+   * bound of the remaining length to the nearest tail (straight line in the plane times the
+   * graph's smallest length-per-plane-metre ratio) exceeds the bound is not queued. Such a node
+   * lies on no route to a tail within the bound, so every tail that the plain search would settle
+   * settles here too, with the same length (the same sums, minimised over the same routes); only
+   * nodes that cannot matter are left out. A margin of 1e-6·(1 + bound) keeps rounding on the safe side.
    */
   private search(source: number, bound: number, tails: number, gen: number): void {
-    const eng = this.engine;
-    eng.begin('forward');
-    eng.addSeed(source, 0);
-    if (bound < 0) return;
-    const stamp = this.tailStamp;
-    let remaining = tails;
-    while (remaining > 0 && eng.peekCost() <= bound) {
-      const v = eng.settleNext();
-      if (stamp[v] === gen) remaining--;
+    const g = this.graph;
+    this.sEpoch++;
+    if (this.sEpoch === 0xffffffff) {
+      this.sEpochOf.fill(0);
+      this.sEpoch = 1;
     }
+    const epoch = this.sEpoch;
+    const dist = this.sDist;
+    const pos = this.sPos;
+    const epochOf = this.sEpochOf;
+    const stamp = this.tailStamp;
+    this.sSize = 0;
+    this.push(source, 0);
+    if (bound < 0) return;
+    const limit = bound + 1e-6 * (1 + bound);
+    let remaining = tails;
+    while (remaining > 0 && this.sSize > 0 && dist[this.sHeap[0]] <= bound) {
+      const v = this.pop();
+      if (stamp[v] === gen) remaining--;
+      const base = dist[v];
+      const end = g.firstOut[v + 1];
+      for (let e = g.firstOut[v]; e < end; e++) {
+        const w = g.edgeHead[e];
+        const c = base + g.edgeLength[e];
+        if (epochOf[w] === epoch) {
+          if (pos[w] < 0 || c >= dist[w]) continue;
+          dist[w] = c;
+          this.siftUp(pos[w]);
+          continue;
+        }
+        if (c + this.lowerBound(w, gen) > limit) continue;
+        this.push(w, c);
+      }
+    }
+  }
+
+  /** Straight-line lower bound of the road length from v to the nearest marked tail. */
+  private lowerBound(v: number, gen: number): number {
+    if (this.hStamp[v] === gen) return this.hVal[v];
+    const x = this.index.nodeX[v];
+    const y = this.index.nodeY[v];
+    let m = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < this.tailCount; k++) {
+      const dx = this.tailX[k] - x;
+      const dy = this.tailY[k] - y;
+      const d2 = dx * dx + dy * dy;
+      if (d2 < m) m = d2;
+    }
+    const h = Math.sqrt(m) * this.lengthPerPlaneM;
+    this.hStamp[v] = gen;
+    this.hVal[v] = h;
+    return h;
+  }
+
+  private push(v: number, cost: number): void {
+    this.sEpochOf[v] = this.sEpoch;
+    this.sDist[v] = cost;
+    const i = this.sSize++;
+    this.sHeap[i] = v;
+    this.sPos[v] = i;
+    this.siftUp(i);
+  }
+
+  private pop(): number {
+    const heap = this.sHeap;
+    const top = heap[0];
+    this.sPos[top] = -1;
+    const last = heap[--this.sSize];
+    if (this.sSize > 0) {
+      heap[0] = last;
+      this.sPos[last] = 0;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private siftUp(start: number): void {
+    const heap = this.sHeap;
+    const pos = this.sPos;
+    const dist = this.sDist;
+    let i = start;
+    const v = heap[i];
+    const c = dist[v];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const u = heap[p];
+      if (dist[u] <= c) break;
+      heap[i] = u;
+      pos[u] = i;
+      i = p;
+    }
+    heap[i] = v;
+    pos[v] = i;
+  }
+
+  private siftDown(start: number): void {
+    const heap = this.sHeap;
+    const pos = this.sPos;
+    const dist = this.sDist;
+    const size = this.sSize;
+    let i = start;
+    const v = heap[i];
+    const c = dist[v];
+    for (;;) {
+      let m = 2 * i + 1;
+      if (m >= size) break;
+      if (m + 1 < size && dist[heap[m + 1]] < dist[heap[m]]) m++;
+      if (dist[heap[m]] >= c) break;
+      heap[i] = heap[m];
+      pos[heap[i]] = i;
+      i = m;
+    }
+    heap[i] = v;
+    pos[v] = i;
   }
 
   /** A fresh mark for the node stamp arrays (cleared once if the counter wraps). */
@@ -455,6 +604,7 @@ export class HmmMatcher {
     if (this.generation === 0xffffffff) {
       this.tailStamp.fill(0);
       this.headStamp.fill(0);
+      this.hStamp.fill(0);
       this.generation = 1;
     }
     return this.generation;
@@ -464,6 +614,8 @@ export class HmmMatcher {
   private reserve(kp: number, kn: number): void {
     if (kn > this.dist.length) {
       this.dist = new Float64Array(kn);
+      this.tailX = new Float64Array(kn);
+      this.tailY = new Float64Array(kn);
       this.best = new Float64Array(kn);
       this.back = new Int32Array(kn);
     }
