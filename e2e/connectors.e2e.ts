@@ -130,7 +130,8 @@ describe('数据融合: connectors page', () => {
     await page.getByTestId('connector-remove-ok').click();
     await page.getByText(/已删除数据接入及 2 条运行记录/).waitFor();
     await fixed.waitFor({ state: 'detached' });
-    await expect(runs.locator('tbody tr', { hasText: '110 接警导出（修正）' }).count()).resolves.toBe(0);
+    // The runs list refreshes on its own: wait for it rather than read it once.
+    await expect.poll(() => runs.locator('tbody tr', { hasText: '110 接警导出（修正）' }).count()).toBe(0);
     const audit = await e2e.api<{
       items: { resource: string; detail: { change?: string; runs?: unknown[] } }[];
     }>('GET', '/api/audit?username=admin&limit=50');

@@ -55,7 +55,9 @@ export interface E2E {
  * given users), close every window a test opened, and stop both at the end. When a test fails,
  * each window it left open is photographed and its log written beside it
  * (e2e/screenshots/failed-<test>-<n>.png and .log), so a failure in CI says what the page showed.
- * `serverTimeoutMs`: how long the server may take to answer its health check (90 s; under 240 s).
+ * `serverTimeoutMs`: how long the server may take to answer its health check (90 s). The set-up's
+ * own limit is that plus 90 s for the browser and the users, so a slow start fails with the
+ * server's log, not a hook timeout that would leave the server running.
  */
 export function setupE2E(opts: { demo?: boolean; users?: UserSpec[]; serverTimeoutMs?: number } = {}): E2E {
   let server: TestServer | undefined;
@@ -117,20 +119,26 @@ export function setupE2E(opts: { demo?: boolean; users?: UserSpec[]; serverTimeo
     return window;
   }
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ demo: opts.demo, timeoutMs: opts.serverTimeoutMs });
-    browser = await launchChromium();
-    adminCookie = await login('admin', server.adminPassword);
-    if (opts.users?.length) {
-      const orgs = await api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
-      for (const { org, ...user } of opts.users) {
-        const orgId = orgs.items.find((o) => o.name === org)?.id;
-        if (!orgId) throw new Error(`no org named ${org}`);
-        await api('POST', '/api/users', { ...user, orgId });
+  // Kept so afterAll can stop a server whose start outlived the set-up (it is assigned only once up).
+  let starting: Promise<TestServer> | undefined;
+  beforeAll(
+    async () => {
+      mkdirSync(SHOTS, { recursive: true });
+      starting = startServer({ demo: opts.demo, timeoutMs: opts.serverTimeoutMs });
+      server = await starting;
+      browser = await launchChromium();
+      adminCookie = await login('admin', server.adminPassword);
+      if (opts.users?.length) {
+        const orgs = await api<{ items: { id: string; name: string }[] }>('GET', '/api/orgs');
+        for (const { org, ...user } of opts.users) {
+          const orgId = orgs.items.find((o) => o.name === org)?.id;
+          if (!orgId) throw new Error(`no org named ${org}`);
+          await api('POST', '/api/users', { ...user, orgId });
+        }
       }
-    }
-  }, 240_000);
+    },
+    (opts.serverTimeoutMs ?? 90_000) + 90_000,
+  );
 
   afterEach(async (ctx) => {
     const windows = opened;
@@ -148,7 +156,7 @@ export function setupE2E(opts: { demo?: boolean; users?: UserSpec[]; serverTimeo
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
+    await (server ?? (await starting?.catch(() => undefined)))?.stop();
   });
 
   return {

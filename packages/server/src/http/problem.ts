@@ -188,6 +188,11 @@ const RULE_MESSAGES: Record<string, { zh: string; en: string }> = {
   // Registry records (oversight units, explosives permits): cross-field rules.
   invalid_date: { zh: '日期不存在或格式不正确（YYYY-MM-DD）', en: 'Not a calendar date (YYYY-MM-DD)' },
   circle_or_polygon: { zh: '区域只能是圆形或多边形之一', en: 'A notice has a circle or a polygon, not both' },
+  immutable: { zh: '创建后不能修改', en: 'Cannot be changed once created' },
+  run_in_progress: {
+    zh: '正在运行，请待本次运行结束后再操作',
+    en: 'A run is in progress: try again when it ends',
+  },
   empty_patch: { zh: '至少需要修改一个字段', en: 'Change at least one field' },
   lon_and_lat: { zh: '经度和纬度必须同时提供', en: 'Give lon and lat together' },
   after_valid_from: { zh: '有效期止不能早于有效期起', en: 'Must not be before the start of validity' },

@@ -136,7 +136,11 @@ const updateBody = z
     batchSize: z.number().int().min(1).max(50_000).optional(),
     intervalMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'empty', path: ['name'] });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'empty_patch',
+    path: [],
+    params: { rule: 'empty_patch' },
+  });
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const runBody = z.strictObject({ content: z.string().min(1).optional() });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { reportPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
@@ -122,7 +122,10 @@ describe(`checkpoint report in the report framework (${process.env.CITYWATCH_TES
     expect(acted.statusCode).toBe(204);
     await t.ctx.perimeter.plates.flush();
   }, 240_000);
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** Generates a report on demand through the route and reads the archived file back. */
   async function generated(payload: Record<string, string>) {
