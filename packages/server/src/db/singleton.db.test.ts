@@ -25,6 +25,26 @@ describe(`jobs that run on one node (${process.env.CITYWATCH_TEST_DB})`, () => {
     });
 
   if (onPostgres)
+    it('jobs asking at the same moment take turns on the one leader connection (no queued pg query)', async () => {
+      // Its own node, closed at the end: the next test counts the leader sessions.
+      const node = await openDatabase({ databaseUrl: t.url });
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        const names = Array.from({ length: 8 }, (_, i) => `concurrent-job-${i}`);
+        expect(await Promise.all(names.map((n) => node.tryLead(n)))).toEqual(names.map(() => true));
+        // Held ones are re-confirmed together too.
+        expect(await Promise.all(names.map((n) => node.tryLead(n)))).toEqual(names.map(() => true));
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('warning', onWarning);
+        await node.close();
+      }
+      expect(warnings.filter((m) => m.includes('already executing a query'))).toEqual([]);
+    });
+
+  if (onPostgres)
     it('two nodes on one database: one leads a job, the other takes over when the leader’s connection dies', async () => {
       const nodeB = await openDatabase({ databaseUrl: t.url });
       others.push(nodeB);

@@ -29,6 +29,14 @@ export function postgresLeadership(databaseUrl: string): Leadership {
   /** Jobs whose lock this process holds on `client` (session locks stack, so ask only once). */
   const held = new Set<string>();
   let closed = false;
+  // Jobs ask at the same moment; one connection runs one query at a time. pg 8 queued the second
+  // query itself (deprecated: pg 9 refuses it), so the asks take turns here instead.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = turn.then(work, work);
+    turn = result.catch(() => {});
+    return result;
+  };
 
   const forget = (c: pg.Client) => {
     if (client !== c) return;
@@ -56,26 +64,27 @@ export function postgresLeadership(databaseUrl: string): Leadership {
   };
 
   return {
-    async tryLead(name) {
-      if (closed) return false;
-      try {
-        const c = await connection();
-        // Held locks are re-confirmed with a round trip: a connection cut by the server (a
-        // failover, pg_terminate_backend) is only noticed when used.
-        if (held.has(name)) {
-          await c.query('select 1');
-          if (client === c) return true;
+    tryLead: (name) =>
+      inTurn(async () => {
+        if (closed) return false;
+        try {
+          const c = await connection();
+          // Held locks are re-confirmed with a round trip: a connection cut by the server (a
+          // failover, pg_terminate_backend) is only noticed when used.
+          if (held.has(name)) {
+            await c.query('select 1');
+            if (client === c) return true;
+          }
+          const r = await c.query<{ ok: boolean }>(LOCK_KEY_SQL, [name]);
+          const ok = r.rows[0]?.ok === true;
+          if (ok && client === c) held.add(name);
+          return ok && client === c;
+        } catch {
+          // No database, no leadership: the job waits for its next turn.
+          if (client) forget(client);
+          return false;
         }
-        const r = await c.query<{ ok: boolean }>(LOCK_KEY_SQL, [name]);
-        const ok = r.rows[0]?.ok === true;
-        if (ok && client === c) held.add(name);
-        return ok && client === c;
-      } catch {
-        // No database, no leadership: the job waits for its next turn.
-        if (client) forget(client);
-        return false;
-      }
-    },
+      }),
     async close() {
       closed = true;
       const c = client ?? (await connecting?.catch(() => null)) ?? null;
