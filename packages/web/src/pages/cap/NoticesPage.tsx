@@ -31,10 +31,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, errorText } from '../../api/client';
 import { defaultCity, placesQueries } from '../../api/places';
+import { sensorsQueries } from '../../api/sensors';
 import { useCan, useCurrentUser } from '../../auth/session';
 import { formatDateTime } from '../../format';
 import { CityMap } from '../../map/CityMap';
-import { sensorsQueries } from '../sensors/api';
 import {
   alertHref,
   capApi,
