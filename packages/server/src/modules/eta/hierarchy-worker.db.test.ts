@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { UnitTracker } from '../dispatch/tracker.js';
+import { storeLearnedObservations } from './test-observations.js';
 
 const SCENE = { lon: 114.2075, lat: 22.6915 };
 const SPOTS = [
@@ -114,22 +115,7 @@ describe(`tracker hierarchy rebuilt on a worker thread (${process.env.CITYWATCH_
           sum_s: 40 * s * factor,
         });
     }
-    for (let i = 0; i < rows.length; i += 1000)
-      await t.ctx.db.kysely
-        .insertInto('eta_edge_observations')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    await t.ctx.db.kysely
-      .insertInto('eta_learn_runs')
-      .values({
-        city_id: city.id,
-        day: '2026-11-16',
-        trigger: 'manual',
-        edge_count: g.edgeCount,
-        finished_at: t.ctx.now(),
-        traversals: rows.length * 40,
-      })
-      .execute();
+    await storeLearnedObservations(t, { id: city.id, edgeCount: g.edgeCount }, rows);
 
     let rebuilt = false;
     const refresh = t.ctx.dispatch.unitsService.refreshTravelTimes().then((label) => {

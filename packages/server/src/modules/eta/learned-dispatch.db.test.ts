@@ -16,6 +16,7 @@ import { sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { type ObservationRow, storeLearnedObservations } from './test-observations.js';
 
 const SCENE = { lon: 114.2075, lat: 22.6915 }; // by 龙翔大道 2001号
 const SPOTS = [
@@ -84,14 +85,7 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
     // the class-level ratios stay near 1 and the slowness is the streets' own), 40 traversals each.
     const city = await t.ctx.places.city(undefined);
     const g = city.graph;
-    const rows: {
-      city_id: string;
-      profile: 'normal';
-      edge: number;
-      hour_of_week: number;
-      n: number;
-      sum_s: number;
-    }[] = [];
+    const rows: ObservationRow[] = [];
     let slow = 0;
     for (let e = 0; e < g.edgeCount; e++) {
       const s = g.edgeTime[e];
@@ -111,22 +105,7 @@ describe(`learned travel times in dispatch (${process.env.CITYWATCH_TEST_DB})`, 
       });
     }
     expect(slow).toBeGreaterThan(20);
-    for (let i = 0; i < rows.length; i += 1000)
-      await t.ctx.db.kysely
-        .insertInto('eta_edge_observations')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    await t.ctx.db.kysely
-      .insertInto('eta_learn_runs')
-      .values({
-        city_id: city.id,
-        day: '2026-11-16',
-        trigger: 'manual',
-        edge_count: g.edgeCount,
-        finished_at: t.ctx.now(),
-        traversals: rows.length * 40,
-      })
-      .execute();
+    await storeLearnedObservations(t, { id: city.id, edgeCount: g.edgeCount }, rows);
 
     // The module refreshes every few minutes (and a recommendation when the hour turns); here now.
     expect(await t.ctx.dispatch.unitsService.refreshTravelTimes()).toBe('learned:Mon-16');

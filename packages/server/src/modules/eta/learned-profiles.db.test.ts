@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { travelTimes, unitSnaps } from '../perimeter/rings/travel.js';
+import { storeLearnedObservations } from './test-observations.js';
 
 interface Band {
   seconds: number;
@@ -70,22 +71,7 @@ describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_T
           sum_s: 80 * s,
         });
     }
-    for (let i = 0; i < rows.length; i += 1000)
-      await t.ctx.db.kysely
-        .insertInto('eta_edge_observations')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    await t.ctx.db.kysely
-      .insertInto('eta_learn_runs')
-      .values({
-        city_id: city.id,
-        day: '2026-11-16',
-        trigger: 'manual',
-        edge_count: g.edgeCount,
-        finished_at: t.ctx.now(),
-        traversals: rows.length * 40,
-      })
-      .execute();
+    await storeLearnedObservations(t, { id: city.id, edgeCount: g.edgeCount }, rows);
     // The estimate moves toward the observations: learned times lie between 1× and 2× static.
     const profile = await t.ctx.eta.profile();
     const e0 = rows[0].edge;
