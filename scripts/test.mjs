@@ -35,6 +35,7 @@ try {
 
 const extraArgs = process.argv.slice(2);
 const report = path.join(tmp, 'vitest-report.json');
+const vitestStarted = Date.now();
 const vitest = spawnSync(
   'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
@@ -58,10 +59,37 @@ if (existsSync(report)) {
       failures.push(`${where} > ${t.fullName}: ${why}`);
     }
   }
+  printWhereTimeWent(r, (Date.now() - vitestStarted) / 1000);
 } else {
   console.log(`FAILED: vitest produced no report (exit ${vitest.status})`);
   failures.push(`vitest produced no report (exit ${vitest.status})`);
   failed++;
+}
+
+const SMOKE_LIMIT_S = 600;
+
+// CI must finish inside 90 minutes: say where the time went, per project and the slowest files.
+function printWhereTimeWent(report, wallSeconds) {
+  const perProject = new Map();
+  const files = [];
+  for (const f of report.testResults) {
+    const seconds = (f.endTime - f.startTime) / 1000;
+    const project = projectOf(f.name);
+    perProject.set(project, (perProject.get(project) ?? 0) + seconds);
+    files.push({ where: `${project} ${path.relative(root, f.name)}`, seconds });
+  }
+  files.sort((a, b) => b.seconds - a.seconds);
+  console.log(`vitest wall time ${Math.round(wallSeconds)} s; file time by project:`);
+  for (const [project, seconds] of perProject) console.log(`  ${project}: ${Math.round(seconds)} s`);
+  console.log('slowest files:');
+  for (const f of files.slice(0, 15)) console.log(`  ${Math.round(f.seconds)} s ${f.where}`);
+}
+
+function projectOf(file) {
+  const rel = path.relative(root, file);
+  if (rel.startsWith('e2e/')) return 'e2e';
+  if (rel.startsWith('packages/core/')) return 'core';
+  return 'server';
 }
 
 // Benchmarks as smokes: each must exit 0 and print one JSON line holding its required keys.
@@ -210,12 +238,15 @@ const smokes = [
 if (extraArgs.length === 0) {
   for (const smoke of smokes) {
     if (!existsSync(path.join(root, smoke.args[1]))) continue;
-    const r = spawnSync('npx', smoke.args, {
+    // coreutils `timeout` signals its whole process group, so a smoke that overruns takes its
+    // servers and brokers with it (spawnSync's own timeout would kill npx alone).
+    const smokeStarted = Date.now();
+    const r = spawnSync('timeout', ['-k', '10', String(SMOKE_LIMIT_S), 'npx', ...smoke.args], {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 600_000,
     });
+    console.log(`${smoke.name}: ${Math.round((Date.now() - smokeStarted) / 1000)} s`);
     const lines = (r.stdout ?? '').trim().split('\n').filter(Boolean);
     let ok = r.status === 0 && lines.length === 1;
     try {
