@@ -245,6 +245,30 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(cal.overdue).toBe(true); // high risk: a week between checks, eight days passed
   });
 
+  it('announces every case change through the outbox, in the transaction of the change; refusals announce nothing', async () => {
+    const rows = await t.ctx.db.kysely
+      .selectFrom('event_outbox')
+      .select(['type', 'event'])
+      .where('type', 'in', ['oversight.case_changed', 'oversight.case_overdue'])
+      .orderBy('id')
+      .execute();
+    const events = rows.map((r) => ({
+      type: r.type,
+      payload: (r.event as { payload: Record<string, unknown> }).payload,
+    }));
+    // The closed loop above: opened, reported, refused (open again), reported, accepted. The second
+    // report of a reported case and the second acceptance were refused (409) and left no event.
+    expect(
+      events
+        .filter((e) => e.type === 'oversight.case_changed' && e.payload.caseId === order)
+        .map((e) => e.payload.status),
+    ).toEqual(['open', 'reported', 'open', 'reported', 'closed']);
+    // The escalation announced its case once, though escalateOverdue ran three times.
+    const overdue = events.filter((e) => e.type === 'oversight.case_overdue');
+    expect(overdue).toHaveLength(1);
+    expect(overdue[0].payload).toMatchObject({ unitId: hotel, unitName: '龙城宾馆' });
+  });
+
   it('scores risk points with their rules and events; thresholds move the level and the calendar', async () => {
     const insp = await t.login('insp.lc', 'a-long-password');
     const created = await t.as(insp, {

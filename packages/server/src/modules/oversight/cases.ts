@@ -14,10 +14,10 @@ import { CHECKLISTS, INSPECTION_INTERVAL_DAYS } from '@citywatch/core/oversight/
 import { addDays, beijingDate, daysBetween, type Industry } from '@citywatch/core/oversight/schemas';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish, Transact } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
-import type { Publish } from '../module.js';
 import { isEnterpriseOnly, scopedUnits, type UnitScope, type UnitsStore, unitScope } from './units.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -51,7 +51,8 @@ export class CasesStore {
     private readonly db: Kysely<Database>,
     private readonly units: UnitsStore,
     private readonly now: () => Date,
-    private readonly publish: Publish,
+    /** Changes and their events commit together (bus/outbox.ts). */
+    private readonly transact: Transact,
     /** Re-scores units after their events changed (risk points). */
     private readonly rescore: (unitIds: string[]) => Promise<unknown> = async () => {},
   ) {}
@@ -86,7 +87,7 @@ export class CasesStore {
     const input = createInspectionSchema.parse(raw);
     const today = beijingDate(this.now());
     const id = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       const unit = await this.units.assertVisible(trx, actor, input.unitId);
       const row = await trx
         .selectFrom('oversight_units')
@@ -141,7 +142,7 @@ export class CasesStore {
           )
           .execute();
       for (const f of input.findings) {
-        await this.openCase(trx, actor.userId, {
+        await this.openCase(trx, publish, actor.userId, {
           unitId: unit.id,
           orgId: unit.org_id,
           inspectionId: id,
@@ -157,6 +158,7 @@ export class CasesStore {
   /** Opens a case (from an inspection's finding or a failing compliance item). */
   async openCase(
     q: Q,
+    publish: StagePublish,
     by: string | null,
     c: {
       unitId: string;
@@ -190,7 +192,7 @@ export class CasesStore {
         created_at: this.now(),
       })
       .execute();
-    this.publish('oversight.case_changed', c.orgId, { caseId: id, unitId: c.unitId, status: 'open' });
+    await publish('oversight.case_changed', c.orgId, { caseId: id, unitId: c.unitId, status: 'open' });
     return id;
   }
 
@@ -344,7 +346,7 @@ export class CasesStore {
   /** The enterprise reports the fix with evidence (only its own unit's cases, only open ones). */
   async report(actor: Actor, id: string, input: ReportFix): Promise<Case> {
     if (!isEnterpriseOnly(actor)) throw new ProblemError('forbidden');
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       const c = await this.lockCase(trx, actor, id);
       if (c.status !== 'open') throw badState(c.status, 'open');
       await trx
@@ -363,14 +365,18 @@ export class CasesStore {
         })
         .where('id', '=', id)
         .execute();
-      this.publish('oversight.case_changed', c.org_id, { caseId: id, unitId: c.unit_id, status: 'reported' });
+      await publish('oversight.case_changed', c.org_id, {
+        caseId: id,
+        unitId: c.unit_id,
+        status: 'reported',
+      });
     });
     return this.get(actor, id);
   }
 
   /** The inspector verifies a reported fix: accepted closes the case, refused opens it again. */
   async verify(actor: Actor, id: string, input: { accepted: boolean; note: string }): Promise<Case> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       const c = await this.lockCase(trx, actor, id);
       if (c.status !== 'reported') throw badState(c.status, 'reported');
       const status = input.accepted ? 'closed' : 'open';
@@ -385,7 +391,7 @@ export class CasesStore {
         })
         .where('id', '=', id)
         .execute();
-      this.publish('oversight.case_changed', c.org_id, { caseId: id, unitId: c.unit_id, status });
+      await publish('oversight.case_changed', c.org_id, { caseId: id, unitId: c.unit_id, status });
     });
     return this.get(actor, id);
   }
@@ -396,32 +402,34 @@ export class CasesStore {
    */
   async escalateOverdue(): Promise<number> {
     const today = beijingDate(this.now());
-    const rows = await this.db
-      .updateTable('oversight_cases')
-      .set({ escalated_at: this.now() })
-      .where('status', '=', 'open')
-      .where('escalated_at', 'is', null)
-      .where('deadline', '<', today)
-      .returning(['id', 'unit_id', 'org_id', 'deadline'])
-      .execute();
-    if (!rows.length) return 0;
-    const names = await this.db
-      .selectFrom('oversight_units')
-      .select(['id', 'name'])
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.unit_id),
-      )
-      .execute();
-    for (const r of rows)
-      this.publish('oversight.case_overdue', r.org_id, {
-        caseId: r.id,
-        unitId: r.unit_id,
-        unitName: names.find((n) => n.id === r.unit_id)?.name ?? '',
-        deadline: r.deadline,
-      });
-    return rows.length;
+    return this.transact(async (trx, publish) => {
+      const rows = await trx
+        .updateTable('oversight_cases')
+        .set({ escalated_at: this.now() })
+        .where('status', '=', 'open')
+        .where('escalated_at', 'is', null)
+        .where('deadline', '<', today)
+        .returning(['id', 'unit_id', 'org_id', 'deadline'])
+        .execute();
+      if (!rows.length) return 0;
+      const names = await trx
+        .selectFrom('oversight_units')
+        .select(['id', 'name'])
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.unit_id),
+        )
+        .execute();
+      for (const r of rows)
+        await publish('oversight.case_overdue', r.org_id, {
+          caseId: r.id,
+          unitId: r.unit_id,
+          unitName: names.find((n) => n.id === r.unit_id)?.name ?? '',
+          deadline: r.deadline,
+        });
+      return rows.length;
+    });
   }
 
   /** The inspection calendar: each unit's next check, its interval set by the risk level. */

@@ -6,6 +6,7 @@ import {
 } from '@citywatch/core/oversight/compliance';
 import { beijingDate, INTERNAL_SECURITY, type Industry } from '@citywatch/core/oversight/schemas';
 import type { Kysely } from 'kysely';
+import type { Transact } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
@@ -49,6 +50,7 @@ export class ComplianceStore {
     private readonly units: UnitsStore,
     private readonly cases: CasesStore,
     private readonly now: () => Date,
+    private readonly transact: Transact,
   ) {}
 
   /**
@@ -63,7 +65,7 @@ export class ComplianceStore {
     const today = beijingDate(this.now());
     const caseIds: string[] = [];
     let compliant = false;
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       const unit = await this.units.assertVisible(trx, actor, unitId);
       const row = await trx
         .selectFrom('oversight_units')
@@ -108,7 +110,7 @@ export class ComplianceStore {
       const pending = new Set(open.map((o) => o.item));
       for (const r of results.filter((x) => !x.ok && !pending.has(x.item))) {
         caseIds.push(
-          await this.cases.openCase(trx, actor.userId, {
+          await this.cases.openCase(trx, publish, actor.userId, {
             unitId: unit.id,
             orgId: unit.org_id,
             inspectionId: null,

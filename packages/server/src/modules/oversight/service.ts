@@ -21,10 +21,10 @@ export class OversightService {
     this.db = deps.db.kysely;
     this.units = new UnitsStore(this.db, deps.places, deps.now);
     this.risk = new RiskStore(this.db, deps.now);
-    this.cases = new CasesStore(this.db, this.units, deps.now, deps.publish, (ids) =>
+    this.cases = new CasesStore(this.db, this.units, deps.now, deps.transact, (ids) =>
       this.risk.recompute(ids),
     );
-    this.compliance = new ComplianceStore(this.db, this.units, this.cases, deps.now);
+    this.compliance = new ComplianceStore(this.db, this.units, this.cases, deps.now, deps.transact);
   }
 
   /**
