@@ -205,6 +205,8 @@ const smokes = [
       j.pglite.validity_counted === j.incidents &&
       j.postgres.validity_counted === j.incidents &&
       j.postgres.stations_ranked === 20 &&
+      j.pglite.empty.length === 0 &&
+      j.postgres.empty.length === 0 &&
       Number.isFinite(j.postgres.snapshot_ms) &&
       Number.isFinite(j.postgres.period_query_ms),
   },
