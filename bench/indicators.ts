@@ -1,17 +1,22 @@
 /**
- * bench:indicators — every indicator over a city's generated incident history.
+ * bench:indicators — every indicator over a city's generated history.
  *
  *   npx tsx bench/indicators.ts [--smoke] [--incidents 300000] [--days 365] [--stations 20]
- *       [--backends pglite,postgres]
+ *       [--backends pglite,postgres] [--avl-step SECONDS]
  *
- * Per backend: a fresh database, the seeded org tree grown to `--stations` police stations, and
- * `--incidents` incidents spread at random over `--days` days before the last day (generated in
- * SQL: stations, priorities, a 36 % police share, dispatch 30–120 s and arrival 2–9 min after the
- * call). Measured: a full daily snapshot (every indicator for every org of the tree, stored) and an
- * ad-hoc query (every indicator for the city over the whole period, live), and the ranking of the
- * stations by one indicator over the period. Targets (issue 15, for one year of a 1,000-unit city):
- * snapshot ≤ 60 s and period query ≤ 2 s on PostgreSQL. AVL rows are not generated: no indicator
- * reads them yet. `--smoke` runs 3,000 incidents over 30 days. One JSON line on stdout.
+ * Per backend: a fresh database, the seeded org tree grown to `--stations` police stations, the
+ * bundled city, and `--incidents` incidents spread at random over `--days` days before the last
+ * day (generated in SQL: stations, priorities, a 36 % police share, dispatch 30–120 s and arrival
+ * 2–9 min after the call), plus every other module's records in its own tables
+ * (generateModuleRows: 1,000 units, a daily patrol plan per station with its units' AVL fixes —
+ * ~30 M rows a year on PostgreSQL, into the monthly partitions — magazine counts, schools,
+ * devices, mediation and rectification cases, hot-list hits, closure drills). Measured: a full
+ * daily snapshot (every indicator for every org of the tree, stored) and an ad-hoc query (every
+ * indicator for the city over the whole period, live), and the ranking of the stations by one
+ * indicator over the period. Targets (issue 15, for one year of a 1,000-unit city): snapshot ≤ 60 s
+ * and period query ≤ 2 s on PostgreSQL. Each indicator's denominator is reported (`counted`); one
+ * computed over no rows and without a value (`empty`) makes the bench exit 1. `--smoke` runs 3,000
+ * incidents over 30 days with sparse AVL. One JSON line on stdout.
  */
 import { parseArgs } from 'node:util';
 import { reportPeriod, shanghaiDay } from '@citywatch/core/indicators/period';
