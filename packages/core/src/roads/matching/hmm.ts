@@ -77,6 +77,13 @@ export interface MatchOptions {
   maxSpeedKmh?: number;
   /** A longer interval between kept fixes breaks the trace (default 180 s). */
   maxGapS?: number;
+  /**
+   * Route-length table (see `HmmMatcher`): searches asking no further than this many metres are
+   * answered from it (default 2,500 m); further ones run on their own.
+   */
+  tableMaxBoundM?: number;
+  /** At most this many (node, length) slots are kept; over it the table starts afresh (default 4 M: 64 MB). */
+  tableMaxEntries?: number;
 }
 
 export interface MatchResult {
@@ -114,6 +121,9 @@ function haversine(lon1: number, lat1: number, lon2: number, lat2: number): numb
   return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+/** Multiplier of the table's hash (Fibonacci hashing: the top bits of node · 2^32/φ). */
+const HASH_MUL = 0x9e3779b1 | 0;
+
 /** One Viterbi layer: the candidates of one kept fix. */
 interface Layer {
   point: number;
@@ -127,8 +137,21 @@ interface Layer {
   back: Int32Array;
 }
 
+/**
+ * Transition searches reuse a route-length table, filled as traces are matched (in the manner of
+ * FMM's upper-bounded origin-destination table, Yang & Gidófalvi 2018, but lazily and per start
+ * node): for a start node, every node within a bound B by road length, with its length, from one
+ * plain Dijkstra by length run to B. A search asking bound b ≤ B is answered from the row: a node
+ * settles iff its length ≤ b, with the length the search would find (Dijkstra yields the least
+ * left-to-right sum over all routes whatever order it relaxes them in, so a row run further gives
+ * the same lengths). A row asked further than it reaches is rebuilt further (bounds double); past
+ * `tableMaxBoundM` the goal-bounded search runs instead. The table lives with the matcher (one per
+ * graph), so consecutive transitions and other traces over the same streets share it.
+ */
 export class HmmMatcher {
   readonly graph: RoadGraph;
+  /** Route-length table counters: rows built (or rebuilt further), fresh starts, searches off it. */
+  readonly tableStats = { rowsBuilt: 0, resets: 0, offTable: 0, slots: 0 };
   readonly index: CandidateIndex;
   private readonly engine: DijkstraEngine;
   private readonly sigma: number;
@@ -171,6 +194,19 @@ export class HmmMatcher {
   private tailX: Float64Array;
   private tailY: Float64Array;
   private tailCount = 0;
+  // The route-length table: per start node, the nodes within rowBound[v] and their lengths, an
+  // open-addressing hash (node → length; 2^(32 − rowShift[v]) slots, at most half full), a slot
+  // being a node (-1: empty) and its length side by side, so that a look-up reads one cache line.
+  private readonly tableMaxBound: number;
+  private readonly tableMaxEntries: number;
+  private readonly rows: (Float64Array | undefined)[];
+  private readonly rowShift: Uint8Array;
+  private readonly rowBound: Float64Array;
+  private tableEntries = 0;
+  /** Nodes settled by the row being built, in order. */
+  private readonly settled: Int32Array;
+  /** Per next candidate: its tail node. */
+  private tailOf: Int32Array;
 
   constructor(graph: RoadGraph, options: MatchOptions = {}) {
     if (graph.turns) throw new Error('map matching runs on the base graph, not the turn-restricted one');
@@ -204,6 +240,13 @@ export class HmmMatcher {
     this.hVal = new Float64Array(n);
     this.tailX = new Float64Array(64);
     this.tailY = new Float64Array(64);
+    this.tailOf = new Int32Array(64);
+    this.tableMaxBound = options.tableMaxBoundM ?? 2500;
+    this.tableMaxEntries = options.tableMaxEntries ?? 4_000_000;
+    this.rows = new Array(n).fill(undefined);
+    this.rowBound = new Float64Array(n).fill(-1);
+    this.rowShift = new Uint8Array(n);
+    this.settled = new Int32Array(n);
     let ratio = Number.POSITIVE_INFINITY;
     const { nodeX, nodeY } = this.index;
     for (let e = 0; e < graph.edgeCount; e++) {
@@ -404,23 +447,57 @@ export class HmmMatcher {
       slotOf[i] = s;
     }
     if (slots > 0) {
-      // The next candidates' tails, marked once for every search of this step.
-      let tails = 0;
-      for (let j = 0; j < kn; j++) {
-        const v = g.edgeTail[next.edge[j]];
-        if (this.tailStamp[v] !== gen) {
-          this.tailStamp[v] = gen;
-          this.tailX[tails] = this.index.nodeX[v];
-          this.tailY[tails] = this.index.nodeY[v];
-          tails++;
-        }
-      }
-      this.tailCount = tails;
+      const tailOf = this.tailOf;
+      for (let j = 0; j < kn; j++) tailOf[j] = g.edgeTail[next.edge[j]];
+      let tails = -1; // next candidates' tails not marked yet (only a search off the table needs them)
       for (let s = 0; s < slots; s++) {
-        this.search(slotNode[s], slotBound[s], tails, gen);
+        const bound = slotBound[s];
         const row = s * kn;
+        if (bound < 0) {
+          // Not even the start node lies within the bound.
+          for (let j = 0; j < kn; j++) slotCost[row + j] = Number.POSITIVE_INFINITY;
+          continue;
+        }
+        if (bound <= this.tableMaxBound) {
+          const v = slotNode[s];
+          if (!(this.rowBound[v] >= bound)) this.buildRow(v, bound);
+          const table = this.rows[v] as Float64Array;
+          const shift = this.rowShift[v];
+          const mask = (table.length >> 1) - 1;
+          for (let j = 0; j < kn; j++) {
+            const tail = tailOf[j];
+            let cost = Number.POSITIVE_INFINITY;
+            for (let h = Math.imul(tail, HASH_MUL) >>> shift; ; h = (h + 1) & mask) {
+              const u = table[2 * h];
+              if (u === tail) {
+                const len = table[2 * h + 1];
+                if (len <= bound) cost = len;
+                break;
+              }
+              if (u === -1) break;
+            }
+            slotCost[row + j] = cost;
+          }
+          continue;
+        }
+        if (tails < 0) {
+          // The next candidates' tails, marked once for every search of this step.
+          tails = 0;
+          for (let j = 0; j < kn; j++) {
+            const v = tailOf[j];
+            if (this.tailStamp[v] !== gen) {
+              this.tailStamp[v] = gen;
+              this.tailX[tails] = this.index.nodeX[v];
+              this.tailY[tails] = this.index.nodeY[v];
+              tails++;
+            }
+          }
+          this.tailCount = tails;
+        }
+        this.tableStats.offTable++;
+        this.search(slotNode[s], bound, tails, gen);
         for (let j = 0; j < kn; j++) {
-          const tail = g.edgeTail[next.edge[j]];
+          const tail = tailOf[j];
           slotCost[row + j] =
             this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1
               ? this.sDist[tail]
@@ -516,6 +593,75 @@ export class HmmMatcher {
         this.push(w, c);
       }
     }
+  }
+
+  /**
+   * The table row of start node `source`, rebuilt to reach at least `bound` (≤ tableMaxBound): a
+   * plain Dijkstra by length settling every node within the row's bound.
+   */
+  private buildRow(source: number, bound: number): void {
+    const g = this.graph;
+    const old = this.rowBound[source];
+    const reach = Math.min(this.tableMaxBound, Math.max(bound, 2 * old, 400));
+    const oldRow = this.rows[source];
+    if (oldRow) this.tableEntries -= oldRow.length >> 1;
+    this.sEpoch++;
+    if (this.sEpoch === 0xffffffff) {
+      this.sEpochOf.fill(0);
+      this.sEpoch = 1;
+    }
+    const epoch = this.sEpoch;
+    const dist = this.sDist;
+    const pos = this.sPos;
+    const epochOf = this.sEpochOf;
+    const settled = this.settled;
+    let count = 0;
+    this.sSize = 0;
+    this.push(source, 0);
+    while (this.sSize > 0 && dist[this.sHeap[0]] <= reach) {
+      const v = this.pop();
+      settled[count++] = v;
+      const base = dist[v];
+      const end = g.firstOut[v + 1];
+      for (let e = g.firstOut[v]; e < end; e++) {
+        const w = g.edgeHead[e];
+        const c = base + g.edgeLength[e];
+        if (epochOf[w] === epoch) {
+          if (pos[w] < 0 || c >= dist[w]) continue;
+          dist[w] = c;
+          this.siftUp(pos[w]);
+          continue;
+        }
+        if (c > reach) continue;
+        this.push(w, c);
+      }
+    }
+    let shift = 30;
+    while (1 << (32 - shift) < 2 * count) shift--;
+    const size = 1 << (32 - shift);
+    if (this.tableEntries + size > this.tableMaxEntries) {
+      // Over budget: start afresh (the rows are a cache; results do not depend on them).
+      this.rows.fill(undefined);
+      this.rowBound.fill(-1);
+      this.tableEntries = 0;
+      this.tableStats.resets++;
+      this.tableStats.slots = 0;
+    }
+    const table = new Float64Array(2 * size).fill(-1);
+    const mask = size - 1;
+    for (let k = 0; k < count; k++) {
+      const v = settled[k];
+      let h = Math.imul(v, HASH_MUL) >>> shift;
+      while (table[2 * h] !== -1) h = (h + 1) & mask;
+      table[2 * h] = v;
+      table[2 * h + 1] = dist[v];
+    }
+    this.rows[source] = table;
+    this.rowShift[source] = shift;
+    this.rowBound[source] = reach;
+    this.tableEntries += size;
+    this.tableStats.rowsBuilt++;
+    this.tableStats.slots = this.tableEntries;
   }
 
   /** Straight-line lower bound of the road length from v to the nearest marked tail. */
@@ -616,6 +762,7 @@ export class HmmMatcher {
       this.dist = new Float64Array(kn);
       this.tailX = new Float64Array(kn);
       this.tailY = new Float64Array(kn);
+      this.tailOf = new Int32Array(kn);
       this.best = new Float64Array(kn);
       this.back = new Int32Array(kn);
     }

@@ -126,6 +126,19 @@ describe('optimised map matching gives exactly the reference results', () => {
     const reference = new ReferenceHmmMatcher(g, options);
     for (const trace of traces(g, 20, 13, [1, 30])) same(reference.match(trace), fast.match(trace));
   });
+
+  it('also with a small route-length table: rows rebuilt further, the table started afresh, searches off it', () => {
+    const g = graphs.shenzhen;
+    const options: MatchOptions = { tableMaxBoundM: 700, tableMaxEntries: 4096 };
+    const fast = new HmmMatcher(g, options);
+    const reference = new ReferenceHmmMatcher(g, options);
+    for (const trace of [...traces(g, 20, 17, [1, 30]), ...traces(g, 4, 19, [1, 1])])
+      same(reference.match(trace), fast.match(trace));
+    // Every way of answering a search was taken.
+    expect(fast.tableStats.rowsBuilt).toBeGreaterThan(100);
+    expect(fast.tableStats.resets).toBeGreaterThan(2);
+    expect(fast.tableStats.offTable).toBeGreaterThan(100);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
