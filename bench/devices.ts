@@ -17,6 +17,12 @@
  *
  *   npm run bench:devices [-- --smoke] [--seconds N] [--rate N] [--devices N] [--connections N]
  *                         [--alarms N per s] [--broker embedded|mosquitto|both] [--ingest inprocess|tcp]
+ *                         [--pglite-dir DIR]
+ * Database: PGlite in a fresh directory under --pglite-dir (default the temp dir; /dev/shm is a
+ * tmpfs), or with DATABASE_URL a throw-away database created on that PostgreSQL server and dropped
+ * after the run. Every wait has a deadline (a broker that stops answering ends the run with an
+ * error for that broker, reported next to the other's figures); on Mosquitto the run's persistent
+ * ingest sessions are discarded whatever happened.
  *
  * Besides the targets it reports the server process's CPU per 1,000 messages and its event-loop
  * delay while publishing, and the machine's load average (the figures mean little on a loaded box).
@@ -31,6 +37,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import WebSocket from 'ws';
 import { buildApp } from '../packages/server/src/app';
@@ -66,6 +73,11 @@ const BROKERS = BROKER === 'both' ? ['embedded', 'mosquitto'] : [BROKER];
  */
 const INGEST = option('ingest', 'inprocess');
 const MOSQUITTO_URL = process.env.BENCH_MOSQUITTO_URL ?? 'mqtt://127.0.0.1:1883';
+/**
+ * Where PGlite's data directory goes (without DATABASE_URL): `--pglite-dir /dev/shm` puts it on
+ * a tmpfs, so that a slow or busy disk is taken out of the figures.
+ */
+const PGLITE_DIR = option('pglite-dir', tmpdir());
 /** Inactivity timeout of the bench's devices (the smallest a sensor may have). */
 const TIMEOUT_S = 10;
 /** Devices that stop at the end of the run (their offline detection is timed). */
@@ -83,6 +95,35 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+/**
+ * A wait with a deadline: true when `p` settled in time, false when the deadline passed first (it
+ * is left to settle on its own). Nothing in the run may wait forever: a device client's endAsync()
+ * on a dropped connection waited for acknowledgements that never came, and the Mosquitto run hung.
+ */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+/** Ends an MQTT client gracefully within `ms`, then by force (its in-flight messages dropped). */
+async function endWithin(c: mqtt.MqttClient, ms: number): Promise<boolean> {
+  if (await within(c.endAsync(), ms)) return true;
+  await within(c.endAsync(true), 1_000);
+  return false;
+}
+const END_MS = 5_000;
 
 // ---- the publishers (child process)
 
@@ -99,7 +140,18 @@ type FromPublisher =
   | { kind: 'ready' }
   | { kind: 'alarm'; deviceId: string; at: number }
   | { kind: 'stopped'; lastAck: Record<string, number> }
-  | { kind: 'done'; sent: number; acked: number; errors: number; firstError: string | null; seconds: number };
+  | {
+      kind: 'done';
+      sent: number;
+      acked: number;
+      errors: number;
+      firstError: string | null;
+      seconds: number;
+      /** Publishes neither acknowledged nor failed when the publisher gave up waiting for them. */
+      unsettled: number;
+      /** Device clients whose graceful end passed its deadline (ended by force). */
+      forcedEnds: number;
+    };
 
 async function publisher(plan: PublisherPlan) {
   const send = (m: FromPublisher) => process.send?.(m);
@@ -115,11 +167,17 @@ async function publisher(plan: PublisherPlan) {
             reconnectPeriod: 0,
             clean: true,
             protocolVersion: 4,
+            // A CONNACK that never comes fails the run instead of hanging it.
+            connectTimeout: 30_000,
           }),
         ),
       )),
     );
   }
+  let forcedEnds = 0;
+  const end = async (c: mqtt.MqttClient) => {
+    if (!(await endWithin(c, END_MS))) forcedEnds++;
+  };
   send({ kind: 'ready' });
   let sent = 0;
   let acked = 0;
@@ -176,7 +234,7 @@ async function publisher(plan: PublisherPlan) {
   const stopped: Record<string, number> = {};
   await Promise.all(
     clients.slice(0, plan.stopping).map(async (c, k) => {
-      await c.endAsync();
+      await end(c);
       stopped[plan.devices[k].id] = lastAck.get(plan.devices[k].id) ?? stoppedAt;
     }),
   );
@@ -189,12 +247,22 @@ async function publisher(plan: PublisherPlan) {
   clearInterval(keepAlive);
   // Everything sent is acknowledged or failed before the count is given.
   for (let i = 0; i < 300 && acked + errors < sent; i++) await new Promise((r) => setTimeout(r, 100));
-  await Promise.all(clients.slice(plan.stopping).map((c) => c.endAsync()));
+  const unsettled = sent - acked - errors;
+  await Promise.all(clients.slice(plan.stopping).map(end));
   // Exit only once the last note is handed to the IPC channel: process.exit right after send()
   // dropped it when the server read its channel slowly (a loaded machine), and the run waited forever.
   await new Promise<void>((resolve, reject) =>
     process.send?.(
-      { kind: 'done', sent, acked, errors, firstError, seconds: plan.seconds } satisfies FromPublisher,
+      {
+        kind: 'done',
+        sent,
+        acked,
+        errors,
+        firstError,
+        seconds: plan.seconds,
+        unsettled,
+        forcedEnds,
+      } satisfies FromPublisher,
       undefined,
       {},
       (error) => (error ? reject(error) : resolve()),
@@ -204,16 +272,83 @@ async function publisher(plan: PublisherPlan) {
 
 // ---- the server side
 
+/** Cleanup steps of a run, undone in reverse whatever happened (each with a deadline). */
+type Cleanups = { what: string; run: () => Promise<unknown> }[];
+
 async function runOne(brokerKind: string) {
-  const databaseUrl = process.env.DATABASE_URL || undefined;
-  const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'citywatch-bench-devices-'));
-  const db = await openDatabase({ databaseUrl, dataDir });
+  const cleanups: Cleanups = [];
+  try {
+    return await measure(brokerKind, cleanups);
+  } finally {
+    for (const c of cleanups.reverse()) {
+      const ok = await within(
+        c.run().catch((error: unknown) => log(`${brokerKind}: cleanup ${c.what}: ${String(error)}`)),
+        20_000,
+      );
+      if (!ok) log(`${brokerKind}: cleanup ${c.what} passed its 20 s deadline (left)`);
+    }
+  }
+}
+
+/**
+ * The database of a run. PostgreSQL (DATABASE_URL): a throw-away database created on that server
+ * for the run and dropped after it (the server's own databases are not touched). PGlite: a fresh
+ * directory under --pglite-dir (e.g. /dev/shm, a tmpfs: no disk under the WAL) or the temp dir.
+ */
+async function openRunDatabase(cleanups: Cleanups) {
+  const adminUrl = process.env.DATABASE_URL || undefined;
+  if (adminUrl) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    const name = `citywatch_bench_devices_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    cleanups.push({
+      what: `drop database ${name}`,
+      run: async () => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      },
+    });
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const db = await openDatabase({ databaseUrl: url.toString() });
+    cleanups.push({ what: 'close database', run: () => db.close() });
+    return { db, database: 'postgres' as const, location: `${url.host}/${name}` };
+  }
+  const dataDir = mkdtempSync(path.join(PGLITE_DIR, 'citywatch-bench-devices-'));
+  cleanups.push({
+    what: 'remove PGlite dir',
+    run: async () => rmSync(dataDir, { recursive: true, force: true }),
+  });
+  const db = await openDatabase({ dataDir });
+  cleanups.push({ what: 'close database', run: () => db.close() });
+  return { db, database: 'pglite' as const, location: dataDir };
+}
+
+async function measure(brokerKind: string, cleanups: Cleanups) {
+  const { db, database, location } = await openRunDatabase(cleanups);
+  log(`${brokerKind}: database ${database} at ${location}`);
   await migrate(db);
   // The app logs to stdout: only errors, so that the one JSON line stays alone there (an ingest that
   // falls behind logs its reconnections as warnings).
   const config = loadConfig({ CITYWATCH_DEMO: 'off', LOG_LEVEL: 'error' } as NodeJS.ProcessEnv);
   const bus = createInProcessBus();
+  const prefix = `citywatch-bench-${randomBytes(4).toString('hex')}`;
+  if (brokerKind === 'mosquitto') {
+    // Leave no persistent sessions of this run behind on the shared broker (the platform's ingest
+    // clients use fixed ids on clean: false sessions): each id signs in once more on a clean
+    // session, which discards the stored one. Runs after the app closed, whatever happened.
+    cleanups.push({ what: 'Mosquitto sessions', run: () => discardSessions(prefix) });
+  }
   const { app, ctx, start } = await buildApp({ config, db, bus });
+  let broker: EmbeddedBroker | null = null;
+  cleanups.push({
+    what: 'close app and broker',
+    run: async () => {
+      await app.close();
+      await broker?.close();
+    },
+  });
   await seedIfEmpty(ctx.identity, ADMIN_PASSWORD, () => {});
   const k = db.kysely;
   const admin = await k
@@ -281,9 +416,7 @@ async function runOne(brokerKind: string) {
       .execute();
   }
 
-  let broker: EmbeddedBroker | null = null;
   let connection: MqttConnection;
-  const prefix = `citywatch-bench-${randomBytes(4).toString('hex')}`;
   if (brokerKind === 'embedded') {
     const server = { username: 'citywatch-server', password: randomBytes(24).toString('base64url') };
     broker = await startEmbeddedBroker(0, { authority: deviceBrokerAuthority(ctx.devices, server) });
@@ -365,6 +498,19 @@ async function runOne(brokerKind: string) {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--publisher'], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  cleanups.push({
+    what: 'stop publisher',
+    run: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  });
+  cleanups.push({
+    what: 'close console',
+    run: async () => {
+      closingConsole = true;
+      console_.close();
+    },
+  });
   const stats = ctx.sensors.stats;
   // The server process's event loop (broker, ingest, API and console on one loop when embedded):
   // how late its timers ran while the devices published.
@@ -417,6 +563,15 @@ async function runOne(brokerKind: string) {
     });
     // Closed (exited, its channel read to the end) without 'done': the run has no counts to give.
     child.on('close', (code) => reject(new Error(`publisher exited ${code} without its counts`)));
+    // The publisher has deadlines of its own; this one is the last resort (a child that hangs
+    // anyway is killed and the run reports that instead of waiting forever).
+    const deadlineS = 300 + SECONDS + TIMEOUT_S + 120;
+    const deadline = setTimeout(() => {
+      reject(new Error(`publisher gave no counts within ${deadlineS} s (killed)`));
+      child.kill('SIGKILL');
+    }, deadlineS * 1000);
+    deadline.unref();
+    child.once('close', () => clearTimeout(deadline));
     child.send({
       url: connection.url,
       devices: publishing,
@@ -463,7 +618,17 @@ async function runOne(brokerKind: string) {
     alarms_seen_before_note: alarmsMatchedLate,
     alarm_to_console_p50_ms: round(percentile(alarmLatencies, 50), 2),
     alarm_to_console_p99_ms: round(percentile(alarmLatencies, 99), 2),
+    /** Alarm raises and the upsert statements they took (raises at the same moment share one). */
+    alarms_raised: stats.alarmsRaised,
+    alarm_statements: stats.alarmStatements,
+    /** Devices the offline sweeps visited (those whose deadline had passed), over the whole run. */
+    sweep_visits: stats.sweepVisits,
     ingest: brokerKind === 'embedded' ? INGEST : 'tcp',
+    database,
+    /** Publishes the publisher stopped waiting for (neither acknowledged nor failed). */
+    unsettled: done.unsettled,
+    /** Device clients whose graceful end passed its deadline and were ended by force. */
+    forced_ends: done.forcedEnds,
     /** The server process's CPU (user + system) per 1,000 messages written while publishing. */
     server_cpu_ms_per_1000: round(
       cpuUsedUs / 1000 / (Math.max(1, windowEnd.messages - windowStart.messages) / 1000),
@@ -475,31 +640,38 @@ async function runOne(brokerKind: string) {
     load_avg_start: loadAtStart.map((x) => round(x, 2)),
     load_avg_end: loadAtEnd.map((x) => round(x, 2)),
   };
-  closingConsole = true;
-  console_.close();
-  await app.close();
-  await broker?.close();
-  if (brokerKind === 'mosquitto') {
-    // Leave no persistent sessions of this run behind on the shared broker.
-    for (const suffix of ['sensors', 'avl', 'plates']) {
-      const c = await mqtt.connectAsync(MOSQUITTO_URL, {
-        clientId: `${prefix}-${suffix}`,
-        clean: true,
-        reconnectPeriod: 0,
-      });
-      await c.endAsync();
-    }
-  }
-  await db.close().catch(() => {});
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   log(`${brokerKind}: ${JSON.stringify(result)}`);
   return result;
 }
 
+/** The platform's ingest sessions of a run discarded on Mosquitto (a clean sign-in per client id). */
+async function discardSessions(prefix: string) {
+  for (const suffix of ['sensors', 'avl', 'plates']) {
+    const c = await mqtt.connectAsync(MOSQUITTO_URL, {
+      clientId: `${prefix}-${suffix}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
+    await endWithin(c, END_MS);
+  }
+}
+
 async function main() {
-  const results: Record<string, Awaited<ReturnType<typeof runOne>>> = {};
-  for (const b of BROKERS) results[b] = await runOne(b);
-  const all = Object.values(results);
+  const results: Record<string, Awaited<ReturnType<typeof runOne>> | { broker: string; error: string }> = {};
+  const all: Awaited<ReturnType<typeof runOne>>[] = [];
+  for (const b of BROKERS) {
+    try {
+      const r = await runOne(b);
+      results[b] = r;
+      all.push(r);
+    } catch (error) {
+      // One broker's failure is reported with the other's figures, not instead of them.
+      log(`${b}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      results[b] = { broker: b, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  if (all.length === 0) throw new Error(`no run finished: ${JSON.stringify(results)}`);
   process.stdout.write(
     `${JSON.stringify({
       devices: DEVICES,
@@ -513,6 +685,7 @@ async function main() {
       alarm_to_console_p99_ms: Math.max(...all.map((r) => r.alarm_to_console_p99_ms)),
       alarm_target_ms: 100,
       lost: all.reduce((s, r) => s + r.lost_acked, 0),
+      failed: BROKERS.filter((b) => 'error' in results[b]),
       ...results,
     })}\n`,
   );
