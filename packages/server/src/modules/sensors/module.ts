@@ -17,6 +17,8 @@ const SWEEP_MS = 1_000;
 const ALARM_SWEEP_MS = 5_000;
 const FLUSH_MS = 5_000;
 const EXPIRE_MS = 60_000;
+/** How long stopping waits for the MQTT session to end (its own wait for the last batch is 5 s). */
+const CLOSE_DEADLINE_MS = 8_000;
 
 /**
  * Smart-community devices (智慧安防小区: alarm buttons, smoke detectors, doors, gates, camera
@@ -72,7 +74,26 @@ export const sensorsModule = defineModule({
     ];
     return async () => {
       for (const t of timers) clearInterval(t);
-      await subscription?.close();
+      if (subscription) {
+        // Its close ends the MQTT session gracefully, which waits for the broker's answers: on a
+        // dropped connection they never come, so after CLOSE_DEADLINE_MS the client is ended by force.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), CLOSE_DEADLINE_MS);
+        });
+        const closed = subscription.close().then(
+          () => 'closed' as const,
+          (error: unknown) => {
+            deps.log.warn({ err: error }, 'sensors: MQTT close failed');
+            return 'closed' as const;
+          },
+        );
+        if ((await Promise.race([closed, late])) === 'late') {
+          deps.log.warn('sensors: MQTT session did not close in time; ended by force');
+          subscription.client?.end(true);
+        }
+        clearTimeout(timer);
+      }
       await Promise.allSettled([...running]);
       await sensors.flush().catch(() => {});
     };

@@ -429,6 +429,115 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
     expect(left).toEqual([]);
   });
 
+  it('alarm raises at the same moment share one upsert; still one alarm per device and type', async () => {
+    const sensors = t.ctx.sensors;
+    const doors = [
+      await register('door', '8栋门禁'),
+      await register('door', '9栋门禁'),
+      await register('door', '10栋门禁'),
+    ];
+    const statements = sensors.stats.alarmStatements;
+    const raise = (id: string, type: string, severity: 'minor' | 'major') =>
+      sensors.raise(
+        { originator: id, deviceId: id, areaId: null, communityId, orgId },
+        type,
+        severity,
+        { event: type },
+        Date.now(),
+      );
+    // Three doors tampered with, one of them twice (raised, then repeated) and forced open too.
+    const raised = await Promise.all([
+      raise(doors[0].id, 'tamper', 'minor'),
+      raise(doors[1].id, 'tamper', 'minor'),
+      raise(doors[2].id, 'tamper', 'minor'),
+      raise(doors[0].id, 'tamper', 'major'),
+      raise(doors[0].id, 'forced', 'minor'),
+    ]);
+    expect(raised.map((r) => r.created)).toEqual([true, true, true, false, true]);
+    // The repeat waits for its alarm's first raise: two statements for five raises.
+    expect(sensors.stats.alarmStatements - statements).toBe(2);
+    const alarms = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items as {
+      id: string;
+      deviceId: string;
+      type: string;
+      repeats: number;
+      severity: string;
+      status: string;
+    }[];
+    const mine = alarms.filter((a) => doors.some((d) => d.id === a.deviceId));
+    expect(mine).toHaveLength(4);
+    const repeated = mine.find((a) => a.deviceId === doors[0].id && a.type === 'tamper')!;
+    expect(repeated).toMatchObject({
+      repeats: 1,
+      severity: 'major',
+      status: 'active_unack',
+      id: raised[0].alarm.id,
+    });
+    // Acknowledged, then cleared: the next raise starts a new alarm (the partial unique index).
+    // (sensors.cmd, the commander the alarm-button test made.)
+    const cmd = await t.login('sensors.cmd', 'a-long-password');
+    for (const action of ['acknowledge', 'clear']) {
+      const r = await t.as(cmd, { method: 'POST', url: `/api/sensors/alarms/${repeated.id}/${action}` });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const again = await raise(doors[0].id, 'tamper', 'minor');
+    expect(again.created).toBe(true);
+    expect(again.alarm.id).not.toBe(repeated.id);
+    expect((await sensors.alarm(repeated.id, null))?.status).toBe('cleared_ack');
+  });
+
+  it('the offline sweep visits the devices that are due and not the others', async () => {
+    const sensors = t.ctx.sensors;
+    // Every device the earlier tests left online goes past its timeout (ten minutes is beyond any
+    // kind's default, 180 s at most): one sweep takes them out of the queue, so that only this
+    // test's devices are in it. (Not more: the admin's session ends after 30 idle minutes.)
+    t.advance(10 * 60_000);
+    await sensors.sweepOffline();
+    const gate = await register('gate', '东门道闸', { inactivityS: 30 });
+    const smoke = await register('smoke', '7栋烟感', { inactivityS: 600 });
+    await send(gate, { type: 'heartbeat' });
+    await send(smoke, { type: 'heartbeat' });
+    const online = async (id: string) =>
+      (
+        (await t.as(admin, { method: 'GET', url: '/api/sensors/devices' })).json().items as {
+          id: string;
+          online: boolean;
+        }[]
+      ).find((d) => d.id === id)!.online;
+    // Not due yet: nothing is visited.
+    t.advance(29_000);
+    let visits = sensors.stats.sweepVisits;
+    expect(await sensors.sweepOffline()).toBe(0);
+    expect(sensors.stats.sweepVisits - visits).toBe(0);
+    // The gate is due (30 s), the smoke detector is not (600 s): one device visited, the gate, offline.
+    t.advance(2_000);
+    visits = sensors.stats.sweepVisits;
+    expect(await sensors.sweepOffline()).toBe(1);
+    expect(sensors.stats.sweepVisits - visits).toBe(1);
+    expect(await online(gate.id)).toBe(false);
+    expect(await online(smoke.id)).toBe(true);
+    // A device heard from since it was queued is visited at its old deadline, found alive and
+    // queued again at its new one (last seen + timeout): offline only when that one passes.
+    t.advance(300_000);
+    await send(smoke, { type: 'heartbeat' });
+    t.advance(301_000);
+    visits = sensors.stats.sweepVisits;
+    expect(await sensors.sweepOffline()).toBe(0);
+    expect(sensors.stats.sweepVisits - visits).toBe(1);
+    expect(await online(smoke.id)).toBe(true);
+    t.advance(300_000);
+    expect(await sensors.sweepOffline()).toBe(1);
+    expect(await online(smoke.id)).toBe(false);
+    const alarm = (
+      (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items as {
+        deviceId: string;
+        type: string;
+        detail: { why: string };
+      }[]
+    ).find((a) => a.deviceId === smoke.id && a.type === 'offline');
+    expect(alarm?.detail.why).toBe('timeout');
+  });
+
   // The platform's own ingest subscribes on its embedded broker in process (connection.inProcess);
   // another node's, or a tool's, connects over TCP: both take the same messages.
   describe.each([

@@ -159,53 +159,65 @@ export function findAlarm(q: Q, id: string, scope: OrgScope | null) {
   return query.executeTakeFirst();
 }
 
+/** One raise: a new active alarm of this originator and type, or its active one repeated. */
+export interface AlarmRaise {
+  id: string;
+  originator: string;
+  deviceId: string | null;
+  areaId: string | null;
+  communityId: string | null;
+  orgId: string;
+  type: string;
+  severity: string;
+  at: Date;
+  detail: string;
+}
+
+/** What an upsert answers per raise (`created`: a new alarm, not a repeat). */
+export interface UpsertedAlarm {
+  id: string;
+  originator: string;
+  device_id: string | null;
+  area_id: string | null;
+  community_id: string | null;
+  org_id: string;
+  type: string;
+  severity: string;
+  status: string;
+  escalated: boolean;
+  created: boolean;
+}
+
 /**
- * Raises an alarm in one statement: a new active alarm, or — when this originator already has an
- * active one of this type (the partial unique index) — that one repeated: one more repeat, the
- * last time, the higher severity. `created` tells which.
+ * Raises alarms in one statement: per raise a new active alarm, or — when its originator already
+ * has an active one of its type (the partial unique index) — that one repeated: one more repeat,
+ * the last time, the higher severity. `created` tells which. The raises must name distinct
+ * (originator, type) pairs (a statement may not touch a row twice); the answer is keyed by
+ * `${originator}:${type}`.
  */
-export async function upsertAlarm(
-  q: Q,
-  a: {
-    id: string;
-    originator: string;
-    deviceId: string | null;
-    areaId: string | null;
-    communityId: string | null;
-    orgId: string;
-    type: string;
-    severity: string;
-    at: Date;
-    detail: string;
-  },
-) {
+export async function upsertAlarms(q: Q, raises: AlarmRaise[]): Promise<Map<string, UpsertedAlarm>> {
+  if (raises.length === 0) return new Map();
   const ranks = sql`array['indeterminate', 'warning', 'minor', 'major', 'critical']::text[]`;
-  const r = await sql<{
-    id: string;
-    device_id: string | null;
-    area_id: string | null;
-    community_id: string | null;
-    org_id: string;
-    type: string;
-    severity: string;
-    status: string;
-    escalated: boolean;
-    created: boolean;
-  }>`
+  const values = sql.join(
+    raises.map(
+      (a) =>
+        sql`(${a.id}, ${a.originator}, ${a.deviceId}, ${a.areaId}, ${a.communityId}, ${a.orgId}, ${a.type},
+             ${a.severity}, 'active_unack', ${a.at}, ${a.at}, ${a.detail}::jsonb)`,
+    ),
+  );
+  const r = await sql<UpsertedAlarm>`
     insert into sensor_alarms as s
       (id, originator, device_id, area_id, community_id, org_id, type, severity, status, started_at, last_at, detail)
-    values (${a.id}, ${a.originator}, ${a.deviceId}, ${a.areaId}, ${a.communityId}, ${a.orgId}, ${a.type},
-            ${a.severity}, 'active_unack', ${a.at}, ${a.at}, ${a.detail}::jsonb)
+    values ${values}
     on conflict (originator, type) where status in ('active_unack', 'active_ack')
     do update set repeats = s.repeats + 1,
                   last_at = excluded.last_at,
                   detail = excluded.detail,
                   severity = case when array_position(${ranks}, excluded.severity) > array_position(${ranks}, s.severity)
                                   then excluded.severity else s.severity end
-    returning id, device_id, area_id, community_id, org_id, type, severity, status, escalated, (xmax = 0) as created`.execute(
-    q,
-  );
-  return r.rows[0];
+    returning id, originator, device_id, area_id, community_id, org_id, type, severity, status, escalated,
+              (xmax = 0) as created`.execute(q);
+  return new Map(r.rows.map((row) => [`${row.originator}:${row.type}`, row]));
 }
 
 /** Active alarms of a type whose last raise is older than `before` (offline repeats). */
