@@ -2,8 +2,9 @@
  * Learned travel times in coverage and closure plans (issue 16 item 4), on the bundled Shenzhen
  * Longgang extract (OpenStreetMap contributors, ODbL): with the hour's statistics saying every
  * street is driven at half the speed table's speed, the coverage figures and the banded layer of
- * the learned profile reach less than the static ones, and closure-plan travel times are longer;
- * before anything is learned a learned choice is the static profile, and says so.
+ * the learned profile reach less than the static ones, and closure-plan travel times are longer,
+ * and so are the interception advisor's unit times (it times units with the hour now, as plans
+ * do, and says so); before anything is learned a learned choice is the static profile, and says so.
  */
 
 import { HOURS_PER_WEEK } from '@citywatch/core/roads/learned/profile';
@@ -29,9 +30,20 @@ const CHECKPOINTS = [
   { lon: 114.2105, lat: 22.6865 },
 ];
 
+// Where the interception advisor's fleeing vehicle starts (by the first unit): the checkpoints
+// above lie over a kilometre away, ahead of it half a minute on.
+const SCENE = { lon: 114.2005, lat: 22.6805 };
+
+interface Advice {
+  profile: string;
+  activateNow: { checkpointId: string; nearestUnit: { etaSeconds: number | null } | null }[];
+}
+
 describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_TEST_DB})`, () => {
   let t: TestApp;
   let admin: string;
+  // The advisor's nearest-unit times per checkpoint, static (before anything is learned).
+  const staticAdvice = new Map<string, number>();
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -52,6 +64,31 @@ describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_T
     const bad = await t.as(admin, { method: 'GET', url: '/api/coverage?profile=learned:Mon-24' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ field: 'query.profile' });
+
+    // The interception advisor before anything is learned: units timed with the static times.
+    const city = await t.ctx.places.city(undefined);
+    for (const [i, u] of UNITS.entries()) {
+      const unit = await t.ctx.dispatch.createUnit({ callSign: `拦截${i + 1}`, kind: 'patrol_car' });
+      await t.ctx.dispatch.ingestPositions(
+        [{ unitId: unit.id, at: t.ctx.now().toISOString(), lon: u.last_lon, lat: u.last_lat }],
+        city,
+      );
+    }
+    for (const [j, c] of CHECKPOINTS.entries()) {
+      const r = await t.as(admin, {
+        method: 'PUT',
+        url: `/api/perimeter/checkpoints/CP-LEARN-${j}`,
+        payload: { name: `学习卡口${j}`, kind: 'post', lon: c.lon, lat: c.lat },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const advice = (await get(
+      `/api/perimeter/intercept?lon=${SCENE.lon}&lat=${SCENE.lat}&minutes=0.5`,
+    )) as Advice;
+    expect(advice.profile).toBe('static');
+    for (const c of advice.activateNow)
+      if (c.nearestUnit?.etaSeconds) staticAdvice.set(c.checkpointId, c.nearestUnit.etaSeconds);
+    expect(staticAdvice.size).toBe(CHECKPOINTS.length);
   });
 
   it('reaches less with learned times twice the static ones, and times plans longer', async () => {
@@ -128,5 +165,18 @@ describe(`learned times in coverage and closure plans (${process.env.CITYWATCH_T
     // Monday 16:00 in Shenzhen, and the label names the local hour.
     expect((await t.ctx.eta.routing(city, 'learned')).label).toBe('learned:Mon-16');
     expect((await t.ctx.eta.routing(city, 'static')).label).toBe('static');
+
+    // The interception advisor times units with the hour now too, and says so: every street is
+    // learned at half speed, so the nearest unit's time to each checkpoint grows 1.4–2×.
+    const advice = (await get(
+      `/api/perimeter/intercept?lon=${SCENE.lon}&lat=${SCENE.lat}&minutes=0.5`,
+    )) as Advice;
+    expect(advice.profile).toBe('learned:Mon-16');
+    expect(advice.activateNow.map((c) => c.checkpointId).sort()).toEqual([...staticAdvice.keys()].sort());
+    for (const c of advice.activateNow) {
+      const before = staticAdvice.get(c.checkpointId)!;
+      expect(c.nearestUnit?.etaSeconds).toBeGreaterThan(1.4 * before);
+      expect(c.nearestUnit?.etaSeconds).toBeLessThanOrEqual(2 * before * (1 + 1e-6));
+    }
   }, 300_000);
 });

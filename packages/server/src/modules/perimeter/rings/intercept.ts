@@ -9,7 +9,7 @@ import type { OrgScope } from '../../scope.js';
 import { RING_DETAILS } from '../messages.js';
 import { finiteOrNull, type RingDeps, ringOrNotFound } from './common.js';
 import * as store from './store.js';
-import { checkpointSnap, travelTimes, unitRoute, unitSnaps } from './travel.js';
+import { checkpointSnap, ETA_HORIZON_SECONDS, travelTimes, unitRoute, unitSnaps } from './travel.js';
 
 /** How far ahead the interception advisor follows the fleeing vehicle. */
 export const INTERCEPT_HORIZON_SECONDS = 7200;
@@ -24,13 +24,17 @@ export interface InterceptRequest {
 }
 
 export class InterceptionAdvisor {
-  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'dispatch' | 'workers'>) {}
+  constructor(private readonly ctx: Pick<RingDeps, 'db' | 'places' | 'dispatch' | 'workers' | 'eta'>) {}
 
   /**
    * Where a vehicle fleeing the scene `minutes` ago could be (isochrone at road speeds), and the
    * checkpoints it cannot have passed yet, soonest first, each with the vehicle's earliest arrival
    * (seconds from the incident) and the nearest available unit's ETA from now and road there. All
-   * on the city's turn-restricted graph. Need to know: the
+   * on the city's turn-restricted graph. Units are timed (and their roads drawn) with the travel
+   * times of the hour now, learned when the eta module has learned any, as closure plans and
+   * dispatch time them; `profile` says which (static before anything is learned). The fleeing
+   * vehicle's reach stays on the static times (a driver fleeing does not keep the traffic's
+   * pace). Need to know: the
    * checkpoints and units of the scope's subtree (the ones its commander may man and send); a
    * ring asked for must be of that subtree too (else 404).
    */
@@ -73,10 +77,13 @@ export class InterceptionAdvisor {
 
     const units = await this.ctx.dispatch.availableUnits(scope);
     const fromSnaps = unitSnaps(city, units);
+    const routing = await this.ctx.eta.routing(city, 'learned');
     const etas = travelTimes(
       city,
       fromSnaps,
       ahead.map((j) => snaps[j]),
+      ETA_HORIZON_SECONDS,
+      routing,
     );
     const describe = (j: number) => ({
       checkpointId: checkpoints[j].id,
@@ -90,6 +97,7 @@ export class InterceptionAdvisor {
     return {
       scene: { lon: scene.lon, lat: scene.lat },
       minutes: request.minutes,
+      profile: routing.label,
       isochrone: area,
       activateNow: ahead.map((j, k) => {
         let nearest = -1;
@@ -109,7 +117,9 @@ export class InterceptionAdvisor {
                   callSign: units[nearest].call_sign,
                   etaSeconds: finiteOrNull(unitEta),
                   // The road the ETA drives (turn-restricted), drawn on the map; see plans.ts routesNow.
-                  route: Number.isFinite(unitEta) ? unitRoute(city, fromSnaps[nearest], snaps[j]) : null,
+                  route: Number.isFinite(unitEta)
+                    ? unitRoute(city, fromSnaps[nearest], snaps[j], routing)
+                    : null,
                 },
           unitBeatsVehicle: unitEta < secondsLeft,
         };

@@ -209,6 +209,9 @@ const interceptCheckpointSchema = z.object({
 const interceptSchema = z.object({
   scene: z.object({ lon: z.number(), lat: z.number() }),
   minutes: z.number(),
+  profile: z
+    .string()
+    .describe('The travel times units are timed with: static, or learned:Mon-08 (the hour now)'),
   isochrone: z
     .object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.unknown()) })
     .nullable()
