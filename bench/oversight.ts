@@ -26,6 +26,7 @@ import type { MovementInput } from '@citywatch/core/explosives/ledger';
 import { MemoryBook, type ReconcileReport, reconcile } from '@citywatch/core/explosives/reconcile';
 import type { QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import { transactWithoutOutbox } from '../packages/server/src/bus/outbox.js';
 import type { Db } from '../packages/server/src/db/database';
 import { migrate } from '../packages/server/src/db/migrate';
 import { identityModule } from '../packages/server/src/identity/module';
@@ -111,7 +112,12 @@ async function postingRate(kind: 'pglite' | 'postgres', n: number, batch: number
       .execute();
     const counter = statementCounter();
     const counted = { ...db, kysely: db.kysely.withPlugin(counter.plugin) } as Db;
-    const service = new ExplosivesService({ db: counted, now: () => new Date(), publish: () => {} });
+    const service = new ExplosivesService({
+      db: counted,
+      now: () => new Date(),
+      publish: () => {},
+      transact: transactWithoutOutbox(counted, () => {}),
+    });
     await service.putProduct({ code: 'EDET-8M', name: 'electronic detonator', kind: 'itemised' });
     const per = Math.ceil(n / concurrency);
     const streams = Array.from({ length: concurrency }, (_, s) => ({

@@ -284,3 +284,24 @@ export class Outbox {
     this.marking = null;
   }
 }
+
+/**
+ * A `Transact` for a service used without a bus (command-line tools, unit tests of one service,
+ * benchmarks): a plain transaction whose staged events go to `publish` after the commit, in order,
+ * and are dropped on a rollback. Nothing is written to the outbox, as nothing would relay it.
+ */
+export function transactWithoutOutbox(
+  db: Db,
+  publish: (type: DomainEventType, orgId: string | null, payload: unknown) => void,
+): Transact {
+  return async (work) => {
+    const staged: [DomainEventType, string | null, unknown][] = [];
+    const result = await db.kysely.transaction().execute((trx) =>
+      work(trx, async (type, orgId, payload) => {
+        staged.push([type, orgId, payload]);
+      }),
+    );
+    for (const [type, orgId, payload] of staged) publish(type, orgId, payload);
+    return result;
+  };
+}

@@ -24,6 +24,7 @@ import { generateYear } from '@citywatch/core/explosives/generator';
 import { type ReconcileReport, reconcile } from '@citywatch/core/explosives/reconcile';
 import type { Command } from 'commander';
 import { uuidv7 } from 'uuidv7';
+import { transactWithoutOutbox } from '../../bus/outbox.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { identityModule } from '../../identity/module.js';
@@ -66,7 +67,12 @@ export async function reconcileFiles(
       })
       .execute();
     const now = options.now ?? new Date();
-    const service = new ExplosivesService({ db, now: () => now, publish: () => {} });
+    const service = new ExplosivesService({
+      db,
+      now: () => now,
+      publish: () => {},
+      transact: transactWithoutOutbox(db, () => {}),
+    });
     const report = await reconcile(
       movements,
       counts,

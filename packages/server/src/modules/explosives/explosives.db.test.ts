@@ -4,6 +4,7 @@ import type { MovementInput } from '@citywatch/core/explosives/ledger';
 import { type ReconcileReport, reconcile } from '@citywatch/core/explosives/reconcile';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactWithoutOutbox } from '../../bus/outbox.js';
 import { migrate } from '../../db/migrate.js';
 import { createTestDb, type TestDb } from '../../test/db.js';
 import { reconcileFiles } from './cli.js';
@@ -42,7 +43,12 @@ describe(`explosives ledger (${process.env.CITYWATCH_TEST_DB})`, () => {
         path: `/${orgId}/`,
       })
       .execute();
-    service = new ExplosivesService({ db: t.db, now: () => NOW, publish: () => {} });
+    service = new ExplosivesService({
+      db: t.db,
+      now: () => NOW,
+      publish: () => {},
+      transact: transactWithoutOutbox(t.db, () => {}),
+    });
   });
   afterAll(() => t.drop());
 

@@ -1,6 +1,7 @@
 import { daysOfMonth } from '@citywatch/core/explosives/month-close';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactWithoutOutbox } from '../../bus/outbox.js';
 import { ProblemError } from '../../http/problem.js';
 import { createTestDb, type TestDb } from '../../test/db.js';
 import type { BookRef } from './ledger-store.js';
@@ -43,7 +44,12 @@ describe(`explosives monthly close (${process.env.CITYWATCH_TEST_DB})`, () => {
       })
       .execute();
     // 2 December 2026, noon in Beijing: October and November have ended, December has not.
-    ex = new ExplosivesService({ db: t.db, now: () => new Date('2026-12-02T04:00:00Z'), publish: () => {} });
+    ex = new ExplosivesService({
+      db: t.db,
+      now: () => new Date('2026-12-02T04:00:00Z'),
+      publish: () => {},
+      transact: transactWithoutOutbox(t.db, () => {}),
+    });
     await ex.putProduct({ code: P, name: '电子雷管', kind: 'itemised' });
     book = { enterpriseId: 'mine-month', orgId };
     await ex.putMagazine(null, {

@@ -84,6 +84,17 @@ describe(`explosives routes (${process.env.CITYWATCH_TEST_DB})`, () => {
   const at = () => new Date(t.ctx.now().getTime() - 3600_000).toISOString();
   let permit = '';
 
+  /** The payloads of one event type staged in the outbox, oldest first. */
+  const outboxPayloads = async (type: string) =>
+    (
+      await t.ctx.db.kysely
+        .selectFrom('event_outbox')
+        .select('event')
+        .where('type', '=', type)
+        .orderBy('id')
+        .execute()
+    ).map((r) => (r.event as { payload: Record<string, unknown> }).payload);
+
   it('an enterprise applies; two different officers approve (the same one twice is refused)', async () => {
     const r = await t.as(cookie['mine.user'] as string, {
       method: 'POST',
@@ -117,6 +128,16 @@ describe(`explosives routes (${process.env.CITYWATCH_TEST_DB})`, () => {
       .where('resource', '=', `permit:${permit}`)
       .execute();
     expect(audit.length).toBeGreaterThanOrEqual(2);
+    // Each step's event was written with the step (transactional outbox); the refusals wrote none.
+    expect(
+      (await outboxPayloads('explosives.permit'))
+        .filter((p) => p.permitId === permit)
+        .map((p) => [p.status, p.approvals]),
+    ).toEqual([
+      ['applied', 0],
+      ['applied', 1],
+      ['approved', 2],
+    ]);
   });
 
   it('posts against the permit; beyond its remaining quantity, over capacity or bad input is refused whole', async () => {
@@ -206,6 +227,10 @@ describe(`explosives routes (${process.env.CITYWATCH_TEST_DB})`, () => {
     const alarm = city.json().items[0];
     expect(alarm).toMatchObject({ kind: 'variance', reportedAt: null });
     expect(Date.parse(alarm.reportDueAt) - Date.parse(alarm.raisedAt)).toBe(24 * 3600_000);
+    // The alarm and its event committed together; the refused future count raised nothing.
+    expect((await outboxPayloads('explosives.alarm')).filter((p) => p.kind === 'variance')).toEqual([
+      expect.objectContaining({ alarmId: alarm.id, enterpriseId: mine, reportDueAt: alarm.reportDueAt }),
+    ]);
   });
 
   it('a transport vehicle leaving its permitted route raises one route alarm per episode', async () => {

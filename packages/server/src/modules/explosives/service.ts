@@ -49,7 +49,7 @@ import { EXPLOSIVES_MESSAGES as M } from './messages.js';
 import { LedgerPoster } from './posting.js';
 
 /** The road graph (places) and device tokens (devices) are optional: the CLI and bench run without. */
-export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish'> &
+export type ExplosivesDeps = Pick<Deps, 'db' | 'now' | 'publish' | 'transact'> &
   Partial<Pick<Deps<'places' | 'devices'>, 'places' | 'devices'>>;
 const REPORT_CLOCK_MS = 24 * 3600_000;
 /** Off the permitted route by more than this (m), or standing still longer than this (min): an alarm. */
@@ -673,7 +673,7 @@ export class ExplosivesService {
         throw invalid(`items[${i}].quantity`, 'whole_pieces');
     });
     const id = `EXP-${uuidv7()}`;
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       await trx
         .insertInto('explosives_permits')
         .values({
@@ -709,20 +709,19 @@ export class ExplosivesService {
           })),
         )
         .execute();
+      await publish('explosives.permit', book.orgId, {
+        permitId: id,
+        enterpriseId: book.enterpriseId,
+        status: 'applied',
+        approvals: 0,
+      });
     });
-    const permit = await this.permit(actor, id);
-    this.deps.publish('explosives.permit', book.orgId, {
-      permitId: id,
-      enterpriseId: book.enterpriseId,
-      status: 'applied',
-      approvals: 0,
-    });
-    return permit;
+    return this.permit(actor, id);
   }
 
   /** First or second approval; the second by the same officer is refused (四眼原则). */
   async approve(actor: Actor, id: string): Promise<Permit> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       const p = await trx
         .selectFrom('explosives_permits')
         .selectAll()
@@ -748,15 +747,15 @@ export class ExplosivesService {
           .where('id', '=', id)
           .execute();
       }
+      const second = Boolean(p.first_approved_by);
+      await publish('explosives.permit', p.org_id, {
+        permitId: id,
+        enterpriseId: p.enterprise_id,
+        status: second ? 'approved' : 'applied',
+        approvals: second ? 2 : 1,
+      });
     });
-    const permit = await this.permit(actor, id);
-    this.deps.publish('explosives.permit', permit.orgId, {
-      permitId: id,
-      enterpriseId: permit.enterpriseId,
-      status: permit.status,
-      approvals: permit.approvals,
-    });
-    return permit;
+    return this.permit(actor, id);
   }
 
   async refuse(actor: Actor, id: string, reason: string): Promise<Permit> {
@@ -1047,22 +1046,25 @@ export class ExplosivesService {
       reported_at: null,
       reported_by: null,
     }));
-    for (let i = 0; i < rows.length; i += 1000) {
-      await this.db
-        .insertInto('explosives_alarms')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    }
-    // Published to the enterprise's station; the command centre (city level) sees its whole subtree.
-    for (const r of rows.slice(0, 100)) {
-      this.deps.publish('explosives.alarm', book.orgId, {
-        alarmId: r.id,
-        enterpriseId: book.enterpriseId,
-        kind: r.kind,
-        subject: r.subject,
-        reportDueAt: due.toISOString(),
-      });
-    }
+    // The alarms and their events commit together (bus/outbox.ts).
+    await this.deps.transact(async (trx, publish) => {
+      for (let i = 0; i < rows.length; i += 1000) {
+        await trx
+          .insertInto('explosives_alarms')
+          .values(rows.slice(i, i + 1000))
+          .execute();
+      }
+      // Published to the enterprise's station; the command centre (city level) sees its whole subtree.
+      for (const r of rows.slice(0, 100)) {
+        await publish('explosives.alarm', book.orgId, {
+          alarmId: r.id,
+          enterpriseId: book.enterpriseId,
+          kind: r.kind,
+          subject: r.subject,
+          reportDueAt: due.toISOString(),
+        });
+      }
+    });
   }
 
   async alarms(actor: Actor, limit = 200): Promise<Alarm[]> {
@@ -1111,7 +1113,7 @@ export class ExplosivesService {
    */
   async escalateUnreported(): Promise<number> {
     const now = this.deps.now();
-    const escalated = await this.db.transaction().execute(async (trx) => {
+    return this.deps.transact(async (trx, publish) => {
       const rows = await trx
         .updateTable('explosives_alarms')
         .set({ escalated_at: now })
@@ -1120,7 +1122,7 @@ export class ExplosivesService {
         .where('report_due_at', '<=', now)
         .returning(['id', 'enterprise_id', 'org_id', 'kind', 'subject', 'raised_at', 'report_due_at'])
         .execute();
-      if (rows.length === 0) return [];
+      if (rows.length === 0) return 0;
       const orgs = await trx
         .selectFrom('orgs')
         .select(['id', 'path'])
@@ -1150,24 +1152,20 @@ export class ExplosivesService {
           },
           now,
         );
+        // Published at the station: the live gateway brings it to the station's head and to every
+        // console whose scope holds the station, the command centre's (city scope) among them.
+        await publish('explosives.report_overdue', r.org_id, {
+          alarmId: r.id,
+          enterpriseId: r.enterprise_id,
+          kind: r.kind,
+          subject: r.subject,
+          reportDueAt: new Date(r.report_due_at).toISOString(),
+          stationOrgId: r.org_id,
+          commandOrgId: r.commandOrgId,
+        });
       }
-      return out;
+      return out.length;
     });
-    for (const r of escalated) {
-      const payload = {
-        alarmId: r.id,
-        enterpriseId: r.enterprise_id,
-        kind: r.kind,
-        subject: r.subject,
-        reportDueAt: new Date(r.report_due_at).toISOString(),
-        stationOrgId: r.org_id,
-        commandOrgId: r.commandOrgId,
-      };
-      // Published at the station: the live gateway brings it to the station's head and to every
-      // console whose scope holds the station, the command centre's (city scope) among them.
-      this.deps.publish('explosives.report_overdue', r.org_id, payload);
-    }
-    return escalated.length;
   }
 
   /** The periodic run: transports past 24 h raise their alarm, alarms past their clock escalate. */
