@@ -124,8 +124,12 @@ function haversine(lon1: number, lat1: number, lon2: number, lat2: number): numb
 /** Multiplier of the table's hash (Fibonacci hashing: the top bits of node · 2^32/φ). */
 const HASH_MUL = 0x9e3779b1 | 0;
 
-/** One Viterbi layer: the candidates of one kept fix. */
+/** At most this many layers are kept for reuse between traces. */
+const MAX_POOLED_LAYERS = 100_000;
+
+/** One Viterbi layer: the candidates of one kept fix (`count` of them; arrays may be longer). */
 interface Layer {
+  count: number;
   point: number;
   time: number;
   x: number;
@@ -194,6 +198,9 @@ export class HmmMatcher {
   private tailX: Float64Array;
   private tailY: Float64Array;
   private tailCount = 0;
+  /** Layers of the trace being matched (layers[0 .. layersUsed)), reused from trace to trace. */
+  private readonly layers: Layer[] = [];
+  private layersUsed = 0;
   // The route-length table: per start node, the nodes within rowBound[v] and their lengths, an
   // open-addressing hash (node → length; 2^(32 − rowShift[v]) slots, at most half full), a slot
   // being a node (-1: empty) and its length side by side, so that a look-up reads one cache line.
@@ -205,8 +212,12 @@ export class HmmMatcher {
   private tableEntries = 0;
   /** Nodes settled by the row being built, in order. */
   private readonly settled: Int32Array;
-  /** Per next candidate: its tail node. */
+  /** Per next candidate: the index of its tail among the distinct ones (tailNode, tailCost). */
   private tailOf: Int32Array;
+  private tailNode: Int32Array;
+  private tailCost: Float64Array;
+  /** Per node marked by tailStamp: its index among the distinct tails. */
+  private readonly tailIndex: Int32Array;
 
   constructor(graph: RoadGraph, options: MatchOptions = {}) {
     if (graph.turns) throw new Error('map matching runs on the base graph, not the turn-restricted one');
@@ -241,6 +252,9 @@ export class HmmMatcher {
     this.tailX = new Float64Array(64);
     this.tailY = new Float64Array(64);
     this.tailOf = new Int32Array(64);
+    this.tailNode = new Int32Array(64);
+    this.tailCost = new Float64Array(64);
+    this.tailIndex = new Int32Array(n);
     this.tableMaxBound = options.tableMaxBoundM ?? 2500;
     this.tableMaxEntries = options.tableMaxEntries ?? 4_000_000;
     this.rows = new Array(n).fill(undefined);
@@ -260,6 +274,16 @@ export class HmmMatcher {
   }
 
   match(fixes: readonly GpsFix[]): MatchResult {
+    this.layersUsed = 0;
+    try {
+      return this.matchTrace(fixes);
+    } finally {
+      // Layers of a very long trace are not kept for the next one.
+      if (this.layers.length > MAX_POOLED_LAYERS) this.layers.length = MAX_POOLED_LAYERS;
+    }
+  }
+
+  private matchTrace(fixes: readonly GpsFix[]): MatchResult {
     const n = fixes.length;
     const skipped = emptySkips();
     const pointEdge = new Int32Array(n).fill(-1);
@@ -373,23 +397,42 @@ export class HmmMatcher {
     const c = this.index.query(f.lon, f.lat);
     if (c.count === 0) return null;
     const k = c.count;
-    const emission = new Float64Array(k);
+    // Layers live until the trace is matched; their arrays are reused by the next traces.
+    let layer = this.layers[this.layersUsed];
+    if (layer === undefined) {
+      const m = this.index.maxCandidates;
+      layer = {
+        count: 0,
+        point: 0,
+        time: 0,
+        x: 0,
+        y: 0,
+        edge: new Int32Array(m),
+        t: new Float64Array(m),
+        emission: new Float64Array(m),
+        score: new Float64Array(m),
+        back: new Int32Array(m),
+      };
+      this.layers.push(layer);
+    }
+    this.layersUsed++;
+    layer.count = k;
+    layer.point = point;
+    layer.time = f.time;
+    layer.x = this.index.x(f.lon);
+    layer.y = this.index.y(f.lat);
+    const { edge, t, emission, score, back } = layer;
     const inv = 1 / this.sigma;
     for (let j = 0; j < k; j++) {
       const z = c.distance[j] * inv;
-      emission[j] = -0.5 * z * z;
+      const e = -0.5 * z * z;
+      emission[j] = e;
+      score[j] = e;
+      edge[j] = c.edge[j];
+      t[j] = c.t[j];
+      back[j] = -1;
     }
-    return {
-      point,
-      time: f.time,
-      x: this.index.x(f.lon),
-      y: this.index.y(f.lat),
-      edge: c.edge.slice(0, k),
-      t: c.t.slice(0, k),
-      emission,
-      score: emission.slice(),
-      back: new Int32Array(k).fill(-1),
-    };
+    return layer;
   }
 
   /**
@@ -410,8 +453,8 @@ export class HmmMatcher {
     const invBeta = 1 / beta;
     const maxRoute = Math.min(3 * gc + 2 * this.radius + 300, this.maxSpeed * dt + 2 * this.radius);
     const backTolerance = 2 * this.sigma;
-    const kn = next.edge.length;
-    const kp = prev.edge.length;
+    const kn = next.count;
+    const kp = prev.count;
     this.reserve(kp, kn);
     const { best, back, dist, slotOf, boundOf, slotNode, slotBound, slotCost } = this;
     best.fill(Number.NEGATIVE_INFINITY, 0, kn);
@@ -447,9 +490,23 @@ export class HmmMatcher {
       slotOf[i] = s;
     }
     if (slots > 0) {
-      const tailOf = this.tailOf;
-      for (let j = 0; j < kn; j++) tailOf[j] = g.edgeTail[next.edge[j]];
-      let tails = -1; // next candidates' tails not marked yet (only a search off the table needs them)
+      // The next candidates' distinct tails (candidates around a junction share it), marked once
+      // for every search of this step; tailOf[j]: candidate j's among them.
+      const { tailOf, tailNode, tailCost } = this;
+      let tails = 0;
+      for (let j = 0; j < kn; j++) {
+        const v = g.edgeTail[next.edge[j]];
+        if (this.tailStamp[v] !== gen) {
+          this.tailStamp[v] = gen;
+          this.tailIndex[v] = tails;
+          tailNode[tails] = v;
+          this.tailX[tails] = this.index.nodeX[v];
+          this.tailY[tails] = this.index.nodeY[v];
+          tails++;
+        }
+        tailOf[j] = this.tailIndex[v];
+      }
+      this.tailCount = tails;
       for (let s = 0; s < slots; s++) {
         const bound = slotBound[s];
         const row = s * kn;
@@ -464,8 +521,8 @@ export class HmmMatcher {
           const table = this.rows[v] as Float64Array;
           const shift = this.rowShift[v];
           const mask = (table.length >> 1) - 1;
-          for (let j = 0; j < kn; j++) {
-            const tail = tailOf[j];
+          for (let t = 0; t < tails; t++) {
+            const tail = tailNode[t];
             let cost = Number.POSITIVE_INFINITY;
             for (let h = Math.imul(tail, HASH_MUL) >>> shift; ; h = (h + 1) & mask) {
               const u = table[2 * h];
@@ -476,33 +533,20 @@ export class HmmMatcher {
               }
               if (u === -1) break;
             }
-            slotCost[row + j] = cost;
+            tailCost[t] = cost;
           }
-          continue;
-        }
-        if (tails < 0) {
-          // The next candidates' tails, marked once for every search of this step.
-          tails = 0;
-          for (let j = 0; j < kn; j++) {
-            const v = tailOf[j];
-            if (this.tailStamp[v] !== gen) {
-              this.tailStamp[v] = gen;
-              this.tailX[tails] = this.index.nodeX[v];
-              this.tailY[tails] = this.index.nodeY[v];
-              tails++;
-            }
+        } else {
+          this.tableStats.offTable++;
+          this.search(slotNode[s], bound, tails, gen);
+          for (let t = 0; t < tails; t++) {
+            const tail = tailNode[t];
+            tailCost[t] =
+              this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1
+                ? this.sDist[tail]
+                : Number.POSITIVE_INFINITY;
           }
-          this.tailCount = tails;
         }
-        this.tableStats.offTable++;
-        this.search(slotNode[s], bound, tails, gen);
-        for (let j = 0; j < kn; j++) {
-          const tail = tailOf[j];
-          slotCost[row + j] =
-            this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1
-              ? this.sDist[tail]
-              : Number.POSITIVE_INFINITY;
-        }
+        for (let j = 0; j < kn; j++) slotCost[row + j] = tailCost[tailOf[j]];
       }
     }
 
@@ -763,6 +807,8 @@ export class HmmMatcher {
       this.tailX = new Float64Array(kn);
       this.tailY = new Float64Array(kn);
       this.tailOf = new Int32Array(kn);
+      this.tailNode = new Int32Array(kn);
+      this.tailCost = new Float64Array(kn);
       this.best = new Float64Array(kn);
       this.back = new Int32Array(kn);
     }
@@ -780,7 +826,7 @@ export class HmmMatcher {
     const g = this.graph;
     const last = piece[piece.length - 1];
     let j = 0;
-    for (let c = 1; c < last.score.length; c++) if (last.score[c] > last.score[j]) j = c;
+    for (let c = 1; c < last.count; c++) if (last.score[c] > last.score[j]) j = c;
     const chosen = new Int32Array(piece.length);
     for (let l = piece.length - 1; l >= 0; l--) {
       chosen[l] = j;
