@@ -145,6 +145,26 @@ describe(`cross-station help requests (${process.env.CITYWATCH_TEST_DB})`, () =>
       url: `/api/dispatch/help-requests/${request.id}/accept`,
     });
     expect(again.statusCode).toBe(409);
+    // Each write staged its two events (asking and asked station) with it in the outbox; the
+    // refused second acceptance staged none. The bus delivered them after the commit.
+    const staged = await t.ctx.db.kysely
+      .selectFrom('event_outbox')
+      .select('event')
+      .where('type', '=', 'dispatch.help_changed')
+      .orderBy('id')
+      .execute();
+    expect(
+      staged
+        .map((r) => r.event as DomainEvent & { payload: { requestId: string; status: string } })
+        .filter((e) => e.payload.requestId === request.id)
+        .map((e) => [e.payload.status, e.orgId]),
+    ).toEqual([
+      ['pending', orgId.same],
+      ['pending', orgId.sibling],
+      ['accepted', orgId.same],
+      ['accepted', orgId.sibling],
+    ]);
+    expect(events.filter((e) => e.type === 'dispatch.help_changed')).toHaveLength(4);
 
     await expect
       .poll(async () =>

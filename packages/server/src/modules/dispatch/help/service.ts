@@ -24,7 +24,7 @@ export class HelpService {
   private readonly db: Kysely<Database>;
 
   constructor(
-    private readonly deps: Pick<Deps<'places'>, 'db' | 'now' | 'publish'>,
+    private readonly deps: Pick<Deps<'places'>, 'db' | 'now' | 'transact'>,
     private readonly incidents: Pick<IncidentsService, 'dispatch'>,
   ) {
     this.db = deps.db.kysely;
@@ -57,22 +57,21 @@ export class HelpService {
       throw new ProblemError('conflict', M.helpAlreadyAsked, [
         { field: 'unitId', rule: 'unique', message: '' },
       ]);
-    await store.insertRequest(this.db, {
-      id,
-      incident_id: incidentId,
-      unit_id: unit.id,
-      from_org_id: incident.org_id,
-      to_org_id: unit.home_org_id,
-      note: req.note || null,
-      requested_by: actor.userId,
-      requested_at: now,
-      decided_by: null,
-      decided_at: null,
-      decline_reason: null,
-    });
-    const view = await this.one(id, actor);
-    this.announce(view);
-    return view;
+    return this.writeAndAnnounce(id, actor, (trx) =>
+      store.insertRequest(trx, {
+        id,
+        incident_id: incidentId,
+        unit_id: unit.id,
+        from_org_id: incident.org_id,
+        to_org_id: unit.home_org_id,
+        note: req.note || null,
+        requested_by: actor.userId,
+        requested_at: now,
+        decided_by: null,
+        decided_at: null,
+        decline_reason: null,
+      }),
+    );
   }
 
   /** Requests the scope takes part in (asking or asked), newest first. */
@@ -86,27 +85,25 @@ export class HelpService {
     // The unit must be the accepting dispatcher's to send (403 unit_in_scope otherwise); the
     // incident is the asking station's.
     await this.incidents.dispatch(actor, request.incident_id, request.unit_id, null);
-    if (!(await store.decide(this.db, id, { status: 'accepted', by: actor.userId, at: this.deps.now() })))
-      throw new ProblemError('conflict', M.helpDecided);
-    const view = await this.one(id, actor);
-    this.announce(view);
-    return view;
+    return this.writeAndAnnounce(id, actor, async (trx) => {
+      if (!(await store.decide(trx, id, { status: 'accepted', by: actor.userId, at: this.deps.now() })))
+        throw new ProblemError('conflict', M.helpDecided);
+    });
   }
 
   async decline(actor: Actor, id: string, reason: string): Promise<HelpRequest> {
     await this.pendingAskedOf(actor, id);
-    if (
-      !(await store.decide(this.db, id, {
-        status: 'declined',
-        by: actor.userId,
-        at: this.deps.now(),
-        reason,
-      }))
-    )
-      throw new ProblemError('conflict', M.helpDecided);
-    const view = await this.one(id, actor);
-    this.announce(view);
-    return view;
+    return this.writeAndAnnounce(id, actor, async (trx) => {
+      if (
+        !(await store.decide(trx, id, {
+          status: 'declined',
+          by: actor.userId,
+          at: this.deps.now(),
+          reason,
+        }))
+      )
+        throw new ProblemError('conflict', M.helpDecided);
+    });
   }
 
   private async pendingAskedOf(actor: Actor, id: string) {
@@ -116,25 +113,37 @@ export class HelpService {
     return request;
   }
 
-  private async one(id: string, scope: OrgScope): Promise<HelpRequest> {
-    const [row] = await store.listRequests(this.db, scope, { id, limit: 1 });
+  private async one(id: string, scope: OrgScope, q: store.Queryable = this.db): Promise<HelpRequest> {
+    const [row] = await store.listRequests(q, scope, { id, limit: 1 });
     if (!row) throw new ProblemError('not_found', M.noSuchHelpRequest);
     return present(row);
   }
 
-  /** Both sides' consoles follow the request. */
-  private announce(r: HelpRequest) {
-    const payload = {
-      requestId: r.id,
-      incidentId: r.incidentId,
-      unitId: r.unitId,
-      callSign: r.callSign,
-      fromOrgId: r.fromOrgId,
-      toOrgId: r.toOrgId,
-      status: r.status,
-    };
-    this.deps.publish('dispatch.help_changed', r.fromOrgId, payload);
-    this.deps.publish('dispatch.help_changed', r.toOrgId, payload);
+  /**
+   * Writes the request or its decision and stages its event in the same transaction (outbox):
+   * both sides' consoles follow the request, and a node dying after the commit loses nothing.
+   */
+  private writeAndAnnounce(
+    id: string,
+    actor: Actor,
+    write: (trx: store.Queryable) => Promise<unknown>,
+  ): Promise<HelpRequest> {
+    return this.deps.transact(async (trx, publish) => {
+      await write(trx);
+      const r = await this.one(id, actor, trx);
+      const payload = {
+        requestId: r.id,
+        incidentId: r.incidentId,
+        unitId: r.unitId,
+        callSign: r.callSign,
+        fromOrgId: r.fromOrgId,
+        toOrgId: r.toOrgId,
+        status: r.status,
+      };
+      await publish('dispatch.help_changed', r.fromOrgId, payload);
+      await publish('dispatch.help_changed', r.toOrgId, payload);
+      return r;
+    });
   }
 }
 

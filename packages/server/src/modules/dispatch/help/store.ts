@@ -4,7 +4,7 @@ import type { Database } from '../../../db/schema.js';
 import { type OrgScope, orgsUnder } from '../../scope.js';
 import type { HelpRequestsTable } from '../tables.js';
 
-type Queryable = Kysely<Database> | Transaction<Database>;
+export type Queryable = Kysely<Database> | Transaction<Database>;
 
 /** An incident of the scope's subtree, with what a request needs of it. */
 export function incidentForRequest(db: Queryable, id: string, scope: OrgScope) {
