@@ -205,11 +205,16 @@ describe(`mediation cases (${process.env.CITYWATCH_TEST_DB})`, () => {
   });
 
   it('escalates a threat of violence to a P1 110 incident in one step, linked to the case', async () => {
-    const c = (await newCase({ category: 'family', summary: '家庭纠纷，一方扬言要动刀' })).json();
+    const c = (
+      await newCase({
+        category: 'family',
+        summary: '家庭纠纷，张三称李四扬言要动刀，联系电话 138-0000-0001，邻居 139 1234 5678',
+      })
+    ).json();
     const r = await t.as(mediator, {
       method: 'POST',
       url: `/api/community/cases/${c.id}/escalate`,
-      payload: { note: '当事人情绪激动' },
+      payload: { note: '李四情绪激动，张三已回家' },
     });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ riskViolence: true, riskIncidentId: expect.any(String) });
@@ -220,6 +225,16 @@ describe(`mediation cases (${process.env.CITYWATCH_TEST_DB})`, () => {
       jurisdiction: { name: '龙城派出所' },
     });
     expect(incident.narrative).toContain(c.number);
+    // The narrative is outside the mediation purge's reach: no party's name or phone copied into it.
+    expect(incident.narrative).toContain('扬言要动刀');
+    expect(incident.narrative).toContain('情绪激动');
+    for (const personal of ['张三', '李四', '138', '139 1234'])
+      expect(incident.narrative).not.toContain(personal);
+    expect(incident.narrative).toContain('【已清除】');
+    // The case itself keeps its summary as written (its own purge clears it later).
+    expect(
+      (await t.as(officer, { method: 'GET', url: `/api/community/cases/${c.id}` })).json().summary,
+    ).toContain('张三');
     const again = await t.as(mediator, {
       method: 'POST',
       url: `/api/community/cases/${c.id}/escalate`,

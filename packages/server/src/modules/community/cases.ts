@@ -22,6 +22,7 @@ import type { OrgScope } from '../scope.js';
 import { agreementPdf } from './agreement-pdf.js';
 import * as store from './cases-store.js';
 import { CASE_MESSAGES as M } from './messages.js';
+import { partyScrubber } from './redact.js';
 import type { ReportsDeps } from './service.js';
 import { orgAt } from './store.js';
 
@@ -307,6 +308,11 @@ export class CasesService {
         { field: 'lon', rule: 'required', message: '' },
       ]);
     }
+    // The incident's narrative lives under dispatch's retention, which the mediation purge does not
+    // reach: what is copied there names no party and carries no phone (the case keeps them).
+    const scrub = partyScrubber(await store.parties(this.db, id));
+    const summary = scrub(c.summary).text;
+    const extra = note ? scrub(note).text : '';
     const { incident } = await this.deps.dispatch.createIncident(actor, {
       category: 'dispute',
       priority: 'P1',
@@ -314,7 +320,7 @@ export class CasesService {
       lat,
       crs: 'wgs84',
       addressLabel: c.address ?? undefined,
-      narrative: `【矛盾纠纷 ${c.number} 有暴力风险】${CASE_CATEGORY_LABELS[c.category].zh}：${c.summary}${note ? `\n${note}` : ''}`,
+      narrative: `【矛盾纠纷 ${c.number} 有暴力风险】${CASE_CATEGORY_LABELS[c.category].zh}：${summary}${extra ? `\n${extra}` : ''}`,
     });
     await store.updateCase(this.db, id, {
       risk_violence: true,

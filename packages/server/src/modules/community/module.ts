@@ -75,7 +75,10 @@ export const communityModule = defineModule({
       deps.db,
       'community.mediation-retention-purge',
       MEDIATION_RETENTION_PURGE_MS,
-      () => purgeClosedMediationParties(deps.db.kysely, deps.config.retentionMediationDays, deps.now()),
+      () =>
+        purgeClosedMediationParties(deps.db.kysely, deps.config.retentionMediationDays, deps.now(), {
+          mediaDir: community.reports.mediaDir,
+        }),
       (error) => deps.log.error({ err: error }, 'mediation parties retention purge failed'),
     );
     return async () => {

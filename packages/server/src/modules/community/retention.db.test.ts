@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { ensureBundledCity } from '../../demo.js';
 import { ADMIN_PASSWORD, createTestApp, TEST_USER_PASSWORD, type TestApp } from '../../test/app.js';
-import { multipart } from './fixtures.js';
+import { jpegWithExif, multipart } from './fixtures.js';
 import { PURGED_MARK } from './redact.js';
 import { purgeClosedMediationParties } from './retention.js';
 
@@ -143,6 +143,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       parties: 0,
       freeTextRows: 0,
       freeTextReplacements: 0,
+      mediaFiles: 0,
     });
     expect(await purgeAudits()).toHaveLength(before + 1);
 
@@ -325,5 +326,81 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
     }
     expect(after).toContain(X);
     expect(leaks([after])).toEqual([]);
+  });
+  it('deletes the photos of the citizen reports of purged cases from disk, after the commit and idempotently', async () => {
+    const mediaDir = t.ctx.community.reports.mediaDir;
+    /** A citizen report with a photo, made into a case by the dispatcher: report id and case id. */
+    const reportCase = async (fingerprint: string) => {
+      const { payload, headers } = multipart(
+        {
+          category: 'dispute',
+          description: '楼道里有人争吵，附照片',
+          ...Object.fromEntries(Object.entries(SPOT).map(([k, v]) => [k, String(v)])),
+          positionSource: 'pin',
+          fingerprint,
+        },
+        {
+          name: 'scene.jpg',
+          type: 'image/jpeg',
+          bytes: jpegWithExif({ ...SPOT, takenAt: '2026:11:23 07:30:00' }),
+        },
+      );
+      const report = await t.app.inject({
+        method: 'POST',
+        url: '/api/community/public/reports',
+        payload,
+        headers,
+      });
+      expect(report.statusCode, report.body).toBe(201);
+      const decided = await t.as(dispatcher, {
+        method: 'POST',
+        url: `/api/community/reports/${report.json().id}/decide`,
+        payload: { action: 'case' },
+      });
+      expect(decided.statusCode, decided.body).toBe(200);
+      return { reportId: report.json().id as string, caseId: decided.json().caseId as string };
+    };
+    const mediaRow = (id: string) =>
+      t.ctx.db.kysely
+        .selectFrom('community_reports')
+        .select(['media_file', 'media_type', 'media_bytes'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const old = await reportCase('retention-media-old');
+    const kept = await reportCase('retention-media-kept');
+    const oldFile = path.join(mediaDir, (await mediaRow(old.reportId)).media_file!);
+    const keptFile = path.join(mediaDir, (await mediaRow(kept.reportId)).media_file!);
+    expect(existsSync(oldFile) && existsSync(keptFile)).toBe(true);
+    await close(old.caseId);
+    t.advance(91 * DAY_MS);
+    await signIn();
+
+    // Closed 91 days ago: its report's photo is deleted and the row forgets it; the open case's stays.
+    const result = await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now(), { mediaDir });
+    expect(result.mediaFiles).toBe(1);
+    expect(existsSync(oldFile)).toBe(false);
+    expect(await mediaRow(old.reportId)).toEqual({ media_file: null, media_type: null, media_bytes: null });
+    expect(existsSync(keptFile)).toBe(true);
+    expect((await mediaRow(kept.reportId)).media_file).not.toBeNull();
+    const media = await t.as(dispatcher, {
+      method: 'GET',
+      url: `/api/community/reports/${old.reportId}/media`,
+    });
+    expect(media.statusCode).toBe(404);
+
+    // Again: nothing left to delete.
+    expect(
+      (await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now(), { mediaDir })).mediaFiles,
+    ).toBe(0);
+    // A run that stopped between deleting a file and forgetting it: the next one forgets it, no error.
+    await t.ctx.db.kysely
+      .updateTable('community_reports')
+      .set({ media_file: path.basename(oldFile), media_type: 'image/jpeg', media_bytes: 178 })
+      .where('id', '=', old.reportId)
+      .execute();
+    expect(
+      (await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now(), { mediaDir })).mediaFiles,
+    ).toBe(0);
+    expect((await mediaRow(old.reportId)).media_file).toBeNull();
   });
 });

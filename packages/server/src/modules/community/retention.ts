@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { appendAudit } from '../../identity/audit.js';
@@ -41,6 +43,8 @@ export interface PurgeResult {
   freeTextRows: number;
   /** Occurrences replaced with the purge mark. */
   freeTextReplacements: number;
+  /** Citizen-report media files (photos, videos) of the purged cases deleted from disk. */
+  mediaFiles: number;
 }
 
 /**
@@ -52,12 +56,59 @@ export interface PurgeResult {
  * the reports the case came from) with 【已清除】. A run that changes anything leaves one audit row
  * with the counts and the cut-off, never a value. A party purged once is not counted again.
  */
-export function purgeClosedMediationParties(
+export async function purgeClosedMediationParties(
   db: Kysely<Database>,
   days: number,
   now: Date,
+  options: { mediaDir?: string } = {},
 ): Promise<PurgeResult> {
   const before = new Date(now.getTime() - days * DAY_MS);
+  const result = await purgeText(db, before, now);
+  const mediaFiles = options.mediaDir ? await purgeMedia(db, before, options.mediaDir) : 0;
+  return { ...result, mediaFiles };
+}
+
+/**
+ * The media files of the citizen reports of cases closed before `before`, deleted from disk after
+ * the text purge committed (a file is not part of a transaction): each one removed (a missing file
+ * is fine), then its report row forgets it. A crash between the two leaves the row naming a file
+ * that is gone, which the next run removes again (nothing) and forgets: idempotent. Returns the
+ * number of files that were on disk.
+ */
+async function purgeMedia(db: Kysely<Database>, before: Date, mediaDir: string): Promise<number> {
+  const due = await db
+    .selectFrom('community_reports as r')
+    .innerJoin('mediation_cases as c', 'c.id', 'r.case_id')
+    .select(['r.id', 'r.media_file'])
+    .where('c.status', '=', 'closed')
+    .where('c.closed_at', '<=', before)
+    .where('r.media_file', 'is not', null)
+    .execute();
+  let deleted = 0;
+  for (let i = 0; i < due.length; i += CHUNK) {
+    const chunk = due.slice(i, i + CHUNK);
+    const gone: string[] = [];
+    for (const r of chunk) {
+      // basename: the column holds a file name; never a path out of the media folder.
+      const file = path.join(mediaDir, path.basename(r.media_file!));
+      try {
+        await rm(file);
+        deleted += 1;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      gone.push(r.id);
+    }
+    await db
+      .updateTable('community_reports')
+      .set({ media_file: null, media_type: null, media_bytes: null })
+      .where('id', 'in', gone)
+      .execute();
+  }
+  return deleted;
+}
+
+function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<PurgeResult, 'mediaFiles'>> {
   return db.transaction().execute(async (trx) => {
     // The values as they were (the update's own RETURNING sees the blanked row).
     const r = await sql<{ id: string; case_id: string; name: string | null; phone: string | null }>`
