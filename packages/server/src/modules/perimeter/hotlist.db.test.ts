@@ -103,6 +103,17 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     ...extra,
   });
 
+  /** Hit alerts staged in the outbox, oldest first. */
+  const stagedHitAlerts = async () =>
+    (
+      await t.testDb.db.kysely
+        .selectFrom('event_outbox')
+        .select('event')
+        .where('type', '=', 'perimeter.hotlist_hit')
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.event as DomainEvent);
+
   it('creates, refuses self-approval, approves by another commander, then a read hits', async () => {
     const li = await as('commander.li');
     const created = await createEntry(li, {
@@ -151,6 +162,10 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       orgId: cityBureauId,
       payload: { hitId: hits[0].id, entryId: entry.id, checkpointId: 'CP-G15-N', value: '粤BD12345' },
     });
+    // The alert was staged with the hit (outbox): a node dying after the commit loses no hit alert.
+    expect((await stagedHitAlerts()).map((e) => [e.orgId, (e.payload as { hitId: string }).hitId])).toEqual([
+      [cityBureauId, hits[0].id],
+    ]);
     expect((await verifyAuditChain(t.testDb.db.kysely)).ok).toBe(true);
   });
 
@@ -352,6 +367,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
         ).n,
       );
     const hitsBefore = await hitRows();
+    const alertsBefore = (await stagedHitAlerts()).length;
     await db.execScript(`
       create function perimeter_test_refuse() returns trigger language plpgsql as $$
       begin raise exception 'disk full (test)'; end; $$;
@@ -368,6 +384,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     const after = await volumes(li);
     expect([after.reads, after.hits, after.invalid]).toEqual([before.reads, before.hits, before.invalid]);
     expect(await hitRows()).toBe(hitsBefore);
+    expect((await stagedHitAlerts()).length).toBe(alertsBefore); // no alert for a hit never stored
     // The same batch again, once the database is well: counted once.
     expect(
       (await postReads(camG15, [read('闽D12345'), read('闽D54321'), read('粤I00000')])).json(),
@@ -377,6 +394,7 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
       invalid: 1,
     });
     expect((await volumes(li)).reads).toBe(before.reads + 2);
+    expect((await stagedHitAlerts()).length).toBe(alertsBefore + 1);
   });
 
   it('masks resident IDs unless a purpose is stated, and matches document checks', async () => {

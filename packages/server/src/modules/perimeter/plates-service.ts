@@ -1,3 +1,4 @@
+import type { EventOfType } from '@citywatch/core/events/events';
 import type { ActiveHotlistEntry } from '@citywatch/core/perimeter/hotlist';
 import { normalisePlate } from '@citywatch/core/perimeter/plates';
 import type { ReportPeriod } from '@citywatch/core/perimeter/report-period';
@@ -98,6 +99,9 @@ interface PendingHit {
  * Counters reach checkpoint_volumes on flush() (every few seconds and on shutdown); a crash loses at
  * most one flush interval of counts, never a hit.
  */
+/** What a hit's consoles are told (perimeter.hotlist_hit). */
+type HitAlert = EventOfType<'perimeter.hotlist_hit'>['payload'];
+
 export class PlateIngestService {
   private counters = new Map<string, VolumeCounts>();
   private checkpoints = new Map<string, { orgId: string | null; lon: number | null; lat: number | null }>();
@@ -107,7 +111,7 @@ export class PlateIngestService {
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly ctx: Pick<Deps<'dispatch'>, 'db' | 'now' | 'publish' | 'dispatch'>,
+    private readonly ctx: Pick<Deps<'dispatch'>, 'db' | 'now' | 'transact' | 'dispatch'>,
     private readonly hotlist: HotlistService,
     /** How long an unknown checkpoint id is trusted to stay unknown before the registry is re-read. */
     private readonly checkpointRefreshMs = 10_000,
@@ -261,12 +265,12 @@ export class PlateIngestService {
       }
     }
 
-    const hitIds = hits.length > 0 ? await this.writeHits(hits, source, now) : [];
-    for (const counts of batchVolumes.values()) mergeInto(this.counters, counts);
+    const hitIds = hits.map(() => uuidv7());
+    const alerts: HitAlert[] = [];
     for (let k = 0; k < hits.length; k++) {
       const h = hits[k];
       const nearestUnits = await this.nearestUnitsTo(h.checkpointId);
-      const alert = {
+      alerts.push({
         hitId: hitIds[k],
         entryId: h.entry.id,
         checkpointId: h.checkpointId,
@@ -277,13 +281,10 @@ export class PlateIngestService {
         readAt: new Date(h.readAtMs).toISOString(),
         confidence: h.confidence,
         nearestUnits,
-      };
-      // To the checkpoint's org, and to the org that asked for the entry when it is another one
-      // (the same two orgs that see the hit in GET /api/perimeter/hits).
-      this.ctx.publish('perimeter.hotlist_hit', h.orgId, alert);
-      if (h.entry.orgId && h.entry.orgId !== h.orgId)
-        this.ctx.publish('perimeter.hotlist_hit', h.entry.orgId, alert);
+      });
     }
+    if (hits.length > 0) await this.writeHits(hits, hitIds, alerts, source, now);
+    for (const counts of batchVolumes.values()) mergeInto(this.counters, counts);
     for (const r of result.rejected) deviceDrops.count('plates', r.reason);
     deviceDrops.count('plates', 'invalid_plate', result.invalid);
     return result;
@@ -350,9 +351,18 @@ export class PlateIngestService {
     );
   }
 
-  private async writeHits(hits: PendingHit[], source: IngestSource, now: Date): Promise<string[]> {
-    const ids = hits.map(() => uuidv7());
-    await this.db.transaction().execute(async (trx) => {
+  /**
+   * The hits, their audit rows and their alerts in one transaction (the alerts through the outbox):
+   * an acknowledged read whose hit was stored is announced even if this node dies after the commit.
+   */
+  private async writeHits(
+    hits: PendingHit[],
+    ids: string[],
+    alerts: HitAlert[],
+    source: IngestSource,
+    now: Date,
+  ): Promise<void> {
+    await this.ctx.transact(async (trx, publish) => {
       await store.insertHits(
         trx,
         hits.map((h, k) => ({
@@ -389,9 +399,13 @@ export class PlateIngestService {
           },
           now,
         );
+        // To the checkpoint's org, and to the org that asked for the entry when it is another one
+        // (the same two orgs that see the hit in GET /api/perimeter/hits).
+        await publish('perimeter.hotlist_hit', h.orgId, alerts[k]);
+        if (h.entry.orgId && h.entry.orgId !== h.orgId)
+          await publish('perimeter.hotlist_hit', h.entry.orgId, alerts[k]);
       }
     });
-    return ids;
   }
 
   /** Writes the counters accumulated so far to checkpoint_volumes; on failure they are kept for the next try. */
