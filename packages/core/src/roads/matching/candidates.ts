@@ -40,6 +40,8 @@ export class CandidateIndex {
   private readonly cellStart: Uint32Array;
   private readonly cellEdges: Uint32Array;
   private readonly seen: Uint32Array;
+  /** Per edge e, side by side: tail x, tail y, head x − tail x, head y − tail y (one cache line). */
+  private readonly segment: Float64Array;
   private epoch = 0;
   private readonly out: CandidateSet;
 
@@ -85,6 +87,15 @@ export class CandidateIndex {
     const cursor = this.cellStart.slice(0, cells);
     for (let e = 0; e < edges; e++) visit(e, (c) => (this.cellEdges[cursor[c]++] = e));
     this.seen = new Uint32Array(edges);
+    this.segment = new Float64Array(4 * edges);
+    for (let e = 0; e < edges; e++) {
+      const a = graph.edgeTail[e];
+      const b = graph.edgeHead[e];
+      this.segment[4 * e] = this.nodeX[a];
+      this.segment[4 * e + 1] = this.nodeY[a];
+      this.segment[4 * e + 2] = this.nodeX[b] - this.nodeX[a];
+      this.segment[4 * e + 3] = this.nodeY[b] - this.nodeY[a];
+    }
     this.out = {
       count: 0,
       edge: new Int32Array(maxCandidates),
@@ -128,22 +139,20 @@ export class CandidateIndex {
     const c1 = this.col(px + r);
     const r0 = this.row(py - r);
     const r1 = this.row(py + r);
-    const g = this.graph;
     const k = this.maxCandidates;
+    const { seen, segment, cellStart, cellEdges, epoch } = this;
     for (let row = r0; row <= r1; row++) {
       for (let col = c0; col <= c1; col++) {
         const cell = row * this.cols + col;
-        const end = this.cellStart[cell + 1];
-        for (let i = this.cellStart[cell]; i < end; i++) {
-          const e = this.cellEdges[i];
-          if (this.seen[e] === this.epoch) continue;
-          this.seen[e] = this.epoch;
-          const a = g.edgeTail[e];
-          const b = g.edgeHead[e];
-          const ax = this.nodeX[a];
-          const ay = this.nodeY[a];
-          const dx = this.nodeX[b] - ax;
-          const dy = this.nodeY[b] - ay;
+        const end = cellStart[cell + 1];
+        for (let i = cellStart[cell]; i < end; i++) {
+          const e = cellEdges[i];
+          if (seen[e] === epoch) continue;
+          seen[e] = epoch;
+          const ax = segment[4 * e];
+          const ay = segment[4 * e + 1];
+          const dx = segment[4 * e + 2];
+          const dy = segment[4 * e + 3];
           const len2 = dx * dx + dy * dy;
           let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
           t = t < 0 ? 0 : Math.min(t, 1);
