@@ -99,6 +99,8 @@ export const avlBatchSchema = z.strictObject({
         lat,
         heading: z.number().min(0).max(360).optional(),
         speed: z.number().min(0).max(100).optional(),
+        /** Lights and siren on (emergency driving); absent: the device does not say. */
+        emergency: z.boolean().optional(),
       }),
     )
     .min(1)

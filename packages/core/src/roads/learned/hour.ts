@@ -21,6 +21,14 @@ export function learnedProfileLabel(how: number): TimeProfileLabel {
   return `learned:${WEEKDAYS[Math.floor(how / 24)]}-${String(how % 24).padStart(2, '0')}`;
 }
 
+/**
+ * `learned:Mon-08:emergency`: the emergency-driving profile (lights and siren) of that hour. Still
+ * a `learned:` label (stored ETAs accept it as such), but no hour a user may pick for coverage.
+ */
+export function emergencyProfileLabel(how: number): TimeProfileLabel {
+  return `${learnedProfileLabel(how) as `learned:${string}`}:emergency`;
+}
+
 /** The hour of week a label names (`learned:Sun-23` → 167), null for anything else. */
 export function parseLearnedLabel(label: string): number | null {
   const m = /^learned:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-([01]\d|2[0-3])$/.exec(label);

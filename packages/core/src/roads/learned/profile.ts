@@ -15,7 +15,16 @@
  * rejected and counted.
  *
  * A profile is kept per driving mode: `normal`, and `emergency` (traversals by units with lights
- * and siren on) learned separately, never mixed.
+ * and siren on, or sent to an urgent incident: see the eta service) learned separately, never
+ * mixed: the normal profile sees no emergency traversal.
+ *
+ * Emergency estimator (`estimateEmergencyProfile`): emergency traversals are few, so they are
+ * shrunk toward the normal learned time t[e,h] (itself shrunk toward static as above), scaled by
+ * how much faster emergency driving is on the road class, again with prior weight k:
+ *  1. q = (k · 1 + Σ xᵢ / t[eᵢ,hᵢ]) / (k + n) over all emergency traversals (the city's
+ *     emergency-to-normal ratio, 1 with none); q[c] = (k · q + Σ_c xᵢ / t[eᵢ,hᵢ]) / (k + n[c]);
+ *  2. t_em[e,h] = (k · t[e,h] · q[c] + Σ xᵢ) / (k + n_em[e,h]).
+ * With no emergency traversal at all the emergency profile is the normal one.
  */
 import type { RoadGraph } from '../graph';
 
@@ -186,6 +195,65 @@ export function estimateProfile(stats: TraversalStats, priorWeight = 5): Learned
     for (let h = 0; h < H; h++) {
       const prior = s * r[cb + h] * rho;
       times[base + h] = (k * prior + stats.sum[base + h]) / (k + stats.n[base + h]);
+    }
+  }
+  return { edgeCount: E, times, observedCells, observations, priorWeight: k };
+}
+
+/** The emergency estimator in the file comment: `emergency` statistics shrunk toward `normal`. */
+export function estimateEmergencyProfile(
+  emergency: TraversalStats,
+  normal: LearnedProfile,
+  priorWeight = normal.priorWeight,
+): LearnedProfile {
+  const g = emergency.graph;
+  const E = emergency.edgeCount;
+  const H = HOURS_PER_WEEK;
+  const k = priorWeight;
+  if (normal.edgeCount !== E) throw new Error('normal profile of another graph');
+  const classOf = new Map<string, number>();
+  const edgeClass = new Uint16Array(E);
+  for (let e = 0; e < E; e++) {
+    const hw = g.ways[g.edgeWay[e]].highway;
+    let c = classOf.get(hw);
+    if (c === undefined) {
+      c = classOf.size;
+      classOf.set(hw, c);
+    }
+    edgeClass[e] = c;
+  }
+  const C = classOf.size;
+  const ratioSum = new Float64Array(C);
+  const ratioN = new Float64Array(C);
+  let observedCells = 0;
+  let observations = 0;
+  for (let e = 0; e < E; e++) {
+    for (let h = 0; h < H; h++) {
+      const cell = e * H + h;
+      const n = emergency.n[cell];
+      if (n === 0 || !(normal.times[cell] > 0)) continue;
+      observedCells++;
+      observations += n;
+      ratioSum[edgeClass[e]] += emergency.sum[cell] / normal.times[cell];
+      ratioN[edgeClass[e]] += n;
+    }
+  }
+  let all = 0;
+  let allN = 0;
+  for (let c = 0; c < C; c++) {
+    all += ratioSum[c];
+    allN += ratioN[c];
+  }
+  const q = (k + all) / (k + allN);
+  const qc = new Float64Array(C);
+  for (let c = 0; c < C; c++) qc[c] = (k * q + ratioSum[c]) / (k + ratioN[c]);
+  const times = new Float32Array(E * H);
+  for (let e = 0; e < E; e++) {
+    const qe = qc[edgeClass[e]];
+    for (let h = 0; h < H; h++) {
+      const cell = e * H + h;
+      const prior = normal.times[cell] * qe;
+      times[cell] = (k * prior + emergency.sum[cell]) / (k + emergency.n[cell]);
     }
   }
   return { edgeCount: E, times, observedCells, observations, priorWeight: k };

@@ -11,6 +11,8 @@ const fixSchema = z.strictObject({
   lat: z.number().min(-90).max(90),
   heading: z.number().min(0).max(360).optional(),
   speed: z.number().min(0).max(100).optional(),
+  /** Lights and siren on (emergency driving); absent: the device does not say. */
+  emergency: z.boolean().optional(),
 });
 const payloadSchema = z.union([fixSchema, z.array(fixSchema).min(1).max(1000)]);
 const unitIdSchema = z.string().uuid();

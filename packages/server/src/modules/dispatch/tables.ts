@@ -98,6 +98,8 @@ export interface UnitPositionsTable {
   lat: number;
   heading: number | null;
   speed: number | null;
+  /** Migration 091 (eta): lights and siren on; null when the device did not say. */
+  emergency: boolean | null;
 }
 
 export interface DiversionsTable {

@@ -24,6 +24,10 @@ const UNIT_SNAP_LIMIT_M = 300;
  * graph with those times (a full rebuild, 0.7–2.7 s on the bundled cities, done once per hour
  * by the units service on a worker thread, never per request), the units re-seeded from their
  * kept snaps. Until the new one is swapped in, queries use the previous profile.
+ *
+ * A second table may hold the emergency-driving profile of the hour (`useEmergencyHierarchy`),
+ * kept current from the same positions: urgent incidents are timed with it (`timesTo(…, true)`),
+ * the others with the normal one; with none learned, urgent ones use the normal table too.
  */
 export class UnitTracker {
   private table: ManyToOneTable;
@@ -37,6 +41,10 @@ export class UnitTracker {
   profile: TimeProfileLabel = 'static';
   /** What the profile was made from (the eta statistics version and hour), to skip a no-op swap. */
   profileKey = 'static';
+  /** The emergency-driving table, when an emergency profile is learned for the hour. */
+  private emergency: { table: ManyToOneTable; graph: RoadGraph; profile: TimeProfileLabel } | null = null;
+  /** What the emergency table was made from ('none' while there is none). */
+  emergencyKey = 'none';
 
   constructor(readonly city: CityRuntime) {
     this.graph = city.turnRouting().graph;
@@ -73,6 +81,31 @@ export class UnitTracker {
     this.profileKey = key;
   }
 
+  /** Swaps in (or, with null, drops) the emergency-driving hierarchy, as `useHierarchy` does. */
+  useEmergencyHierarchy(
+    ch: ContractionHierarchy | null,
+    baseTimes: Float64Array | null,
+    profile: TimeProfileLabel,
+    key: string,
+  ): void {
+    if (!ch || !baseTimes) {
+      this.emergency = null;
+      this.emergencyKey = key;
+      return;
+    }
+    const graph = this.timedGraph(baseTimes);
+    if (ch.nodeCount !== graph.nodeCount) throw new Error('hierarchy of another graph');
+    const table = new ManyToOneTable(ch);
+    table.setSources(this.snaps.map((snap) => (snap ? sourceSeeds(graph, this.city.snapper, snap) : [])));
+    this.emergency = { table, graph, profile };
+    this.emergencyKey = key;
+  }
+
+  /** The profile times come from: the emergency one for urgent incidents when there is one. */
+  profileFor(urgent: boolean): TimeProfileLabel {
+    return urgent && this.emergency ? this.emergency.profile : this.profile;
+  }
+
   private timedGraph(baseTimes: Float64Array | null): RoadGraph {
     const base = this.city.turnRouting().graph;
     return baseTimes ? withEdgeTimes(base, baseTimes) : base;
@@ -99,22 +132,31 @@ export class UnitTracker {
       this.snaps[index] = snap;
     }
     this.table.updateSource(index, seeds);
+    if (this.emergency)
+      this.emergency.table.updateSource(
+        index,
+        snap ? sourceSeeds(this.emergency.graph, this.city.snapper, snap) : [],
+      );
     return snap !== null;
   }
 
-  /** Road travel time in seconds from each tracked unit to the point (Infinity: cannot reach). */
-  timesTo(lon: number, lat: number): Map<string, number> | null {
+  /**
+   * Road travel time in seconds from each tracked unit to the point (Infinity: cannot reach); with
+   * `urgent`, by the emergency-driving profile when there is one (`profileFor(true)` names it).
+   */
+  timesTo(lon: number, lat: number, urgent = false): Map<string, number> | null {
     const target = this.city.snapper.snap(lon, lat, 1000);
     if (!target) return null;
     if (this.out.length < this.unitIds.length)
       this.out = new Float64Array(Math.max(16, this.unitIds.length * 2));
-    const times = this.table.timesTo(targetSeeds(this.graph, this.city.snapper, target), this.out);
+    const use = urgent && this.emergency ? this.emergency : { table: this.table, graph: this.graph };
+    const times = use.table.timesTo(targetSeeds(use.graph, this.city.snapper, target), this.out);
     const result = new Map<string, number>();
     for (let i = 0; i < this.unitIds.length; i++) {
       const snap = this.snaps[i];
       // Node-based buckets cannot see a trip that stays on one segment; check that directly.
       const direct = snap
-        ? sameSegmentTime(this.graph, this.city.snapper, snap, target)
+        ? sameSegmentTime(use.graph, this.city.snapper, snap, target)
         : Number.POSITIVE_INFINITY;
       result.set(this.unitIds[i], Math.min(times[i], direct));
     }

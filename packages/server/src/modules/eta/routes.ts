@@ -33,6 +33,8 @@ const learnRunSchema = z.object({
   trips: z.number().int(),
   unmatchable_trips: z.number().int(),
   traversals: z.number().int(),
+  /** Of those, emergency driving (lights and siren, or on the way to an urgent incident). */
+  emergency_traversals: z.number().int(),
   skipped: z.record(z.string(), z.number().int()),
   ran: z.boolean(),
 });

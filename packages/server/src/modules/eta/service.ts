@@ -10,15 +10,25 @@
  * (core/roads/learned/profile.ts: empirical-Bayes shrinkage toward the static time) is computed
  * from the stored statistics when asked for.
  *
- * Emergency profile: unit_positions carries no lights-and-siren status, so every traversal goes to
- * the `normal` profile; the `emergency` profile (stored apart, never mixed) waits for that status.
+ * Emergency profile: a traversal is emergency driving, stored under the `emergency` profile and
+ * never in `normal`, when
+ *  - the unit's fix last before the traversal's middle says lights and siren on (AVL `emergency`,
+ *    migration 091), or
+ *  - the unit was on its way to an urgent incident (priority P1, core learned/emergency.ts) then: from its
+ *    dispatch to that incident until its own on-scene report (dispatch_etas, dispatched_at to
+ *    arrived_at; an arrival never reported counts for at most an hour), even when its device sends
+ *    no flag: units sent to the most urgent incidents are expected to drive with lights and siren.
+ * The emergency estimate shrinks toward the normal learned time (core profile.ts,
+ * estimateEmergencyProfile); dispatch times urgent incidents with it.
  */
 
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
+import { URGENT_PRIORITIES } from '@citywatch/core/roads/learned/emergency';
 import { splitTrips, type TraceRow } from '@citywatch/core/roads/learned/evaluate';
 import {
   DEFAULT_CITY_TIME_ZONE,
+  emergencyProfileLabel,
   hourOfWeekAt,
   learnedProfileLabel,
   parseLearnedLabel,
@@ -26,6 +36,7 @@ import {
   utcOffsetSeconds,
 } from '@citywatch/core/roads/learned/hour';
 import {
+  estimateEmergencyProfile,
   estimateProfile,
   type LearnedProfile,
   profileHour,
@@ -49,6 +60,8 @@ export interface LearnRunSummary {
   trips: number;
   unmatchable_trips: number;
   traversals: number;
+  /** Of `traversals`, those stored as emergency driving (the rest are the normal profile). */
+  emergency_traversals: number;
   skipped: Record<string, number>;
   /** False when the day had already been learned (nothing done). */
   ran: boolean;
@@ -69,6 +82,11 @@ export interface ProfileRouting {
   /** The graph as the worker pool takes it (its own id per profile, so threads keep each apart). */
   poolCity: { id: string; graph: RoadGraph };
 }
+
+/** An urgent sending without an on-scene report counts as emergency driving for at most this. */
+const URGENT_OPEN_MS = 3600_000;
+
+export type DrivingProfile = 'normal' | 'emergency';
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSERT_BATCH = 500;
@@ -118,6 +136,7 @@ export class EtaService {
       trips: 0,
       unmatchable_trips: 0,
       traversals: 0,
+      emergency_traversals: 0,
       skipped: emptySkips(),
       ran: false,
     };
@@ -160,11 +179,33 @@ export class EtaService {
       .execute();
     // Traversals go under the local hour of week of their entry (the offset at the day's start:
     // exact for a zone without daylight saving, such as Asia/Shanghai).
-    const stats = new TraversalStats(graph, utcOffsetSeconds(this.timeZone, from));
+    const offset = utcOffsetSeconds(this.timeZone, from);
+    const stats = new TraversalStats(graph, offset);
+    const emergencyStats = new TraversalStats(graph, offset);
+    // Sendings to urgent incidents overlapping the day, per unit: [from, to] in Unix seconds.
+    const urgent = new Map<string, Array<[number, number]>>();
+    const sendings = await this.db
+      .selectFrom('dispatch_etas')
+      .innerJoin('incidents', 'incidents.id', 'dispatch_etas.incident_id')
+      .select(['dispatch_etas.unit_id', 'dispatch_etas.dispatched_at', 'dispatch_etas.arrived_at'])
+      .where('incidents.priority', 'in', URGENT_PRIORITIES)
+      .where('dispatch_etas.dispatched_at', '<', to)
+      .where('dispatch_etas.dispatched_at', '>=', new Date(from.getTime() - URGENT_OPEN_MS - 86_400_000))
+      .execute();
+    for (const r of sendings) {
+      const start = new Date(r.dispatched_at).getTime();
+      const end = r.arrived_at ? new Date(r.arrived_at).getTime() : start + URGENT_OPEN_MS;
+      let list = urgent.get(r.unit_id);
+      if (!list) {
+        list = [];
+        urgent.set(r.unit_id, list);
+      }
+      list.push([start / 1000, Math.min(end, start + 86_400_000) / 1000]);
+    }
     for (const { unit_id } of units) {
       const fixes = await this.db
         .selectFrom('unit_positions')
-        .select(['at', 'lon', 'lat'])
+        .select(['at', 'lon', 'lat', 'emergency'])
         .where('unit_id', '=', unit_id)
         .where('at', '>=', from)
         .where('at', '<', to)
@@ -177,6 +218,21 @@ export class EtaService {
         lon: f.lon,
         lat: f.lat,
       }));
+      const times = rows.map((r) => r.time);
+      const sent = urgent.get(unit_id) ?? [];
+      // The rule in the file comment: the flag of the last fix at or before t, or an urgent sending.
+      const emergencyAt = (t: number): boolean => {
+        for (const [a, b] of sent) if (t >= a && t <= b) return true;
+        let lo = 0;
+        let hi = times.length - 1;
+        if (hi < 0 || times[0] > t) return false;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (times[mid] <= t) lo = mid;
+          else hi = mid - 1;
+        }
+        return fixes[lo].emergency === true;
+      };
       for (const trip of splitTrips(rows)) {
         const r = matcher.match(trip.fixes);
         summary.trips++;
@@ -187,17 +243,27 @@ export class EtaService {
           summary.unmatchable_trips++;
           continue;
         }
-        for (const t of r.traversals) if (stats.add(t.edge, t.entry, t.exit)) summary.traversals++;
+        for (const t of r.traversals) {
+          if (emergencyAt((t.entry + t.exit) / 2)) {
+            if (emergencyStats.add(t.edge, t.entry, t.exit)) {
+              summary.traversals++;
+              summary.emergency_traversals++;
+            }
+          } else if (stats.add(t.edge, t.entry, t.exit)) summary.traversals++;
+        }
       }
     }
-    const cells = [...stats.cells()];
+    const cells = [
+      ...[...stats.cells()].map((c) => ({ ...c, profile: 'normal' as const })),
+      ...[...emergencyStats.cells()].map((c) => ({ ...c, profile: 'emergency' as const })),
+    ];
     for (let i = 0; i < cells.length; i += INSERT_BATCH) {
       await this.db
         .insertInto('eta_edge_observations')
         .values(
           cells.slice(i, i + INSERT_BATCH).map((c) => ({
             city_id: city.id,
-            profile: 'normal' as const,
+            profile: c.profile,
             edge: c.edge,
             hour_of_week: c.how,
             n: c.n,
@@ -231,13 +297,14 @@ export class EtaService {
 
   private readonly profiles = new Map<string, Promise<LearnedProfile>>();
   private readonly hours = new Map<string, { label: TimeProfileLabel; baseTimes: Float64Array }>();
+  private readonly emergencyKnown = new Map<string, boolean>();
 
   /**
    * What the learned statistics of a city are at: the runs that added traversals (count, last
    * finish), null when there are none (routing stays static). Read from the database, so a run
    * on another node is seen too; cheap (a few rows per city and day).
    */
-  async learnedVersion(cityId: string, profile: 'normal' | 'emergency' = 'normal'): Promise<string | null> {
+  async learnedVersion(cityId: string, profile: DrivingProfile = 'normal'): Promise<string | null> {
     const row = await this.db
       .selectFrom('eta_learn_runs')
       .select((eb) => [eb.fn.countAll<string>().as('runs'), eb.fn.max('finished_at').as('last')])
@@ -246,7 +313,25 @@ export class EtaService {
       .where('traversals', '>', 0)
       .executeTakeFirst();
     if (!row || Number(row.runs) === 0 || !row.last) return null;
-    return `${profile}:${row.runs}:${new Date(row.last).toISOString()}`;
+    const version = `${row.runs}:${new Date(row.last).toISOString()}`;
+    if (profile === 'emergency') {
+      // Learned once there is any emergency traversal; asked once per city and runs version.
+      const key = `${cityId}:${version}`;
+      let known = this.emergencyKnown.get(key);
+      if (known === undefined) {
+        known = !!(await this.db
+          .selectFrom('eta_edge_observations')
+          .select('edge')
+          .where('city_id', '=', cityId)
+          .where('profile', '=', 'emergency')
+          .limit(1)
+          .executeTakeFirst());
+        if (this.emergencyKnown.size > 16) this.emergencyKnown.clear();
+        this.emergencyKnown.set(key, known);
+      }
+      if (!known) return null;
+    }
+    return `${profile}:${version}`;
   }
 
   /**
@@ -257,25 +342,33 @@ export class EtaService {
   async hourTimes(
     at: Date,
     cityName?: string,
+    driving: DrivingProfile = 'normal',
   ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
-    return this.hourTimesOf(hourOfWeekAt(at, this.timeZone), cityName);
+    return this.hourTimesOf(hourOfWeekAt(at, this.timeZone), cityName, driving);
   }
 
-  /** The base-edge times of one hour of week (as labels name it), null when nothing is learned. */
+  /**
+   * The base-edge times of one hour of week (as labels name it), null when nothing is learned (for
+   * `emergency`: when no emergency traversal is learned; its label is `learned:Mon-08:emergency`).
+   */
   async hourTimesOf(
     how: number,
     cityName?: string,
+    driving: DrivingProfile = 'normal',
   ): Promise<{ label: TimeProfileLabel; baseTimes: Float64Array; version: string } | null> {
     const city = await this.places.city(cityName);
-    const version = await this.learnedVersion(city.id);
+    const version = await this.learnedVersion(city.id, driving);
     if (!version) return null;
     const key = `${city.id}:${how}:${version}`;
     let hit = this.hours.get(key);
     if (!hit) {
-      const profile = await this.profile(cityName, 'normal', version);
-      hit = { label: learnedProfileLabel(how), baseTimes: profileHour(profile, how) };
-      // Only the current hour or two are ever asked for: keep the map small.
-      if (this.hours.size > 4) this.hours.clear();
+      const profile = await this.profile(cityName, driving, version);
+      hit = {
+        label: driving === 'emergency' ? emergencyProfileLabel(how) : learnedProfileLabel(how),
+        baseTimes: profileHour(profile, how),
+      };
+      // Only the current hour or two (of each driving profile) are asked for: keep the map small.
+      if (this.hours.size > 8) this.hours.clear();
       this.hours.set(key, hit);
     }
     return { ...hit, version };
@@ -325,7 +418,7 @@ export class EtaService {
   /** The learned profile of a city (cached per statistics version), from the stored statistics. */
   async profile(
     cityName?: string,
-    profile: 'normal' | 'emergency' = 'normal',
+    profile: DrivingProfile = 'normal',
     knownVersion?: string | null,
   ): Promise<LearnedProfile> {
     const city = await this.places.city(cityName);
@@ -342,7 +435,10 @@ export class EtaService {
           .where('profile', '=', profile)
           .execute();
         for (const r of rows) stats.addCell(r.edge, r.hour_of_week, r.n, r.sum_s);
-        return estimateProfile(stats);
+        if (profile === 'normal') return estimateProfile(stats);
+        // Shrunk toward the normal profile of the same statistics version.
+        const normal = await this.profile(cityName, 'normal', version.replace(/^emergency:/, 'normal:'));
+        return estimateEmergencyProfile(stats, normal);
       })();
       // One version per city and profile is kept.
       for (const k of this.profiles.keys())

@@ -3,7 +3,7 @@ import type { TestApp } from '../../test/app.js';
 /** One learned statistic of an edge for one hour of week, as the nightly learning stores it. */
 export interface ObservationRow {
   city_id: string;
-  profile: 'normal';
+  profile: 'normal' | 'emergency';
   edge: number;
   hour_of_week: number;
   n: number;

@@ -10,6 +10,7 @@ import {
 } from '@citywatch/core/dispatch/incident';
 import type { CreateIncident, Incident, Recommendation } from '@citywatch/core/dispatch/schemas';
 import { type TriageSuggestion, triage } from '@citywatch/core/dispatch/triage';
+import { isUrgentPriority } from '@citywatch/core/roads/learned/emergency';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import { latLngToCell } from 'h3-js';
 import type { Kysely, Transaction } from 'kysely';
@@ -220,6 +221,8 @@ export class IncidentsService {
       limit,
       findCategory(incident.category)?.needs ?? [],
       actor,
+      // Urgent incidents: timed with the emergency-driving profile of the hour when one is learned.
+      isUrgentPriority(incident.priority),
     );
     if (this.demo.mixAllowed) return recs;
     // Demo units for demo calls, real units for real calls.
@@ -250,7 +253,9 @@ export class IncidentsService {
     // The road time promised now, stored with the sending to be compared with the unit's arrival
     // (ETA accuracy). Read before the transaction: the tracker may load from the database.
     const place = await store.incidentPlaceAny(this.db, incidentId);
-    const predicted = place ? await this.units.unitEta(unitId, place.lon, place.lat) : null;
+    const predicted = place
+      ? await this.units.unitEta(unitId, place.lon, place.lat, isUrgentPriority(place.priority))
+      : null;
     await this.deps.transact(async (trx, publish) => {
       const incident = await store.lockIncidentStatus(trx, incidentId, incidentScope);
       if (!incident) throw new ProblemError('not_found', M.noSuchIncident);

@@ -191,7 +191,7 @@ export function callerPhone(db: Queryable, id: string, scope: OrgScope) {
 export function incidentPlace(db: Queryable, id: string, scope: OrgScope) {
   return db
     .selectFrom('incidents')
-    .select(['lon', 'lat', 'category', 'demo'])
+    .select(['lon', 'lat', 'category', 'demo', 'priority'])
     .where('id', '=', id)
     .where('org_id', 'in', orgsUnder(db, scope))
     .executeTakeFirst();
@@ -199,7 +199,11 @@ export function incidentPlace(db: Queryable, id: string, scope: OrgScope) {
 
 /** Where an incident is, whoever's it is (the dispatch checks scope in its transaction). */
 export function incidentPlaceAny(db: Queryable, id: string) {
-  return db.selectFrom('incidents').select(['lon', 'lat']).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('incidents')
+    .select(['lon', 'lat', 'priority'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export function incidentExists(db: Queryable, id: string, scope: OrgScope | null) {

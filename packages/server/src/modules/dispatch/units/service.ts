@@ -140,10 +140,32 @@ export class UnitsService {
           { city: city.turnRouting().poolCity, timeoutMs: HIERARCHY_TIMEOUT_MS },
         );
         tracker.useHierarchy(ch, baseTimes, learned ? learned.label : 'static', key);
-      })().finally(() => this.refreshing.delete(city.id));
+      })()
+        .then(() => this.refreshEmergency(tracker, city))
+        .finally(() => this.refreshing.delete(city.id));
       this.refreshing.set(city.id, running);
     }
     return running;
+  }
+
+  /**
+   * The emergency-driving profile of the hour into the tracker's second table (urgent incidents
+   * are timed with it), or none while no emergency traversal is learned.
+   */
+  private async refreshEmergency(tracker: UnitTracker, city: CityRuntime): Promise<void> {
+    const learned = await this.deps.eta.hourTimes(this.deps.now(), city.name, 'emergency');
+    const key = learned ? `${learned.version}:${learned.label}` : 'none';
+    if (key === tracker.emergencyKey) return;
+    if (!learned) {
+      tracker.useEmergencyHierarchy(null, null, 'static', key);
+      return;
+    }
+    const ch = await this.deps.workers.run(
+      'eta.hierarchy',
+      { baseTimes: learned.baseTimes },
+      { city: city.turnRouting().poolCity, timeoutMs: HIERARCHY_TIMEOUT_MS },
+    );
+    tracker.useEmergencyHierarchy(ch, learned.baseTimes, learned.label, key);
   }
 
   /** Hour of week of the tracker's profile vs now: when they differ, refresh in the background. */
@@ -161,7 +183,7 @@ export class UnitsService {
    * class (stored with a dispatch to measure ETA accuracy later); null when the unit has no usable
    * position or no city is loaded.
    */
-  async unitEta(unitId: string, lon: number, lat: number): Promise<UnitEta | null> {
+  async unitEta(unitId: string, lon: number, lat: number, urgent = false): Promise<UnitEta | null> {
     let city: CityRuntime;
     try {
       city = await this.deps.places.city(undefined);
@@ -169,9 +191,13 @@ export class UnitsService {
       return null;
     }
     const tracker = await this.tracker(city);
-    const t = tracker.timesTo(lon, lat)?.get(unitId);
+    const t = tracker.timesTo(lon, lat, urgent)?.get(unitId);
     if (t === undefined || !Number.isFinite(t)) return null;
-    return { etaSeconds: t, profile: tracker.profile, approachClass: tracker.approachClass(lon, lat) };
+    return {
+      etaSeconds: t,
+      profile: tracker.profileFor(urgent),
+      approachClass: tracker.approachClass(lon, lat),
+    };
   }
 
   // ---- units for other modules' tasks (closure plans): the units table is dispatch's alone
@@ -412,12 +438,14 @@ export class UnitsService {
     limit: number,
     needs: readonly string[] = [],
     scope: OrgScope | null = null,
+    /** An urgent incident: timed with the emergency-driving profile of the hour when learned. */
+    urgent = false,
   ): Promise<Recommendation[]> {
     const city = await this.deps.places.city(undefined);
     const tracker = await this.tracker(city);
     this.maybeRefresh(tracker, city);
-    const profile = tracker.profile;
-    const times = tracker.timesTo(lon, lat);
+    const profile = tracker.profileFor(urgent);
+    const times = tracker.timesTo(lon, lat, urgent);
     if (!times) return [];
     const ranked = [...times].filter(([, t]) => Number.isFinite(t)).sort((x, y) => x[1] - y[1]);
     const now = this.deps.now().getTime();

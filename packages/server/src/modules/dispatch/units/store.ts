@@ -18,6 +18,8 @@ export interface PositionFix {
   lat: number;
   heading?: number;
   speed?: number;
+  /** Lights and siren on (the learning keeps such driving as the emergency profile). */
+  emergency?: boolean;
 }
 
 // ---- unit records
@@ -143,11 +145,12 @@ export function unitsForIngest(db: Queryable, ids: string[]) {
  */
 export async function insertPositions(db: Queryable, fixes: readonly PositionFix[]): Promise<string[]> {
   const r = await sql<{ unit_id: string; at: Date | string }>`
-    insert into unit_positions (unit_id, at, lon, lat, heading, speed)
+    insert into unit_positions (unit_id, at, lon, lat, heading, speed, emergency)
     select * from unnest(
       ${fixes.map((p) => p.unitId)}::uuid[], ${fixes.map((p) => p.at)}::timestamptz[],
       ${fixes.map((p) => p.lon)}::float8[], ${fixes.map((p) => p.lat)}::float8[],
-      ${fixes.map((p) => p.heading ?? null)}::float8[], ${fixes.map((p) => p.speed ?? null)}::float8[])
+      ${fixes.map((p) => p.heading ?? null)}::float8[], ${fixes.map((p) => p.speed ?? null)}::float8[],
+      ${fixes.map((p) => p.emergency ?? null)}::bool[])
     on conflict (unit_id, at) do nothing
     returning unit_id, at`.execute(db);
   return r.rows.map((row) => positionKey(row.unit_id, new Date(row.at).getTime()));
