@@ -377,6 +377,9 @@ async function run(kind: 'pglite' | 'postgres') {
         .where('username', '=', 'admin')
         .executeTakeFirstOrThrow();
       const generated = await generateModuleRows(db.kysely, kind, stationIds, admin.id, start);
+      // Planner statistics for the bulk-loaded tables, as after any bulk load: without them the
+      // measured plans depend on whether autovacuum happened to analyze the tables in time.
+      await sql`analyze`.execute(db.kysely);
       const loadMs = performance.now() - loadStarted;
       log(
         `${kind}: ${INCIDENTS} incidents over ${DAYS} days and ${JSON.stringify(generated)} loaded in ${Math.round(loadMs)} ms`,
