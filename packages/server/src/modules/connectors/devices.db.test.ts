@@ -313,6 +313,19 @@ describe(`connectors: community devices (${process.env.CITYWATCH_TEST_DB})`, () 
     const run = (await post(`/api/connectors/${connectorId}/runs`, { content: csv })).json();
     expect(run).toMatchObject({ status: 'succeeded', written: 1, batchesWritten: Math.ceil((N + 4) / 7) });
     expect(run.report.rejected.invalid_streamUrl).toBeUndefined();
+
+    // Two edits of different fields at the same moment: both hold (the row is locked before it is
+    // read, so the second builds on the first instead of writing back the name it read before).
+    const [renamed, resized] = await Promise.all([
+      patch({ name: '社区设备台账（并发）' }),
+      patch({ batchSize: 9 }),
+    ]);
+    expect([renamed.statusCode, resized.statusCode]).toEqual([200, 200]);
+    expect((await get(`/api/connectors/${connectorId}`)).json()).toMatchObject({
+      name: '社区设备台账（并发）',
+      batchSize: 9,
+    });
+    expect((await patch({ name: '社区设备台账（龙城）', batchSize: 7 })).statusCode).toBe(200);
   });
 
   it('deletes a connector with its runs; the audit row keeps its definition and every run', async () => {

@@ -29,7 +29,7 @@ import {
   toCsv,
 } from '@citywatch/core/connectors/mapping';
 import { RecordReadError, readRecords } from '@citywatch/core/patrol/records';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
@@ -259,7 +259,14 @@ export class ConnectorsService {
    * field and rule), not at the next run. Audited with what changed, in the change's transaction.
    */
   async update(actor: Actor, id: string, input: UpdateConnector): Promise<Connector> {
-    const row = await this.visible(actor, id);
+    await this.db.transaction().execute((trx) => this.updateLocked(trx, actor, id, input));
+    return this.get(actor, id);
+  }
+
+  private async updateLocked(trx: Transaction<Database>, actor: Actor, id: string, input: UpdateConnector) {
+    // The row is locked before it is read: two edits of one connector take turns, and the second
+    // builds on what the first wrote instead of writing back fields it read before that commit.
+    const row = await this.visible(actor, id, trx, true);
     const target = row.target as TargetId;
     this.assertTargetPermission(actor, target, 'id');
     const kind = row.source_kind;
@@ -320,38 +327,35 @@ export class ConnectorsService {
         before[k] = shown(k, was[k]);
         after[k] = shown(k, v);
       }
-    if (Object.keys(after).length === 0) return this.toConnector(row);
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('connectors')
-        .set({
-          name: next.name,
-          source: JSON.stringify(next.source),
-          mapping: JSON.stringify(next.mapping),
-          city: next.city,
-          batch_size: next.batch_size,
-          interval_minutes: next.interval_minutes,
-          updated_at: now,
-          // A new schedule starts now; none without one.
-          ...('interval_minutes' in after
-            ? { next_run_at: row.enabled && interval ? now : null, failures: 0 }
-            : {}),
-        })
-        .where('id', '=', id)
-        .execute();
-      await appendAudit(
-        trx,
-        {
-          userId: actor.userId,
-          username: actor.username,
-          action: 'write',
-          resource: `connector:${id}`,
-          detail: { change: 'update', before, after },
-        },
-        now,
-      );
-    });
-    return this.get(actor, id);
+    if (Object.keys(after).length === 0) return;
+    await trx
+      .updateTable('connectors')
+      .set({
+        name: next.name,
+        source: JSON.stringify(next.source),
+        mapping: JSON.stringify(next.mapping),
+        city: next.city,
+        batch_size: next.batch_size,
+        interval_minutes: next.interval_minutes,
+        updated_at: now,
+        // A new schedule starts now; none without one.
+        ...('interval_minutes' in after
+          ? { next_run_at: row.enabled && interval ? now : null, failures: 0 }
+          : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+    await appendAudit(
+      trx,
+      {
+        userId: actor.userId,
+        username: actor.username,
+        action: 'write',
+        resource: `connector:${id}`,
+        detail: { change: 'update', before, after },
+      },
+      now,
+    );
   }
 
   /**
@@ -362,9 +366,12 @@ export class ConnectorsService {
    * (409) while a run is going on.
    */
   async remove(actor: Actor, id: string): Promise<{ id: string; runsDeleted: number }> {
-    const row = await this.visible(actor, id);
-    this.assertTargetPermission(actor, row.target as TargetId, 'id');
     return this.db.transaction().execute(async (trx) => {
+      // Locked first: an edit waits for the deletion, and a run starting meanwhile (its row's
+      // foreign key takes a share lock on this one) waits too, then fails on the missing connector
+      // instead of leaving a run of a deleted connector.
+      const row = await this.visible(actor, id, trx, true);
+      this.assertTargetPermission(actor, row.target as TargetId, 'id');
       const runs = await trx
         .selectFrom('connector_runs')
         .select(['id', 'status', 'trigger', 'started_at', 'written', 'report', 'error'])
@@ -824,19 +831,19 @@ export class ConnectorsService {
     } as Actor;
   }
 
-  private select() {
-    return this.db
+  private select(q: Kysely<Database> = this.db) {
+    return q
       .selectFrom('connectors as c')
       .innerJoin('orgs as o', 'o.id', 'c.org_id')
       .selectAll('c')
       .select('o.name as org_name');
   }
 
-  private async visible(actor: Actor, id: string) {
-    const row = await this.select()
-      .where('c.id', '=', id)
-      .where('c.org_id', 'in', orgsUnder(this.db, actor))
-      .executeTakeFirst();
+  /** The connector if the actor's subtree holds it (else 404); `lock` takes its row for update. */
+  private async visible(actor: Actor, id: string, q: Kysely<Database> = this.db, lock = false) {
+    let query = this.select(q).where('c.id', '=', id).where('c.org_id', 'in', orgsUnder(q, actor));
+    if (lock) query = query.forUpdate('c');
+    const row = await query.executeTakeFirst();
     if (!row)
       throw new ProblemError('not_found', CONNECTOR_MESSAGES.noSuchConnector, [
         { field: 'id', rule: 'not_found', message: '' },
