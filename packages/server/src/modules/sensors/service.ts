@@ -681,6 +681,10 @@ export class SensorsService {
    * tracked (100,000 every second before, bench:devices).
    */
   async sweepOffline(): Promise<number> {
+    // The event loop runs due timers before it reads the sockets: after a stall (a loaded machine,
+    // bench:devices saw 14 s), this sweep would judge devices whose heartbeats sit unread in the
+    // socket buffers. One turn first lets the poll phase take what has arrived.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const nowMs = this.deps.now().getTime();
     const due: Tracked[] = [];
     for (
