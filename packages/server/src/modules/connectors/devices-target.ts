@@ -114,8 +114,11 @@ export async function writeSensorDevices(
       // The answer holds the token (shown once to a person registering by hand); not kept here.
       await sensors.register(actor, request.data);
     } catch (error) {
+      // A refusal names its field: the community (gone since the list was read, or out of the
+      // writer's subtree) is unknown_community; any other field is that field's own rule.
       if (error instanceof ProblemError && error.code === 'validation') {
-        refuse('unknown_community');
+        const field = error.errors?.[0]?.field ?? 'row';
+        refuse(field === 'communityId' ? 'unknown_community' : `invalid_${field}`);
         continue;
       }
       throw error;
