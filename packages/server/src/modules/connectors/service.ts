@@ -312,8 +312,7 @@ export class ConnectorsService {
     };
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
-    const shown = (k: string, v: unknown) =>
-      k === 'source' ? { ...(v as SourceConfig), columns: undefined } : v;
+    const shown = (k: string, v: unknown) => (k === 'source' ? auditedSource(v as SourceConfig) : v);
     const was: Record<string, unknown> = {
       name: row.name,
       source: old,
@@ -385,7 +384,7 @@ export class ConnectorsService {
         ]);
       await trx.deleteFrom('connector_runs').where('connector_id', '=', id).execute();
       await trx.deleteFrom('connectors').where('id', '=', id).execute();
-      const source = { ...(row.source as unknown as SourceConfig), columns: undefined };
+      const source = auditedSource(row.source as unknown as SourceConfig);
       await appendAudit(
         trx,
         {
@@ -916,4 +915,26 @@ export function mappingProblem(
     },
     issues.map((i) => ({ field: i.field, rule: i.rule, message: '' })),
   );
+}
+
+/**
+ * A source as the audit chain keeps it (the chain outlives any credential): no column list, and an
+ * HTTP URL without its user info and with every query value masked (keys kept), since pull URLs
+ * often carry an access token (`?token=…`, `?api_key=…`).
+ */
+export function auditedSource(source: SourceConfig): SourceConfig {
+  const shown: SourceConfig = { ...source, columns: undefined };
+  if (!source.url) return shown;
+  try {
+    const url = new URL(source.url);
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    for (const key of [...new Set(url.searchParams.keys())]) url.searchParams.set(key, '***');
+    shown.url = url.toString();
+  } catch {
+    shown.url = '(unparsable URL)';
+  }
+  return shown;
 }
