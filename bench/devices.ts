@@ -3,8 +3,9 @@
  * events at 10,000 messages/s over MQTT for 60 s into
  *   - the embedded broker (closed: each device signs in with its id and token, publishes on its
  *     own topic citywatch/sensors/<id> only), and
- *   - Mosquitto on 127.0.0.1:1883 (the production path: the bureau's broker at MQTT_URL; the
- *     local one is open, so devices sign in as anyone there — its ACL is the bureau's business),
+ *   - Mosquitto (the production path: the bureau's broker at MQTT_URL): the run's own, started
+ *     with docs/mosquitto.md's queue settings on a free port, or BENCH_MOSQUITTO_URL's; open, so
+ *     devices sign in as anyone there (its ACL is the bureau's business),
  * with the platform's own sensors ingest (QoS 1, persistent session, acknowledged once taken).
  * Measured per broker: messages/s taken sustained; offline detection latency after devices stop
  * (from their last acknowledged message to the console-bound event; target ≤ timeout + 5 s, p99);
@@ -29,9 +30,10 @@
  *
  * Prints exactly one JSON line on stdout; progress goes to stderr.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -72,7 +74,13 @@ const BROKERS = BROKER === 'both' ? ['embedded', 'mosquitto'] : [BROKER];
  * platform.ts runs it), or over loopback TCP as it did before (`tcp`, for comparison).
  */
 const INGEST = option('ingest', 'inprocess');
-const MOSQUITTO_URL = process.env.BENCH_MOSQUITTO_URL ?? 'mqtt://127.0.0.1:1883';
+/**
+ * Without BENCH_MOSQUITTO_URL the run starts its own Mosquitto on a free loopback port, configured
+ * as docs/mosquitto.md tells the bureau to (the ingest session's queue bounded by bytes, not by
+ * Mosquitto's default 1,000 messages, beyond which it drops QoS 1 messages it has already
+ * acknowledged to the device: 286,372 of them in a run against Debian's default configuration).
+ */
+let mosquittoUrl = process.env.BENCH_MOSQUITTO_URL ?? '';
 /**
  * Where PGlite's data directory goes (without DATABASE_URL): `--pglite-dir /dev/shm` puts it on
  * a tmpfs, so that a slow or busy disk is taken out of the figures.
@@ -430,7 +438,8 @@ async function measure(brokerKind: string, cleanups: Cleanups) {
       inProcess: true,
     };
   } else {
-    connection = { url: MOSQUITTO_URL, clientIdPrefix: prefix };
+    if (!mosquittoUrl) mosquittoUrl = await startOwnMosquitto(cleanups);
+    connection = { url: mosquittoUrl, clientIdPrefix: prefix };
   }
   await app.ready();
   await start({ mqtt: connection });
@@ -644,10 +653,68 @@ async function measure(brokerKind: string, cleanups: Cleanups) {
   return result;
 }
 
+/** A Mosquitto of this run (production queue settings, no persistence), stopped at clean-up. */
+async function startOwnMosquitto(cleanups: Cleanups): Promise<string> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'max_queued_messages 0',
+      'max_queued_bytes 1000000000',
+      'max_inflight_messages 20',
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  const broker = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => broker.once('exit', () => resolve()));
+  broker.once('error', (error) => log(`mosquitto: ${String(error)}`));
+  cleanups.unshift({
+    what: 'own Mosquitto',
+    run: async () => {
+      broker.kill('SIGTERM');
+      const killed = setTimeout(() => broker.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killed);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  const url = `mqtt://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await endWithin(await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1_000 }), END_MS);
+      log(`mosquitto: own broker at ${url} (${conf})`);
+      return url;
+    } catch (error) {
+      if (i >= 50 || broker.exitCode !== null)
+        throw new Error(`own Mosquitto did not start: ${String(error)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 /** The platform's ingest sessions of a run discarded on Mosquitto (a clean sign-in per client id). */
 async function discardSessions(prefix: string) {
   for (const suffix of ['sensors', 'avl', 'plates']) {
-    const c = await mqtt.connectAsync(MOSQUITTO_URL, {
+    const c = await mqtt.connectAsync(mosquittoUrl, {
       clientId: `${prefix}-${suffix}`,
       clean: true,
       reconnectPeriod: 0,
