@@ -117,21 +117,42 @@ describe(`tracker hierarchy rebuilt on a worker thread (${process.env.CITYWATCH_
     }
     await storeLearnedObservations(t, { id: city.id, edgeCount: g.edgeCount }, rows);
 
-    let rebuilt = false;
-    const refresh = t.ctx.dispatch.unitsService.refreshTravelTimes().then((label) => {
-      rebuilt = true;
-      return label;
+    // A latch holds the worker's answer until the request below has been answered, so "while the
+    // rebuild runs" does not depend on how fast the worker is (on a fast machine it could finish
+    // during the request and the test would race).
+    const pool = t.ctx.workers;
+    const run = pool.run.bind(pool);
+    let onThread = false;
+    let release: () => void = () => {};
+    const latch = new Promise<void>((resolve) => {
+      release = resolve;
     });
-    // Wait until the rebuild is on a thread (the learned profile is read from the database first).
-    while (t.ctx.workers.stats().busy === 0 && !rebuilt) await new Promise((r) => setTimeout(r, 5));
-    expect(rebuilt).toBe(false);
-    // Answered while the rebuild is still running: with the previous (static) profile, whole.
-    const during = await recommend();
-    expect(rebuilt).toBe(false);
-    expect(t.ctx.workers.stats().busy).toBe(1);
-    expect(during).toEqual(before);
+    pool.run = (async (...a: Parameters<typeof run>) => {
+      onThread = true;
+      const answer = await run(...a);
+      await latch;
+      return answer;
+    }) as typeof pool.run;
+    let rebuilt = false;
+    let label: string | null = null;
+    try {
+      const refresh = t.ctx.dispatch.unitsService.refreshTravelTimes().then((label) => {
+        rebuilt = true;
+        return label;
+      });
+      // Wait until the rebuild is on a thread (the learned profile is read from the database first).
+      while (!onThread) await new Promise((r) => setTimeout(r, 5));
+      // Answered while the rebuild is still running: with the previous (static) profile, whole.
+      const during = await recommend();
+      expect(rebuilt).toBe(false);
+      expect(during).toEqual(before);
+      release();
+      label = await refresh;
+    } finally {
+      release();
+      pool.run = run;
+    }
 
-    const label = await refresh;
     expect(label).toMatch(/^learned:Mon-/);
     const after = await recommend();
     expect(after.every((r) => r.profile === label)).toBe(true);
