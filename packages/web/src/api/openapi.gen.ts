@@ -7570,6 +7570,7 @@ export interface operations {
           positions: {
             /** Format: date-time */
             at: string;
+            emergency?: boolean;
             heading?: number;
             lat: number;
             lon: number;
@@ -9222,6 +9223,7 @@ export interface operations {
           'application/json': {
             city: string;
             day: string;
+            emergency_traversals: number;
             fixes: number;
             matched: number;
             ran: boolean;
@@ -14510,6 +14512,8 @@ export interface operations {
               /** @description earliest arrival of the fleeing vehicle, seconds after the incident; null past the horizon */
               vehicleArrivalSeconds: number | null;
             }[];
+            /** @description The travel times units are timed with: static, or learned:Mon-08 (the hour now) */
+            profile: string;
             scene: {
               lat: number;
               lon: number;
