@@ -134,9 +134,11 @@ describe('optimised map matching gives exactly the reference results', () => {
     const reference = new ReferenceHmmMatcher(g, options);
     for (const trace of [...traces(g, 20, 17, [1, 30]), ...traces(g, 4, 19, [1, 1])])
       same(reference.match(trace), fast.match(trace));
-    // Every way of answering a search was taken.
+    // Every way of answering a search was taken. A full table builds no more rows (the rows kept
+    // answer, other start nodes are searched); it starts afresh only when one row takes it past
+    // its budget.
     expect(fast.tableStats.rowsBuilt).toBeGreaterThan(100);
-    expect(fast.tableStats.resets).toBeGreaterThan(2);
+    expect(fast.tableStats.resets).toBeGreaterThan(0);
     expect(fast.tableStats.offTable).toBeGreaterThan(100);
   });
 });
