@@ -457,6 +457,8 @@ async function measure(brokerKind: string, cleanups: Cleanups) {
   // The console: alarms and device states live, as the command centre's screen gets them.
   const sentAlarms = new Map<string, number[]>();
   const alarmLatencies: number[] = [];
+  /** From the server's ingest taking a tamper event to the console (the rest is MQTT delivery). */
+  const takeToConsole: number[] = [];
   /** Console arrivals of alarms whose send time had not come over IPC yet, per device. */
   const earlyAlarms = new Map<string, number[]>();
   let alarmsMatchedLate = 0;
@@ -471,11 +473,16 @@ async function measure(brokerKind: string, cleanups: Cleanups) {
     const at = now();
     const frame = JSON.parse(String(data)) as {
       kind: string;
-      event?: { type: string; payload: { deviceId: string; type?: string; online?: boolean } };
+      event?: {
+        type: string;
+        payload: { deviceId: string; type?: string; online?: boolean; triggeredAtMs?: number };
+      };
     };
     const e = frame.event;
     if (frame.kind !== 'event' || !e) return;
     if (e.type === 'sensors.alarm_changed' && e.payload.type === 'tamper') {
+      // The server's part: from the moment its ingest took the event to the console.
+      if (e.payload.triggeredAtMs) takeToConsole.push(at - e.payload.triggeredAtMs);
       const t = sentAlarms.get(e.payload.deviceId)?.shift();
       if (t !== undefined) alarmLatencies.push(at - t);
       else {
@@ -627,6 +634,8 @@ async function measure(brokerKind: string, cleanups: Cleanups) {
     alarms_seen_before_note: alarmsMatchedLate,
     alarm_to_console_p50_ms: round(percentile(alarmLatencies, 50), 2),
     alarm_to_console_p99_ms: round(percentile(alarmLatencies, 99), 2),
+    take_to_console_p50_ms: round(percentile(takeToConsole, 50), 2),
+    take_to_console_p99_ms: round(percentile(takeToConsole, 99), 2),
     /** Alarm raises and the upsert statements they took (raises at the same moment share one). */
     alarms_raised: stats.alarmsRaised,
     alarm_statements: stats.alarmStatements,
