@@ -566,6 +566,24 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(events.filter((e) => e.type === 'perimeter.checkpoints_changed').map((e) => e.payload)).toEqual([
       { ringId: null },
     ]);
+    // Staged with the checkpoint in its transaction (outbox); the same id again (409) stages nothing.
+    const staged = async () =>
+      (
+        await t.testDb.db.kysely
+          .selectFrom('event_outbox')
+          .select('id')
+          .where('type', '=', 'perimeter.checkpoints_changed')
+          .execute()
+      ).length;
+    const stagedBefore = await staged();
+    expect(stagedBefore).toBeGreaterThan(0);
+    const again = await t.as(admin, {
+      method: 'POST',
+      url: '/api/perimeter/checkpoints',
+      payload: { id: 'CP-NEW-1', name: '新设卡口', kind: 'post', lon: 114.2105, lat: 22.6865 },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(await staged()).toBe(stagedBefore);
     // At once, though the registry was re-read less than its refresh interval ago: its camera posts.
     const camera = await issueDevice(t, { checkpointId: 'CP-NEW-1' });
     expect((await postReads(camera.token, [at('CP-NEW-1')])).json()).toEqual({

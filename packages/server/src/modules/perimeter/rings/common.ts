@@ -16,7 +16,7 @@ export type CheckpointRow = store.CheckpointRecord;
 /** What the ring services get from the module's deps. */
 export type RingDeps = Pick<
   Deps<'places' | 'dispatch' | 'workers' | 'cap' | 'eta'>,
-  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'workers' | 'cap' | 'eta'
+  'db' | 'now' | 'publish' | 'transact' | 'places' | 'dispatch' | 'workers' | 'cap' | 'eta'
 >;
 
 export const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

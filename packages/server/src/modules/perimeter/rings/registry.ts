@@ -3,10 +3,12 @@
  * the road segment nearest where it was clicked and may belong to a ring. A checkpoint created or
  * changed (or detached by its ring's deletion) is announced as `perimeter.checkpoints_changed`.
  */
+
 import { type Datum, readArea } from '@citywatch/core/geo/geojson';
 import { RING_LEVELS, type RingGeometry, type RingLevel } from '@citywatch/core/perimeter/ring';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../../bus/outbox.js';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { CityRuntime } from '../../roads/registry.js';
@@ -178,21 +180,15 @@ export class RingRegistry {
         { field: 'id', rule: 'plan_active', message: '' },
       ]);
     }
-    if (!(await store.deleteRing(this.db, id, scope)))
-      throw new ProblemError('not_found', RING_DETAILS.noSuchRing);
-    // Its checkpoints stay, now in no ring.
-    this.checkpointsChanged(id);
+    await this.ctx.transact(async (trx, publish) => {
+      if (!(await store.deleteRing(trx, id, scope)))
+        throw new ProblemError('not_found', RING_DETAILS.noSuchRing);
+      // Its checkpoints stay, now in no ring.
+      await checkpointsChanged(publish, id);
+    });
   }
 
   // ---- checkpoints
-
-  /**
-   * Tells every node that checkpoints changed (the plate ingest re-reads its checkpoint registry;
-   * consoles showing the ring refresh).
-   */
-  private checkpointsChanged(ringId: string | null): void {
-    this.ctx.publish('perimeter.checkpoints_changed', null, { ringId });
-  }
 
   /** A checkpoint joins a ring of the same city that the actor may see (another's is as good as missing). */
   private async checkRingInCity(ringId: string, cityId: string, scope: OrgScope): Promise<void> {
@@ -236,17 +232,21 @@ export class RingRegistry {
     const city = await this.ctx.places.city(input.city);
     if (input.ringId) await this.checkRingInCity(input.ringId, city.id, actor);
     const { placement, snapDistanceM } = this.placeOnRoad(city, input.lon, input.lat);
-    const row = await store.insertCheckpoint(this.db, {
-      id: input.id,
-      name: input.name.trim(),
-      kind: input.kind,
-      city_id: city.id,
-      org_id: input.orgId ?? actor.orgId,
-      ring_id: input.ringId ?? null,
-      ...placement,
-      directions: input.directions ?? 'both',
-      equipment: input.equipment ?? [],
-      staffing: input.staffing ?? 0,
+    const row = await this.ctx.transact(async (trx, publish) => {
+      const inserted = await store.insertCheckpoint(trx, {
+        id: input.id,
+        name: input.name.trim(),
+        kind: input.kind,
+        city_id: city.id,
+        org_id: input.orgId ?? actor.orgId,
+        ring_id: input.ringId ?? null,
+        ...placement,
+        directions: input.directions ?? 'both',
+        equipment: input.equipment ?? [],
+        staffing: input.staffing ?? 0,
+      });
+      if (inserted) await checkpointsChanged(publish, inserted.ring_id);
+      return inserted;
     });
     if (!row) {
       if (!(await store.findCheckpoint(this.db, input.id, actor))) {
@@ -258,7 +258,6 @@ export class RingRegistry {
         { field: 'id', rule: 'unique', message: '' },
       ]);
     }
-    this.checkpointsChanged(row.ring_id);
     return { ...presentCheckpoint(row), snapDistanceM };
   }
 
@@ -313,24 +312,33 @@ export class RingRegistry {
       }
       placement = this.placeOnRoad(city, lon, lat).placement;
     }
-    const row = await store.updateCheckpoint(
-      this.db,
-      id,
-      {
-        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
-        ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
-        ...(changes.orgId !== undefined ? { org_id: changes.orgId } : {}),
-        ...(changes.ringId !== undefined ? { ring_id: changes.ringId } : {}),
-        ...(changes.directions !== undefined ? { directions: changes.directions } : {}),
-        ...(changes.equipment !== undefined ? { equipment: changes.equipment } : {}),
-        ...(changes.staffing !== undefined ? { staffing: changes.staffing } : {}),
-        ...(placement ?? {}),
-      },
-      actor,
-    );
-    if (!row) throw checkpointNotFound();
-    this.checkpointsChanged(row.ring_id);
-    if (current.ring_id !== row.ring_id && current.ring_id !== null) this.checkpointsChanged(current.ring_id);
+    const set = {
+      ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+      ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
+      ...(changes.orgId !== undefined ? { org_id: changes.orgId } : {}),
+      ...(changes.ringId !== undefined ? { ring_id: changes.ringId } : {}),
+      ...(changes.directions !== undefined ? { directions: changes.directions } : {}),
+      ...(changes.equipment !== undefined ? { equipment: changes.equipment } : {}),
+      ...(changes.staffing !== undefined ? { staffing: changes.staffing } : {}),
+      ...(placement ?? {}),
+    };
+    const row = await this.ctx.transact(async (trx, publish) => {
+      const updated = await store.updateCheckpoint(trx, id, set, actor);
+      if (!updated) throw checkpointNotFound();
+      await checkpointsChanged(publish, updated.ring_id);
+      if (current.ring_id !== updated.ring_id && current.ring_id !== null)
+        await checkpointsChanged(publish, current.ring_id);
+      return updated;
+    });
     return presentCheckpoint(row);
   }
+}
+
+/**
+ * Tells every node that checkpoints changed (the plate ingest re-reads its checkpoint registry;
+ * consoles showing the ring refresh): staged in the change's transaction (outbox), so a node dying
+ * after the commit still tells the others.
+ */
+function checkpointsChanged(publish: StagePublish, ringId: string | null): Promise<void> {
+  return publish('perimeter.checkpoints_changed', null, { ringId });
 }
