@@ -7,6 +7,7 @@ import {
   capPolygonText,
   type PublicNoticeAlert,
   parseCapPolygon,
+  polygonCentre,
   publicNoticeAlert,
   publicNoticeDraftSchema,
 } from './public-notice.js';
@@ -144,6 +145,8 @@ describe('public notices as CAP 1.2', () => {
     expect(refused(moved(2, `9${pairs[2]}`))).toEqual(['polygon.2', 'invalid_position']);
     expect(refused(moved(2, pairs[2].split(',')[1]))).toEqual(['polygon.2', 'invalid_position']);
     expect(refused([pairs[0], pairs[1], pairs[1], pairs[0]].join(' '))).toEqual(['polygon', 'zero_area']);
+    // Three distinct corners on one line: no area either.
+    expect(refused('22.70,114.20 22.71,114.21 22.72,114.22 22.70,114.20')).toEqual(['polygon', 'zero_area']);
     // One area: not both, not neither.
     expect(refused(polygon)).toBeNull();
     const both = publicNoticeDraftSchema.safeParse({ ...draft, radiusKm: 1 });
@@ -151,5 +154,28 @@ describe('public notices as CAP 1.2', () => {
     const neither = publicNoticeDraftSchema.safeParse({ ...draft, polygon: undefined });
     expect(neither.error?.issues.map((x) => x.path.join('.'))).toEqual(['lat', 'lon', 'radiusKm']);
     expect(ring(polygon)).toEqual(pairs.map((p) => p.split(',').map(Number).reverse()));
+  });
+
+  it('puts a polygon notice at the centre of its area, not at the mean of its corners', () => {
+    // A 0.02° square around (114.21, 22.70) whose east side is drawn with nine extra points: the
+    // corners' mean moves east, the area's centre does not.
+    const east = Array.from({ length: 9 }, (_, i) => [114.22, 22.69 + (i + 1) * 0.002] as [number, number]);
+    const square: [number, number][] = [
+      [114.2, 22.69],
+      [114.22, 22.69],
+      ...east,
+      [114.22, 22.71],
+      [114.2, 22.71],
+      [114.2, 22.69],
+    ];
+    const centre = polygonCentre(square);
+    expect(centre.lon).toBeCloseTo(114.21, 9);
+    expect(centre.lat).toBeCloseTo(22.7, 9);
+    const corners = square.slice(0, -1);
+    expect(corners.reduce((n, p) => n + p[0], 0) / corners.length).toBeGreaterThan(114.216);
+    // Either direction of drawing gives the same centre.
+    const reversed = polygonCentre([...square].reverse());
+    expect(reversed.lon).toBeCloseTo(centre.lon, 12);
+    expect(reversed.lat).toBeCloseTo(centre.lat, 12);
   });
 });

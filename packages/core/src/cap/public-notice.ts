@@ -49,7 +49,48 @@ export function parseCapPolygon(
     return { rule: 'not_closed', at: ring.length - 1, message: 'the last pair must repeat the first' };
   if (new Set(ring.slice(0, -1).map((p) => p.join(','))).size < 3)
     return { rule: 'zero_area', at: null, message: 'a polygon needs three distinct corners' };
+  // Three distinct corners on one line enclose nothing either (about 1 cm² is the floor).
+  if (Math.abs(planarArea(ring)) < 1e-14)
+    return {
+      rule: 'zero_area',
+      at: null,
+      message: 'the corners lie on one line: the polygon encloses no area',
+    };
   return { ring };
+}
+
+/**
+ * Signed area of a closed [lon, lat] ring in square degrees, longitude scaled by the cosine of the
+ * ring's first latitude (the shoelace formula on a local plane; a notice's area is a few km).
+ */
+function planarArea(ring: readonly (readonly [number, number])[]): number {
+  const k = Math.cos((ring[0][1] * Math.PI) / 180);
+  let twice = 0;
+  for (let i = 0; i + 1 < ring.length; i++)
+    twice += ring[i][0] * k * ring[i + 1][1] - ring[i + 1][0] * k * ring[i][1];
+  return twice / 2;
+}
+
+/**
+ * The centre of a closed [lon, lat] ring for lists and maps: the centroid of its area (not the mean
+ * of its corners, which a side drawn with many points pulls toward itself).
+ */
+export function polygonCentre(ring: readonly (readonly [number, number])[]): { lon: number; lat: number } {
+  // Relative to the first corner, so that the products stay small (precision).
+  const [x0, y0] = ring[0];
+  let twice = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i + 1 < ring.length; i++) {
+    const [ax, ay] = [ring[i][0] - x0, ring[i][1] - y0];
+    const [bx, by] = [ring[i + 1][0] - x0, ring[i + 1][1] - y0];
+    const cross = ax * by - bx * ay;
+    twice += cross;
+    cx += (ax + bx) * cross;
+    cy += (ay + by) * cross;
+  }
+  if (twice === 0) return { lon: x0, lat: y0 };
+  return { lon: x0 + cx / (3 * twice), lat: y0 + cy / (3 * twice) };
 }
 
 /** A ring of [lon, lat] positions as CAP's "lat,lon lat,lon …" (6 decimals, as the builder writes). */

@@ -9,6 +9,7 @@ import {
   capPolygonText,
   type PublicNoticeDraft,
   parseCapPolygon,
+  polygonCentre,
   publicNoticeAlert,
 } from '@citywatch/core/cap/public-notice';
 import type { Kysely, Selectable } from 'kysely';
@@ -129,10 +130,8 @@ export class NoticeService {
         throw new ProblemError('validation', undefined, [
           { field: 'polygon', rule: parsed.rule, message: '' },
         ]);
-      const corners = parsed.ring.slice(0, -1);
       area = {
-        lon: corners.reduce((n, p) => n + p[0], 0) / corners.length,
-        lat: corners.reduce((n, p) => n + p[1], 0) / corners.length,
+        ...polygonCentre(parsed.ring),
         radius_km: null,
         polygon: capPolygonText(parsed.ring),
       };
