@@ -420,4 +420,29 @@ describe(`oversight cases (${process.env.CITYWATCH_TEST_DB})`, () => {
       detail: '2 / 3',
     });
   });
+
+  it('lists a case whose deadline was stored before dates were checked, without a day count', async () => {
+    // Before 769ddb0 a deadline of month 13 was stored as given, and every list answered 500.
+    const open = await t.ctx.db.kysely
+      .selectFrom('oversight_cases')
+      .select(['id', 'deadline'])
+      .where('status', '=', 'open')
+      .where('org_id', '=', orgs['龙城派出所'])
+      .executeTakeFirstOrThrow();
+    const set = (deadline: string) =>
+      t.ctx.db.kysely.updateTable('oversight_cases').set({ deadline }).where('id', '=', open.id).execute();
+    await set('2026-13-01');
+    cookie['insp.lc'] = await t.login('insp.lc', 'a-long-password'); // the clock moved on meanwhile
+    try {
+      const list = await t.as(cookie['insp.lc'], { method: 'GET', url: '/api/oversight/cases' });
+      expect(list.statusCode, list.body).toBe(200);
+      expect(list.json().items.find((c: { id: string }) => c.id === open.id)).toMatchObject({
+        deadline: '2026-13-01',
+        daysLeft: null,
+        overdue: false,
+      });
+    } finally {
+      await set(open.deadline);
+    }
+  });
 });

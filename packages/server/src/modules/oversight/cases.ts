@@ -290,7 +290,10 @@ export class CasesStore {
     const today = beijingDate(this.now());
     const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
     const out: Case[] = rows.map((r) => {
-      const daysLeft = r.status === 'closed' ? null : daysBetween(today, r.deadline);
+      // A deadline stored before dates were checked (769ddb0: month 13 was accepted) has no day
+      // count; the case is still listed instead of failing the whole list.
+      const days = r.status === 'closed' ? null : daysBetween(today, r.deadline);
+      const daysLeft = days !== null && Number.isFinite(days) ? days : null;
       return {
         id: r.id,
         number: r.number,
