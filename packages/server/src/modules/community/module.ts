@@ -8,6 +8,7 @@ import { purgeClosedMediationParties } from './retention.js';
 import { reportRoutes } from './routes.js';
 import { ReportsService } from './service.js';
 import type {} from './tables.js';
+import { purgeVolunteerPositions } from './volunteer-retention.js';
 import { volunteerRoutes } from './volunteers-routes.js';
 import { VolunteersService } from './volunteers-service.js';
 
@@ -69,16 +70,20 @@ export const communityModule = defineModule({
       },
       { types: ['dispatch.incident_changed'] },
     );
-    // Parties keep name and phone for CITYWATCH_RETENTION_MEDIATION_DAYS after their case closed;
-    // hourly, on one node however many share the database (db/singleton.ts).
+    // Parties keep name and phone for CITYWATCH_RETENTION_MEDIATION_DAYS after their case closed,
+    // volunteers' positions CITYWATCH_RETENTION_AVL_DAYS; hourly, on one node however many share
+    // the database (db/singleton.ts).
     const stopPurge = everyOnOneNode(
       deps.db,
       'community.mediation-retention-purge',
       MEDIATION_RETENTION_PURGE_MS,
-      () =>
-        purgeClosedMediationParties(deps.db.kysely, deps.config.retentionMediationDays, deps.now(), {
+      async () => {
+        await purgeClosedMediationParties(deps.db.kysely, deps.config.retentionMediationDays, deps.now(), {
           mediaDir: community.reports.mediaDir,
-        }),
+        });
+        // Volunteers' patrol and check-in positions go after the AVL retention.
+        await purgeVolunteerPositions(deps.db.kysely, deps.config.retentionAvlDays, deps.now());
+      },
       (error) => deps.log.error({ err: error }, 'mediation parties retention purge failed'),
     );
     return async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
+import { purgeVolunteerPositions } from './volunteer-retention.js';
 
 const SPOT = { lon: 114.1955, lat: 22.6955 };
 const BOX = {
@@ -318,5 +319,69 @@ describe(`volunteers and teams (${process.env.CITYWATCH_TEST_DB})`, () => {
       url: `/api/community/volunteer-hours?${window}`,
     });
     expect(siblingHours.body).not.toContain(teamId);
+  });
+
+  it('removes volunteers’ positions after the AVL retention; hours served stay', async () => {
+    const db = t.ctx.db.kysely;
+    const count = async () => ({
+      fixes: Number(
+        (
+          await db
+            .selectFrom('volunteer_fixes')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+      positions: Number(
+        (
+          await db
+            .selectFrom('volunteer_signups')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('check_in_lon', 'is not', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    });
+    const before = await count();
+    expect(before.fixes).toBeGreaterThan(0);
+    expect(before.positions).toBeGreaterThan(0);
+    const hours = async () => {
+      const officer = await t.login('vol.officer', 'a-long-password');
+      const month = new Date(t.ctx.now().getTime() + 8 * H).toISOString().slice(0, 7);
+      return (
+        await t.as(officer, {
+          method: 'GET',
+          url: `/api/community/volunteer-hours?from=${month}&to=${month}`,
+        })
+      ).json().items;
+    };
+    const served = await hours();
+    // Within the retention nothing goes.
+    expect(await purgeVolunteerPositions(db, 90, t.ctx.now())).toEqual({ fixes: 0, checkInPositions: 0 });
+    const later = new Date(t.ctx.now().getTime() + 91 * 24 * H);
+    expect(await purgeVolunteerPositions(db, 90, later)).toEqual({
+      fixes: before.fixes,
+      checkInPositions: before.positions,
+    });
+    expect(await count()).toEqual({ fixes: 0, positions: 0 });
+    expect(await hours()).toEqual(served);
+    const audit = await db
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('resource', '=', 'retention_purge')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit.detail).toMatchObject({
+      volunteerFixes: before.fixes,
+      volunteerCheckInPositions: before.positions,
+    });
+    // Counts and the cut-off only, never a position.
+    expect(Object.keys(audit.detail as object).sort()).toEqual([
+      'positionsBefore',
+      'volunteerCheckInPositions',
+      'volunteerFixes',
+    ]);
+    // A second run finds nothing and writes no audit row.
+    expect(await purgeVolunteerPositions(db, 90, later)).toEqual({ fixes: 0, checkInPositions: 0 });
   });
 });
