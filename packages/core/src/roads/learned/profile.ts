@@ -117,15 +117,14 @@ export interface LearnedProfile {
   readonly priorWeight: number;
 }
 
-/** The estimator in the file comment, with prior weight k (default 5 traversals). */
-export function estimateProfile(stats: TraversalStats, priorWeight = 5): LearnedProfile {
-  const g = stats.graph;
-  const E = stats.edgeCount;
-  const H = HOURS_PER_WEEK;
-  const k = priorWeight;
+/** Each edge's road class (its way's highway tag) as a small index, and how many classes there are. */
+function roadClasses(
+  g: TraversalStats['graph'],
+  edgeCount: number,
+): { edgeClass: Uint16Array; classes: number } {
   const classOf = new Map<string, number>();
-  const edgeClass = new Uint16Array(E);
-  for (let e = 0; e < E; e++) {
+  const edgeClass = new Uint16Array(edgeCount);
+  for (let e = 0; e < edgeCount; e++) {
     const hw = g.ways[g.edgeWay[e]].highway;
     let c = classOf.get(hw);
     if (c === undefined) {
@@ -134,7 +133,16 @@ export function estimateProfile(stats: TraversalStats, priorWeight = 5): Learned
     }
     edgeClass[e] = c;
   }
-  const C = classOf.size;
+  return { edgeClass, classes: classOf.size };
+}
+
+/** The estimator in the file comment, with prior weight k (default 5 traversals). */
+export function estimateProfile(stats: TraversalStats, priorWeight = 5): LearnedProfile {
+  const g = stats.graph;
+  const E = stats.edgeCount;
+  const H = HOURS_PER_WEEK;
+  const k = priorWeight;
+  const { edgeClass, classes: C } = roadClasses(g, E);
   // 1. class × hour ratios.
   const ratioSum = new Float64Array(C * H);
   const ratioN = new Float64Array(C * H);
@@ -211,18 +219,7 @@ export function estimateEmergencyProfile(
   const H = HOURS_PER_WEEK;
   const k = priorWeight;
   if (normal.edgeCount !== E) throw new Error('normal profile of another graph');
-  const classOf = new Map<string, number>();
-  const edgeClass = new Uint16Array(E);
-  for (let e = 0; e < E; e++) {
-    const hw = g.ways[g.edgeWay[e]].highway;
-    let c = classOf.get(hw);
-    if (c === undefined) {
-      c = classOf.size;
-      classOf.set(hw, c);
-    }
-    edgeClass[e] = c;
-  }
-  const C = classOf.size;
+  const { edgeClass, classes: C } = roadClasses(g, E);
   const ratioSum = new Float64Array(C);
   const ratioN = new Float64Array(C);
   let observedCells = 0;

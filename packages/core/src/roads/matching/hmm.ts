@@ -599,6 +599,18 @@ export class HmmMatcher {
     return true;
   }
 
+  /** A fresh search from `source`: a new epoch (wrapping safely), an empty heap holding the source. */
+  private startSearch(source: number): number {
+    this.sEpoch++;
+    if (this.sEpoch === 0xffffffff) {
+      this.sEpochOf.fill(0);
+      this.sEpoch = 1;
+    }
+    this.sSize = 0;
+    this.push(source, 0);
+    return this.sEpoch;
+  }
+
   /**
    * Dijkstra by length from `source` until all `tails` marked nodes (tailStamp === gen) settle
    * or the next node lies beyond `bound`, goal-bounded: a node whose length so far plus a lower
@@ -610,18 +622,11 @@ export class HmmMatcher {
    */
   private search(source: number, bound: number, tails: number, gen: number): void {
     const g = this.graph;
-    this.sEpoch++;
-    if (this.sEpoch === 0xffffffff) {
-      this.sEpochOf.fill(0);
-      this.sEpoch = 1;
-    }
-    const epoch = this.sEpoch;
+    const epoch = this.startSearch(source);
     const dist = this.sDist;
     const pos = this.sPos;
     const epochOf = this.sEpochOf;
     const stamp = this.tailStamp;
-    this.sSize = 0;
-    this.push(source, 0);
     if (bound < 0) return;
     const limit = bound + 1e-6 * (1 + bound);
     let remaining = tails;
@@ -669,19 +674,12 @@ export class HmmMatcher {
     const reach = Math.min(this.tableMaxBound, Math.max(bound, 2 * old, 400));
     const oldRow = this.rows[source];
     if (oldRow) this.tableEntries -= oldRow.length >> 1;
-    this.sEpoch++;
-    if (this.sEpoch === 0xffffffff) {
-      this.sEpochOf.fill(0);
-      this.sEpoch = 1;
-    }
-    const epoch = this.sEpoch;
+    const epoch = this.startSearch(source);
     const dist = this.sDist;
     const pos = this.sPos;
     const epochOf = this.sEpochOf;
     const settled = this.settled;
     let count = 0;
-    this.sSize = 0;
-    this.push(source, 0);
     while (this.sSize > 0 && dist[this.sHeap[0]] <= reach) {
       const v = this.pop();
       settled[count++] = v;

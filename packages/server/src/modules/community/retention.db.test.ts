@@ -154,6 +154,23 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
     expect((await rows(open)).every((p) => p.name !== null && p.purged_at === null)).toBe(true);
   });
   /** Every text column of every row of a case, found in the catalogue (a column added later is covered too). */
+  /** A citizen report posted on the public page, made into a case by the dispatcher. */
+  const reportIntoCase = async (payload: Buffer | string, headers: Record<string, string>) => {
+    const report = await t.app.inject({
+      method: 'POST',
+      url: '/api/community/public/reports',
+      payload,
+      headers,
+    });
+    expect(report.statusCode, report.body).toBe(201);
+    const decided = await t.as(dispatcher, {
+      method: 'POST',
+      url: `/api/community/reports/${report.json().id}/decide`,
+      payload: { action: 'case' },
+    });
+    expect(decided.statusCode, decided.body).toBe(200);
+    return { reportId: report.json().id as string, caseId: decided.json().caseId as string };
+  };
   const caseText = async (caseId: string): Promise<string[]> => {
     const db = t.ctx.db.kysely;
     const tables: Record<string, string> = {
@@ -253,20 +270,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       positionSource: 'pin',
       fingerprint: 'retention-report-1',
     });
-    const report = await t.app.inject({
-      method: 'POST',
-      url: '/api/community/public/reports',
-      payload,
-      headers,
-    });
-    expect(report.statusCode, report.body).toBe(201);
-    const decided = await t.as(dispatcher, {
-      method: 'POST',
-      url: `/api/community/reports/${report.json().id}/decide`,
-      payload: { action: 'case' },
-    });
-    expect(decided.statusCode, decided.body).toBe(200);
-    const fromReport = decided.json().caseId as string;
+    const { caseId: fromReport } = await reportIntoCase(payload, headers);
     for (const to of ['withdrawn', 'closed']) {
       const r = await t.as(officer, {
         method: 'POST',
@@ -345,20 +349,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
           bytes: jpegWithExif({ ...SPOT, takenAt: '2026:11:23 07:30:00' }),
         },
       );
-      const report = await t.app.inject({
-        method: 'POST',
-        url: '/api/community/public/reports',
-        payload,
-        headers,
-      });
-      expect(report.statusCode, report.body).toBe(201);
-      const decided = await t.as(dispatcher, {
-        method: 'POST',
-        url: `/api/community/reports/${report.json().id}/decide`,
-        payload: { action: 'case' },
-      });
-      expect(decided.statusCode, decided.body).toBe(200);
-      return { reportId: report.json().id as string, caseId: decided.json().caseId as string };
+      return reportIntoCase(payload, headers);
     };
     const mediaRow = (id: string) =>
       t.ctx.db.kysely

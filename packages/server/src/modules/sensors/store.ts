@@ -2,7 +2,7 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { type OrgScope, orgsUnder } from '../scope.js';
-import type { SensorCommunitiesTable } from './tables.js';
+import type { SensorAlarmsTable, SensorCommunitiesTable } from './tables.js';
 
 export type Q = Kysely<Database> | Transaction<Database>;
 
@@ -174,19 +174,10 @@ export interface AlarmRaise {
 }
 
 /** What an upsert answers per raise (`created`: a new alarm, not a repeat). */
-export interface UpsertedAlarm {
-  id: string;
-  originator: string;
-  device_id: string | null;
-  area_id: string | null;
-  community_id: string | null;
-  org_id: string;
-  type: string;
-  severity: string;
-  status: string;
-  escalated: boolean;
-  created: boolean;
-}
+export type UpsertedAlarm = Pick<
+  SensorAlarmsTable,
+  'id' | 'originator' | 'device_id' | 'area_id' | 'community_id' | 'org_id' | 'type' | 'severity' | 'status'
+> & { escalated: boolean; created: boolean };
 
 /**
  * Raises alarms in one statement: per raise a new active alarm, or — when its originator already
