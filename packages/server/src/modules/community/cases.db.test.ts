@@ -202,6 +202,18 @@ describe(`mediation cases (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(detail.sessions).toHaveLength(1);
     expect(detail.followUps).toEqual([expect.objectContaining({ performed: true })]);
     expect(detail.agreement).toMatchObject({ performBy: '2026-12-10' });
+
+    // Each change staged its event with it in the outbox (opened, assigned, session, agreement,
+    // follow-up, closed); the refused agreement and the refused early close staged none.
+    const staged = await t.ctx.db.kysely
+      .selectFrom('event_outbox')
+      .select('event')
+      .where('type', '=', 'community.case_changed')
+      .orderBy('id')
+      .execute();
+    expect(
+      staged.filter((r) => (r.event as { payload: { caseId: string } }).payload.caseId === c.id),
+    ).toHaveLength(6);
   });
 
   it('escalates a threat of violence to a P1 110 incident in one step, linked to the case', async () => {

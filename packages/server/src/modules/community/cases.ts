@@ -13,8 +13,9 @@ import {
 } from '@citywatch/core/community/mediation';
 import type { Report } from '@citywatch/core/community/reports';
 import { localDay } from '@citywatch/core/dispatch/incident';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
@@ -39,8 +40,8 @@ export class CasesService {
 
   constructor(
     private readonly deps: ReportsDeps,
-    /** A case was closed: the citizen reports it came from are closed too. */
-    private readonly onClosed: (caseId: string) => Promise<unknown>,
+    /** A case was closed: the citizen reports it came from are closed too, in the same transaction. */
+    private readonly onClosed: (caseId: string, trx: Transaction<Database>) => Promise<unknown>,
   ) {
     this.db = deps.db.kysely;
   }
@@ -55,7 +56,7 @@ export class CasesService {
     const now = this.deps.now();
     const id = uuidv7();
     const day = localDay(now);
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       await store.insertCase(
         trx,
         day,
@@ -96,8 +97,8 @@ export class CasesService {
           })),
         )
         .execute();
+      await announce(publish, id, org);
     });
-    this.announce(id, org);
     return this.case(id, null);
   }
 
@@ -188,16 +189,18 @@ export class CasesService {
     const c = await this.case(id, actor);
     if (patch.mediatorId) await this.mediator(actor, patch.mediatorId);
     const now = this.deps.now();
-    await store.updateCase(this.db, id, {
-      ...(patch.mediatorId !== undefined ? { mediator_id: patch.mediatorId } : {}),
-      ...(patch.room !== undefined ? { room: patch.room } : {}),
-      ...(patch.category ? { category: patch.category } : {}),
-      ...(patch.riskViolence !== undefined ? { risk_violence: patch.riskViolence } : {}),
-      // Assigning a mediator starts mediation.
-      ...(patch.mediatorId && c.status === 'intake' ? { status: 'mediating' as const } : {}),
-      updated_at: now,
+    await this.deps.transact(async (trx, publish) => {
+      await store.updateCase(trx, id, {
+        ...(patch.mediatorId !== undefined ? { mediator_id: patch.mediatorId } : {}),
+        ...(patch.room !== undefined ? { room: patch.room } : {}),
+        ...(patch.category ? { category: patch.category } : {}),
+        ...(patch.riskViolence !== undefined ? { risk_violence: patch.riskViolence } : {}),
+        // Assigning a mediator starts mediation.
+        ...(patch.mediatorId && c.status === 'intake' ? { status: 'mediating' as const } : {}),
+        updated_at: now,
+      });
+      await announce(publish, id, c.org.id);
     });
-    this.announce(id, c.org.id);
     return this.case(id, null);
   }
 
@@ -211,15 +214,17 @@ export class CasesService {
     }
     const now = this.deps.now();
     const ended = to === 'failed' || to === 'withdrawn';
-    const ok = await store.moveCase(this.db, id, c.status, {
-      status: to,
-      ...(ended ? { ended_at: now } : {}),
-      ...(to === 'closed' ? { closed_at: now } : {}),
-      updated_at: now,
+    await this.deps.transact(async (trx, publish) => {
+      const ok = await store.moveCase(trx, id, c.status, {
+        status: to,
+        ...(ended ? { ended_at: now } : {}),
+        ...(to === 'closed' ? { closed_at: now } : {}),
+        updated_at: now,
+      });
+      if (!ok) throw new ProblemError('conflict', M.transition(c.status, to));
+      if (to === 'closed') await this.onClosed(id, trx);
+      await announce(publish, id, c.org.id);
     });
-    if (!ok) throw new ProblemError('conflict', M.transition(c.status, to));
-    if (to === 'closed') await this.onClosed(id);
-    this.announce(id, c.org.id);
     return this.case(id, null);
   }
 
@@ -227,20 +232,23 @@ export class CasesService {
     const c = await this.case(id, actor);
     if (c.status !== 'intake' && c.status !== 'mediating') throw new ProblemError('conflict', M.notMediating);
     const sessionId = uuidv7();
-    await this.db
-      .insertInto('mediation_sessions')
-      .values({
-        id: sessionId,
-        case_id: id,
-        held_at: s.heldAt,
-        room: s.room ?? c.room,
-        notes: s.notes,
-        created_by: actor.userId,
-      })
-      .execute();
-    if (c.status === 'intake')
-      await store.moveCase(this.db, id, 'intake', { status: 'mediating', updated_at: this.deps.now() });
-    this.announce(id, c.org.id);
+    // The session and the move to mediating are one change: a session never sits on an intake case.
+    await this.deps.transact(async (trx, publish) => {
+      await trx
+        .insertInto('mediation_sessions')
+        .values({
+          id: sessionId,
+          case_id: id,
+          held_at: s.heldAt,
+          room: s.room ?? c.room,
+          notes: s.notes,
+          created_by: actor.userId,
+        })
+        .execute();
+      if (c.status === 'intake')
+        await store.moveCase(trx, id, 'intake', { status: 'mediating', updated_at: this.deps.now() });
+      await announce(publish, id, c.org.id);
+    });
     return { id: sessionId };
   }
 
@@ -249,7 +257,7 @@ export class CasesService {
     const c = await this.case(id, actor);
     if (c.status !== 'mediating') throw new ProblemError('conflict', M.notMediating);
     const now = this.deps.now();
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.transact(async (trx, publish) => {
       if (!(await store.moveCase(trx, id, 'mediating', { status: 'agreed', ended_at: now, updated_at: now })))
         throw new ProblemError('conflict', M.notMediating);
       await trx
@@ -264,8 +272,8 @@ export class CasesService {
           created_by: actor.userId,
         })
         .execute();
+      await announce(publish, id, c.org.id);
     });
-    this.announce(id, c.org.id);
     return this.case(id, null);
   }
 
@@ -273,18 +281,20 @@ export class CasesService {
     const c = await this.case(id, actor);
     if (c.status !== 'agreed') throw new ProblemError('conflict', M.followUpNeedsAgreement);
     const followUpId = uuidv7();
-    await this.db
-      .insertInto('mediation_follow_ups')
-      .values({
-        id: followUpId,
-        case_id: id,
-        visited_at: f.visitedAt,
-        performed: f.performed,
-        notes: f.notes,
-        created_by: actor.userId,
-      })
-      .execute();
-    this.announce(id, c.org.id);
+    await this.deps.transact(async (trx, publish) => {
+      await trx
+        .insertInto('mediation_follow_ups')
+        .values({
+          id: followUpId,
+          case_id: id,
+          visited_at: f.visitedAt,
+          performed: f.performed,
+          notes: f.notes,
+          created_by: actor.userId,
+        })
+        .execute();
+      await announce(publish, id, c.org.id);
+    });
     return { id: followUpId };
   }
 
@@ -322,12 +332,14 @@ export class CasesService {
       addressLabel: c.address ?? undefined,
       narrative: `【矛盾纠纷 ${c.number} 有暴力风险】${CASE_CATEGORY_LABELS[c.category].zh}：${summary}${extra ? `\n${extra}` : ''}`,
     });
-    await store.updateCase(this.db, id, {
-      risk_violence: true,
-      risk_incident_id: incident.id,
-      updated_at: this.deps.now(),
+    await this.deps.transact(async (trx, publish) => {
+      await store.updateCase(trx, id, {
+        risk_violence: true,
+        risk_incident_id: incident.id,
+        updated_at: this.deps.now(),
+      });
+      await announce(publish, id, c.org.id);
     });
-    this.announce(id, c.org.id);
     return this.case(id, null);
   }
 
@@ -386,10 +398,11 @@ export class CasesService {
       ]);
     return m;
   }
+}
 
-  private announce(caseId: string, orgId: string) {
-    this.deps.publish('community.case_changed', orgId, { caseId });
-  }
+/** Stages `community.case_changed` in the change's transaction (outbox). */
+function announce(publish: StagePublish, caseId: string, orgId: string) {
+  return publish('community.case_changed', orgId, { caseId });
 }
 
 function present(r: store.CaseRow, now: Date): MediationCase {

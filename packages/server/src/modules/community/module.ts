@@ -51,7 +51,7 @@ export const communityModule = defineModule({
   },
   create: (deps) => {
     const reports = new ReportsService(deps);
-    const cases = new CasesService(deps, (caseId) => reports.closeForCase(caseId));
+    const cases = new CasesService(deps, (caseId, trx) => reports.closeForCase(caseId, trx));
     reports.caseFromReport = (actor, report, note) => cases.fromReport(actor, report, note);
     return { reports, cases, volunteers: new VolunteersService(deps) };
   },

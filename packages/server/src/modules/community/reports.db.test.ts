@@ -352,6 +352,30 @@ describe(`citizen reports and Open311 (${process.env.CITYWATCH_TEST_DB})`, () =>
         .execute();
       return audit.length === 1;
     });
+    // Each report's arrival and its one decision were staged in the outbox with the write; the
+    // refused second decision and the refused reason-less rejection staged nothing.
+    const staged = await t.ctx.db.kysely
+      .selectFrom('event_outbox')
+      .select(['type', 'event'])
+      .where('type', 'in', ['community.report_received', 'community.report_decided'])
+      .orderBy('id')
+      .execute();
+    const mine = (id: string) =>
+      staged
+        .filter((r) => (r.event as { payload: { reportId: string } }).payload.reportId === id)
+        .map((r) => [r.type, (r.event as { payload: { status?: string } }).payload.status ?? null]);
+    expect(mine(a.id)).toEqual([
+      ['community.report_received', null],
+      ['community.report_decided', 'incident'],
+    ]);
+    expect(mine(b.id)).toEqual([
+      ['community.report_received', null],
+      ['community.report_decided', 'hotline'],
+    ]);
+    expect(mine(c.id)).toEqual([
+      ['community.report_received', null],
+      ['community.report_decided', 'rejected'],
+    ]);
   });
 
   it('serves Open311 GeoReport v2: services, POST form-encoded and JSON, request status, errors as the spec lists them', async () => {

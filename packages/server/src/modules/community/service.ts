@@ -36,7 +36,7 @@ import * as store from './store.js';
 
 export type ReportsDeps = Pick<
   Deps<'places' | 'dispatch'>,
-  'db' | 'now' | 'publish' | 'places' | 'dispatch' | 'config'
+  'db' | 'now' | 'transact' | 'places' | 'dispatch' | 'config'
 >;
 
 /** An upload as it arrived: the bytes, the name and type the client claimed. */
@@ -141,8 +141,9 @@ export class ReportsService {
       await writeFile(path.join(this.mediaDir, mediaFile), media.stored);
     }
     const day = localDay(now);
-    const number = await this.db.transaction().execute((trx) =>
-      store.insertReport(
+    // The event is staged with the report (outbox): a node dying after the commit does not lose it.
+    const number = await this.deps.transact(async (trx, publish) => {
+      const made = await store.insertReport(
         trx,
         day,
         {
@@ -178,9 +179,14 @@ export class ReportsService {
           case_id: null,
         },
         (seq) => reportNumber(day, seq),
-      ),
-    );
-    this.deps.publish('community.report_received', org, { reportId: id, number, category: category.code });
+      );
+      await publish('community.report_received', org, {
+        reportId: id,
+        number: made,
+        category: category.code,
+      });
+      return made;
+    });
     return { id, number, token, expectedAt: expected.toISOString() };
   }
 
@@ -351,14 +357,14 @@ export class ReportsService {
       change.closed = true;
       notes = M.notes.rejected(decision.reason).zh;
     }
-    const done = await this.db
-      .transaction()
-      .execute((trx) => store.decideReport(trx, id, { ...change, status, status_notes: notes }));
-    if (!done) throw new ProblemError('conflict', M.alreadyDecided);
-    this.deps.publish('community.report_decided', report.org.id, {
-      reportId: id,
-      number: report.number,
-      status,
+    await this.deps.transact(async (trx, publish) => {
+      if (!(await store.decideReport(trx, id, { ...change, status, status_notes: notes })))
+        throw new ProblemError('conflict', M.alreadyDecided);
+      await publish('community.report_decided', report.org.id, {
+        reportId: id,
+        number: report.number,
+        status,
+      });
     });
     return this.report(id, null);
   }
@@ -368,8 +374,9 @@ export class ReportsService {
     return store.closeReportsOf(this.db, { incidentId }, this.deps.now());
   }
 
-  closeForCase(caseId: string): Promise<number> {
-    return store.closeReportsOf(this.db, { caseId }, this.deps.now());
+  /** In the transaction that closes the case, when one is given. */
+  closeForCase(caseId: string, db: Kysely<Database> = this.db): Promise<number> {
+    return store.closeReportsOf(db, { caseId }, this.deps.now());
   }
 }
 
