@@ -3,6 +3,7 @@ import type { IncidentStatus, UnitKind, UnitStatus } from '@citywatch/core/dispa
 import type { CreateIncident, Incident, Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
 import type { TriageSuggestion } from '@citywatch/core/dispatch/triage';
 import type { Kysely, Transaction } from 'kysely';
+import type { StagePublish } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../identity/service.js';
 import type { Deps } from '../module.js';
@@ -191,8 +192,11 @@ export class DispatchService {
   }
 
   /** Dispatch consoles show units going busy or free, whatever made them so. */
-  announceUnits(unitIds: readonly string[]): Promise<void> {
-    return this.unitsService.announceUnits(unitIds);
+  announceUnits(
+    unitIds: readonly string[],
+    staged?: { trx: Transaction<Database>; publish: StagePublish },
+  ): Promise<void> {
+    return this.unitsService.announceUnits(unitIds, staged);
   }
 
   // ---- 12345 diversions

@@ -4,6 +4,7 @@ import type { Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
 import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../../bus/outbox.js';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import type { Actor } from '../../../identity/service.js';
@@ -223,13 +224,21 @@ export class UnitsService {
     return store.releasePlanUnits(trx, planId);
   }
 
-  /** Dispatch consoles show units going busy or free, whatever made them so. */
-  async announceUnits(unitIds: readonly string[]) {
+  /**
+   * Dispatch consoles show units going busy or free, whatever made them so. Given the change's
+   * transaction (`staged`), the events are read and staged in it (outbox) instead of published
+   * after the commit.
+   */
+  async announceUnits(
+    unitIds: readonly string[],
+    staged?: { trx: Transaction<Database>; publish: StagePublish },
+  ) {
     if (unitIds.length === 0) return;
-    const units = await store.unitsToAnnounce(this.db, unitIds);
+    const units = await store.unitsToAnnounce(staged?.trx ?? this.db, unitIds);
+    const publish = staged?.publish ?? this.deps.publish;
     // Each with its home org: a sibling station's console sees it without its incident.
     for (const u of units) {
-      this.deps.publish('dispatch.unit_changed', u.home_org_id, {
+      await publish('dispatch.unit_changed', u.home_org_id, {
         unitId: u.id,
         callSign: u.call_sign,
         status: u.status,

@@ -9,8 +9,9 @@ import type { Unit } from '@citywatch/core/dispatch/schemas';
 import { solveAssignment } from '@citywatch/core/perimeter/assignment';
 import type { RingGeometry } from '@citywatch/core/perimeter/ring';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../../bus/outbox.js';
 import type { Database } from '../../../db/schema.js';
 import { ProblemError } from '../../../http/problem.js';
 import { appendAudit } from '../../../identity/audit.js';
@@ -77,18 +78,16 @@ export class ClosurePlans {
     const due = await planStore.duePlans(this.db, this.ctx.now());
     let expired = 0;
     for (const plan of due) {
-      const ended = await this.db.transaction().execute(async (trx) => {
+      const ended = await this.ctx.transact(async (trx, publish) => {
         const at = new Date(plan.expires_at);
         if (!(await planStore.closePlan(trx, plan.id, 'expired', at, null, null))) return null;
         const units = await this.ctx.dispatch.releasePlanUnits(trx, plan.id);
-        return { units, cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${plan.id}`, at) };
+        await this.announcePlan(trx, publish, plan.id, units);
+        return { cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${plan.id}`, at) };
       });
       if (ended === null) continue;
       if (ended.cancel) this.ctx.cap.deliver(ended.cancel);
-      const freed = ended.units;
       expired++;
-      await this.announcePlan(plan.id);
-      await this.ctx.dispatch.announceUnits(freed);
     }
     return expired;
   }
@@ -193,7 +192,7 @@ export class ClosurePlans {
     const planId = uuidv7();
     const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000);
     const notice = this.ctx.cap.newIdentifier();
-    const alert = await this.db.transaction().execute(async (trx) => {
+    const alert = await this.ctx.transact(async (trx, publish) => {
       await planStore.insertPlan(trx, {
         id: planId,
         ring_id: ring.id,
@@ -253,6 +252,12 @@ export class ClosurePlans {
         },
         now,
       );
+      await this.announcePlan(
+        trx,
+        publish,
+        planId,
+        [...unitOfCheckpoint.values()].map((i) => units[i].id),
+      );
       // The road-control notice (CAP 1.2), recorded with the plan it announces.
       const scope = request.publicNotice ? 'Public' : 'Restricted';
       return this.ctx.cap.record(
@@ -275,8 +280,6 @@ export class ClosurePlans {
       );
     });
     this.ctx.cap.deliver(alert);
-    await this.announcePlan(planId);
-    await this.ctx.dispatch.announceUnits([...unitOfCheckpoint.values()].map((i) => units[i].id));
     const plan = await this.plan(planId, null);
     return {
       ...plan,
@@ -309,24 +312,30 @@ export class ClosurePlans {
     const rows = await planStore.planAssignments(this.db, id);
     const units = await this.unitsOf(rows);
     const now = this.ctx.now();
-    let newlyArrived = 0;
+    const arriving: typeof rows = [];
     if (plan.status === 'active') {
       for (const r of rows) {
         const unit = r.unit_id === null ? undefined : units.get(r.unit_id);
         if (r.status !== 'assigned' || !unit || unit.lon === null || unit.lat === null) continue;
         if (r.checkpoint_lon === null || r.checkpoint_lat === null) continue;
         const distance = haversineMetres(unit.lon, unit.lat, r.checkpoint_lon, r.checkpoint_lat);
-        if (
-          distance <= ARRIVAL_RADIUS_M &&
-          (await planStore.markArrived(this.db, id, r.checkpoint_id, now))
-        ) {
-          r.status = 'arrived';
-          r.arrived_at = now;
-          newlyArrived++;
-        }
+        if (distance <= ARRIVAL_RADIUS_M) arriving.push(r);
       }
     }
-    if (newlyArrived > 0) await this.announcePlan(id);
+    if (arriving.length > 0) {
+      // Marked and announced in one transaction; a checkpoint another read marked first is skipped.
+      const marked = await this.ctx.transact(async (trx, publish) => {
+        const done = [];
+        for (const r of arriving)
+          if (await planStore.markArrived(trx, id, r.checkpoint_id, now)) done.push(r);
+        if (done.length > 0) await this.announcePlan(trx, publish, id, []);
+        return done;
+      });
+      for (const r of marked) {
+        r.status = 'arrived';
+        r.arrived_at = now;
+      }
+    }
     const ring = plan.ring_id ? await store.findRing(this.db, plan.ring_id, null) : undefined;
     const routes = plan.status === 'active' && ring ? await this.routesNow(ring, rows, units) : new Map();
     const assignments = rows.map((r) => ({
@@ -431,36 +440,44 @@ export class ClosurePlans {
     const plan = await planStore.findPlan(this.db, id, actor);
     if (!plan) throw planNotFound();
     const now = this.ctx.now();
-    const ended = await this.db.transaction().execute(async (trx) => {
+    const ended = await this.ctx.transact(async (trx, publish) => {
       if (!(await planStore.closePlan(trx, id, 'ended', now, actor.userId, actor))) return null;
       const units = await this.ctx.dispatch.releasePlanUnits(trx, id);
+      await this.announcePlan(trx, publish, id, units);
       // The road-control notice is lifted with the plan (a CAP Cancel referencing it).
-      return { units, cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${id}`, now) };
+      return { cancel: await this.ctx.cap.recordCancel(trx, `closure_plan:${id}`, now) };
     });
-    if (ended?.cancel) this.ctx.cap.deliver(ended.cancel);
-    const freed = ended?.units ?? null;
-    if (freed === null) {
+    if (ended === null) {
       throw new ProblemError('conflict', RING_DETAILS.planNotActive(plan.status), [
         { field: 'id', rule: 'plan_not_active', message: '' },
       ]);
     }
-    await this.announcePlan(id);
-    await this.ctx.dispatch.announceUnits(freed);
+    if (ended.cancel) this.ctx.cap.deliver(ended.cancel);
     return this.plan(id, actor);
   }
 
-  /** Consoles of the plan's org subtree learn of the change (the plan belongs to its ring's org). */
-  private async announcePlan(planId: string) {
-    const plan = await planStore.findPlan(this.db, planId, null);
-    if (!plan) return;
-    const rows = await planStore.planAssignments(this.db, planId);
-    this.ctx.publish('perimeter.plan_changed', plan.org_id, {
-      planId,
-      ringId: plan.ring_id,
-      status: plan.status,
-      assigned: rows.filter((r) => r.unit_id !== null).length,
-      arrived: rows.filter((r) => r.status === 'arrived').length,
-    });
+  /**
+   * Consoles of the plan's org subtree learn of the change (the plan belongs to its ring's org),
+   * and dispatch consoles of the units it took or freed: staged in the change's transaction
+   * (outbox), so a node dying after the commit does not lose them.
+   */
+  private async announcePlan(
+    trx: Transaction<Database>,
+    publish: StagePublish,
+    planId: string,
+    unitIds: readonly string[],
+  ) {
+    const plan = await planStore.findPlan(trx, planId, null);
+    const rows = plan ? await planStore.planAssignments(trx, planId) : [];
+    if (plan)
+      await publish('perimeter.plan_changed', plan.org_id, {
+        planId,
+        ringId: plan.ring_id,
+        status: plan.status,
+        assigned: rows.filter((r) => r.unit_id !== null).length,
+        arrived: rows.filter((r) => r.status === 'arrived').length,
+      });
+    await this.ctx.dispatch.announceUnits(unitIds, { trx, publish });
   }
 }
 

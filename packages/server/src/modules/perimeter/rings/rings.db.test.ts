@@ -541,6 +541,34 @@ describe(`perimeter rings on the bundled city (${process.env.CITYWATCH_TEST_DB})
     }[];
     for (const id of unitIds) expect(units.find((u) => u.id === id)?.status).toBe('available');
     expect((await send(admin, 'GET', '/api/perimeter/plans?active=true')).json().items).toEqual([]);
+
+    // Activation, the arrival and the expiry each staged the plan's event and its units' events in
+    // the outbox with the change (a node dying after the commit loses none of them).
+    const staged = (
+      await t.ctx.db.kysely
+        .selectFrom('event_outbox')
+        .select(['type', 'event'])
+        .where('type', 'in', ['perimeter.plan_changed', 'dispatch.unit_changed'])
+        .orderBy('id')
+        .execute()
+    ).map((r) => ({ type: r.type, payload: (r.event as { payload: Record<string, unknown> }).payload }));
+    expect(
+      staged
+        .filter((e) => e.type === 'perimeter.plan_changed' && e.payload.planId === active.id)
+        .map((e) => [e.payload.status, e.payload.arrived]),
+    ).toEqual([
+      ['active', 0],
+      ['active', 1],
+      ['expired', 1],
+    ]);
+    const taken = plan.assignments.map((a) => a.unitId).filter((id): id is string => id !== null);
+    expect(taken.length).toBeGreaterThan(0);
+    for (const unitId of taken)
+      expect(
+        staged
+          .filter((e) => e.type === 'dispatch.unit_changed' && e.payload.unitId === unitId)
+          .map((e) => e.payload.status),
+      ).toEqual(['dispatched', 'available']);
   });
 
   it('interception advisor: checkpoints ahead of the vehicle, soonest first, passed ones excluded', async () => {
