@@ -8,6 +8,8 @@ import type { Priority } from '@citywatch/core/dispatch/incident';
 import { sql } from 'kysely';
 import {
   figure,
+  type HistogramFamily,
+  type HistogramRow,
   type IndicatorContext,
   type IndicatorDeclaration,
   type IndicatorRows,
@@ -48,8 +50,10 @@ interface PriorityStats {
 
 /**
  * The figures of every priority in one aggregate query (the rows stay in the database): counts,
- * nearest-rank medians and 90th percentiles (percentile_disc, as core's quantile) of the seconds
- * from call to dispatch and to arrival, and arrivals within 1, 3 and 5 minutes.
+ * nearest-rank medians and 90th percentiles (percentile_disc, as core's quantile) of the whole
+ * seconds (rounded down) from call to dispatch and to arrival, and arrivals within 1, 3 and 5
+ * minutes (exact seconds). Whole seconds since rule version 2: a period's quantile is then the
+ * quantile of its days' whole-second histograms, exactly (secondsHistogram).
  */
 function statsOf(ctx: IndicatorContext): Promise<Map<string, PriorityStats>> {
   return ctx.memo('dispatch.stats', async () => {
@@ -58,11 +62,11 @@ function statsOf(ctx: IndicatorContext): Promise<Map<string, PriorityStats>> {
         count(*)::int as calls,
         (count(*) filter (where police))::int as police,
         (count(*) filter (where d >= 0))::int as n_dispatch,
-        percentile_disc(0.5) within group (order by d) filter (where d >= 0) as d50,
-        percentile_disc(0.9) within group (order by d) filter (where d >= 0) as d90,
+        percentile_disc(0.5) within group (order by floor(d)) filter (where d >= 0) as d50,
+        percentile_disc(0.9) within group (order by floor(d)) filter (where d >= 0) as d90,
         (count(*) filter (where a >= 0))::int as n_arrival,
-        percentile_disc(0.5) within group (order by a) filter (where a >= 0) as a50,
-        percentile_disc(0.9) within group (order by a) filter (where a >= 0) as a90,
+        percentile_disc(0.5) within group (order by floor(a)) filter (where a >= 0) as a50,
+        percentile_disc(0.9) within group (order by floor(a)) filter (where a >= 0) as a90,
         (count(*) filter (where a >= 0 and a <= 60))::int as within1,
         (count(*) filter (where a >= 0 and a <= 180))::int as within3,
         (count(*) filter (where a >= 0 and a <= 300))::int as within5
@@ -76,6 +80,67 @@ function statsOf(ctx: IndicatorContext): Promise<Map<string, PriorityStats>> {
       ) i
       group by priority`.execute(ctx.db);
     return new Map(rows.map((r) => [r.priority, r]));
+  });
+}
+
+/** Rule version of the response-time quantiles (2: whole seconds, rounded down). */
+const TIME_RULE = 2;
+
+/**
+ * The whole seconds from call to dispatch and to arrival counted by Shanghai day, owning org,
+ * series (`P1:call_to_dispatch`) and second: the stored per-day histograms of the time quantiles.
+ */
+const secondsHistogram: HistogramFamily = {
+  id: 'dispatch.seconds',
+  load: (ctx) =>
+    ctx.memo('dispatch.seconds', async () => {
+      const { rows } = await sql<HistogramRow>`
+        select day, org_id as "orgId", priority || ':' || leg as series, bucket::int as bucket, count(*)::int as n
+        from (
+          select to_char(received_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day, org_id, priority,
+            extract(epoch from dispatched_at - received_at)::float8 as d,
+            extract(epoch from arrived_at - received_at)::float8 as a
+          from incidents
+          where org_id in (select id from orgs where path like ${subtreePattern(ctx.scope)})
+            and demo = false and received_at >= ${ctx.from} and received_at < ${ctx.to}
+        ) i
+        cross join lateral (values ('call_to_dispatch', floor(d)), ('call_to_arrival', floor(a))) l(leg, bucket)
+        where bucket >= 0
+        group by day, org_id, priority, leg, bucket`.execute(ctx.db);
+      return rows;
+    }),
+};
+
+/** Calls, police matters and P1 arrivals (within 1, 3, 5 min) by Shanghai day and owning org. */
+interface DayCounts {
+  day: string;
+  orgId: string;
+  calls: number;
+  police: number;
+  p1Arrived: number;
+  within1: number;
+  within3: number;
+  within5: number;
+}
+
+function dayCounts(ctx: IndicatorContext): Promise<DayCounts[]> {
+  return ctx.memo('dispatch.days', async () => {
+    const { rows } = await sql<DayCounts>`
+      select day, org_id as "orgId", count(*)::int as calls,
+        (count(*) filter (where police))::int as police,
+        (count(*) filter (where p1 and a >= 0))::int as "p1Arrived",
+        (count(*) filter (where p1 and a >= 0 and a <= 60))::int as within1,
+        (count(*) filter (where p1 and a >= 0 and a <= 180))::int as within3,
+        (count(*) filter (where p1 and a >= 0 and a <= 300))::int as within5
+      from (
+        select to_char(received_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day, org_id, police,
+          priority = 'P1' as p1, extract(epoch from arrived_at - received_at)::float8 as a
+        from incidents
+        where org_id in (select id from orgs where path like ${subtreePattern(ctx.scope)})
+          and demo = false and received_at >= ${ctx.from} and received_at < ${ctx.to}
+      ) i
+      group by day, org_id`.execute(ctx.db);
+    return rows;
   });
 }
 
@@ -156,7 +221,13 @@ function timeIndicators(
     unit: 'seconds',
     target: target ?? null,
     higherIsBetter: false,
-    ruleVersion: 1,
+    ruleVersion: TIME_RULE,
+    combine: {
+      kind: 'quantile',
+      histogram: secondsHistogram,
+      series: `${priority}:${leg}`,
+      q: stat === 'median' ? 0.5 : 0.9,
+    },
     async compute(ctx) {
       const p = (await statsOf(ctx)).get(priority);
       const dispatch = leg === 'call_to_dispatch';
@@ -183,6 +254,14 @@ function bandIndicator(minutes: 1 | 3 | 5): IndicatorDeclaration {
     target: minutes === 1 ? null : minutes === 3 ? 0.9 : 0.98,
     higherIsBetter: true,
     ruleVersion: 1,
+    combine: { kind: 'share' },
+    byDay: async (ctx) =>
+      (await dayCounts(ctx)).map((r) => ({
+        day: r.day,
+        orgId: r.orgId,
+        numerator: { 1: r.within1, 3: r.within3, 5: r.within5 }[minutes],
+        denominator: r.p1Arrived,
+      })),
     async compute(ctx) {
       const p1 = (await statsOf(ctx)).get('P1');
       const within = p1 ? { 1: p1.within1, 3: p1.within3, 5: p1.within5 }[minutes] : 0;
@@ -201,6 +280,14 @@ export function dispatchIndicators(): IndicatorDeclaration[] {
       target: 0.364,
       higherIsBetter: true,
       ruleVersion: 1,
+      combine: { kind: 'share' },
+      byDay: async (ctx) =>
+        (await dayCounts(ctx)).map((r) => ({
+          day: r.day,
+          orgId: r.orgId,
+          numerator: r.police,
+          denominator: r.calls,
+        })),
       async compute(ctx) {
         const all = [...(await statsOf(ctx)).values()];
         return shareOf(

@@ -1,4 +1,9 @@
 /**
+ * `citywatch indicators backfill --from YYYY-MM-DD --to YYYY-MM-DD [--org CODE]`: stores the daily
+ * snapshots of those days for the org's subtree (default the city) as the daily job would have
+ * (a city importing its history, days a node missed), so periods over them are answered from the
+ * stored days.
+ *
  * `citywatch reports generate --kind daily|weekly|monthly --format pdf|xlsx --out FILE [--org CODE]
  * [--period YYYY-MM-DD|YYYY-MM]`: writes one report from the configured database (embedded PGlite
  * under ./data by default, or DATABASE_URL) and archives it with its SHA-256, as the server does.
@@ -6,7 +11,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { previousPeriod, type ReportKind, reportPeriod } from '@citywatch/core/indicators/period';
+import { dayStart, previousPeriod, type ReportKind, reportPeriod } from '@citywatch/core/indicators/period';
 import type { Command } from 'commander';
 import { buildApp } from '../../app.js';
 import { createInProcessBus } from '../../bus/index.js';
@@ -68,7 +73,68 @@ export async function runReport(options: ReportOptions, env: NodeJS.ProcessEnv =
   }
 }
 
+export interface BackfillOptions {
+  from: string;
+  to: string;
+  org?: string;
+}
+
+export async function runBackfill(options: BackfillOptions, env: NodeJS.ProcessEnv = process.env) {
+  const from = dayStart(options.from);
+  const to = dayStart(options.to);
+  if (!from) throw new ReportInputError(`--from ${options.from} is not a day (YYYY-MM-DD)`);
+  if (!to) throw new ReportInputError(`--to ${options.to} is not a day (YYYY-MM-DD)`);
+  if (to < from) throw new ReportInputError('--to is before --from');
+  const config = loadConfig({ LOG_LEVEL: 'error', ...env, CITYWATCH_DEMO: 'off' } as NodeJS.ProcessEnv);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+  const bus = createInProcessBus();
+  try {
+    await migrate(db);
+    const { app, ctx } = await buildApp({ config, db, bus });
+    try {
+      const org = await ctx.indicators.orgByCode(options.org);
+      if (!org) {
+        throw new ReportInputError(
+          options.org
+            ? `no org with code ${options.org}`
+            : 'the database has no org tree yet (start the server once)',
+        );
+      }
+      return { org, result: await ctx.indicators.backfill(options.from, options.to, org) };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await bus.close();
+    await db.close();
+  }
+}
+
 export function registerReportCommands(program: Command) {
+  program
+    .command('indicators')
+    .description('indicators (评价指标)')
+    .command('backfill')
+    .description('store the daily snapshots of past days, as the daily job would have made them')
+    .requiredOption('--from <day>', 'first day, YYYY-MM-DD (Shanghai)')
+    .requiredOption('--to <day>', 'last day, YYYY-MM-DD (Shanghai), included')
+    .option('--org <code>', 'org code (default: the city, root of the org tree); its whole subtree')
+    .action(async (options: BackfillOptions) => {
+      try {
+        const { org, result } = await runBackfill(options);
+        console.log(
+          `stored ${result.values} values for ${result.days} days (${result.from} to ${result.to}) of ${result.orgs} orgs under ${org.name} in ${result.ms} ms`,
+        );
+      } catch (error) {
+        if (error instanceof ReportInputError) {
+          console.error(`citywatch indicators backfill: ${error.message}`);
+          process.exitCode = 2;
+          return;
+        }
+        throw error;
+      }
+    });
+
   const reports = program
     .command('reports')
     .description('indicator reports (日报、周报、月报) as PDF or Excel');

@@ -36,9 +36,55 @@ export interface IndicatorRows {
   total: number;
 }
 
+/**
+ * How a period's value is made from days (the stored daily snapshots, and the days without one
+ * computed live), so a year is answered without recomputing the year:
+ * - `share`: Σnumerator / Σdenominator (null when Σdenominator is 0), both summed;
+ * - `sum`: Σvalue (a count), numerator and denominator left null;
+ * - `quantile`: the nearest-rank quantile `q` (as percentile_disc) of the per-day histograms of
+ *   `histogram` summed over the days, for its `series`; the denominator is the count.
+ * Without `combine` the period is computed live from the records.
+ */
+export type Combine =
+  | { kind: 'share' | 'sum' }
+  | { kind: 'quantile'; histogram: HistogramFamily; series: string; q: number };
+
+/**
+ * Per-day histograms shared by a family of quantile indicators (eight response times), stored
+ * beside the snapshots (indicator_histograms). `load` counts the rows of ctx's subtree and period
+ * by Shanghai day, owning org, series and whole bucket.
+ */
+export interface HistogramFamily {
+  id: string;
+  load(ctx: IndicatorContext): Promise<HistogramRow[]>;
+}
+
+export interface HistogramRow {
+  day: string;
+  orgId: string;
+  series: string;
+  bucket: number;
+  n: number;
+}
+
+/** An additive indicator's counts for one Shanghai day and the org owning the rows counted. */
+export interface DayPart {
+  day: string;
+  orgId: string;
+  numerator: number;
+  denominator: number;
+}
+
 export interface IndicatorDeclaration extends Omit<IndicatorMeta, 'module' | 'cityWide'> {
   cityWide?: boolean;
   compute(ctx: IndicatorContext): Promise<IndicatorValue>;
+  combine?: Combine;
+  /**
+   * A `share` or `sum` indicator's counts over ctx's period and subtree by day and owning org in
+   * one pass (the backfill of many days); for `sum` the count is the numerator. Without it the
+   * backfill computes each day.
+   */
+  byDay?(ctx: IndicatorContext): Promise<DayPart[]>;
   /** The rows the value was computed from, at most `limit`, in the same scope and period. */
   rows(ctx: IndicatorContext, limit: number): Promise<IndicatorRows>;
 }
@@ -76,4 +122,20 @@ export async function pagedRows<TB extends keyof Database, R>(
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
+}
+
+/**
+ * The nearest-rank quantile of a histogram, as PostgreSQL's percentile_disc: the first bucket, in
+ * order, whose cumulative count reaches ceil(q × n) (at least the first row). Null when empty.
+ */
+export function histogramQuantile(buckets: ReadonlyMap<number, number>, q: number): IndicatorValue {
+  const sorted = [...buckets].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((s, [, n]) => s + n, 0);
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (const [bucket, n] of sorted) {
+    seen += n;
+    if (seen >= rank) return { value: bucket, numerator: null, denominator: total };
+  }
+  return { value: null, numerator: null, denominator: 0 };
 }

@@ -6,13 +6,17 @@
  * = planned − missed (dosed visits beyond the plan count once). The value is the share of planned
  * visits received; the drill-down lists plan × target.
  */
+import { shanghaiDay } from '@citywatch/core/indicators/period';
 import type { Deps } from '../module.js';
 import { PlansService } from '../patrol/plans-service.js';
 import { orgsUnder } from '../scope.js';
-import { type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from './indicator.js';
+import { type DayPart, type IndicatorContext, type IndicatorDeclaration, iso, shareOf } from './indicator.js';
 
 interface TargetDoseRow {
   planId: string;
+  orgId: string;
+  /** The Shanghai day the shift starts. */
+  day: string;
   plan: string;
   shiftStart: string | null;
   target: string;
@@ -24,7 +28,7 @@ function doses(ctx: IndicatorContext, plans: PlansService): Promise<TargetDoseRo
   return ctx.memo('patrol.doses', async () => {
     const list = await ctx.db
       .selectFrom('patrol_plans')
-      .select(['id', 'name', 'shift_start'])
+      .select(['id', 'org_id', 'name', 'shift_start'])
       .where('org_id', 'in', orgsUnder(ctx.db, ctx.scope))
       .where('shift_start', '>=', ctx.from)
       .where('shift_start', '<', ctx.to)
@@ -39,6 +43,8 @@ function doses(ctx: IndicatorContext, plans: PlansService): Promise<TargetDoseRo
         if (t.plannedVisits === 0) continue;
         out.push({
           planId: p.id,
+          orgId: p.org_id,
+          day: shanghaiDay(new Date(p.shift_start)),
           plan: p.name,
           shiftStart: iso(p.shift_start),
           target: t.name,
@@ -61,6 +67,18 @@ export function patrolIndicators(deps: Deps<'places'>): IndicatorDeclaration[] {
       target: 0.9,
       higherIsBetter: true,
       ruleVersion: 1,
+      combine: { kind: 'share' },
+      async byDay(ctx) {
+        const parts = new Map<string, DayPart>();
+        for (const r of await doses(ctx, plans)) {
+          const key = `${r.day}/${r.orgId}`;
+          const p = parts.get(key) ?? { day: r.day, orgId: r.orgId, numerator: 0, denominator: 0 };
+          p.numerator += r.received;
+          p.denominator += r.planned;
+          parts.set(key, p);
+        }
+        return [...parts.values()];
+      },
       async compute(ctx) {
         const rows = await doses(ctx, plans);
         return shareOf(

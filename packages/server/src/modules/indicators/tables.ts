@@ -46,3 +46,20 @@ export interface IndicatorJobsTable {
   claimed_at: Timestamp;
   finished_at: Timestamp | null;
 }
+
+declare module '../../db/schema.js' {
+  interface Database {
+    indicator_histograms: IndicatorHistogramsTable;
+  }
+}
+
+/** A day's count of one bucket of a quantile family's series for an org's subtree. */
+export interface IndicatorHistogramsTable {
+  family: string;
+  org_id: string;
+  day: string;
+  series: string;
+  bucket: number;
+  n: number;
+  rule_version: number;
+}
