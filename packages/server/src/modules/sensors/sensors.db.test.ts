@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DomainEvent } from '@citywatch/core/events/events';
 import mqtt from 'mqtt';
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundledCity } from '../../demo.js';
 import { type BatchedSubscription, type EmbeddedBroker, startEmbeddedBroker } from '../../ingest/mqtt.js';
@@ -8,6 +9,7 @@ import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../../test/app.js';
 import { asDevice, issueDevice } from '../../test/devices.js';
 import { deviceBrokerAuthority } from '../devices/broker.js';
 import { startSensorsMqttIngest } from './mqtt.js';
+import { FLUSH_CHUNK } from './service.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean | Promise<boolean>, ms = 5_000) {
@@ -538,6 +540,81 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
     expect(alarm?.detail.why).toBe('timeout');
   });
 
+  it("an alarm raised during a large last-seen flush is written between the flush's statements", async () => {
+    const sensors = t.ctx.sensors;
+    const k = t.ctx.db.kysely;
+    // More devices than one statement writes, registered in bulk (as bench:devices does).
+    const n = FLUSH_CHUNK * 2 + 10;
+    const ids = Array.from({ length: n }, () => uuidv7());
+    const created = new Date();
+    await k
+      .insertInto('devices')
+      .values(
+        ids.map((id, i) => ({
+          id,
+          name: `flush door ${i}`,
+          kind: 'sensor' as const,
+          checkpoint_id: null,
+          unit_id: null,
+          org_id: orgId,
+          token_hash: createHash('sha256').update(id).digest('hex'),
+          created_by: null,
+          created_at: created,
+          revoked_at: null,
+          revoked_by: null,
+          revoke_reason: null,
+          last_seen_at: null,
+        })),
+      )
+      .execute();
+    await k
+      .insertInto('sensor_devices')
+      .values(
+        ids.map((id, i) => ({
+          id,
+          community_id: communityId,
+          org_id: orgId,
+          kind: 'door',
+          name: `flush door ${i}`,
+          address: `龙城街道 ${i}`,
+          ...SPOT,
+          stream_url: null,
+          inactivity_s: 600,
+          created_at: created,
+        })),
+      )
+      .execute();
+    for (const id of ids) await sensors.takeMqtt(id, Buffer.from('{"type":"heartbeat"}'));
+    // The flush of all of them starts first; a tamper alarm is raised right after.
+    let flushed = false;
+    const flush = sensors.commit().then((written) => {
+      flushed = true;
+      return written;
+    });
+    const alarm = await sensors.raise(
+      { originator: ids[0], deviceId: ids[0], areaId: null, communityId, orgId },
+      'tamper',
+      'minor',
+      { event: 'tamper' },
+      Date.now(),
+    );
+    // Written and announced before the flush's last statement, not queued behind all of it. On
+    // PGlite (one connection, queries run on the event loop) that order is the fix; on PostgreSQL
+    // the alarm's upsert runs on another connection of the pool, beside the flush either way.
+    expect(alarm.created).toBe(true);
+    if (t.ctx.db.kind === 'pglite') expect(flushed).toBe(false);
+    expect(await flush).toBe(n);
+    // Every device's last-seen written, whatever went in between.
+    const seen = await k
+      .selectFrom('sensor_devices')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', 'in', ids)
+      .where('last_seen_at', 'is not', null)
+      .where('online', '=', true)
+      .executeTakeFirstOrThrow();
+    expect(Number(seen.n)).toBe(n);
+  });
+
   // The platform's own ingest subscribes on its embedded broker in process (connection.inProcess);
   // another node's, or a tool's, connects over TCP: both take the same messages.
   describe.each([
@@ -605,12 +682,16 @@ describe(`smart-community sensors and crowd density (${process.env.CITYWATCH_TES
       expect(broker.refusals.publish).toBe(refusedBefore + 1);
       await until(async () => !(await online()));
       expect(await online()).toBe(false);
-      const offline = (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items;
-      expect(
-        offline.find(
-          (a: { deviceId: string; type: string }) => a.deviceId === smoke.id && a.type === 'offline',
-        ),
-      ).toMatchObject({
+      // The device is offline in the tracker at once; its alarm is written after the state.
+      const offlineAlarm = async () =>
+        (
+          (await t.as(admin, { method: 'GET', url: '/api/sensors/alarms' })).json().items as {
+            deviceId: string;
+            type: string;
+          }[]
+        ).find((a) => a.deviceId === smoke.id && a.type === 'offline');
+      await until(async () => (await offlineAlarm()) !== undefined);
+      expect(await offlineAlarm()).toMatchObject({
         detail: { why: 'last_will' },
       });
       // The other device never spoke.
