@@ -38,7 +38,7 @@ export const videoModule = defineModule({
       now: deps.now,
       settings: videoSettings(),
       city: () => deps.places.cities.get(),
-      publishMissed: (orgId, payload) => deps.publish('video.tour_missed', orgId, payload),
+      transact: deps.transact,
       checkpointsOf: async (scope) =>
         (await deps.perimeter.rings.registry.checkpoints({}, scope)).flatMap((c) =>
           c.lon === null || c.lat === null ? [] : [{ id: c.id, name: c.name, lon: c.lon, lat: c.lat }],

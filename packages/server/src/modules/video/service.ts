@@ -5,6 +5,7 @@ import type { Camera, CameraInput, CitizenMedia, ImportResult } from '@citywatch
 import { metresBetween } from '@citywatch/core/video/sector';
 import type { Insertable, Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { Transact } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
@@ -18,7 +19,7 @@ import { VIDEO_MESSAGES as M } from './messages.js';
 import { PlaybackService, playbackSettings } from './playback.js';
 import * as store from './store.js';
 import type { CamerasTable } from './tables.js';
-import { type CreateIncidentFn, type PublishMissed, type TourOversight, ToursService } from './tours.js';
+import { type CreateIncidentFn, type TourOversight, ToursService } from './tours.js';
 
 /** The video module's settings (environment; README lists them). */
 export interface VideoSettings {
@@ -53,8 +54,8 @@ export interface VideoDeps {
   checkpointsOf?: CheckpointsOf;
   /** The viewer's current hot spots (patrol decides), for coverage; absent in the CLI. */
   hotSpotsOf?: HotSpotsOf;
-  /** Publishes a missed tour to its org's commanders; absent in the CLI. */
-  publishMissed?: PublishMissed;
+  /** Transactions whose events reach the bus (a missed tour to its org's commanders); absent in the CLI. */
+  transact?: Transact;
   /** Creates an incident through dispatch (video patrol findings); absent in the CLI. */
   createIncident?: CreateIncidentFn;
   /** Whether an incident exists within a scope (dispatch decides); absent in the CLI. */
@@ -173,7 +174,7 @@ export class VideoService {
         (async () => {
           throw new ProblemError('unavailable');
         }),
-      deps.publishMissed,
+      deps.transact,
       deps.oversight,
     );
   }

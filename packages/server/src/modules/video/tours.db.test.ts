@@ -133,6 +133,15 @@ describe(`video patrol tours (${process.env.CITYWATCH_TEST_DB})`, () => {
     expect(kept.map((k) => [k.tour_id, new Date(k.shift_start).toISOString()])).toEqual([
       [tourId, '2026-11-24T12:00:00.000Z'],
     ]);
+    // The commanders' alert was staged in the outbox with the escalation row, once.
+    const staged = await t.ctx.db.kysely
+      .selectFrom('event_outbox')
+      .select('event')
+      .where('type', '=', 'video.tour_missed')
+      .execute();
+    expect(staged.map((r) => (r.event as { payload: unknown }).payload)).toEqual([
+      { tourId, tourName: '龙城白班巡查', shift: 'night', shiftStart: '2026-11-24T12:00:00.000Z' },
+    ]);
 
     // The report's totals: the tour was made on 11-23 at 08:00 UTC, so from three days before to
     // 11-25 08:00 UTC five shifts of it were due and have begun (11-23 day, done; 11-23 night,

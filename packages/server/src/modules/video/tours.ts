@@ -12,6 +12,7 @@ import type { Tour, TourInput, TourReport, TourRun, TourStepInput } from '@cityw
 import { shiftAt, shiftsBetween } from '@citywatch/core/video/tours';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { Transact } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import { appendAudit } from '../../identity/audit.js';
@@ -38,17 +39,14 @@ export interface TourOversight {
 
 const bad = (field: string, rule: string) => [{ field, rule, message: '' }];
 
-export type PublishMissed = (
-  orgId: string,
-  payload: { tourId: string; tourName: string; shift: 'day' | 'night'; shiftStart: string },
-) => void;
-
 export class ToursService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly createIncident: CreateIncidentFn,
-    private readonly publishMissed: PublishMissed = () => {},
+    /** Runs an escalation and stages its `video.tour_missed` event with it (outbox). */
+    private readonly transact: Transact = (work) =>
+      db.transaction().execute((trx) => work(trx, async () => {})),
     private readonly oversight?: TourOversight,
   ) {}
 
@@ -78,20 +76,25 @@ export class ToursService {
           .where('finished_at', 'is not', null)
           .executeTakeFirst();
         if (done) continue;
-        const r = await this.db
-          .insertInto('video_tour_escalations')
-          .values({ tour_id: tour.id, shift_start: occ.start, escalated_at: now })
-          .onConflict((oc) => oc.doNothing())
-          .returning('tour_id')
-          .executeTakeFirst();
-        if (!r) continue;
-        this.publishMissed(tour.org_id, {
-          tourId: tour.id,
-          tourName: tour.name,
-          shift: occ.shift,
-          shiftStart: occ.start.toISOString(),
+        // The escalation and its event commit together: a node dying in between neither loses
+        // the commanders' alert nor (the row being written) sends it twice.
+        const escalated = await this.transact(async (trx, publish) => {
+          const r = await trx
+            .insertInto('video_tour_escalations')
+            .values({ tour_id: tour.id, shift_start: occ.start, escalated_at: now })
+            .onConflict((oc) => oc.doNothing())
+            .returning('tour_id')
+            .executeTakeFirst();
+          if (!r) return false;
+          await publish('video.tour_missed', tour.org_id, {
+            tourId: tour.id,
+            tourName: tour.name,
+            shift: occ.shift,
+            shiftStart: occ.start.toISOString(),
+          });
+          return true;
         });
-        count++;
+        if (escalated) count++;
       }
     }
     return count;
