@@ -163,6 +163,25 @@ describe(`indicators over days from snapshots (${process.env.CITYWATCH_TEST_DB})
       })
       .execute();
     expect((await answered(org.city, '2026-11-16', '2026-11-20', [median])).get(median)!.value).toBe(9999);
+    // A day between stored ones under another rule version: its stored histogram (made to hold a
+    // million calls at 1 s) is left out, the day computed live.
+    await t.ctx.db.kysely
+      .insertInto('indicator_histograms')
+      .values({
+        family: 'dispatch.seconds',
+        org_id: org.city.id,
+        day: '2026-11-17',
+        series: 'P1:call_to_dispatch',
+        bucket: 1,
+        n: 1_000_000,
+        rule_version: t.ctx.indicators.find(median).ruleVersion,
+      })
+      .execute();
+    await sql`update indicator_snapshots set rule_version = 0
+      where indicator_id = ${median} and org_id = ${org.city.id} and day = '2026-11-17'`.execute(
+      t.ctx.db.kysely,
+    );
+    expect((await answered(org.city, '2026-11-16', '2026-11-20', [median])).get(median)!.value).toBe(9999);
     // Stored under another rule version, that day counts as missing and is computed live.
     await sql`update indicator_snapshots set rule_version = 0
       where indicator_id = ${median} and org_id = ${org.city.id} and day = '2026-11-18'`.execute(

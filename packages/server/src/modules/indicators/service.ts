@@ -245,7 +245,12 @@ export class IndicatorsService {
       .select((eb) => ['series', 'bucket', eb.fn.sum<string>('n').as('n')])
       .where('family', '=', family)
       .where('org_id', '=', org.id)
-      .where('day', 'in', days)
+      .where('day', '>=', days[0])
+      .where('day', '<=', days[days.length - 1])
+      // The days between that are not stored under the rule are left out (a range alone when none).
+      .$if(days.length < daysBetween(dayStart(days[0])!, dayStart(days[days.length - 1])!).length + 1, (q) =>
+        q.where('day', 'in', days),
+      )
       .where('rule_version', '=', ruleVersion)
       .groupBy(['series', 'bucket'])
       .execute();
