@@ -82,7 +82,11 @@ export interface MatchOptions {
    * answered from it (default 2,500 m); further ones run on their own.
    */
   tableMaxBoundM?: number;
-  /** At most this many (node, length) slots are kept; over it the table starts afresh (default 4 M: 64 MB). */
+  /**
+   * At most this many (node, length) slots are kept (default 4 M: 64 MB); a row that does not fit
+   * is not kept, and a full table starts afresh only once searches off it have cost several times
+   * what its rows did (see `rowWorthIt`).
+   */
   tableMaxEntries?: number;
 }
 
@@ -124,6 +128,9 @@ function haversine(lon1: number, lat1: number, lon2: number, lat2: number): numb
 /** Multiplier of the table's hash (Fibonacci hashing: the top bits of node · 2^32/φ). */
 const HASH_MUL = 0x9e3779b1 | 0;
 
+/** A full route-length table starts afresh once searches off it have cost this many times its rows. */
+const RESET_RATIO = 8;
+
 /** At most this many layers are kept for reuse between traces. */
 const MAX_POOLED_LAYERS = 100_000;
 
@@ -149,7 +156,7 @@ interface Layer {
  * settles iff its length ≤ b, with the length the search would find (Dijkstra yields the least
  * left-to-right sum over all routes whatever order it relaxes them in, so a row run further gives
  * the same lengths). A row asked further than it reaches is rebuilt further (bounds double); past
- * `tableMaxBoundM` the goal-bounded search runs instead. The table lives with the matcher (one per
+ * `tableMaxBoundM`, and for start nodes without a row (see `rowWorthIt`), the A* search runs instead. The table lives with the matcher (one per
  * graph), so consecutive transitions and other traces over the same streets share it.
  */
 export class HmmMatcher {
@@ -182,21 +189,25 @@ export class HmmMatcher {
   private readonly headStamp: Uint32Array;
   private readonly headSlot: Int32Array;
   private generation = 0;
-  // The transition search's own Dijkstra (by length, goal-bounded; see `search`).
+  // The transition search's own A* (by length, toward the next candidates; see `search`).
   /** Lower bound of road length per metre of straight line in the index's plane (over all edges). */
   private readonly lengthPerPlaneM: number;
   private readonly sDist: Float64Array;
+  /** Heap key: the length for a row build, length plus lower bound to the nearest tail for a search. */
+  private readonly sKey: Float64Array;
   private readonly sEpochOf: Uint32Array;
   /** Heap position, or -1 once settled. */
   private readonly sPos: Int32Array;
   private readonly sHeap: Int32Array;
   private sSize = 0;
   private sEpoch = 0;
-  /** Per node, for this step: straight-line lower bound of the road length to the nearest tail. */
+  /** Per node, for this step: the search's heuristic (`lowerBound`). */
   private readonly hStamp: Uint32Array;
   private readonly hVal: Float64Array;
   private tailX: Float64Array;
   private tailY: Float64Array;
+  /** Per distinct tail: the least length from it along its candidates' edges to their positions. */
+  private tailM: Float64Array;
   private tailCount = 0;
   /** Layers of the trace being matched (layers[0 .. layersUsed)), reused from trace to trace. */
   private readonly layers: Layer[] = [];
@@ -208,10 +219,21 @@ export class HmmMatcher {
   private readonly tableMaxEntries: number;
   private readonly rows: (Float64Array | undefined)[];
   private readonly rowShift: Uint8Array;
-  /** 1 once a start node was asked for (askedBefore). */
-  private readonly rowAsked: Uint8Array;
+  /** Per start node: nodes its searches off the table settled since the table last started afresh. */
+  private readonly rowSpent: Float64Array;
+  /** Nodes settled by all row builds, and their count: a row's expected price. */
+  private rowWork = 0;
+  private rowBuilds = 0;
   private readonly rowBound: Float64Array;
   private tableEntries = 0;
+  /** Set when a row did not fit: no row is built until a fresh start is due (resetDue). */
+  private tableFull = false;
+  /** Since the table last started afresh: nodes settled by searches off it and by row builds. */
+  private offWork = 0;
+  private buildWork = 0;
+  /** The row just built (kept in the table or not) and its hash shift. */
+  private builtRow: Float64Array = new Float64Array(0);
+  private builtShift = 0;
   /** Nodes settled by the row being built, in order. */
   private readonly settled: Int32Array;
   /** Per next candidate: the index of its tail among the distinct ones (tailNode, tailCost). */
@@ -246,6 +268,7 @@ export class HmmMatcher {
     this.headSlot = new Int32Array(graph.nodeCount);
     const n = graph.nodeCount;
     this.sDist = new Float64Array(n);
+    this.sKey = new Float64Array(n);
     this.sEpochOf = new Uint32Array(n);
     this.sPos = new Int32Array(n);
     this.sHeap = new Int32Array(n);
@@ -253,6 +276,7 @@ export class HmmMatcher {
     this.hVal = new Float64Array(n);
     this.tailX = new Float64Array(64);
     this.tailY = new Float64Array(64);
+    this.tailM = new Float64Array(64);
     this.tailOf = new Int32Array(64);
     this.tailNode = new Int32Array(64);
     this.tailCost = new Float64Array(64);
@@ -261,7 +285,7 @@ export class HmmMatcher {
     this.tableMaxEntries = options.tableMaxEntries ?? 4_000_000;
     this.rows = new Array(n).fill(undefined);
     this.rowBound = new Float64Array(n).fill(-1);
-    this.rowAsked = new Uint8Array(n);
+    this.rowSpent = new Float64Array(n);
     this.rowShift = new Uint8Array(n);
     this.settled = new Int32Array(n);
     let ratio = Number.POSITIVE_INFINITY;
@@ -497,16 +521,20 @@ export class HmmMatcher {
       // for every search of this step; tailOf[j]: candidate j's among them.
       const { tailOf, tailNode, tailCost } = this;
       let tails = 0;
+      const tailM = this.tailM;
       for (let j = 0; j < kn; j++) {
-        const v = g.edgeTail[next.edge[j]];
+        const ej = next.edge[j];
+        const v = g.edgeTail[ej];
+        const along = next.t[j] * g.edgeLength[ej];
         if (this.tailStamp[v] !== gen) {
           this.tailStamp[v] = gen;
           this.tailIndex[v] = tails;
           tailNode[tails] = v;
           this.tailX[tails] = this.index.nodeX[v];
           this.tailY[tails] = this.index.nodeY[v];
+          tailM[tails] = along;
           tails++;
-        }
+        } else if (along < tailM[this.tailIndex[v]]) tailM[this.tailIndex[v]] = along;
         tailOf[j] = this.tailIndex[v];
       }
       this.tailCount = tails;
@@ -519,13 +547,17 @@ export class HmmMatcher {
           continue;
         }
         const v = slotNode[s];
-        if (
-          bound <= this.tableMaxBound &&
-          (this.rowBound[v] >= bound || (this.tableEntries < this.tableMaxEntries && this.askedBefore(v)))
-        ) {
-          if (!(this.rowBound[v] >= bound)) this.buildRow(v, bound);
-          const table = this.rows[v] as Float64Array;
-          const shift = this.rowShift[v];
+        if (bound <= this.tableMaxBound && (this.rowBound[v] >= bound || this.rowWorthIt(v))) {
+          let table: Float64Array;
+          let shift: number;
+          if (this.rowBound[v] >= bound) {
+            table = this.rows[v] as Float64Array;
+            shift = this.rowShift[v];
+          } else {
+            this.buildRow(v, bound);
+            table = this.builtRow;
+            shift = this.builtShift;
+          }
           const mask = (table.length >> 1) - 1;
           for (let t = 0; t < tails; t++) {
             const tail = tailNode[t];
@@ -543,11 +575,15 @@ export class HmmMatcher {
           }
         } else {
           this.tableStats.offTable++;
-          this.search(v, bound, tails, gen);
+          const work = this.search(v, bound, tails, gen);
+          if (bound <= this.tableMaxBound) {
+            this.rowSpent[v] += work;
+            this.offWork += work;
+          }
           for (let t = 0; t < tails; t++) {
             const tail = tailNode[t];
             tailCost[t] =
-              this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1
+              this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1 && this.sDist[tail] <= bound
                 ? this.sDist[tail]
                 : Number.POSITIVE_INFINITY;
           }
@@ -607,31 +643,42 @@ export class HmmMatcher {
       this.sEpoch = 1;
     }
     this.sSize = 0;
-    this.push(source, 0);
+    this.push(source, 0, 0);
     return this.sEpoch;
   }
 
   /**
-   * Dijkstra by length from `source` until all `tails` marked nodes (tailStamp === gen) settle
-   * or the next node lies beyond `bound`, goal-bounded: a node whose length so far plus a lower
-   * bound of the remaining length to the nearest tail (straight line in the plane times the
-   * graph's smallest length-per-plane-metre ratio) exceeds the bound is not queued. Such a node
-   * lies on no route to a tail within the bound, so every tail that the plain search would settle
-   * settles here too, with the same length (the same sums, minimised over the same routes); only
-   * nodes that cannot matter are left out. A margin of 1e-6·(1 + bound) keeps rounding on the safe side.
+   * A* by length from `source` until all `tails` marked nodes (tailStamp === gen) settle or no
+   * queued node can lead to a tail the step can use. The heuristic h(v) (`lowerBound`) is, over the
+   * tails k, the least of: a lower bound of the road length v → k (straight line in the plane
+   * times the graph's smallest length-per-plane-metre ratio, less 0.1 %) plus m_k, the least
+   * length from k along its candidates' edges to their positions (tailM). Each term is consistent
+   * (it changes by at most 0.999 × an edge's length across that edge; m_k is a constant), so their
+   * minimum is, and a node leaves the queue with its least length: the same left-to-right sum,
+   * minimised over the same routes, as the plain Dijkstra finds. Nodes leave in order of length +
+   * h; a node with length + h over the bound is not queued, and the search stops when the queue's
+   * least key passes the bound (a margin of 1e-6·(1 + bound) keeps rounding on the safe side).
+   * A tail k the search leaves unsettled thus has length + m_k over the bound, so for every next
+   * candidate j on it, rest + length + t_j·len_j exceeds maxRoute and the step discards the
+   * transition, exactly as when the plain search settled k just within the bound; a tail settled
+   * beyond the bound is read as unreachable, as before. Returns the number of nodes settled.
    */
-  private search(source: number, bound: number, tails: number, gen: number): void {
+  private search(source: number, bound: number, tails: number, gen: number): number {
     const g = this.graph;
     const epoch = this.startSearch(source);
     const dist = this.sDist;
+    const key = this.sKey;
+    const hVal = this.hVal;
     const pos = this.sPos;
     const epochOf = this.sEpochOf;
     const stamp = this.tailStamp;
-    if (bound < 0) return;
+    if (bound < 0) return 0;
     const limit = bound + 1e-6 * (1 + bound);
     let remaining = tails;
-    while (remaining > 0 && this.sSize > 0 && dist[this.sHeap[0]] <= bound) {
+    let settled = 0;
+    while (remaining > 0 && this.sSize > 0 && key[this.sHeap[0]] <= limit) {
       const v = this.pop();
+      settled++;
       if (stamp[v] === gen) remaining--;
       const base = dist[v];
       const end = g.firstOut[v + 1];
@@ -641,27 +688,42 @@ export class HmmMatcher {
         if (epochOf[w] === epoch) {
           if (pos[w] < 0 || c >= dist[w]) continue;
           dist[w] = c;
+          // hVal[w] was set when w was queued (this step's generation).
+          key[w] = c + hVal[w];
           this.siftUp(pos[w]);
           continue;
         }
-        if (c + this.lowerBound(w, gen) > limit) continue;
-        this.push(w, c);
+        const f = c + this.lowerBound(w, gen);
+        if (f > limit) continue;
+        this.push(w, c, f);
       }
     }
+    return settled;
   }
 
   /**
-   * Whether start node v was asked for before. A row (every node within its bound) costs far more
-   * than one goal-bounded search, and on a large city most start nodes are asked for once: their
-   * rows filled the table's budget and reset it over and over (Baltimore at 1–30 s sampling spent
-   * half its time building rows). A row is built from a node's second request on, and only while
-   * the table is within its budget: once full, the rows kept go on answering and other nodes are
-   * searched, instead of emptying the table whenever it fills (47 times per 50,000 fixes there).
+   * Whether to build (or extend) start node v's row, in the manner of renting before buying: a
+   * row costs a search to its bound (hundreds of nodes on a dense grid) while an A* search from v
+   * settles some tens, so a row is built once the searches from v since the table last started
+   * afresh have settled as many nodes as a row does on average (rowWork / rowBuilds); a node
+   * searched once from a rarely driven street never gets one. A row that does not fit is used
+   * once and not kept, and the table counts as full: no row is built until the searches it could
+   * not answer have cost RESET_RATIO times the rows it holds, when the next row starts it afresh
+   * (a drifting workload still gets a table of its own). Before, a row that did not fit emptied
+   * the table, and every node asked twice before got its row again at once: on Baltimore (12,548
+   * nodes) at 1–30 s the table started afresh 68 times in 300,000 fixes, rebuilding 284,000 rows.
    */
-  private askedBefore(v: number): boolean {
-    if (this.rowAsked[v] === 1) return true;
-    this.rowAsked[v] = 1;
-    return false;
+  private rowWorthIt(v: number): boolean {
+    if (this.tableMaxEntries <= 0 || (this.tableFull && !this.resetDue())) return false;
+    return (
+      this.rows[v] !== undefined ||
+      this.rowSpent[v] >= (this.rowBuilds > 0 ? this.rowWork / this.rowBuilds : 0)
+    );
+  }
+
+  /** A full table starts afresh once the searches it could not answer cost RESET_RATIO times its rows. */
+  private resetDue(): boolean {
+    return this.offWork >= RESET_RATIO * this.buildWork;
   }
 
   /**
@@ -691,23 +753,39 @@ export class HmmMatcher {
         if (epochOf[w] === epoch) {
           if (pos[w] < 0 || c >= dist[w]) continue;
           dist[w] = c;
+          this.sKey[w] = c;
           this.siftUp(pos[w]);
           continue;
         }
         if (c > reach) continue;
-        this.push(w, c);
+        this.push(w, c, c);
       }
     }
     let shift = 30;
     while (1 << (32 - shift) < 2 * count) shift--;
     const size = 1 << (32 - shift);
+    this.rowWork += count;
+    this.rowBuilds++;
+    this.buildWork += count;
+    this.tableStats.rowsBuilt++;
+    let keep = true;
     if (this.tableEntries + size > this.tableMaxEntries) {
-      // Over budget: start afresh (the rows are a cache; results do not depend on them).
-      this.rows.fill(undefined);
-      this.rowBound.fill(-1);
-      this.tableEntries = 0;
-      this.tableStats.resets++;
-      this.tableStats.slots = 0;
+      if (size <= this.tableMaxEntries && this.resetDue()) {
+        // Over budget: start afresh (the rows are a cache; results do not depend on them).
+        this.rows.fill(undefined);
+        this.rowBound.fill(-1);
+        this.tableEntries = 0;
+        this.tableStats.resets++;
+        this.tableStats.slots = 0;
+        this.rowSpent.fill(0);
+        this.offWork = 0;
+        this.buildWork = count;
+        this.tableFull = false;
+      } else {
+        keep = false;
+        this.tableFull = true;
+        if (oldRow) this.tableEntries += oldRow.length >> 1;
+      }
     }
     const table = new Float64Array(2 * size).fill(-1);
     const mask = size - 1;
@@ -718,35 +796,39 @@ export class HmmMatcher {
       table[2 * h] = v;
       table[2 * h + 1] = dist[v];
     }
+    this.builtRow = table;
+    this.builtShift = shift;
+    if (!keep) return;
     this.rows[source] = table;
     this.rowShift[source] = shift;
     this.rowBound[source] = reach;
     this.tableEntries += size;
-    this.tableStats.rowsBuilt++;
     this.tableStats.slots = this.tableEntries;
   }
 
-  /** Straight-line lower bound of the road length from v to the nearest marked tail. */
+  /** The search's heuristic at v: over this step's tails k, the least lower bound of length(v → k) + m_k. */
   private lowerBound(v: number, gen: number): number {
     if (this.hStamp[v] === gen) return this.hVal[v];
     const x = this.index.nodeX[v];
     const y = this.index.nodeY[v];
-    let m = Number.POSITIVE_INFINITY;
+    const ratio = this.lengthPerPlaneM;
+    const { tailX, tailY, tailM } = this;
+    let h = Number.POSITIVE_INFINITY;
     for (let k = 0; k < this.tailCount; k++) {
-      const dx = this.tailX[k] - x;
-      const dy = this.tailY[k] - y;
-      const d2 = dx * dx + dy * dy;
-      if (d2 < m) m = d2;
+      const dx = tailX[k] - x;
+      const dy = tailY[k] - y;
+      const hk = Math.sqrt(dx * dx + dy * dy) * ratio + tailM[k];
+      if (hk < h) h = hk;
     }
-    const h = Math.sqrt(m) * this.lengthPerPlaneM;
     this.hStamp[v] = gen;
     this.hVal[v] = h;
     return h;
   }
 
-  private push(v: number, cost: number): void {
+  private push(v: number, cost: number, key: number): void {
     this.sEpochOf[v] = this.sEpoch;
     this.sDist[v] = cost;
+    this.sKey[v] = key;
     const i = this.sSize++;
     this.sHeap[i] = v;
     this.sPos[v] = i;
@@ -769,7 +851,7 @@ export class HmmMatcher {
   private siftUp(start: number): void {
     const heap = this.sHeap;
     const pos = this.sPos;
-    const dist = this.sDist;
+    const dist = this.sKey;
     let i = start;
     const v = heap[i];
     const c = dist[v];
@@ -788,7 +870,7 @@ export class HmmMatcher {
   private siftDown(start: number): void {
     const heap = this.sHeap;
     const pos = this.sPos;
-    const dist = this.sDist;
+    const dist = this.sKey;
     const size = this.sSize;
     let i = start;
     const v = heap[i];
@@ -824,6 +906,7 @@ export class HmmMatcher {
       this.dist = new Float64Array(kn);
       this.tailX = new Float64Array(kn);
       this.tailY = new Float64Array(kn);
+      this.tailM = new Float64Array(kn);
       this.tailOf = new Int32Array(kn);
       this.tailNode = new Int32Array(kn);
       this.tailCost = new Float64Array(kn);
