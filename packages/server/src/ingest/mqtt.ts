@@ -391,8 +391,8 @@ export async function subscribeMqtt(options: {
     idle: () => current,
     close: async () => {
       closing = true;
-      await current.catch(() => {});
-      await client.endAsync();
+      await Promise.race([current.catch(() => {}), sleep(CLOSE_WAIT_MS)]);
+      await endWithin(client, END_WAIT_MS);
     },
   };
 }
@@ -582,8 +582,9 @@ export async function subscribeMqttBatched(options: {
       closing = true;
       if (timer) clearTimeout(timer);
       if (idleTimer) clearTimeout(idleTimer);
-      await writing;
-      await client.endAsync();
+      // A commit still hanging after that is not acknowledged; the broker delivers it again.
+      await Promise.race([writing, sleep(1_000)]);
+      await endWithin(client, END_WAIT_MS);
     },
   };
 }
@@ -726,4 +727,36 @@ function subscribeInProcessBatched(
 }
 
 const CLOSE_WAIT_MS = 5_000;
+/**
+ * How long ending an MQTT session may wait for the broker. mqtt.js's graceful end sends DISCONNECT
+ * and resolves when the broker closes the connection: a broker that stopped answering (or a
+ * connection dropped without a FIN) never does, and SIGTERM must stop the process within 10 s:
+ * with the wait for the last message or batch (CLOSE_WAIT_MS) a close takes 8 s at most.
+ */
+export const END_WAIT_MS = 2_000;
+
+/** Ends the client gracefully within `ms`, then by force (the socket destroyed, nothing awaited). */
+export async function endWithin(client: MqttClient, ms: number): Promise<'ended' | 'forced'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'forced'>((resolve) => {
+    timer = setTimeout(() => resolve('forced'), ms);
+  });
+  try {
+    const ended = client.endAsync().then(
+      () => 'ended' as const,
+      () => 'ended' as const,
+    );
+    const how = await Promise.race([ended, late]);
+    // client.end(true) is no use here: mqtt.js ignores an end while one is under way. Destroying
+    // the socket ends that one (its 'close' completes the graceful end) and reconnects nothing.
+    if (how === 'forced') {
+      client.stream.destroy();
+      await Promise.race([ended, sleep(500)]);
+    }
+    return how;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

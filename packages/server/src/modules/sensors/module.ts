@@ -90,7 +90,8 @@ export const sensorsModule = defineModule({
         );
         if ((await Promise.race([closed, late])) === 'late') {
           deps.log.warn('sensors: MQTT session did not close in time; ended by force');
-          subscription.client?.end(true);
+          // (end(true) would be ignored: mqtt.js drops an end while one is under way.)
+          subscription.client?.stream.destroy();
         }
         clearTimeout(timer);
       }
