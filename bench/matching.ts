@@ -9,7 +9,9 @@
  *    the median of `--reps` repetitions, each on traces of its own (about 50,000 fixes, 0.5–1 s
  *    of matching), by one matcher, as the server keeps one per graph; a first repetition, not
  *    counted, warms it up (compilation, and the route-length table the matcher fills as it goes)
- *    and is reported as `cold_per_s`.
+ *    and is reported as `cold_per_s`. The same per CPU-second of this process (`cpu_per_s`,
+ *    `reps_cpu_per_s`, `cold_cpu_per_s`; process.cpuUsage) tell the matcher's speed apart from
+ *    the machine's load, which the wall-clock rates include.
  * 2. Learning over one day of `--units` units at 1 Hz (target ≤ 60 s for 1,000): the traversals
  *    such a day yields (every unit driving 24 h; replayed from a pool of simulated routes at the
  *    hidden hour-varying times, i.e. the matcher's output volume, not its work: matching 86.4 M
@@ -89,6 +91,9 @@ function matchRate(
   per_s: number;
   reps_per_s: number[];
   cold_per_s: number;
+  cpu_per_s: number;
+  reps_cpu_per_s: number[];
+  cold_cpu_per_s: number;
   match_s: number;
   matched_share: number;
   traversals: number;
@@ -99,12 +104,15 @@ function matchRate(
   let traversals = 0;
   let seconds = 0;
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   let cold = 0;
+  let coldCpu = 0;
   for (let r = 0; r <= reps && !stopping; r++) {
     const trips = traces(count, intervalS);
     let repFixes = 0;
     let repMatched = 0;
     let repTraversals = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (const t of trips) {
       const m = matcher.match(t.fixes);
@@ -113,11 +121,15 @@ function matchRate(
       repTraversals += m.traversals.length;
     }
     const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    const cpuS = (c.user + c.system) / 1e6;
     if (r === 0) {
       cold = Math.round(repFixes / s);
+      coldCpu = Math.round(repFixes / cpuS);
       continue;
     }
     rates.push(Math.round(repFixes / s));
+    cpuRates.push(Math.round(repFixes / cpuS));
     fixes += repFixes;
     matched += repMatched;
     traversals += repTraversals;
@@ -128,6 +140,9 @@ function matchRate(
     per_s: Math.round(median(rates)),
     reps_per_s: rates,
     cold_per_s: cold,
+    cpu_per_s: Math.round(median(cpuRates)),
+    reps_cpu_per_s: cpuRates,
+    cold_cpu_per_s: coldCpu,
     match_s: Math.round(seconds * 100) / 100,
     matched_share: Math.round((matched / fixes) * 1e4) / 1e4,
     traversals,
