@@ -181,6 +181,13 @@ export class HmmMatcher {
   /** Per search slot: the start node and the largest bound asked of it. */
   private slotNode: Int32Array;
   private slotBound: Float64Array;
+  /** Per search slot: its candidates' best score; the slots in decreasing order of it. */
+  private slotScore: Float64Array;
+  private slotOrder: Int32Array;
+  /** Per next candidate: a lower bound of its best score, from the transitions known so far. */
+  private lowBest: Float64Array;
+  /** Per distinct tail: a lower bound of the road length to it from the current slot's node. */
+  private tailLb: Float64Array;
   /** Route length from slot s's start node to next candidate j's tail: slotCost[s · kn + j]. */
   private slotCost: Float64Array;
   /** Per node: `tailStamp[v] === generation` marks a tail of the next layer's candidates. */
@@ -262,6 +269,10 @@ export class HmmMatcher {
     this.boundOf = new Float64Array(64);
     this.slotNode = new Int32Array(64);
     this.slotBound = new Float64Array(64);
+    this.slotScore = new Float64Array(64);
+    this.slotOrder = new Int32Array(64);
+    this.lowBest = new Float64Array(64);
+    this.tailLb = new Float64Array(64);
     this.slotCost = new Float64Array(64 * 64);
     this.tailStamp = new Uint32Array(graph.nodeCount);
     this.headStamp = new Uint32Array(graph.nodeCount);
@@ -507,19 +518,21 @@ export class HmmMatcher {
       if (this.headStamp[h] === gen) {
         s = this.headSlot[h];
         if (bound > slotBound[s]) slotBound[s] = bound;
+        if (prev.score[i] > this.slotScore[s]) this.slotScore[s] = prev.score[i];
       } else {
         s = slots++;
         this.headStamp[h] = gen;
         this.headSlot[h] = s;
         slotNode[s] = h;
         slotBound[s] = bound;
+        this.slotScore[s] = prev.score[i];
       }
       slotOf[i] = s;
     }
     if (slots > 0) {
       // The next candidates' distinct tails (candidates around a junction share it), marked once
       // for every search of this step; tailOf[j]: candidate j's among them.
-      const { tailOf, tailNode, tailCost } = this;
+      const { tailOf, tailNode } = this;
       let tails = 0;
       const tailM = this.tailM;
       for (let j = 0; j < kn; j++) {
@@ -538,57 +551,54 @@ export class HmmMatcher {
         tailOf[j] = this.tailIndex[v];
       }
       this.tailCount = tails;
+      // Slots whose rows reach their bound are answered at once. The others need a search (or a
+      // row build): before them, the transitions known so far (along the same edge, from rows)
+      // give each next candidate a lower bound of its best score, and they run best first, each
+      // only as far as a transition could still matter (slotReach).
+      const order = this.slotOrder;
+      let pending = 0;
       for (let s = 0; s < slots; s++) {
         const bound = slotBound[s];
-        const row = s * kn;
-        if (bound < 0) {
-          // Not even the start node lies within the bound.
-          for (let j = 0; j < kn; j++) slotCost[row + j] = Number.POSITIVE_INFINITY;
+        const v = slotNode[s];
+        if (bound < 0 || (bound <= this.tableMaxBound && this.rowBound[v] >= bound)) {
+          this.answer(s, bound, kn, gen);
           continue;
         }
-        const v = slotNode[s];
-        if (bound <= this.tableMaxBound && (this.rowBound[v] >= bound || this.rowWorthIt(v))) {
-          let table: Float64Array;
-          let shift: number;
-          if (this.rowBound[v] >= bound) {
-            table = this.rows[v] as Float64Array;
-            shift = this.rowShift[v];
-          } else {
-            this.buildRow(v, bound);
-            table = this.builtRow;
-            shift = this.builtShift;
-          }
-          const mask = (table.length >> 1) - 1;
-          for (let t = 0; t < tails; t++) {
-            const tail = tailNode[t];
-            let cost = Number.POSITIVE_INFINITY;
-            for (let h = Math.imul(tail, HASH_MUL) >>> shift; ; h = (h + 1) & mask) {
-              const u = table[2 * h];
-              if (u === tail) {
-                const len = table[2 * h + 1];
-                if (len <= bound) cost = len;
-                break;
-              }
-              if (u === -1) break;
-            }
-            tailCost[t] = cost;
-          }
-        } else {
-          this.tableStats.offTable++;
-          const work = this.search(v, bound, tails, gen);
-          if (bound <= this.tableMaxBound) {
-            this.rowSpent[v] += work;
-            this.offWork += work;
-          }
-          for (let t = 0; t < tails; t++) {
-            const tail = tailNode[t];
-            tailCost[t] =
-              this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1 && this.sDist[tail] <= bound
-                ? this.sDist[tail]
-                : Number.POSITIVE_INFINITY;
+        let k = pending++;
+        while (k > 0 && this.slotScore[order[k - 1]] < this.slotScore[s]) {
+          order[k] = order[k - 1];
+          k--;
+        }
+        order[k] = s;
+      }
+      if (pending > 0) {
+        const lowBest = this.lowBest;
+        lowBest.fill(Number.NEGATIVE_INFINITY, 0, kn);
+        for (let i = 0; i < kp; i++) {
+          const si = prev.score[i];
+          if (si === Number.NEGATIVE_INFINITY) continue;
+          const ei = prev.edge[i];
+          const li = g.edgeLength[ei];
+          for (let j = 0; j < kn; j++) {
+            if (next.edge[j] !== ei) continue;
+            const along = (next.t[j] - prev.t[i]) * li;
+            if (!(along >= -backTolerance)) continue;
+            const d = Math.max(along, 0);
+            if (d > maxRoute) continue;
+            const sc = si - Math.abs(d - gc) * invBeta;
+            if (sc > lowBest[j]) lowBest[j] = sc;
           }
         }
-        for (let j = 0; j < kn; j++) slotCost[row + j] = tailCost[tailOf[j]];
+        for (let s = 0; s < slots; s++) {
+          let waiting = false;
+          for (let o = 0; o < pending && !waiting; o++) waiting = order[o] === s;
+          if (!waiting) this.raise(s, prev, next, gc, invBeta, maxRoute, backTolerance);
+        }
+        for (let o = 0; o < pending; o++) {
+          const s = order[o];
+          this.answer(s, this.slotReach(s, prev, next, gc, beta, invBeta, backTolerance), kn, gen);
+          if (o + 1 < pending) this.raise(s, prev, next, gc, invBeta, maxRoute, backTolerance);
+        }
       }
     }
 
@@ -633,6 +643,154 @@ export class HmmMatcher {
       next.back[j] = back[j];
     }
     return true;
+  }
+
+  /**
+   * Route lengths from slot s's node to the next candidates' tails within `bound` (the search's
+   * bound; negative: none), into slotCost[s · kn + j]: from the slot's row when it reaches the
+   * bound or is worth building (rowWorthIt), else by a search.
+   */
+  private answer(s: number, bound: number, kn: number, gen: number): void {
+    const { slotCost, tailNode, tailCost, tailOf } = this;
+    const tails = this.tailCount;
+    const row = s * kn;
+    if (bound < 0) {
+      // Not even the start node lies within the bound.
+      for (let j = 0; j < kn; j++) slotCost[row + j] = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const v = this.slotNode[s];
+    if (bound <= this.tableMaxBound && (this.rowBound[v] >= bound || this.rowWorthIt(v))) {
+      let table: Float64Array;
+      let shift: number;
+      if (this.rowBound[v] >= bound) {
+        table = this.rows[v] as Float64Array;
+        shift = this.rowShift[v];
+      } else {
+        this.buildRow(v, bound);
+        table = this.builtRow;
+        shift = this.builtShift;
+      }
+      const mask = (table.length >> 1) - 1;
+      for (let t = 0; t < tails; t++) {
+        const tail = tailNode[t];
+        let cost = Number.POSITIVE_INFINITY;
+        for (let h = Math.imul(tail, HASH_MUL) >>> shift; ; h = (h + 1) & mask) {
+          const u = table[2 * h];
+          if (u === tail) {
+            const len = table[2 * h + 1];
+            if (len <= bound) cost = len;
+            break;
+          }
+          if (u === -1) break;
+        }
+        tailCost[t] = cost;
+      }
+    } else {
+      this.tableStats.offTable++;
+      const work = this.search(v, bound, tails, gen);
+      if (bound <= this.tableMaxBound) {
+        this.rowSpent[v] += work;
+        this.offWork += work;
+      }
+      for (let t = 0; t < tails; t++) {
+        const tail = tailNode[t];
+        tailCost[t] =
+          this.sEpochOf[tail] === this.sEpoch && this.sPos[tail] === -1 && this.sDist[tail] <= bound
+            ? this.sDist[tail]
+            : Number.POSITIVE_INFINITY;
+      }
+    }
+    for (let j = 0; j < kn; j++) slotCost[row + j] = tailCost[tailOf[j]];
+  }
+
+  /** Raises lowBest by slot s's transitions, computed exactly as the step's final pass does. */
+  private raise(
+    s: number,
+    prev: Layer,
+    next: Layer,
+    gc: number,
+    invBeta: number,
+    maxRoute: number,
+    backTolerance: number,
+  ): void {
+    const g = this.graph;
+    const { slotOf, boundOf, slotCost, lowBest } = this;
+    const kn = next.count;
+    const row = s * kn;
+    for (let i = 0; i < prev.count; i++) {
+      if (slotOf[i] !== s) continue;
+      const si = prev.score[i];
+      const ei = prev.edge[i];
+      const li = g.edgeLength[ei];
+      const rest = (1 - prev.t[i]) * li;
+      const bi = boundOf[i];
+      for (let j = 0; j < kn; j++) {
+        const ej = next.edge[j];
+        // A transition along the same edge is taken as such, not by the route.
+        if (ej === ei && (next.t[j] - prev.t[i]) * li >= -backTolerance) continue;
+        const cost = slotCost[row + j];
+        if (!(cost <= bi)) continue;
+        const d = rest + cost + next.t[j] * g.edgeLength[ej];
+        if (d > maxRoute) continue;
+        const sc = si - Math.abs(d - gc) * invBeta;
+        if (sc > lowBest[j]) lowBest[j] = sc;
+      }
+    }
+  }
+
+  /**
+   * How far slot s's search must reach, in the search's terms (length to a next candidate's tail
+   * plus t_j·len_j): as far as a transition could still be at least as good as the best one known
+   * for its next candidate (lowBest). Transition (i, j) scores score_i − |d − gc| / β with
+   * d = rest_i + length + t_j·len_j, so it cannot reach lowBest[j] once d > gc + (score_i −
+   * lowBest[j])·β, nor at all when even the least possible d (the straight-line lower bound of the
+   * length, tailLb) is too long; it then cannot be the best (nor tie with it), and leaving its
+   * length unknown changes nothing. A pair whose same-edge distance is known needs no length. The
+   * result is at most slotBound[s]; a margin of 1e-6 keeps rounding on the safe side. Negative:
+   * nothing needed.
+   */
+  private slotReach(
+    s: number,
+    prev: Layer,
+    next: Layer,
+    gc: number,
+    beta: number,
+    invBeta: number,
+    backTolerance: number,
+  ): number {
+    const g = this.graph;
+    const { slotOf, boundOf, lowBest, tailLb, tailOf, tailX, tailY } = this;
+    const v = this.slotNode[s];
+    const hx = this.index.nodeX[v];
+    const hy = this.index.nodeY[v];
+    for (let k = 0; k < this.tailCount; k++)
+      tailLb[k] = Math.hypot(tailX[k] - hx, tailY[k] - hy) * this.lengthPerPlaneM;
+    const kn = next.count;
+    let reach = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < prev.count; i++) {
+      if (slotOf[i] !== s) continue;
+      const si = prev.score[i];
+      const ei = prev.edge[i];
+      const li = g.edgeLength[ei];
+      const rest = (1 - prev.t[i]) * li;
+      const bi = boundOf[i];
+      for (let j = 0; j < kn; j++) {
+        const ej = next.edge[j];
+        if (ej === ei && (next.t[j] - prev.t[i]) * li >= -backTolerance) continue;
+        const lb = lowBest[j];
+        if (lb === Number.NEGATIVE_INFINITY) return this.slotBound[s];
+        const along = next.t[j] * g.edgeLength[ej];
+        const least = rest + tailLb[tailOf[j]] + along;
+        if (si - Math.max(0, least - gc) * invBeta < lb - 1e-9 * (1 + Math.abs(lb))) continue;
+        // In the terms of the search's bound: length + t_j·len_j (see `search`), not the length alone.
+        const need = gc + (si - lb) * beta - rest;
+        const r = Math.min(bi, need + 1e-6 * (1 + Math.abs(need)));
+        if (r > reach) reach = r;
+        if (reach >= this.slotBound[s]) return this.slotBound[s];
+      }
+    }
+    return reach;
   }
 
   /** A fresh search from `source`: a new epoch (wrapping safely), an empty heap holding the source. */
@@ -910,6 +1068,8 @@ export class HmmMatcher {
       this.tailOf = new Int32Array(kn);
       this.tailNode = new Int32Array(kn);
       this.tailCost = new Float64Array(kn);
+      this.lowBest = new Float64Array(kn);
+      this.tailLb = new Float64Array(kn);
       this.best = new Float64Array(kn);
       this.back = new Int32Array(kn);
     }
@@ -918,6 +1078,8 @@ export class HmmMatcher {
       this.boundOf = new Float64Array(kp);
       this.slotNode = new Int32Array(kp);
       this.slotBound = new Float64Array(kp);
+      this.slotScore = new Float64Array(kp);
+      this.slotOrder = new Int32Array(kp);
     }
     if (kp * kn > this.slotCost.length) this.slotCost = new Float64Array(kp * kn);
   }
