@@ -23,6 +23,8 @@ declare module '../events/events.js' {
       lon: number | null;
       lat: number | null;
       heading: number | null;
+      /** The fix's speed, m/s, when the terminal sent one (with the heading: whether it is moving). */
+      speed?: number | null;
       /**
        * When the position is from an AVL fix just taken: the fix's time (ISO). Every node's unit
        * tracker follows these, ignoring a fix not newer than the newest it knows for the unit

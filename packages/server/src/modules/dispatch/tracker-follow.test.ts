@@ -92,4 +92,41 @@ describe('PositionFollower (unit trackers kept current from the stream)', () => 
       ['u1', 2, 2],
     ]);
   });
+
+  it('passes a moving fix’s heading on to the trackers, and none for a fix at walking pace', async () => {
+    const bus = createInProcessBus();
+    const seen: unknown[] = [];
+    const tracker = {
+      setPosition: (_u: string, _lon: number | null, _lat: number | null, motion: unknown) => {
+        seen.push(motion);
+        return true;
+      },
+    } as unknown as UnitTracker;
+    const follower = new PositionFollower(new Map([['city', Promise.resolve(tracker)]]));
+    const stop = follower.follow(bus);
+    const fix = (at: string, heading: number | null, speed: number | null) =>
+      createEvent(
+        'dispatch.unit_changed',
+        null,
+        {
+          unitId: 'u1',
+          callSign: 'c',
+          status: 'available',
+          incidentId: null,
+          lon: 114.2,
+          lat: 22.68,
+          heading,
+          speed,
+          fixAt: at,
+        },
+        { id: uuidv7(), at: new Date() },
+      );
+    await bus.publish(fix('2026-11-23T08:00:10Z', 92, 12));
+    await bus.publish(fix('2026-11-23T08:00:11Z', 92, 1));
+    await bus.publish(fix('2026-11-23T08:00:12Z', null, 12));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(seen).toEqual([{ headingDeg: 92 }, null, null]);
+    stop();
+  });
 });

@@ -1,4 +1,5 @@
 import type { EventBus, Unsubscribe } from '@citywatch/core/events/bus';
+import { type Motion, motionOf } from '@citywatch/core/roads/heading';
 import type { UnitTracker } from './tracker.js';
 
 /** What the follower logs (a pino / Fastify logger fits). */
@@ -54,7 +55,7 @@ export class PositionFollower {
   }
 
   /** Applies one fix to every tracker built on this node, unless a newer one is known. */
-  apply(unitId: string, lon: number, lat: number, fixAtMs: number): boolean {
+  apply(unitId: string, lon: number, lat: number, fixAtMs: number, motion: Motion | null = null): boolean {
     if (!this.noteApplied(unitId, fixAtMs)) {
       this.ignored++;
       return false;
@@ -66,7 +67,7 @@ export class PositionFollower {
       pending
         .then((tracker) => {
           // A newer fix may have been applied meanwhile (it queued behind this one, so it wins).
-          tracker.setPosition(unitId, lon, lat);
+          tracker.setPosition(unitId, lon, lat, motion);
         })
         .catch((err: unknown) => this.log?.error({ err, unitId }, 'unit tracker update failed'));
     }
@@ -78,11 +79,11 @@ export class PositionFollower {
     return bus.subscribe(
       (event) => {
         if (event.type !== 'dispatch.unit_changed') return;
-        const { unitId, lon, lat, fixAt } = event.payload;
+        const { unitId, lon, lat, fixAt, heading, speed } = event.payload;
         if (typeof fixAt !== 'string' || lon === null || lat === null) return;
         const at = Date.parse(fixAt);
         if (Number.isNaN(at)) return;
-        this.apply(unitId, lon, lat, at);
+        this.apply(unitId, lon, lat, at, motionOf(heading, speed));
       },
       { types: ['dispatch.unit_changed'] },
     );

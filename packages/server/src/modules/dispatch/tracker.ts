@@ -5,9 +5,10 @@ import {
 } from '@citywatch/core/roads/ch';
 import type { Seed } from '@citywatch/core/roads/dijkstra';
 import type { RoadGraph } from '@citywatch/core/roads/graph';
+import { headedSameSegmentTime, headedSourceSeeds, type Motion } from '@citywatch/core/roads/heading';
 import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
 import { withEdgeTimes } from '@citywatch/core/roads/learned/profile';
-import { type SnapResult, sameSegmentTime, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
+import { type SnapResult, targetSeeds } from '@citywatch/core/roads/snap';
 import type { CityRuntime } from '../roads/registry.js';
 
 // A unit further than this from any road is treated as having no usable position.
@@ -34,6 +35,8 @@ export class UnitTracker {
   private readonly indexOf = new Map<string, number>();
   private readonly unitIds: string[] = [];
   private readonly snaps: (SnapResult | null)[] = [];
+  /** Each unit's motion at its fix (heading when moving): going back the way it drives costs a U-turn. */
+  private readonly motions: (Motion | null)[] = [];
   private out = new Float64Array(0);
   /** The city's turn-restricted graph (base ids kept, so the city's snapper serves it too). */
   private graph: RoadGraph;
@@ -74,7 +77,7 @@ export class UnitTracker {
     const graph = this.timedGraph(baseTimes);
     if (ch.nodeCount !== graph.nodeCount) throw new Error('hierarchy of another graph');
     const table = new ManyToOneTable(ch);
-    table.setSources(this.snaps.map((snap) => (snap ? sourceSeeds(graph, this.city.snapper, snap) : [])));
+    table.setSources(this.seedsOn(graph));
     this.graph = graph;
     this.table = table;
     this.profile = profile;
@@ -96,7 +99,7 @@ export class UnitTracker {
     const graph = this.timedGraph(baseTimes);
     if (ch.nodeCount !== graph.nodeCount) throw new Error('hierarchy of another graph');
     const table = new ManyToOneTable(ch);
-    table.setSources(this.snaps.map((snap) => (snap ? sourceSeeds(graph, this.city.snapper, snap) : [])));
+    table.setSources(this.seedsOn(graph));
     this.emergency = { table, graph, profile };
     this.emergencyKey = key;
   }
@@ -104,6 +107,13 @@ export class UnitTracker {
   /** The profile times come from: the emergency one for urgent incidents when there is one. */
   profileFor(urgent: boolean): TimeProfileLabel {
     return urgent && this.emergency ? this.emergency.profile : this.profile;
+  }
+
+  /** Every unit's start on `graph`, from its kept snap and motion. */
+  private seedsOn(graph: RoadGraph): Seed[][] {
+    return this.snaps.map((snap, i) =>
+      snap ? headedSourceSeeds(graph, this.city.snapper, snap, this.motions[i]) : [],
+    );
   }
 
   private timedGraph(baseTimes: Float64Array | null): RoadGraph {
@@ -118,24 +128,30 @@ export class UnitTracker {
     return this.graph.ways[this.graph.edgeWay[target.edge]]?.highway ?? null;
   }
 
-  /** Records a unit's position (null: none usable). Returns whether it lies on the road network. */
-  setPosition(unitId: string, lon: number | null, lat: number | null): boolean {
+  /**
+   * Records a unit's position (null: none usable) and, when it is moving, its heading (see
+   * core/roads/heading.ts: starting back the way it drives costs a U-turn). Returns whether it lies
+   * on the road network.
+   */
+  setPosition(unitId: string, lon: number | null, lat: number | null, motion: Motion | null = null): boolean {
     const snap = lon === null || lat === null ? null : this.city.snapper.snap(lon, lat, UNIT_SNAP_LIMIT_M);
-    const seeds: Seed[] = snap ? sourceSeeds(this.graph, this.city.snapper, snap) : [];
+    const seeds: Seed[] = snap ? headedSourceSeeds(this.graph, this.city.snapper, snap, motion) : [];
     let index = this.indexOf.get(unitId);
     if (index === undefined) {
       index = this.unitIds.length;
       this.indexOf.set(unitId, index);
       this.unitIds.push(unitId);
       this.snaps.push(snap);
+      this.motions.push(motion);
     } else {
       this.snaps[index] = snap;
+      this.motions[index] = motion;
     }
     this.table.updateSource(index, seeds);
     if (this.emergency)
       this.emergency.table.updateSource(
         index,
-        snap ? sourceSeeds(this.emergency.graph, this.city.snapper, snap) : [],
+        snap ? headedSourceSeeds(this.emergency.graph, this.city.snapper, snap, motion) : [],
       );
     return snap !== null;
   }
@@ -156,7 +172,7 @@ export class UnitTracker {
       const snap = this.snaps[i];
       // Node-based buckets cannot see a trip that stays on one segment; check that directly.
       const direct = snap
-        ? sameSegmentTime(use.graph, this.city.snapper, snap, target)
+        ? headedSameSegmentTime(use.graph, this.city.snapper, snap, target, this.motions[i])
         : Number.POSITIVE_INFINITY;
       result.set(this.unitIds[i], Math.min(times[i], direct));
     }

@@ -1,6 +1,7 @@
 import { UNIT_KIND_CAPABILITIES, unitCanServe } from '@citywatch/core/dispatch/categories';
 import { canTransitionUnit, type UnitKind, type UnitStatus } from '@citywatch/core/dispatch/incident';
 import type { Recommendation, Unit } from '@citywatch/core/dispatch/schemas';
+import { motionOf } from '@citywatch/core/roads/heading';
 import type { TimeProfileLabel } from '@citywatch/core/roads/learned/hour';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -92,7 +93,7 @@ export class UnitsService {
         const tracker = new UnitTracker(city);
         const units = await store.livePositions(this.db);
         for (const u of units) {
-          tracker.setPosition(u.id, u.last_lon, u.last_lat);
+          tracker.setPosition(u.id, u.last_lon, u.last_lat, motionOf(u.last_heading, u.last_speed));
           // A fix's event older than the stored position, arriving late, must not move it back.
           if (u.last_at) this.positions.remember(u.id, new Date(u.last_at).getTime());
         }
@@ -414,7 +415,8 @@ export class UnitsService {
       const fixAt = new Date(p.at);
       // Every node follows the event (tracker-follow.ts); this one moves the unit now and skips its
       // own event, unless another node's newer fix of the unit arrived meanwhile.
-      if (this.positions.noteApplied(id, fixAt.getTime())) tracker.setPosition(id, p.lon, p.lat);
+      if (this.positions.noteApplied(id, fixAt.getTime()))
+        tracker.setPosition(id, p.lon, p.lat, motionOf(p.heading, p.speed));
       this.deps.publish('dispatch.unit_changed', u.home_org_id, {
         unitId: id,
         callSign: u.call_sign,
@@ -423,6 +425,7 @@ export class UnitsService {
         lon: p.lon,
         lat: p.lat,
         heading: p.heading ?? null,
+        speed: p.speed ?? null,
         fixAt: fixAt.toISOString(),
       });
     }

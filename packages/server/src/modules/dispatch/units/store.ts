@@ -127,7 +127,10 @@ export function unitsToAnnounce(db: Queryable, ids: readonly string[]) {
 
 /** Every unit's live position, to seed a city's tracker. */
 export function livePositions(db: Queryable) {
-  return db.selectFrom('units').select(['id', 'last_lon', 'last_lat', 'last_at']).execute();
+  return db
+    .selectFrom('units')
+    .select(['id', 'last_lon', 'last_lat', 'last_at', 'last_heading', 'last_speed'])
+    .execute();
 }
 
 /** The units an AVL batch names, with what ingest needs to check and announce them. */
