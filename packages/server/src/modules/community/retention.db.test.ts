@@ -135,6 +135,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       mediationParties: 2,
       freeTextRows: 0,
       freeTextReplacements: 0,
+      earlierPurgedCasesScrubbed: 0,
       casesClosedBefore: new Date(t.ctx.now().getTime() - 90 * DAY_MS).toISOString(),
     });
 
@@ -315,6 +316,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       mediationParties: 4,
       freeTextRows: 6,
       freeTextReplacements: result.freeTextReplacements,
+      earlierPurgedCasesScrubbed: 0,
       casesClosedBefore: new Date(purgedAt.getTime() - 90 * DAY_MS).toISOString(),
     });
     expect(leaks([JSON.stringify(audit)])).toEqual([]);
@@ -393,5 +395,49 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       (await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now(), { mediaDir })).mediaFiles,
     ).toBe(0);
     expect((await mediaRow(old.reportId)).media_file).toBeNull();
+  });
+
+  it('scrubs, once and by shape, the free text of a case whose parties an earlier purge blanked without it', async () => {
+    await signIn();
+    const id = await newCase('当事人留手机 139 1234 5678，身份证 110105194912310021，邻里噪音纠纷');
+    await close(id);
+    t.advance(91 * DAY_MS);
+    await signIn();
+    // As the purge before 8e2b4f0 left it: names and phones blanked, the free text untouched.
+    await t.ctx.db.kysely
+      .updateTable('mediation_parties')
+      .set({ name: null, phone: null, purged_at: t.ctx.now() })
+      .where('case_id', '=', id)
+      .execute();
+    const summary = async () =>
+      await t.ctx.db.kysely
+        .selectFrom('mediation_cases')
+        .select(['summary', 'text_purged_at'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    expect((await summary()).summary).toContain('139 1234 5678');
+    const before = (await purgeAudits()).length;
+
+    const first = await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now());
+    expect(first).toMatchObject({ parties: 0, freeTextRows: 1, freeTextReplacements: 2 });
+    const after = await summary();
+    expect(after.summary).toBe('当事人留手机 【已清除】，身份证 【已清除】，邻里噪音纠纷');
+    expect(new Date(after.text_purged_at!).getTime()).toBe(t.ctx.now().getTime());
+    const audits = await purgeAudits();
+    expect(audits).toHaveLength(before + 1);
+    expect(audits.at(-1)!.detail).toMatchObject({
+      mediationParties: 0,
+      freeTextRows: 1,
+      freeTextReplacements: 2,
+      earlierPurgedCasesScrubbed: 1,
+    });
+    expect(JSON.stringify(audits.at(-1)!.detail)).not.toContain('139');
+
+    // Done once: the next run finds nothing and writes no audit row.
+    expect(await purgeClosedMediationParties(t.ctx.db.kysely, 90, t.ctx.now())).toMatchObject({
+      parties: 0,
+      freeTextRows: 0,
+    });
+    expect(await purgeAudits()).toHaveLength(before + 1);
   });
 });

@@ -129,8 +129,40 @@ function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<
     const parties = r.rows.length;
     const byCase = new Map<string, { name: string | null; phone: string | null }[]>();
     for (const p of r.rows) byCase.set(p.case_id, [...(byCase.get(p.case_id) ?? []), p]);
+    // Cases whose parties an earlier purge blanked without scrubbing the free text (before it did,
+    // or rows purged by hand): scrubbed now by shape (phones, ID numbers), the names being gone.
+    const missed = await trx
+      .selectFrom('mediation_cases as c')
+      .select('c.id')
+      .where('c.status', '=', 'closed')
+      .where('c.closed_at', '<=', before)
+      .where('c.text_purged_at', 'is', null)
+      .where(({ exists, not, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('mediation_parties as p')
+              .select('p.id')
+              .whereRef('p.case_id', '=', 'c.id')
+              .where('p.purged_at', 'is', null),
+          ),
+        ),
+      )
+      .execute();
+    let catchUp = 0;
+    for (const c of missed) {
+      if (byCase.has(c.id)) continue;
+      byCase.set(c.id, []);
+      catchUp += 1;
+    }
     const text = await scrubCases(trx, byCase);
-    if (parties > 0) {
+    const scrubbedCases = [...byCase.keys()];
+    for (let i = 0; i < scrubbedCases.length; i += CHUNK)
+      await trx
+        .updateTable('mediation_cases')
+        .set({ text_purged_at: now })
+        .where('id', 'in', scrubbedCases.slice(i, i + CHUNK))
+        .execute();
+    if (parties > 0 || text.rows > 0) {
       await appendAudit(
         trx,
         {
@@ -142,6 +174,7 @@ function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<
             mediationParties: parties,
             freeTextRows: text.rows,
             freeTextReplacements: text.replaced,
+            earlierPurgedCasesScrubbed: catchUp,
             casesClosedBefore: before.toISOString(),
           },
         },

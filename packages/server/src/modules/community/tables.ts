@@ -73,6 +73,8 @@ export interface MediationCasesTable {
   closed_at: Timestamp | null;
   created_by: string | null;
   updated_at: Timestamp;
+  /** When the retention purge scrubbed the case's free text (null: not yet). */
+  text_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** A party to a case: minimal personal data (purged names become null). */
