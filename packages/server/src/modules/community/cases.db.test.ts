@@ -253,6 +253,21 @@ describe(`mediation cases (${process.env.CITYWATCH_TEST_DB})`, () => {
       payload: {},
     });
     expect(again.statusCode).toBe(409);
+
+    // Two escalations of another case at once: one P1 incident, the other 409 and none made.
+    const d = (await newCase({ category: 'family', summary: '邻里纠纷，一方扬言报复' })).json();
+    const both = await Promise.all(
+      [mediator, mediator].map((cookie) =>
+        t.as(cookie, { method: 'POST', url: `/api/community/cases/${d.id}/escalate`, payload: {} }),
+      ),
+    );
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const made = await t.ctx.db.kysely
+      .selectFrom('incidents')
+      .select('id')
+      .where('narrative', 'like', `%${d.number}%`)
+      .execute();
+    expect(made).toHaveLength(1);
   });
 
   it('makes a case from a citizen report and counts resolution and on-time rates per station and mediator', async () => {

@@ -24,7 +24,7 @@ import { agreementPdf } from './agreement-pdf.js';
 import * as store from './cases-store.js';
 import { CASE_MESSAGES as M } from './messages.js';
 import { partyScrubber } from './redact.js';
-import type { ReportsDeps } from './service.js';
+import type { AlongWithCase, ReportsDeps } from './service.js';
 import { orgAt } from './store.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -46,7 +46,8 @@ export class CasesService {
     this.db = deps.db.kysely;
   }
 
-  async create(actor: Actor, req: CreateCase): Promise<MediationCase> {
+  /** A new case; `alongWith` runs in its transaction (if it throws, no case is made). */
+  async create(actor: Actor, req: CreateCase, alongWith?: AlongWithCase): Promise<MediationCase> {
     // A case lies in the jurisdiction of its place; a walk-in without one is the opener's org's.
     const org =
       req.lon !== undefined && req.lat !== undefined
@@ -57,7 +58,7 @@ export class CasesService {
     const id = uuidv7();
     const day = localDay(now);
     await this.deps.transact(async (trx, publish) => {
-      await store.insertCase(
+      const number = await store.insertCase(
         trx,
         day,
         {
@@ -98,6 +99,7 @@ export class CasesService {
         )
         .execute();
       await announce(publish, id, org);
+      await alongWith?.(trx, publish, { id, number });
     });
     return this.case(id, null);
   }
@@ -107,22 +109,27 @@ export class CasesService {
     actor: Actor,
     report: Report,
     note: string | undefined,
+    alongWith?: AlongWithCase,
   ): Promise<{ id: string; number: string }> {
-    const made = await this.create(actor, {
-      source: 'citizen_report',
-      sourceRef: report.number,
-      category: 'other',
-      summary: note ? `${report.description}\n${note}` : report.description,
-      lon: report.lon,
-      lat: report.lat,
-      address: report.address ?? undefined,
-      parties: [
-        { role: 'applicant', name: '（待核实）' },
-        { role: 'respondent', name: '（待核实）' },
-      ],
-      riskViolence: false,
-      slaDays: 30,
-    });
+    const made = await this.create(
+      actor,
+      {
+        source: 'citizen_report',
+        sourceRef: report.number,
+        category: 'other',
+        summary: note ? `${report.description}\n${note}` : report.description,
+        lon: report.lon,
+        lat: report.lat,
+        address: report.address ?? undefined,
+        parties: [
+          { role: 'applicant', name: '（待核实）' },
+          { role: 'respondent', name: '（待核实）' },
+        ],
+        riskViolence: false,
+        slaDays: 30,
+      },
+      alongWith,
+    );
     return { id: made.id, number: made.number };
   }
 
@@ -323,23 +330,30 @@ export class CasesService {
     const scrub = partyScrubber(await store.parties(this.db, id));
     const summary = scrub(c.summary).text;
     const extra = note ? scrub(note).text : '';
-    const { incident } = await this.deps.dispatch.createIncident(actor, {
-      category: 'dispute',
-      priority: 'P1',
-      lon,
-      lat,
-      crs: 'wgs84',
-      addressLabel: c.address ?? undefined,
-      narrative: `【矛盾纠纷 ${c.number} 有暴力风险】${CASE_CATEGORY_LABELS[c.category].zh}：${summary}${extra ? `\n${extra}` : ''}`,
-    });
-    await this.deps.transact(async (trx, publish) => {
-      await store.updateCase(trx, id, {
-        risk_violence: true,
-        risk_incident_id: incident.id,
-        updated_at: this.deps.now(),
-      });
-      await announce(publish, id, c.org.id);
-    });
+    // The link is written in the incident's transaction, and only onto a case not yet escalated:
+    // two escalations at once make one P1 incident, the second gets 409 with none made.
+    await this.deps.dispatch.createIncident(
+      actor,
+      {
+        category: 'dispute',
+        priority: 'P1',
+        lon,
+        lat,
+        crs: 'wgs84',
+        addressLabel: c.address ?? undefined,
+        narrative: `【矛盾纠纷 ${c.number} 有暴力风险】${CASE_CATEGORY_LABELS[c.category].zh}：${summary}${extra ? `\n${extra}` : ''}`,
+      },
+      async (trx, publish, incident) => {
+        const linked = await trx
+          .updateTable('mediation_cases')
+          .set({ risk_violence: true, risk_incident_id: incident.id, updated_at: this.deps.now() })
+          .where('id', '=', id)
+          .where('risk_incident_id', 'is', null)
+          .executeTakeFirst();
+        if (Number(linked.numUpdatedRows) === 0) throw new ProblemError('conflict', M.alreadyEscalated);
+        await announce(publish, id, c.org.id);
+      },
+    );
     return this.case(id, null);
   }
 

@@ -52,7 +52,8 @@ export const communityModule = defineModule({
   create: (deps) => {
     const reports = new ReportsService(deps);
     const cases = new CasesService(deps, (caseId, trx) => reports.closeForCase(caseId, trx));
-    reports.caseFromReport = (actor, report, note) => cases.fromReport(actor, report, note);
+    reports.caseFromReport = (actor, report, note, alongWith) =>
+      cases.fromReport(actor, report, note, alongWith);
     return { reports, cases, volunteers: new VolunteersService(deps) };
   },
   routes: async (app, deps, community) => {

@@ -376,6 +376,32 @@ describe(`citizen reports and Open311 (${process.env.CITYWATCH_TEST_DB})`, () =>
       ['community.report_received', null],
       ['community.report_decided', 'rejected'],
     ]);
+
+    // Two dispatchers deciding one report at once: one incident, the other gets 409 and makes none.
+    const d = await make('suspicious', '两名男子在楼道内撬门');
+    const both = await Promise.all(
+      [station, station].map((cookie) =>
+        t.as(cookie, {
+          method: 'POST',
+          url: `/api/community/reports/${d.id}/decide`,
+          payload: { action: 'incident', priority: 'P2' },
+        }),
+      ),
+    );
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const dNumber = (
+      await t.ctx.db.kysely
+        .selectFrom('community_reports')
+        .select('number')
+        .where('id', '=', d.id)
+        .executeTakeFirstOrThrow()
+    ).number;
+    const made = await t.ctx.db.kysely
+      .selectFrom('incidents')
+      .select('id')
+      .where('narrative', 'like', `%${dNumber}%`)
+      .execute();
+    expect(made).toHaveLength(1);
   });
 
   it('serves Open311 GeoReport v2: services, POST form-encoded and JSON, request status, errors as the spec lists them', async () => {

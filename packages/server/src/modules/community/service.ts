@@ -24,8 +24,9 @@ import { localDay } from '@citywatch/core/dispatch/incident';
 import { haversineMetres } from '@citywatch/core/roads/osm-to-graph';
 import exifr from 'exifr';
 import { latLngToCell } from 'h3-js';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { StagePublish } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
 import type { Actor } from '../../identity/service.js';
@@ -38,6 +39,13 @@ export type ReportsDeps = Pick<
   Deps<'places' | 'dispatch'>,
   'db' | 'now' | 'transact' | 'places' | 'dispatch' | 'config'
 >;
+
+/** A change made in a new mediation case's transaction (see `CasesService.create`). */
+export type AlongWithCase = (
+  trx: Transaction<Database>,
+  publish: StagePublish,
+  made: { id: string; number: string },
+) => Promise<void>;
 
 /** An upload as it arrived: the bytes, the name and type the client claimed. */
 export interface Upload {
@@ -85,6 +93,8 @@ export class ReportsService {
     actor: Actor,
     report: Report,
     note: string | undefined,
+    /** Runs in the case's own transaction (the report's decision). */
+    alongWith: AlongWithCase,
   ) => Promise<{ id: string; number: string }>;
 
   constructor(private readonly deps: ReportsDeps) {
@@ -312,60 +322,65 @@ export class ReportsService {
       incident_id: null as string | null,
       case_id: null as string | null,
     };
-    let status: Report['status'];
-    let notes: string;
+    // The decision is written in the same transaction as what it makes (the incident, the case):
+    // two dispatchers deciding one report at once make one incident or case, and the second gets
+    // 409 with nothing made.
+    const decided =
+      (status: Report['status'], notes: string, extra: Partial<typeof change> = {}) =>
+      async (trx: Transaction<Database>, publish: StagePublish) => {
+        if (!(await store.decideReport(trx, id, { ...change, ...extra, status, status_notes: notes })))
+          throw new ProblemError('conflict', M.alreadyDecided);
+        await publish('community.report_decided', report.org.id, {
+          reportId: id,
+          number: report.number,
+          status,
+        });
+      };
     const narrative = `【群众上报 ${report.number}】${report.description}`;
     const category = findReportCategory(report.category)!;
     if (decision.action === 'incident') {
-      const { incident } = await this.deps.dispatch.createIncident(actor, {
-        category: decision.category ?? category.incidentCategory,
-        priority: decision.priority,
-        lon: report.lon,
-        lat: report.lat,
-        crs: 'wgs84',
-        addressLabel: report.address ?? undefined,
-        narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
-      });
-      status = 'incident';
-      change.incident_id = incident.id;
-      notes = M.notes.incident(incident.number, incident.jurisdiction?.name ?? report.org.name).zh;
+      await this.deps.dispatch.createIncident(
+        actor,
+        {
+          category: decision.category ?? category.incidentCategory,
+          priority: decision.priority,
+          lon: report.lon,
+          lat: report.lat,
+          crs: 'wgs84',
+          addressLabel: report.address ?? undefined,
+          narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
+        },
+        (trx, publish, made) =>
+          decided('incident', M.notes.incident(made.number, made.jurisdictionName ?? report.org.name).zh, {
+            incident_id: made.id,
+          })(trx, publish),
+      );
     } else if (decision.action === 'hotline') {
       // The hand-off goes the way dispatch diverts non-police calls: a call record, diverted, and
       // the 12345 forwarder delivers it.
-      const { incident } = await this.deps.dispatch.createIncident(actor, {
-        category: 'non_police',
-        priority: 'P4',
-        lon: report.lon,
-        lat: report.lat,
-        crs: 'wgs84',
-        addressLabel: report.address ?? undefined,
-        narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
-      });
+      const { incident } = await this.deps.dispatch.createIncident(
+        actor,
+        {
+          category: 'non_police',
+          priority: 'P4',
+          lon: report.lon,
+          lat: report.lat,
+          crs: 'wgs84',
+          addressLabel: report.address ?? undefined,
+          narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
+        },
+        (trx, publish, made) =>
+          decided('hotline', M.notes.hotline.zh, { incident_id: made.id, closed: true })(trx, publish),
+      );
       await this.deps.dispatch.transition(actor, incident.id, 'diverted', decision.note);
-      status = 'hotline';
-      change.incident_id = incident.id;
-      change.closed = true;
-      notes = M.notes.hotline.zh;
     } else if (decision.action === 'case') {
       if (!this.caseFromReport) throw new ProblemError('unavailable');
-      const made = await this.caseFromReport(actor, report, decision.note);
-      status = 'case';
-      change.case_id = made.id;
-      notes = M.notes.case(made.number).zh;
+      await this.caseFromReport(actor, report, decision.note, (trx, publish, made) =>
+        decided('case', M.notes.case(made.number).zh, { case_id: made.id })(trx, publish),
+      );
     } else {
-      status = 'rejected';
-      change.closed = true;
-      notes = M.notes.rejected(decision.reason).zh;
+      await this.deps.transact(decided('rejected', M.notes.rejected(decision.reason).zh, { closed: true }));
     }
-    await this.deps.transact(async (trx, publish) => {
-      if (!(await store.decideReport(trx, id, { ...change, status, status_notes: notes })))
-        throw new ProblemError('conflict', M.alreadyDecided);
-      await publish('community.report_decided', report.org.id, {
-        reportId: id,
-        number: report.number,
-        status,
-      });
-    });
     return this.report(id, null);
   }
 

@@ -14,7 +14,7 @@ import { DiversionsService } from './diversions/service.js';
 import * as etasStore from './etas/store.js';
 import { FiguresService } from './figures/service.js';
 import { HelpService } from './help/service.js';
-import { type DemoMarks, IncidentsService } from './incidents/service.js';
+import { type AlongWithIncident, type DemoMarks, IncidentsService } from './incidents/service.js';
 import type { UnitTracker } from './tracker.js';
 import { UnitReporting } from './units/reporting.js';
 import type { IngestReport } from './units/service.js';
@@ -70,8 +70,9 @@ export class DispatchService {
   createIncident(
     actor: Actor,
     req: CreateIncident,
+    alongWith?: AlongWithIncident,
   ): Promise<{ incident: Incident; duplicates: Incident[]; triage: TriageSuggestion }> {
-    return this.incidentsService.createIncident(actor, req);
+    return this.incidentsService.createIncident(actor, req, alongWith);
   }
 
   /**

@@ -30,6 +30,13 @@ import type { UnitsService } from '../units/service.js';
 import * as unitsStore from '../units/store.js';
 import * as store from './store.js';
 
+/** A change made in a new incident's transaction (see `createIncident`). */
+export type AlongWithIncident = (
+  trx: Transaction<Database>,
+  publish: StagePublish,
+  incident: { id: string; number: string; jurisdictionName: string | null },
+) => Promise<void>;
+
 /** The demo's marks: the calls the simulator's accounts file are demo calls. */
 export interface DemoMarks {
   /** The simulator's accounts (in this process). */
@@ -59,9 +66,15 @@ export class IncidentsService {
     this.db = deps.db.kysely;
   }
 
+  /**
+   * A new incident. `alongWith` runs in the incident's own transaction, after it is written: a
+   * change elsewhere that must happen with the incident or not at all (a citizen report decided
+   * into it, a mediation case escalated to it); if it throws, no incident is made.
+   */
   async createIncident(
     actor: Actor,
     req: CreateIncident,
+    alongWith?: AlongWithIncident,
   ): Promise<{ incident: Incident; duplicates: Incident[]; triage: TriageSuggestion }> {
     const category = findCategory(req.category);
     if (!category)
@@ -123,6 +136,11 @@ export class IncidentsService {
       });
       await this.event(trx, id, now, 'created', null, 'received', actor.userId, null, { triage: suggestion });
       await this.announce(trx, publish, id, orgId);
+      await alongWith?.(trx, publish, {
+        id,
+        number: incidentNumber(now, seq),
+        jurisdictionName: jurisdiction?.name ?? null,
+      });
     });
     // The call taker gets the incident back even when it belongs to another station's jurisdiction;
     // the duplicates offered are only those of the call taker's own subtree.
