@@ -270,6 +270,76 @@ describe(`identity and sessions (${backend})`, () => {
     ).rejects.toThrow(/declares no permission/);
   });
 
+  it('stages session and user changes in the outbox with the write, for every node’s live gateway', async () => {
+    const admin = await t.login('admin', ADMIN_PASSWORD);
+    const orgs = (await t.as(admin, { method: 'GET', url: '/api/orgs' })).json().items as {
+      id: string;
+      kind: string;
+    }[];
+    const branch = orgs.find((o) => o.kind === 'branch_bureau')!;
+    const org = await t.as(admin, {
+      method: 'POST',
+      url: '/api/orgs',
+      payload: { parentId: branch.id, kind: 'police_station', name: '出站测试派出所', code: 'OUTBOX-PS' },
+    });
+    expect(org.statusCode, org.body).toBe(201);
+    const orgId = org.json().id as string;
+    const user = await t.as(admin, {
+      method: 'POST',
+      url: '/api/users',
+      payload: {
+        username: 'outbox.user',
+        displayName: '出站',
+        password: 'a-long-password',
+        orgId,
+        roles: ['dispatcher'],
+      },
+    });
+    expect(user.statusCode, user.body).toBe(201);
+    const userId = user.json().id as string;
+    const own = await t.login('outbox.user', 'a-long-password');
+    expect((await t.as(own, { method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(204);
+    await t.login('outbox.user', 'a-long-password');
+    expect((await t.as(admin, { method: 'POST', url: `/api/users/${userId}/end-sessions` })).statusCode).toBe(
+      204,
+    );
+    const patched = await t.as(admin, {
+      method: 'PATCH',
+      url: `/api/users/${userId}`,
+      payload: { active: false },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    // A refused change stages nothing.
+    expect(
+      (
+        await t.as(admin, {
+          method: 'POST',
+          url: '/api/orgs',
+          payload: { parentId: branch.id, kind: 'police_station', name: '重复', code: 'OUTBOX-PS' },
+        })
+      ).statusCode,
+    ).toBe(409);
+
+    const staged = (
+      await t.ctx.db.kysely
+        .selectFrom('event_outbox')
+        .select(['type', 'event'])
+        .where('type', 'like', 'identity.%')
+        .orderBy('id')
+        .execute()
+    ).map((r) => ({ type: r.type, p: (r.event as { payload: Record<string, unknown> }).payload }));
+    const mine = staged.filter(
+      ({ p }) => p.userId === userId || p.orgId === orgId || typeof p.sessionRef === 'string',
+    );
+    expect(mine.map(({ type }) => type)).toEqual([
+      'identity.org_changed',
+      'identity.user_changed',
+      'identity.session_ended',
+      'identity.sessions_ended',
+      'identity.user_changed',
+    ]);
+  });
+
   it('keeps an intact, append-only, hash-chained audit log that detects tampering', async () => {
     const ok = await verifyAuditChain(t.ctx.db.kysely);
     expect(ok.ok).toBe(true);

@@ -33,6 +33,7 @@ export const identityModule = defineModule({
   create: (deps) =>
     new IdentityService(deps.db.kysely, deps.now, deps.permissions, {
       loginFailuresPerAddress: deps.config.loginFailuresPerAddress,
+      transact: deps.transact,
     }),
   routes: (app, deps, identity) => identityRoutes(app, deps, identity),
 });

@@ -15,7 +15,7 @@ import { actorOf, SESSION_COOKIE } from '../http/auth.js';
 import type { CoreDeps, ZodApp } from '../modules/module.js';
 import { isCityLevel, orgsUnder } from '../modules/scope.js';
 import { presentAuditRow, verifyAuditChain } from './audit.js';
-import { type IdentityService, sessionRef } from './service.js';
+import type { IdentityService } from './service.js';
 
 const idParams = z.strictObject({ id: z.string().uuid() });
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
@@ -61,7 +61,6 @@ export function identityRoutes(
     async (request, reply) => {
       const actor = actorOf(request);
       await identity.logout(actor);
-      ctx.publish('identity.session_ended', actor.orgId, { sessionRef: sessionRef(actor.sessionTokenHash) });
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -114,7 +113,6 @@ export function identityRoutes(
     },
     async (request, reply) => {
       const user = await identity.createUser(actorOf(request), request.body);
-      ctx.publish('identity.user_changed', user.orgId, { userId: user.id, username: user.username });
       return reply.code(201).send(user);
     },
   );
@@ -133,7 +131,6 @@ export function identityRoutes(
     async (request) => {
       const { id } = request.params;
       const user = await identity.updateUser(actorOf(request), id, request.body);
-      ctx.publish('identity.user_changed', user.orgId, { userId: user.id, username: user.username });
       return user;
     },
   );
@@ -147,7 +144,6 @@ export function identityRoutes(
     async (request, reply) => {
       const { id } = request.params;
       await identity.endSessions(actorOf(request), id);
-      ctx.publish('identity.sessions_ended', actorOf(request).orgId, { userId: id });
       return reply.code(204).send(null);
     },
   );
@@ -169,7 +165,6 @@ export function identityRoutes(
     },
     async (request, reply) => {
       const org = await identity.createOrg(actorOf(request), request.body);
-      ctx.publish('identity.org_changed', org.id, { orgId: org.id, name: org.name });
       return reply.code(201).send(org);
     },
   );

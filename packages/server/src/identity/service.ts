@@ -10,6 +10,7 @@ import type {
 } from '@citywatch/core/identity/schemas';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { Transact } from '../bus/outbox.js';
 import type { Database } from '../db/schema.js';
 import { ProblemError } from '../http/problem.js';
 import { appendAudit, recordAudit } from './audit.js';
@@ -74,13 +75,24 @@ export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 export class IdentityService {
   private readonly throttle: LoginThrottle;
+  private readonly transact: Transact;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly permissions: Pick<PermissionTable, 'grants'>,
-    options: { loginFailuresPerAddress?: number } = {},
+    options: {
+      loginFailuresPerAddress?: number;
+      /**
+       * Transactions whose events reach the bus (outbox): sessions ended, users and orgs changed
+       * reach every node's live gateway with the change. Without one (command-line tools, tests of
+       * the service alone) the events go nowhere.
+       */
+      transact?: Transact;
+    } = {},
   ) {
+    this.transact =
+      options.transact ?? ((work) => db.transaction().execute((trx) => work(trx, async () => {})));
     this.throttle = new LoginThrottle(options.loginFailuresPerAddress ?? 30, LOGIN_THROTTLE_WINDOW_MS, now);
   }
 
@@ -264,8 +276,12 @@ export class IdentityService {
 
   async logout(actor: Actor): Promise<void> {
     const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       await store.endSession(trx, actor.sessionTokenHash, now);
+      // The gateways close that session's sockets (it reaches no console).
+      await publish('identity.session_ended', actor.orgId, {
+        sessionRef: sessionRef(actor.sessionTokenHash),
+      });
       await appendAudit(
         trx,
         { userId: actor.userId, username: actor.username, action: 'logout', resource: 'session' },
@@ -318,7 +334,7 @@ export class IdentityService {
     this.assertDutiesSeparate(roles);
     const id = uuidv7();
     const passwordHash = await hashPassword(req.password);
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       await store.insertUser(trx, {
         id,
         username: req.username,
@@ -334,6 +350,7 @@ export class IdentityService {
         roles,
         active: true,
       });
+      await publish('identity.user_changed', req.orgId, { userId: id, username: req.username });
     });
     const u = await store.findUserPublic(this.db, id);
     if (!u) throw new Error('user not stored');
@@ -362,7 +379,7 @@ export class IdentityService {
     }
     if (req.active !== undefined) set.active = req.active;
     const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       const before = await store.findUserForUpdate(trx, userId);
       if (!before) throw new ProblemError('not_found');
       await store.updateUserColumns(trx, userId, set, now);
@@ -382,6 +399,11 @@ export class IdentityService {
       compare('active', before.active, req.active);
       if (req.password !== undefined) is.passwordReset = true;
       await this.auditIdentityChange(trx, actor, `user:${userId}`, 'update_user', was, is);
+      // The user's consoles reconnect (roles, org or sessions may have changed).
+      await publish('identity.user_changed', req.orgId ?? before.org_id, {
+        userId,
+        username: before.username,
+      });
     });
     return presentUser((await store.findUserPublic(this.db, userId))!);
   }
@@ -389,8 +411,9 @@ export class IdentityService {
   async endSessions(actor: Actor, userId: string): Promise<number> {
     const target = await this.userInScope(actor, userId);
     const now = this.now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.transact(async (trx, publish) => {
       const n = await store.endSessionsOfUser(trx, userId, now);
+      await publish('identity.sessions_ended', actor.orgId, { userId });
       await appendAudit(
         trx,
         {
@@ -423,7 +446,7 @@ export class IdentityService {
       ]);
     }
     const id = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx, publish) => {
       await store.insertOrg(trx, {
         id,
         parentId: parent.id,
@@ -438,6 +461,7 @@ export class IdentityService {
         name: req.name,
         code: req.code,
       });
+      await publish('identity.org_changed', id, { orgId: id, name: req.name });
     });
     return presentOrg((await store.findOrg(this.db, id))!);
   }

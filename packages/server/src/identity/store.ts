@@ -76,7 +76,7 @@ export function insertUser(
 export function findUserForUpdate(q: Q, id: string) {
   return q
     .selectFrom('users')
-    .select(['display_name', 'org_id', 'roles', 'active'])
+    .select(['username', 'display_name', 'org_id', 'roles', 'active'])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();
