@@ -1,9 +1,9 @@
-import { dayStart } from '@citywatch/core/indicators/period';
+import { DAY_MS, dayStart, shanghaiDay } from '@citywatch/core/indicators/period';
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/app.js';
-import { scopeOf } from './service.js';
+import { SNAPSHOT_SETTLED_AFTER_MS, scopeOf } from './service.js';
 
 /**
  * A period of several days is made from the stored daily snapshots (and the quantiles from their
@@ -147,6 +147,29 @@ describe(`indicators over days from snapshots (${process.env.CITYWATCH_TEST_DB})
       denominator: before.denominator,
       value: before.value,
     });
+    // Back under its rule but stored an hour after its day ended, before the day settled (a call
+    // answered after midnight still to come): the day counts as missing as well.
+    await sql`update indicator_snapshots set rule_version = ${t.ctx.indicators.find(id).ruleVersion},
+        computed_at = ${new Date('2026-11-17T17:00:00Z')}
+      where indicator_id = ${where.id} and org_id = ${where.org} and day = ${where.day}`.execute(
+      t.ctx.db.kysely,
+    );
+    expect((await answered(org.longcheng, '2026-11-16', '2026-11-20', [id])).get(id)).toMatchObject({
+      numerator: before.numerator,
+      value: before.value,
+    });
+    // A day later it would have counted (the +1000 shows again).
+    await sql`update indicator_snapshots set computed_at = ${new Date('2026-11-18T16:00:00Z')}
+      where indicator_id = ${where.id} and org_id = ${where.org} and day = ${where.day}`.execute(
+      t.ctx.db.kysely,
+    );
+    expect((await answered(org.longcheng, '2026-11-16', '2026-11-20', [id])).get(id)!.numerator).toBe(
+      before.numerator! + 1000,
+    );
+    await sql`update indicator_snapshots set numerator = numerator - 1000
+      where indicator_id = ${where.id} and org_id = ${where.org} and day = ${where.day}`.execute(
+      t.ctx.db.kysely,
+    );
     // A quantile sums the stored histograms: a day's histogram made to hold 10,000 calls at 9,999 s
     // moves the city's median there.
     const median = 'dispatch.call_to_dispatch.median.P1';
@@ -190,5 +213,27 @@ describe(`indicators over days from snapshots (${process.env.CITYWATCH_TEST_DB})
     expect((await answered(org.city, '2026-11-16', '2026-11-20', [median])).get(median)!.value).toBe(
       (await live(org.city, '2026-11-16', '2026-11-20')).get(median)!.value,
     );
+  });
+
+  it('the scheduler stores yesterday, and the day before again once it has settled, each once', async () => {
+    const today = shanghaiDay(t.ctx.now());
+    const yesterday = shanghaiDay(new Date(dayStart(today)!.getTime() - DAY_MS));
+    const dayBefore = shanghaiDay(new Date(dayStart(today)!.getTime() - 2 * DAY_MS));
+    expect(await t.ctx.indicators.scheduledSnapshot()).toBe(true);
+    const stored = await t.ctx.db.kysely
+      .selectFrom('indicator_snapshots')
+      .select(['day', 'computed_at'])
+      .where('indicator_id', '=', 'dispatch.validity_rate')
+      .where('org_id', '=', org.city.id)
+      .where('day', 'in', [yesterday, dayBefore])
+      .orderBy('day')
+      .execute();
+    expect(stored.map((r) => r.day)).toEqual([dayBefore, yesterday]);
+    // The day before's row is taken at least a day after that day ended: it stands in for it.
+    expect(new Date(stored[0].computed_at).getTime()).toBeGreaterThanOrEqual(
+      dayStart(dayBefore)!.getTime() + DAY_MS + SNAPSHOT_SETTLED_AFTER_MS,
+    );
+    // Claimed once across nodes: a second run stores nothing again.
+    expect(await t.ctx.indicators.scheduledSnapshot()).toBe(false);
   });
 });

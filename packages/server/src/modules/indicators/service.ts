@@ -7,7 +7,7 @@ import {
   targetStatus,
 } from '@citywatch/core/indicators/indicators';
 import { DAY_MS, dayStart, daysBetween, shanghaiDay } from '@citywatch/core/indicators/period';
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
@@ -28,6 +28,14 @@ import type { IndicatorHistogramsTable, IndicatorSnapshotsTable } from './tables
 
 /** A period longer than this is refused (a year and a day: a leap year's report). */
 export const MAX_PERIOD_DAYS = 366;
+/**
+ * A stored snapshot stands in for its day in a period only when it was computed this long after
+ * the day ended: calls answered after midnight, night shifts ending next morning and AVL uploaded
+ * late all belong to the day, and the first snapshot (minutes after midnight) misses them. The
+ * scheduler stores each day again once this has passed (`scheduledSnapshot`); an earlier one
+ * still serves the day's own figure and trend point.
+ */
+export const SNAPSHOT_SETTLED_AFTER_MS = DAY_MS;
 /** Days counted by one grouped computation of the backfill. */
 const BACKFILL_CHUNK_DAYS = 31;
 /** A claim unfinished for this long is taken to be a dead node's and may be taken over. */
@@ -167,7 +175,7 @@ export class IndicatorsService {
   ): Promise<Map<string, Promise<IndicatorFigure>>> {
     const stored = await this.db
       .selectFrom('indicator_snapshots')
-      .select(['indicator_id', 'day', 'value', 'numerator', 'denominator', 'rule_version'])
+      .select(['indicator_id', 'day', 'value', 'numerator', 'denominator', 'rule_version', 'computed_at'])
       .where('org_id', '=', org.id)
       .where(
         'indicator_id',
@@ -192,7 +200,10 @@ export class IndicatorsService {
     const out = new Map<string, Promise<IndicatorFigure>>();
     for (const indicator of indicators) {
       const mine = stored.filter(
-        (r) => r.indicator_id === indicator.id && r.rule_version === indicator.ruleVersion,
+        (r) =>
+          r.indicator_id === indicator.id &&
+          r.rule_version === indicator.ruleVersion &&
+          settled(r.day, r.computed_at),
       );
       const have = new Set(mine.map((r) => r.day));
       const missing = missingRuns(days, have).map(runCtx);
@@ -425,6 +436,8 @@ export class IndicatorsService {
     const first = dayStart(fromDay);
     const last = dayStart(toDay);
     if (!first || !last || last < first) throw new Error(`no days from ${fromDay} to ${toDay}`);
+    // A day not over yet has no history to store (and all-zero rows would stand in for it).
+    if (toDay >= shanghaiDay(this.deps.now())) throw new Error(`${toDay} is not over yet`);
     const orgs = await this.subtree(root);
     const pathOf = new Map(orgs.map((o) => [o.id, o.path]));
     const holdersMemo = new Map<string, string[]>();
@@ -600,6 +613,9 @@ export class IndicatorsService {
     scope: { orgIds: string[]; families: string[]; from: string; to: string },
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // One writer of snapshots at a time (the scheduler, a manual snapshot, a backfill): two at
+      // once would collide on the histogram rows and could deadlock on the snapshot rows.
+      await sql`select pg_advisory_xact_lock(${SNAPSHOT_WRITE_LOCK})`.execute(trx);
       for (let i = 0; i < rows.length; i += 1000) {
         await trx
           .insertInto('indicator_snapshots')
@@ -674,13 +690,22 @@ export class IndicatorsService {
 
   /** The scheduled step: yesterday's snapshot of the whole tree, once across nodes. */
   async scheduledSnapshot(): Promise<boolean> {
-    const yesterday = shanghaiDay(new Date(dayStart(shanghaiDay(this.deps.now()))!.getTime() - DAY_MS));
+    const today = dayStart(shanghaiDay(this.deps.now()))!.getTime();
+    const yesterday = shanghaiDay(new Date(today - DAY_MS));
+    const dayBefore = shanghaiDay(new Date(today - 2 * DAY_MS));
     const root = await this.orgByCode(undefined);
     if (!root) return false;
-    return this.once('snapshot', yesterday, async () => {
+    const first = await this.once('snapshot', yesterday, async () => {
       const r = await this.snapshot(yesterday, root);
       this.deps.log.info(r, 'indicator snapshot stored');
     });
+    // The day before once more, now that it has settled (SNAPSHOT_SETTLED_AFTER_MS): the one
+    // periods add up.
+    await this.once('snapshot-settled', dayBefore, async () => {
+      const r = await this.snapshot(dayBefore, root);
+      this.deps.log.info(r, 'settled indicator snapshot stored');
+    });
+    return first;
   }
 
   /** The police stations of the org's subtree, by name. */
@@ -833,6 +858,14 @@ function metaOf(i: RegisteredIndicator): IndicatorMeta {
 }
 
 /** The Shanghai days of a period that starts and ends at midnight, else null. */
+/** Lock key of snapshot writes (pg_advisory_xact_lock; any constant unused elsewhere). */
+const SNAPSHOT_WRITE_LOCK = 7_160_151;
+
+/** Whether a snapshot of `day` computed at `computedAt` was taken after the day settled. */
+function settled(day: string, computedAt: Date | string): boolean {
+  return new Date(computedAt).getTime() >= dayStart(day)!.getTime() + DAY_MS + SNAPSHOT_SETTLED_AFTER_MS;
+}
+
 function wholeDays(period: Period): string[] | null {
   if (dayStart(shanghaiDay(period.from))!.getTime() !== period.from.getTime()) return null;
   if (dayStart(shanghaiDay(period.to))!.getTime() !== period.to.getTime()) return null;
