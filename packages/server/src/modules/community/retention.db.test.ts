@@ -135,7 +135,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       mediationParties: 2,
       freeTextRows: 0,
       freeTextReplacements: 0,
-      earlierPurgedCasesScrubbed: 0,
+      earlierPurgedCasesChecked: 0,
       casesClosedBefore: new Date(t.ctx.now().getTime() - 90 * DAY_MS).toISOString(),
     });
 
@@ -316,7 +316,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       mediationParties: 4,
       freeTextRows: 6,
       freeTextReplacements: result.freeTextReplacements,
-      earlierPurgedCasesScrubbed: 0,
+      earlierPurgedCasesChecked: 0,
       casesClosedBefore: new Date(purgedAt.getTime() - 90 * DAY_MS).toISOString(),
     });
     expect(leaks([JSON.stringify(audit)])).toEqual([]);
@@ -429,7 +429,7 @@ describe(`mediation parties' retention purge (${process.env.CITYWATCH_TEST_DB})`
       mediationParties: 0,
       freeTextRows: 1,
       freeTextReplacements: 2,
-      earlierPurgedCasesScrubbed: 1,
+      earlierPurgedCasesChecked: 1,
     });
     expect(JSON.stringify(audits.at(-1)!.detail)).not.toContain('139');
 

@@ -131,6 +131,8 @@ function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<
     for (const p of r.rows) byCase.set(p.case_id, [...(byCase.get(p.case_id) ?? []), p]);
     // Cases whose parties an earlier purge blanked without scrubbing the free text (before it did,
     // or rows purged by hand): scrubbed now by shape (phones, ID numbers), the names being gone.
+    // Cases scrubbed by a purge before the column existed are among them once (nothing left to
+    // replace); a run takes CHUNK of them, so the first runs after an upgrade stay short.
     const missed = await trx
       .selectFrom('mediation_cases as c')
       .select('c.id')
@@ -147,6 +149,8 @@ function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<
           ),
         ),
       )
+      .orderBy('c.closed_at')
+      .limit(CHUNK)
       .execute();
     let catchUp = 0;
     for (const c of missed) {
@@ -174,7 +178,7 @@ function purgeText(db: Kysely<Database>, before: Date, now: Date): Promise<Omit<
             mediationParties: parties,
             freeTextRows: text.rows,
             freeTextReplacements: text.replaced,
-            earlierPurgedCasesScrubbed: catchUp,
+            earlierPurgedCasesChecked: catchUp,
             casesClosedBefore: before.toISOString(),
           },
         },

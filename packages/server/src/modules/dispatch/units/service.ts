@@ -21,6 +21,9 @@ import { UnitTracker } from '../tracker.js';
 import { PositionFollower } from '../tracker-follow.js';
 import * as store from './store.js';
 
+/** How old a stored fix may be for its heading to count when the tracker is rebuilt. */
+const MOTION_FRESH_MS = 120_000;
+
 /** An AVL fix older than this makes a recommendation "stale" (shown, flagged). */
 export const STALE_AVL_MS = 2 * 60_000;
 
@@ -93,7 +96,16 @@ export class UnitsService {
         const tracker = new UnitTracker(city);
         const units = await store.livePositions(this.db);
         for (const u of units) {
-          tracker.setPosition(u.id, u.last_lon, u.last_lat, motionOf(u.last_heading, u.last_speed));
+          // A heading is kept only from a fix of the last minutes: a terminal gone quiet while
+          // driving is not still driving that way.
+          const fresh =
+            u.last_at !== null && this.deps.now().getTime() - new Date(u.last_at).getTime() < MOTION_FRESH_MS;
+          tracker.setPosition(
+            u.id,
+            u.last_lon,
+            u.last_lat,
+            fresh ? motionOf(u.last_heading, u.last_speed) : null,
+          );
           // A fix's event older than the stored position, arriving late, must not move it back.
           if (u.last_at) this.positions.remember(u.id, new Date(u.last_at).getTime());
         }
