@@ -381,21 +381,27 @@ export class SensorsService {
 
   private async incidentFor(d: Tracked, alarmId: string) {
     const actor = await this.platformActor(d.orgId);
-    const { incident } = await this.deps.dispatch.createIncident(actor, {
-      category: 'criminal',
-      priority: 'P1',
-      lon: d.lon,
-      lat: d.lat,
-      crs: 'wgs84',
-      addressLabel: d.address.slice(0, 200),
-      narrative: `一键报警：${d.name}（${d.address}）/ Alarm button pressed: ${d.name}`,
-    });
+    // The alarm is linked in the incident's own transaction: never an incident without its link.
+    await this.deps.dispatch.createIncident(
+      actor,
+      {
+        category: 'criminal',
+        priority: 'P1',
+        lon: d.lon,
+        lat: d.lat,
+        crs: 'wgs84',
+        addressLabel: d.address.slice(0, 200),
+        narrative: `一键报警：${d.name}（${d.address}）/ Alarm button pressed: ${d.name}`,
+      },
+      async (trx, _publish, incident) => {
+        await trx
+          .updateTable('sensor_alarms')
+          .set({ incident_id: incident.id })
+          .where('id', '=', alarmId)
+          .execute();
+      },
+    );
     this.stats.incidents++;
-    await this.db
-      .updateTable('sensor_alarms')
-      .set({ incident_id: incident.id })
-      .where('id', '=', alarmId)
-      .execute();
   }
 
   /**
