@@ -96,7 +96,14 @@ export const videoModule = defineModule({
         inspect: async (actor, unitId, finding) =>
           (await deps.oversight.cases.inspect(actor, { unitId, kind: 'video', findings: [finding] })).id,
       },
-      createIncident: async (actor, req) => (await deps.dispatch.createIncident(actor, req)).incident,
+      createIncident: async (actor, req, alongWith) =>
+        (
+          await deps.dispatch.createIncident(
+            actor,
+            req,
+            alongWith && ((trx, _publish, made) => alongWith(trx, made.id)),
+          )
+        ).incident,
       incidentVisible: (id, scope) =>
         deps.dispatch.incident(id, scope).then(
           () => true,

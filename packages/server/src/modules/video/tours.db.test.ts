@@ -75,16 +75,28 @@ describe(`video patrol tours (${process.env.CITYWATCH_TEST_DB})`, () => {
       category: 'public_order',
     });
     expect(noNote.json().errors[0]).toMatchObject({ field: 'note', rule: 'required' });
-    const finding = await step({
-      position: 1,
-      result: 'finding',
-      note: '路口有人聚集斗殴',
-      action: 'incident',
-      category: 'public_order',
-      subcategory: 'fight',
-      priority: 'P2',
-    });
-    expect(finding.statusCode, finding.body).toBe(200);
+    // The same finding sent twice at once (a double click): one step, one incident.
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        step({
+          position: 1,
+          result: 'finding',
+          note: '路口有人聚集斗殴',
+          action: 'incident',
+          category: 'public_order',
+          subcategory: 'fight',
+          priority: 'P2',
+        }),
+      ),
+    );
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const finding = both.find((r) => r.statusCode === 200)!;
+    const made = await t.ctx.db.kysely
+      .selectFrom('incidents')
+      .select('id')
+      .where('narrative', 'like', '%路口有人聚集斗殴%')
+      .execute();
+    expect(made).toHaveLength(1);
     const incidentId = finding.json().steps[1].incidentId as string;
     const incident = await t.as(op, { method: 'GET', url: `/api/dispatch/incidents/${incidentId}` });
     expect(incident.statusCode, incident.body).toBe(200);

@@ -10,7 +10,7 @@
 import type { CreateIncident } from '@citywatch/core/dispatch/schemas';
 import type { Tour, TourInput, TourReport, TourRun, TourStepInput } from '@citywatch/core/video/schemas';
 import { shiftAt, shiftsBetween } from '@citywatch/core/video/tours';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Transact } from '../../bus/outbox.js';
 import type { Database } from '../../db/schema.js';
@@ -21,7 +21,15 @@ import { type OrgScope, orgsUnder } from '../scope.js';
 import { VIDEO_MESSAGES as M } from './messages.js';
 import * as store from './store.js';
 
-export type CreateIncidentFn = (actor: Actor, req: CreateIncident) => Promise<{ id: string }>;
+/**
+ * Creates an incident through dispatch; `alongWith` runs in the incident's own transaction with
+ * its id (the tour step that found it), so a step is never recorded twice with two incidents.
+ */
+export type CreateIncidentFn = (
+  actor: Actor,
+  req: CreateIncident,
+  alongWith?: (trx: Transaction<Database>, incidentId: string) => Promise<void>,
+) => Promise<{ id: string }>;
 
 /**
  * Oversight, for findings at regulated premises: the units in the actor's scope one of whose
@@ -238,7 +246,7 @@ export class ToursService {
     if (run.steps.some((s) => s.position === input.position)) {
       throw new ProblemError('conflict', M.stepRecorded);
     }
-    let incidentId: string | null = null;
+    let incident: CreateIncident | null = null;
     let patrolRequest: string | null = null;
     let inspectionId: string | null = null;
     if (input.result === 'finding') {
@@ -246,7 +254,7 @@ export class ToursService {
       if (note.length < 2) throw new ProblemError('validation', undefined, bad('note', 'required'));
       if (input.action === 'incident') {
         if (!input.category) throw new ProblemError('validation', undefined, bad('category', 'required'));
-        const created = await this.createIncident(actor, {
+        incident = {
           category: input.category,
           subcategory: input.subcategory,
           priority: input.priority ?? 'P3',
@@ -254,28 +262,33 @@ export class ToursService {
           lat: camera.lat,
           crs: 'wgs84',
           narrative: `【视频巡查 ${tour.name} · ${camera.name}】${note}`,
-        });
-        incidentId = created.id;
+        };
       } else if (input.action === 'patrol_request') {
         patrolRequest = `请巡逻力量前往 ${camera.name} 附近核查：${note}`;
       } else if (input.action === 'inspection') {
         inspectionId = await this.inspectionFinding(actor, run.id, camera, tour.name, note, input);
       }
     }
-    await this.db
-      .insertInto('video_tour_steps')
-      .values({
-        run_id: run.id,
-        position: input.position,
-        camera_id: camera.id,
-        result: input.result,
-        note: input.note ?? null,
-        incident_id: incidentId,
-        patrol_request: patrolRequest,
-        inspection_id: inspectionId,
-        recorded_at: this.now(),
-      })
-      .execute();
+    const record = async (db: Kysely<Database>, incidentId: string | null) => {
+      await db
+        .insertInto('video_tour_steps')
+        .values({
+          run_id: run.id,
+          position: input.position,
+          camera_id: camera.id,
+          result: input.result,
+          note: input.note ?? null,
+          incident_id: incidentId,
+          patrol_request: patrolRequest,
+          inspection_id: inspectionId,
+          recorded_at: this.now(),
+        })
+        .execute();
+    };
+    // A finding that becomes an incident is recorded in the incident's transaction: the same step
+    // sent twice at once makes one incident (the second fails on the step's key and makes none).
+    if (incident) await this.createIncident(actor, incident, (trx, id) => record(trx, id));
+    else await record(this.db, null);
     return this.getRun(actor, runId);
   }
 
