@@ -7,7 +7,11 @@
  *   3. afterwards, a scan of every text column of every table for non-hit plates sent during the
  *      run (must be 0).
  *
- *   npm run bench:plates [-- --smoke] [--seconds N] [--clients N] [--batch N]
+ *   npm run bench:plates [-- --smoke] [--seconds N] [--clients N] [--batch N] [--rate READS_PER_S]
+ *
+ * By default the clients send as fast as the server answers (saturation: the throughput figure).
+ * --rate paces them to that many reads/s in all (e.g. --rate 100000, the throughput target), so the
+ * hit latency is measured at a stated load rather than in the queue of a saturated server.
  *
  * Database: DATABASE_URL (PostgreSQL) when set, else PGlite in a fresh directory that is kept and
  * printed (`data_dir`) with a sample non-hit plate, so the database can be searched by hand.
@@ -44,6 +48,8 @@ const INPROCESS_READS = SMOKE ? 1_000_000 : 5_000_000;
 const HTTP_SECONDS = option('seconds', SMOKE ? 3 : 60);
 const CLIENTS = option('clients', 4);
 const BATCH = option('batch', 5_000);
+/** Reads/s the clients are paced to in all; 0: as fast as the server answers. */
+const RATE = option('rate', 0);
 const NONHIT_POOL = 100_000;
 const CHECKPOINTS = 21;
 const HIT_INTERVAL_MS = 100;
@@ -133,12 +139,20 @@ function inProcessBench(hotlistPlates: string[], nonHits: string[]) {
 
 const CLIENT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, bodies, concurrency, seconds } = workerData;
+const { url, bodies, concurrency, seconds, intervalMs } = workerData;
 let reads = 0, requests = 0, errors = 0, firstError = null;
 const deadline = Date.now() + seconds * 1000;
 async function loop(k) {
   let i = k;
+  // Paced: each client sends one batch every intervalMs (staggered), late ones at once.
+  let due = Date.now() + (intervalMs * k) / concurrency;
   while (Date.now() < deadline) {
+    if (intervalMs > 0) {
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      due += intervalMs;
+      if (Date.now() >= deadline) break;
+    }
     const [token, body] = bodies[i++ % bodies.length];
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body });
@@ -345,7 +359,9 @@ async function main() {
     bodies.push([cameraTokens[b % CHECKPOINTS], JSON.stringify({ reads })]);
   }
 
-  log(`HTTP: ${CLIENTS} concurrent clients, ${BATCH} reads a batch, ${HTTP_SECONDS} s`);
+  log(
+    `HTTP: ${CLIENTS} concurrent clients, ${BATCH} reads a batch, ${HTTP_SECONDS} s${RATE > 0 ? `, paced to ${RATE} reads/s` : ''}`,
+  );
   httpStart = performance.now();
   const worker = new Worker(CLIENT_WORKER, {
     eval: true,
@@ -354,6 +370,7 @@ async function main() {
       bodies,
       concurrency: CLIENTS,
       seconds: HTTP_SECONDS,
+      intervalMs: RATE > 0 ? (1000 * BATCH * CLIENTS) / RATE : 0,
     },
   });
   // BENCH_PROFILE=file.cpuprofile: a CPU profile of the server's thread during the HTTP phase.
@@ -432,6 +449,7 @@ async function main() {
     hotlist_entries: HOTLIST_SIZE,
     ...inProcess,
     http_reads_per_s: Math.round(clients.reads / (clients.elapsedMs / 1000)),
+    http_rate_paced: RATE > 0 ? RATE : null,
     http_seconds: round(clients.elapsedMs / 1000, 2),
     http_reads: clients.reads,
     http_requests: clients.requests,
