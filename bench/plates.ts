@@ -13,11 +13,13 @@
  * --rate paces them to that many reads/s in all (e.g. --rate 100000, the throughput target), so the
  * hit latency is measured at a stated load rather than in the queue of a saturated server.
  *
- * Database: DATABASE_URL (PostgreSQL) when set, else PGlite in a fresh directory that is kept and
- * printed (`data_dir`) with a sample non-hit plate, so the database can be searched by hand.
+ * Database: with DATABASE_URL a throw-away database on that PostgreSQL server, dropped after the run;
+ * else PGlite in a fresh directory that is kept and printed (`data_dir`) with a sample non-hit
+ * plate, so the database can be searched by hand.
  * BENCH_PROFILE=FILE.cpuprofile writes a CPU profile of the server thread during the HTTP phase.
  * Prints exactly one JSON line on stdout; progress goes to stderr.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { type ActiveHotlistEntry, HotlistMatcher } from '@citywatch/core/perimeter/hotlist';
 import { normalisePlate, PROVINCE_ABBREVIATIONS } from '@citywatch/core/perimeter/plates';
+import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import WebSocket from 'ws';
 import { buildApp } from '../packages/server/src/app';
@@ -176,10 +179,35 @@ interface ClientReport {
   elapsedMs: number;
 }
 
+/**
+ * With DATABASE_URL, a throw-away database created on that server for the run and dropped after it:
+ * the server's own database is never migrated into, and a second run does not find the first
+ * run's 100,000 hotlist entries (they used to pile up there, run after run).
+ */
+async function throwawayPostgres(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `citywatch_bench_plates_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 async function main() {
-  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const adminUrl = process.env.DATABASE_URL || undefined;
+  const throwaway = adminUrl ? await throwawayPostgres(adminUrl) : undefined;
+  const databaseUrl = throwaway?.url;
   const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'citywatch-bench-plates-'));
-  log(`database: ${databaseUrl ? 'postgres' : `pglite at ${dataDir}`}`);
+  log(
+    `database: ${databaseUrl ? `postgres (throw-away ${new URL(databaseUrl).pathname})` : `pglite at ${dataDir}`}`,
+  );
 
   const hotlistPlates = distinctPlates(HOTLIST_SIZE, new Set());
   const hotset = new Set(hotlistPlates);
@@ -441,6 +469,7 @@ async function main() {
   const storedHitsFound = await countRowsContaining(k, [hotlistPlates[0]]);
   await bus.close();
   await db.close();
+  await throwaway?.drop();
 
   const result = {
     bench: 'plates',
