@@ -337,18 +337,22 @@ export class ReportsService {
         });
       };
     const narrative = `【群众上报 ${report.number}】${report.description}`;
+    // Where and what, for an incident made from the report (either kind).
+    const atReport = (note: string | undefined) => ({
+      lon: report.lon,
+      lat: report.lat,
+      crs: 'wgs84' as const,
+      addressLabel: report.address ?? undefined,
+      narrative: note ? `${narrative}\n${note}` : narrative,
+    });
     const category = findReportCategory(report.category)!;
     if (decision.action === 'incident') {
       await this.deps.dispatch.createIncident(
         actor,
         {
+          ...atReport(decision.note),
           category: decision.category ?? category.incidentCategory,
           priority: decision.priority,
-          lon: report.lon,
-          lat: report.lat,
-          crs: 'wgs84',
-          addressLabel: report.address ?? undefined,
-          narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
         },
         (trx, publish, made) =>
           decided('incident', M.notes.incident(made.number, made.jurisdictionName ?? report.org.name).zh, {
@@ -361,13 +365,9 @@ export class ReportsService {
       const { incident } = await this.deps.dispatch.createIncident(
         actor,
         {
+          ...atReport(decision.note),
           category: 'non_police',
           priority: 'P4',
-          lon: report.lon,
-          lat: report.lat,
-          crs: 'wgs84',
-          addressLabel: report.address ?? undefined,
-          narrative: decision.note ? `${narrative}\n${decision.note}` : narrative,
         },
         (trx, publish, made) =>
           decided('hotline', M.notes.hotline.zh, { incident_id: made.id, closed: true })(trx, publish),

@@ -11,14 +11,21 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dayStart, previousPeriod, type ReportKind, reportPeriod } from '@citywatch/core/indicators/period';
+import {
+  dayStart,
+  previousPeriod,
+  type ReportKind,
+  reportPeriod,
+  shanghaiDay,
+} from '@citywatch/core/indicators/period';
 import type { Command } from 'commander';
-import { buildApp } from '../../app.js';
+import { type AppHandle, buildApp } from '../../app.js';
 import { createInProcessBus } from '../../bus/index.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { generateReport } from './report.js';
+import type { OrgRef } from './service.js';
 
 const KINDS: readonly ReportKind[] = ['daily', 'weekly', 'monthly'];
 const FORMATS = ['pdf', 'xlsx'] as const;
@@ -45,32 +52,12 @@ export async function runReport(options: ReportOptions, env: NodeJS.ProcessEnv =
       `--period ${options.period} is not a ${kind === 'monthly' ? 'month (YYYY-MM) or a day in it' : 'day (YYYY-MM-DD)'}`,
     );
   }
-  const config = loadConfig({ LOG_LEVEL: 'error', ...env, CITYWATCH_DEMO: 'off' } as NodeJS.ProcessEnv);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
-  const bus = createInProcessBus();
-  try {
-    await migrate(db);
-    const { app, ctx } = await buildApp({ config, db, bus });
-    try {
-      const org = await ctx.indicators.orgByCode(options.org);
-      if (!org) {
-        throw new ReportInputError(
-          options.org
-            ? `no org with code ${options.org}`
-            : 'the database has no org tree yet (start the server once)',
-        );
-      }
-      const report = await generateReport(ctx.indicators, { org, kind, format, period, userId: null, now });
-      const out = path.resolve(options.out);
-      await writeFile(out, report.bytes);
-      return { out, org, report };
-    } finally {
-      await app.close();
-    }
-  } finally {
-    await bus.close();
-    await db.close();
-  }
+  return withOrg(options.org, env, async (ctx, org) => {
+    const report = await generateReport(ctx.indicators, { org, kind, format, period, userId: null, now });
+    const out = path.resolve(options.out);
+    await writeFile(out, report.bytes);
+    return { out, org, report };
+  });
 }
 
 export interface BackfillOptions {
@@ -85,6 +72,23 @@ export async function runBackfill(options: BackfillOptions, env: NodeJS.ProcessE
   if (!from) throw new ReportInputError(`--from ${options.from} is not a day (YYYY-MM-DD)`);
   if (!to) throw new ReportInputError(`--to ${options.to} is not a day (YYYY-MM-DD)`);
   if (to < from) throw new ReportInputError('--to is before --from');
+  // A day not over yet has no history to store (the service refuses it too).
+  if (options.to >= shanghaiDay(new Date())) throw new ReportInputError(`--to ${options.to} is not over yet`);
+  return withOrg(options.org, env, async (ctx, org) => ({
+    org,
+    result: await ctx.indicators.backfill(options.from, options.to, org),
+  }));
+}
+
+/**
+ * Runs `work` on the configured database (migrated) with the app's services and the org of the code
+ * given (default the city), closing everything after.
+ */
+async function withOrg<T>(
+  orgCode: string | undefined,
+  env: NodeJS.ProcessEnv,
+  work: (ctx: AppHandle['ctx'], org: OrgRef) => Promise<T>,
+): Promise<T> {
   const config = loadConfig({ LOG_LEVEL: 'error', ...env, CITYWATCH_DEMO: 'off' } as NodeJS.ProcessEnv);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
   const bus = createInProcessBus();
@@ -92,15 +96,15 @@ export async function runBackfill(options: BackfillOptions, env: NodeJS.ProcessE
     await migrate(db);
     const { app, ctx } = await buildApp({ config, db, bus });
     try {
-      const org = await ctx.indicators.orgByCode(options.org);
+      const org = await ctx.indicators.orgByCode(orgCode);
       if (!org) {
         throw new ReportInputError(
-          options.org
-            ? `no org with code ${options.org}`
+          orgCode
+            ? `no org with code ${orgCode}`
             : 'the database has no org tree yet (start the server once)',
         );
       }
-      return { org, result: await ctx.indicators.backfill(options.from, options.to, org) };
+      return await work(ctx, org);
     } finally {
       await app.close();
     }
