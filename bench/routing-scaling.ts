@@ -8,6 +8,7 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { U_TURN_SECONDS } from '@citywatch/core/roads/heading';
 import { type RoutingBenchResult, runRoutingBench } from './routing';
 
 function option(name: string, fallback: string): string {
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
   const pgSamples = Number(option('--pg-samples', '0'));
   const results: RoutingBenchResult[] = [];
   for (const osmFile of cityFiles(directory)) {
-    results.push(await runRoutingBench({ osmFile, targets, units, pgSamples, seed: 1 }));
+    results.push(
+      await runRoutingBench({ osmFile, targets, units, pgSamples, seed: 1, uTurnSeconds: U_TURN_SECONDS }),
+    );
   }
   results.sort((a, b) => a.nodes - b.nodes);
   const graphs = results.map((r) => ({

@@ -4,14 +4,16 @@
  * our plain Dijkstra, in one run on the same edges, with every compared pair checked for equal times.
  *
  *   npm run bench:routing -- --osm FILE [--targets 500] [--units 200] [--pg-samples 100]
- *                            [--seed 1] [--smoke] [--no-pg]
+ *                            [--seed 1] [--u-turn-seconds 20] [--smoke] [--no-pg]
  *
  * Prints exactly one JSON line on stdout; progress goes to stderr. Exits non-zero when PostgreSQL
  * or pgRouting is unavailable (unless --no-pg) or when any pair's times differ by more than 1e-6 s.
  *
  * `restricted` repeats the many-to-one run on the turn-restricted graph (OSM restriction
- * relations, see core/roads/turn-restrictions.ts), checked against a plain Dijkstra on that graph
- * and against pgRouting's pgr_trsp given the same forbidden edge sequences on the base edges.
+ * relations and U-turn costs, see core/roads/turn-restrictions.ts), checked against a plain
+ * Dijkstra on that graph and against pgRouting's pgr_trsp given the same rules as restrictions on
+ * the base edges: forbidden sequences and mid-street U-turns at a prohibitive cost, U-turns at
+ * junctions and dead ends at the U-turn cost.
  */
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +26,7 @@ import {
 } from '@citywatch/core/roads/ch';
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
 import { graphByteSize, type RoadGraph } from '@citywatch/core/roads/graph';
+import { U_TURN_SECONDS } from '@citywatch/core/roads/heading';
 import type { OsmExtract } from '@citywatch/core/roads/osm';
 import {
   baseEdgeOf,
@@ -31,6 +34,7 @@ import {
   nodeCopies,
   resolveTurnRestrictions,
   type TurnRestrictionReport,
+  uTurnPairs,
 } from '@citywatch/core/roads/turn-restrictions';
 import pg from 'pg';
 import { loadGraphFromOsmFile } from '../packages/server/src/modules/roads/load';
@@ -46,6 +50,8 @@ export interface RoutingBenchOptions {
   /** Targets also answered by pgRouting (it is slow); 0 skips pgRouting. */
   pgSamples: number;
   seed: number;
+  /** U-turn cost of the restricted graph (and of pgr_trsp's U-turn restrictions); 0: free. */
+  uTurnSeconds: number;
 }
 
 export interface LatencySummary {
@@ -94,6 +100,11 @@ export interface RestrictedBenchResult {
   restrictions_skipped: TurnRestrictionReport['skipped'];
   conflicting_only_merged: number;
   forbidden_sequences: number;
+  /** Seconds a U-turn costs in the restricted graph (0: free, as before U-turn costs). */
+  u_turn_seconds: number;
+  /** U-turn edge pairs priced (junctions, dead ends) and not made (mid-street), also given to pgr_trsp. */
+  u_turn_pairs_priced: number;
+  u_turn_pairs_forbidden: number;
   junction_copies: number;
   edge_copies: number;
   /** Pairs whose time the restrictions changed (longer, or unreachable). */
@@ -251,21 +262,22 @@ export class PgRoutingPeer {
     return times;
   }
 
-  /** Loads forbidden sequences (our edge ids) as pgr_trsp restrictions on the same edge rows. */
-  async setRestrictions(sequences: readonly (readonly number[])[]): Promise<void> {
+  /**
+   * Loads edge sequences (our edge ids) as pgr_trsp restrictions on the same edge rows: each with
+   * the cost of driving it (FORBIDDEN_COST for a ban, the penalty for a priced U-turn).
+   */
+  async setRestrictions(restrictions: readonly { path: readonly number[]; cost: number }[]): Promise<void> {
     await this.client.query('DROP TABLE IF EXISTS restrictions');
     await this.client.query(
       'CREATE TABLE restrictions (id serial PRIMARY KEY, path bigint[] NOT NULL, cost float8 NOT NULL)',
     );
     // pgr_trsp adds `cost` when a route drives the sequence: far above any city trip, so a result
     // at or over it means "only reachable by breaking a restriction", i.e. unreachable.
-    for (let start = 0; start < sequences.length; start += 5_000) {
-      const paths = sequences
-        .slice(start, start + 5_000)
-        .map((seq) => `{${seq.map((e) => e + 1).join(',')}}`);
+    for (let start = 0; start < restrictions.length; start += 5_000) {
+      const chunk = restrictions.slice(start, start + 5_000);
       await this.client.query(
-        'INSERT INTO restrictions (path, cost) SELECT p::bigint[], $2 FROM unnest($1::text[]) AS t(p)',
-        [paths, FORBIDDEN_COST],
+        'INSERT INTO restrictions (path, cost) SELECT p::bigint[], c FROM unnest($1::text[], $2::float8[]) AS t(p, c)',
+        [chunk.map((r) => `{${r.path.map((e) => e + 1).join(',')}}`), chunk.map((r) => r.cost)],
       );
     }
   }
@@ -397,7 +409,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   }
   log(`ours p50 ${summarise(oursMs).p50_ms} ms; dijkstra p50 ${summarise(dijkstraMs).p50_ms} ms`);
 
-  const restricted = runRestrictedTables(graph, extract, units, targets, ours);
+  const restricted = runRestrictedTables(options.uTurnSeconds, graph, extract, units, targets, ours);
   log(
     `restricted: ${restricted.result.restrictions_applied} restrictions applied, p99 ${restricted.result.p99_ms} ms, ${restricted.result.pairs_changed} pairs changed`,
   );
@@ -429,7 +441,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
       pgrouting = summarise(pgMs);
       log(`pgRouting ${pgVersion} p50 ${pgrouting.p50_ms} ms over ${samples} targets`);
 
-      await peer.setRestrictions(restricted.sequences);
+      await peer.setRestrictions(restricted.peerRestrictions);
       const r = restricted.result;
       for (let t = 0; t < samples; t++) {
         const times = await peer.restrictedManyToOne(units, targets[t]);
@@ -500,6 +512,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
  * history); a target is reached at its node whichever junction copy the route arrives in.
  */
 function runRestrictedTables(
+  uTurnSeconds: number,
   base: RoadGraph,
   extract: OsmExtract,
   units: readonly number[],
@@ -508,13 +521,15 @@ function runRestrictedTables(
 ): {
   result: RestrictedBenchResult;
   sequences: number[][];
+  /** The same rules as pgr_trsp restrictions: bans, priced U-turns, mid-street U-turns. */
+  peerRestrictions: { path: number[]; cost: number }[];
   times: Float64Array[];
   /** Re-finds the pair's route and checks it independently of the search that timed it. */
   verifyRoute: (unit: number, target: number, time: number) => boolean;
 } {
   const start = process.hrtime.bigint();
   const { sequences, report } = resolveTurnRestrictions(base, extract.restrictions, extract.ways);
-  const graph = buildTurnRestrictedGraph(base, sequences);
+  const graph = buildTurnRestrictedGraph(base, sequences, { uTurnSeconds });
   const ch = buildContractionHierarchy(graph);
   const preprocessMs = elapsedMs(start);
 
@@ -561,8 +576,15 @@ function runRestrictedTables(
   }
   const latency = summarise(samplesMs);
   const turns = graph.turns;
+  const uTurns = uTurnSeconds > 0 ? uTurnPairs(base) : { priced: [], forbidden: [] };
+  const forbiddenUTurns = new Set(uTurns.forbidden.map((pair) => pair.join(',')));
   return {
     sequences,
+    peerRestrictions: [
+      ...sequences.map((path) => ({ path, cost: FORBIDDEN_COST })),
+      ...uTurns.priced.map((path) => ({ path, cost: uTurnSeconds })),
+      ...uTurns.forbidden.map((path) => ({ path, cost: FORBIDDEN_COST })),
+    ],
     times,
     result: {
       restrictions_applied: report.applied,
@@ -576,6 +598,9 @@ function runRestrictedTables(
       restrictions_skipped: report.skipped,
       conflicting_only_merged: report.conflictingOnlyMerged,
       forbidden_sequences: report.forbiddenSequences,
+      u_turn_seconds: uTurnSeconds,
+      u_turn_pairs_priced: uTurns.priced.length,
+      u_turn_pairs_forbidden: uTurns.forbidden.length,
       junction_copies: graph.nodeCount - turns.baseNodeCount,
       edge_copies: graph.edgeCount - turns.baseEdgeCount,
       pairs_changed: changed,
@@ -597,6 +622,11 @@ function runRestrictedTables(
       for (let k = 0; k < driven.length; k++) {
         sum += base.edgeTime[driven[k]];
         if (k > 0 && base.edgeHead[driven[k - 1]] !== base.edgeTail[driven[k]]) return false;
+        if (k > 0 && base.edgeHead[driven[k]] === base.edgeTail[driven[k - 1]]) {
+          // A U-turn: never mid-street, and priced.
+          if (forbiddenUTurns.has(`${driven[k - 1]},${driven[k]}`)) return false;
+          sum += uTurnSeconds;
+        }
       }
       if (
         driven.length > 0 &&
@@ -635,6 +665,7 @@ function parseArguments(argv: readonly string[]): RoutingBenchOptions {
     units: count('--units', 200),
     pgSamples: argv.includes('--no-pg') ? 0 : count('--pg-samples', smoke ? 5 : 100),
     seed: count('--seed', 1),
+    uTurnSeconds: count('--u-turn-seconds', U_TURN_SECONDS),
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { U_TURN_SECONDS } from '@citywatch/core/roads/heading';
 import { loadWorkerPoolConfig, type WorkerPoolConfig } from './workers/config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -65,6 +66,11 @@ export interface Config {
    * minutes, default 5), in case a perimeter.hotlist_changed event was missed.
    */
   hotlistResyncMs: number;
+  /**
+   * Seconds a U-turn costs in routing, at junctions and dead ends (CITYWATCH_U_TURN_SECONDS,
+   * default 20 as in OSRM's car profile; 0 makes U-turns free and routes on a smaller graph).
+   */
+  uTurnSeconds: number;
   mqttPort: number;
   logLevel: string;
   /** Failed logins one client address may make per 15 minutes before it is answered 429. */
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionHitDays: Number(env.CITYWATCH_RETENTION_HIT_DAYS ?? 90),
     retentionMediationDays: Number(env.CITYWATCH_RETENTION_MEDIATION_DAYS ?? 180),
     hotlistResyncMs: minutesMs(env.CITYWATCH_HOTLIST_RESYNC_MIN, 5, 'CITYWATCH_HOTLIST_RESYNC_MIN'),
+    uTurnSeconds: uTurnSeconds(env.CITYWATCH_U_TURN_SECONDS),
     mqttPort: Number(env.CITYWATCH_MQTT_PORT ?? 1883),
     logLevel: env.LOG_LEVEL ?? 'info',
     loginFailuresPerAddress: Number(env.CITYWATCH_LOGIN_FAILURES_PER_ADDRESS ?? 30),
@@ -146,6 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.CITYWATCH_TRUST_PROXY),
     workers: loadWorkerPoolConfig(env),
   };
+}
+
+/** CITYWATCH_U_TURN_SECONDS: 0–600 s, default U_TURN_SECONDS. */
+function uTurnSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return U_TURN_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 600)
+    throw new Error(`CITYWATCH_U_TURN_SECONDS must be a number of seconds from 0 to 600, got ${value}`);
+  return seconds;
 }
 
 /** A positive number of minutes (fractions allowed) in ms; `fallback` minutes when unset. */

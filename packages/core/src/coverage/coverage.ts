@@ -31,7 +31,7 @@
 import type { DijkstraEngine, Seed } from '../roads/dijkstra';
 import type { RoadGraph } from '../roads/graph';
 import { edgeTwins } from '../roads/snap';
-import { forEachCopy, nodeCopies } from '../roads/turn-restrictions';
+import { forEachCopy, nodeCopies, turnPenaltyOf } from '../roads/turn-restrictions';
 
 /** A point on the road network: fraction `t` along directed edge `edge` (tail 0, head 1). */
 export interface EdgePosition {
@@ -173,11 +173,11 @@ export class CoverageEngine {
     // Every junction state from which the edge (or its twin) may be driven (just the tail when
     // the graph is not turn-restricted).
     const cost = p.t * g.edgeTime[p.edge];
-    forEachCopy(g, p.edge, (c) => seeds.push({ node: g.edgeTail[c], cost }));
+    forEachCopy(g, p.edge, (c) => seeds.push({ node: g.edgeTail[c], cost: cost + turnPenaltyOf(g, c) }));
     const twin = this.pairedTwin[p.edge];
     if (twin >= 0) {
       const twinCost = (1 - p.t) * g.edgeTime[twin];
-      forEachCopy(g, twin, (c) => seeds.push({ node: g.edgeTail[c], cost: twinCost }));
+      forEachCopy(g, twin, (c) => seeds.push({ node: g.edgeTail[c], cost: twinCost + turnPenaltyOf(g, c) }));
     }
     // At the very head of a one-way edge the point is the head node itself, in any state.
     else if (p.t === 1) {
@@ -376,7 +376,7 @@ export class CoverageEngine {
     if (!g.turns) return this.nodeTime[g.edgeTail[edge]];
     let best = Number.POSITIVE_INFINITY;
     forEachCopy(g, edge, (c) => {
-      const time = this.nodeTime[g.edgeTail[c]];
+      const time = this.nodeTime[g.edgeTail[c]] + turnPenaltyOf(g, c);
       if (time < best) best = time;
     });
     return best;

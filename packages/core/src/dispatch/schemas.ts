@@ -83,6 +83,8 @@ export const unitSchema = z.object({
   lon: z.number().nullable(),
   lat: z.number().nullable(),
   heading: z.number().nullable(),
+  /** Speed at the last fix, m/s (with the heading: which way a moving unit drives). */
+  speed: z.number().nullable(),
   lastAt: z.string().nullable(),
 });
 export type Unit = z.infer<typeof unitSchema>;

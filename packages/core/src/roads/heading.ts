@@ -4,17 +4,10 @@
  * driving north at 40 km/h is timed as if it could head south at once. With its AVL heading, the
  * direction it is not driving in starts with a U-turn penalty.
  *
- * Why a start-only penalty and not a U-turn cost at every junction: an exact junction cost needs
- * an edge-based graph everywhere (≈ 2× the nodes, 3–4× the edges), and on the bundled restricted
- * graphs shortest paths U-turn at a through junction only to get round a banned turn (Monaco
- * 3.5 % of routes, Baltimore 0 %; stop 23's figures). Where a unit is already moving, though,
- * every route that sends it back the way it came turns it round; that is the case priced here.
- *
- * What it does not catch: the node-based graph still lets a route turn round for free at any node
- * (a shape point of the way as much as a junction), so "drive on to the next node, turn, come
- * back" caps the penalty at twice the time to that node. On Longgang's two-way segments of 60 m
- * or more, units driving away from a scene are timed a median 11 s later than units driving
- * toward it (20 s in 15 % of pairs); an edge-based graph would close the rest.
+ * The routing graph itself prices U-turns at junctions and dead ends (turn-restrictions.ts,
+ * `uTurnSeconds`), and forbids them mid-street. What it cannot see is the vehicle's own position
+ * part-way along a segment: a seed there may start either way. This file prices that one U-turn,
+ * where the vehicle is, by its AVL heading. A parked or crawling unit may pull out either way.
  */
 import type { Seed } from './dijkstra';
 import type { RoadGraph } from './graph';

@@ -10,7 +10,7 @@
  */
 import type { DijkstraEngine, SearchDirection } from './dijkstra';
 import { type EdgeSnapper, type SnapResult, sourceSeeds, targetSeeds } from './snap';
-import { baseEdgeOf } from './turn-restrictions';
+import { baseEdgeOf, turnPenaltyOf } from './turn-restrictions';
 
 export type Position = [number, number];
 
@@ -139,13 +139,17 @@ export function reachedPieces(
     const left = limitSeconds - engine.costOf(v);
     if (direction === 'forward') {
       for (let e = graph.firstOut[v]; e < graph.firstOut[v + 1]; e++) {
-        const time = graph.edgeTime[e];
-        pieces.push({ edge: e, from: 0, to: time > left ? left / time : 1 });
+        // A U-turn copy spends its penalty at the node, before any of the street is driven.
+        const penalty = turnPenaltyOf(graph, e);
+        if (penalty > left) continue;
+        const time = graph.edgeTime[e] - penalty;
+        pieces.push({ edge: e, from: 0, to: time > left - penalty ? (left - penalty) / time : 1 });
       }
     } else {
       for (let k = graph.firstIn[v]; k < graph.firstIn[v + 1]; k++) {
         const e = graph.inEdge[k];
-        const time = graph.edgeTime[e];
+        // Backwards, the part of the street nearest v is reached before the U-turn at its tail.
+        const time = graph.edgeTime[e] - turnPenaltyOf(graph, e);
         pieces.push({ edge: e, from: time > left ? 1 - left / time : 0, to: 1 });
       }
     }

@@ -38,6 +38,8 @@ export const roadRouteResponseSchema = z.object({
       /** False for a city imported before restrictions were stored (re-import to apply them). */
       stored: z.boolean(),
     }),
+    /** U-turns the route makes (at junctions or dead ends) and what each costs; a street's timeS includes it. */
+    uTurns: z.object({ count: z.number().int(), secondsEach: z.number() }),
   }),
 });
 

@@ -11,7 +11,7 @@
 import type { Seed } from './dijkstra';
 import type { RoadGraph } from './graph';
 import { haversineMetres } from './osm-to-graph';
-import { forEachCopy } from './turn-restrictions';
+import { forEachCopy, turnPenaltyOf } from './turn-restrictions';
 
 export interface SnapResult {
   /** The representative edge of the segment (see `EdgeSnapper.twinOf` for the other direction). */
@@ -296,11 +296,16 @@ export function sourceSeeds(graph: RoadGraph, twins: Int32Array | EdgeSnapper, a
 export function targetSeeds(graph: RoadGraph, twins: Int32Array | EdgeSnapper, at: SnapResult): Seed[] {
   const twin = twins instanceof EdgeSnapper ? twins.twinOf(at.edge) : twins[at.edge];
   const seeds: Seed[] = [];
+  // A copy that turns back to where the vehicle came from starts with its U-turn penalty.
   const cost = at.t * graph.edgeTime[at.edge];
-  forEachCopy(graph, at.edge, (copy) => seeds.push({ node: graph.edgeTail[copy], cost }));
+  forEachCopy(graph, at.edge, (copy) =>
+    seeds.push({ node: graph.edgeTail[copy], cost: cost + turnPenaltyOf(graph, copy) }),
+  );
   if (twin >= 0) {
     const twinCost = (1 - at.t) * graph.edgeTime[twin];
-    forEachCopy(graph, twin, (copy) => seeds.push({ node: graph.edgeTail[copy], cost: twinCost }));
+    forEachCopy(graph, twin, (copy) =>
+      seeds.push({ node: graph.edgeTail[copy], cost: twinCost + turnPenaltyOf(graph, copy) }),
+    );
   }
   return seeds;
 }

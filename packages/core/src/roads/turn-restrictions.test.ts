@@ -3,6 +3,7 @@ import { buildContractionHierarchy, ChRouter, ManyToOneTable } from './ch';
 import { DijkstraEngine } from './dijkstra';
 import type { RoadGraph } from './graph';
 import { isochrone } from './isochrone';
+import { withEdgeTimes } from './learned/profile';
 import type { OsmExtract, OsmTags, OsmTurnRestriction } from './osm';
 import { osmToGraph } from './osm-to-graph';
 import { roadRoute } from './route';
@@ -375,5 +376,49 @@ describe('roadRoute on the restricted graph', () => {
     expect(back.coordinates).toHaveLength(2);
     expect(there.timeS).toBeCloseTo(back.timeS, 9);
     expect(there.lengthM).toBeGreaterThan(60);
+  });
+});
+
+describe('U-turn costs (uTurnSeconds)', () => {
+  const ways = gridWays();
+  const extract = gridExtract(ways, []);
+  const { graph: base } = osmToGraph(extract);
+  const graph = buildTurnRestrictedGraph(base, [], { uTurnSeconds: 20 });
+
+  it('prices exactly the edges that turn back to the node the vehicle came from, at junctions and dead ends', () => {
+    const penalty = graph.turns.edgePenalty!;
+    let priced = 0;
+    for (let x = 0; x < graph.edgeCount; x++) {
+      const e = graph.turns.edgeBase[x];
+      // Which base edge led into this copy's tail: the copies "came from e" sit after the plain nodes.
+      const tail = graph.edgeTail[x];
+      const arrivals: number[] = [];
+      for (let k = graph.firstIn[tail]; k < graph.firstIn[tail + 1]; k++)
+        arrivals.push(graph.turns.edgeBase[graph.inEdge[k]]);
+      const back = arrivals.length > 0 && arrivals.every((a) => base.edgeTail[a] === base.edgeHead[e]);
+      expect(penalty[x], `edge ${x}`).toBe(back ? 20 : 0);
+      expect(graph.edgeTime[x]).toBeCloseTo(base.edgeTime[e] + penalty[x], 12);
+      if (back) priced++;
+    }
+    // Every grid node is a junction or a corner (two neighbours: there a U-turn is mid-street and
+    // not made); every interior and edge node prices its U-turns.
+    expect(priced).toBeGreaterThan(0);
+    // A corner (two neighbours) never turns back.
+    const corner = 0;
+    for (const x of nodeCopies(graph, corner))
+      for (let f = graph.firstOut[x]; f < graph.firstOut[x + 1]; f++) expect(penalty[f]).toBe(0);
+  });
+
+  it('learned times keep the penalty, and targets reached by a U-turn copy pay it', () => {
+    const same = withEdgeTimes(graph, base.edgeTime);
+    expect(Array.from(same.edgeTime)).toEqual(Array.from(graph.edgeTime));
+    const snapper = new EdgeSnapper(graph);
+    const at = snapper.snap(0.0005, 0.0015)!;
+    for (const seed of targetSeeds(graph, snapper, at)) expect(seed.cost).toBeGreaterThanOrEqual(0);
+    const seeds = targetSeeds(graph, snapper, at);
+    const plain = targetSeeds(buildTurnRestrictedGraph(base, []), new EdgeSnapper(base), at);
+    // The U-turn copies add seeds, each costing its penalty more than the plain seed for its edge.
+    expect(seeds.length).toBeGreaterThan(plain.length);
+    expect(seeds.some((s) => s.cost >= 20)).toBe(true);
   });
 });

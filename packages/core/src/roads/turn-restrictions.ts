@@ -2,14 +2,15 @@
  * Turn restrictions: OSM `type=restriction` relations resolved to forbidden edge sequences, and a
  * road graph in which those sequences cannot be driven.
  *
- * Why node splitting instead of an edge-based CH or turn-cost tables: a restricted junction is
- * rare (Monaco: a few hundred of ~10,000 nodes), so copying only those junctions keeps the graph a
- * plain node-based `RoadGraph`. The Dijkstra engine, the contraction hierarchy, its bucket tables
- * and isochrones then run on it unchanged, exact by construction, and the many-to-one query keeps
- * its node-based speed; an edge-based CH would double the search graph for every junction to serve
- * the few that are restricted. The cost: a turn *penalty* everywhere (e.g. every U-turn) would
- * split every node, so U-turns are only forbidden where OSM says so (`no_u_turn`, `only_*`), never
- * priced (see `TurnRestrictedGraphOptions`).
+ * Why node splitting instead of an edge-based CH or turn-cost tables: the split graph is a plain
+ * node-based `RoadGraph`, so the Dijkstra engine, the contraction hierarchy, its bucket tables and
+ * isochrones run on it unchanged and exact by construction. Without U-turn costs only the few
+ * restricted junctions are copied (Monaco: a few dozen of ~15,000 nodes). With them
+ * (`TurnRestrictedGraphOptions.uTurnSeconds`) every two-way street's ends are copied by the way
+ * the vehicle came in, which makes it an edge-based graph where it has to be one: 2.2–2.8× the
+ * nodes and 2–2.6× the edges on the bundled cities, and a many-to-one query about twice as slow
+ * (still tens of microseconds). A turn-cost table beside a node-based CH would not be exact
+ * without an edge-based search anyway.
  *
  * The split is an automaton over edge sequences (Aho–Corasick style): a node copy (v, P) means
  * "at v, having just driven P", where P is the longest suffix of the route so far that is a proper
@@ -356,23 +357,52 @@ export interface TurnExpansion {
   readonly copyFirst: Uint32Array;
   readonly copyEdge: Uint32Array;
   /** The copies of base node v: nodeCopy[nodeCopyFirst[v] .. nodeCopyFirst[v+1]-1]. */
-  readonly nodeCopyFirst: Uint32Array;
   readonly nodeCopy: Uint32Array;
+  readonly nodeCopyFirst: Uint32Array;
   readonly forbiddenSequences: number;
+  /** Seconds a U-turn costs in this graph (0: U-turns are free where no restriction bans them). */
+  readonly uTurnSeconds: number;
+  /**
+   * Seconds every edge costs on top of its base edge's time: the U-turn penalty on the copies
+   * that turn back to the node the vehicle came from, else 0. Null when uTurnSeconds is 0.
+   * Whoever gives the graph other edge times (learned/profile.ts `withEdgeTimes`) adds it back.
+   */
+  readonly edgePenalty: Float64Array | null;
 }
 
 /** A graph in which the forbidden sequences cannot be driven; `turns` maps it to the base. */
 export type TurnRestrictedGraph = RoadGraph & { readonly turns: TurnExpansion };
 
+export interface TurnRestrictedGraphOptions {
+  /**
+   * Seconds added whenever a route turns back to the node it just came from (u → v → u), at a
+   * junction, a dead end or a shape point alike. 0 (the default) keeps U-turns free wherever no
+   * restriction bans them, and then only junctions named by a restriction are copied.
+   */
+  uTurnSeconds?: number;
+}
+
 /**
  * Builds the restricted graph (see the file comment). Base edge e keeps id e; copies of junctions
- * and of the edges leaving them are appended. Costs and geometry are the base graph's.
+ * and of the edges leaving them are appended. Costs and geometry are the base graph's, plus the
+ * U-turn penalty on the copies that turn back.
+ *
+ * With a U-turn penalty the automaton also remembers the last edge where it matters: a node
+ * reached by edge e (u → v) whose street can be driven back (some edge v → u) is the copy
+ * "at v, came from e", and its edge back to u costs the penalty. That copy exists only in the
+ * automaton's empty state; in a restriction state the last edge is the state's own last edge.
+ * This is an edge-based graph for every two-way street (about one copy per directed two-way
+ * edge), built the same way as the restriction copies so every engine runs on it unchanged.
  */
 export function buildTurnRestrictedGraph(
   base: RoadGraph,
   sequences: readonly (readonly number[])[],
+  options: TurnRestrictedGraphOptions = {},
 ): TurnRestrictedGraph {
   if (base.turns) throw new Error('graph is already turn-restricted');
+  const uTurnSeconds = options.uTurnSeconds ?? 0;
+  if (!(uTurnSeconds >= 0) || !Number.isFinite(uTurnSeconds))
+    throw new RangeError(`uTurnSeconds must be a finite number ≥ 0, got ${uTurnSeconds}`);
   const n = base.nodeCount;
   const forbiddenKeys = new Set<string>();
   const stateOfPrefix = new Map<string, number>([['', 0]]);
@@ -418,15 +448,46 @@ export function buildTurnRestrictedGraph(
     return next;
   };
 
+  // canTurnBack[e]: some edge leads from e's head straight back to its tail (a U-turn is possible).
+  const canTurnBack = new Uint8Array(uTurnSeconds > 0 ? base.edgeCount : 0);
+  for (let e = 0; e < canTurnBack.length; e++) {
+    const u = base.edgeTail[e];
+    const v = base.edgeHead[e];
+    if (u === v) continue;
+    for (let f = base.firstOut[v]; f < base.firstOut[v + 1]; f++)
+      if (base.edgeHead[f] === u) {
+        canTurnBack[e] = 1;
+        break;
+      }
+  }
+
+  const turnsAt = uTurnSeconds > 0 ? junctionNodes(base) : new Uint8Array(0);
+
   const nodeBase: number[] = [];
   const nodeState: number[] = [];
+  /** The edge that led into the node when it matters for U-turns, else -1. */
+  const nodeLast: number[] = [];
   for (let v = 0; v < n; v++) {
     nodeBase.push(v);
     nodeState.push(0);
+    nodeLast.push(-1);
   }
   const copyOf = new Map<number, number>();
-  const nodeFor = (v: number, state: number): number => {
-    if (state === 0) return v;
+  const cameFromCopy = new Int32Array(canTurnBack.length).fill(-1);
+  const nodeFor = (e: number, state: number): number => {
+    const v = base.edgeHead[e];
+    if (state === 0) {
+      if (!canTurnBack[e]) return v;
+      let id = cameFromCopy[e];
+      if (id < 0) {
+        id = nodeBase.length;
+        cameFromCopy[e] = id;
+        nodeBase.push(v);
+        nodeState.push(0);
+        nodeLast.push(e);
+      }
+      return id;
+    }
     const key = state * n + v;
     let id = copyOf.get(key);
     if (id === undefined) {
@@ -434,22 +495,30 @@ export function buildTurnRestrictedGraph(
       copyOf.set(key, id);
       nodeBase.push(v);
       nodeState.push(state);
+      nodeLast.push(uTurnSeconds > 0 ? e : -1);
     }
     return id;
   };
 
   const edges: GraphEdgeInput[] = [];
   const edgeBaseList: number[] = [];
+  const penalised: number[] = [];
   for (let x = 0; x < nodeBase.length; x++) {
     const v = nodeBase[x];
     const state = nodeState[x];
+    const last = nodeLast[x];
+    const cameFrom = last >= 0 ? base.edgeTail[last] : -1;
+    const mayTurn = last >= 0 && (turnsAt[v] === 1 || onlyWayBack(base, last));
     for (let e = base.firstOut[v]; e < base.firstOut[v + 1]; e++) {
       const next = transition(state, e);
       if (next < 0) continue;
+      const uTurn = base.edgeHead[e] === cameFrom;
+      if (uTurn && !mayTurn) continue;
+      if (uTurn) penalised.push(edges.length);
       edges.push({
         tail: x,
-        head: nodeFor(base.edgeHead[e], next),
-        time: base.edgeTime[e],
+        head: nodeFor(e, next),
+        time: uTurn ? base.edgeTime[e] + uTurnSeconds : base.edgeTime[e],
         length: base.edgeLength[e],
         way: base.edgeWay[e],
       });
@@ -464,6 +533,12 @@ export function buildTurnRestrictedGraph(
   }));
   const graph = buildRoadGraph(nodes, edges, base.ways);
   const edgeBase = Uint32Array.from(edgeBaseList);
+  // buildRoadGraph keeps the order of edges that share a tail, and tails ascend here: ids are kept.
+  let edgePenalty: Float64Array | null = null;
+  if (uTurnSeconds > 0) {
+    edgePenalty = new Float64Array(edgeBase.length);
+    for (const id of penalised) edgePenalty[id] = uTurnSeconds;
+  }
   const copyFirst = new Uint32Array(base.edgeCount + 1);
   for (let i = base.edgeCount; i < edgeBase.length; i++) copyFirst[edgeBase[i] + 1]++;
   for (let e = 0; e < base.edgeCount; e++) copyFirst[e + 1] += copyFirst[e];
@@ -488,8 +563,61 @@ export function buildTurnRestrictedGraph(
       nodeCopyFirst,
       nodeCopy,
       forbiddenSequences: forbiddenKeys.size,
+      uTurnSeconds,
+      edgePenalty,
     },
   };
+}
+
+/**
+ * Where a U-turn may be made: at a junction (a node with other than two neighbouring nodes: three
+ * or more, or a dead end's one). Mid-street, at a shape point of the way, a route drives on to the
+ * next junction instead, unless turning back is its only way on (`onlyWayBack`).
+ */
+export function junctionNodes(base: RoadGraph): Uint8Array {
+  const at = new Uint8Array(base.nodeCount);
+  const seen = new Set<number>();
+  for (let v = 0; v < base.nodeCount; v++) {
+    seen.clear();
+    for (let e = base.firstOut[v]; e < base.firstOut[v + 1]; e++) seen.add(base.edgeHead[e]);
+    for (let k = base.firstIn[v]; k < base.firstIn[v + 1]; k++) seen.add(base.edgeTail[base.inEdge[k]]);
+    seen.delete(v);
+    if (seen.size !== 2) at[v] = 1;
+  }
+  return at;
+}
+
+/** True when every edge leaving edge e's head leads back to e's tail (e.g. a one-way pointing in). */
+function onlyWayBack(base: RoadGraph, e: number): boolean {
+  const u = base.edgeTail[e];
+  const v = base.edgeHead[e];
+  for (let f = base.firstOut[v]; f < base.firstOut[v + 1]; f++) if (base.edgeHead[f] !== u) return false;
+  return true;
+}
+
+/**
+ * Every U-turn u → v → u of the base graph as an edge pair, split by the rules the restricted
+ * graph applies: `priced` ones cost `uTurnSeconds`, `forbidden` ones (mid-street) are not made.
+ * What a peer router that takes turn costs (pgRouting's pgr_trsp) is given to check against.
+ */
+export function uTurnPairs(base: RoadGraph): { priced: [number, number][]; forbidden: [number, number][] } {
+  const turnsAt = junctionNodes(base);
+  const priced: [number, number][] = [];
+  const forbidden: [number, number][] = [];
+  for (let e = 0; e < base.edgeCount; e++) {
+    const u = base.edgeTail[e];
+    const v = base.edgeHead[e];
+    if (u === v) continue;
+    const allowed = turnsAt[v] === 1 || onlyWayBack(base, e);
+    for (let f = base.firstOut[v]; f < base.firstOut[v + 1]; f++)
+      if (base.edgeHead[f] === u) (allowed ? priced : forbidden).push([e, f]);
+  }
+  return { priced, forbidden };
+}
+
+/** Seconds an edge of either graph costs beyond its base edge's time (a U-turn), else 0. */
+export function turnPenaltyOf(graph: RoadGraph, edge: number): number {
+  return graph.turns?.edgePenalty?.[edge] ?? 0;
 }
 
 /** The base edge an edge of either graph stands for. */

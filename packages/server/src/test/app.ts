@@ -108,10 +108,14 @@ export async function createTestApp(
       }
       return made;
     },
+    // The database goes even when stopping the app or the bus throws (else a run leaves it behind).
     close: async () => {
-      await app.close();
-      await bus.close();
-      await testDb.drop();
+      try {
+        await app.close();
+        await bus.close();
+      } finally {
+        await testDb.drop();
+      }
     },
   };
 }

@@ -60,12 +60,17 @@ export async function openThrowawayDb(
   return {
     db,
     url,
+    // The database is dropped even when closing the pool fails (a connection a test left broken):
+    // `with (force)` ends whatever is still connected, so no run leaves one behind.
     drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        await db.close();
+      } finally {
+        const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      }
     },
   };
 }
@@ -77,6 +82,11 @@ export async function openThrowawayDb(
  */
 export async function createTestDb(): Promise<TestDb> {
   const testDb = await openThrowawayDb((process.env.CITYWATCH_TEST_DB ?? 'pglite') as TestDbKind);
-  await migrate(testDb.db);
+  try {
+    await migrate(testDb.db);
+  } catch (error) {
+    await testDb.drop().catch(() => {});
+    throw error;
+  }
   return testDb;
 }

@@ -8984,6 +8984,7 @@ export interface operations {
               lastAt: string | null;
               lat: number | null;
               lon: number | null;
+              speed: number | null;
               /** @enum {string} */
               status: 'available' | 'dispatched' | 'en_route' | 'on_scene' | 'out_of_service';
             }[];
@@ -9048,6 +9049,7 @@ export interface operations {
             lastAt: string | null;
             lat: number | null;
             lon: number | null;
+            speed: number | null;
             /** @enum {string} */
             status: 'available' | 'dispatched' | 'en_route' | 'on_scene' | 'out_of_service';
           };
@@ -9182,6 +9184,7 @@ export interface operations {
             lastAt: string | null;
             lat: number | null;
             lon: number | null;
+            speed: number | null;
             /** @enum {string} */
             status: 'available' | 'dispatched' | 'en_route' | 'on_scene' | 'out_of_service';
           };
@@ -15628,6 +15631,8 @@ export interface operations {
         city?: string;
         crs?: 'wgs84' | 'gcj02' | 'bd09';
         from: string;
+        heading?: number;
+        speed?: number;
         to: string;
       };
       header?: never;
@@ -15679,6 +15684,10 @@ export interface operations {
               to: {
                 distanceM: number;
                 snapped: number[];
+              };
+              uTurns: {
+                count: number;
+                secondsEach: number;
               };
             };
             /** @enum {string} */

@@ -92,6 +92,7 @@ export const LIVE_TABLE: LiveTable = {
                 lon: p.lon,
                 lat: p.lat,
                 heading: p.heading,
+                speed: p.speed ?? null,
               }
             : u,
         ),

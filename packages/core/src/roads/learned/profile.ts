@@ -265,12 +265,14 @@ export function profileHour(profile: LearnedProfile, how: number): Float64Array 
 
 /**
  * The same graph with other edge times (structure shared, not copied). On a turn-restricted
- * graph every junction copy of an edge takes its base edge's time. Build a new contraction
+ * graph every junction copy of an edge takes its base edge's time, plus its U-turn penalty. Build a new contraction
  * hierarchy on the result to route with it.
  */
 export function withEdgeTimes<G extends RoadGraph>(graph: G, baseTimes: Float64Array): G {
   const edgeTime = new Float64Array(graph.edgeCount);
   const map = graph.turns?.edgeBase;
-  for (let e = 0; e < graph.edgeCount; e++) edgeTime[e] = baseTimes[map ? map[e] : e];
+  const penalty = graph.turns?.edgePenalty;
+  for (let e = 0; e < graph.edgeCount; e++)
+    edgeTime[e] = baseTimes[map ? map[e] : e] + (penalty ? penalty[e] : 0);
   return { ...graph, edgeTime };
 }

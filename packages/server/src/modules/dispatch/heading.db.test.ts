@@ -25,13 +25,13 @@ describe(`unit heading in dispatch times (${process.env.CITYWATCH_TEST_DB})`, ()
 
   /** Two-way street segments of the real network, spread over it, each with a point at 40 % of it. */
   function twoWaySpots(count: number) {
-    const graph = city.turnRouting().graph;
+    // The base graph: its edges are the streets (the routing graph's copies repeat them).
+    const graph = city.graph;
     const spots: { lon: number; lat: number; bearing: number }[] = [];
     const step = Math.max(1, Math.floor(graph.edgeCount / (count * 40)));
     for (let e = 0; e < graph.edgeCount && spots.length < count; e += step) {
       const tail = graph.edgeTail[e];
       const head = graph.edgeHead[e];
-      if (tail >= city.graph.nodeCount || head >= city.graph.nodeCount) continue;
       if (graph.edgeLength[e] < 60 || graph.ways[graph.edgeWay[e]].oneway) continue;
       const lon = graph.nodeLon[tail] + 0.4 * (graph.nodeLon[head] - graph.nodeLon[tail]);
       const lat = graph.nodeLat[tail] + 0.4 * (graph.nodeLat[head] - graph.nodeLat[tail]);
@@ -80,8 +80,7 @@ describe(`unit heading in dispatch times (${process.env.CITYWATCH_TEST_DB})`, ()
         expect(along).toBeCloseTo(truth?.time ?? Number.POSITIVE_INFINITY, 3);
       }
     }
-    // On a real network most routes leave a two-way street by one end: the heading decides which
-    // (Longgang, these 40 spots × 10 scenes: all 400 differ, median 11 s, 59 by the full 20 s).
+    // On a real network most routes leave a two-way street by one end: the heading decides which.
     expect(penalised).toBeGreaterThan(200);
   });
 
@@ -119,8 +118,8 @@ describe(`unit heading in dispatch times (${process.env.CITYWATCH_TEST_DB})`, ()
       checked++;
     }
     expect(checked).toBeGreaterThan(30);
-    // Both happen on a real network: the node-based graph still turns round for free at the next
-    // node (core/roads/heading.ts), so where that node is near, going round wins.
+    // Both happen on a real network: where the block is small, round it is sooner than the U-turn
+    // (turning round at the next junction instead costs the same U-turn, plus the way there).
     expect(uTurned).toBeGreaterThan(0);
     expect(checked - uTurned).toBeGreaterThan(0);
   });

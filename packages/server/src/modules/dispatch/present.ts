@@ -46,6 +46,7 @@ export function presentUnit(u: {
   last_lon: number | null;
   last_lat: number | null;
   last_heading: number | null;
+  last_speed: number | null;
   last_at: Date | null;
 }): Unit {
   return {
@@ -58,6 +59,7 @@ export function presentUnit(u: {
     lon: u.last_lon,
     lat: u.last_lat,
     heading: u.last_heading,
+    speed: u.last_speed,
     lastAt: iso(u.last_at),
   };
 }

@@ -21,6 +21,10 @@ export const placesModule = defineModule({
     'places.write': ['admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  create: (deps) => new PlacesService(deps.db.kysely, new DbCityRegistry(deps.db.kysely), deps.workers),
+  create: (deps) => new PlacesService(
+      deps.db.kysely,
+      new DbCityRegistry(deps.db.kysely, { uTurnSeconds: deps.config.uTurnSeconds }),
+      deps.workers,
+    ),
   routes: (app, deps, places) => placesRoutes(app, deps, places),
 });

@@ -1,4 +1,5 @@
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
+import { U_TURN_SECONDS } from '@citywatch/core/roads/heading';
 import { EdgeSnapper } from '@citywatch/core/roads/snap';
 import { buildTurnRestrictedGraph, type TurnRestrictedGraph } from '@citywatch/core/roads/turn-restrictions';
 import { booleanPointInPolygon } from '@turf/turf';
@@ -8,8 +9,8 @@ import type { CityRegistry, GeoJsonArea, LoadedCity } from './city-registry.js';
 import { decodeGraph, decodeTurnRestrictions, type StoredTurnRestrictions } from './graph-codec.js';
 
 /**
- * Routing that obeys the city's turn restrictions (core/roads/turn-restrictions.ts): the restricted
- * graph keeps the base graph's node and edge ids, so `snapper` snaps for it too and `sourceSeeds` /
+ * Routing that obeys the city's turn restrictions and prices U-turns (core/roads/turn-restrictions.ts):
+ * the restricted graph keeps the base graph's node and edge ids, so `snapper` snaps for it too and `sourceSeeds` /
  * `targetSeeds` given this graph seed the right junction states.
  */
 export interface TurnRouting {
@@ -36,9 +37,20 @@ export interface CityRuntime extends LoadedCity {
   jurisdictionAt(lon: number, lat: number): { id: string; name: string } | null;
 }
 
+export interface CityRegistryOptions {
+  /** Seconds a U-turn costs in routing (CITYWATCH_U_TURN_SECONDS; 0 makes U-turns free). */
+  uTurnSeconds?: number;
+}
+
 export class DbCityRegistry implements CityRegistry {
   private readonly cache = new Map<string, Promise<CityRuntime | undefined>>();
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly uTurnSeconds: number;
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: CityRegistryOptions = {},
+  ) {
+    this.uTurnSeconds = options.uTurnSeconds ?? U_TURN_SECONDS;
+  }
 
   async get(name?: string): Promise<CityRuntime | undefined> {
     const key = name ?? (await this.defaultName());
@@ -124,7 +136,9 @@ export class DbCityRegistry implements CityRegistry {
       turnRouting: () => {
         if (!turnRouting) {
           const stored = storedTurns ?? { sequences: [], osmIds: [] };
-          const restricted = buildTurnRestrictedGraph(graph, stored.sequences);
+          const restricted = buildTurnRestrictedGraph(graph, stored.sequences, {
+            uTurnSeconds: this.uTurnSeconds,
+          });
           turnRouting = {
             graph: restricted,
             dijkstra: new DijkstraEngine(restricted),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DijkstraEngine } from '@citywatch/core/roads/dijkstra';
+import { edgeBearing, U_TURN_SECONDS } from '@citywatch/core/roads/heading';
 import { isochrone } from '@citywatch/core/roads/isochrone';
 import { EdgeSnapper, sourceSeeds, targetSeeds } from '@citywatch/core/roads/snap';
 import { buildTurnRestrictedGraph, resolveTurnRestrictions } from '@citywatch/core/roads/turn-restrictions';
@@ -194,6 +195,52 @@ describe(`road routes obeying turn restrictions (${process.env.CITYWATCH_TEST_DB
     );
     expect(r.statusCode).toBe(200);
     expect(r.json().properties).toMatchObject({ at, profile: 'static' });
+  });
+
+  it("a moving vehicle's heading: driving away from the destination the route starts with a priced U-turn", async () => {
+    const g = loaded.graph;
+    // A two-way street of 80 m or more; start 30 % along it, the destination 70 % along.
+    let e = 0;
+    let twin = -1;
+    for (; e < g.edgeCount; e++) {
+      if (g.edgeLength[e] < 80 || g.ways[g.edgeWay[e]].oneway) continue;
+      twin = -1;
+      for (let f = g.firstOut[g.edgeHead[e]]; f < g.firstOut[g.edgeHead[e] + 1]; f++)
+        if (g.edgeHead[f] === g.edgeTail[e]) twin = f;
+      if (twin >= 0) break;
+    }
+    expect(twin).toBeGreaterThanOrEqual(0);
+    const at = (f: number) => {
+      const a = g.edgeTail[e];
+      const b = g.edgeHead[e];
+      return [
+        g.nodeLon[a] + f * (g.nodeLon[b] - g.nodeLon[a]),
+        g.nodeLat[a] + f * (g.nodeLat[b] - g.nodeLat[a]),
+      ];
+    };
+    const bearing = edgeBearing(g, e);
+    const url = (heading: number, speed: number) =>
+      `/api/roads/route?city=baltimore&from=${at(0.3).join(',')}&to=${at(0.7).join(',')}&heading=${heading}&speed=${speed}`;
+    const toward = (await get(url(bearing, 12))).json().properties;
+    const away = (await get(url((bearing + 180) % 360, 12))).json().properties;
+    const crawling = (await get(url((bearing + 180) % 360, 1))).json().properties;
+    expect(toward.uTurns).toEqual({ count: 0, secondsEach: U_TURN_SECONDS });
+    expect(crawling.timeS).toBeCloseTo(toward.timeS, 1);
+    // Turning round costs the U-turn (where it is, or at a junction), unless round the block is sooner.
+    expect(away.timeS).toBeGreaterThan(toward.timeS + 1);
+    expect(away.timeS).toBeLessThanOrEqual(toward.timeS + U_TURN_SECONDS + 0.1);
+    if (away.uTurns.count > 0)
+      expect(away.segments.reduce((sum: number, x: { timeS: number }) => sum + x.timeS, 0)).toBeCloseTo(
+        away.timeS,
+        0,
+      );
+
+    const bad = await get(`${url(400, 12)}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((x: { field: string }) => x.field)).toContain('query.heading');
+    const badSpeed = await get(`${url(90, -1)}`);
+    expect(badSpeed.statusCode).toBe(400);
+    expect(badSpeed.json().errors.map((x: { field: string }) => x.field)).toContain('query.speed');
   });
 
   it('refuses bad input with problem+json naming the field and the rule, Chinese first', async () => {

@@ -16,6 +16,12 @@ export const routeQuerySchema = z.strictObject({
   to: point,
   /** When the trip starts (ISO 8601); kept for time-of-day travel times, static until they exist. */
   at: z.string().datetime({ offset: true }).optional(),
+  /**
+   * A moving vehicle's heading (degrees from north) and speed (m/s) at `from`: starting back the
+   * way it drives costs a U-turn, as in the unit ranking (ignored below 3 m/s).
+   */
+  heading: z.coerce.number().min(0).max(360).optional(),
+  speed: z.coerce.number().min(0).max(100).optional(),
   city: cityNameSchema,
   crs: crsSchema,
 });

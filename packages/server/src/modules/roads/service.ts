@@ -1,3 +1,4 @@
+import { motionOf } from '@citywatch/core/roads/heading';
 import { roadRoute } from '@citywatch/core/roads/route';
 import { ProblemError } from '../../http/problem.js';
 import { type Crs, fromWgs84, type PlacesService, toWgs84 } from '../places/service.js';
@@ -10,6 +11,9 @@ export interface RouteQuery {
   from: [number, number];
   to: [number, number];
   at?: string;
+  /** The vehicle's heading (°) and speed (m/s) at `from`, when it is moving. */
+  heading?: number;
+  speed?: number;
   city?: string;
   crs: Crs;
 }
@@ -39,7 +43,14 @@ export class RoadsService {
       ]);
     }
     const routing = city.turnRouting();
-    const route = roadRoute(routing.dijkstra, city.snapper, fromSnap, toSnap, routing.stored);
+    const route = roadRoute(
+      routing.dijkstra,
+      city.snapper,
+      fromSnap,
+      toSnap,
+      routing.stored,
+      motionOf(q.heading, q.speed),
+    );
     if (!route) {
       throw new ProblemError('validation', messages.noRoute, [
         { field: 'to', rule: 'unreachable', message: '' },
@@ -75,6 +86,7 @@ export class RoadsService {
           obeyed: route.restrictionsObeyed,
           stored: routing.restrictionsStored,
         },
+        uTurns: { count: route.uTurns, secondsEach: routing.graph.turns.uTurnSeconds },
       },
     };
   }

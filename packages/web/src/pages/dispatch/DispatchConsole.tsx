@@ -86,6 +86,9 @@ export function DispatchConsole() {
       // ask for a new route every second).
       const top = recs[0] ? unitsRef.current.find((u) => u.id === recs[0].unitId) : undefined;
       const near = (x: number) => Math.round(x * 1e4) / 1e4;
+      // Moving (≥ 3 m/s, as the ranking counts it): heading to 15°, so a turning unit asks again
+      // only when it has really turned.
+      const moving = top && top.heading !== null && top.speed !== null && top.speed >= 3;
       setRouteEnds(
         top && top.lon !== null && top.lat !== null
           ? {
@@ -93,6 +96,12 @@ export function DispatchConsole() {
               unitId: top.id,
               from: [near(top.lon), near(top.lat)],
               to: [incident.lon, incident.lat],
+              motion: moving
+                ? {
+                    heading: (Math.round((top.heading as number) / 15) * 15) % 360,
+                    speed: Math.round(top.speed as number),
+                  }
+                : null,
             }
           : null,
       );

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import { useEffect } from 'react';
-import { roadsQueries } from '../../api/roads';
+import { type RouteMotion, roadsQueries } from '../../api/roads';
 import { DISPATCH_LAYERS } from './mapLayers';
 
 /** The recommended unit's road route to the incident: where it is, and the incident it is for. */
@@ -10,6 +10,8 @@ export interface RouteEnds {
   unitId: string;
   from: [number, number];
   to: [number, number];
+  /** The unit's heading and speed when it is moving: its ETA was timed that way round. */
+  motion: RouteMotion | null;
 }
 
 const SOURCE = 'dispatch-recommended-route';
@@ -26,7 +28,7 @@ export function useRecommendedRoute(
   ends: RouteEnds | null,
 ) {
   const route = useQuery({
-    ...roadsQueries.route(ends?.from ?? [0, 0], ends?.to ?? [0, 0], city),
+    ...roadsQueries.route(ends?.from ?? [0, 0], ends?.to ?? [0, 0], city, ends?.motion ?? null),
     enabled: ends !== null,
   });
   const data = ends !== null ? route.data : undefined;

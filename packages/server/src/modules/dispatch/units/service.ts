@@ -259,6 +259,7 @@ export class UnitsService {
         lon: u.last_lon,
         lat: u.last_lat,
         heading: u.last_heading,
+        speed: u.last_speed,
       });
     }
   }

@@ -63,6 +63,7 @@ export function listUnitsSeenBy(db: Queryable, scope: OrgScope) {
       'last_lon',
       'last_lat',
       'last_heading',
+      'last_speed',
       'last_at',
       eb('home_org_id', 'in', orgsUnder(db, scope)).as('in_scope'),
       eb
@@ -117,6 +118,7 @@ export function unitsToAnnounce(db: Queryable, ids: readonly string[]) {
       'last_lon',
       'last_lat',
       'last_heading',
+      'last_speed',
       'home_org_id',
     ])
     .where('id', 'in', [...ids])
