@@ -71,6 +71,40 @@ describe(`an audit chain nobody can break from outside (${process.env.CITYWATCH_
     expect(names).toEqual(['lone \ufffd surrogate', 'trailing \ufffd', 'nul \ufffd inside', NFC, NFD]);
   });
 
+  it('chains rows appended at once by many transactions: one seq each, each linked to the one before', async () => {
+    const before = await verifyAuditChain(t.ctx.db.kysely);
+    // On PostgreSQL these run on up to ten pooled connections at once and queue on the audit lock;
+    // each append must see the row its predecessor committed (seq and hash are taken in SQL).
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        recordAudit(
+          t.ctx.db.kysely,
+          {
+            userId: null,
+            username: `concurrent ${i}`,
+            action: 'login_failed',
+            resource: `concurrent:${i}`,
+            detail: { i, text: '并发 写入' },
+          },
+          t.ctx.now(),
+        ),
+      ),
+    );
+    const v = await verifyAuditChain(t.ctx.db.kysely);
+    expect(v.problems).toEqual([]);
+    expect(v.checked).toBe(before.checked + 30);
+    const rows = await t.ctx.db.kysely
+      .selectFrom('audit_log')
+      .select(['seq', 'resource'])
+      .where('resource', 'like', 'concurrent:%')
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => Number(r.seq))).toEqual(
+      Array.from({ length: 30 }, (_, i) => before.checked + 1 + i),
+    );
+    expect(new Set(rows.map((r) => r.resource)).size).toBe(30);
+  });
+
   it('reports every bad row with its kind, not only the first', async () => {
     const last = Number(
       (

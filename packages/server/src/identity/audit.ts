@@ -65,45 +65,68 @@ export function chainHash(prevHash: string, row: ChainedFields): string {
 const AUDIT_LOCK_KEY = 5_550_110;
 
 /**
- * Appends one row to the hash chain inside the caller's transaction, so the audited write and its
- * audit row commit or roll back together. The advisory lock orders concurrent appenders.
+ * The canonical JSON of a chained row split around its sequence number: `head + seq + tail` is
+ * `canonicalJson(row)` (the keys are fixed and sorted, so `seq` has one place among them).
  */
-export async function appendAudit(trx: Transaction<Database>, input: AuditInput, now: Date): Promise<void> {
+export function canonicalAroundSeq(row: Omit<ChainedFields, 'seq'>): [head: string, tail: string] {
+  const entries = Object.entries({ ...row, seq: 0 })
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const at = entries.findIndex(([k]) => k === 'seq');
+  const text = (list: [string, unknown][]) =>
+    list.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',');
+  const before = text(entries.slice(0, at));
+  const after = text(entries.slice(at + 1));
+  return [`{${before}${before ? ',' : ''}"seq":`, `${after ? ',' : ''}${after}}`];
+}
+
+/**
+ * Appends rows to the hash chain inside the caller's transaction, so the audited write and its
+ * audit rows commit or roll back together. The advisory lock orders concurrent appenders.
+ *
+ * The lock is held from here until the caller's commit, and every appender in the city waits for
+ * it: each round trip made under it is a turn of a busy node's event loop that all of them wait
+ * through (issue 17: on PostgreSQL, hits queued behind each other's audit rows). So under the lock
+ * each row costs one statement: it reads the chain's last row itself (a statement after the lock's
+ * own, so its snapshot sees the previous holder's commit) and computes seq and hash in SQL
+ * (sha256 over the same text chainHash hashes). Callers append last, just before they commit.
+ */
+export async function appendAudits(
+  trx: Transaction<Database>,
+  inputs: readonly AuditInput[],
+  now: Date,
+): Promise<void> {
+  if (inputs.length === 0) return;
   await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-  const last = await trx
-    .selectFrom('audit_log')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const seq = last ? Number(last.seq) + 1 : 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const row: ChainedFields = {
-    seq,
-    at: now.toISOString(),
-    userId: input.userId,
-    username: storable(input.username),
-    action: input.action,
-    resource: storable(input.resource),
-    purpose: storable(input.purpose ?? null),
-    // Round-trip through JSON so what we hash is exactly what jsonb will give back.
-    detail: storable(JSON.parse(JSON.stringify(input.detail ?? {}))),
-  };
-  await trx
-    .insertInto('audit_log')
-    .values({
-      seq,
-      at: row.at,
-      user_id: row.userId,
-      username: row.username,
-      action: row.action,
-      resource: row.resource,
-      purpose: row.purpose,
-      detail: JSON.stringify(row.detail),
-      prev_hash: prevHash,
-      hash: chainHash(prevHash, row),
-    })
-    .execute();
+  for (const input of inputs) {
+    const row: Omit<ChainedFields, 'seq'> = {
+      at: now.toISOString(),
+      userId: input.userId,
+      username: storable(input.username),
+      action: input.action,
+      resource: storable(input.resource),
+      purpose: storable(input.purpose ?? null),
+      // Round-trip through JSON so what we hash is exactly what jsonb will give back.
+      detail: storable(JSON.parse(JSON.stringify(input.detail ?? {}))),
+    };
+    const [head, tail] = canonicalAroundSeq(row);
+    await sql`
+      with last as (select seq, hash from audit_log order by seq desc limit 1),
+           prev as (select coalesce((select seq from last), 0) + 1 as seq,
+                           coalesce((select hash from last), ${GENESIS_HASH}::text) as hash)
+      insert into audit_log (seq, at, user_id, username, action, resource, purpose, detail, prev_hash, hash)
+      select prev.seq, ${row.at}::timestamptz, ${row.userId}::uuid, ${row.username}::text,
+             ${row.action}::text, ${row.resource}::text, ${row.purpose}::text,
+             ${JSON.stringify(row.detail)}::jsonb, prev.hash,
+             encode(sha256(convert_to(prev.hash || ${`\n${head}`}::text || prev.seq::text || ${tail}::text,
+                                      'UTF8')), 'hex')
+        from prev`.execute(trx);
+  }
+}
+
+/** Appends one row to the hash chain inside the caller's transaction (see appendAudits). */
+export function appendAudit(trx: Transaction<Database>, input: AuditInput, now: Date): Promise<void> {
+  return appendAudits(trx, [input], now);
 }
 
 /** Appends in a transaction of its own (for events with no other write: logins, denials, reads). */

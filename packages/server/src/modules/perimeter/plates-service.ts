@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/schema.js';
 import { ProblemError } from '../../http/problem.js';
-import { appendAudit, recordAudit } from '../../identity/audit.js';
+import { appendAudits, recordAudit } from '../../identity/audit.js';
 import { FUTURE_TOLERANCE_MS } from '../../ingest/device-time.js';
 import { deviceDrops } from '../../ingest/drops.js';
 import type { Deps } from '../module.js';
@@ -378,33 +378,35 @@ export class PlateIngestService {
           acknowledged_at: null,
         })),
       );
+      // To the checkpoint's org, and to the org that asked for the entry when it is another one
+      // (the same two orgs that see the hit in GET /api/perimeter/hits).
       for (let k = 0; k < hits.length; k++) {
         const h = hits[k];
-        await appendAudit(
-          trx,
-          {
-            userId: source.userId,
-            username: source.username,
-            action: 'hotlist_hit',
-            // The hit, never the plate or ID: the audit chain outlives the hit's value (retention).
-            resource: `hit:${ids[k]}`,
-            detail: {
-              entryId: h.entry.id,
-              category: h.entry.category,
-              kind: h.entry.kind,
-              checkpointId: h.checkpointId,
-              direction: h.direction,
-              readAt: new Date(h.readAtMs).toISOString(),
-            },
-          },
-          now,
-        );
-        // To the checkpoint's org, and to the org that asked for the entry when it is another one
-        // (the same two orgs that see the hit in GET /api/perimeter/hits).
         await publish('perimeter.hotlist_hit', h.orgId, alerts[k]);
         if (h.entry.orgId && h.entry.orgId !== h.orgId)
           await publish('perimeter.hotlist_hit', h.entry.orgId, alerts[k]);
       }
+      // The audit rows last, right before the commit: appending takes the city-wide audit lock,
+      // held until the commit, and every other hit (and every audited write) waits for it.
+      await appendAudits(
+        trx,
+        hits.map((h, k) => ({
+          userId: source.userId,
+          username: source.username,
+          action: 'hotlist_hit' as const,
+          // The hit, never the plate or ID: the audit chain outlives the hit's value (retention).
+          resource: `hit:${ids[k]}`,
+          detail: {
+            entryId: h.entry.id,
+            category: h.entry.category,
+            kind: h.entry.kind,
+            checkpointId: h.checkpointId,
+            direction: h.direction,
+            readAt: new Date(h.readAtMs).toISOString(),
+          },
+        })),
+        now,
+      );
     });
   }
 
