@@ -49,9 +49,18 @@ export class UnitTracker {
   /** What the emergency table was made from ('none' while there is none). */
   emergencyKey = 'none';
 
-  constructor(readonly city: CityRuntime) {
+  /**
+   * `hierarchy`: the static one, built elsewhere (the units service builds it on a worker thread:
+   * on an edge-based graph with U-turn costs it takes seconds); else built here, on this thread.
+   */
+  constructor(
+    readonly city: CityRuntime,
+    hierarchy?: ContractionHierarchy,
+  ) {
     this.graph = city.turnRouting().graph;
-    this.table = new ManyToOneTable(buildContractionHierarchy(this.graph));
+    const ch = hierarchy ?? buildContractionHierarchy(this.graph);
+    if (ch.nodeCount !== this.graph.nodeCount) throw new Error('hierarchy of another graph');
+    this.table = new ManyToOneTable(ch);
   }
 
   /**

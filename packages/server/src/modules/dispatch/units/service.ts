@@ -93,7 +93,14 @@ export class UnitsService {
     let t = this.trackerOfCity.get(city.id);
     if (!t) {
       t = (async () => {
-        const tracker = new UnitTracker(city);
+        // The static hierarchy on a worker thread: seconds on a large city's edge-based graph,
+        // which the event loop (AVL, consoles) must not wait for.
+        const ch = await this.deps.workers.run(
+          'eta.hierarchy',
+          { baseTimes: null },
+          { city: city.turnRouting().poolCity, timeoutMs: HIERARCHY_TIMEOUT_MS },
+        );
+        const tracker = new UnitTracker(city, ch);
         const units = await store.livePositions(this.db);
         for (const u of units) {
           // A heading is kept only from a fix of the last minutes: a terminal gone quiet while
@@ -113,6 +120,8 @@ export class UnitsService {
         return tracker;
       })();
       this.trackerOfCity.set(city.id, t);
+      // A failed build (a worker timed out) is tried again by the next caller, not kept.
+      t.catch(() => this.trackerOfCity.delete(city.id));
     }
     return t;
   }
