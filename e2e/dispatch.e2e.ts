@@ -166,7 +166,7 @@ describe('dispatch console: two dispatchers against the real server', () => {
     for (const u of UNITS) {
       const unitId = unitIds.get(u.callSign)!;
       const avl = await postFixes(terminals.get(unitId)!, [
-        { unitId, at, lon: u.lon, lat: u.lat, heading: u.heading },
+        { unitId, at, lon: u.lon, lat: u.lat, heading: u.heading, speed: 12 },
       ]);
       expect(avl).toMatchObject({ accepted: 1, rejected: [] });
     }
@@ -257,6 +257,15 @@ describe('dispatch console: two dispatchers against the real server', () => {
       ),
     ).toBeGreaterThan(0);
     await shot(page, 'dispatch-recommended-route');
+    // The units are driving (12 m/s): the route is asked for with the unit's heading, so it starts
+    // the way the unit drives, as its ETA was timed.
+    const routeRequests = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => e.name)
+        .filter((name) => name.includes('/api/roads/route')),
+    );
+    expect(routeRequests.some((url) => /[?&]heading=\d+/.test(url) && /[?&]speed=12\b/.test(url))).toBe(true);
 
     // Dispatcher B sees the new call in the queue without reloading.
     const item = B().getByTestId(`queue-item-${firstNumber}`);
@@ -469,6 +478,8 @@ describe('dispatch console: two dispatchers against the real server', () => {
     await poll(() => A().getByTestId(`unit-${firstCallSign}`).getAttribute('data-status')).toBe('available');
     await b.getByTestId('transition-closed').click();
     await poll(() => b.getByTestId('detail-status').textContent()).toBe('已结案');
+    // The timeline is its own request, refetched after the status: it may land a moment later.
+    await poll(async () => (await b.getByTestId('timeline').textContent()) ?? '').toContain('已结案');
     const timeline = (await b.getByTestId('timeline').textContent()) ?? '';
     for (const step of ['已派警', '到场', '已处置', '已结案']) expect(timeline).toContain(step);
 
