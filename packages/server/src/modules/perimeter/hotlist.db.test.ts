@@ -491,6 +491,40 @@ describe(`perimeter hotlist, hit/no-hit (${process.env.CITYWATCH_TEST_DB})`, () 
     expect(JSON.stringify(events)).not.toMatch(/琼A7Q3K9|藏B12345F|新AD8P123/);
   });
 
+  it('refuses a batch whose reads break the text rule anywhere, naming each field, and counts none of it', async () => {
+    const li = await as('commander.li');
+    const before = await volumes(li);
+    // Past the first slices the reads are checked in (500 at a time, between turns of the loop).
+    const reads: unknown[] = Array.from({ length: 1_200 }, () => read('琼A7Q3K9'));
+    reads[3] = read('粤B1234\u0007');
+    reads[1_100] = read('粤B12345', { direction: 'in\u0000' });
+    reads[1_150] = read('粤B12345', { 'bad\ud800key': 1 });
+    const r = await postReads(camG15, reads);
+    expect(r.statusCode, r.body).toBe(400);
+    const errors = (r.json().errors as { field: string; rule: string }[]).map((e) => [e.field, e.rule]);
+    expect(errors).toEqual([
+      ['reads.3.plate', 'control_character'],
+      ['reads.1100.direction', 'control_character'],
+      ['reads.1150.bad\ud800key', 'lone_surrogate'],
+    ]);
+    // The body's own fields too.
+    const extra = await asDevice(t, camG15, {
+      method: 'POST',
+      url: '/api/perimeter/reads',
+      payload: { reads: [read('琼A7Q3K9')], 'x\u0001': 1 },
+    });
+    expect(extra.statusCode, extra.body).toBe(400);
+    expect(extra.json().errors.map((e: { rule: string }) => e.rule)).toEqual(['control_character']);
+    expect((await volumes(li)).reads).toBe(before.reads);
+    // A clean batch of the same size is taken whole.
+    const clean = await postReads(
+      camG15,
+      Array.from({ length: 1_200 }, () => read('琼A7Q3K9')),
+    );
+    expect(clean.statusCode, clean.body).toBe(200);
+    expect(clean.json().accepted).toBe(1_200);
+  });
+
   it('reports volumes, hits and actions taken per checkpoint as JSON and .xlsx', async () => {
     const li = await as('commander.li');
     const wang = await as('commander.wang');

@@ -1,9 +1,12 @@
 import { HOTLIST_CATEGORIES, HOTLIST_KINDS } from '@citywatch/core/perimeter/hotlist';
+import { cleanText } from '@citywatch/core/text/clean';
 import { calendarDateSchema } from '@citywatch/core/time/calendar-date';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 import { z } from 'zod';
 import { actorOf, auditPersonalRead, deviceOf } from '../../http/auth.js';
 import { ProblemError, pickLanguage } from '../../http/problem.js';
+import { RequestValidationError, zodValidatorCompiler } from '../../http/validation.js';
 import type { CoreDeps, ZodApp } from '../module.js';
 import type { HotlistService } from './hotlist-service.js';
 import { pickMessage } from './messages.js';
@@ -37,6 +40,90 @@ const listQuery = z.strictObject({
 // Each read is checked by the service, so one bad read is listed in `rejected` instead of
 // failing the batch: {plate | residentId, at (ISO-8601), checkpointId, direction 'in'|'out', confidence 0..1}.
 const readsBody = z.strictObject({ reads: z.array(z.unknown()).max(MAX_READS_PER_BATCH) });
+
+/** Reads put through the text rule between two turns of the event loop. */
+const CLEAN_SLICE = 200;
+/**
+ * Text the rule leaves as it is: printable ASCII and CJK unified ideographs (no control character,
+ * no surrogate, and already NFC: none of them decomposes or composes with a neighbour). A camera's
+ * read is such text throughout (a plate, an ISO time, 'in' or 'out').
+ */
+const PLAIN_TEXT = /^[\x20-\x7e\u4e00-\u9fff]*$/;
+
+/** A flat read whose keys and strings are all PLAIN_TEXT: the text rule would return it unchanged. */
+function isPlainRead(read: unknown): boolean {
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) return false;
+  if (Object.getPrototypeOf(read) !== Object.prototype) return false;
+  for (const key in read) {
+    if (!PLAIN_TEXT.test(key)) return false;
+    const value = (read as Record<string, unknown>)[key];
+    if (typeof value === 'string') {
+      if (!PLAIN_TEXT.test(value)) return false;
+    } else if (typeof value === 'object' && value !== null) return false;
+  }
+  return true;
+}
+
+/**
+ * The reads body's validator: the one text rule (core/text/clean.ts) and the schema as for every
+ * body, except that the reads themselves are left to cleanReads. A camera's batch holds up to
+ * 10,000 reads; walking them all in the validator was one uninterrupted piece of work of many
+ * milliseconds per batch (a quarter of the server's time at 100,000 reads/s), and every other
+ * request waited behind it: each of the few database round trips of a hit's transaction waited for
+ * one such piece (issue 17, bench:plates).
+ */
+const readsValidatorCompiler: FastifySchemaCompiler<unknown> = (def) => {
+  const route = def as FastifyRouteSchemaDef<z.ZodType>;
+  if (route.httpPart !== 'body') return zodValidatorCompiler(route);
+  return (data) => {
+    const isBody = typeof data === 'object' && data !== null && !Array.isArray(data);
+    const reads = isBody ? (data as { reads?: unknown }).reads : undefined;
+    if (!isBody || !Array.isArray(reads)) return zodValidatorCompiler(route)(data);
+    // Everything but the reads (the body's own keys) through the text rule now.
+    const cleaned = cleanText({ ...data, reads: [] });
+    if (cleaned.problems.length > 0) return { error: textProblems(cleaned.problems) };
+    const result = readsBody.safeParse({ ...(cleaned.value as object), reads });
+    if (!result.success) return { error: new RequestValidationError(result.error.issues) };
+    return { value: result.data };
+  };
+};
+
+function textProblems(problems: ReturnType<typeof cleanText>['problems']): RequestValidationError {
+  return new RequestValidationError(
+    problems.map((p) => ({
+      code: 'custom' as const,
+      path: p.path,
+      message: p.rule,
+      params: { rule: p.rule },
+      input: undefined,
+    })),
+  );
+}
+
+/**
+ * The reads through the text rule, CLEAN_SLICE at a time with a turn of the event loop between:
+ * the same answer as the validator gives every body (400 naming each field that breaks it, text in
+ * NFC), without holding up every other request for the whole batch.
+ */
+async function cleanReads(reads: readonly unknown[]): Promise<unknown[]> {
+  const out = new Array<unknown>(reads.length);
+  const problems: ReturnType<typeof cleanText>['problems'] = [];
+  for (let from = 0; from < reads.length; from += CLEAN_SLICE) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const to = Math.min(reads.length, from + CLEAN_SLICE);
+    for (let i = from; i < to; i++) {
+      if (isPlainRead(reads[i])) {
+        out[i] = reads[i];
+        continue;
+      }
+      const cleaned = cleanText(reads[i]);
+      out[i] = cleaned.value;
+      for (const p of cleaned.problems) problems.push({ path: ['reads', i, ...p.path], rule: p.rule });
+    }
+  }
+  if (problems.length > 0) throw textProblems(problems);
+  return out;
+}
 const hitsQuery = z.strictObject({
   checkpointId: z.string().max(64).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -227,6 +314,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     '/api/perimeter/reads',
     {
       bodyLimit: READS_BODY_LIMIT,
+      validatorCompiler: readsValidatorCompiler,
       // Cameras only (a device token bound to one checkpoint): no person holds plates.ingest.
       config: { permission: 'plates.ingest', device: 'camera', auditWrites: false },
       schema: { tags: ['perimeter'], body: readsBody, response: { 200: ingestResultSchema } },
@@ -234,7 +322,7 @@ export function perimeterRoutes(app: ZodApp, ctx: Pick<CoreDeps, 'db' | 'now'>, 
     async (request) => {
       const device = deviceOf(request);
       if (device?.kind !== 'camera') throw new ProblemError('forbidden');
-      return plates.ingest(request.body.reads, {
+      return plates.ingest(await cleanReads(request.body.reads), {
         userId: null,
         username: `device:${device.name}`,
         deviceId: device.deviceId,
