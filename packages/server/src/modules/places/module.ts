@@ -21,7 +21,8 @@ export const placesModule = defineModule({
     'places.write': ['admin'],
   },
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
-  create: (deps) => new PlacesService(
+  create: (deps) =>
+    new PlacesService(
       deps.db.kysely,
       new DbCityRegistry(deps.db.kysely, { uTurnSeconds: deps.config.uTurnSeconds }),
       deps.workers,
